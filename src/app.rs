@@ -1,0 +1,598 @@
+//! eframe wiring: the app state, the background loader, commands from the UI applied in one
+//! place, and the offscreen screenshot used by tests and by `citygrid screenshot`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use chrono::NaiveDateTime;
+use walkers::MapMemory;
+
+use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, WorkScheme, light_for};
+use crate::demo::{DemoOptions, DemoProgress, write_demo};
+use crate::map::ProjectedFeature;
+use crate::model::{Case, CaseState, CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, Unit, UnitId};
+use crate::spatial::{JurisdictionIndex, PointIndex};
+use crate::store::{Store, StreetRecord};
+use crate::ui::{self, Lang};
+
+/// Where the database lives when `--db` is not given: the platform data directory.
+#[must_use]
+pub fn default_database_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("cn", "citygrid", "citygrid").map(|dirs| dirs.data_dir().join("citygrid.gpkg"))
+}
+
+/// Everything the app shows, loaded and indexed off the UI thread.
+pub struct World {
+    pub path: PathBuf,
+    pub district_code: String,
+    pub district_name: String,
+    pub units: Vec<Unit>,
+    unit_positions: HashMap<UnitId, usize>,
+    pub manual: CommandManual,
+    pub calendar: WorkCalendar,
+    pub jurisdictions: Vec<Jurisdiction>,
+    pub parts: Vec<Part>,
+    pub cases: Vec<Case>,
+    pub streets: Vec<StreetRecord>,
+    pub jurisdiction_index: JurisdictionIndex,
+    pub part_index: PointIndex,
+    pub case_index: PointIndex,
+    /// Jurisdiction outlines per kind, projected once.
+    pub outlines: HashMap<JurisdictionKind, Vec<ProjectedFeature>>,
+    pub street_lines: Vec<ProjectedFeature>,
+    /// Count of parts per geometry kind: points, lines, polygons.
+    pub part_counts: [usize; 3],
+    /// How long loading and indexing took.
+    pub load_time: Duration,
+}
+
+impl World {
+    /// A unit by id.
+    #[must_use]
+    pub fn unit(&self, id: UnitId) -> Option<&Unit> {
+        self.unit_positions.get(&id).map(|position| &self.units[*position])
+    }
+
+    /// Name of a unit in the chosen language, or a dash.
+    #[must_use]
+    pub fn unit_name(&self, id: Option<UnitId>, lang: Lang) -> String {
+        id.and_then(|id| self.unit(id)).map_or_else(|| "—".to_owned(), |unit| unit.name(lang.is_chinese()).to_owned())
+    }
+
+    /// Name of a command-manual class in the chosen language.
+    #[must_use]
+    pub fn class_name(&self, kind: ItemKind, code: &str, lang: Lang) -> String {
+        self.manual.entry(kind, code).map_or_else(|| code.to_owned(), |entry| entry.name(lang.is_chinese()).to_owned())
+    }
+
+    /// Warning light of a case at `now`: green/yellow/red for open cases on the clock, `None` for
+    /// closed, rejected, cancelled, deferred or backlogged ones and those not yet dispatched.
+    #[must_use]
+    pub fn case_light(&self, case: &Case, now: NaiveDateTime) -> Option<DeadlineLight> {
+        if !case.state.is_open() || matches!(case.state, CaseState::Deferred | CaseState::Backlog) {
+            return None;
+        }
+        let (start, deadline) = (case.dispatched_at?, case.deadline_at?);
+        let counts_working_time = self
+            .manual
+            .entry(
+                match case.subject {
+                    crate::model::CaseSubject::Part => ItemKind::Part,
+                    crate::model::CaseSubject::Event => ItemKind::Event,
+                },
+                &case.class_code,
+            )
+            .and_then(|entry| entry.limit_for(case.urgency))
+            .is_none_or(|limit| limit.unit.counts_working_time());
+        let unit = if counts_working_time { LimitUnit::WorkHours } else { LimitUnit::ClockHours };
+        let allowed = crate::calendar::elapsed_minutes(&self.calendar, unit, start, deadline);
+        let elapsed = crate::calendar::elapsed_minutes(&self.calendar, unit, start, now);
+        Some(light_for(elapsed, allowed))
+    }
+
+    /// Jurisdictions containing a lon/lat point, smallest kind first.
+    #[must_use]
+    pub fn jurisdictions_at(&self, lon: f64, lat: f64) -> Vec<usize> {
+        let mut found = self.jurisdiction_index.containing(&self.jurisdictions, geo::Point::new(lon, lat));
+        found.sort_by_key(|index| std::cmp::Reverse(self.jurisdictions[*index].kind));
+        found
+    }
+}
+
+/// Opens a database and loads and indexes everything the app shows.
+///
+/// # Errors
+/// The file cannot be opened (see [`crate::store::StoreError`]) or has bad rows.
+pub fn load_everything(path: &Path) -> Result<World> {
+    let started = Instant::now();
+    let store = Store::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let units = store.load_units()?;
+    let manual = store.load_manual()?;
+    let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
+    let jurisdictions = store.load_jurisdictions()?;
+    let parts = store.load_parts()?;
+    let cases = store.load_cases()?;
+    let streets = store.load_streets()?;
+    let district_code = store.meta("district_code")?.unwrap_or_default();
+    let district_name = store.meta("district_name")?.unwrap_or_default();
+    drop(store);
+    let (part_index, (jurisdiction_index, outlines)) = std::thread::scope(|scope| {
+        let parts_job =
+            std::thread::Builder::new().name("citygrid-index-parts".into()).spawn_scoped(scope, || PointIndex::of_parts(&parts));
+        let others = (JurisdictionIndex::new(&jurisdictions), project_outlines(&jurisdictions));
+        let part_index = match parts_job {
+            Ok(job) => job.join().unwrap_or_else(|_| PointIndex::of_parts(&[])),
+            Err(_) => PointIndex::of_parts(&parts),
+        };
+        (part_index, others)
+    });
+    let mut part_counts = [0; 3];
+    for part in &parts {
+        part_counts[match part.geometry {
+            crate::model::PartGeometry::Point(_) => 0,
+            crate::model::PartGeometry::Line(_) => 1,
+            crate::model::PartGeometry::Polygon(_) => 2,
+        }] += 1;
+    }
+    let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
+    let unit_positions = units.iter().enumerate().map(|(position, unit)| (unit.id, position)).collect();
+    Ok(World {
+        path: path.to_owned(),
+        district_code,
+        district_name,
+        units,
+        unit_positions,
+        manual,
+        calendar,
+        case_index: PointIndex::of_cases(&cases),
+        jurisdictions,
+        parts,
+        cases,
+        streets,
+        jurisdiction_index,
+        part_index,
+        outlines,
+        street_lines,
+        part_counts,
+        load_time: started.elapsed(),
+    })
+}
+
+fn project_outlines(jurisdictions: &[Jurisdiction]) -> HashMap<JurisdictionKind, Vec<ProjectedFeature>> {
+    let mut outlines: HashMap<JurisdictionKind, Vec<ProjectedFeature>> = HashMap::new();
+    for (index, jurisdiction) in jurisdictions.iter().enumerate() {
+        outlines.entry(jurisdiction.kind).or_default().push(ProjectedFeature::from_multipolygon(&jurisdiction.geometry, index));
+    }
+    outlines
+}
+
+/// Messages from the loader thread.
+enum LoaderMessage {
+    Demo(DemoProgress),
+    Opening,
+    Loaded(Box<World>),
+    Failed(String),
+}
+
+/// Starts loading `path` on a worker thread; creates the demo database first when the file
+/// does not exist yet.
+fn spawn_loader(path: PathBuf, ctx: egui::Context) -> Receiver<LoaderMessage> {
+    let (sender, receiver) = sync_channel(64);
+    let spawned = std::thread::Builder::new().name("citygrid-loader".into()).spawn(move || {
+        let send = |message| {
+            // The UI may have gone away; nothing to do then.
+            let _ = sender.send(message);
+            ctx.request_repaint();
+        };
+        if !path.exists() {
+            let mut last_sent = Instant::now();
+            let result = write_demo(&path, &DemoOptions::standard(), &mut |progress| {
+                if last_sent.elapsed() > Duration::from_millis(50) || progress.fraction >= 1.0 {
+                    last_sent = Instant::now();
+                    send(LoaderMessage::Demo(progress));
+                }
+            });
+            if let Err(error) = result {
+                send(LoaderMessage::Failed(format!("{error:#}")));
+                return;
+            }
+        }
+        send(LoaderMessage::Opening);
+        match load_everything(&path) {
+            Ok(world) => send(LoaderMessage::Loaded(Box::new(world))),
+            Err(error) => send(LoaderMessage::Failed(format!("{error:#}"))),
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::error!("cannot start the loader thread: {error}");
+    }
+    receiver
+}
+
+/// What the user chose to show; remembered between runs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LayerVisibility {
+    pub districts: bool,
+    pub townships: bool,
+    pub communities: bool,
+    pub grid: bool,
+    pub unit_zones: bool,
+    pub streets: bool,
+    pub parts: bool,
+    pub cases: bool,
+}
+
+impl Default for LayerVisibility {
+    fn default() -> Self {
+        Self { districts: true, townships: true, communities: true, grid: true, unit_zones: false, streets: true, parts: true, cases: true }
+    }
+}
+
+impl LayerVisibility {
+    /// Whether a jurisdiction layer is shown.
+    #[must_use]
+    pub fn shows(&self, kind: JurisdictionKind) -> bool {
+        match kind {
+            JurisdictionKind::District => self.districts,
+            JurisdictionKind::Township => self.townships,
+            JurisdictionKind::Community => self.communities,
+            JurisdictionKind::GridCell => self.grid,
+            JurisdictionKind::UnitZone => self.unit_zones,
+        }
+    }
+
+    /// Switch for a jurisdiction layer.
+    pub fn switch_mut(&mut self, kind: JurisdictionKind) -> &mut bool {
+        match kind {
+            JurisdictionKind::District => &mut self.districts,
+            JurisdictionKind::Township => &mut self.townships,
+            JurisdictionKind::Community => &mut self.communities,
+            JurisdictionKind::GridCell => &mut self.grid,
+            JurisdictionKind::UnitZone => &mut self.unit_zones,
+        }
+    }
+}
+
+/// Persisted settings.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub lang: Lang,
+    pub layers: LayerVisibility,
+}
+
+/// What is selected on the map or in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Part(usize),
+    Case(usize),
+    Jurisdiction(usize),
+}
+
+/// A change requested by the UI, applied in [`CitygridApp::apply`].
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum Command {
+    SetLang(Lang),
+    SetLayers(LayerVisibility),
+    Select(Option<Selection>),
+    ZoomIn,
+    ZoomOut,
+    ZoomToDistrict,
+    ZoomToSelection,
+}
+
+enum Phase {
+    Loading { receiver: Receiver<LoaderMessage>, demo: Option<DemoProgress>, opening: bool },
+    Ready(Box<World>),
+    Failed(String),
+}
+
+/// The application.
+pub struct CitygridApp {
+    settings: Settings,
+    phase: Phase,
+    pub(crate) map_memory: MapMemory,
+    pub(crate) selection: Option<Selection>,
+    /// Fixed clock for screenshots and tests; `None` follows China time.
+    clock_override: Option<NaiveDateTime>,
+}
+
+const SETTINGS_KEY: &str = "citygrid.settings";
+
+impl CitygridApp {
+    /// Creates the app and starts loading `db_path` in the background.
+    #[must_use]
+    pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf) -> Self {
+        ui::fonts::install_fonts(&cc.egui_ctx);
+        let settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
+        let receiver = spawn_loader(db_path, cc.egui_ctx.clone());
+        let mut map_memory = MapMemory::default();
+        let _ = map_memory.set_zoom(11.0);
+        Self { settings, phase: Phase::Loading { receiver, demo: None, opening: false }, map_memory, selection: None, clock_override: None }
+    }
+
+    /// Sets the language regardless of saved settings (command line, tests).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.settings.lang = lang;
+    }
+
+    /// Freezes the clock (screenshots, tests).
+    pub fn set_clock(&mut self, now: NaiveDateTime) {
+        self.clock_override = Some(now);
+    }
+
+    /// The loaded world, once ready.
+    #[must_use]
+    pub fn world(&self) -> Option<&World> {
+        match &self.phase {
+            Phase::Ready(world) => Some(world),
+            _ => None,
+        }
+    }
+
+    /// The failure message, if loading failed.
+    #[must_use]
+    pub fn failure(&self) -> Option<&str> {
+        match &self.phase {
+            Phase::Failed(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// What is selected.
+    #[must_use]
+    pub fn selection(&self) -> Option<Selection> {
+        self.selection
+    }
+
+    /// Current settings.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn now(&self) -> NaiveDateTime {
+        self.clock_override.unwrap_or_else(crate::calendar::china_now)
+    }
+
+    fn poll_loader(&mut self) {
+        let Phase::Loading { receiver, demo, opening } = &mut self.phase else { return };
+        loop {
+            match receiver.try_recv() {
+                Ok(LoaderMessage::Demo(progress)) => *demo = Some(progress),
+                Ok(LoaderMessage::Opening) => *opening = true,
+                Ok(LoaderMessage::Loaded(world)) => {
+                    self.phase = Phase::Ready(world);
+                    self.apply(Command::ZoomToDistrict);
+                    return;
+                }
+                Ok(LoaderMessage::Failed(message)) => {
+                    self.phase = Phase::Failed(message);
+                    return;
+                }
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => {
+                    self.phase = Phase::Failed("the loader stopped unexpectedly".into());
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Applies a command from the UI.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::SetLang(lang) => self.settings.lang = lang,
+            Command::SetLayers(layers) => self.settings.layers = layers,
+            Command::Select(selection) => self.selection = selection,
+            Command::ZoomIn => {
+                let _ = self.map_memory.zoom_in();
+            }
+            Command::ZoomOut => {
+                let _ = self.map_memory.zoom_out();
+            }
+            Command::ZoomToDistrict => {
+                if let Some(world) = self.world()
+                    && let Some(district) =
+                        world.jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == world.district_code)
+                {
+                    let target = geo::BoundingRect::bounding_rect(&district.geometry);
+                    if let Some(rect) = target {
+                        self.map_memory.center_at(walkers::lon_lat(rect.center().x, rect.center().y));
+                        let _ = self.map_memory.set_zoom(11.0);
+                    }
+                }
+            }
+            Command::ZoomToSelection => {
+                let target = match (self.selection, self.world()) {
+                    (Some(Selection::Part(index)), Some(world)) => Some((crate::spatial::anchor_of(&world.parts[index]), 18.0)),
+                    (Some(Selection::Case(index)), Some(world)) => Some((world.cases[index].location, 17.0)),
+                    (Some(Selection::Jurisdiction(index)), Some(world)) => {
+                        let jurisdiction = &world.jurisdictions[index];
+                        let zoom = match jurisdiction.kind {
+                            JurisdictionKind::District => 11.0,
+                            JurisdictionKind::Township => 12.5,
+                            JurisdictionKind::Community | JurisdictionKind::UnitZone => 14.0,
+                            JurisdictionKind::GridCell => 17.0,
+                        };
+                        geo::BoundingRect::bounding_rect(&jurisdiction.geometry).map(|rect| (geo::Point(rect.center()), zoom))
+                    }
+                    _ => None,
+                };
+                if let Some((point, zoom)) = target {
+                    self.map_memory.center_at(walkers::lon_lat(point.x(), point.y()));
+                    let _ = self.map_memory.set_zoom(zoom);
+                }
+            }
+        }
+    }
+
+    fn loading_ui(&self, ui: &mut egui::Ui) {
+        let lang = self.settings.lang;
+        let Phase::Loading { demo, opening, .. } = &self.phase else { return };
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 3.0);
+                ui.heading(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
+                ui.add_space(16.0);
+                match (demo, opening) {
+                    (_, true) => {
+                        ui.label(lang.pick("正在打开数据库并建立空间索引…", "Opening the database and building spatial indexes…"));
+                        ui.spinner();
+                    }
+                    (Some(progress), false) => {
+                        ui.label(lang.pick(
+                            "首次启动：正在生成徽州区演示数据库（真实边界，示意街道与部件）",
+                            "First start: creating the Huizhou demo database (real boundaries, schematic streets and parts)",
+                        ));
+                        ui.label(progress.stage.label(lang.is_chinese()));
+                        ui.add(egui::ProgressBar::new(progress.fraction).show_percentage().desired_width(420.0));
+                    }
+                    (None, false) => {
+                        ui.label(lang.pick("正在准备…", "Preparing…"));
+                        ui.spinner();
+                    }
+                }
+            });
+        });
+    }
+
+    fn failed_ui(&self, ui: &mut egui::Ui, message: &str) {
+        let lang = self.settings.lang;
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 3.0);
+                ui.heading(lang.pick("无法打开数据库", "The database could not be opened"));
+                ui.add_space(12.0);
+                ui.label(egui::RichText::new(message).color(ui.visuals().error_fg_color));
+                ui.add_space(12.0);
+                ui.label(lang.pick(
+                    "文件未被修改。请用 --db 指定另一个 citygrid 数据库。",
+                    "The file was not changed. Use --db to open another citygrid database.",
+                ));
+            });
+        });
+    }
+}
+
+impl eframe::App for CitygridApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.poll_loader();
+        let now = self.now();
+        let mut commands = Vec::new();
+        match &self.phase {
+            Phase::Loading { .. } => {
+                self.loading_ui(ui);
+                ui.ctx().request_repaint_after(Duration::from_millis(100));
+            }
+            Phase::Failed(message) => {
+                let message = message.clone();
+                self.failed_ui(ui, &message);
+            }
+            Phase::Ready(world) => {
+                let lang = self.settings.lang;
+                commands.extend(ui::top_bar::top_bar_ui(ui, world, lang, now));
+                commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, lang));
+                commands.extend(ui::details::details_ui(ui, world, self.selection, lang, now));
+                let view = ui::map_view::MapView { world, layers: &self.settings.layers, selection: self.selection, lang, now };
+                commands.extend(view.show(ui, &mut self.map_memory));
+                // The clock in the top bar and the warning lights follow the time.
+                ui.ctx().request_repaint_after(Duration::from_secs(1));
+            }
+        }
+        for command in commands {
+            self.apply(command);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+}
+
+/// Opens the app window on `db_path`.
+///
+/// # Errors
+/// The window cannot be created (no display, no graphics driver).
+pub fn run_native(db_path: PathBuf) -> Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("citygrid 数字城管")
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size([900.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path)))))
+        .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
+}
+
+/// Builds a kittest harness running the real app on `db_path`, waits until the database is
+/// loaded, and returns it (screenshots, UI tests).
+///
+/// # Errors
+/// Loading failed or took longer than `timeout`.
+pub fn harness_for(
+    db_path: &Path,
+    size: [u32; 2],
+    lang: Lang,
+    now: Option<NaiveDateTime>,
+    timeout: Duration,
+) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
+    let path = db_path.to_owned();
+    #[allow(clippy::cast_precision_loss)]
+    let size = egui::vec2(size[0] as f32, size[1] as f32);
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(size)
+        .with_max_steps(10_000)
+        .with_context_setup(ui::fonts::install_fonts)
+        .wgpu()
+        .build_eframe(move |cc| {
+            let mut app = CitygridApp::new(cc, path);
+            app.set_lang(lang);
+            if let Some(now) = now {
+                app.set_clock(now);
+            }
+            app
+        });
+    let started = Instant::now();
+    loop {
+        harness.step();
+        if harness.state().world().is_some() {
+            break;
+        }
+        if let Some(message) = harness.state().failure() {
+            bail!("{message}");
+        }
+        if started.elapsed() > timeout {
+            bail!("the database did not load within {} s", timeout.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A few frames so the layout settles and the map has zoomed to the district.
+    harness.run_steps(4);
+    Ok(harness)
+}
+
+/// Renders a view of the real app offscreen to a PNG.
+///
+/// # Errors
+/// Unknown view or language, loading failure, rendering failure, or the PNG cannot be written.
+pub fn screenshot(db_path: &Path, view: &str, size: [u32; 2], lang: &str, out: &Path) -> Result<()> {
+    if view != "map" {
+        bail!("unknown view {view:?}; available views: map");
+    }
+    let lang = Lang::from_code(lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
+    if !db_path.exists() {
+        bail!("{}: no such database (create one with `citygrid demo --out …`)", db_path.display());
+    }
+    let mut harness = harness_for(db_path, size, lang, None, Duration::from_secs(300))?;
+    let image = harness.render().map_err(|error| anyhow::anyhow!("rendering failed: {error}"))?;
+    image.save(out).with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote {} ({}×{})", out.display(), image.width(), image.height());
+    Ok(())
+}

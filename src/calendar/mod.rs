@@ -1,0 +1,100 @@
+//! Working-time arithmetic for case time limits (案卷处置时限): the statutory holiday table
+//! (法定节假日 and make-up working days 调休), working-time schemes (office hours 08:00–12:00 and
+//! 14:00–18:00, or 24 h duty for emergencies), deadlines counted in working minutes, and the
+//! warning light (预警: green, yellow, red).
+//!
+//! What it is for: turning "4 working hours from dispatch" into an absolute deadline, and
+//! measuring how much of a limit a case has used, fast enough to recompute every open case each
+//! second. The arithmetic works a day at a time and skips runs of whole days with a weekday
+//! formula plus a look-up of the listed holidays; it never steps minute by minute.
+//!
+//! What it must not do: read files, touch the database or the UI (holiday files are embedded at
+//! compile time or handed in as text, and [`HolidayTable::entries`] gives the store what to save);
+//! know about cases or their states (pausing the clock while a case is deferred 缓办 or in the
+//! backlog ledger 挂账 is the workflow's job); handle time zones. Every time here is a naive China
+//! wall-clock time (UTC+8), the way the crate stores all times.
+//!
+//! Years the holiday table does not cover follow the plain rule: Monday to Friday are working days,
+//! Saturday and Sunday are not.
+
+mod holidays;
+mod limits;
+mod scheme;
+mod work_calendar;
+
+pub use holidays::HolidayTable;
+pub use limits::{DeadlineLight, LimitUnit, allowed_minutes, deadline_from, elapsed_minutes, light_for, overrun_ratio};
+pub use scheme::WorkScheme;
+pub use work_calendar::WorkCalendar;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+
+/// China Standard Time is UTC+8 all year (no daylight saving time since 1991).
+const CHINA_UTC_OFFSET_HOURS: i64 = 8;
+
+/// What can go wrong when reading a holiday table or checking a working-time scheme.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    /// The text is not JSON in the holiday-cn layout (`{"year": …, "days": [{"name", "date", "isOffDay"}]}`).
+    #[error("holiday table is not valid holiday-cn JSON: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+
+    /// One entry of `days` has a date that is not `YYYY-MM-DD`.
+    #[error("holiday table for {year}, day #{index} ({name}): date {text:?} is not a YYYY-MM-DD date")]
+    InvalidDate {
+        year: i32,
+        /// Position in the `days` array, counted from 0.
+        index: usize,
+        name: String,
+        text: String,
+        #[source]
+        source: chrono::ParseError,
+    },
+
+    /// A listed date lies more than a year away from the file's `year`: most likely the wrong file.
+    #[error("holiday table for {year} lists {date} ({name}), which is not in or next to {year}")]
+    DateOutsideYear { year: i32, date: NaiveDate, name: String },
+
+    /// The same date is listed both as a day off and as a make-up working day (调休).
+    #[error("holiday table for {year} lists {date} twice, once as a day off and once as a make-up working day")]
+    ConflictingDay { year: i32, date: NaiveDate },
+
+    /// A daily window of a working-time scheme ends before it starts.
+    #[error("working-time scheme {scheme:?}: window {start}–{end} ends before it starts (write 00:00 as the end for midnight)")]
+    InvalidWindow { scheme: String, start: NaiveTime, end: NaiveTime },
+
+    /// A working-time scheme has no working time at all, so no deadline could ever be reached.
+    #[error("working-time scheme {scheme:?} has no working time in the day")]
+    NoWorkingTime { scheme: String },
+}
+
+/// The current China Standard Time (UTC+8 wall clock), as the naive time the crate stores.
+///
+/// Independent of the computer's own time zone setting.
+pub fn china_now() -> NaiveDateTime {
+    let utc_now = Utc::now().naive_utc();
+    utc_now.checked_add_signed(TimeDelta::hours(CHINA_UTC_OFFSET_HOURS)).unwrap_or(NaiveDateTime::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn china_now_is_eight_hours_ahead_of_utc() {
+        let expected = Utc::now().naive_utc() + TimeDelta::hours(8);
+        let difference_s = (china_now() - expected).num_seconds().abs();
+        assert!(difference_s < 5, "china_now is {difference_s} s away from UTC+8");
+    }
+
+    #[test]
+    fn errors_name_what_is_wrong() {
+        let error =
+            HolidayTable::from_holiday_cn_json(r#"{"year": 2026, "days": [{"name": "元旦", "date": "2026-13-01", "isOffDay": true}]}"#)
+                .expect_err("month 13 is not a date");
+        let message = error.to_string();
+        assert!(message.contains("2026-13-01"), "{message}");
+        assert!(message.contains("#0"), "{message}");
+        assert!(message.contains("元旦"), "{message}");
+    }
+}

@@ -1,0 +1,173 @@
+//! The `citygrid` command line: opens the app by default; `demo`, `screenshot`, `info` and
+//! `bench` subcommands do the rest.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use citygrid::demo::{DemoOptions, write_demo};
+use citygrid::store::Store;
+
+/// Desktop GIS command centre for digital city management (数字化城市管理).
+#[derive(Parser)]
+#[command(name = "citygrid", version, about)]
+struct Cli {
+    /// Database to open (a citygrid GeoPackage). Default: the demo database in the platform data directory.
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a demo database of 徽州区 (real boundaries, synthetic streets, parts and cases).
+    Demo {
+        /// Where to write it; the file must not exist.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of city parts.
+        #[arg(long, default_value_t = 100_000)]
+        parts: usize,
+        /// Number of cases.
+        #[arg(long, default_value_t = 300)]
+        cases: usize,
+        /// Random seed; the same seed and --as-of give the same database.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The demo's "now", China time, `YYYY-MM-DD HH:MM` (default: today 09:30).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Render a view of the real app offscreen to a PNG.
+    Screenshot {
+        /// View to render: `map` (main window) or `wall`.
+        #[arg(long, default_value = "map")]
+        view: String,
+        /// Window size, `WIDTHxHEIGHT`.
+        #[arg(long, default_value = "1600x1000")]
+        size: String,
+        /// PNG to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Interface language: `zh` or `en`.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
+    /// Print the layers of a database with their feature counts.
+    Info,
+    /// Benchmarks that print their figures.
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Open a database and load every part, jurisdiction and case into memory.
+    Load {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_as_of(text: &str) -> Result<chrono::NaiveDateTime> {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+        .with_context(|| format!("--as-of {text:?} is not `YYYY-MM-DD HH:MM`"))
+}
+
+fn database_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
+    match cli_db {
+        Some(path) => Ok(path),
+        None => citygrid::app::default_database_path().context("no platform data directory to keep the database in; pass --db"),
+    }
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        None => citygrid::app::run_native(database_path(cli.db)?),
+        Some(Command::Demo { out, parts, cases, seed, as_of }) => {
+            let mut options = DemoOptions::standard();
+            options.parts = parts;
+            options.cases = cases;
+            options.seed = seed;
+            if let Some(text) = as_of {
+                options.as_of = parse_as_of(&text)?;
+            }
+            let mut last_stage = None;
+            let summary = write_demo(&out, &options, &mut |progress| {
+                if last_stage != Some(progress.stage) {
+                    eprintln!("{:>3.0}%  {}", progress.fraction * 100.0, progress.stage.label(false));
+                    last_stage = Some(progress.stage);
+                }
+            })
+            .with_context(|| format!("writing the demo database {}", out.display()))?;
+            println!(
+                "wrote {}: {} parts, {} cases, {} townships, {} communities, {} grid cells, {} unit zones, {} street segments in {:.1} s",
+                out.display(),
+                summary.parts,
+                summary.cases,
+                summary.townships,
+                summary.communities,
+                summary.grid_cells,
+                summary.unit_zones,
+                summary.streets,
+                summary.elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
+        Some(Command::Screenshot { view, size, out, lang }) => {
+            let path = database_path(cli.db)?;
+            let Some((width, height)) = size.split_once('x').and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+            else {
+                bail!("--size {size:?} is not WIDTHxHEIGHT, e.g. 1920x1080");
+            };
+            citygrid::app::screenshot(&path, &view, [width, height], &lang, &out)
+        }
+        Some(Command::Info) => {
+            let path = database_path(cli.db)?;
+            let store = Store::open(&path)?;
+            println!("{}: schema version {}", path.display(), store.schema_version()?);
+            for layer in store.layer_counts()? {
+                println!("{:<16} {:>10}", layer.table, layer.count);
+            }
+            Ok(())
+        }
+        Some(Command::Bench { which: Bench::Load { json } }) => {
+            let path = database_path(cli.db)?;
+            let started = Instant::now();
+            let data = citygrid::app::load_everything(&path)?;
+            let elapsed = started.elapsed();
+            if json {
+                println!(
+                    "{{\"db\":{:?},\"parts\":{},\"jurisdictions\":{},\"cases\":{},\"load_s\":{:.3}}}",
+                    path.display().to_string(),
+                    data.parts.len(),
+                    data.jurisdictions.len(),
+                    data.cases.len(),
+                    elapsed.as_secs_f64()
+                );
+            } else {
+                println!(
+                    "opened {} and loaded {} parts, {} jurisdictions, {} cases into memory in {:.3} s",
+                    path.display(),
+                    data.parts.len(),
+                    data.jurisdictions.len(),
+                    data.cases.len(),
+                    elapsed.as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The store: one SQLite file that is also a valid OGC GeoPackage.
+//!
+//! Parts, jurisdictions, cases and streets are GeoPackage feature tables (EPSG:4326), so GIS staff
+//! can open the file in QGIS as it is; everything else is ordinary tables in the same file.
+//! Every change runs in a transaction. The UI never calls this module directly: it goes through
+//! the app's background workers.
+
+pub mod gpkg;
+mod queries;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+pub use queries::{LayerCount, ReferenceData, StreetRecord};
+
+/// Why a database could not be opened or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: no such file")]
+    Missing { path: PathBuf },
+    #[error("{path}: already exists; refusing to overwrite it")]
+    AlreadyExists { path: PathBuf },
+    #[error("{path}: not an SQLite database (the file does not start with the SQLite header)")]
+    NotSqlite { path: PathBuf },
+    #[error("{path}: {what}, not a citygrid database; it was left untouched")]
+    NotOurs { path: PathBuf, what: String },
+    #[error(
+        "{path}: written by a newer citygrid (schema version {found}, this build understands up to {supported}); it was left untouched"
+    )]
+    NewerSchema { path: PathBuf, found: u32, supported: u32 },
+    #[error("{context}: {source}")]
+    Sql {
+        context: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bad data in {table} row {row}: {problem}")]
+    BadRow { table: &'static str, row: i64, problem: String },
+}
+
+/// Attaches context to SQLite errors.
+pub(crate) trait SqlContext<T> {
+    fn context(self, context: impl Into<String>) -> Result<T, StoreError>;
+}
+
+impl<T> SqlContext<T> for rusqlite::Result<T> {
+    fn context(self, context: impl Into<String>) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sql { context: context.into(), source })
+    }
+}
+
+/// An open citygrid database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+impl Store {
+    /// Creates a new, empty citygrid database at `path` (schema only, no reference data).
+    ///
+    /// # Errors
+    /// The file exists already, or it cannot be written.
+    pub fn create(path: &Path) -> Result<Self, StoreError> {
+        if path.exists() {
+            return Err(StoreError::AlreadyExists { path: path.to_owned() });
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+            .context(format!("creating {}", path.display()))?;
+        let mut store = Self { conn, path: Some(path.to_owned()) };
+        store.configure()?;
+        store.migrate_from(0)?;
+        Ok(store)
+    }
+
+    /// Opens an existing citygrid database, upgrading its schema if it is older.
+    ///
+    /// The file is inspected read-only first: a file that is not SQLite, not ours, or from a
+    /// newer citygrid is refused without a single byte changed.
+    ///
+    /// # Errors
+    /// See [`StoreError`].
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let version = Self::inspect(path)?;
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).context(format!("opening {}", path.display()))?;
+        let mut store = Self { conn, path: Some(path.to_owned()) };
+        store.configure()?;
+        if version < schema::CURRENT_VERSION {
+            store.migrate_from(version)?;
+        }
+        Ok(store)
+    }
+
+    /// A database in memory with the current schema (tests, benchmarks).
+    ///
+    /// # Errors
+    /// Only if SQLite fails.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().context("opening an in-memory database")?;
+        let mut store = Self { conn, path: None };
+        store.configure()?;
+        store.migrate_from(0)?;
+        Ok(store)
+    }
+
+    /// Checks that `path` is a citygrid database this build can open; returns its schema version.
+    fn inspect(path: &Path) -> Result<u32, StoreError> {
+        use std::io::Read;
+        let mut header = [0u8; 16];
+        let mut file = std::fs::File::open(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                StoreError::Missing { path: path.to_owned() }
+            } else {
+                StoreError::Io { path: path.to_owned(), source }
+            }
+        })?;
+        if file.read_exact(&mut header).is_err() || &header != SQLITE_HEADER {
+            return Err(StoreError::NotSqlite { path: path.to_owned() });
+        }
+        drop(file);
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).context(format!("reading {}", path.display()))?;
+        let not_ours = |what: &str| StoreError::NotOurs { path: path.to_owned(), what: what.to_owned() };
+        let application_id: i32 =
+            conn.query_row("PRAGMA application_id", [], |row| row.get(0)).map_err(|_| not_ours("an unreadable SQLite file"))?;
+        let has_meta: bool = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'citygrid_meta'", [], |row| row.get::<_, i64>(0))
+            .map(|count| count > 0)
+            .map_err(|_| not_ours("an unreadable SQLite file"))?;
+        if !has_meta {
+            return Err(not_ours(if application_id == gpkg::APPLICATION_ID {
+                "a GeoPackage from another program"
+            } else {
+                "an SQLite database of another program"
+            }));
+        }
+        let version: Option<String> =
+            conn.query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", [], |row| row.get(0)).ok();
+        let version =
+            version.and_then(|text| text.parse::<u32>().ok()).ok_or_else(|| not_ours("a database without a citygrid schema version"))?;
+        if version > schema::CURRENT_VERSION {
+            return Err(StoreError::NewerSchema { path: path.to_owned(), found: version, supported: schema::CURRENT_VERSION });
+        }
+        Ok(version)
+    }
+
+    fn configure(&mut self) -> Result<(), StoreError> {
+        gpkg::register_functions(&self.conn).context("registering GeoPackage SQL functions")?;
+        self.conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").context("configuring the connection")?;
+        if self.path.is_some() {
+            // WAL: readers (the wall, other seats) never block the writer; a crash loses no commit.
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).context("switching to WAL")?;
+        }
+        self.conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
+        Ok(())
+    }
+
+    fn migrate_from(&mut self, version: u32) -> Result<(), StoreError> {
+        for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let target = index + 1;
+            let tx = self.conn.transaction().context("starting a migration")?;
+            if target == 1 {
+                tx.execute_batch(&format!(
+                    "PRAGMA application_id = {}; PRAGMA user_version = {};",
+                    gpkg::APPLICATION_ID,
+                    gpkg::GPKG_USER_VERSION
+                ))
+                .context("marking the file as a GeoPackage")?;
+            }
+            migration(&tx).context(format!("applying schema migration {target}"))?;
+            tx.execute(
+                "INSERT INTO citygrid_meta (key, value) VALUES ('schema_version', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [target.to_string()],
+            )
+            .context("recording the schema version")?;
+            tx.commit().context(format!("committing schema migration {target}"))?;
+        }
+        Ok(())
+    }
+
+    /// Where the database lives (`None` in memory).
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the open database.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        let text: String = self
+            .conn
+            .query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", [], |row| row.get(0))
+            .context("reading the schema version")?;
+        text.parse().map_err(|_| StoreError::BadRow { table: "citygrid_meta", row: 0, problem: format!("schema version {text:?}") })
+    }
+
+    /// Runs `write` in one transaction: all of it is committed, or none of it.
+    ///
+    /// # Errors
+    /// Whatever `write` returns, or a failed commit; the database is then unchanged.
+    pub fn write<T>(&mut self, write: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.conn.transaction().context("starting a transaction")?;
+        let value = write(&tx)?;
+        tx.commit().context("committing")?;
+        Ok(value)
+    }
+
+    /// The raw connection, for queries inside this crate.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}

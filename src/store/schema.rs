@@ -1,0 +1,105 @@
+//! The database schema as forward migrations. Migration `n` takes schema version `n - 1` to `n`;
+//! a released migration is never edited, only followed by a new one.
+
+use rusqlite::Connection;
+
+use super::gpkg;
+
+/// The schema version this build writes and understands.
+pub const CURRENT_VERSION: u32 = 1;
+
+/// Feature layers: (table, geometry type, description).
+pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
+    ("part_points", "POINT", "City parts with point geometry (部件: covers, lamps, trees, bins…)"),
+    ("part_lines", "LINESTRING", "City parts with line geometry (部件: pipes, guardrails…)"),
+    ("part_polygons", "POLYGON", "City parts with polygon geometry (部件: green spaces, car parks…)"),
+    ("jurisdictions", "MULTIPOLYGON", "Jurisdictions: district, township, community, grid cell, unit zone"),
+    ("cases", "POINT", "Cases (案卷) at their reported location; times are UTC"),
+    ("streets", "LINESTRING", "Street centre lines (schematic in the demo district)"),
+];
+
+/// Ordinary tables registered as attribute layers: (table, description).
+pub const ATTRIBUTE_TABLES: &[(&str, &str)] = &[
+    ("units", "Responsible units (责任单位)"),
+    ("manual_entries", "Command manual classes (指挥手册)"),
+    ("manual_limits", "Command manual handling time limits per urgency"),
+    ("case_events", "Audit trail of every case transition"),
+];
+
+const PART_COLUMNS: &str = "
+  code TEXT NOT NULL UNIQUE CHECK (length(code) = 16),
+  class_code TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  supervising_unit INTEGER REFERENCES units(id),
+  owner_unit INTEGER REFERENCES units(id),
+  maintainer_unit INTEGER REFERENCES units(id),
+  state TEXT NOT NULL,
+  grid_code TEXT,
+  installed_on DATE,
+  changed_on DATE,
+  source TEXT NOT NULL";
+
+fn migration_1(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(gpkg::CORE_TABLES_SQL)?;
+    conn.execute_batch(&format!(
+        "
+CREATE TABLE citygrid_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE units (
+  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name_zh TEXT NOT NULL, name_en TEXT NOT NULL,
+  class TEXT NOT NULL CHECK (class IN ('1','2','3')), parent_id INTEGER REFERENCES units(id),
+  contact TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '');
+CREATE TABLE manual_major_classes (
+  kind TEXT NOT NULL, code TEXT NOT NULL, name_zh TEXT NOT NULL, name_en TEXT NOT NULL, PRIMARY KEY (kind, code));
+CREATE TABLE manual_entries (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('part','event')), code TEXT NOT NULL,
+  name_zh TEXT NOT NULL, name_en TEXT NOT NULL, geometry TEXT, default_unit TEXT NOT NULL REFERENCES units(code),
+  routing TEXT NOT NULL, filing_condition_zh TEXT NOT NULL, closing_condition_zh TEXT NOT NULL,
+  UNIQUE (kind, code));
+CREATE TABLE manual_limits (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, code TEXT NOT NULL, urgency TEXT NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0), unit TEXT NOT NULL,
+  UNIQUE (kind, code, urgency), FOREIGN KEY (kind, code) REFERENCES manual_entries(kind, code) ON DELETE CASCADE);
+CREATE TABLE stage_limits (
+  stage TEXT NOT NULL, urgency TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), unit TEXT NOT NULL,
+  PRIMARY KEY (stage, urgency));
+CREATE TABLE calendar_days (date DATE PRIMARY KEY, is_off_day INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, role TEXT NOT NULL,
+  unit_id INTEGER REFERENCES units(id), password_hash TEXT);
+CREATE TABLE part_points (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT NOT NULL, {PART_COLUMNS});
+CREATE TABLE part_lines (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom LINESTRING NOT NULL, {PART_COLUMNS});
+CREATE TABLE part_polygons (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POLYGON NOT NULL, {PART_COLUMNS});
+CREATE TABLE jurisdictions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,
+  name TEXT NOT NULL, owner_unit INTEGER REFERENCES units(id), parent_code TEXT,
+  valid_from DATE NOT NULL, valid_to DATE, source TEXT NOT NULL);
+CREATE INDEX jurisdictions_kind_code ON jurisdictions(kind, code);
+CREATE TABLE streets (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom LINESTRING NOT NULL, name TEXT NOT NULL, class TEXT NOT NULL);
+CREATE TABLE cases (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT NOT NULL, case_no TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL, subject TEXT NOT NULL, class_code TEXT NOT NULL, urgency TEXT NOT NULL,
+  part_code TEXT, grid_code TEXT, description TEXT NOT NULL, photos TEXT NOT NULL DEFAULT '[]',
+  reporter_contact TEXT, state TEXT NOT NULL, unit_id INTEGER REFERENCES units(id),
+  reported_at DATETIME NOT NULL, filed_at DATETIME, dispatched_at DATETIME, deadline_at DATETIME,
+  closed_at DATETIME, close_type TEXT, rework_count INTEGER NOT NULL DEFAULT 0,
+  extended INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX cases_state ON cases(state);
+CREATE TABLE case_events (
+  id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid), at DATETIME NOT NULL,
+  actor_user_id INTEGER REFERENCES users(id), action TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{{}}');
+CREATE INDEX case_events_case ON case_events(case_fid);
+"
+    ))?;
+    for (table, geometry_type, description) in FEATURE_TABLES {
+        gpkg::register_feature_table(conn, table, geometry_type, description)?;
+    }
+    for (table, description) in ATTRIBUTE_TABLES {
+        gpkg::register_attribute_table(conn, table, description)?;
+    }
+    Ok(())
+}
+
+/// Every migration in order; index 0 is migration 1.
+pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1];

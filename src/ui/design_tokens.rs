@@ -1,0 +1,72 @@
+//! Colours, stroke widths and sizes in one place. Views never invent a colour of their own.
+
+use egui::{Color32, Stroke};
+
+use crate::calendar::DeadlineLight;
+use crate::model::JurisdictionKind;
+
+/// Map background (land without a basemap).
+pub const MAP_BACKGROUND: Color32 = Color32::from_rgb(0xF2, 0xEF, 0xE6);
+/// Land of the managed district, drawn under everything else.
+pub const DISTRICT_FILL: Color32 = Color32::from_rgb(0xFB, 0xFA, 0xF5);
+/// Text drawn over the map.
+pub const MAP_TEXT: Color32 = Color32::from_rgb(0x33, 0x33, 0x33);
+/// Halo behind map labels.
+pub const MAP_TEXT_HALO: Color32 = Color32::from_rgba_premultiplied(0xFB, 0xFA, 0xF5, 0xD0);
+/// Selection highlight.
+pub const SELECTION: Color32 = Color32::from_rgb(0x00, 0x9D, 0xFF);
+/// Street centre lines.
+pub const STREET_MAIN: Stroke = Stroke { width: 3.0, color: Color32::from_rgb(0xE8, 0xC9, 0x8A) };
+pub const STREET_MINOR: Stroke = Stroke { width: 1.5, color: Color32::from_rgb(0xD8, 0xD2, 0xC4) };
+
+/// Outline of a jurisdiction layer.
+#[must_use]
+pub fn jurisdiction_stroke(kind: JurisdictionKind, managed_district: bool) -> Stroke {
+    match kind {
+        JurisdictionKind::District if managed_district => Stroke::new(3.0, Color32::from_rgb(0x8E, 0x24, 0x4F)),
+        JurisdictionKind::District => Stroke::new(1.5, Color32::from_rgb(0x9E, 0x8E, 0x9A)),
+        JurisdictionKind::Township => Stroke::new(2.0, Color32::from_rgb(0xC0, 0x5A, 0x2B)),
+        JurisdictionKind::Community => Stroke::new(1.0, Color32::from_rgb(0x4F, 0x8A, 0x5B)),
+        JurisdictionKind::GridCell => Stroke::new(0.6, Color32::from_rgb(0x7A, 0x9C, 0xC6)),
+        JurisdictionKind::UnitZone => Stroke::new(1.5, Color32::from_rgb(0x9B, 0x59, 0xB6)),
+    }
+}
+
+/// Swatch colour of a layer in the layer list.
+#[must_use]
+pub fn jurisdiction_swatch(kind: JurisdictionKind) -> Color32 {
+    jurisdiction_stroke(kind, true).color
+}
+
+/// Colour of a city part by major class (01–06).
+#[must_use]
+pub fn part_color(major: u8) -> Color32 {
+    match major {
+        1 => Color32::from_rgb(0x2C, 0x6F, 0xBB),
+        2 => Color32::from_rgb(0x55, 0x55, 0x55),
+        3 => Color32::from_rgb(0xB8, 0x86, 0x0B),
+        4 => Color32::from_rgb(0x2E, 0x8B, 0x57),
+        5 => Color32::from_rgb(0x8B, 0x45, 0x13),
+        _ => Color32::from_rgb(0x70, 0x70, 0x70),
+    }
+}
+
+/// Fill of a case marker by warning light; closed cases are grey.
+#[must_use]
+pub fn case_color(light: Option<DeadlineLight>) -> Color32 {
+    match light {
+        Some(DeadlineLight::Green) => Color32::from_rgb(0x2E, 0xA0, 0x43),
+        Some(DeadlineLight::Yellow) => Color32::from_rgb(0xF2, 0xB7, 0x05),
+        Some(DeadlineLight::Red) => Color32::from_rgb(0xD6, 0x28, 0x28),
+        None => Color32::from_rgb(0x9A, 0x9A, 0x9A),
+    }
+}
+
+/// Radius of a case marker, points.
+pub const CASE_RADIUS: f32 = 5.0;
+/// Radius of a point part at street zoom, points.
+pub const PART_RADIUS: f32 = 2.5;
+/// Click tolerance for identify, points.
+pub const PICK_RADIUS: f32 = 6.0;
+/// Width of the side panels, points.
+pub const SIDE_PANEL_WIDTH: f32 = 300.0;

@@ -1,0 +1,216 @@
+//! The right panel: attributes of what is selected (a part, a case or a jurisdiction), with the
+//! cases raised on a part and the jurisdictions a spot falls in.
+
+use chrono::NaiveDateTime;
+use geo::GeodesicArea;
+
+use crate::app::{Command, Selection, World};
+use crate::model::{CaseSubject, ItemKind, PartGeometry};
+use crate::ui::Lang;
+use crate::ui::design_tokens as tokens;
+use crate::ui::i18n::Labelled;
+
+fn row_ui(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
+    ui.label(egui::RichText::new(key).weak());
+    ui.label(value);
+    ui.end_row();
+}
+
+fn time_text(time: Option<NaiveDateTime>) -> String {
+    time.map_or_else(|| "—".to_owned(), |time| time.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// Draws the details panel; returns commands (selecting a related item, zooming to it).
+pub fn details_ui(ui: &mut egui::Ui, world: &World, selection: Option<Selection>, lang: Lang, now: NaiveDateTime) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::Panel::right("details").default_size(tokens::SIDE_PANEL_WIDTH + 40.0).show(ui, |ui| {
+        ui.heading(lang.pick("详情", "Details"));
+        ui.add_space(4.0);
+        egui::ScrollArea::vertical().show(ui, |ui| match selection {
+            None => {
+                ui.label(
+                    lang.pick("在地图上点击部件、案卷或区域查看详情。", "Click a part, a case or an area on the map to see its details."),
+                );
+                ui.add_space(8.0);
+                summary_ui(ui, world, lang);
+            }
+            Some(Selection::Part(index)) => part_ui(ui, world, index, lang, &mut commands),
+            Some(Selection::Case(index)) => case_ui(ui, world, index, lang, now, &mut commands),
+            Some(Selection::Jurisdiction(index)) => jurisdiction_ui(ui, world, index, lang, &mut commands),
+        });
+    });
+    commands
+}
+
+fn summary_ui(ui: &mut egui::Ui, world: &World, lang: Lang) {
+    egui::Grid::new("summary").num_columns(2).striped(true).show(ui, |ui| {
+        let file_name = world.path.file_name().map_or_else(|| world.path.display().to_string(), |name| name.to_string_lossy().into_owned());
+        ui.label(egui::RichText::new(lang.pick("数据库", "Database")).weak());
+        ui.label(file_name).on_hover_text(world.path.display().to_string());
+        ui.end_row();
+        row_ui(ui, lang.pick("部件总数", "Parts in database"), world.parts.len().to_string());
+        row_ui(ui, lang.pick("案卷总数", "Cases in database"), world.cases.len().to_string());
+        row_ui(ui, lang.pick("责任单位", "Responsible units"), world.units.len().to_string());
+        row_ui(ui, lang.pick("指挥手册条目", "Command manual classes"), world.manual.entries.len().to_string());
+    });
+}
+
+fn spot_ui(ui: &mut egui::Ui, world: &World, lon: f64, lat: f64, lang: Lang, commands: &mut Vec<Command>) {
+    ui.label(egui::RichText::new(lang.pick("所在区域", "Located in")).strong());
+    for index in world.jurisdictions_at(lon, lat) {
+        let jurisdiction = &world.jurisdictions[index];
+        let text = format!("{} {} {}", jurisdiction.kind.label(lang), jurisdiction.code, jurisdiction.name);
+        if ui.link(text).clicked() {
+            commands.push(Command::Select(Some(Selection::Jurisdiction(index))));
+        }
+    }
+}
+
+fn part_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, commands: &mut Vec<Command>) {
+    let part = &world.parts[index];
+    let class = world.class_name(ItemKind::Part, &part.code.class_code(), lang);
+    ui.label(egui::RichText::new(format!("{} {}", lang.pick("部件", "Part"), class)).size(18.0));
+    egui::Grid::new("part").num_columns(2).striped(true).show(ui, |ui| {
+        row_ui(ui, lang.pick("部件编码", "Part code"), egui::RichText::new(part.code.to_string()).monospace());
+        row_ui(ui, lang.pick("小类", "Minor class"), format!("{} {}", part.code.class_code(), class));
+        row_ui(ui, lang.pick("几何", "Geometry"), part.geometry.kind().label_zh_or_en(lang));
+        row_ui(ui, lang.pick("状态", "State"), part.state.label(lang));
+        row_ui(ui, lang.pick("主管单位", "Supervising unit"), world.unit_name(part.supervising_unit, lang));
+        row_ui(ui, lang.pick("权属单位", "Owning unit"), world.unit_name(part.owner_unit, lang));
+        row_ui(ui, lang.pick("养护单位", "Maintaining unit"), world.unit_name(part.maintainer_unit, lang));
+        row_ui(
+            ui,
+            lang.pick("单元网格", "Grid cell"),
+            part.grid_code.map_or_else(|| lang.pick("网格外", "outside the grid").to_owned(), |code| code.to_string()),
+        );
+        row_ui(ui, lang.pick("设立日期", "Installed"), part.installed_on.map_or_else(|| "—".into(), |date| date.to_string()));
+        row_ui(ui, lang.pick("变更日期", "Changed"), part.changed_on.map_or_else(|| "—".into(), |date| date.to_string()));
+        row_ui(ui, lang.pick("数据来源", "Source"), part.source.label(lang));
+        if let PartGeometry::Line(line) = &part.geometry {
+            use geo::{Distance, Haversine};
+            let length_m: f64 = line.lines().map(|segment| Haversine.distance(geo::Point(segment.start), geo::Point(segment.end))).sum();
+            row_ui(ui, lang.pick("长度", "Length"), format!("{length_m:.1} m"));
+        }
+        if let PartGeometry::Polygon(polygon) = &part.geometry {
+            row_ui(ui, lang.pick("面积", "Area"), format!("{:.0} m²", polygon.geodesic_area_unsigned()));
+        }
+    });
+    if ui.button(lang.pick("缩放到部件", "Zoom to part")).clicked() {
+        commands.push(Command::ZoomToSelection);
+    }
+    ui.add_space(8.0);
+    let anchor = crate::spatial::anchor_of(part);
+    spot_ui(ui, world, anchor.x(), anchor.y(), lang, commands);
+    ui.add_space(8.0);
+    ui.label(egui::RichText::new(lang.pick("相关案卷", "Cases on this part")).strong());
+    let related: Vec<usize> =
+        world.cases.iter().enumerate().filter(|(_, case)| case.part_code == Some(part.code)).map(|(index, _)| index).collect();
+    if related.is_empty() {
+        ui.weak(lang.pick("无", "None"));
+    }
+    for case_index in related {
+        let case = &world.cases[case_index];
+        if ui.link(format!("{} {}", case.case_no, case.state.label(lang))).clicked() {
+            commands.push(Command::Select(Some(Selection::Case(case_index))));
+        }
+    }
+}
+
+trait GeometryLabel {
+    fn label_zh_or_en(self, lang: Lang) -> &'static str;
+}
+
+impl GeometryLabel for crate::model::GeometryKind {
+    fn label_zh_or_en(self, lang: Lang) -> &'static str {
+        if lang.is_chinese() { self.label_zh() } else { self.label_en() }
+    }
+}
+
+fn case_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, now: NaiveDateTime, commands: &mut Vec<Command>) {
+    let case = &world.cases[index];
+    let kind = match case.subject {
+        CaseSubject::Part => ItemKind::Part,
+        CaseSubject::Event => ItemKind::Event,
+    };
+    let light = world.case_light(case, now);
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+        ui.painter().circle_filled(rect.center(), 6.0, tokens::case_color(light));
+        ui.label(egui::RichText::new(format!("{} {}", lang.pick("案卷", "Case"), case.case_no)).size(18.0));
+    });
+    egui::Grid::new("case").num_columns(2).striped(true).show(ui, |ui| {
+        row_ui(ui, lang.pick("状态", "State"), case.state.label(lang));
+        row_ui(ui, lang.pick("预警", "Warning light"), light.map_or_else(|| "—".to_owned(), |light| light.label(lang).to_owned()));
+        row_ui(
+            ui,
+            lang.pick("类别", "Class"),
+            format!("{} · {} {}", case.subject.label(lang), case.class_code, world.class_name(kind, &case.class_code, lang)),
+        );
+        row_ui(ui, lang.pick("紧急程度", "Urgency"), case.urgency.label(lang));
+        row_ui(ui, lang.pick("来源", "Source"), case.source.label(lang));
+        row_ui(ui, lang.pick("责任单位", "Responsible unit"), world.unit_name(case.unit, lang));
+        row_ui(ui, lang.pick("上报时间", "Reported"), time_text(Some(case.reported_at)));
+        row_ui(ui, lang.pick("立案时间", "Filed"), time_text(case.filed_at));
+        row_ui(ui, lang.pick("派遣时间", "Dispatched"), time_text(case.dispatched_at));
+        row_ui(
+            ui,
+            lang.pick("处置时限", "Deadline"),
+            format!("{}{}", time_text(case.deadline_at), if case.extended { lang.pick("（已延期）", " (extended)") } else { "" }),
+        );
+        row_ui(ui, lang.pick("结案时间", "Closed"), time_text(case.closed_at));
+        if let Some(close_type) = case.close_type {
+            row_ui(ui, lang.pick("结案类型", "Close type"), close_type.label(lang));
+        }
+        row_ui(ui, lang.pick("返工次数", "Rework count"), case.rework_count.to_string());
+        row_ui(ui, lang.pick("单元网格", "Grid cell"), case.grid_code.map_or_else(|| "—".to_owned(), |code| code.to_string()));
+        row_ui(ui, lang.pick("位置", "Location"), format!("{:.6}, {:.6}", case.location.x(), case.location.y()));
+        if let Some(contact) = &case.reporter_contact {
+            row_ui(ui, lang.pick("举报人联系方式", "Reporter contact"), contact.as_str());
+        }
+    });
+    ui.add_space(6.0);
+    ui.label(egui::RichText::new(lang.pick("问题描述", "Description")).strong());
+    ui.label(&case.description);
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        if ui.button(lang.pick("缩放到案卷", "Zoom to case")).clicked() {
+            commands.push(Command::ZoomToSelection);
+        }
+        if let Some(code) = case.part_code
+            && let Some(part_index) = world.parts.iter().position(|part| part.code == code)
+            && ui.button(lang.pick("查看部件", "Show part")).clicked()
+        {
+            commands.push(Command::Select(Some(Selection::Part(part_index))));
+        }
+    });
+    ui.add_space(8.0);
+    spot_ui(ui, world, case.location.x(), case.location.y(), lang, commands);
+}
+
+fn jurisdiction_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, commands: &mut Vec<Command>) {
+    let jurisdiction = &world.jurisdictions[index];
+    ui.label(egui::RichText::new(format!("{} {}", jurisdiction.kind.label(lang), jurisdiction.name)).size(18.0));
+    egui::Grid::new("jurisdiction").num_columns(2).striped(true).show(ui, |ui| {
+        row_ui(ui, lang.pick("代码", "Code"), egui::RichText::new(&jurisdiction.code).monospace());
+        row_ui(ui, lang.pick("类型", "Kind"), jurisdiction.kind.label(lang));
+        row_ui(ui, lang.pick("责任单位", "Owner unit"), world.unit_name(jurisdiction.owner_unit, lang));
+        row_ui(ui, lang.pick("上级代码", "Parent code"), jurisdiction.parent_code.clone().unwrap_or_else(|| "—".into()));
+        row_ui(ui, lang.pick("面积", "Area"), format_area(jurisdiction.geometry.geodesic_area_unsigned()));
+        row_ui(ui, lang.pick("生效日期", "Valid from"), jurisdiction.valid_from.to_string());
+        row_ui(
+            ui,
+            lang.pick("失效日期", "Valid to"),
+            jurisdiction.valid_to.map_or_else(|| lang.pick("现行", "in force").to_owned(), |date| date.to_string()),
+        );
+    });
+    ui.add_space(6.0);
+    ui.label(egui::RichText::new(lang.pick("数据来源", "Source")).strong());
+    ui.label(egui::RichText::new(&jurisdiction.source).small());
+    if ui.button(lang.pick("缩放到区域", "Zoom to area")).clicked() {
+        commands.push(Command::ZoomToSelection);
+    }
+}
+
+fn format_area(area_m2: f64) -> String {
+    if area_m2 >= 1_000_000.0 { format!("{:.2} km²", area_m2 / 1_000_000.0) } else { format!("{area_m2:.0} m²") }
+}

@@ -1,0 +1,92 @@
+//! The left panel: the layer list with visibility switches, feature counts and legend swatches.
+
+use crate::app::{Command, LayerVisibility, World};
+use crate::model::{JurisdictionKind, Keyword};
+use crate::ui::Lang;
+use crate::ui::design_tokens as tokens;
+use crate::ui::i18n::Labelled;
+
+fn swatch_ui(ui: &mut egui::Ui, color: egui::Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, color);
+}
+
+/// Draws the layer panel; returns the new visibility when the user changed it.
+pub fn layers_ui(ui: &mut egui::Ui, world: &World, layers: &LayerVisibility, lang: Lang) -> Vec<Command> {
+    let mut edited = layers.clone();
+    let mut commands = Vec::new();
+    egui::Panel::left("layers").default_size(tokens::SIDE_PANEL_WIDTH).show(ui, |ui| {
+        ui.heading(lang.pick("图层", "Layers"));
+        ui.add_space(4.0);
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.label(egui::RichText::new(lang.pick("辖区", "Jurisdictions")).strong());
+            for kind in JurisdictionKind::ALL.iter().copied() {
+                let count = world.outlines.get(&kind).map_or(0, Vec::len);
+                ui.horizontal(|ui| {
+                    swatch_ui(ui, tokens::jurisdiction_swatch(kind));
+                    ui.checkbox(edited.switch_mut(kind), kind.label(lang));
+                    ui.weak(count.to_string());
+                });
+            }
+            ui.add_space(6.0);
+            ui.label(egui::RichText::new(lang.pick("城市部件", "City parts")).strong());
+            ui.horizontal(|ui| {
+                swatch_ui(ui, tokens::part_color(1));
+                ui.checkbox(&mut edited.parts, lang.pick("部件", "Parts"));
+                ui.weak(world.parts.len().to_string());
+            });
+            ui.weak(format!(
+                "{} {} · {} {} · {} {}",
+                lang.pick("点", "points"),
+                world.part_counts[0],
+                lang.pick("线", "lines"),
+                world.part_counts[1],
+                lang.pick("面", "polygons"),
+                world.part_counts[2]
+            ));
+            ui.weak(lang.pick("放大到 17 级以上显示单个部件", "Single parts show from zoom 17"));
+            for (major, zh, en) in [
+                (1, "公用设施", "Public utilities"),
+                (2, "道路交通", "Roads and traffic"),
+                (3, "市容环境", "Sanitation"),
+                (4, "园林绿化", "Greening"),
+            ] {
+                ui.horizontal(|ui| {
+                    ui.add_space(18.0);
+                    swatch_ui(ui, tokens::part_color(major));
+                    ui.label(lang.pick(zh, en));
+                });
+            }
+            ui.horizontal(|ui| {
+                swatch_ui(ui, tokens::STREET_MAIN.color);
+                ui.checkbox(&mut edited.streets, lang.pick("街道（示意）", "Streets (schematic)"));
+                ui.weak(world.streets.len().to_string());
+            });
+            ui.add_space(6.0);
+            ui.label(egui::RichText::new(lang.pick("案卷预警", "Case warnings")).strong());
+            ui.horizontal(|ui| {
+                swatch_ui(ui, tokens::case_color(Some(crate::calendar::DeadlineLight::Red)));
+                ui.checkbox(&mut edited.cases, lang.pick("案卷", "Cases"));
+                ui.weak(world.cases.len().to_string());
+            });
+            for light in
+                [crate::calendar::DeadlineLight::Green, crate::calendar::DeadlineLight::Yellow, crate::calendar::DeadlineLight::Red]
+            {
+                ui.horizontal(|ui| {
+                    ui.add_space(18.0);
+                    swatch_ui(ui, tokens::case_color(Some(light)));
+                    ui.label(light.label(lang));
+                });
+            }
+            ui.horizontal(|ui| {
+                ui.add_space(18.0);
+                swatch_ui(ui, tokens::case_color(None));
+                ui.label(lang.pick("已结案 / 暂停计时", "Closed / clock paused"));
+            });
+        });
+    });
+    if &edited != layers {
+        commands.push(Command::SetLayers(edited));
+    }
+    commands
+}

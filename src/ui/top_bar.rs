@@ -1,0 +1,45 @@
+//! The top bar: who we are, which district, the clock, the language switch.
+
+use chrono::NaiveDateTime;
+
+use crate::app::{Command, World};
+use crate::ui::Lang;
+
+/// Draws the top bar; returns the commands the user gave.
+pub fn top_bar_ui(ui: &mut egui::Ui, world: &World, lang: Lang, now: NaiveDateTime) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::Panel::top("top_bar").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.heading(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
+            ui.separator();
+            ui.label(egui::RichText::new(&world.district_name).strong()).on_hover_text(&world.district_code);
+            ui.separator();
+            let open_cases = world.cases.iter().filter(|case| case.state.is_open()).count();
+            ui.label(format!("{} {}", lang.pick("在办案卷", "Open cases"), open_cases));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let english = ui.selectable_label(lang == Lang::En, "English");
+                if english.clicked() {
+                    commands.push(Command::SetLang(Lang::En));
+                }
+                if ui.selectable_label(lang == Lang::Zh, "中文").clicked() {
+                    commands.push(Command::SetLang(Lang::Zh));
+                }
+                ui.separator();
+                let weekday = match lang {
+                    Lang::Zh => ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+                    Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                };
+                let day = weekday[chrono::Datelike::weekday(&now).num_days_from_monday() as usize];
+                let working = world.calendar.is_working_minute(now);
+                ui.label(egui::RichText::new(format!("{} {} {}", now.format("%Y-%m-%d"), day, now.format("%H:%M:%S"))).monospace())
+                    .on_hover_text(lang.pick("北京时间", "China Standard Time"));
+                ui.label(if working {
+                    lang.pick("工作时间", "Working time")
+                } else {
+                    lang.pick("非工作时间", "Outside working time")
+                });
+            });
+        });
+    });
+    commands
+}

@@ -1,0 +1,21 @@
+//! Shared test helpers: a small demo database made fresh for each test.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+use citygrid::demo::{DemoOptions, DemoSummary, write_demo};
+
+/// The fixed "now" of test databases: a Wednesday morning, 2026-11-25 09:30 China time.
+pub fn as_of() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("2026-11-25 09:30", "%Y-%m-%d %H:%M").expect("valid time")
+}
+
+/// A small demo district in a temporary directory (deleted with the returned guard).
+pub fn small_demo(parts: usize, cases: usize) -> (tempfile::TempDir, PathBuf, DemoSummary) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("demo.gpkg");
+    let options = DemoOptions { parts, cases, seed: 7, as_of: as_of() };
+    let summary = write_demo(&path, &options, &mut |_| {}).expect("demo database");
+    (dir, path, summary)
+}

@@ -1,0 +1,86 @@
+//! The demo district: deterministic, realistic in its mix, and where it should be.
+
+mod common;
+
+use citygrid::model::{JurisdictionKind, PartGeometry};
+use citygrid::store::Store;
+
+#[test]
+fn the_same_seed_and_time_give_the_same_district() {
+    let (_a, first, _) = common::small_demo(3_000, 50);
+    let (_b, second, _) = common::small_demo(3_000, 50);
+    let load = |path| {
+        let store = Store::open(path).expect("open");
+        (store.load_parts().expect("parts"), store.load_cases().expect("cases"), store.load_jurisdictions().expect("jurisdictions"))
+    };
+    let (parts_a, cases_a, jurisdictions_a) = load(&first);
+    let (parts_b, cases_b, jurisdictions_b) = load(&second);
+    assert_eq!(parts_a, parts_b);
+    assert_eq!(cases_a, cases_b);
+    assert_eq!(jurisdictions_a, jurisdictions_b);
+}
+
+#[test]
+fn the_demo_has_the_district_its_townships_communities_and_a_unit_grid() {
+    let (_dir, path, summary) = common::small_demo(5_000, 20);
+    let store = Store::open(&path).expect("open");
+    let jurisdictions = store.load_jurisdictions().expect("jurisdictions");
+    let of_kind = |kind| jurisdictions.iter().filter(|j| j.kind == kind).collect::<Vec<_>>();
+    let districts = of_kind(JurisdictionKind::District);
+    assert_eq!(districts.len(), 7, "the seven county-level units of 黄山市");
+    assert!(districts.iter().any(|d| d.code == "341004" && d.name == "徽州区"));
+    let townships = of_kind(JurisdictionKind::Township);
+    let names: Vec<&str> = townships.iter().map(|t| t.name.as_str()).collect();
+    for name in ["岩寺镇", "西溪南镇", "潜口镇", "呈坎镇", "洽舍乡", "杨村乡", "富溪乡"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    assert!(townships.iter().all(|t| t.source.contains("合成")), "township shapes say they are synthetic");
+    assert!(of_kind(JurisdictionKind::Community).iter().any(|c| c.name == "龙井社区居委会"));
+    let cells = of_kind(JurisdictionKind::GridCell);
+    assert_eq!(cells.len(), summary.grid_cells);
+    assert!(cells.len() > 1_000, "a unit grid over the urban core: {}", cells.len());
+    assert!(
+        cells.iter().all(|cell| cell.code.len() == 15 && cell.code.starts_with("341004100")),
+        "grid codes: county+township+community+serial"
+    );
+    // About 10,000 m² each: whole cells are exactly that, boundary cells smaller.
+    use geo::GeodesicArea;
+    let whole = cells.iter().filter(|cell| (cell.geometry.geodesic_area_unsigned() - 10_000.0).abs() < 150.0).count();
+    assert!(whole * 2 > cells.len(), "most cells are whole 100 m squares: {whole} of {}", cells.len());
+    assert!(!of_kind(JurisdictionKind::UnitZone).is_empty());
+}
+
+#[test]
+fn parts_are_mostly_points_then_lines_then_polygons_and_have_valid_codes() {
+    let (_dir, path, _) = common::small_demo(20_000, 10);
+    let parts = Store::open(&path).expect("open").load_parts().expect("parts");
+    assert_eq!(parts.len(), 20_000);
+    let points = parts.iter().filter(|p| matches!(p.geometry, PartGeometry::Point(_))).count() as f64;
+    let lines = parts.iter().filter(|p| matches!(p.geometry, PartGeometry::Line(_))).count() as f64;
+    let polygons = parts.iter().filter(|p| matches!(p.geometry, PartGeometry::Polygon(_))).count() as f64;
+    let total = parts.len() as f64;
+    assert!((0.5..0.7).contains(&(points / total)), "points {points}");
+    assert!((0.25..0.45).contains(&(lines / total)), "lines {lines}");
+    assert!((0.02..0.1).contains(&(polygons / total)), "polygons {polygons}");
+    let manual = citygrid::model::CommandManual::embedded().expect("manual");
+    for part in &parts {
+        assert_eq!(part.code.county(), 341_004);
+        let entry = manual.entry(citygrid::model::ItemKind::Part, &part.code.class_code()).expect("every class is in the manual");
+        assert_eq!(entry.geometry, Some(part.geometry.kind()), "class {} has the manual's geometry", entry.code);
+    }
+    // Street lamps stand 30–40 m apart along a side.
+    let lamps = parts.iter().filter(|p| p.code.class_code() == "0118").count();
+    assert!(lamps > 100, "lamps {lamps}");
+    assert!(parts.iter().filter(|p| p.grid_code.is_some()).count() as f64 > total * 0.5, "parts in the core are geocoded to a cell");
+}
+
+#[test]
+fn a_demo_is_not_written_over_an_existing_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mine.gpkg");
+    std::fs::write(&path, b"mine").expect("write");
+    let options = citygrid::demo::DemoOptions { parts: 10, cases: 1, seed: 1, as_of: common::as_of() };
+    let error = citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect_err("refused");
+    assert!(error.to_string().contains("already exists"), "{error}");
+    assert_eq!(std::fs::read(&path).expect("read"), b"mine");
+}

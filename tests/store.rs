@@ -1,0 +1,129 @@
+//! The store as a user meets it: files that are not ours are refused untouched, a failed
+//! write changes nothing, and what goes in comes back out.
+
+mod common;
+
+use citygrid::model::{Keyword, PartState};
+use citygrid::store::{Store, StoreError};
+
+fn file_bytes(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).expect("read file")
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("notes.gpkg");
+    std::fs::write(&path, "这不是数据库 / not a database").expect("write");
+    let before = file_bytes(&path);
+    let error = Store::open(&path).err().expect("must refuse");
+    assert!(matches!(error, StoreError::NotSqlite { .. }), "{error}");
+    assert!(error.to_string().contains("notes.gpkg"), "the message names the file: {error}");
+    assert_eq!(file_bytes(&path), before);
+}
+
+#[test]
+fn an_sqlite_database_of_another_program_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("other.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("create");
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").expect("fill");
+    }
+    let before = file_bytes(&path);
+    let error = Store::open(&path).err().expect("must refuse");
+    assert!(matches!(error, StoreError::NotOurs { .. }), "{error}");
+    assert!(error.to_string().contains("not a citygrid database"), "{error}");
+    assert_eq!(file_bytes(&path), before, "not a byte changed");
+    assert!(!dir.path().join("other.sqlite-wal").exists(), "no WAL file was created");
+}
+
+#[test]
+fn a_database_from_a_newer_citygrid_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("future.gpkg");
+    {
+        let store = Store::create(&path).expect("create");
+        store.checkpoint().expect("checkpoint");
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open raw");
+        conn.execute("UPDATE citygrid_meta SET value = '99' WHERE key = 'schema_version'", []).expect("bump");
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).expect("checkpoint");
+    }
+    let before = file_bytes(&path);
+    let error = Store::open(&path).err().expect("must refuse");
+    assert!(matches!(error, StoreError::NewerSchema { found: 99, .. }), "{error}");
+    assert!(error.to_string().contains("newer citygrid"), "{error}");
+    assert_eq!(file_bytes(&path), before);
+}
+
+#[test]
+fn a_missing_file_gets_a_clear_message() {
+    let error = Store::open(std::path::Path::new("/nonexistent/citygrid.gpkg")).err().expect("must refuse");
+    assert!(matches!(error, StoreError::Missing { .. }), "{error}");
+    assert!(error.to_string().contains("no such file"), "{error}");
+}
+
+#[test]
+fn create_refuses_to_overwrite_an_existing_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("precious.gpkg");
+    std::fs::write(&path, b"keep me").expect("write");
+    assert!(matches!(Store::create(&path), Err(StoreError::AlreadyExists { .. })));
+    assert_eq!(file_bytes(&path), b"keep me");
+}
+
+#[test]
+fn a_failed_write_changes_nothing() {
+    let (_dir, path, _) = common::small_demo(500, 10);
+    let mut store = Store::open(&path).expect("open");
+    let before = store.load_parts().expect("parts");
+    let mut duplicate = before[0].clone();
+    duplicate.state = PartState::Damaged;
+    // The first insert succeeds inside the transaction, the second repeats a code: all of it rolls back.
+    let mut fresh = before[0].clone();
+    fresh.code = citygrid::model::PartCode::new(341_004, 1, 18, 999_999).expect("code");
+    let result = store.write(|tx| Store::insert_parts(tx, [&fresh, &duplicate]));
+    let error = result.expect_err("duplicate code must fail");
+    assert!(error.to_string().contains(&duplicate.code.to_string()), "the message names the part: {error}");
+    let after = store.load_parts().expect("parts");
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|part| part.code != fresh.code));
+}
+
+#[test]
+fn parts_jurisdictions_and_cases_come_back_as_they_went_in() {
+    let (_dir, path, summary) = common::small_demo(2_000, 40);
+    let store = Store::open(&path).expect("open");
+    let parts = store.load_parts().expect("parts");
+    assert_eq!(parts.len(), summary.parts);
+    let mut memory = Store::open_in_memory().expect("memory");
+    memory.seed_reference_data(&citygrid::store::ReferenceData::embedded().expect("assets"), "341004", "徽州区").expect("seed");
+    memory.write(|tx| Store::insert_parts(tx, &parts)).expect("insert");
+    let mut reloaded = memory.load_parts().expect("reload");
+    let mut original = parts.clone();
+    reloaded.sort_by_key(|part| part.code);
+    original.sort_by_key(|part| part.code);
+    assert_eq!(reloaded, original);
+    let cases = store.load_cases().expect("cases");
+    assert_eq!(cases.len(), summary.cases);
+    assert!(cases.iter().all(|case| case.reported_at <= common::as_of()), "no case is reported after the demo's now");
+    let states: std::collections::BTreeSet<&str> = cases.iter().map(|case| case.state.keyword()).collect();
+    assert!(states.contains("closed") && states.contains("dispatched"), "cases spread over the life cycle: {states:?}");
+}
+
+#[test]
+fn the_command_manual_is_loaded_into_the_database_and_editable_there() {
+    let (_dir, path, _) = common::small_demo(200, 5);
+    let store = Store::open(&path).expect("open");
+    let manual = store.load_manual().expect("manual");
+    assert_eq!(manual, citygrid::model::CommandManual::embedded().expect("asset"));
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("raw");
+    conn.execute("UPDATE manual_limits SET amount = 3 WHERE kind = 'part' AND code = '0118' AND urgency = 'normal'", []).expect("edit");
+    drop(conn);
+    let store = Store::open(&path).expect("reopen");
+    let lamp = store.load_manual().expect("manual").entries.into_iter().find(|entry| entry.code == "0118").expect("street lamp");
+    assert_eq!(lamp.limit_for(citygrid::model::Urgency::Normal).map(|limit| limit.amount), Some(3));
+}
