@@ -45,7 +45,9 @@ pub struct World {
     pub street_lines: Vec<ProjectedFeature>,
     /// Count of parts per geometry kind: points, lines, polygons.
     pub part_counts: [usize; 3],
-    /// How long loading and indexing took.
+    /// How long reading the database took.
+    pub read_time: Duration,
+    /// How long reading and indexing took together.
     pub load_time: Duration,
 }
 
@@ -119,6 +121,7 @@ pub fn load_everything(path: &Path) -> Result<World> {
     let district_code = store.meta("district_code")?.unwrap_or_default();
     let district_name = store.meta("district_name")?.unwrap_or_default();
     drop(store);
+    let read_time = started.elapsed();
     let (part_index, (jurisdiction_index, outlines)) = std::thread::scope(|scope| {
         let parts_job =
             std::thread::Builder::new().name("citygrid-index-parts".into()).spawn_scoped(scope, || PointIndex::of_parts(&parts));
@@ -157,6 +160,7 @@ pub fn load_everything(path: &Path) -> Result<World> {
         outlines,
         street_lines,
         part_counts,
+        read_time,
         load_time: started.elapsed(),
     })
 }
@@ -282,6 +286,12 @@ pub enum Command {
     Select(Option<Selection>),
     ZoomIn,
     ZoomOut,
+    /// Centre the map on a WGS84 point at a zoom level.
+    CenterAt {
+        lon: f64,
+        lat: f64,
+        zoom: f64,
+    },
     ZoomToDistrict,
     ZoomToSelection,
 }
@@ -395,6 +405,10 @@ impl CitygridApp {
             }
             Command::ZoomOut => {
                 let _ = self.map_memory.zoom_out();
+            }
+            Command::CenterAt { lon, lat, zoom } => {
+                self.map_memory.center_at(walkers::lon_lat(lon, lat));
+                let _ = self.map_memory.set_zoom(zoom.clamp(2.0, 21.0));
             }
             Command::ZoomToDistrict => {
                 if let Some(world) = self.world()
@@ -531,22 +545,14 @@ pub fn run_native(db_path: PathBuf) -> Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
 }
 
-/// Builds a kittest harness running the real app on `db_path`, waits until the database is
-/// loaded, and returns it (screenshots, UI tests).
-///
-/// # Errors
-/// Loading failed or took longer than `timeout`.
-pub fn harness_for(
-    db_path: &Path,
-    size: [u32; 2],
-    lang: Lang,
-    now: Option<NaiveDateTime>,
-    timeout: Duration,
-) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
+/// Builds a kittest harness running the real app on `db_path` (tests, screenshots). The app
+/// starts loading at once; see [`wait_until_loaded`].
+#[must_use]
+pub fn harness(db_path: &Path, size: [u32; 2], lang: Lang, now: Option<NaiveDateTime>) -> egui_kittest::Harness<'static, CitygridApp> {
     let path = db_path.to_owned();
     #[allow(clippy::cast_precision_loss)]
     let size = egui::vec2(size[0] as f32, size[1] as f32);
-    let mut harness = egui_kittest::Harness::builder()
+    egui_kittest::Harness::builder()
         .with_size(size)
         .with_max_steps(10_000)
         .with_context_setup(ui::fonts::install_fonts)
@@ -558,7 +564,14 @@ pub fn harness_for(
                 app.set_clock(now);
             }
             app
-        });
+        })
+}
+
+/// Steps the harness until the world is loaded, then a few frames more so the layout settles.
+///
+/// # Errors
+/// Loading failed, or took longer than `timeout`.
+pub fn wait_until_loaded(harness: &mut egui_kittest::Harness<'static, CitygridApp>, timeout: Duration) -> Result<()> {
     let started = Instant::now();
     loop {
         harness.step();
@@ -573,8 +586,23 @@ pub fn harness_for(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    // A few frames so the layout settles and the map has zoomed to the district.
     harness.run_steps(4);
+    Ok(())
+}
+
+/// [`harness`] and [`wait_until_loaded`] in one.
+///
+/// # Errors
+/// Loading failed or took longer than `timeout`.
+pub fn harness_for(
+    db_path: &Path,
+    size: [u32; 2],
+    lang: Lang,
+    now: Option<NaiveDateTime>,
+    timeout: Duration,
+) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
+    let mut harness = harness(db_path, size, lang, now);
+    wait_until_loaded(&mut harness, timeout)?;
     Ok(harness)
 }
 
@@ -582,7 +610,7 @@ pub fn harness_for(
 ///
 /// # Errors
 /// Unknown view or language, loading failure, rendering failure, or the PNG cannot be written.
-pub fn screenshot(db_path: &Path, view: &str, size: [u32; 2], lang: &str, out: &Path) -> Result<()> {
+pub fn screenshot(db_path: &Path, view: &str, size: [u32; 2], lang: &str, center: Option<(f64, f64, f64)>, out: &Path) -> Result<()> {
     if view != "map" {
         bail!("unknown view {view:?}; available views: map");
     }
@@ -591,6 +619,10 @@ pub fn screenshot(db_path: &Path, view: &str, size: [u32; 2], lang: &str, out: &
         bail!("{}: no such database (create one with `citygrid demo --out …`)", db_path.display());
     }
     let mut harness = harness_for(db_path, size, lang, None, Duration::from_secs(300))?;
+    if let Some((lon, lat, zoom)) = center {
+        harness.state_mut().apply(Command::CenterAt { lon, lat, zoom });
+        harness.run_steps(4);
+    }
     let image = harness.render().map_err(|error| anyhow::anyhow!("rendering failed: {error}"))?;
     image.save(out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} ({}×{})", out.display(), image.width(), image.height());

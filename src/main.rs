@@ -38,7 +38,7 @@ enum Command {
         /// Random seed; the same seed and --as-of give the same database.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// The demo's "now", China time, `YYYY-MM-DD HH:MM` (default: today 09:30).
+        /// The demo's "now", China time, `YYYY-MM-DD HH:MM` (default: the current hour).
         #[arg(long)]
         as_of: Option<String>,
     },
@@ -56,6 +56,9 @@ enum Command {
         /// Interface language: `zh` or `en`.
         #[arg(long, default_value = "zh")]
         lang: String,
+        /// Map centre and zoom, `LON,LAT,ZOOM` (default: the whole district).
+        #[arg(long)]
+        center: Option<String>,
     },
     /// Print the layers of a database with their feature counts.
     Info,
@@ -126,13 +129,24 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
-        Some(Command::Screenshot { view, size, out, lang }) => {
+        Some(Command::Screenshot { view, size, out, lang, center }) => {
             let path = database_path(cli.db)?;
             let Some((width, height)) = size.split_once('x').and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
             else {
                 bail!("--size {size:?} is not WIDTHxHEIGHT, e.g. 1920x1080");
             };
-            citygrid::app::screenshot(&path, &view, [width, height], &lang, &out)
+            let center = match center {
+                None => None,
+                Some(text) => {
+                    let values: Vec<f64> =
+                        text.split(',').map(|value| value.trim().parse::<f64>()).collect::<Result<_, _>>().ok().unwrap_or_default();
+                    let [lon, lat, zoom] = values[..] else {
+                        bail!("--center {text:?} is not LON,LAT,ZOOM, e.g. 118.33,29.83,15");
+                    };
+                    Some((lon, lat, zoom))
+                }
+            };
+            citygrid::app::screenshot(&path, &view, [width, height], &lang, center, &out)
         }
         Some(Command::Info) => {
             let path = database_path(cli.db)?;
@@ -150,21 +164,25 @@ fn main() -> Result<()> {
             let elapsed = started.elapsed();
             if json {
                 println!(
-                    "{{\"db\":{:?},\"parts\":{},\"jurisdictions\":{},\"cases\":{},\"load_s\":{:.3}}}",
+                    "{{\"db\":{:?},\"parts\":{},\"jurisdictions\":{},\"cases\":{},\"read_s\":{:.3},\"index_s\":{:.3},\"load_s\":{:.3}}}",
                     path.display().to_string(),
                     data.parts.len(),
                     data.jurisdictions.len(),
                     data.cases.len(),
+                    data.read_time.as_secs_f64(),
+                    (data.load_time - data.read_time).as_secs_f64(),
                     elapsed.as_secs_f64()
                 );
             } else {
                 println!(
-                    "opened {} and loaded {} parts, {} jurisdictions, {} cases into memory in {:.3} s",
+                    "opened {} and loaded {} parts, {} jurisdictions, {} cases into memory in {:.3} s (read {:.3} s, index {:.3} s)",
                     path.display(),
                     data.parts.len(),
                     data.jurisdictions.len(),
                     data.cases.len(),
-                    elapsed.as_secs_f64()
+                    elapsed.as_secs_f64(),
+                    data.read_time.as_secs_f64(),
+                    (data.load_time - data.read_time).as_secs_f64()
                 );
             }
             Ok(())

@@ -5,13 +5,13 @@ mod common;
 
 use std::time::Duration;
 
-use citygrid::app::{CitygridApp, Selection, harness_for};
+use citygrid::app::{CitygridApp, Command, Selection, harness, harness_for, wait_until_loaded};
 use citygrid::ui::Lang;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 fn open(lang: Lang) -> (tempfile::TempDir, Harness<'static, CitygridApp>) {
-    let (dir, path, _) = common::small_demo(3_000, 60);
+    let (dir, path, _) = common::small_demo(20_000, 300);
     let harness = harness_for(&path, [1400, 900], lang, Some(common::as_of()), Duration::from_secs(120)).expect("the app loads the demo");
     (dir, harness)
 }
@@ -81,4 +81,53 @@ fn clicking_the_map_identifies_the_area_and_shows_its_details() {
 fn the_map_renders_the_district_in_chinese() {
     let (_dir, mut harness) = open(Lang::Zh);
     harness.snapshot("main_window_zh");
+}
+
+#[test]
+fn the_urban_core_shows_grid_streets_and_cases_by_warning_light() {
+    let (_dir, mut harness) = open(Lang::En);
+    let (lon, lat) = citygrid::demo::CORE_CENTRE;
+    harness.state_mut().apply(Command::CenterAt { lon, lat, zoom: 15.0 });
+    harness.run_steps(4);
+    harness.snapshot("urban_core_en");
+}
+
+#[test]
+fn street_zoom_shows_single_parts_and_identifies_them() {
+    let (_dir, mut harness) = open(Lang::Zh);
+    let (lon, lat) = citygrid::demo::CORE_CENTRE;
+    harness.get_by_label("案卷").click();
+    harness.state_mut().apply(Command::CenterAt { lon, lat, zoom: 18.5 });
+    harness.run_steps(4);
+    harness.snapshot("street_parts_zh");
+    // A click beside the centre lands on a part or, between parts, on the grid cell.
+    let zoom_in = harness.get_by_label("＋").rect();
+    click_at(&mut harness, egui::pos2(zoom_in.left() - 330.0, zoom_in.top() + 420.0));
+    assert!(harness.state().selection().is_some());
+}
+
+#[test]
+fn first_start_creates_the_demo_database_with_progress_then_opens_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data").join("citygrid.gpkg");
+    let mut harness = harness(&path, [1200, 800], Lang::Zh, Some(common::as_of()));
+    harness.step();
+    harness.get_by_label_contains("首次启动");
+    wait_until_loaded(&mut harness, Duration::from_secs(600)).expect("the demo is created and opened");
+    assert!(path.exists(), "the demo database was written to the default location");
+    assert_eq!(harness.state().world().expect("loaded").parts.len(), 100_000);
+    harness.get_by_label("图层");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_shows_a_clear_message_and_stays_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("report.gpkg");
+    std::fs::write(&path, "minutes of the committee meeting").expect("write");
+    let mut harness = harness(&path, [1200, 800], Lang::En, Some(common::as_of()));
+    let error = wait_until_loaded(&mut harness, Duration::from_secs(60)).expect_err("must not open");
+    assert!(error.to_string().contains("not an SQLite database"), "{error}");
+    harness.run_steps(2);
+    harness.get_by_label("The database could not be opened");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "minutes of the committee meeting");
 }

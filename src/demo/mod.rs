@@ -36,11 +36,13 @@ pub struct DemoOptions {
 }
 
 impl DemoOptions {
-    /// 100,000 parts, 300 cases, seed 1, as of today 09:30 China time.
+    /// 100,000 parts, 300 cases, seed 1, as of the current hour (China time), so the newest
+    /// cases are fresh when the app first opens.
     #[must_use]
     pub fn standard() -> Self {
-        let today = crate::calendar::china_now().date();
-        Self { parts: 100_000, cases: 300, seed: 1, as_of: today.and_hms_opt(9, 30, 0).unwrap_or_default() }
+        let now = crate::calendar::china_now();
+        let this_hour = now.date().and_hms_opt(chrono::Timelike::hour(&now), 0, 0).unwrap_or(now);
+        Self { parts: 100_000, cases: 300, seed: 1, as_of: this_hour }
     }
 }
 

@@ -358,32 +358,42 @@ impl Store {
 
     /// Every part, points first, then lines, then polygons, each in insertion order.
     ///
+    /// For a database on disk the point table (the largest) is read on a second connection in
+    /// parallel with the other two.
+    ///
     /// # Errors
     /// SQL errors or a row that cannot be decoded (named with its table and fid).
     pub fn load_parts(&self) -> Result<Vec<Part>, StoreError> {
-        let total: i64 = PART_TABLES
-            .iter()
-            .map(|(table, _)| self.conn().query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get::<_, i64>(0)).unwrap_or(0))
-            .sum();
-        let mut parts = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-        for (table, _) in PART_TABLES {
-            self.load_parts_from(table, &mut parts)?;
-        }
-        Ok(parts)
-    }
-
-    fn load_parts_from(&self, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {
-        let mut statement = self
-            .conn()
-            .prepare(&format!(
-                "SELECT fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source FROM {table} ORDER BY fid"
-            ))
-            .context(format!("preparing {table} query"))?;
-        let mut rows = statement.query([]).context(format!("reading {table}"))?;
-        while let Some(row) = rows.next().context(format!("reading {table}"))? {
-            parts.push(part_from_row(table, row)?);
-        }
-        Ok(())
+        let Some(path) = self.path() else {
+            let mut parts = Vec::new();
+            for (table, _) in PART_TABLES {
+                load_parts_from(self.conn(), table, &mut parts)?;
+            }
+            return Ok(parts);
+        };
+        std::thread::scope(|scope| {
+            let points = std::thread::Builder::new()
+                .name("citygrid-read-points".into())
+                .spawn_scoped(scope, || {
+                    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                        .context(format!("opening {} for reading", path.display()))?;
+                    let mut points = Vec::new();
+                    load_parts_from(&conn, PART_TABLES[0].0, &mut points)?;
+                    Ok::<_, StoreError>(points)
+                })
+                .map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
+            let mut others = Vec::new();
+            for (table, _) in &PART_TABLES[1..] {
+                load_parts_from(self.conn(), table, &mut others)?;
+            }
+            let mut parts = points.join().map_err(|_| StoreError::BadRow {
+                table: "part_points",
+                row: 0,
+                problem: "the reader thread failed".into(),
+            })??;
+            parts.append(&mut others);
+            Ok(parts)
+        })
     }
 
     /// Inserts a jurisdiction; returns its fid.
@@ -685,6 +695,21 @@ fn insert_manual(tx: &Transaction<'_>, manual: &CommandManual) -> Result<(), Sto
             params![limit.stage.keyword(), limit.urgency.keyword(), limit.amount, limit.unit.as_str()],
         )
         .context("inserting stage limit")?;
+    }
+    Ok(())
+}
+
+fn load_parts_from(conn: &rusqlite::Connection, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {
+    let count: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).context(format!("counting {table}"))?;
+    parts.reserve(usize::try_from(count).unwrap_or(0));
+    let mut statement = conn
+        .prepare(&format!(
+            "SELECT fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source FROM {table} ORDER BY fid"
+        ))
+        .context(format!("preparing {table} query"))?;
+    let mut rows = statement.query([]).context(format!("reading {table}"))?;
+    while let Some(row) = rows.next().context(format!("reading {table}"))? {
+        parts.push(part_from_row(table, row)?);
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ use crate::ui::design_tokens as tokens;
 
 /// Parts are drawn one by one only from this zoom on.
 pub const PART_MIN_ZOOM: f64 = 17.0;
+/// Closed cases show from this zoom on.
+const CLOSED_CASES_MIN_ZOOM: f64 = 14.0;
 /// Streets show from this zoom on.
 const STREET_MIN_ZOOM: f64 = 13.0;
 /// At most this many parts are drawn per frame (the rest wait for the map engine of issue 3).
@@ -61,7 +63,8 @@ impl MapView<'_> {
             Map::new(None, memory, lon_lat(home.0, home.1)).show(ui, |ui, response, projector, _memory| {
                 let transform = ScreenTransform::from_projector(projector);
                 let painter = ui.painter().with_clip_rect(response.rect);
-                self.draw_layers(&painter, &transform, zoom);
+                let points_per_m = projector.scale_pixel_per_meter(projector.unproject(response.rect.center().to_vec2()));
+                self.draw_layers(&painter, &transform, zoom, points_per_m);
                 self.draw_selection(&painter, &transform);
                 if response.clicked()
                     && let Some(pointer) = response.interact_pointer_pos()
@@ -79,7 +82,7 @@ impl MapView<'_> {
         commands
     }
 
-    fn draw_layers(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
+    fn draw_layers(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64, points_per_m: f32) {
         let world = self.world;
         let layers = self.layers;
         let outlines = |kind: JurisdictionKind| world.outlines.get(&kind).map_or(&[][..], Vec::as_slice);
@@ -134,8 +137,14 @@ impl MapView<'_> {
         if layers.streets && zoom >= STREET_MIN_ZOOM {
             let mut buffer = Vec::new();
             for street in world.street_lines.iter().filter(|street| transform.sees(street.min, street.max)) {
-                let stroke = if world.streets[street.source].class == "main" { tokens::STREET_MAIN } else { tokens::STREET_MINOR };
-                let stroke = Stroke::new(stroke.width * ((zoom - STREET_MIN_ZOOM) as f32 / 3.0 + 0.6).min(3.0), stroke.color);
+                let main = world.streets[street.source].class == "main";
+                let (stroke, road_width_m) = if main {
+                    (tokens::STREET_MAIN, tokens::MAIN_ROAD_WIDTH_M)
+                } else {
+                    (tokens::STREET_MINOR, tokens::MINOR_ROAD_WIDTH_M)
+                };
+                // Hairline when zoomed out, the real carriageway width when zoomed in.
+                let stroke = Stroke::new(stroke.width.max(road_width_m * points_per_m), stroke.color);
                 screen_path(transform, &street.rings[0], 1.0, &mut buffer);
                 painter.add(Shape::line(std::mem::take(&mut buffer), stroke));
             }
@@ -145,16 +154,24 @@ impl MapView<'_> {
         }
         self.draw_labels(painter, transform, zoom);
         if layers.cases {
+            // Closed cases are history: shown faintly, and only once zoomed in.
+            let show_closed = zoom >= CLOSED_CASES_MIN_ZOOM;
             for (index, case) in world.cases.iter().enumerate() {
+                if !case.state.is_open() && !show_closed && self.selection != Some(Selection::Case(index)) {
+                    continue;
+                }
                 let at = transform.screen(mercator_from_lonlat(case.location.x(), case.location.y()));
                 if !painter.clip_rect().expand(10.0).contains(at) {
                     continue;
                 }
                 let light = world.case_light(case, self.now);
-                let radius = if case.state.is_open() { tokens::CASE_RADIUS } else { tokens::CASE_RADIUS - 1.5 };
-                painter.circle(at, radius, tokens::case_color(light), Stroke::new(1.0, Color32::WHITE));
+                if case.state.is_open() {
+                    painter.circle(at, tokens::CASE_RADIUS, tokens::case_color(light), Stroke::new(1.5, Color32::WHITE));
+                } else {
+                    painter.circle(at, tokens::CASE_RADIUS - 2.0, tokens::case_color(light).gamma_multiply(0.6), Stroke::NONE);
+                }
                 if self.selection == Some(Selection::Case(index)) {
-                    painter.circle_stroke(at, radius + 4.0, Stroke::new(2.5, tokens::SELECTION));
+                    painter.circle_stroke(at, tokens::CASE_RADIUS + 4.0, Stroke::new(2.5, tokens::SELECTION));
                 }
             }
         }
