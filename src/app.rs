@@ -312,7 +312,8 @@ pub struct CitygridApp {
     clock_override: Option<NaiveDateTime>,
 }
 
-const SETTINGS_KEY: &str = "citygrid.settings";
+/// Key of the persisted [`Settings`] in eframe's storage.
+pub const SETTINGS_KEY: &str = "citygrid.settings";
 
 impl CitygridApp {
     /// Creates the app and starts loading `db_path` in the background.

@@ -131,3 +131,35 @@ fn a_file_that_is_not_a_database_shows_a_clear_message_and_stays_untouched() {
     harness.get_by_label("The database could not be opened");
     assert_eq!(std::fs::read_to_string(&path).expect("read"), "minutes of the committee meeting");
 }
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn the_language_and_layer_choices_are_remembered() {
+    let (_dir, mut harness) = open(Lang::Zh);
+    harness.get_by_label("English").click();
+    harness.run_steps(2);
+    harness.get_by_label("Community").click();
+    harness.run_steps(2);
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    let saved: citygrid::app::Settings = eframe::get_value(&storage, citygrid::app::SETTINGS_KEY).expect("settings were saved");
+    assert_eq!(saved.lang, Lang::En);
+    assert!(!saved.layers.communities);
+    assert!(saved.layers.townships);
+}
