@@ -111,8 +111,17 @@ fn first_start_creates_the_demo_database_with_progress_then_opens_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("data").join("citygrid.gpkg");
     let mut harness = harness(&path, [1200, 800], Lang::Zh, Some(common::as_of()));
-    harness.step();
-    harness.get_by_label_contains("首次启动");
+    // The loader reports its first progress within moments; the demo takes seconds to write.
+    let mut saw_progress = false;
+    for _ in 0..500 {
+        harness.step();
+        if harness.query_by_label_contains("首次启动").is_some() {
+            saw_progress = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(saw_progress, "the first-start progress screen is shown while the demo is written");
     wait_until_loaded(&mut harness, Duration::from_secs(600)).expect("the demo is created and opened");
     assert!(path.exists(), "the demo database was written to the default location");
     assert_eq!(harness.state().world().expect("loaded").parts.len(), 100_000);

@@ -11,7 +11,7 @@ use super::gpkg::{blob_from_geometry, geometry_from_blob};
 use super::{SqlContext, Store, StoreError};
 use crate::calendar::{HolidayTable, LimitUnit};
 use crate::model::{
-    Case, CommandManual, Jurisdiction, Keyword, MajorClass, ManualEntry, Part, PartCode, PartGeometry, TimeLimit, Unit, UnitClass, UnitId,
+    Case, CommandManual, Jurisdiction, Keyword, MajorClass, ManualEntry, Part, PartCode, PartGeometry, TimeLimit, Unit, UnitId,
     manual::StageLimit,
     part::{PartSource, PartState},
 };
@@ -150,39 +150,24 @@ impl Store {
     /// # Errors
     /// SQL errors or a row with an unknown class.
     pub fn load_units(&self) -> Result<Vec<Unit>, StoreError> {
-        let mut statement = self
-            .conn()
-            .prepare("SELECT id, code, name_zh, name_en, class, parent_id, contact, phone FROM units ORDER BY id")
-            .context("preparing units query")?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, Option<i64>>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
-                ))
-            })
-            .context("reading units")?;
-        let mut units = Vec::new();
-        for row in rows {
-            let (id, code, name_zh, name_en, class, parent, contact, phone) = row.context("reading a unit")?;
-            units.push(Unit {
-                id: UnitId(id),
-                code,
-                name_zh,
-                name_en,
-                class: keyword::<UnitClass>("units", id, &class)?,
-                parent: parent.map(UnitId),
-                contact,
-                phone,
-            });
-        }
-        Ok(units)
+        query_rows(
+            self.conn(),
+            "units",
+            "SELECT id, code, name_zh, name_en, class, parent_id, contact, phone FROM units ORDER BY id",
+            |cells| {
+                let id = cells.get(0)?;
+                Ok(Unit {
+                    id: UnitId(id),
+                    code: cells.get(1)?,
+                    name_zh: cells.get(2)?,
+                    name_en: cells.get(3)?,
+                    class: cells.keyword(4, id)?,
+                    parent: cells.get::<Option<i64>>(5)?.map(UnitId),
+                    contact: cells.get(6)?,
+                    phone: cells.get(7)?,
+                })
+            },
+        )
     }
 
     /// The command manual as currently edited in the database.
@@ -191,102 +176,61 @@ impl Store {
     /// SQL errors or rows with unknown keywords.
     pub fn load_manual(&self) -> Result<CommandManual, StoreError> {
         let conn = self.conn();
-        let majors = conn
-            .prepare("SELECT kind, code, name_zh, name_en FROM manual_major_classes ORDER BY kind DESC, code")
-            .context("preparing major classes")?
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
-            .context("reading major classes")?
-            .collect::<Result<Vec<(String, String, String, String)>, _>>()
-            .context("reading major classes")?;
-        let major_classes = majors
-            .into_iter()
-            .map(|(kind, code, name_zh, name_en)| {
-                Ok(MajorClass { kind: keyword("manual_major_classes", 0, &kind)?, code, name_zh, name_en })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut limits: BTreeMap<(String, String), Vec<TimeLimit>> = BTreeMap::new();
-        let limit_rows = conn
-            .prepare("SELECT id, kind, code, urgency, amount, unit FROM manual_limits ORDER BY id")
-            .context("preparing limits")?
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, u32>(4)?,
-                    row.get::<_, String>(5)?,
-                ))
-            })
-            .context("reading limits")?
-            .collect::<Result<Vec<(i64, String, String, String, u32, String)>, _>>()
-            .context("reading limits")?;
-        for (id, kind, code, urgency, amount, unit) in limit_rows {
-            let unit = LimitUnit::parse(&unit).ok_or_else(|| StoreError::BadRow {
-                table: "manual_limits",
-                row: id,
-                problem: format!("unknown unit {unit:?}"),
-            })?;
-            limits.entry((kind, code)).or_default().push(TimeLimit { urgency: keyword("manual_limits", id, &urgency)?, amount, unit });
-        }
-        let entry_rows = conn
-            .prepare("SELECT id, kind, code, name_zh, name_en, geometry, default_unit, routing, filing_condition_zh, closing_condition_zh FROM manual_entries ORDER BY kind DESC, code")
-            .context("preparing manual entries")?
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, Option<String>>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, String>(8)?,
-                    row.get::<_, String>(9)?,
-                ))
-            })
-            .context("reading manual entries")?
-            .collect::<Result<Vec<_>, _>>()
-            .context("reading manual entries")?;
-        let mut entries = Vec::with_capacity(entry_rows.len());
-        for (id, kind, code, name_zh, name_en, geometry, default_unit, routing, filing_condition_zh, closing_condition_zh) in entry_rows {
-            let limits = limits.remove(&(kind.clone(), code.clone())).unwrap_or_default();
-            entries.push(ManualEntry {
-                kind: keyword("manual_entries", id, &kind)?,
-                code,
-                name_zh,
-                name_en,
-                geometry: geometry.map(|text| keyword("manual_entries", id, &text)).transpose()?,
-                default_unit,
-                routing: keyword("manual_entries", id, &routing)?,
-                filing_condition_zh,
-                closing_condition_zh,
-                limits,
-            });
-        }
-        let stage_rows = conn
-            .prepare("SELECT stage, urgency, amount, unit FROM stage_limits ORDER BY rowid")
-            .context("preparing stage limits")?
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, u32>(2)?, row.get::<_, String>(3)?)))
-            .context("reading stage limits")?
-            .collect::<Result<Vec<_>, _>>()
-            .context("reading stage limits")?;
-        let stage_limits = stage_rows
-            .into_iter()
-            .map(|(stage, urgency, amount, unit)| {
-                Ok(StageLimit {
-                    stage: keyword("stage_limits", 0, &stage)?,
-                    urgency: keyword("stage_limits", 0, &urgency)?,
-                    amount,
-                    unit: LimitUnit::parse(&unit).ok_or_else(|| StoreError::BadRow {
-                        table: "stage_limits",
-                        row: 0,
-                        problem: format!("unknown unit {unit:?}"),
-                    })?,
+        let major_classes = query_rows(
+            conn,
+            "manual_major_classes",
+            "SELECT rowid, kind, code, name_zh, name_en FROM manual_major_classes ORDER BY kind DESC, code",
+            |cells| {
+                Ok(MajorClass {
+                    kind: cells.keyword(1, cells.get(0)?)?,
+                    code: cells.get(2)?,
+                    name_zh: cells.get(3)?,
+                    name_en: cells.get(4)?,
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            },
+        )?;
+        let mut limits: BTreeMap<(String, String), Vec<TimeLimit>> = BTreeMap::new();
+        let limit_rows =
+            query_rows(conn, "manual_limits", "SELECT id, kind, code, urgency, amount, unit FROM manual_limits ORDER BY id", |cells| {
+                let id = cells.get(0)?;
+                let limit = TimeLimit { urgency: cells.keyword(3, id)?, amount: cells.get(4)?, unit: cells.limit_unit(5, id)? };
+                Ok(((cells.get::<String>(1)?, cells.get::<String>(2)?), limit))
+            })?;
+        for (key, limit) in limit_rows {
+            limits.entry(key).or_default().push(limit);
+        }
+        let entries = query_rows(
+            conn,
+            "manual_entries",
+            "SELECT id, kind, code, name_zh, name_en, geometry, default_unit, routing, filing_condition_zh, closing_condition_zh FROM manual_entries ORDER BY kind DESC, code",
+            |cells| {
+                let id = cells.get(0)?;
+                let (kind, code): (String, String) = (cells.get(1)?, cells.get(2)?);
+                let geometry: Option<String> = cells.get(5)?;
+                Ok(ManualEntry {
+                    kind: keyword("manual_entries", id, &kind)?,
+                    limits: limits.remove(&(kind, code.clone())).unwrap_or_default(),
+                    code,
+                    name_zh: cells.get(3)?,
+                    name_en: cells.get(4)?,
+                    geometry: geometry.map(|text| keyword("manual_entries", id, &text)).transpose()?,
+                    default_unit: cells.get(6)?,
+                    routing: cells.keyword(7, id)?,
+                    filing_condition_zh: cells.get(8)?,
+                    closing_condition_zh: cells.get(9)?,
+                })
+            },
+        )?;
+        let stage_limits =
+            query_rows(conn, "stage_limits", "SELECT rowid, stage, urgency, amount, unit FROM stage_limits ORDER BY rowid", |cells| {
+                let id = cells.get(0)?;
+                Ok(StageLimit {
+                    stage: cells.keyword(1, id)?,
+                    urgency: cells.keyword(2, id)?,
+                    amount: cells.get(3)?,
+                    unit: cells.limit_unit(4, id)?,
+                })
+            })?;
         let version = self.meta("manual_version")?.and_then(|text| text.parse().ok()).unwrap_or(1);
         let note = self.meta("manual_note")?.unwrap_or_default();
         Ok(CommandManual { version, note, major_classes, stage_limits, entries })
@@ -297,19 +241,10 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn load_holidays(&self) -> Result<HolidayTable, StoreError> {
-        let mut statement =
-            self.conn().prepare("SELECT date, is_off_day, name FROM calendar_days ORDER BY date").context("preparing calendar")?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?, row.get::<_, String>(2)?)))
-            .context("reading calendar")?;
-        let mut days = Vec::new();
-        for row in rows {
-            let (date, is_off_day, name) = row.context("reading a calendar day")?;
-            if let Some(date) = parse_date(Some(date)) {
-                days.push((date, is_off_day, name));
-            }
-        }
-        Ok(HolidayTable::from_days(days))
+        let days = query_rows(self.conn(), "calendar_days", "SELECT date, is_off_day, name FROM calendar_days ORDER BY date", |cells| {
+            Ok((cells.date(0)?, cells.get::<bool>(1)?, cells.get::<String>(2)?))
+        })?;
+        Ok(HolidayTable::from_days(days.into_iter().filter_map(|(date, is_off_day, name)| Some((date?, is_off_day, name)))))
     }
 
     /// Inserts parts into the table matching each one's geometry.
@@ -426,42 +361,32 @@ impl Store {
     /// # Errors
     /// SQL errors or an undecodable row.
     pub fn load_jurisdictions(&self) -> Result<Vec<Jurisdiction>, StoreError> {
-        let mut statement = self
-            .conn()
-            .prepare(
-                "SELECT fid, geom, kind, code, name, owner_unit, parent_code, valid_from, valid_to, source FROM jurisdictions ORDER BY fid",
-            )
-            .context("preparing jurisdictions query")?;
-        let mut rows = statement.query([]).context("reading jurisdictions")?;
-        let mut jurisdictions = Vec::new();
-        while let Some(row) = rows.next().context("reading jurisdictions")? {
-            let id: i64 = row.get(0).context("reading jurisdictions")?;
-            let blob: Vec<u8> = row.get(1).context("reading jurisdictions")?;
-            let geometry = match geometry_from_blob(&blob).map_err(|error| bad_geometry("jurisdictions", id, error))? {
+        const SQL: &str =
+            "SELECT fid, geom, kind, code, name, owner_unit, parent_code, valid_from, valid_to, source FROM jurisdictions ORDER BY fid";
+        query_rows(self.conn(), "jurisdictions", SQL, |cells| {
+            let id = cells.get(0)?;
+            let geometry = match cells.geometry(1, id)? {
                 Geometry::MultiPolygon(multi) => multi,
                 Geometry::Polygon(polygon) => MultiPolygon(vec![polygon]),
                 _ => return Err(bad_geometry("jurisdictions", id, "not a polygon")),
             };
-            let kind: String = row.get(2).context("reading jurisdictions")?;
-            let valid_from = parse_date(row.get(7).context("reading jurisdictions")?).ok_or_else(|| StoreError::BadRow {
-                table: "jurisdictions",
-                row: id,
-                problem: "valid_from is not a date".into(),
-            })?;
-            jurisdictions.push(Jurisdiction {
+            Ok(Jurisdiction {
                 id,
-                kind: keyword("jurisdictions", id, &kind)?,
-                code: row.get(3).context("reading jurisdictions")?,
-                name: row.get(4).context("reading jurisdictions")?,
-                owner_unit: row.get::<_, Option<i64>>(5).context("reading jurisdictions")?.map(UnitId),
-                parent_code: row.get(6).context("reading jurisdictions")?,
-                valid_from,
-                valid_to: parse_date(row.get(8).context("reading jurisdictions")?),
-                source: row.get(9).context("reading jurisdictions")?,
+                kind: cells.keyword(2, id)?,
+                code: cells.get(3)?,
+                name: cells.get(4)?,
+                owner_unit: cells.get::<Option<i64>>(5)?.map(UnitId),
+                parent_code: cells.get(6)?,
+                valid_from: cells.date(7)?.ok_or_else(|| StoreError::BadRow {
+                    table: "jurisdictions",
+                    row: id,
+                    problem: "valid_from is not a date".into(),
+                })?,
+                valid_to: cells.date(8)?,
+                source: cells.get(9)?,
                 geometry,
-            });
-        }
-        Ok(jurisdictions)
+            })
+        })
     }
 
     /// Inserts a street centre line.
@@ -481,23 +406,13 @@ impl Store {
     /// # Errors
     /// SQL errors or an undecodable row.
     pub fn load_streets(&self) -> Result<Vec<StreetRecord>, StoreError> {
-        let mut statement =
-            self.conn().prepare("SELECT fid, geom, name, class FROM streets ORDER BY fid").context("preparing streets query")?;
-        let mut rows = statement.query([]).context("reading streets")?;
-        let mut streets = Vec::new();
-        while let Some(row) = rows.next().context("reading streets")? {
-            let id: i64 = row.get(0).context("reading streets")?;
-            let blob: Vec<u8> = row.get(1).context("reading streets")?;
-            let Geometry::LineString(line) = geometry_from_blob(&blob).map_err(|error| bad_geometry("streets", id, error))? else {
+        query_rows(self.conn(), "streets", "SELECT fid, geom, name, class FROM streets ORDER BY fid", |cells| {
+            let id = cells.get(0)?;
+            let Geometry::LineString(line) = cells.geometry(1, id)? else {
                 return Err(bad_geometry("streets", id, "not a line"));
             };
-            streets.push(StreetRecord {
-                name: row.get(2).context("reading streets")?,
-                class: row.get(3).context("reading streets")?,
-                line,
-            });
-        }
-        Ok(streets)
+            Ok(StreetRecord { name: cells.get(2)?, class: cells.get(3)?, line })
+        })
     }
 
     /// Inserts a case; returns its fid.
@@ -565,20 +480,10 @@ impl Store {
     /// # Errors
     /// SQL errors or an undecodable row.
     pub fn load_cases(&self) -> Result<Vec<Case>, StoreError> {
-        let mut statement = self
-            .conn()
-            .prepare(
-                "SELECT fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
+        const SQL: &str = "SELECT fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
                    reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended
-                 FROM cases ORDER BY reported_at DESC, fid DESC",
-            )
-            .context("preparing cases query")?;
-        let mut rows = statement.query([]).context("reading cases")?;
-        let mut cases = Vec::new();
-        while let Some(row) = rows.next().context("reading cases")? {
-            cases.push(case_from_row(row)?);
-        }
-        Ok(cases)
+                 FROM cases ORDER BY reported_at DESC, fid DESC";
+        query_rows(self.conn(), "cases", SQL, case_from_cells)
     }
 
     /// Feature or row count of every layer registered in `gpkg_contents`, sorted by table name.
@@ -700,18 +605,58 @@ fn insert_manual(tx: &Transaction<'_>, manual: &CommandManual) -> Result<(), Sto
 }
 
 fn load_parts_from(conn: &rusqlite::Connection, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {
-    let count: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).context(format!("counting {table}"))?;
-    parts.reserve(usize::try_from(count).unwrap_or(0));
-    let mut statement = conn
-        .prepare(&format!(
-            "SELECT fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source FROM {table} ORDER BY fid"
-        ))
-        .context(format!("preparing {table} query"))?;
-    let mut rows = statement.query([]).context(format!("reading {table}"))?;
-    while let Some(row) = rows.next().context(format!("reading {table}"))? {
-        parts.push(part_from_row(table, row)?);
-    }
+    let sql = format!(
+        "SELECT fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source FROM {table} ORDER BY fid"
+    );
+    parts.append(&mut query_rows(conn, table, &sql, |cells| part_from_row(table, cells.row))?);
     Ok(())
+}
+
+/// One row being read; every error names the table (and the row where known).
+struct Cells<'r, 's> {
+    row: &'r Row<'s>,
+    table: &'static str,
+}
+
+impl Cells<'_, '_> {
+    fn get<T: rusqlite::types::FromSql>(&self, index: usize) -> Result<T, StoreError> {
+        self.row.get(index).context(format!("reading {}", self.table))
+    }
+
+    fn keyword<K: Keyword>(&self, index: usize, id: i64) -> Result<K, StoreError> {
+        keyword(self.table, id, &self.get::<String>(index)?)
+    }
+
+    fn limit_unit(&self, index: usize, id: i64) -> Result<LimitUnit, StoreError> {
+        let text: String = self.get(index)?;
+        LimitUnit::parse(&text).ok_or_else(|| StoreError::BadRow { table: self.table, row: id, problem: format!("unknown unit {text:?}") })
+    }
+
+    fn date(&self, index: usize) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(parse_date(self.get(index)?))
+    }
+
+    fn geometry(&self, index: usize, id: i64) -> Result<Geometry<f64>, StoreError> {
+        let blob = self.row.get_ref(index).context(format!("reading {}", self.table))?;
+        let blob = blob.as_blob().map_err(|error| bad_geometry(self.table, id, error))?;
+        geometry_from_blob(blob).map_err(|error| bad_geometry(self.table, id, error))
+    }
+}
+
+/// Runs a query without parameters and maps every row.
+fn query_rows<T>(
+    conn: &rusqlite::Connection,
+    table: &'static str,
+    sql: &str,
+    mut map: impl FnMut(&Cells<'_, '_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = conn.prepare(sql).context(format!("preparing a query of {table}"))?;
+    let mut rows = statement.query([]).context(format!("reading {table}"))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().context(format!("reading {table}"))? {
+        out.push(map(&Cells { row, table })?);
+    }
+    Ok(out)
 }
 
 fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError> {
@@ -745,49 +690,46 @@ fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError>
     })
 }
 
-fn case_from_row(row: &Row<'_>) -> Result<Case, StoreError> {
+fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
     const TABLE: &str = "cases";
-    let read = |error| StoreError::Sql { context: "reading cases".into(), source: error };
-    let fid: i64 = row.get(0).map_err(read)?;
-    let blob: Vec<u8> = row.get(1).map_err(read)?;
-    let Geometry::Point(location) = geometry_from_blob(&blob).map_err(|error| bad_geometry(TABLE, fid, error))? else {
+    let fid: i64 = cells.get(0)?;
+    let Geometry::Point(location) = cells.geometry(1, fid)? else {
         return Err(bad_geometry(TABLE, fid, "not a point"));
     };
     let time = |index: usize| -> Result<Option<NaiveDateTime>, StoreError> {
-        let text: Option<String> = row.get(index).map_err(read)?;
+        let text: Option<String> = cells.get(index)?;
         text.map(|text| {
             local_from_utc_text(&text).ok_or_else(|| StoreError::BadRow { table: TABLE, row: fid, problem: format!("bad time {text:?}") })
         })
         .transpose()
     };
-    let text = |index: usize| -> Result<String, StoreError> { row.get(index).map_err(read) };
-    let photos: Vec<String> = serde_json::from_str(&text(10)?).unwrap_or_default();
-    let part_code: Option<String> = row.get(7).map_err(read)?;
-    let grid_code: Option<String> = row.get(8).map_err(read)?;
-    let close_type: Option<String> = row.get(19).map_err(read)?;
+    let photos: Vec<String> = serde_json::from_str(&cells.get::<String>(10)?).unwrap_or_default();
+    let part_code: Option<String> = cells.get(7)?;
+    let grid_code: Option<String> = cells.get(8)?;
+    let close_type: Option<String> = cells.get(19)?;
     Ok(Case {
         id: fid,
-        case_no: text(2)?,
-        source: keyword(TABLE, fid, &text(3)?)?,
-        subject: keyword(TABLE, fid, &text(4)?)?,
-        class_code: text(5)?,
-        urgency: keyword(TABLE, fid, &text(6)?)?,
+        case_no: cells.get(2)?,
+        source: cells.keyword(3, fid)?,
+        subject: cells.keyword(4, fid)?,
+        class_code: cells.get(5)?,
+        urgency: cells.keyword(6, fid)?,
         location,
         part_code: part_code.and_then(|text| PartCode::parse(&text).ok()),
         grid_code: grid_code.and_then(|text| text.parse().ok()),
-        description: text(9)?,
+        description: cells.get(9)?,
         photos,
-        reporter_contact: row.get(11).map_err(read)?,
-        state: keyword(TABLE, fid, &text(12)?)?,
-        unit: row.get::<_, Option<i64>>(13).map_err(read)?.map(UnitId),
+        reporter_contact: cells.get(11)?,
+        state: cells.keyword(12, fid)?,
+        unit: cells.get::<Option<i64>>(13)?.map(UnitId),
         reported_at: time(14)?.ok_or_else(|| StoreError::BadRow { table: TABLE, row: fid, problem: "no report time".into() })?,
         filed_at: time(15)?,
         dispatched_at: time(16)?,
         deadline_at: time(17)?,
         closed_at: time(18)?,
         close_type: close_type.map(|text| keyword(TABLE, fid, &text)).transpose()?,
-        rework_count: row.get(20).map_err(read)?,
-        extended: row.get(21).map_err(read)?,
+        rework_count: cells.get(20)?,
+        extended: cells.get(21)?,
     })
 }
 
@@ -816,25 +758,16 @@ impl Store {
     /// # Errors
     /// SQL errors or an unknown role.
     pub fn load_users(&self) -> Result<Vec<crate::model::User>, StoreError> {
-        let mut statement =
-            self.conn().prepare("SELECT id, login, display_name, role, unit_id FROM users ORDER BY id").context("preparing users query")?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, Option<i64>>(4)?,
-                ))
+        query_rows(self.conn(), "users", "SELECT id, login, display_name, role, unit_id FROM users ORDER BY id", |cells| {
+            let id = cells.get(0)?;
+            Ok(crate::model::User {
+                id,
+                login: cells.get(1)?,
+                display_name: cells.get(2)?,
+                role: cells.keyword(3, id)?,
+                unit: cells.get::<Option<i64>>(4)?.map(UnitId),
             })
-            .context("reading users")?;
-        let mut users = Vec::new();
-        for row in rows {
-            let (id, login, display_name, role, unit) = row.context("reading a user")?;
-            users.push(crate::model::User { id, login, display_name, role: keyword("users", id, &role)?, unit: unit.map(UnitId) });
-        }
-        Ok(users)
+        })
     }
 
     /// Moves everything from the write-ahead log into the main file, so the file alone is complete.
