@@ -84,3 +84,23 @@ fn a_demo_is_not_written_over_an_existing_file() {
     assert!(error.to_string().contains("already exists"), "{error}");
     assert_eq!(std::fs::read(&path).expect("read"), b"mine");
 }
+
+#[test]
+fn a_demo_build_killed_midway_leaves_no_half_made_database_and_the_next_run_succeeds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("demo.gpkg");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .args(["demo", "--parts", "1000000", "--out"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start citygrid demo");
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    child.kill().expect("kill the demo build");
+    child.wait().expect("reap");
+    assert!(!path.exists(), "no database appears at the target path until it is complete");
+    let options = citygrid::demo::DemoOptions { parts: 500, cases: 5, seed: 3, as_of: common::as_of() };
+    citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect("a new build over the leftovers succeeds");
+    assert_eq!(Store::open(&path).expect("open").load_parts().expect("parts").len(), 500);
+}

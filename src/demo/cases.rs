@@ -43,7 +43,24 @@ pub struct CaseInputs<'a> {
     pub as_of: NaiveDateTime,
 }
 
-const PART_PROBLEMS: &[&str] = &["破损", "缺失", "松动", "倾斜", "被占用", "污损"];
+/// Problems a part of a class can have, as a collector would write them.
+fn part_problems(class_code: &str) -> &'static [&'static str] {
+    match class_code {
+        "0118" | "0119" | "0120" => &["路灯不亮", "灯杆倾斜", "灯罩破损", "白天亮灯"],
+        "0104" => &["雨水箅子缺失", "雨水箅子破损", "箅子堵塞"],
+        "0113" => &["消防栓漏水", "消防栓损坏", "被遮挡"],
+        code if code.starts_with("015") => &["管道渗漏", "管道破裂", "管道堵塞"],
+        code if code.starts_with("01") => &["井盖破损", "井盖缺失", "井盖松动", "井盖移位", "井盖下沉"],
+        "0203" => &["站亭玻璃破损", "站牌缺失", "顶棚漏雨"],
+        "0201" => &["停车位标线不清", "路面破损", "出入口被占用"],
+        code if code.starts_with("02") => &["损坏", "缺失", "倾斜", "被遮挡"],
+        "0305" => &["垃圾箱满溢", "垃圾箱破损", "垃圾箱缺失"],
+        code if code.starts_with("03") => &["破损", "污损", "缺失"],
+        "0402" | "0401" => &["行道树倒伏", "行道树枯死", "行道树缺株", "树枝遮挡路灯"],
+        "0405" => &["绿地黄土裸露", "杂草丛生", "绿地被占用", "绿地缺株"],
+        _ => &["破损", "缺失", "污损"],
+    }
+}
 const EVENT_DETAILS: &[&str] =
     &["影响通行，请尽快处理", "群众反映强烈", "现场已拍照取证", "多次出现，请加强巡查", "位于人行道", "靠近学校门口"];
 
@@ -92,9 +109,14 @@ pub fn generate(inputs: &CaseInputs<'_>, count: usize, rng: &mut ChaCha8Rng) -> 
 
 fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8Rng) -> Option<DemoCase> {
     let calendar = inputs.calendar;
-    // Recent days are busier: squaring the uniform draw skews ages towards zero.
-    let age_minutes = (rng.random::<f64>().powi(2) * 30.0 * 24.0 * 60.0) as i64;
-    let reported_at = inputs.as_of - TimeDelta::minutes(age_minutes.max(5));
+    // Recent days are busier (squaring skews the age towards zero); most reports come in the
+    // collectors' day shift, some at night through the hotlines.
+    let age_days = (rng.random::<f64>().powi(2) * 30.0) as i64;
+    let minute_of_day = if rng.random_bool(0.85) { rng.random_range(450..1_170) } else { rng.random_range(0..1_440) };
+    let mut reported_at = (inputs.as_of.date() - TimeDelta::days(age_days)).and_hms_opt(0, 0, 0)? + TimeDelta::minutes(minute_of_day);
+    if reported_at > inputs.as_of - TimeDelta::minutes(5) {
+        reported_at -= TimeDelta::days(1);
+    }
     let urgency = match rng.random::<f64>() {
         r if r < 0.8 => Urgency::Normal,
         r if r < 0.95 => Urgency::Urgent,
@@ -117,8 +139,8 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
     let (subject, entry, location, part_code, grid_code, unit, description) = if rng.random_bool(0.45) && !inputs.parts.is_empty() {
         let part = &inputs.parts[rng.random_range(0..inputs.parts.len())];
         let entry = inputs.manual.entry(ItemKind::Part, &part.code.class_code())?;
-        let problem = PART_PROBLEMS.choose(rng)?;
-        let description = format!("{}{}，部件编码 {}", entry.name_zh, problem, part.code);
+        let problem = part_problems(&entry.code).choose(rng)?;
+        let description = format!("{problem}（{}），部件编码 {}", entry.name_zh, part.code);
         (CaseSubject::Part, entry, anchor_of(part), Some(part.code), part.grid_code, part.owner_unit, description)
     } else {
         let entry = *events.choose(rng)?;

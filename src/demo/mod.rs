@@ -130,6 +130,7 @@ pub fn write_demo(path: &Path, options: &DemoOptions, progress: &mut dyn FnMut(D
     remove_database_files(&partial);
     let result = (|| {
         let mut store = Store::create(&partial)?;
+        store.set_bulk_loading()?;
         let summary = populate(&mut store, options, progress)?;
         store.checkpoint()?;
         drop(store);

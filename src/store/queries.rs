@@ -775,6 +775,8 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        // Back to full durability first, so the checkpoint itself is synced to disk.
+        self.conn().execute_batch("PRAGMA synchronous = FULL;").context("restoring full durability")?;
         self.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).context("checkpointing the write-ahead log")
     }
 }

@@ -62,7 +62,7 @@ CREATE TABLE manual_limits (
 CREATE TABLE stage_limits (
   stage TEXT NOT NULL, urgency TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), unit TEXT NOT NULL,
   PRIMARY KEY (stage, urgency));
-CREATE TABLE calendar_days (date DATE PRIMARY KEY, is_off_day INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE TABLE calendar_days (date DATE PRIMARY KEY, is_off_day BOOLEAN NOT NULL, name TEXT NOT NULL);
 CREATE TABLE users (
   id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, role TEXT NOT NULL,
   unit_id INTEGER REFERENCES units(id), password_hash TEXT);
@@ -83,7 +83,7 @@ CREATE TABLE cases (
   reporter_contact TEXT, state TEXT NOT NULL, unit_id INTEGER REFERENCES units(id),
   reported_at DATETIME NOT NULL, filed_at DATETIME, dispatched_at DATETIME, deadline_at DATETIME,
   closed_at DATETIME, close_type TEXT, rework_count INTEGER NOT NULL DEFAULT 0,
-  extended INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1);
+  extended BOOLEAN NOT NULL DEFAULT 0, revision INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX cases_state ON cases(state);
 CREATE TABLE case_events (
   id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid), at DATETIME NOT NULL,
