@@ -95,6 +95,30 @@ impl World {
         Some(light_for(elapsed, allowed))
     }
 
+    /// What a search box entry names: a 16-digit part code, a case number, a grid, community,
+    /// township or district code, or (part of) an area's name.
+    #[must_use]
+    pub fn find(&self, text: &str) -> Option<Selection> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if let Ok(code) = crate::model::PartCode::parse(text) {
+            return self.parts.iter().position(|part| part.code == code).map(Selection::Part);
+        }
+        if let Some(index) = self.cases.iter().position(|case| case.case_no == text) {
+            return Some(Selection::Case(index));
+        }
+        if let Some(index) = self.jurisdictions.iter().position(|jurisdiction| jurisdiction.code == text) {
+            return Some(Selection::Jurisdiction(index));
+        }
+        // Names: the smallest kind first, so 岩寺 finds the township before a grid cell label.
+        let mut by_name: Vec<usize> =
+            (0..self.jurisdictions.len()).filter(|index| self.jurisdictions[*index].name.contains(text)).collect();
+        by_name.sort_by_key(|index| (self.jurisdictions[*index].kind, self.jurisdictions[*index].name.len()));
+        by_name.first().copied().map(Selection::Jurisdiction)
+    }
+
     /// Jurisdictions containing a lon/lat point, smallest kind first.
     #[must_use]
     pub fn jurisdictions_at(&self, lon: f64, lat: f64) -> Vec<usize> {
@@ -286,6 +310,8 @@ pub enum Command {
     Select(Option<Selection>),
     ZoomIn,
     ZoomOut,
+    /// Find a part code, grid code, case number, area code or area name, select it and zoom there.
+    Search(String),
     /// Centre the map on a WGS84 point at a zoom level.
     CenterAt {
         lon: f64,
@@ -310,6 +336,8 @@ pub struct CitygridApp {
     pub(crate) selection: Option<Selection>,
     /// Fixed clock for screenshots and tests; `None` follows China time.
     clock_override: Option<NaiveDateTime>,
+    /// The search box: what is typed and what the last search found.
+    search: ui::top_bar::SearchState,
 }
 
 /// Key of the persisted [`Settings`] in eframe's storage.
@@ -324,7 +352,14 @@ impl CitygridApp {
         let receiver = spawn_loader(db_path, cc.egui_ctx.clone());
         let mut map_memory = MapMemory::default();
         let _ = map_memory.set_zoom(11.0);
-        Self { settings, phase: Phase::Loading { receiver, demo: None, opening: false }, map_memory, selection: None, clock_override: None }
+        Self {
+            settings,
+            phase: Phase::Loading { receiver, demo: None, opening: false },
+            map_memory,
+            selection: None,
+            clock_override: None,
+            search: ui::top_bar::SearchState::default(),
+        }
     }
 
     /// Sets the language regardless of saved settings (command line, tests).
@@ -401,6 +436,14 @@ impl CitygridApp {
             Command::SetLang(lang) => self.settings.lang = lang,
             Command::SetLayers(layers) => self.settings.layers = layers,
             Command::Select(selection) => self.selection = selection,
+            Command::Search(text) => {
+                let found = self.world().and_then(|world| world.find(&text));
+                self.search.found = Some(found.is_some());
+                if let Some(selection) = found {
+                    self.selection = Some(selection);
+                    self.apply(Command::ZoomToSelection);
+                }
+            }
             Command::ZoomIn => {
                 let _ = self.map_memory.zoom_in();
             }
@@ -511,7 +554,7 @@ impl eframe::App for CitygridApp {
             }
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
-                commands.extend(ui::top_bar::top_bar_ui(ui, world, lang, now));
+                commands.extend(ui::top_bar::top_bar_ui(ui, world, lang, now, &mut self.search));
                 commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, lang));
                 commands.extend(ui::details::details_ui(ui, world, self.selection, lang, now));
                 let view = ui::map_view::MapView { world, layers: &self.settings.layers, selection: self.selection, lang, now };

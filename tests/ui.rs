@@ -172,3 +172,37 @@ fn the_language_and_layer_choices_are_remembered() {
     assert!(!saved.layers.communities);
     assert!(saved.layers.townships);
 }
+
+#[test]
+fn the_search_box_finds_a_part_by_code_and_an_area_by_name_and_says_when_nothing_matches() {
+    let (_dir, mut harness) = open(Lang::En);
+    let part_code = harness.state().world().expect("loaded").parts[1234].code.to_string();
+    let search_box = || egui::accesskit::Role::TextInput;
+    harness.get_by_role(search_box()).click();
+    harness.run_steps(1);
+    harness.get_by_role(search_box()).type_text(&part_code);
+    harness.run_steps(1);
+    harness.get_by_label("Find").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().selection(), Some(Selection::Part(1234)));
+    harness.get_by_label(&part_code);
+
+    harness.get_by_role(search_box()).click();
+    harness.run_steps(1);
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.get_by_role(search_box()).type_text("龙井社区");
+    harness.run_steps(1);
+    harness.get_by_label("Find").click();
+    harness.run_steps(3);
+    let Some(Selection::Jurisdiction(index)) = harness.state().selection() else { panic!("an area is selected") };
+    assert_eq!(harness.state().world().expect("loaded").jurisdictions[index].name, "龙井社区居委会");
+
+    harness.get_by_role(search_box()).click();
+    harness.run_steps(1);
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.get_by_role(search_box()).type_text("no such place");
+    harness.run_steps(1);
+    harness.get_by_label("Find").click();
+    harness.run_steps(3);
+    harness.get_by_label("Not found");
+}

@@ -5,8 +5,16 @@ use chrono::NaiveDateTime;
 use crate::app::{Command, World};
 use crate::ui::Lang;
 
+/// The search box's own state.
+#[derive(Debug, Default)]
+pub struct SearchState {
+    pub text: String,
+    /// Whether the last search found something (`None` before the first).
+    pub found: Option<bool>,
+}
+
 /// Draws the top bar; returns the commands the user gave.
-pub fn top_bar_ui(ui: &mut egui::Ui, world: &World, lang: Lang, now: NaiveDateTime) -> Vec<Command> {
+pub fn top_bar_ui(ui: &mut egui::Ui, world: &World, lang: Lang, now: NaiveDateTime, search: &mut SearchState) -> Vec<Command> {
     let mut commands = Vec::new();
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -16,6 +24,22 @@ pub fn top_bar_ui(ui: &mut egui::Ui, world: &World, lang: Lang, now: NaiveDateTi
             ui.separator();
             let open_cases = world.cases.iter().filter(|case| case.state.is_open()).count();
             ui.label(format!("{} {}", lang.pick("在办案卷", "Open cases"), open_cases));
+            ui.separator();
+            let hint = lang.pick("部件编码、网格编码、案卷号或地名 (Ctrl+F)", "Part code, grid code, case number or place (Ctrl+F)");
+            let edit = ui.add(egui::TextEdit::singleline(&mut search.text).hint_text(hint).desired_width(300.0));
+            if ui.input(|input| input.modifiers.command && input.key_pressed(egui::Key::F)) {
+                edit.request_focus();
+            }
+            if edit.changed() {
+                search.found = None;
+            }
+            let submitted = edit.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            if ui.button(lang.pick("查找", "Find")).clicked() || submitted {
+                commands.push(Command::Search(search.text.clone()));
+            }
+            if search.found == Some(false) {
+                ui.colored_label(ui.visuals().warn_fg_color, lang.pick("未找到", "Not found"));
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let english = ui.selectable_label(lang == Lang::En, "English");
                 if english.clicked() {
