@@ -4,6 +4,8 @@
 //!
 //! This module knows nothing of panels or commands; the map view calls it.
 
+pub mod tile_sources;
+
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};
 use geo::{LineString, MultiPolygon};
 use walkers::Projector;
