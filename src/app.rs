@@ -13,10 +13,13 @@ use walkers::MapMemory;
 use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, WorkScheme, light_for};
 use crate::demo::{DemoOptions, DemoProgress, write_demo};
 use crate::map::ProjectedFeature;
+use crate::map::basemap::OfflineBasemap;
+use crate::map::tile_sources::{TileSource, open_tile_source};
 use crate::model::{Case, CaseState, CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, Unit, UnitId};
 use crate::spatial::{JurisdictionIndex, PointIndex};
 use crate::store::{Store, StreetRecord};
 use crate::ui::{self, Lang};
+use std::sync::Arc;
 
 /// Where the database lives when `--db` is not given: the platform data directory.
 #[must_use]
@@ -203,11 +206,13 @@ enum LoaderMessage {
     Opening,
     Loaded(Box<World>),
     Failed(String),
+    /// The basemap opened (or why not); sent after the world.
+    Basemap(Result<Arc<dyn TileSource>, String>),
 }
 
 /// Starts loading `path` on a worker thread; creates the demo database first when the file
 /// does not exist yet.
-fn spawn_loader(path: PathBuf, ctx: egui::Context) -> Receiver<LoaderMessage> {
+fn spawn_loader(path: PathBuf, basemap: Option<PathBuf>, ctx: egui::Context) -> Receiver<LoaderMessage> {
     let (sender, receiver) = sync_channel(64);
     let spawned = std::thread::Builder::new().name("citygrid-loader".into()).spawn(move || {
         let send = |message| {
@@ -231,7 +236,14 @@ fn spawn_loader(path: PathBuf, ctx: egui::Context) -> Receiver<LoaderMessage> {
         send(LoaderMessage::Opening);
         match load_everything(&path) {
             Ok(world) => send(LoaderMessage::Loaded(Box::new(world))),
-            Err(error) => send(LoaderMessage::Failed(format!("{error:#}"))),
+            Err(error) => {
+                send(LoaderMessage::Failed(format!("{error:#}")));
+                return;
+            }
+        }
+        if let Some(basemap) = basemap {
+            let opened = open_tile_source(&basemap).map(Arc::from).map_err(|error| error.to_string());
+            send(LoaderMessage::Basemap(opened));
         }
     });
     if let Err(error) = spawned {
@@ -252,11 +264,22 @@ pub struct LayerVisibility {
     pub streets: bool,
     pub parts: bool,
     pub cases: bool,
+    pub basemap: bool,
 }
 
 impl Default for LayerVisibility {
     fn default() -> Self {
-        Self { districts: true, townships: true, communities: true, grid: true, unit_zones: false, streets: true, parts: true, cases: true }
+        Self {
+            districts: true,
+            townships: true,
+            communities: true,
+            grid: true,
+            unit_zones: false,
+            streets: true,
+            parts: true,
+            cases: true,
+            basemap: true,
+        }
     }
 }
 
@@ -291,6 +314,8 @@ impl LayerVisibility {
 pub struct Settings {
     pub lang: Lang,
     pub layers: LayerVisibility,
+    /// The last basemap opened (MBTiles, PMTiles or a z/x/y folder).
+    pub basemap: Option<PathBuf>,
 }
 
 /// What is selected on the map or in a list.
@@ -323,7 +348,7 @@ pub enum Command {
 }
 
 enum Phase {
-    Loading { receiver: Receiver<LoaderMessage>, demo: Option<DemoProgress>, opening: bool },
+    Loading { demo: Option<DemoProgress>, opening: bool },
     Ready(Box<World>),
     Failed(String),
 }
@@ -338,27 +363,39 @@ pub struct CitygridApp {
     clock_override: Option<NaiveDateTime>,
     /// The search box: what is typed and what the last search found.
     search: ui::top_bar::SearchState,
+    /// The offline basemap, once opened, or why it could not be.
+    basemap: Option<Result<OfflineBasemap, String>>,
+    /// Messages from the loader thread until it finishes.
+    loader: Option<Receiver<LoaderMessage>>,
+    ctx: egui::Context,
 }
 
 /// Key of the persisted [`Settings`] in eframe's storage.
 pub const SETTINGS_KEY: &str = "citygrid.settings";
 
 impl CitygridApp {
-    /// Creates the app and starts loading `db_path` in the background.
+    /// Creates the app and starts loading `db_path` (and the basemap: `basemap`, else the one
+    /// used last time) in the background.
     #[must_use]
-    pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
-        let settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
-        let receiver = spawn_loader(db_path, cc.egui_ctx.clone());
+        let mut settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
+        if basemap.is_some() {
+            settings.basemap = basemap;
+        }
+        let receiver = spawn_loader(db_path, settings.basemap.clone(), cc.egui_ctx.clone());
         let mut map_memory = MapMemory::default();
         let _ = map_memory.set_zoom(11.0);
         Self {
             settings,
-            phase: Phase::Loading { receiver, demo: None, opening: false },
+            phase: Phase::Loading { demo: None, opening: false },
             map_memory,
             selection: None,
             clock_override: None,
             search: ui::top_bar::SearchState::default(),
+            basemap: None,
+            loader: Some(receiver),
+            ctx: cc.egui_ctx.clone(),
         }
     }
 
@@ -390,6 +427,21 @@ impl CitygridApp {
         }
     }
 
+    /// The basemap's state: `None` while none is configured or it is still opening.
+    #[must_use]
+    pub fn basemap(&self) -> Option<Result<&OfflineBasemap, &str>> {
+        self.basemap.as_ref().map(|opened| opened.as_ref().map_err(String::as_str))
+    }
+
+    /// Waits (polling the loader) until the configured basemap has opened or failed.
+    pub fn wait_for_basemap(&mut self, timeout: Duration) {
+        let started = Instant::now();
+        while self.basemap.is_none() && self.loader.is_some() && started.elapsed() < timeout {
+            self.poll_loader();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// What is selected.
     #[must_use]
     pub fn selection(&self) -> Option<Selection> {
@@ -407,25 +459,38 @@ impl CitygridApp {
     }
 
     fn poll_loader(&mut self) {
-        let Phase::Loading { receiver, demo, opening } = &mut self.phase else { return };
+        let Some(receiver) = &self.loader else { return };
+        let mut messages = Vec::new();
+        let mut disconnected = false;
         loop {
             match receiver.try_recv() {
-                Ok(LoaderMessage::Demo(progress)) => *demo = Some(progress),
-                Ok(LoaderMessage::Opening) => *opening = true,
-                Ok(LoaderMessage::Loaded(world)) => {
+                Ok(message) => messages.push(message),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    disconnected = true;
+                    break;
+                }
+            }
+        }
+        for message in messages {
+            match (message, &mut self.phase) {
+                (LoaderMessage::Demo(progress), Phase::Loading { demo, .. }) => *demo = Some(progress),
+                (LoaderMessage::Opening, Phase::Loading { opening, .. }) => *opening = true,
+                (LoaderMessage::Loaded(world), _) => {
                     self.phase = Phase::Ready(world);
                     self.apply(Command::ZoomToDistrict);
-                    return;
                 }
-                Ok(LoaderMessage::Failed(message)) => {
-                    self.phase = Phase::Failed(message);
-                    return;
+                (LoaderMessage::Failed(message), _) => self.phase = Phase::Failed(message),
+                (LoaderMessage::Basemap(opened), _) => {
+                    self.basemap = Some(opened.map(|source| OfflineBasemap::new(source, self.ctx.clone())));
                 }
-                Err(TryRecvError::Empty) => return,
-                Err(TryRecvError::Disconnected) => {
-                    self.phase = Phase::Failed("the loader stopped unexpectedly".into());
-                    return;
-                }
+                _ => {}
+            }
+        }
+        if disconnected {
+            self.loader = None;
+            if matches!(self.phase, Phase::Loading { .. }) {
+                self.phase = Phase::Failed("the loader stopped unexpectedly".into());
             }
         }
     }
@@ -555,10 +620,25 @@ impl eframe::App for CitygridApp {
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
                 commands.extend(ui::top_bar::top_bar_ui(ui, world, lang, now, &mut self.search));
-                commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, lang));
+                let basemap_info = self.basemap.as_ref().map(|opened| opened.as_ref().map(OfflineBasemap::info).map_err(String::as_str));
+                commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, basemap_info, lang));
                 commands.extend(ui::details::details_ui(ui, world, self.selection, lang, now));
-                let view = ui::map_view::MapView { world, layers: &self.settings.layers, selection: self.selection, lang, now };
-                commands.extend(view.show(ui, &mut self.map_memory));
+                let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
+                    Some(Ok(basemap)) if self.settings.layers.basemap => {
+                        let attribution = basemap.info().attribution.clone();
+                        (Some(basemap), Some(attribution))
+                    }
+                    _ => (None, None),
+                };
+                let view = ui::map_view::MapView {
+                    world,
+                    layers: &self.settings.layers,
+                    selection: self.selection,
+                    lang,
+                    now,
+                    basemap_attribution: basemap_attribution.as_deref(),
+                };
+                commands.extend(view.show(ui, &mut self.map_memory, tiles));
                 // The clock in the top bar and the warning lights follow the time.
                 ui.ctx().request_repaint_after(Duration::from_secs(1));
             }
@@ -577,7 +657,7 @@ impl eframe::App for CitygridApp {
 ///
 /// # Errors
 /// The window cannot be created (no display, no graphics driver).
-pub fn run_native(db_path: PathBuf) -> Result<()> {
+pub fn run_native(db_path: PathBuf, basemap: Option<PathBuf>) -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("citygrid 数字城管")
@@ -585,15 +665,22 @@ pub fn run_native(db_path: PathBuf) -> Result<()> {
             .with_min_inner_size([900.0, 600.0]),
         ..Default::default()
     };
-    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path)))))
+    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path, basemap)))))
         .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
 }
 
 /// Builds a kittest harness running the real app on `db_path` (tests, screenshots). The app
 /// starts loading at once; see [`wait_until_loaded`].
 #[must_use]
-pub fn harness(db_path: &Path, size: [u32; 2], lang: Lang, now: Option<NaiveDateTime>) -> egui_kittest::Harness<'static, CitygridApp> {
+pub fn harness(
+    db_path: &Path,
+    basemap: Option<&Path>,
+    size: [u32; 2],
+    lang: Lang,
+    now: Option<NaiveDateTime>,
+) -> egui_kittest::Harness<'static, CitygridApp> {
     let path = db_path.to_owned();
+    let basemap = basemap.map(Path::to_owned);
     #[allow(clippy::cast_precision_loss)]
     let size = egui::vec2(size[0] as f32, size[1] as f32);
     egui_kittest::Harness::builder()
@@ -602,7 +689,7 @@ pub fn harness(db_path: &Path, size: [u32; 2], lang: Lang, now: Option<NaiveDate
         .with_context_setup(ui::fonts::install_fonts)
         .wgpu()
         .build_eframe(move |cc| {
-            let mut app = CitygridApp::new(cc, path);
+            let mut app = CitygridApp::new(cc, path, basemap);
             app.set_lang(lang);
             if let Some(now) = now {
                 app.set_clock(now);
@@ -634,18 +721,31 @@ pub fn wait_until_loaded(harness: &mut egui_kittest::Harness<'static, CitygridAp
     Ok(())
 }
 
+/// Steps the harness until the basemap has no tile in flight (two quiet frames in a row).
+pub fn wait_for_tiles(harness: &mut egui_kittest::Harness<'static, CitygridApp>, timeout: Duration) {
+    let started = Instant::now();
+    let mut quiet_frames = 0;
+    while quiet_frames < 2 && started.elapsed() < timeout {
+        harness.step();
+        let idle = harness.state().basemap().is_none_or(|basemap| basemap.is_ok_and(OfflineBasemap::is_idle));
+        quiet_frames = if idle { quiet_frames + 1 } else { 0 };
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// [`harness`] and [`wait_until_loaded`] in one.
 ///
 /// # Errors
 /// Loading failed or took longer than `timeout`.
 pub fn harness_for(
     db_path: &Path,
+    basemap: Option<&Path>,
     size: [u32; 2],
     lang: Lang,
     now: Option<NaiveDateTime>,
     timeout: Duration,
 ) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
-    let mut harness = harness(db_path, size, lang, now);
+    let mut harness = harness(db_path, basemap, size, lang, now);
     wait_until_loaded(&mut harness, timeout)?;
     Ok(harness)
 }
@@ -654,7 +754,15 @@ pub fn harness_for(
 ///
 /// # Errors
 /// Unknown view or language, loading failure, rendering failure, or the PNG cannot be written.
-pub fn screenshot(db_path: &Path, view: &str, size: [u32; 2], lang: &str, center: Option<(f64, f64, f64)>, out: &Path) -> Result<()> {
+pub fn screenshot(
+    db_path: &Path,
+    basemap: Option<&Path>,
+    view: &str,
+    size: [u32; 2],
+    lang: &str,
+    center: Option<(f64, f64, f64)>,
+    out: &Path,
+) -> Result<()> {
     if view != "map" {
         bail!("unknown view {view:?}; available views: map");
     }
@@ -662,7 +770,11 @@ pub fn screenshot(db_path: &Path, view: &str, size: [u32; 2], lang: &str, center
     if !db_path.exists() {
         bail!("{}: no such database (create one with `citygrid demo --out …`)", db_path.display());
     }
-    let mut harness = harness_for(db_path, size, lang, None, Duration::from_secs(300))?;
+    let mut harness = harness_for(db_path, basemap, size, lang, None, Duration::from_secs(300))?;
+    if basemap.is_some() {
+        harness.state_mut().wait_for_basemap(Duration::from_secs(60));
+        wait_for_tiles(&mut harness, Duration::from_secs(60));
+    }
     if let Some((lon, lat, zoom)) = center {
         harness.state_mut().apply(Command::CenterAt { lon, lat, zoom });
         harness.run_steps(4);

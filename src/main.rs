@@ -18,6 +18,9 @@ struct Cli {
     /// Database to open (a citygrid GeoPackage). Default: the demo database in the platform data directory.
     #[arg(long, global = true)]
     db: Option<PathBuf>,
+    /// Offline basemap: an .mbtiles or .pmtiles file, or a z/x/y tile folder. Remembered.
+    #[arg(long, global = true)]
+    basemap: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -98,7 +101,7 @@ fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        None => citygrid::app::run_native(database_path(cli.db)?),
+        None => citygrid::app::run_native(database_path(cli.db)?, cli.basemap),
         Some(Command::Demo { out, parts, cases, seed, as_of }) => {
             let mut options = DemoOptions::standard();
             options.parts = parts;
@@ -146,7 +149,7 @@ fn main() -> Result<()> {
                     Some((lon, lat, zoom))
                 }
             };
-            citygrid::app::screenshot(&path, &view, [width, height], &lang, center, &out)
+            citygrid::app::screenshot(&path, cli.basemap.as_deref(), &view, [width, height], &lang, center, &out)
         }
         Some(Command::Info) => {
             let path = database_path(cli.db)?;

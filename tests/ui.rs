@@ -5,14 +5,15 @@ mod common;
 
 use std::time::Duration;
 
-use citygrid::app::{CitygridApp, Command, Selection, harness, harness_for, wait_until_loaded};
+use citygrid::app::{CitygridApp, Command, Selection, harness, harness_for, wait_for_tiles, wait_until_loaded};
 use citygrid::ui::Lang;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 fn open(lang: Lang) -> (tempfile::TempDir, Harness<'static, CitygridApp>) {
     let (dir, path, _) = common::small_demo(20_000, 300);
-    let harness = harness_for(&path, [1400, 900], lang, Some(common::as_of()), Duration::from_secs(120)).expect("the app loads the demo");
+    let harness =
+        harness_for(&path, None, [1400, 900], lang, Some(common::as_of()), Duration::from_secs(120)).expect("the app loads the demo");
     (dir, harness)
 }
 
@@ -110,7 +111,7 @@ fn street_zoom_shows_single_parts_and_identifies_them() {
 fn first_start_creates_the_demo_database_with_progress_then_opens_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("data").join("citygrid.gpkg");
-    let mut harness = harness(&path, [1200, 800], Lang::Zh, Some(common::as_of()));
+    let mut harness = harness(&path, None, [1200, 800], Lang::Zh, Some(common::as_of()));
     // The loader reports its first progress within moments; the demo takes seconds to write.
     let mut saw_progress = false;
     for _ in 0..500 {
@@ -133,7 +134,7 @@ fn a_file_that_is_not_a_database_shows_a_clear_message_and_stays_untouched() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("report.gpkg");
     std::fs::write(&path, "minutes of the committee meeting").expect("write");
-    let mut harness = harness(&path, [1200, 800], Lang::En, Some(common::as_of()));
+    let mut harness = harness(&path, None, [1200, 800], Lang::En, Some(common::as_of()));
     let error = wait_until_loaded(&mut harness, Duration::from_secs(60)).expect_err("must not open");
     assert!(error.to_string().contains("not an SQLite database"), "{error}");
     harness.run_steps(2);
@@ -205,4 +206,76 @@ fn the_search_box_finds_a_part_by_code_and_an_area_by_name_and_says_when_nothing
     harness.get_by_label("Find").click();
     harness.run_steps(3);
     harness.get_by_label("Not found");
+}
+
+/// A real MBTiles file of solid-colour PNG tiles over the district, zooms 8–12.
+fn solid_mbtiles(path: &std::path::Path, rgb: [u8; 3]) {
+    let conn = rusqlite::Connection::open(path).expect("create mbtiles");
+    conn.execute_batch(
+        "CREATE TABLE metadata (name TEXT, value TEXT);
+         CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+         INSERT INTO metadata VALUES ('name', 'Test basemap'), ('format', 'png'), ('minzoom', '8'), ('maxzoom', '12'),
+                                     ('attribution', 'Test tiles');",
+    )
+    .expect("schema");
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(256, 256, image::Rgba([rgb[0], rgb[1], rgb[2], 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    for zoom in 8u32..=12 {
+        let tiles = 1u32 << zoom;
+        let column = |lon: f64| ((lon + 180.0) / 360.0 * f64::from(tiles)) as u32;
+        let row = |lat: f64| {
+            let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0;
+            (y * f64::from(tiles)) as u32
+        };
+        for x in column(117.6)..=column(119.0) {
+            for y in row(30.5)..=row(29.3) {
+                let tms_row = tiles - 1 - y;
+                conn.execute("INSERT INTO tiles VALUES (?1, ?2, ?3, ?4)", rusqlite::params![zoom, x, tms_row, png]).expect("tile");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_offline_mbtiles_basemap_is_drawn_under_the_layers_even_beyond_its_max_zoom() {
+    let (_dir, path, _) = common::small_demo(3_000, 20);
+    let tiles = path.with_file_name("basemap.mbtiles");
+    let colour = [40u8, 90, 160];
+    solid_mbtiles(&tiles, colour);
+    let mut harness =
+        harness_for(&path, Some(&tiles), [1200, 800], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the basemap opened");
+    harness.get_by_label("Test basemap");
+    let (lon, lat) = citygrid::demo::CORE_CENTRE;
+    for zoom in [11.0, 16.0] {
+        // 16 is beyond the file's max zoom 12: the z12 tiles are stretched (overzoom).
+        harness.state_mut().apply(Command::CenterAt { lon, lat, zoom });
+        wait_for_tiles(&mut harness, Duration::from_secs(30));
+        let image = harness.render().expect("render");
+        let map_area = (400..800).flat_map(|x| (300..600).map(move |y| (x, y)));
+        let total = 400 * 300;
+        let tinted = map_area.filter(|(x, y)| {
+            let pixel = image.get_pixel(*x, *y).0;
+            (0..3).all(|channel| pixel[channel].abs_diff(colour[channel]) < 12)
+        });
+        let tinted = tinted.count();
+        assert!(tinted * 2 > total, "zoom {zoom}: most of the map shows the basemap colour ({tinted} of {total} pixels)");
+    }
+}
+
+#[test]
+fn a_broken_basemap_file_is_reported_and_the_map_still_works() {
+    let (_dir, path, _) = common::small_demo(1_000, 10);
+    let tiles = path.with_file_name("broken.mbtiles");
+    std::fs::write(&tiles, "not tiles").expect("write");
+    let mut harness =
+        harness_for(&path, Some(&tiles), [1200, 800], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    harness.run_steps(2);
+    assert!(matches!(harness.state().basemap(), Some(Err(_))));
+    harness.get_by_label("The basemap could not be opened:");
+    harness.get_by_label("Layers");
 }

@@ -4,6 +4,7 @@
 //!
 //! This module knows nothing of panels or commands; the map view calls it.
 
+pub mod basemap;
 pub mod tile_sources;
 
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};

@@ -1,6 +1,7 @@
 //! The left panel: the layer list with visibility switches, feature counts and legend swatches.
 
 use crate::app::{Command, LayerVisibility, World};
+use crate::map::tile_sources::TileSourceInfo;
 use crate::model::{JurisdictionKind, Keyword};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
@@ -12,13 +13,19 @@ fn swatch_ui(ui: &mut egui::Ui, color: egui::Color32) {
 }
 
 /// Draws the layer panel; returns the new visibility when the user changed it.
-pub fn layers_ui(ui: &mut egui::Ui, world: &World, layers: &LayerVisibility, lang: Lang) -> Vec<Command> {
+pub fn layers_ui(
+    ui: &mut egui::Ui,
+    world: &World,
+    layers: &LayerVisibility,
+    basemap: Option<Result<&TileSourceInfo, &str>>,
+    lang: Lang,
+) -> Vec<Command> {
     let mut edited = layers.clone();
     let mut commands = Vec::new();
     egui::Panel::left("layers").default_size(tokens::SIDE_PANEL_WIDTH).show(ui, |ui| {
         ui.heading(lang.pick("图层", "Layers"));
         ui.add_space(4.0);
-        egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.label(egui::RichText::new(lang.pick("辖区", "Jurisdictions")).strong());
             for kind in JurisdictionKind::ALL.iter().copied() {
                 let count = world.outlines.get(&kind).map_or(0, Vec::len);
@@ -83,6 +90,24 @@ pub fn layers_ui(ui: &mut egui::Ui, world: &World, layers: &LayerVisibility, lan
                 swatch_ui(ui, tokens::case_color(None));
                 ui.label(lang.pick("已结案 / 暂停计时", "Closed / clock paused"));
             });
+            ui.add_space(6.0);
+            ui.label(egui::RichText::new(lang.pick("底图", "Basemap")).strong());
+            match basemap {
+                None => {
+                    ui.weak(lang.pick(
+                        "未加载底图（--basemap 指定 MBTiles、PMTiles 或瓦片目录）",
+                        "No basemap (--basemap opens MBTiles, PMTiles or a tile folder)",
+                    ));
+                }
+                Some(Ok(info)) => {
+                    ui.checkbox(&mut edited.basemap, info.name.as_str());
+                    ui.weak(format!("{} {}–{}", lang.pick("缩放级别", "zoom"), info.min_zoom, info.max_zoom));
+                }
+                Some(Err(error)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, lang.pick("底图无法打开：", "The basemap could not be opened:"));
+                    ui.add(egui::Label::new(egui::RichText::new(error).small()).wrap());
+                }
+            }
         });
     });
     if &edited != layers {

