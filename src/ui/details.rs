@@ -176,11 +176,11 @@ fn case_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, now: Naiv
         if ui.button(lang.pick("缩放到案卷", "Zoom to case")).clicked() {
             commands.push(Command::ZoomToSelection);
         }
+        // The part is looked up once, on click, not on every frame.
         if let Some(code) = case.part_code
-            && let Some(part_index) = world.parts.iter().position(|part| part.code == code)
             && ui.button(lang.pick("查看部件", "Show part")).clicked()
         {
-            commands.push(Command::Select(Some(Selection::Part(part_index))));
+            commands.push(Command::Search(code.to_string()));
         }
     });
     ui.add_space(8.0);
