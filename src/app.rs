@@ -21,6 +21,17 @@ use crate::store::{Store, StreetRecord};
 use crate::ui::{self, Lang};
 use std::sync::Arc;
 
+/// The shipped demo basemap, `basemaps/huizhou-demo.pmtiles`, looked for in the working
+/// directory and beside the executable's ancestors (a checkout running `cargo run`).
+#[must_use]
+pub fn demo_basemap_path() -> Option<PathBuf> {
+    const RELATIVE: &str = "basemaps/huizhou-demo.pmtiles";
+    let from_cwd = std::env::current_dir().ok().map(|dir| dir.join(RELATIVE));
+    let from_exe =
+        std::env::current_exe().ok().and_then(|exe| exe.ancestors().skip(1).map(|dir| dir.join(RELATIVE)).find(|path| path.exists()));
+    from_cwd.filter(|path| path.exists()).or(from_exe)
+}
+
 /// Where the database lives when `--db` is not given: the platform data directory.
 #[must_use]
 pub fn default_database_path() -> Option<PathBuf> {
@@ -377,11 +388,15 @@ impl CitygridApp {
     /// Creates the app and starts loading `db_path` (and the basemap: `basemap`, else the one
     /// used last time) in the background.
     #[must_use]
-    pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>) -> Self {
+    /// With no basemap given or remembered, `use_demo_basemap` opens the shipped demo basemap.
+    pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
         let mut settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
         if basemap.is_some() {
             settings.basemap = basemap;
+        }
+        if settings.basemap.is_none() && use_demo_basemap {
+            settings.basemap = demo_basemap_path();
         }
         let receiver = spawn_loader(db_path, settings.basemap.clone(), cc.egui_ctx.clone());
         let mut map_memory = MapMemory::default();
@@ -665,7 +680,7 @@ pub fn run_native(db_path: PathBuf, basemap: Option<PathBuf>) -> Result<()> {
             .with_min_inner_size([900.0, 600.0]),
         ..Default::default()
     };
-    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path, basemap)))))
+    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path, basemap, true)))))
         .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
 }
 
@@ -689,7 +704,8 @@ pub fn harness(
         .with_context_setup(ui::fonts::install_fonts)
         .wgpu()
         .build_eframe(move |cc| {
-            let mut app = CitygridApp::new(cc, path, basemap);
+            // Tests and screenshots get exactly the basemap they ask for.
+            let mut app = CitygridApp::new(cc, path, basemap, false);
             app.set_lang(lang);
             if let Some(now) = now {
                 app.set_clock(now);

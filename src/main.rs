@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use citygrid::demo::{DemoOptions, write_demo};
+use citygrid::map::basemap_build::{BasemapInput, BasemapPlan};
 use citygrid::store::Store;
 
 /// Desktop GIS command centre for digital city management (数字化城市管理).
@@ -65,10 +66,32 @@ enum Command {
     },
     /// Print the layers of a database with their feature counts.
     Info,
+    /// Offline basemaps.
+    Basemap {
+        #[command(subcommand)]
+        which: BasemapCommand,
+    },
     /// Benchmarks that print their figures.
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum BasemapCommand {
+    /// Draw the schematic demo basemap (PMTiles) from a demo database's streets, green spaces and
+    /// boundaries, plus the rivers shipped in assets.
+    Build {
+        /// PMTiles file to write (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// Deepest zoom for the whole of 黄山市.
+        #[arg(long, default_value_t = 12)]
+        region_max_zoom: u8,
+        /// Deepest zoom for the urban core (where the streets are).
+        #[arg(long, default_value_t = 17)]
+        core_max_zoom: u8,
     },
 }
 
@@ -93,6 +116,56 @@ fn database_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
         Some(path) => Ok(path),
         None => citygrid::app::default_database_path().context("no platform data directory to keep the database in; pass --db"),
     }
+}
+
+/// Reads what the demo basemap is drawn from out of a citygrid database.
+fn basemap_input(path: &std::path::Path, region_max_zoom: u8, core_max_zoom: u8) -> Result<(BasemapInput, BasemapPlan)> {
+    use citygrid::model::{JurisdictionKind, PartGeometry};
+    use geo::BoundingRect;
+    let store = Store::open(path)?;
+    let managed = store.meta("district_code")?.unwrap_or_default();
+    let jurisdictions = store.load_jurisdictions()?;
+    let mut input = BasemapInput::default();
+    for jurisdiction in jurisdictions {
+        match jurisdiction.kind {
+            JurisdictionKind::District => {
+                let is_managed = jurisdiction.code == managed;
+                input.districts.push((jurisdiction.name, jurisdiction.geometry, is_managed));
+            }
+            JurisdictionKind::Township => input.townships.push((jurisdiction.name, jurisdiction.geometry)),
+            _ => {}
+        }
+    }
+    input.streets = store.load_streets()?.into_iter().map(|street| (street.line, street.class == "main", street.name)).collect();
+    input.greens = store
+        .load_parts()?
+        .into_iter()
+        .filter(|part| part.code.class_code() == "0405")
+        .filter_map(|part| match part.geometry {
+            PartGeometry::Polygon(polygon) => Some(polygon),
+            _ => None,
+        })
+        .collect();
+    input.rivers = citygrid::demo::river_lines()?;
+    let bounds = |rects: Vec<geo::Rect<f64>>| {
+        rects.into_iter().reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+    };
+    let region = bounds(input.districts.iter().filter_map(|(_, shape, _)| shape.bounding_rect()).collect())
+        .context("the database has no districts")?;
+    let core = bounds(input.streets.iter().filter_map(|(line, _, _)| line.bounding_rect()).collect()).unwrap_or(region);
+    let plan = BasemapPlan {
+        min_zoom: 7,
+        region_max_zoom,
+        region: [region.min().x, region.min().y, region.max().x, region.max().y],
+        core_max_zoom,
+        core: [core.min().x - 0.002, core.min().y - 0.002, core.max().x + 0.002, core.max().y + 0.002],
+    };
+    Ok((input, plan))
 }
 
 fn main() -> Result<()> {
@@ -150,6 +223,25 @@ fn main() -> Result<()> {
                 }
             };
             citygrid::app::screenshot(&path, cli.basemap.as_deref(), &view, [width, height], &lang, center, &out)
+        }
+        Some(Command::Basemap { which: BasemapCommand::Build { out, region_max_zoom, core_max_zoom } }) => {
+            let path = database_path(cli.db)?;
+            let started = Instant::now();
+            let (input, plan) = basemap_input(&path, region_max_zoom, core_max_zoom)?;
+            let summary =
+                citygrid::map::basemap_build::build_basemap(&input, &plan, citygrid::ui::fonts::NOTO_SANS_SC, &out, &mut |_, _| {})
+                    .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "wrote {}: {} tiles, z{}–{} (core to z{}), {:.1} MB in {:.1} s",
+                out.display(),
+                summary.tiles,
+                plan.min_zoom,
+                plan.region_max_zoom,
+                plan.core_max_zoom,
+                summary.bytes as f64 / 1_048_576.0,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Some(Command::Info) => {
             let path = database_path(cli.db)?;

@@ -19,7 +19,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 pub use frame::LocalFrame;
-pub use regions::{BOUNDARY_SOURCE, CORE_CENTRE, DISTRICT_CODE, DISTRICT_NAME};
+pub use regions::{BOUNDARY_SOURCE, CORE_CENTRE, DISTRICT_CODE, DISTRICT_NAME, river_lines};
 
 use crate::calendar::{WorkCalendar, WorkScheme};
 use crate::model::{Jurisdiction, JurisdictionKind, Keyword, Part, Role, UnitId};

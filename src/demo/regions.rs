@@ -107,6 +107,28 @@ pub fn district_shapes() -> Result<Vec<DistrictShape>, RegionError> {
     Ok(shapes)
 }
 
+/// Rivers around 黄山市 (GSHHG WDBII, LGPL-3.0-or-later), for the demo basemap.
+///
+/// # Errors
+/// A broken asset.
+pub fn river_lines() -> Result<Vec<LineString<f64>>, RegionError> {
+    const FILE: &str = "huangshan_rivers_gshhg.geojson";
+    let asset = |problem: String| RegionError::Asset { file: FILE, problem };
+    let collection: geojson::FeatureCollection = include_str!("../../assets/boundaries/huangshan_rivers_gshhg.geojson")
+        .parse()
+        .map_err(|error: geojson::Error| asset(error.to_string()))?;
+    let mut lines = Vec::new();
+    for feature in collection.features {
+        let Some(geometry) = feature.geometry else { continue };
+        match geo::Geometry::<f64>::try_from(geometry).map_err(|error| asset(error.to_string()))? {
+            geo::Geometry::LineString(line) => lines.push(line),
+            geo::Geometry::MultiLineString(multi) => lines.extend(multi.0),
+            _ => {}
+        }
+    }
+    Ok(lines)
+}
+
 /// The half-plane of points closer to `own` than to `other`, as a large polygon (metres).
 fn closer_half_plane(own: Coord<f64>, other: Coord<f64>) -> Polygon<f64> {
     const REACH_M: f64 = 200_000.0;

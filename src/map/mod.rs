@@ -5,6 +5,7 @@
 //! This module knows nothing of panels or commands; the map view calls it.
 
 pub mod basemap;
+pub mod basemap_build;
 pub mod tile_sources;
 
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};
