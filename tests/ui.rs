@@ -279,3 +279,16 @@ fn a_broken_basemap_file_is_reported_and_the_map_still_works() {
     harness.get_by_label("The basemap could not be opened:");
     harness.get_by_label("Layers");
 }
+
+#[test]
+fn the_shipped_demo_basemap_lies_under_the_urban_core() {
+    let (_dir, path, _) = common::small_demo(20_000, 300);
+    let basemap = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("basemaps/huizhou-demo.pmtiles");
+    let mut harness = harness_for(&path, Some(&basemap), [1400, 900], Lang::Zh, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    harness.get_by_label("徽州区示意底图");
+    let (lon, lat) = citygrid::demo::CORE_CENTRE;
+    harness.state_mut().apply(Command::CenterAt { lon, lat, zoom: 15.5 });
+    wait_for_tiles(&mut harness, Duration::from_secs(30));
+    harness.snapshot("urban_core_basemap_zh");
+}

@@ -399,7 +399,9 @@ impl MapView<'_> {
             Some(_) => boundaries.to_owned(),
             None => format!("{boundaries} · {}", lang.pick("无底图", "no basemap")),
         };
-        let galley = painter.layout_no_wrap(attribution, FontId::proportional(11.0), tokens::MAP_TEXT);
+        // Wraps rather than running off the map; the status text keeps the bottom-left corner.
+        let wrap_width = (rect.width() - 340.0).max(200.0);
+        let galley = painter.layout(attribution, FontId::proportional(11.0), tokens::MAP_TEXT, wrap_width);
         let attribution_rect =
             Rect::from_min_size(pos2(rect.right() - galley.size().x - 12.0, rect.bottom() - galley.size().y - 8.0), galley.size());
         painter.rect_filled(attribution_rect.expand(3.0), 3.0, tokens::MAP_TEXT_HALO);
