@@ -284,7 +284,8 @@ fn a_broken_basemap_file_is_reported_and_the_map_still_works() {
 fn the_shipped_demo_basemap_lies_under_the_urban_core() {
     let (_dir, path, _) = common::small_demo(20_000, 300);
     let basemap = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("basemaps/huizhou-demo.pmtiles");
-    let mut harness = harness_for(&path, Some(&basemap), [1400, 900], Lang::Zh, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    let mut harness =
+        harness_for(&path, Some(&basemap), [1400, 900], Lang::Zh, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
     harness.state_mut().wait_for_basemap(Duration::from_secs(30));
     harness.get_by_label("徽州区示意底图");
     let (lon, lat) = citygrid::demo::CORE_CENTRE;
