@@ -59,6 +59,8 @@ pub struct World {
     pub street_lines: Vec<ProjectedFeature>,
     /// Count of parts per geometry kind: points, lines, polygons.
     pub part_counts: [usize; 3],
+    /// Count of parts per four-digit class code, sorted by code.
+    pub class_counts: std::collections::BTreeMap<String, usize>,
     /// How long reading the database took.
     pub read_time: Duration,
     /// How long reading and indexing took together.
@@ -171,12 +173,18 @@ pub fn load_everything(path: &Path) -> Result<World> {
         (part_index, others)
     });
     let mut part_counts = [0; 3];
+    let mut class_counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut counts_by_number: HashMap<(u8, u8), usize> = HashMap::new();
     for part in &parts {
+        *counts_by_number.entry((part.code.major(), part.code.minor())).or_default() += 1;
         part_counts[match part.geometry {
             crate::model::PartGeometry::Point(_) => 0,
             crate::model::PartGeometry::Line(_) => 1,
             crate::model::PartGeometry::Polygon(_) => 2,
         }] += 1;
+    }
+    for ((major, minor), count) in counts_by_number {
+        class_counts.insert(format!("{major:02}{minor:02}"), count);
     }
     let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
     let unit_positions = units.iter().enumerate().map(|(position, unit)| (unit.id, position)).collect();
@@ -198,6 +206,7 @@ pub fn load_everything(path: &Path) -> Result<World> {
         outlines,
         street_lines,
         part_counts,
+        class_counts,
         read_time,
         load_time: started.elapsed(),
     })
@@ -276,6 +285,8 @@ pub struct LayerVisibility {
     pub parts: bool,
     pub cases: bool,
     pub basemap: bool,
+    /// Part classes (four-digit codes) switched off in the layer tree.
+    pub hidden_part_classes: std::collections::BTreeSet<String>,
 }
 
 impl Default for LayerVisibility {
@@ -290,6 +301,7 @@ impl Default for LayerVisibility {
             parts: true,
             cases: true,
             basemap: true,
+            hidden_part_classes: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -305,6 +317,12 @@ impl LayerVisibility {
             JurisdictionKind::GridCell => self.grid,
             JurisdictionKind::UnitZone => self.unit_zones,
         }
+    }
+
+    /// Whether parts of a class (`major`, `minor`) are drawn.
+    #[must_use]
+    pub fn shows_part_class(&self, major: u8, minor: u8) -> bool {
+        self.parts && (self.hidden_part_classes.is_empty() || !self.hidden_part_classes.contains(&format!("{major:02}{minor:02}")))
     }
 
     /// Switch for a jurisdiction layer.

@@ -293,3 +293,17 @@ fn the_shipped_demo_basemap_lies_under_the_urban_core() {
     wait_for_tiles(&mut harness, Duration::from_secs(30));
     harness.snapshot("urban_core_basemap_zh");
 }
+
+#[test]
+fn the_layer_tree_switches_a_whole_major_class_off_and_on() {
+    let (_dir, mut harness) = open(Lang::En);
+    harness.get_by_label("04 Greening").click();
+    harness.run_steps(2);
+    let hidden = harness.state().settings().layers.hidden_part_classes.clone();
+    assert!(hidden.contains("0402") && hidden.contains("0405"), "street trees and green spaces are hidden: {hidden:?}");
+    assert!(!hidden.contains("0118"), "street lamps stay");
+    assert!(!harness.state().settings().layers.shows_part_class(4, 2));
+    harness.get_by_label("04 Greening").click();
+    harness.run_steps(2);
+    assert!(harness.state().settings().layers.hidden_part_classes.is_empty());
+}

@@ -52,17 +52,52 @@ pub fn layers_ui(
                 world.part_counts[2]
             ));
             ui.weak(lang.pick("放大到 17 级以上显示单个部件", "Single parts show from zoom 17"));
-            for (major, zh, en) in [
-                (1, "公用设施", "Public utilities"),
-                (2, "道路交通", "Roads and traffic"),
-                (3, "市容环境", "Sanitation"),
-                (4, "园林绿化", "Greening"),
-            ] {
-                ui.horizontal(|ui| {
-                    ui.add_space(18.0);
-                    swatch_ui(ui, tokens::part_color(major));
-                    ui.label(lang.pick(zh, en));
-                });
+            // The layer tree: major class → minor class, each with its count and a switch.
+            for major in world.manual.major_classes.iter().filter(|major| major.kind == crate::model::ItemKind::Part) {
+                let minors: Vec<(&String, usize)> = world
+                    .class_counts
+                    .iter()
+                    .filter(|(code, _)| code.starts_with(&major.code))
+                    .map(|(code, count)| (code, *count))
+                    .collect();
+                if minors.is_empty() {
+                    continue;
+                }
+                let major_number: u8 = major.code.parse().unwrap_or(0);
+                let total: usize = minors.iter().map(|(_, count)| count).sum();
+                let name = if lang.is_chinese() { &major.name_zh } else { &major.name_en };
+                let id = ui.make_persistent_id(("part_major", &major.code));
+                egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
+                    .show_header(ui, |ui| {
+                        swatch_ui(ui, tokens::part_color(major_number));
+                        let mut all_shown = minors.iter().all(|(code, _)| !edited.hidden_part_classes.contains(*code));
+                        if ui.checkbox(&mut all_shown, format!("{} {name}", major.code)).changed() {
+                            for (code, _) in &minors {
+                                if all_shown {
+                                    edited.hidden_part_classes.remove(*code);
+                                } else {
+                                    edited.hidden_part_classes.insert((*code).clone());
+                                }
+                            }
+                        }
+                        ui.weak(total.to_string());
+                    })
+                    .body(|ui| {
+                        for (code, count) in &minors {
+                            let mut shown = !edited.hidden_part_classes.contains(*code);
+                            ui.horizontal(|ui| {
+                                let label = format!("{code} {}", world.class_name(crate::model::ItemKind::Part, code, lang));
+                                if ui.checkbox(&mut shown, label).changed() {
+                                    if shown {
+                                        edited.hidden_part_classes.remove(*code);
+                                    } else {
+                                        edited.hidden_part_classes.insert((*code).clone());
+                                    }
+                                }
+                                ui.weak(count.to_string());
+                            });
+                        }
+                    });
             }
             ui.horizontal(|ui| {
                 swatch_ui(ui, tokens::STREET_MAIN.color);

@@ -191,7 +191,12 @@ impl MapView<'_> {
         // Lines and polygons are indexed by one anchor; a margin catches those reaching in.
         let (min, max) = Self::visible_lonlat_box(transform, 120.0);
         let mut buffer = Vec::new();
-        for index in world.part_index.in_box(min, max).take(PART_DRAW_LIMIT) {
+        let layers = self.layers;
+        let visible = world.part_index.in_box(min, max).filter(|index| {
+            let code = world.parts[*index].code;
+            layers.shows_part_class(code.major(), code.minor())
+        });
+        for index in visible.take(PART_DRAW_LIMIT) {
             let part = &world.parts[index];
             let color = tokens::part_color(part.code.major());
             match &part.geometry {
@@ -320,6 +325,7 @@ impl MapView<'_> {
             let best = world
                 .part_index
                 .in_box([at[0] - reach_deg, at[1] - reach_deg], [at[0] + reach_deg, at[1] + reach_deg])
+                .filter(|index| self.layers.shows_part_class(world.parts[*index].code.major(), world.parts[*index].code.minor()))
                 .map(|index| (index, priority_and_distance(index)))
                 .filter(|(_, score)| score % 1_000.0 <= pick || *score == 2_000.0)
                 .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
