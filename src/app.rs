@@ -322,7 +322,15 @@ impl LayerVisibility {
     /// Whether parts of a class (`major`, `minor`) are drawn.
     #[must_use]
     pub fn shows_part_class(&self, major: u8, minor: u8) -> bool {
-        self.parts && (self.hidden_part_classes.is_empty() || !self.hidden_part_classes.contains(&format!("{major:02}{minor:02}")))
+        if !self.parts {
+            return false;
+        }
+        if self.hidden_part_classes.is_empty() {
+            return true;
+        }
+        // Called for every visible part each frame: build the code on the stack.
+        let digits = [b'0' + major / 10 % 10, b'0' + major % 10, b'0' + minor / 10 % 10, b'0' + minor % 10];
+        std::str::from_utf8(&digits).is_ok_and(|code| !self.hidden_part_classes.contains(code))
     }
 
     /// Switch for a jurisdiction layer.
