@@ -31,8 +31,8 @@ pub struct OfflineBasemap {
     pending: std::collections::HashSet<TileKey>,
     /// Tiles the source does not have: never asked for again.
     absent: std::collections::HashSet<TileKey>,
-    /// Tiles that failed to read or decode: (when to retry, attempts so far, last error).
-    failed: HashMap<TileKey, (Instant, u32, String)>,
+    /// Tiles that failed to read or decode: when to retry, attempts so far.
+    failed: HashMap<TileKey, (Instant, u32)>,
     requests: SyncSender<TileKey>,
     results: Receiver<TileResult>,
 }
@@ -105,20 +105,6 @@ impl OfflineBasemap {
         self.pending.is_empty()
     }
 
-    /// Number of tiles held as textures.
-    #[must_use]
-    pub fn cached_tiles(&self) -> usize {
-        self.textures.len()
-    }
-
-    /// The last read errors, newest first, for the status line.
-    #[must_use]
-    pub fn failures(&self) -> Vec<(TileKey, String)> {
-        let mut failures: Vec<(TileKey, String)> = self.failed.iter().map(|(key, (_, _, error))| (*key, error.clone())).collect();
-        failures.sort();
-        failures
-    }
-
     fn drain_results(&mut self) {
         while let Ok((key, result)) = self.results.try_recv() {
             self.pending.remove(&key);
@@ -138,11 +124,11 @@ impl OfflineBasemap {
                     self.absent.insert(key);
                 }
                 Err(error) => {
-                    let attempts = self.failed.get(&key).map_or(0, |(_, attempts, _)| *attempts) + 1;
+                    let attempts = self.failed.get(&key).map_or(0, |(_, attempts)| *attempts) + 1;
                     // 1 s, 2 s, 4 s … up to 5 minutes.
                     let wait = Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300));
                     tracing::warn!("basemap tile {}/{}/{}: {error}", key.zoom, key.x, key.y);
-                    self.failed.insert(key, (Instant::now() + wait, attempts, error));
+                    self.failed.insert(key, (Instant::now() + wait, attempts));
                 }
             }
         }
@@ -152,7 +138,7 @@ impl OfflineBasemap {
         if self.pending.contains(&key) || self.absent.contains(&key) {
             return;
         }
-        if let Some((retry_at, _, _)) = self.failed.get(&key)
+        if let Some((retry_at, _)) = self.failed.get(&key)
             && Instant::now() < *retry_at
         {
             self.ctx.request_repaint_after(retry_at.saturating_duration_since(Instant::now()));

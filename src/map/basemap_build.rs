@@ -66,6 +66,17 @@ fn tile_pixel(key: TileKey, lon: f64, lat: f64) -> (f32, f32) {
     ((x * world_px - f64::from(key.x) * f64::from(TILE_PX)) as f32, (y * world_px - f64::from(key.y) * f64::from(TILE_PX)) as f32)
 }
 
+/// Pixels per metre at `zoom` in the district (about 30°N), for carriageway widths.
+fn pixels_per_metre(zoom: u8) -> f64 {
+    f64::from(TILE_PX) * f64::from(1u32 << zoom) / (40_075_016.686 * 29.8f64.to_radians().cos())
+}
+
+/// Carriageway width in pixels at `zoom`.
+fn road_width_px(main: bool, zoom: u8) -> f32 {
+    let width_m = if main { super::MAIN_ROAD_WIDTH_M } else { super::MINOR_ROAD_WIDTH_M };
+    (f64::from(width_m) * pixels_per_metre(zoom)) as f32
+}
+
 fn tile_bounds(key: TileKey) -> [f64; 4] {
     let count = f64::from(1u32 << key.zoom);
     let west_north = super::lonlat_from_mercator([f64::from(key.x) / count, f64::from(key.y) / count]);
@@ -182,11 +193,8 @@ fn render_tile(input: &BasemapInput, font: &FontRef<'_>, key: TileKey) -> Option
         }
     }
     if zoom >= 12 {
-        // A metre in pixels at this zoom (about 30°N), for carriageway widths.
-        let px_per_m = f64::from(TILE_PX) * f64::from(1u32 << zoom) / (40_075_016.686 * 29.8f64.to_radians().cos());
         for main in [false, true] {
-            let width_m = if main { 20.0 } else { 11.0 };
-            let width = ((width_m * px_per_m) as f32).max(if main { 2.0 } else { 1.0 });
+            let width = road_width_px(main, zoom).max(if main { 2.0 } else { 1.0 });
             let lines = input
                 .streets
                 .iter()
@@ -218,9 +226,7 @@ fn render_tile(input: &BasemapInput, font: &FontRef<'_>, key: TileKey) -> Option
                     (nx, ny) = (-nx, -ny);
                 }
                 let size = if *main { 13.0 } else { 11.0 };
-                let width_m = if *main { 20.0 } else { 11.0 };
-                let px_per_m = f64::from(TILE_PX) * f64::from(1u32 << zoom) / (40_075_016.686 * 29.8f64.to_radians().cos());
-                let away = (width_m * px_per_m) as f32 / 2.0 + size * 0.8 + 2.0;
+                let away = road_width_px(*main, zoom) / 2.0 + size * 0.8 + 2.0;
                 let centre = tile_pixel(key, lon, lat);
                 draw_label(&mut pixmap, font, name, (centre.0 + nx * away, centre.1 + ny * away), size, [0x5A, 0x50, 0x40]);
             }

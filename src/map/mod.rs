@@ -12,6 +12,10 @@ use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};
 use geo::{LineString, MultiPolygon};
 use walkers::Projector;
 
+/// Carriageway widths of the demo district's main and minor roads, metres (map and basemap).
+pub const MAIN_ROAD_WIDTH_M: f32 = 20.0;
+pub const MINOR_ROAD_WIDTH_M: f32 = 11.0;
+
 /// Web Mercator normalised to [0, 1] × [0, 1] (x east, y south), as walkers projects.
 #[must_use]
 pub fn mercator_from_lonlat(lon: f64, lat: f64) -> [f64; 2] {

@@ -100,16 +100,4 @@ impl PointIndex {
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
             .map(|(index, _)| index)
     }
-
-    /// Number of indexed points.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.tree.size()
-    }
-
-    /// Whether nothing is indexed.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
-    }
 }

@@ -107,11 +107,7 @@ fn bad_geometry(table: &'static str, row: i64, problem: impl std::fmt::Display) 
     StoreError::BadRow { table, row, problem: format!("geometry: {problem}") }
 }
 
-const PART_TABLES: [(&str, crate::model::GeometryKind); 3] = [
-    ("part_points", crate::model::GeometryKind::Point),
-    ("part_lines", crate::model::GeometryKind::Line),
-    ("part_polygons", crate::model::GeometryKind::Polygon),
-];
+const PART_TABLES: [&str; 3] = ["part_points", "part_lines", "part_polygons"];
 
 impl Store {
     /// Seeds the reference data and records the district the database is for.
@@ -301,7 +297,7 @@ impl Store {
     pub fn load_parts(&self) -> Result<Vec<Part>, StoreError> {
         let Some(path) = self.path() else {
             let mut parts = Vec::new();
-            for (table, _) in PART_TABLES {
+            for table in PART_TABLES {
                 load_parts_from(self.conn(), table, &mut parts)?;
             }
             return Ok(parts);
@@ -313,12 +309,12 @@ impl Store {
                     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
                         .context(format!("opening {} for reading", path.display()))?;
                     let mut points = Vec::new();
-                    load_parts_from(&conn, PART_TABLES[0].0, &mut points)?;
+                    load_parts_from(&conn, PART_TABLES[0], &mut points)?;
                     Ok::<_, StoreError>(points)
                 })
                 .map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
             let mut others = Vec::new();
-            for (table, _) in &PART_TABLES[1..] {
+            for table in &PART_TABLES[1..] {
                 load_parts_from(self.conn(), table, &mut others)?;
             }
             let mut parts = points.join().map_err(|_| StoreError::BadRow {

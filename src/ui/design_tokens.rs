@@ -20,8 +20,7 @@ pub const STREET_MAIN: Stroke = Stroke { width: 3.0, color: Color32::from_rgb(0x
 pub const STREET_MINOR: Stroke = Stroke { width: 1.5, color: Color32::from_rgb(0xD8, 0xD2, 0xC4) };
 
 /// Carriageway widths drawn at street zoom, metres (the demo's main and minor roads).
-pub const MAIN_ROAD_WIDTH_M: f32 = 20.0;
-pub const MINOR_ROAD_WIDTH_M: f32 = 11.0;
+pub use crate::map::{MAIN_ROAD_WIDTH_M, MINOR_ROAD_WIDTH_M};
 
 /// Outline of a jurisdiction layer.
 #[must_use]
