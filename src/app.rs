@@ -150,7 +150,8 @@ impl World {
 /// The file cannot be opened (see [`crate::store::StoreError`]) or has bad rows.
 pub fn load_everything(path: &Path) -> Result<World> {
     let started = Instant::now();
-    let store = Store::open(path).with_context(|| format!("opening {}", path.display()))?;
+    // Store errors name the file themselves.
+    let store = Store::open(path)?;
     let units = store.load_units()?;
     let manual = store.load_manual()?;
     let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
@@ -402,6 +403,8 @@ pub struct CitygridApp {
     search: ui::top_bar::SearchState,
     /// The offline basemap, once opened, or why it could not be.
     basemap: Option<Result<OfflineBasemap, String>>,
+    /// The basemap file being opened.
+    requested_basemap: Option<PathBuf>,
     /// Messages from the loader thread until it finishes.
     loader: Option<Receiver<LoaderMessage>>,
     ctx: egui::Context,
@@ -412,19 +415,16 @@ pub const SETTINGS_KEY: &str = "citygrid.settings";
 
 impl CitygridApp {
     /// Creates the app and starts loading `db_path` (and the basemap: `basemap`, else the one
-    /// used last time) in the background.
+    /// used last time) in the background. With no basemap given or remembered,
+    /// `use_demo_basemap` opens the shipped demo basemap.
     #[must_use]
-    /// With no basemap given or remembered, `use_demo_basemap` opens the shipped demo basemap.
     pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
-        let mut settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
-        if basemap.is_some() {
-            settings.basemap = basemap;
-        }
-        if settings.basemap.is_none() && use_demo_basemap {
-            settings.basemap = demo_basemap_path();
-        }
-        let receiver = spawn_loader(db_path, settings.basemap.clone(), cc.egui_ctx.clone());
+        let settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
+        // Remembered only once it has opened: a broken file must not stick.
+        let requested_basemap =
+            basemap.or_else(|| settings.basemap.clone()).or_else(|| if use_demo_basemap { demo_basemap_path() } else { None });
+        let receiver = spawn_loader(db_path, requested_basemap.clone(), cc.egui_ctx.clone());
         let mut map_memory = MapMemory::default();
         let _ = map_memory.set_zoom(11.0);
         Self {
@@ -435,6 +435,7 @@ impl CitygridApp {
             clock_override: None,
             search: ui::top_bar::SearchState::default(),
             basemap: None,
+            requested_basemap,
             loader: Some(receiver),
             ctx: cc.egui_ctx.clone(),
         }
@@ -523,6 +524,9 @@ impl CitygridApp {
                 }
                 (LoaderMessage::Failed(message), _) => self.phase = Phase::Failed(message),
                 (LoaderMessage::Basemap(opened), _) => {
+                    if opened.is_ok() {
+                        self.settings.basemap.clone_from(&self.requested_basemap);
+                    }
                     self.basemap = Some(opened.map(|source| OfflineBasemap::new(source, self.ctx.clone())));
                 }
                 _ => {}

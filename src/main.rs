@@ -1,5 +1,5 @@
-//! The `citygrid` command line: opens the app by default; `demo`, `screenshot`, `info` and
-//! `bench` subcommands do the rest.
+//! The `citygrid` command line: opens the app by default; `demo`, `screenshot`, `info`,
+//! `basemap build` and `bench` subcommands do the rest.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;

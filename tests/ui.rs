@@ -248,6 +248,7 @@ fn an_offline_mbtiles_basemap_is_drawn_under_the_layers_even_beyond_its_max_zoom
         harness_for(&path, Some(&tiles), [1200, 800], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
     harness.state_mut().wait_for_basemap(Duration::from_secs(30));
     assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the basemap opened");
+    assert_eq!(harness.state().settings().basemap.as_deref(), Some(tiles.as_path()), "an opened basemap is remembered");
     harness.get_by_label("Test basemap");
     let (lon, lat) = citygrid::demo::CORE_CENTRE;
     for zoom in [11.0, 16.0] {
@@ -276,6 +277,7 @@ fn a_broken_basemap_file_is_reported_and_the_map_still_works() {
     harness.state_mut().wait_for_basemap(Duration::from_secs(30));
     harness.run_steps(2);
     assert!(matches!(harness.state().basemap(), Some(Err(_))));
+    assert_eq!(harness.state().settings().basemap, None, "a broken basemap is not remembered");
     harness.get_by_label("The basemap could not be opened:");
     harness.get_by_label("Layers");
 }
