@@ -14,6 +14,8 @@ use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, WorkScheme, light_
 use crate::demo::{DemoOptions, DemoProgress, write_demo};
 use crate::map::ProjectedFeature;
 use crate::map::basemap::OfflineBasemap;
+use crate::map::scene::{MapScene, SceneData};
+use crate::map::scene_build::PartChunks;
 use crate::map::tile_sources::{TileSource, open_tile_source};
 use crate::model::{Case, CaseState, CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, Unit, UnitId};
 use crate::spatial::{JurisdictionIndex, PointIndex};
@@ -49,6 +51,8 @@ pub struct World {
     pub calendar: WorkCalendar,
     pub jurisdictions: Vec<Jurisdiction>,
     pub parts: Vec<Part>,
+    /// Parts bucketed into map chunks, anchors projected.
+    pub part_chunks: PartChunks,
     pub cases: Vec<Case>,
     pub streets: Vec<StreetRecord>,
     pub jurisdiction_index: JurisdictionIndex,
@@ -163,10 +167,10 @@ pub fn load_everything(path: &Path) -> Result<World> {
     let district_name = store.meta("district_name")?.unwrap_or_default();
     drop(store);
     let read_time = started.elapsed();
-    let (part_index, (jurisdiction_index, outlines)) = std::thread::scope(|scope| {
+    let (part_index, (jurisdiction_index, outlines, part_chunks)) = std::thread::scope(|scope| {
         let parts_job =
             std::thread::Builder::new().name("citygrid-index-parts".into()).spawn_scoped(scope, || PointIndex::of_parts(&parts));
-        let others = (JurisdictionIndex::new(&jurisdictions), project_outlines(&jurisdictions));
+        let others = (JurisdictionIndex::new(&jurisdictions), project_outlines(&jurisdictions), PartChunks::new(&parts));
         let part_index = match parts_job {
             Ok(job) => job.join().unwrap_or_else(|_| PointIndex::of_parts(&[])),
             Err(_) => PointIndex::of_parts(&parts),
@@ -200,6 +204,7 @@ pub fn load_everything(path: &Path) -> Result<World> {
         case_index: PointIndex::of_cases(&cases),
         jurisdictions,
         parts,
+        part_chunks,
         cases,
         streets,
         jurisdiction_index,
@@ -219,6 +224,38 @@ fn project_outlines(jurisdictions: &[Jurisdiction]) -> HashMap<JurisdictionKind,
         outlines.entry(jurisdiction.kind).or_default().push(ProjectedFeature::from_multipolygon(&jurisdiction.geometry, index));
     }
     outlines
+}
+
+impl SceneData for World {
+    fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    fn part_chunks(&self) -> &PartChunks {
+        &self.part_chunks
+    }
+
+    fn outlines(&self, kind: JurisdictionKind) -> &[ProjectedFeature] {
+        self.outlines.get(&kind).map_or(&[], Vec::as_slice)
+    }
+
+    fn outline_stroke(&self, kind: JurisdictionKind, source: usize) -> egui::Stroke {
+        let managed = kind != JurisdictionKind::District || self.jurisdictions.get(source).is_some_and(|j| j.code == self.district_code);
+        ui::design_tokens::jurisdiction_stroke(kind, managed)
+    }
+
+    fn street_lines(&self) -> &[ProjectedFeature] {
+        &self.street_lines
+    }
+
+    fn street_style(&self, source: usize) -> (egui::Stroke, f32) {
+        use ui::design_tokens as tokens;
+        if self.streets.get(source).is_some_and(|street| street.class == "main") {
+            (tokens::STREET_MAIN, tokens::MAIN_ROAD_WIDTH_M)
+        } else {
+            (tokens::STREET_MINOR, tokens::MINOR_ROAD_WIDTH_M)
+        }
+    }
 }
 
 /// Messages from the loader thread.
@@ -387,7 +424,7 @@ pub enum Command {
 
 enum Phase {
     Loading { demo: Option<DemoProgress>, opening: bool },
-    Ready(Box<World>),
+    Ready(Arc<World>),
     Failed(String),
 }
 
@@ -408,7 +445,14 @@ pub struct CitygridApp {
     /// Messages from the loader thread until it finishes.
     loader: Option<Receiver<LoaderMessage>>,
     ctx: egui::Context,
+    /// Whether walkers' GPU renderer is installed (egui on wgpu).
+    gpu: bool,
+    /// The GPU-drawn layers of the loaded world.
+    scene: Option<MapScene>,
 }
+
+/// Without the GPU scene, at most this many parts go through egui's painter per frame.
+const PAINTER_PART_LIMIT: usize = 40_000;
 
 /// Key of the persisted [`Settings`] in eframe's storage.
 pub const SETTINGS_KEY: &str = "citygrid.settings";
@@ -420,6 +464,12 @@ impl CitygridApp {
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
+        // The city-scale layers are drawn by walkers' renderer on wgpu; under another renderer
+        // the map falls back to egui's painter.
+        let gpu = cc.wgpu_render_state.is_some();
+        if gpu {
+            walkers::install_renderer(cc.wgpu_render_state.as_ref());
+        }
         let settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
         // Remembered only once it has opened: a broken file must not stick.
         let requested_basemap =
@@ -438,6 +488,8 @@ impl CitygridApp {
             requested_basemap,
             loader: Some(receiver),
             ctx: cc.egui_ctx.clone(),
+            gpu,
+            scene: None,
         }
     }
 
@@ -484,6 +536,12 @@ impl CitygridApp {
         }
     }
 
+    /// The GPU-drawn map layers, once the world has loaded on a wgpu renderer.
+    #[must_use]
+    pub fn scene(&self) -> Option<&MapScene> {
+        self.scene.as_ref()
+    }
+
     /// What is selected.
     #[must_use]
     pub fn selection(&self) -> Option<Selection> {
@@ -519,6 +577,10 @@ impl CitygridApp {
                 (LoaderMessage::Demo(progress), Phase::Loading { demo, .. }) => *demo = Some(progress),
                 (LoaderMessage::Opening, Phase::Loading { opening, .. }) => *opening = true,
                 (LoaderMessage::Loaded(world), _) => {
+                    let world: Arc<World> = Arc::from(world);
+                    if self.gpu {
+                        self.scene = Some(MapScene::new(Arc::clone(&world) as Arc<dyn SceneData>, self.ctx.clone()));
+                    }
                     self.phase = Phase::Ready(world);
                     self.apply(Command::ZoomToDistrict);
                 }
@@ -682,8 +744,10 @@ impl eframe::App for CitygridApp {
                     lang,
                     now,
                     basemap_attribution: basemap_attribution.as_deref(),
+                    painter_part_limit: PAINTER_PART_LIMIT,
+                    painter_parts_min_zoom: ui::map_view::PART_MIN_ZOOM,
                 };
-                commands.extend(view.show(ui, &mut self.map_memory, tiles));
+                commands.extend(view.show(ui, &mut self.map_memory, tiles, self.scene.as_mut()));
                 // The clock in the top bar and the warning lights follow the time.
                 ui.ctx().request_repaint_after(Duration::from_secs(1));
             }
@@ -767,13 +831,16 @@ pub fn wait_until_loaded(harness: &mut egui_kittest::Harness<'static, CitygridAp
     Ok(())
 }
 
-/// Steps the harness until the basemap has no tile in flight (two quiet frames in a row).
+/// Steps the harness until the basemap has no tile in flight and the map scene has drawn
+/// everything it wants (two quiet frames in a row).
 pub fn wait_for_tiles(harness: &mut egui_kittest::Harness<'static, CitygridApp>, timeout: Duration) {
     let started = Instant::now();
     let mut quiet_frames = 0;
     while quiet_frames < 2 && started.elapsed() < timeout {
         harness.step();
-        let idle = harness.state().basemap().is_none_or(|basemap| basemap.is_ok_and(OfflineBasemap::is_idle));
+        let tiles_idle = harness.state().basemap().is_none_or(|basemap| basemap.is_ok_and(OfflineBasemap::is_idle));
+        let scene_settled = harness.state().scene().is_none_or(MapScene::is_settled);
+        let idle = tiles_idle && scene_settled;
         quiet_frames = if idle { quiet_frames + 1 } else { 0 };
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -819,12 +886,12 @@ pub fn screenshot(
     let mut harness = harness_for(db_path, basemap, size, lang, None, Duration::from_secs(300))?;
     if basemap.is_some() {
         harness.state_mut().wait_for_basemap(Duration::from_secs(60));
-        wait_for_tiles(&mut harness, Duration::from_secs(60));
     }
     if let Some((lon, lat, zoom)) = center {
         harness.state_mut().apply(Command::CenterAt { lon, lat, zoom });
         harness.run_steps(4);
     }
+    wait_for_tiles(&mut harness, Duration::from_secs(120));
     let image = harness.render().map_err(|error| anyhow::anyhow!("rendering failed: {error}"))?;
     image.save(out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} ({}×{})", out.display(), image.width(), image.height());

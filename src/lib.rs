@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod bench;
 pub mod calendar;
 pub mod demo;
 pub mod map;

@@ -6,6 +6,9 @@
 
 pub mod basemap;
 pub mod basemap_build;
+pub mod basemap_choice;
+pub mod scene;
+pub mod scene_build;
 pub mod tile_sources;
 
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};
@@ -55,6 +58,18 @@ impl ScreenTransform {
         let scale = f64::from(clip.width()) / (b[0] - a[0]).max(1e-15);
         let offset = [f64::from(clip.min.x) - a[0] * scale, f64::from(clip.min.y) - a[1] * scale];
         Self { scale, offset, view_min: a, view_max: b }
+    }
+
+    /// The transform of a view of `rect` centred on a normalised Mercator point at `zoom`
+    /// (256-point tiles, as walkers draws them).
+    #[must_use]
+    pub fn centred(centre: [f64; 2], zoom: f64, rect: Rect) -> Self {
+        let scale = 256.0 * 2f64.powf(zoom);
+        let half = [f64::from(rect.width()) / 2.0 / scale, f64::from(rect.height()) / 2.0 / scale];
+        let view_min = [centre[0] - half[0], centre[1] - half[1]];
+        let view_max = [centre[0] + half[0], centre[1] + half[1]];
+        let offset = [f64::from(rect.min.x) - view_min[0] * scale, f64::from(rect.min.y) - view_min[1] * scale];
+        Self { scale, offset, view_min, view_max }
     }
 
     /// Screen position of a normalised Mercator point.

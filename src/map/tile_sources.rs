@@ -1,16 +1,20 @@
 //! Offline basemap tile sources for a command centre with no internet: MBTiles files, PMTiles v3
-//! archives and `{z}/{x}/{y}.png` folders on local disk, behind one [`TileSource`] trait.
+//! archives and `{z}/{x}/{y}.png` folders on local disk, behind one [`TileSource`] trait. For
+//! sites that do have a network, [`online`] adds HTTP tile servers (OpenStreetMap, 天地图 /
+//! Tianditu, a custom URL template) behind the same trait, with a disk cache.
 //!
-//! This is plain file I/O that hands back raw (decompressed) tile bytes. It must not decode
-//! images, cache textures, touch egui or reach the network: the map layer does that on its
-//! worker threads. Every source is `Send + Sync` and is read by several workers at once, so each
-//! opens its file once and shares it (a connection pool for SQLite, `read_at` for PMTiles).
+//! The offline sources are plain file I/O that hands back raw (decompressed) tile bytes. No
+//! source caches textures or touches egui, and only the online ones reach the network (or decode
+//! images, to lay a label overlay onto its base): the map layer reads them on its worker threads.
+//! Every source is `Send + Sync` and is read by several workers at once, so each opens its file
+//! (or HTTP client) once and shares it (a connection pool for SQLite, `read_at` for PMTiles).
 //!
 //! Tiles are addressed in the XYZ scheme (OSM / Google: `y` grows southwards); MBTiles stores
 //! TMS rows (`y` grows northwards) and PMTiles Hilbert tile ids, converted here.
 
 mod folder;
 mod mbtiles;
+pub mod online;
 mod pmtiles;
 mod pmtiles_format;
 mod pmtiles_writer;
@@ -22,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 pub use folder::FolderTiles;
 pub use mbtiles::MbTiles;
+pub use online::{CompositeTileSource, HttpSourceConfig, HttpTileSource, TiandituLayer, UrlTemplate};
 pub use pmtiles::PmTiles;
 pub use pmtiles_format::{key_from_pmtiles_tile_id, pmtiles_tile_id};
 pub use pmtiles_writer::PmTilesWriter;
@@ -230,6 +235,24 @@ pub enum TileSourceError {
     NoTiles { path: PathBuf, what: &'static str },
     #[error("{path}: tile {key}: {problem}")]
     CorruptTile { path: PathBuf, key: TileKey, problem: String },
+    /// A URL template for an online source that cannot work (the key in it, if any, is masked).
+    #[error("tile URL template {template}: {problem}")]
+    BadUrlTemplate { template: String, problem: String },
+    /// A provider that needs an access key has none, or an unusable one.
+    #[error("{provider}: {problem}")]
+    Key { provider: String, problem: String },
+    /// A tile server could not be reached, timed out, answered 5xx or something other than a
+    /// tile, or sent too much. Transient as far as the map knows: it retries with back-off. The
+    /// URL has any key in it masked.
+    #[error("{url}: {problem}")]
+    Http { url: String, problem: String },
+    /// The server answered 401 or 403: the access key is wrong, expired, over quota or of the
+    /// wrong type. The URL has the key masked.
+    #[error("{url}: HTTP {status}: the server refused the access key; check the key entered in settings")]
+    KeyRefused { url: String, status: u16 },
+    /// A tile of an online or composite source that cannot be decoded or re-encoded.
+    #[error("{name}: tile {key}: {problem}")]
+    BadTile { name: String, key: TileKey, problem: String },
 }
 
 /// Maps an I/O error on `path` to [`TileSourceError`], a missing file to `Missing`.

@@ -69,7 +69,23 @@ pub fn case_color(light: Option<DeadlineLight>) -> Color32 {
 pub const CASE_RADIUS: f32 = 5.0;
 /// Radius of a point part at street zoom, points.
 pub const PART_RADIUS: f32 = 2.5;
+/// Width of a line part (pipe, kerb) at street zoom, points.
+pub const PART_LINE_WIDTH: f32 = 1.5;
 /// Click tolerance for identify, points.
 pub const PICK_RADIUS: f32 = 6.0;
 /// Width of the side panels, points.
 pub const SIDE_PANEL_WIDTH: f32 = 300.0;
+
+/// Fill of a part-density cell holding `count` parts when the fullest holds `max`: a sequential
+/// yellow-to-red ramp on a square-root scale, more opaque where denser.
+#[must_use]
+pub fn density_color(count: u32, max: u32) -> Color32 {
+    const RAMP: [[f32; 3]; 4] = [[255.0, 237.0, 160.0], [254.0, 178.0, 76.0], [240.0, 59.0, 32.0], [189.0, 0.0, 38.0]];
+    let t = if max == 0 { 1.0 } else { (count as f32 / max as f32).sqrt().clamp(0.0, 1.0) };
+    let scaled = t * (RAMP.len() - 1) as f32;
+    let index = (scaled.floor() as usize).min(RAMP.len() - 2);
+    let local = scaled - index as f32;
+    let channel = |c: usize| (RAMP[index][c] + (RAMP[index + 1][c] - RAMP[index][c]) * local).round() as u8;
+    let alpha = 0.25 + 0.4 * t;
+    Color32::from_rgb(channel(0), channel(1), channel(2)).gamma_multiply(alpha)
+}

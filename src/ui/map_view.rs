@@ -8,6 +8,8 @@ use geo::Contains;
 use walkers::{Map, MapMemory, lon_lat};
 
 use crate::app::{Command, LayerVisibility, Selection, World};
+use crate::map::scene::{MapScene, SceneLayers};
+use crate::map::scene_build::PartFilter;
 use crate::map::{
     ScreenTransform, halo_label, lonlat_from_mercator, mercator_from_lonlat, nice_scale_length_m, screen_path, stroke_features,
 };
@@ -15,14 +17,16 @@ use crate::model::{JurisdictionKind, PartGeometry};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
 
-/// Parts are drawn one by one only from this zoom on.
-pub const PART_MIN_ZOOM: f64 = 17.0;
+/// Parts are drawn one by one only from this zoom on (below it, as a density grid).
+pub const PART_MIN_ZOOM: f64 = crate::map::scene::PART_DETAIL_ZOOM;
 /// Closed cases show from this zoom on.
 const CLOSED_CASES_MIN_ZOOM: f64 = 14.0;
 /// Streets show from this zoom on.
 const STREET_MIN_ZOOM: f64 = 13.0;
-/// At most this many parts are drawn per frame (the rest wait for the map engine of issue 3).
-const PART_DRAW_LIMIT: usize = 40_000;
+/// Grid cells show from this zoom on.
+const GRID_MIN_ZOOM: f64 = 14.0;
+/// Communities show from this zoom on.
+const COMMUNITY_MIN_ZOOM: f64 = 11.5;
 
 /// One frame of the map view.
 pub struct MapView<'a> {
@@ -33,11 +37,38 @@ pub struct MapView<'a> {
     pub now: NaiveDateTime,
     /// Attribution of the basemap drawn under the layers, if any.
     pub basemap_attribution: Option<&'a str>,
+    /// Without a GPU scene (no wgpu renderer), at most this many parts are drawn through
+    /// egui's painter per frame.
+    pub painter_part_limit: usize,
+    /// Without a GPU scene, parts go through the painter from this zoom on ([`PART_MIN_ZOOM`]
+    /// in the app; 0 in `bench map`'s naive baseline, which paints every visible part).
+    pub painter_parts_min_zoom: f64,
+}
+
+/// Draws the scene's builds through walkers' GPU renderer, under everything egui paints.
+struct SceneLayer<'s> {
+    scene: &'s mut MapScene,
+    layers: SceneLayers,
+}
+
+impl walkers::Layer for SceneLayer<'_> {
+    fn draw(&mut self, canvas: &mut walkers::Canvas, projector: &walkers::Projector) {
+        let transform = ScreenTransform::from_projector(projector);
+        for drawables in self.scene.frame(&transform, projector.zoom(), &self.layers) {
+            canvas.add_drawables(drawables);
+        }
+    }
 }
 
 impl MapView<'_> {
     /// Draws the map in the central panel; returns selection and navigation commands.
-    pub fn show(self, ui: &mut egui::Ui, memory: &mut MapMemory, tiles: Option<&mut dyn walkers::Tiles>) -> Vec<Command> {
+    pub fn show(
+        self,
+        ui: &mut egui::Ui,
+        memory: &mut MapMemory,
+        tiles: Option<&mut dyn walkers::Tiles>,
+        scene: Option<&mut MapScene>,
+    ) -> Vec<Command> {
         let mut commands = Vec::new();
         let home = crate::demo::CORE_CENTRE;
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(tokens::MAP_BACKGROUND)).show(ui, |ui| {
@@ -62,11 +93,22 @@ impl MapView<'_> {
                 commands.push(Command::Select(None));
             }
             let zoom = memory.zoom();
-            Map::new(tiles, memory, lon_lat(home.0, home.1)).show(ui, |ui, response, projector, _memory| {
+            let on_gpu = scene.is_some();
+            let mut map = Map::new(tiles, memory, lon_lat(home.0, home.1));
+            if let Some(scene) = scene {
+                map = map.with_layer(SceneLayer { scene, layers: self.scene_layers(zoom) }, 1.0);
+            }
+            map.show(ui, |ui, response, projector, _memory| {
                 let transform = ScreenTransform::from_projector(projector);
                 let painter = ui.painter().with_clip_rect(response.rect);
                 let points_per_m = projector.scale_pixel_per_meter(projector.unproject(response.rect.center().to_vec2()));
-                self.draw_layers(&painter, &transform, zoom, points_per_m);
+                if !on_gpu {
+                    self.paint_layers(&painter, &transform, zoom, points_per_m);
+                }
+                self.draw_labels(&painter, &transform, zoom);
+                if self.layers.cases {
+                    self.draw_cases(&painter, &transform, zoom);
+                }
                 self.draw_selection(&painter, &transform);
                 if response.clicked()
                     && let Some(pointer) = response.interact_pointer_pos()
@@ -84,7 +126,35 @@ impl MapView<'_> {
         commands
     }
 
-    fn draw_layers(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64, points_per_m: f32) {
+    /// What the GPU scene draws at `zoom`, by the layer switches.
+    fn scene_layers(&self, zoom: f64) -> SceneLayers {
+        let layers = self.layers;
+        let mut outlines = Vec::new();
+        if layers.districts {
+            outlines.push(JurisdictionKind::District);
+        }
+        if layers.grid && zoom >= GRID_MIN_ZOOM {
+            outlines.push(JurisdictionKind::GridCell);
+        }
+        if layers.communities && zoom >= COMMUNITY_MIN_ZOOM {
+            outlines.push(JurisdictionKind::Community);
+        }
+        if layers.townships {
+            outlines.push(JurisdictionKind::Township);
+        }
+        if layers.unit_zones {
+            outlines.push(JurisdictionKind::UnitZone);
+        }
+        SceneLayers {
+            outlines,
+            streets: layers.streets && zoom >= STREET_MIN_ZOOM,
+            parts: layers.parts.then(|| PartFilter::from_codes(&layers.hidden_part_classes)),
+        }
+    }
+
+    /// The same layers as the GPU scene, through egui's painter: used where there is no wgpu
+    /// renderer, and by `bench map` as the naive baseline. Parts show only at street zoom.
+    pub fn paint_layers(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64, points_per_m: f32) {
         let world = self.world;
         let layers = self.layers;
         let outlines = |kind: JurisdictionKind| world.outlines.get(&kind).map_or(&[][..], Vec::as_slice);
@@ -100,7 +170,7 @@ impl MapView<'_> {
                 );
             }
         }
-        if layers.grid && zoom >= 14.0 {
+        if layers.grid && zoom >= GRID_MIN_ZOOM {
             stroke_features(
                 painter,
                 transform,
@@ -109,7 +179,7 @@ impl MapView<'_> {
                 3.0,
             );
         }
-        if layers.communities && zoom >= 11.5 {
+        if layers.communities && zoom >= COMMUNITY_MIN_ZOOM {
             stroke_features(
                 painter,
                 transform,
@@ -151,11 +221,14 @@ impl MapView<'_> {
                 painter.add(Shape::line(std::mem::take(&mut buffer), stroke));
             }
         }
-        if layers.parts && zoom >= PART_MIN_ZOOM {
+        if layers.parts && zoom >= self.painter_parts_min_zoom {
             self.draw_parts(painter, transform);
         }
-        self.draw_labels(painter, transform, zoom);
-        if layers.cases {
+    }
+
+    fn draw_cases(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
+        let world = self.world;
+        {
             // Closed cases are history: shown faintly, and only once zoomed in.
             let show_closed = zoom >= CLOSED_CASES_MIN_ZOOM;
             for (index, case) in world.cases.iter().enumerate() {
@@ -196,7 +269,7 @@ impl MapView<'_> {
             let code = world.parts[*index].code;
             layers.shows_part_class(code.major(), code.minor())
         });
-        for index in visible.take(PART_DRAW_LIMIT) {
+        for index in visible.take(self.painter_part_limit) {
             let part = &world.parts[index];
             let color = tokens::part_color(part.code.major());
             match &part.geometry {
@@ -235,7 +308,7 @@ impl MapView<'_> {
                 world.jurisdictions[index].name.replace("居委会", "").replace("村委会", "村")
             });
         }
-        if self.layers.grid && zoom >= 17.5 {
+        if self.layers.grid && zoom >= 18.5 {
             label(JurisdictionKind::GridCell, 11.0, &|index| world.jurisdictions[index].code.clone());
         }
         if self.layers.districts && zoom < 11.5 {
@@ -279,7 +352,7 @@ impl MapView<'_> {
 
     /// The feature under a screen position: cases first, then parts (points before lines
     /// before polygons) when they are drawn, then the smallest jurisdiction containing it.
-    fn identify(&self, transform: &ScreenTransform, pointer: Pos2, zoom: f64) -> Option<Selection> {
+    pub fn identify(&self, transform: &ScreenTransform, pointer: Pos2, zoom: f64) -> Option<Selection> {
         let world = self.world;
         let at = lonlat_from_mercator(transform.mercator(pointer));
         let pick = f64::from(tokens::PICK_RADIUS);
