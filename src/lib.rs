@@ -1,9 +1,11 @@
 //! citygrid: a desktop GIS command centre for digital city management (数字化城市管理).
 //!
 //! Module map (dependencies point down the list, never up):
+//! - [`bench`]: `citygrid bench map`, measuring the map view as the app draws it.
 //! - [`app`]: eframe wiring: state, commands, background workers.
 //! - [`ui`]: design tokens, fonts, translations and one file per view.
-//! - [`map`]: map layers, styles and the walkers plugin that draws them.
+//! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps (styles
+//!   come from `ui::design_tokens`, the one exception to the direction).
 //! - [`demo`]: the embedded demo district.
 //! - [`spatial`]: rstar indexes, point-in-jurisdiction look-up, nearest feature.
 //! - [`store`]: the SQLite/GeoPackage file: schema, migrations, queries.

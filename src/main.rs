@@ -104,6 +104,13 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// Jurisdictions: point look-up, boundary distance, near-boundary check and the topology
+    /// check of 10,000 grid cells and of the database's own layers.
+    Spatial {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a database and load every part, jurisdiction and case into memory.
     Load {
         /// Print JSON instead of text.
@@ -266,6 +273,16 @@ fn main() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&figures)?);
             } else {
                 print!("{}", citygrid::bench::map_bench_text(&figures));
+            }
+            Ok(())
+        }
+        Some(Command::Bench { which: Bench::Spatial { json } }) => {
+            let path = database_path(cli.db)?;
+            let figures = citygrid::bench::spatial_bench(&path, |line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&figures)?);
+            } else {
+                print!("{}", citygrid::bench::spatial_bench_text(&figures));
             }
             Ok(())
         }

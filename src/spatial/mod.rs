@@ -3,11 +3,31 @@
 //!
 //! Coordinates here are WGS84 lon/lat; callers convert pixel tolerances to degrees.
 
+pub mod boundary;
+pub mod topology;
+
+use chrono::NaiveDate;
 use geo::{BoundingRect, Contains, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::model::{Case, Jurisdiction, Part, PartGeometry};
+use crate::model::{Case, Jurisdiction, JurisdictionKind, Part, PartGeometry};
+
+/// Cases filed closer than this to a boundary between two jurisdictions are flagged.
+pub const NEAR_BOUNDARY_M: f64 = 30.0;
+
+/// A neighbour whose boundary lies close to a point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearBoundary {
+    /// The jurisdiction containing the point.
+    pub inside: usize,
+    /// The neighbour within reach.
+    pub neighbour: usize,
+    /// Geodesic distance from the point to the neighbour, metres.
+    pub metres: f64,
+    /// The neighbour's nearest point.
+    pub nearest: Point<f64>,
+}
 
 type IndexedRect = GeomWithData<Rectangle<[f64; 2]>, usize>;
 type IndexedPoint = GeomWithData<[f64; 2], usize>;
@@ -54,6 +74,52 @@ impl JurisdictionIndex {
             .collect();
         found.sort_unstable();
         found
+    }
+}
+
+impl JurisdictionIndex {
+    /// Like [`Self::containing`], but only jurisdictions in force on `date`: a case is judged by
+    /// the boundaries valid when it was reported.
+    #[must_use]
+    pub fn containing_on(&self, jurisdictions: &[Jurisdiction], point: Point<f64>, date: NaiveDate) -> Vec<usize> {
+        let mut found = self.containing(jurisdictions, point);
+        found.retain(|index| jurisdictions[*index].valid_on(date));
+        found
+    }
+
+    /// The jurisdiction of `kind` in force on `date` containing `point`, if any (the smallest by
+    /// index when a layer overlaps itself).
+    #[must_use]
+    pub fn layer_at(&self, jurisdictions: &[Jurisdiction], kind: JurisdictionKind, point: Point<f64>, date: NaiveDate) -> Option<usize> {
+        self.containing_on(jurisdictions, point, date).into_iter().find(|index| jurisdictions[*index].kind == kind)
+    }
+
+    /// Neighbours (same kind, in force on `date`) whose boundary is within `within_m` metres of
+    /// `point`, nearest first: "near boundary" when a case is filed there.
+    #[must_use]
+    pub fn near_boundaries(
+        &self,
+        jurisdictions: &[Jurisdiction],
+        kind: JurisdictionKind,
+        point: Point<f64>,
+        date: NaiveDate,
+        within_m: f64,
+    ) -> Vec<NearBoundary> {
+        let Some(inside) = self.layer_at(jurisdictions, kind, point, date) else { return Vec::new() };
+        let reach = boundary::LocalFrame::at(point).degrees(within_m);
+        let around = AABB::from_corners([point.x() - reach[0], point.y() - reach[1]], [point.x() + reach[0], point.y() + reach[1]]);
+        let mut near: Vec<NearBoundary> = self
+            .tree
+            .locate_in_envelope_intersecting(&around)
+            .map(|rect| rect.data)
+            .filter(|index| *index != inside && jurisdictions[*index].kind == kind && jurisdictions[*index].valid_on(date))
+            .filter_map(|neighbour| {
+                let distance = boundary::distance_to_outline(point, &jurisdictions[neighbour].geometry)?;
+                (distance.metres <= within_m).then_some(NearBoundary { inside, neighbour, metres: distance.metres, nearest: distance.nearest })
+            })
+            .collect();
+        near.sort_by(|a, b| a.metres.total_cmp(&b.metres));
+        near
     }
 }
 
