@@ -461,7 +461,13 @@ pub fn spatial_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<Spat
         };
         let end = origin + extent;
         MultiPolygon::new(vec![Polygon::new(
-            LineString::new(vec![corner(origin, origin), corner(end, origin), corner(end, end), corner(origin, end), corner(origin, origin)]),
+            LineString::new(vec![
+                corner(origin, origin),
+                corner(end, origin),
+                corner(end, end),
+                corner(origin, end),
+                corner(origin, origin),
+            ]),
             vec![],
         )])
     };
@@ -475,7 +481,8 @@ pub fn spatial_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<Spat
     let managed = world_jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == world.district_code);
     for kind in [JurisdictionKind::District, JurisdictionKind::Township, JurisdictionKind::Community, JurisdictionKind::GridCell] {
         let members: Vec<usize> = (0..world_jurisdictions.len()).filter(|index| world_jurisdictions[*index].kind == kind).collect();
-        let parent = if matches!(kind, JurisdictionKind::Township | JurisdictionKind::Community) { managed.map(|j| &j.geometry) } else { None };
+        let parent =
+            if matches!(kind, JurisdictionKind::Township | JurisdictionKind::Community) { managed.map(|j| &j.geometry) } else { None };
         let report = check_layer(world_jurisdictions, &members, parent, 1.0);
         let name = match kind {
             JurisdictionKind::District => "districts of 黄山市 (real boundaries)",
@@ -507,15 +514,21 @@ pub fn spatial_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<Spat
 pub fn spatial_bench_text(bench: &SpatialBench) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "database {}: {} jurisdictions, of which {} grid cells of 100 m", bench.db, bench.jurisdictions, bench.grid_cells);
-    let _ = writeln!(out, "point look-up (all layers, valid on a date): p50 {:.1} µs, p99 {:.1} µs", bench.lookup_p50_us, bench.lookup_p99_us);
+    let _ =
+        writeln!(out, "database {}: {} jurisdictions, of which {} grid cells of 100 m", bench.db, bench.jurisdictions, bench.grid_cells);
+    let _ =
+        writeln!(out, "point look-up (all layers, valid on a date): p50 {:.1} µs, p99 {:.1} µs", bench.lookup_p50_us, bench.lookup_p99_us);
     let _ = writeln!(
         out,
         "distance to the boundary two grid cells share: p50 {:.1} µs, p99 {:.1} µs; along the real 徽州区/屯溪区 border: p50 {:.0} µs",
         bench.boundary_distance_p50_us, bench.boundary_distance_p99_us, bench.district_boundary_distance_p50_us
     );
     let _ = writeln!(out, "near-boundary check (30 m): p50 {:.1} µs, p99 {:.1} µs", bench.near_boundary_p50_us, bench.near_boundary_p99_us);
-    let _ = writeln!(out, "{:<42} {:>8} {:>6} {:>14} {:>9} {:>14} {:>8}", "topology of", "polygons", "gaps", "gap m²", "overlaps", "overlap m²", "seconds");
+    let _ = writeln!(
+        out,
+        "{:<42} {:>8} {:>6} {:>14} {:>9} {:>14} {:>8}",
+        "topology of", "polygons", "gaps", "gap m²", "overlaps", "overlap m²", "seconds"
+    );
     for layer in &bench.layers {
         let _ = writeln!(
             out,

@@ -52,7 +52,8 @@ fn nearest_on_segments(at: [f64; 2], segments: impl IntoIterator<Item = ([f64; 2
 fn closest_on_segment(at: [f64; 2], a: [f64; 2], b: [f64; 2]) -> ([f64; 2], f64) {
     let along = [b[0] - a[0], b[1] - a[1]];
     let length_sq = along[0] * along[0] + along[1] * along[1];
-    let t = if length_sq <= f64::EPSILON { 0.0 } else { (((at[0] - a[0]) * along[0] + (at[1] - a[1]) * along[1]) / length_sq).clamp(0.0, 1.0) };
+    let t =
+        if length_sq <= f64::EPSILON { 0.0 } else { (((at[0] - a[0]) * along[0] + (at[1] - a[1]) * along[1]) / length_sq).clamp(0.0, 1.0) };
     let closest = [a[0] + along[0] * t, a[1] + along[1] * t];
     (closest, (closest[0] - at[0]).hypot(closest[1] - at[1]))
 }
@@ -139,7 +140,11 @@ pub fn distance_to_shared_boundary(
 ) -> Option<(BoundaryDistance, MultiLineString<f64>)> {
     let shared = shared_boundary(a, b, tolerance_m);
     let frame = LocalFrame::at(point);
-    let segments = shared.0.iter().flat_map(|line| line.lines()).map(|line| (frame.metres(line.start.x, line.start.y), frame.metres(line.end.x, line.end.y)));
+    let segments = shared
+        .0
+        .iter()
+        .flat_map(|line| line.lines())
+        .map(|line| (frame.metres(line.start.x, line.start.y), frame.metres(line.end.x, line.end.y)));
     let (nearest, _) = nearest_on_segments([0.0, 0.0], segments)?;
     let nearest = frame.lonlat(nearest);
     Some((BoundaryDistance { metres: Geodesic.distance(point, nearest), nearest }, shared))

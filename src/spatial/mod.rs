@@ -115,7 +115,12 @@ impl JurisdictionIndex {
             .filter(|index| *index != inside && jurisdictions[*index].kind == kind && jurisdictions[*index].valid_on(date))
             .filter_map(|neighbour| {
                 let distance = boundary::distance_to_outline(point, &jurisdictions[neighbour].geometry)?;
-                (distance.metres <= within_m).then_some(NearBoundary { inside, neighbour, metres: distance.metres, nearest: distance.nearest })
+                (distance.metres <= within_m).then_some(NearBoundary {
+                    inside,
+                    neighbour,
+                    metres: distance.metres,
+                    nearest: distance.nearest,
+                })
             })
             .collect();
         near.sort_by(|a, b| a.metres.total_cmp(&b.metres));

@@ -46,12 +46,10 @@ pub struct TopologyReport {
 }
 
 impl TopologyReport {
-    #[must_use]
     pub fn gaps(&self) -> impl Iterator<Item = &TopologyIssue> {
         self.issues.iter().filter(|issue| issue.kind == IssueKind::Gap)
     }
 
-    #[must_use]
     pub fn overlaps(&self) -> impl Iterator<Item = &TopologyIssue> {
         self.issues.iter().filter(|issue| issue.kind == IssueKind::Overlap)
     }
@@ -71,12 +69,15 @@ fn issue(kind: IssueKind, geometry: MultiPolygon<f64>, members: Vec<usize>) -> O
 /// Checks the jurisdictions at `members` (indices into `jurisdictions`, normally one layer valid
 /// on one date). With `parent`, land of the parent no member claims is a gap too.
 #[must_use]
-pub fn check_layer(jurisdictions: &[Jurisdiction], members: &[usize], parent: Option<&MultiPolygon<f64>>, min_area_m2: f64) -> TopologyReport {
+pub fn check_layer(
+    jurisdictions: &[Jurisdiction],
+    members: &[usize],
+    parent: Option<&MultiPolygon<f64>>,
+    min_area_m2: f64,
+) -> TopologyReport {
     let started = Instant::now();
-    let indexed: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = members
-        .iter()
-        .filter_map(|index| Some(GeomWithData::new(envelope(&jurisdictions.get(*index)?.geometry)?, *index)))
-        .collect();
+    let indexed: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> =
+        members.iter().filter_map(|index| Some(GeomWithData::new(envelope(&jurisdictions.get(*index)?.geometry)?, *index))).collect();
     let tree = RTree::bulk_load(indexed.clone());
     let mut issues = Vec::new();
 
@@ -99,7 +100,8 @@ pub fn check_layer(jurisdictions: &[Jurisdiction], members: &[usize], parent: Op
     }
 
     // Gaps: holes of the union, or the parent minus the union.
-    let polygons: Vec<&Polygon<f64>> = members.iter().filter_map(|index| jurisdictions.get(*index)).flat_map(|j| j.geometry.0.iter()).collect();
+    let polygons: Vec<&Polygon<f64>> =
+        members.iter().filter_map(|index| jurisdictions.get(*index)).flat_map(|j| j.geometry.0.iter()).collect();
     let union = geo::unary_union(polygons);
     let gaps: Vec<Polygon<f64>> = match parent {
         Some(parent) => parent.difference(&union).0,
@@ -110,7 +112,8 @@ pub fn check_layer(jurisdictions: &[Jurisdiction], members: &[usize], parent: Op
         let Some(bounds) = envelope(&shape) else { continue };
         // A centimetre more, so that neighbours touching the gap along an edge are found.
         let pad = 1e-7;
-        let around = AABB::from_corners([bounds.lower()[0] - pad, bounds.lower()[1] - pad], [bounds.upper()[0] + pad, bounds.upper()[1] + pad]);
+        let around =
+            AABB::from_corners([bounds.lower()[0] - pad, bounds.lower()[1] - pad], [bounds.upper()[0] + pad, bounds.upper()[1] + pad]);
         let mut neighbours: Vec<usize> = tree.locate_in_envelope_intersecting(&around).map(|item| item.data).collect();
         neighbours.sort_unstable();
         if let Some(found) = issue(IssueKind::Gap, shape, neighbours).filter(|found| found.area_m2 >= min_area_m2) {
