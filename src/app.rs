@@ -13,10 +13,11 @@ use walkers::MapMemory;
 use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, WorkScheme, light_for};
 use crate::demo::{DemoOptions, DemoProgress, write_demo};
 use crate::map::ProjectedFeature;
-use crate::map::basemap::OfflineBasemap;
+use crate::map::basemap::{Basemap, OFFLINE_WORKERS, ONLINE_WORKERS};
+use crate::map::basemap_choice::BasemapChoice;
 use crate::map::scene::{MapScene, SceneData};
 use crate::map::scene_build::PartChunks;
-use crate::map::tile_sources::{TileSource, open_tile_source};
+use crate::map::tile_sources::TileSource;
 use crate::model::{Case, CaseState, CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, Unit, UnitId};
 use crate::spatial::{JurisdictionIndex, PointIndex};
 use crate::store::{Store, StreetRecord};
@@ -32,6 +33,15 @@ pub fn demo_basemap_path() -> Option<PathBuf> {
     let from_exe =
         std::env::current_exe().ok().and_then(|exe| exe.ancestors().skip(1).map(|dir| dir.join(RELATIVE)).find(|path| path.exists()));
     from_cwd.filter(|path| path.exists()).or(from_exe)
+}
+
+/// Where online basemaps cache their tiles: `tiles` in the platform cache directory, else in the
+/// temporary directory.
+#[must_use]
+pub fn tile_cache_dir() -> PathBuf {
+    directories::ProjectDirs::from("cn", "citygrid", "citygrid")
+        .map_or_else(|| std::env::temp_dir().join("citygrid"), |dirs| dirs.cache_dir().to_owned())
+        .join("tiles")
 }
 
 /// Where the database lives when `--db` is not given: the platform data directory.
@@ -264,13 +274,11 @@ enum LoaderMessage {
     Opening,
     Loaded(Box<World>),
     Failed(String),
-    /// The basemap opened (or why not); sent after the world.
-    Basemap(Result<Arc<dyn TileSource>, String>),
 }
 
 /// Starts loading `path` on a worker thread; creates the demo database first when the file
 /// does not exist yet.
-fn spawn_loader(path: PathBuf, basemap: Option<PathBuf>, ctx: egui::Context) -> Receiver<LoaderMessage> {
+fn spawn_loader(path: PathBuf, ctx: egui::Context) -> Receiver<LoaderMessage> {
     let (sender, receiver) = sync_channel(64);
     let spawned = std::thread::Builder::new().name("citygrid-loader".into()).spawn(move || {
         let send = |message| {
@@ -294,18 +302,40 @@ fn spawn_loader(path: PathBuf, basemap: Option<PathBuf>, ctx: egui::Context) -> 
         send(LoaderMessage::Opening);
         match load_everything(&path) {
             Ok(world) => send(LoaderMessage::Loaded(Box::new(world))),
-            Err(error) => {
-                send(LoaderMessage::Failed(format!("{error:#}")));
-                return;
-            }
-        }
-        if let Some(basemap) = basemap {
-            let opened = open_tile_source(&basemap).map(Arc::from).map_err(|error| error.to_string());
-            send(LoaderMessage::Basemap(opened));
+            Err(error) => send(LoaderMessage::Failed(format!("{error:#}"))),
         }
     });
     if let Err(error) = spawned {
         tracing::error!("cannot start the loader thread: {error}");
+    }
+    receiver
+}
+
+/// An offline choice with its path made absolute: a relative path is taken from the working
+/// directory now, not whenever the remembered choice is reopened. (No disk access.)
+fn absolute_choice(choice: BasemapChoice) -> BasemapChoice {
+    match choice {
+        BasemapChoice::Offline { path } => BasemapChoice::Offline { path: std::path::absolute(&path).unwrap_or(path) },
+        other => other,
+    }
+}
+
+/// The answer of a basemap opener thread: the source, or why it did not open.
+type OpenedBasemap = Result<Arc<dyn TileSource>, String>;
+
+/// Opens `choice` on a short-lived thread (a file's header is read, an HTTP client set up; no
+/// tile is fetched) and hands the result back through the returned channel.
+fn spawn_basemap_opener(choice: BasemapChoice, tianditu_key: String, cache_dir: PathBuf, ctx: egui::Context) -> Receiver<OpenedBasemap> {
+    let (sender, receiver) = sync_channel(1);
+    let spawned = std::thread::Builder::new().name("citygrid-basemap-open".into()).spawn(move || {
+        let opened = choice.open(Some(&tianditu_key), &cache_dir).map_err(|error| error.to_string());
+        // The app may have asked for another basemap meanwhile; this one is dropped then.
+        let _ = sender.send(opened);
+        ctx.request_repaint();
+    });
+    if let Err(error) = spawned {
+        // The sender went down with the closure: the receiver reports the thread as gone.
+        tracing::error!("cannot start the basemap opener thread: {error}");
     }
     receiver
 }
@@ -383,14 +413,105 @@ impl LayerVisibility {
     }
 }
 
+/// How many offline basemaps the basemap list remembers besides the shipped demo.
+pub const RECENT_OFFLINE_LIMIT: usize = 5;
+
 /// Persisted settings.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub lang: Lang,
     pub layers: LayerVisibility,
-    /// The last basemap opened (MBTiles, PMTiles or a z/x/y folder).
+    /// The offline basemap file last opened (MBTiles, PMTiles or a z/x/y folder), while the
+    /// remembered basemap is an offline one. This is all that versions before the basemap
+    /// switcher stored; it is kept in step with `basemap_choice`, so each version reads the
+    /// other's settings. Unreadable values are dropped, not the whole settings.
+    #[serde(deserialize_with = "lenient")]
     pub basemap: Option<PathBuf>,
+    /// The basemap last opened, offline or online. Remembered only once it has opened.
+    #[serde(deserialize_with = "lenient")]
+    pub basemap_choice: Option<BasemapChoice>,
+    /// The Tianditu key (tk, a 服务端 / server key), shared by both Tianditu maps.
+    pub tianditu_key: String,
+    /// Offline basemaps that opened, most recent first, at most [`RECENT_OFFLINE_LIMIT`]; the
+    /// shipped demo basemap is listed on its own and not here.
+    #[serde(deserialize_with = "lenient")]
+    pub recent_offline: Vec<PathBuf>,
+}
+
+impl Settings {
+    /// The remembered basemap: the choice, or for settings written before the switcher, the
+    /// offline file.
+    #[must_use]
+    pub fn remembered_basemap(&self) -> Option<BasemapChoice> {
+        self.basemap_choice.clone().or_else(|| self.basemap.clone().map(|path| BasemapChoice::Offline { path }))
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key is a secret: say only whether there is one.
+        formatter
+            .debug_struct("Settings")
+            .field("lang", &self.lang)
+            .field("layers", &self.layers)
+            .field("basemap", &self.basemap)
+            .field("basemap_choice", &self.basemap_choice)
+            .field("tianditu_key", &if self.tianditu_key.is_empty() { "" } else { "<set>" })
+            .field("recent_offline", &self.recent_offline)
+            .finish()
+    }
+}
+
+/// A settings field that does not read (written by another version, or damaged) takes its
+/// default instead of throwing away every other setting.
+fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Lenient<T> {
+        Valid(T),
+        Invalid(serde::de::IgnoredAny),
+    }
+    Ok(match <Lenient<T> as serde::Deserialize>::deserialize(deserializer)? {
+        Lenient::Valid(value) => value,
+        Lenient::Invalid(_) => T::default(),
+    })
+}
+
+/// Why the basemap asked for last did not open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BasemapProblem {
+    /// A Tianditu map was chosen and no key has been entered.
+    MissingTiandituKey,
+    /// Opening failed; the message names the file or the server.
+    Failed(String),
+}
+
+impl BasemapProblem {
+    /// The problem in English (the panel shows it translated).
+    #[must_use]
+    pub fn message(&self) -> &str {
+        match self {
+            Self::MissingTiandituKey => "天地图 Tianditu: enter a Tianditu key (a 服务端 / server key) to use the Tianditu basemap",
+            Self::Failed(message) => message,
+        }
+    }
+}
+
+/// The basemap on the map, with the choice it was opened from.
+struct ActiveBasemap {
+    choice: BasemapChoice,
+    tiles: Basemap,
+}
+
+/// A basemap being opened on its opener thread.
+struct OpeningBasemap {
+    choice: BasemapChoice,
+    receiver: Receiver<OpenedBasemap>,
 }
 
 /// What is selected on the map or in a list.
@@ -420,6 +541,11 @@ pub enum Command {
     },
     ZoomToDistrict,
     ZoomToSelection,
+    /// Open this basemap in the background; it replaces the one on the map once it has opened
+    /// (and is remembered then). If it fails, the old one stays and the panel says why.
+    SetBasemap(BasemapChoice),
+    /// Store the Tianditu key; a Tianditu map waiting for a key, or on the map, reopens with it.
+    SetTiandituKey(String),
 }
 
 enum Phase {
@@ -438,10 +564,21 @@ pub struct CitygridApp {
     clock_override: Option<NaiveDateTime>,
     /// The search box: what is typed and what the last search found.
     search: ui::top_bar::SearchState,
-    /// The offline basemap, once opened, or why it could not be.
-    basemap: Option<Result<OfflineBasemap, String>>,
-    /// The basemap file being opened.
-    requested_basemap: Option<PathBuf>,
+    /// The basemap on the map.
+    basemap: Option<ActiveBasemap>,
+    /// The basemap being opened; it replaces `basemap` once open.
+    basemap_opening: Option<OpeningBasemap>,
+    /// The basemap asked for last that is not on the map: still opening, refused, or waiting
+    /// for a Tianditu key.
+    basemap_target: Option<BasemapChoice>,
+    /// Why `basemap_target` did not open.
+    basemap_problem: Option<BasemapProblem>,
+    /// The shipped demo basemap, when found; listed first in the basemap menu.
+    demo_basemap: Option<PathBuf>,
+    /// Where online basemaps cache their tiles.
+    tile_cache_dir: PathBuf,
+    /// What is typed in the basemap section of the layer panel.
+    basemap_panel: ui::layers::BasemapPanelState,
     /// Messages from the loader thread until it finishes.
     loader: Option<Receiver<LoaderMessage>>,
     ctx: egui::Context,
@@ -458,9 +595,9 @@ const PAINTER_PART_LIMIT: usize = 40_000;
 pub const SETTINGS_KEY: &str = "citygrid.settings";
 
 impl CitygridApp {
-    /// Creates the app and starts loading `db_path` (and the basemap: `basemap`, else the one
-    /// used last time) in the background. With no basemap given or remembered,
-    /// `use_demo_basemap` opens the shipped demo basemap.
+    /// Creates the app and starts loading `db_path` (and opening the basemap: the offline file
+    /// `basemap`, else the one used last time) in the background. With no basemap given or
+    /// remembered, `use_demo_basemap` opens the shipped demo basemap.
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
@@ -471,13 +608,21 @@ impl CitygridApp {
             walkers::install_renderer(cc.wgpu_render_state.as_ref());
         }
         let settings: Settings = cc.storage.and_then(|storage| eframe::get_value(storage, SETTINGS_KEY)).unwrap_or_default();
+        let demo_basemap = demo_basemap_path().map(|path| std::path::absolute(&path).unwrap_or(path));
         // Remembered only once it has opened: a broken file must not stick.
-        let requested_basemap =
-            basemap.or_else(|| settings.basemap.clone()).or_else(|| if use_demo_basemap { demo_basemap_path() } else { None });
-        let receiver = spawn_loader(db_path, requested_basemap.clone(), cc.egui_ctx.clone());
+        let requested_basemap = basemap
+            .map(|path| BasemapChoice::Offline { path })
+            .or_else(|| settings.remembered_basemap())
+            .or_else(|| if use_demo_basemap { demo_basemap.clone().map(|path| BasemapChoice::Offline { path }) } else { None });
+        let receiver = spawn_loader(db_path, cc.egui_ctx.clone());
         let mut map_memory = MapMemory::default();
         let _ = map_memory.set_zoom(11.0);
-        Self {
+        let mut basemap_panel = ui::layers::BasemapPanelState { tianditu_key: settings.tianditu_key.clone(), ..Default::default() };
+        if let Some(BasemapChoice::Custom { template, attribution }) = &settings.basemap_choice {
+            basemap_panel.custom_template.clone_from(template);
+            basemap_panel.custom_attribution.clone_from(attribution);
+        }
+        let mut app = Self {
             settings,
             phase: Phase::Loading { demo: None, opening: false },
             map_memory,
@@ -485,12 +630,22 @@ impl CitygridApp {
             clock_override: None,
             search: ui::top_bar::SearchState::default(),
             basemap: None,
-            requested_basemap,
+            basemap_opening: None,
+            basemap_target: None,
+            basemap_problem: None,
+            demo_basemap,
+            tile_cache_dir: tile_cache_dir(),
+            basemap_panel,
             loader: Some(receiver),
             ctx: cc.egui_ctx.clone(),
             gpu,
             scene: None,
+        };
+        // Opens alongside the database; it is drawn once the world is there.
+        if let Some(choice) = requested_basemap {
+            app.open_basemap(choice);
         }
+        app
     }
 
     /// Sets the language regardless of saved settings (command line, tests).
@@ -521,19 +676,103 @@ impl CitygridApp {
         }
     }
 
-    /// The basemap's state: `None` while none is configured or it is still opening.
+    /// The basemap's state: the one on the map; else why the last one asked for did not open;
+    /// `None` while none is configured or the first is still opening.
     #[must_use]
-    pub fn basemap(&self) -> Option<Result<&OfflineBasemap, &str>> {
-        self.basemap.as_ref().map(|opened| opened.as_ref().map_err(String::as_str))
+    pub fn basemap(&self) -> Option<Result<&Basemap, &str>> {
+        match (&self.basemap, &self.basemap_problem) {
+            (Some(active), _) => Some(Ok(&active.tiles)),
+            (None, Some(problem)) => Some(Err(problem.message())),
+            (None, None) => None,
+        }
     }
 
-    /// Waits (polling the loader) until the configured basemap has opened or failed.
+    /// The choice the basemap on the map was opened from.
+    #[must_use]
+    pub fn basemap_choice(&self) -> Option<&BasemapChoice> {
+        self.basemap.as_ref().map(|active| &active.choice)
+    }
+
+    /// Why the basemap asked for last did not open (the map keeps the previous one).
+    #[must_use]
+    pub fn basemap_problem(&self) -> Option<&BasemapProblem> {
+        self.basemap_problem.as_ref()
+    }
+
+    /// Whether a basemap is being opened.
+    #[must_use]
+    pub fn is_opening_basemap(&self) -> bool {
+        self.basemap_opening.is_some()
+    }
+
+    /// Waits until the basemap being opened, if any, has opened or failed.
     pub fn wait_for_basemap(&mut self, timeout: Duration) {
         let started = Instant::now();
-        while self.basemap.is_none() && self.loader.is_some() && started.elapsed() < timeout {
-            self.poll_loader();
+        while self.basemap_opening.is_some() && started.elapsed() < timeout {
+            self.poll_basemap();
             std::thread::sleep(Duration::from_millis(10));
         }
+        self.poll_basemap();
+    }
+
+    /// Starts opening `choice` in the background, replacing any opening still under way. A
+    /// Tianditu choice with no key is refused at once.
+    fn open_basemap(&mut self, choice: BasemapChoice) {
+        let choice = absolute_choice(choice);
+        self.basemap_target = Some(choice.clone());
+        if choice.needs_tianditu_key() && self.settings.tianditu_key.trim().is_empty() {
+            self.basemap_opening = None;
+            self.basemap_problem = Some(BasemapProblem::MissingTiandituKey);
+            return;
+        }
+        self.basemap_problem = None;
+        let receiver =
+            spawn_basemap_opener(choice.clone(), self.settings.tianditu_key.clone(), self.tile_cache_dir.clone(), self.ctx.clone());
+        self.basemap_opening = Some(OpeningBasemap { choice, receiver });
+    }
+
+    /// Takes the opener's answer, if it has come: an opened basemap replaces the old one (whose
+    /// workers then stop) and is remembered; a failure leaves the old one on the map.
+    fn poll_basemap(&mut self) {
+        let Some(opening) = &self.basemap_opening else { return };
+        let opened = match opening.receiver.try_recv() {
+            Ok(opened) => opened,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => Err("the basemap could not be opened: its opener thread stopped".to_owned()),
+        };
+        let Some(OpeningBasemap { choice, .. }) = self.basemap_opening.take() else { return };
+        match opened {
+            Ok(source) => {
+                let workers = if choice.is_online() { ONLINE_WORKERS } else { OFFLINE_WORKERS };
+                let tiles = Basemap::with_workers(source, self.ctx.clone(), workers);
+                self.basemap = Some(ActiveBasemap { choice: choice.clone(), tiles });
+                self.basemap_target = None;
+                self.basemap_problem = None;
+                self.basemap_panel.basemap_opened();
+                self.remember_basemap(choice);
+            }
+            Err(message) => {
+                tracing::warn!("basemap: {message}");
+                self.basemap_problem = Some(BasemapProblem::Failed(message));
+            }
+        }
+    }
+
+    /// Remembers a basemap that has opened, and an offline one among the recent files.
+    fn remember_basemap(&mut self, choice: BasemapChoice) {
+        self.settings.basemap = match &choice {
+            BasemapChoice::Offline { path } => Some(path.clone()),
+            _ => None,
+        };
+        if let BasemapChoice::Offline { path } = &choice
+            && self.demo_basemap.as_ref() != Some(path)
+        {
+            let recent = &mut self.settings.recent_offline;
+            recent.retain(|known| known != path);
+            recent.insert(0, path.clone());
+            recent.truncate(RECENT_OFFLINE_LIMIT);
+        }
+        self.settings.basemap_choice = Some(choice);
     }
 
     /// The GPU-drawn map layers, once the world has loaded on a wgpu renderer.
@@ -585,12 +824,6 @@ impl CitygridApp {
                     self.apply(Command::ZoomToDistrict);
                 }
                 (LoaderMessage::Failed(message), _) => self.phase = Phase::Failed(message),
-                (LoaderMessage::Basemap(opened), _) => {
-                    if opened.is_ok() {
-                        self.settings.basemap.clone_from(&self.requested_basemap);
-                    }
-                    self.basemap = Some(opened.map(|source| OfflineBasemap::new(source, self.ctx.clone())));
-                }
                 _ => {}
             }
         }
@@ -659,6 +892,29 @@ impl CitygridApp {
                     let _ = self.map_memory.set_zoom(zoom);
                 }
             }
+            Command::SetBasemap(choice) => {
+                if self.basemap_choice() == Some(&absolute_choice(choice.clone())) {
+                    // Already on the map: drop whatever was asked for since.
+                    self.basemap_opening = None;
+                    self.basemap_target = None;
+                    self.basemap_problem = None;
+                } else {
+                    self.open_basemap(choice);
+                }
+            }
+            Command::SetTiandituKey(key) => {
+                self.settings.tianditu_key = key.trim().to_owned();
+                self.basemap_panel.tianditu_key.clone_from(&self.settings.tianditu_key);
+                // A Tianditu map waiting for a key, or on the map with the old one, opens anew
+                // (but another basemap being opened is not interrupted for it).
+                let waiting = match &self.basemap_target {
+                    Some(target) => Some(target).filter(|target| target.needs_tianditu_key()),
+                    None => self.basemap_choice().filter(|active| active.needs_tianditu_key()),
+                };
+                if let Some(choice) = waiting.cloned() {
+                    self.open_basemap(choice);
+                }
+            }
         }
     }
 
@@ -713,6 +969,7 @@ impl CitygridApp {
 impl eframe::App for CitygridApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_loader();
+        self.poll_basemap();
         let now = self.now();
         let mut commands = Vec::new();
         match &self.phase {
@@ -727,13 +984,25 @@ impl eframe::App for CitygridApp {
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
                 commands.extend(ui::top_bar::top_bar_ui(ui, world, lang, now, &mut self.search));
-                let basemap_info = self.basemap.as_ref().map(|opened| opened.as_ref().map(OfflineBasemap::info).map_err(String::as_str));
-                commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, basemap_info, lang));
+                let panel = ui::layers::BasemapPanel {
+                    active: self.basemap.as_ref().map(|active| (&active.choice, active.tiles.info())),
+                    tile_error: self.basemap.as_ref().and_then(|active| active.tiles.last_error()),
+                    target: self.basemap_target.as_ref(),
+                    opening: self.basemap_opening.is_some(),
+                    problem: self.basemap_problem.as_ref(),
+                    demo: self.demo_basemap.as_deref(),
+                    recent: &self.settings.recent_offline,
+                };
+                commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, panel, &mut self.basemap_panel, lang));
                 commands.extend(ui::details::details_ui(ui, world, self.selection, lang, now));
                 let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
-                    Some(Ok(basemap)) if self.settings.layers.basemap => {
-                        let attribution = basemap.info().attribution.clone();
-                        (Some(basemap), Some(attribution))
+                    Some(ActiveBasemap { choice, tiles }) if self.settings.layers.basemap => {
+                        let info = tiles.info();
+                        // A tile server's terms want it named at least: a custom one with no
+                        // attribution is credited by its host.
+                        let attribution =
+                            if info.attribution.is_empty() && choice.is_online() { info.name.clone() } else { info.attribution.clone() };
+                        (Some(tiles), Some(attribution))
                     }
                     _ => (None, None),
                 };
@@ -838,7 +1107,7 @@ pub fn wait_for_tiles(harness: &mut egui_kittest::Harness<'static, CitygridApp>,
     let mut quiet_frames = 0;
     while quiet_frames < 2 && started.elapsed() < timeout {
         harness.step();
-        let tiles_idle = harness.state().basemap().is_none_or(|basemap| basemap.is_ok_and(OfflineBasemap::is_idle));
+        let tiles_idle = harness.state().basemap().is_none_or(|basemap| basemap.is_err() || basemap.is_ok_and(Basemap::is_idle));
         let scene_settled = harness.state().scene().is_none_or(MapScene::is_settled);
         let idle = tiles_idle && scene_settled;
         quiet_frames = if idle { quiet_frames + 1 } else { 0 };
@@ -896,4 +1165,84 @@ pub fn screenshot(
     image.save(out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} ({}×{})", out.display(), image.width(), image.height());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eframe::Storage as _;
+
+    /// eframe's storage, in memory.
+    #[derive(Default)]
+    struct MemoryStorage(HashMap<String, String>);
+
+    impl eframe::Storage for MemoryStorage {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_owned(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    #[test]
+    fn every_basemap_choice_survives_eframe_storage() {
+        let choices = [
+            BasemapChoice::Offline { path: PathBuf::from("/data/城区.mbtiles") },
+            BasemapChoice::OpenStreetMap,
+            BasemapChoice::TiandituVector,
+            BasemapChoice::TiandituImagery,
+            BasemapChoice::Custom { template: "https://tiles.example.org/{z}/{x}/{y}.png".into(), attribution: "© Example".into() },
+        ];
+        for choice in choices {
+            let settings = Settings {
+                lang: Lang::En,
+                basemap_choice: Some(choice),
+                tianditu_key: "0123456789abcdef".into(),
+                recent_offline: vec![PathBuf::from("/data/a.pmtiles"), PathBuf::from("/data/tiles")],
+                ..Settings::default()
+            };
+            let mut storage = MemoryStorage::default();
+            eframe::set_value(&mut storage, SETTINGS_KEY, &settings);
+            let read: Settings = eframe::get_value(&storage, SETTINGS_KEY).expect("settings read back");
+            assert_eq!(read, settings, "{:?}", storage.0);
+        }
+    }
+
+    #[test]
+    fn settings_of_older_and_newer_versions_keep_what_they_can() {
+        let mut storage = MemoryStorage::default();
+        // Before the basemap switcher: only a path.
+        storage.set_string(SETTINGS_KEY, r#"(lang: En, basemap: Some("/data/old.pmtiles"))"#.into());
+        let read: Settings = eframe::get_value(&storage, SETTINGS_KEY).expect("old settings read");
+        assert_eq!(read.lang, Lang::En);
+        assert_eq!(read.remembered_basemap(), Some(BasemapChoice::Offline { path: PathBuf::from("/data/old.pmtiles") }));
+        // A basemap kind this version does not know, and a damaged recent list: both dropped,
+        // the rest kept.
+        storage.set_string(
+            SETTINGS_KEY,
+            r#"(lang: En, basemap_choice: Some((kind: "baidu", style: "dark")), recent_offline: 7, tianditu_key: "abc")"#.into(),
+        );
+        let read: Settings = eframe::get_value(&storage, SETTINGS_KEY).expect("newer settings read");
+        assert_eq!((read.lang, read.basemap_choice, read.recent_offline.len(), read.tianditu_key.as_str()), (Lang::En, None, 0, "abc"));
+    }
+
+    #[test]
+    fn the_key_stays_out_of_debug_output() {
+        let settings = Settings { tianditu_key: "0123456789abcdef".into(), ..Settings::default() };
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("0123456789abcdef") && printed.contains("<set>"), "{printed}");
+    }
+
+    #[test]
+    fn typed_and_pasted_paths_are_cleaned_up() {
+        assert_eq!(ui::layers::typed_path(r#"  "C:\maps\city.mbtiles" "#), Some(PathBuf::from(r"C:\maps\city.mbtiles")));
+        assert_eq!(ui::layers::typed_path("'/data/a b.pmtiles'"), Some(PathBuf::from("/data/a b.pmtiles")));
+        assert_eq!(ui::layers::typed_path("/data/tiles\n"), Some(PathBuf::from("/data/tiles")));
+        assert_eq!(ui::layers::typed_path("  \"\" "), None);
+    }
 }

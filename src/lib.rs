@@ -7,6 +7,7 @@
 //! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps (styles
 //!   come from `ui::design_tokens`, the one exception to the direction).
 //! - [`demo`]: the embedded demo district.
+//! - [`workflow`]: the case state machine: roles and permissions, deadlines, routing, audit trail.
 //! - [`spatial`]: rstar indexes, point-in-jurisdiction look-up, nearest feature.
 //! - [`store`]: the SQLite/GeoPackage file: schema, migrations, queries.
 //! - [`calendar`]: working-time arithmetic, deadlines and warning lights.
@@ -22,3 +23,4 @@ pub mod model;
 pub mod spatial;
 pub mod store;
 pub mod ui;
+pub mod workflow;

@@ -127,3 +127,43 @@ fn the_command_manual_is_loaded_into_the_database_and_editable_there() {
     let lamp = store.load_manual().expect("manual").entries.into_iter().find(|entry| entry.code == "0118").expect("street lamp");
     assert_eq!(lamp.limit_for(citygrid::model::Urgency::Normal).map(|limit| limit.amount), Some(3));
 }
+
+#[test]
+fn a_database_made_by_schema_version_1_is_upgraded_and_keeps_its_cases() {
+    use citygrid::store::{gpkg, schema};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("version1.gpkg");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("create");
+        gpkg::register_functions(&conn).expect("functions");
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = {};",
+            gpkg::APPLICATION_ID,
+            gpkg::GPKG_USER_VERSION
+        ))
+        .expect("GeoPackage marks");
+        (schema::MIGRATIONS[0])(&conn).expect("schema version 1");
+        conn.execute("INSERT INTO citygrid_meta (key, value) VALUES ('schema_version', '1')", []).expect("version");
+        let location = gpkg::blob_from_geometry(&geo::Geometry::Point(geo::point!(x: 118.3376, y: 29.8253)));
+        conn.execute(
+            "INSERT INTO cases (geom, case_no, source, subject, class_code, urgency, description, state, reported_at, dispatched_at, deadline_at)
+             VALUES (?1, '202611250001', 'collector', 'part', '0118', 'normal', '路灯不亮', 'dispatched',
+                     '2026-11-25T01:00:00.000Z', '2026-11-25T01:30:00.000Z', '2026-11-30T01:30:00.000Z')",
+            [location],
+        )
+        .expect("a case as version 1 wrote it");
+    }
+    let store = Store::open(&path).expect("opens and upgrades");
+    assert_eq!(store.schema_version().expect("version"), citygrid::store::schema::CURRENT_VERSION);
+    let cases = store.load_cases().expect("cases");
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0];
+    assert_eq!((case.case_no.as_str(), case.revision, case.paused_minutes), ("202611250001", 1, 0));
+    assert_eq!((case.limit_unit, case.pending_request, case.handled_at, case.paused_at), (None, None, None, None));
+    let layers: Vec<String> = store.layer_counts().expect("layers").into_iter().map(|layer| layer.table).collect();
+    for table in ["case_requests", "case_pauses", "backlog_ledger", "reporter_feedback", "cases", "case_events"] {
+        assert!(layers.iter().any(|layer| layer == table), "{table} is a GeoPackage layer: {layers:?}");
+    }
+    drop(store);
+    assert_eq!(Store::open(&path).expect("reopens").schema_version().expect("version"), 2, "an upgraded file opens as it is");
+}

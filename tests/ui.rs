@@ -81,6 +81,7 @@ fn clicking_the_map_identifies_the_area_and_shows_its_details() {
 #[test]
 fn the_map_renders_the_district_in_chinese() {
     let (_dir, mut harness) = open(Lang::Zh);
+    wait_for_tiles(&mut harness, Duration::from_secs(60));
     harness.snapshot("main_window_zh");
 }
 
@@ -90,6 +91,7 @@ fn the_urban_core_shows_grid_streets_and_cases_by_warning_light() {
     let (lon, lat) = citygrid::demo::CORE_CENTRE;
     harness.state_mut().apply(Command::CenterAt { lon, lat, zoom: 15.0 });
     harness.run_steps(4);
+    wait_for_tiles(&mut harness, Duration::from_secs(60));
     harness.snapshot("urban_core_en");
 }
 
@@ -100,6 +102,7 @@ fn street_zoom_shows_single_parts_and_identifies_them() {
     harness.get_by_label("案卷").click();
     harness.state_mut().apply(Command::CenterAt { lon, lat, zoom: 18.5 });
     harness.run_steps(4);
+    wait_for_tiles(&mut harness, Duration::from_secs(60));
     harness.snapshot("street_parts_zh");
     // A click beside the centre lands on a part or, between parts, on the grid cell.
     let zoom_in = harness.get_by_label("＋").rect();
@@ -293,6 +296,7 @@ fn the_shipped_demo_basemap_lies_under_the_urban_core() {
     let (lon, lat) = citygrid::demo::CORE_CENTRE;
     harness.state_mut().apply(Command::CenterAt { lon, lat, zoom: 15.5 });
     wait_for_tiles(&mut harness, Duration::from_secs(30));
+    wait_for_tiles(&mut harness, Duration::from_secs(60));
     harness.snapshot("urban_core_basemap_zh");
 }
 
@@ -308,4 +312,150 @@ fn the_layer_tree_switches_a_whole_major_class_off_and_on() {
     harness.get_by_label("04 Greening").click();
     harness.run_steps(2);
     assert!(harness.state().settings().layers.hidden_part_classes.is_empty());
+}
+
+/// The shipped demo basemap, as the menu lists it.
+fn demo_basemap() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("basemaps/huizhou-demo.pmtiles")
+}
+
+/// The real app on a small demo database with the shipped demo basemap open.
+fn open_with_demo_basemap(lang: Lang) -> (tempfile::TempDir, Harness<'static, CitygridApp>) {
+    let (dir, path, _) = common::small_demo(3_000, 20);
+    let mut harness =
+        harness_for(&path, Some(&demo_basemap()), [1400, 900], lang, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    harness.run_steps(2);
+    harness.get_by_label("徽州区示意底图");
+    (dir, harness)
+}
+
+/// A `{z}/{x}/{y}` tile folder with one solid PNG tile at zoom 0, named in its `metadata.json`.
+fn tiny_tile_folder(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let root = dir.join("tiny-tiles");
+    std::fs::create_dir_all(root.join("0").join("0")).expect("tile folders");
+    image::RgbaImage::from_pixel(256, 256, image::Rgba([200, 120, 40, 255])).save(root.join("0/0/0.png")).expect("tile");
+    std::fs::write(root.join("metadata.json"), format!(r#"{{"name": "{name}", "attribution": "Tiny tiles"}}"#)).expect("metadata");
+    root
+}
+
+/// Picks `entry` in the basemap menu.
+fn pick_basemap(harness: &mut Harness<'static, CitygridApp>, menu: &str, entry: &str) {
+    harness.get_by_label(menu).click();
+    harness.run_steps(2);
+    harness.get_by_label(entry).click();
+    harness.run_steps(3);
+}
+
+/// Picks the local file entry of the basemap menu, types `path` into the path field it shows
+/// and presses its open button.
+fn open_typed_path(harness: &mut Harness<'static, CitygridApp>, lang: Lang, path: &std::path::Path) {
+    let (menu, entry, field, button) = match lang {
+        Lang::Zh => ("选择底图", "打开本机文件…", "底图文件路径", "打开"),
+        Lang::En => ("Choose basemap", "Open a local file…", "Basemap file path", "Open"),
+    };
+    pick_basemap(harness, menu, entry);
+    harness.get_by_label(field).click();
+    harness.run_steps(1);
+    harness.get_by_label(field).type_text(path.to_str().expect("UTF-8 path"));
+    harness.run_steps(1);
+    harness.get_by_label(button).click();
+    harness.run_steps(2);
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    harness.run_steps(3);
+}
+
+#[test]
+fn the_basemap_switches_from_the_demo_to_a_typed_tile_folder_and_back_through_the_menu() {
+    let (dir, mut harness) = open_with_demo_basemap(Lang::Zh);
+    let folder = tiny_tile_folder(dir.path(), "小样瓦片");
+    // The menu lists the demo, the online maps and a custom URL.
+    harness.get_by_label("选择底图").click();
+    harness.run_steps(2);
+    for entry in ["离线示意底图", "打开本机文件…", "OpenStreetMap", "天地图矢量", "天地图影像", "自定义 URL"] {
+        harness.get_by_label(entry);
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+
+    open_typed_path(&mut harness, Lang::Zh, &folder);
+    harness.get_by_label("小样瓦片");
+    assert!(harness.query_by_label("底图文件路径").is_none(), "the path field closes once the file has opened");
+    assert!(harness.query_by_label("徽州区示意底图").is_none(), "the demo basemap was closed");
+    harness.get_by_label("缩放级别 0–0");
+    let settings = harness.state().settings();
+    let opened = citygrid::map::basemap_choice::BasemapChoice::Offline { path: folder.clone() };
+    assert_eq!(settings.basemap_choice.as_ref(), Some(&opened), "the opened folder is remembered");
+    assert_eq!(settings.recent_offline, vec![folder.clone()]);
+
+    // Back to the demo through the menu, where the folder is now listed as a recent file.
+    harness.get_by_label("选择底图").click();
+    harness.run_steps(2);
+    harness.get_by_label("tiny-tiles");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    pick_basemap(&mut harness, "选择底图", "离线示意底图");
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    harness.run_steps(3);
+    harness.get_by_label("徽州区示意底图");
+    assert!(harness.query_by_label("小样瓦片").is_none());
+    assert_eq!(harness.state().settings().recent_offline, vec![folder], "the demo is not listed twice");
+}
+
+#[test]
+fn tianditu_without_a_key_asks_for_one_and_keeps_the_basemap_until_a_key_is_entered() {
+    use citygrid::map::basemap_choice::BasemapChoice;
+    let (_dir, mut harness) = open_with_demo_basemap(Lang::En);
+    pick_basemap(&mut harness, "Choose basemap", "Tianditu vector");
+    assert!(!harness.state().is_opening_basemap(), "nothing is opened without a key");
+    assert_eq!(harness.state().basemap_problem(), Some(&citygrid::app::BasemapProblem::MissingTiandituKey));
+    harness.get_by_label_contains("Tianditu needs a key");
+    harness.get_by_label_contains("服务端 (server) key");
+    harness.get_by_label("The map keeps the previous basemap.");
+    harness.get_by_label("徽州区示意底图");
+    assert!(matches!(harness.state().basemap_choice(), Some(BasemapChoice::Offline { .. })));
+    assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the demo basemap stays on the map");
+
+    // Hide the basemap layer so the test asks no server for tiles, then enter a key: Tianditu
+    // opens (opening reaches no server) and replaces the demo.
+    harness.get_by_label("徽州区示意底图").click();
+    harness.run_steps(2);
+    assert!(!harness.state().settings().layers.basemap);
+    let key = "0123456789abcdef0123456789abcdef";
+    harness.get_by_label("Tianditu key").click();
+    harness.run_steps(1);
+    harness.get_by_label("Tianditu key").type_text(key);
+    harness.run_steps(1);
+    harness.get_by_label("Apply").click();
+    harness.run_steps(2);
+    harness.state_mut().wait_for_basemap(Duration::from_secs(30));
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings().tianditu_key, key);
+    assert_eq!(harness.state().basemap_choice(), Some(&BasemapChoice::TiandituVector));
+    assert_eq!(harness.state().settings().basemap_choice, Some(BasemapChoice::TiandituVector));
+    assert_eq!(harness.state().basemap_problem(), None);
+    harness.get_by_label("天地图 矢量 / Tianditu vector");
+    harness.get_by_label("online");
+    let shown = harness.get_by_label("Tianditu key").value().unwrap_or_default();
+    assert!(!shown.contains(key), "the key field shows the key masked: {shown:?}");
+}
+
+#[test]
+fn a_basemap_path_that_does_not_exist_is_named_in_the_error_and_the_old_basemap_stays() {
+    let (dir, mut harness) = open_with_demo_basemap(Lang::En);
+    let missing = dir.path().join("没有这个底图.pmtiles");
+    open_typed_path(&mut harness, Lang::En, &missing);
+    harness.get_by_label("The basemap could not be opened:");
+    harness.get_by_label_contains(&missing.display().to_string());
+    harness.get_by_label("The map keeps the previous basemap.");
+    harness.get_by_label("徽州区示意底图");
+    assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the demo basemap stays on the map");
+    let settings = harness.state().settings();
+    assert!(
+        matches!(&settings.basemap_choice, Some(citygrid::map::basemap_choice::BasemapChoice::Offline { path }) if *path != missing),
+        "the missing file is not remembered"
+    );
+    assert!(settings.recent_offline.is_empty());
+    let typed = harness.get_by_label("Basemap file path").value().unwrap_or_default();
+    assert_eq!(typed, missing.display().to_string(), "the path stays in its field, to be corrected");
 }

@@ -1,5 +1,7 @@
-//! Demo cases spread over the life cycle, with timestamps that follow the command manual's time
-//! limits on the working calendar, and an audit-trail entry for every step they took.
+//! Demo cases spread over the life cycle: a report and a plan of workflow steps whose times
+//! follow the command manual's limits on the working calendar. The plans are applied through
+//! `workflow` (see `super::populate`), which numbers the cases, sets the deadlines and writes the
+//! audit trail, so the demo holds nothing the rules would refuse.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use geo::{Coord, Point, coord};
@@ -12,23 +14,26 @@ use super::regions::GridLookup;
 use super::streets::Segment;
 use crate::calendar::{LimitUnit, WorkCalendar, deadline_from};
 use crate::model::{
-    Case, CaseState, CaseSubject, CloseType, CommandManual, ItemKind, ManualEntry, Part, PartGeometry, Role, SourceChannel, UnitId, Urgency,
+    CaseSubject, CloseType, CommandManual, FeedbackChannel, ItemKind, ManualEntry, Part, PartGeometry, Role, SourceChannel, UnitId, Urgency,
 };
+use crate::workflow::{Action, NewCase};
 
-/// One step of a demo case's history.
+/// One planned step of a demo case: who (by role; unit steps by the case's unit operator) does
+/// what, when. The workflow engine applies it, so demo data obeys the same rules as real work.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub struct PlannedStep {
     pub at: NaiveDateTime,
-    pub action: &'static str,
-    pub from: Option<CaseState>,
-    pub to: CaseState,
     pub role: Role,
+    pub action: Action,
 }
 
-/// A demo case and its history.
+/// A demo case: the report and the steps planned after it (only those before "now").
 pub struct DemoCase {
-    pub case: Case,
-    pub steps: Vec<Step>,
+    pub report: NewCase,
+    pub reported_at: NaiveDateTime,
+    /// Who reports it: a collector in the field, the intake operator for hotlines and citizens.
+    pub reporter: Role,
+    pub steps: Vec<PlannedStep>,
 }
 
 /// What the case generator draws from.
@@ -40,6 +45,8 @@ pub struct CaseInputs<'a> {
     pub frame: &'a LocalFrame,
     pub grid: &'a GridLookup,
     pub unit_by_code: &'a dyn Fn(&str) -> Option<UnitId>,
+    /// The unit routing suggests for a report (`workflow::suggest_unit`), if any.
+    pub route: &'a dyn Fn(&NewCase, NaiveDateTime) -> Option<UnitId>,
     pub as_of: NaiveDateTime,
 }
 
@@ -82,8 +89,8 @@ fn allowed(calendar: &WorkCalendar, entry: &ManualEntry, urgency: Urgency) -> (u
     (amount, unit, crate::calendar::allowed_minutes(calendar, amount, unit))
 }
 
-/// Generates `count` cases reported in the 30 days before `as_of`, sorted by report time and
-/// numbered per day (`YYYYMMDD` + 4 digits).
+/// Generates `count` cases reported in the 30 days before `as_of`, sorted by report time (the
+/// workflow numbers them per day as it writes them).
 pub fn generate(inputs: &CaseInputs<'_>, count: usize, rng: &mut ChaCha8Rng) -> Vec<DemoCase> {
     let events: Vec<&ManualEntry> = inputs.manual.entries.iter().filter(|entry| entry.kind == ItemKind::Event).collect();
     let mut cases: Vec<DemoCase> = Vec::with_capacity(count);
@@ -92,18 +99,7 @@ pub fn generate(inputs: &CaseInputs<'_>, count: usize, rng: &mut ChaCha8Rng) -> 
             cases.push(case);
         }
     }
-    cases.sort_by_key(|demo| demo.case.reported_at);
-    let mut day = String::new();
-    let mut serial = 0;
-    for demo in &mut cases {
-        let today = demo.case.reported_at.format("%Y%m%d").to_string();
-        if today != day {
-            day = today;
-            serial = 0;
-        }
-        serial += 1;
-        demo.case.case_no = format!("{day}{serial:04}");
-    }
+    cases.sort_by_key(|demo| demo.reported_at);
     cases
 }
 
@@ -165,10 +161,7 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         .then(|| format!("13{}****{:04}", rng.random_range(0..10), rng.random_range(0..10_000)));
 
     let (amount, limit_unit, allowed_minutes) = allowed(calendar, entry, urgency);
-    let mut steps = vec![Step { at: reported_at, action: "report", from: None, to: CaseState::Reported, role: Role::FieldCollector }];
-    let mut case = Case {
-        id: 0,
-        case_no: String::new(),
+    let report = NewCase {
         source,
         subject,
         class_code: entry.code.clone(),
@@ -177,98 +170,123 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         part_code,
         grid_code,
         description,
-        photos: Vec::new(),
+        photos: vec![format!("report-{}.jpg", rng.random_range(1_000..10_000))],
         reporter_contact,
-        state: CaseState::Reported,
-        unit,
-        reported_at,
-        filed_at: None,
-        dispatched_at: None,
-        deadline_at: None,
-        closed_at: None,
-        close_type: None,
-        rework_count: 0,
-        extended: false,
     };
-    let as_of = inputs.as_of;
-    let advance = |steps: &mut Vec<Step>, case: &mut Case, at: NaiveDateTime, action: &'static str, to: CaseState, role: Role| -> bool {
-        if at > as_of {
-            return false;
-        }
-        steps.push(Step { at, action, from: Some(case.state), to, role });
-        case.state = to;
-        true
-    };
+    let reporter =
+        if matches!(source, SourceChannel::Collector | SourceChannel::Video) { Role::FieldCollector } else { Role::IntakeOperator };
+    let unit = (inputs.route)(&report, reported_at).or(unit);
+    let told_reporter = report.reporter_contact.is_some();
+    let mut plan = Plan { steps: Vec::new(), as_of: inputs.as_of };
+    let demo = |plan: Plan| Some(DemoCase { report: report.clone(), reported_at, reporter, steps: plan.steps });
 
     let filed_at = reported_at + TimeDelta::minutes(rng.random_range(5..40));
     let outcome: f64 = rng.random();
     if outcome < 0.04 {
-        if advance(&mut steps, &mut case, filed_at, "reject", CaseState::Rejected, Role::ShiftLeader) {
-            case.closed_at = Some(filed_at);
-        }
-        return Some(DemoCase { case, steps });
+        let reason = *["重复上报，已有相同案卷", "经核实不属于城市管理范围", "现场无此问题"].choose(rng)?;
+        plan.push(filed_at, Role::ShiftLeader, Action::Reject { reason: reason.to_owned() });
+        return demo(plan);
     }
-    if !advance(&mut steps, &mut case, filed_at, "file", CaseState::Filed, Role::ShiftLeader) {
-        return Some(DemoCase { case, steps });
+    if !plan.push(filed_at, Role::IntakeOperator, Action::File { note: String::new() }) {
+        return demo(plan);
     }
-    case.filed_at = Some(filed_at);
     let dispatched_at = filed_at + TimeDelta::minutes(rng.random_range(3..30));
-    if !advance(&mut steps, &mut case, dispatched_at, "dispatch", CaseState::Dispatched, Role::Dispatcher) {
-        return Some(DemoCase { case, steps });
+    let Some(unit) = unit else { return demo(plan) };
+    if !plan.push(dispatched_at, Role::Dispatcher, Action::Dispatch { unit, note: String::new() }) {
+        return demo(plan);
     }
-    case.dispatched_at = Some(dispatched_at);
     let mut deadline = deadline_from(calendar, dispatched_at, amount, limit_unit);
-    case.deadline_at = Some(deadline);
 
     if outcome < 0.07 {
         let returned_at = dispatched_at + TimeDelta::minutes(rng.random_range(20..180));
-        advance(&mut steps, &mut case, returned_at, "return", CaseState::Returned, Role::UnitOperator);
-        return Some(DemoCase { case, steps });
+        plan.push(returned_at, Role::UnitOperator, Action::ReturnToCentre { reason: "经现场核实，该问题不属于本单位职责范围".to_owned() });
+        return demo(plan);
     }
     if outcome < 0.09 {
-        let deferred_at = add_limit(calendar, dispatched_at, allowed_minutes / 2, limit_unit);
-        advance(&mut steps, &mut case, deferred_at, "defer", CaseState::Deferred, Role::ShiftLeader);
-        return Some(DemoCase { case, steps });
+        let requested_at = add_limit(calendar, dispatched_at, allowed_minutes / 2, limit_unit);
+        if plan.push(requested_at, Role::UnitOperator, Action::RequestDeferral { reason: "需结合道路改造工程一并实施".to_owned() })
+        {
+            let approved_at = requested_at + TimeDelta::minutes(rng.random_range(15..90));
+            plan.push(approved_at, Role::ShiftLeader, Action::ApproveDeferral { note: String::new() });
+        }
+        return demo(plan);
     }
     if outcome < 0.10 {
-        let backlog_at = add_limit(calendar, dispatched_at, allowed_minutes, limit_unit);
-        advance(&mut steps, &mut case, backlog_at, "backlog", CaseState::Backlog, Role::ShiftLeader);
-        return Some(DemoCase { case, steps });
-    }
-    if outcome < 0.14 {
-        let requested_at = add_limit(calendar, dispatched_at, allowed_minutes * 3 / 4, limit_unit);
-        if requested_at <= as_of {
-            steps.push(Step { at: requested_at, action: "extend", from: Some(case.state), to: case.state, role: Role::ShiftLeader });
-            deadline = deadline_from(calendar, deadline, amount, limit_unit);
-            case.deadline_at = Some(deadline);
-            case.extended = true;
+        let requested_at = add_limit(calendar, dispatched_at, allowed_minutes, limit_unit);
+        if plan.push(requested_at, Role::UnitOperator, Action::RequestBacklog { reason: "涉及产权纠纷，延期后仍无法解决".to_owned() })
+        {
+            let approved_at = requested_at + TimeDelta::minutes(rng.random_range(30..240));
+            plan.push(approved_at, Role::ShiftLeader, Action::ApproveBacklog { note: "列入挂账问题库".to_owned() });
         }
+        return demo(plan);
     }
     // Handling takes between 15 % and 130 % of the allowed time.
     let mut handled_at = add_limit(calendar, dispatched_at, (allowed_minutes as f64 * rng.random_range(0.15..1.3)) as i64, limit_unit);
-    if !advance(&mut steps, &mut case, handled_at, "handle", CaseState::Handled, Role::UnitOperator) {
-        return Some(DemoCase { case, steps });
+    if outcome < 0.14 {
+        let requested_at = add_limit(calendar, dispatched_at, allowed_minutes * 3 / 4, limit_unit);
+        let extension = Action::RequestExtension { amount, unit: limit_unit, reason: "所需配件需外地采购".to_owned() };
+        if !plan.push(requested_at, Role::UnitOperator, extension) {
+            return demo(plan);
+        }
+        let approved_at = requested_at + TimeDelta::minutes(rng.random_range(10..40));
+        if !plan.push(approved_at, Role::ShiftLeader, Action::ApproveExtension { note: String::new() }) {
+            return demo(plan);
+        }
+        deadline = deadline_from(calendar, deadline, amount, limit_unit);
+        handled_at = handled_at.max(approved_at + TimeDelta::minutes(rng.random_range(30..240)));
+    }
+    let handle = |note: &str, at: NaiveDateTime| Action::Handle {
+        note: note.to_owned(),
+        photos: vec![format!("handled-{}.jpg", at.format("%d%H%M"))],
+    };
+    if !plan.push(handled_at, Role::UnitOperator, handle("已按要求处置完毕", handled_at)) {
+        return demo(plan);
     }
     if outcome > 0.94 {
         // Verification fails once: rework by the same unit.
         let failed_at = handled_at + TimeDelta::minutes(rng.random_range(20..120));
-        if !advance(&mut steps, &mut case, failed_at, "rework", CaseState::Dispatched, Role::FieldCollector) {
-            return Some(DemoCase { case, steps });
+        let fail = Action::VerifyFail { reason: "现场复核问题仍然存在".to_owned(), photos: vec!["verify-failed.jpg".to_owned()] };
+        if !plan.push(failed_at, Role::FieldCollector, fail) {
+            return demo(plan);
         }
-        case.rework_count = 1;
         handled_at = add_limit(calendar, failed_at, (allowed_minutes as f64 * rng.random_range(0.1..0.5)) as i64, limit_unit);
-        if !advance(&mut steps, &mut case, handled_at, "handle", CaseState::Handled, Role::UnitOperator) {
-            return Some(DemoCase { case, steps });
+        if !plan.push(handled_at, Role::UnitOperator, handle("已返工处置", handled_at)) {
+            return demo(plan);
         }
     }
     let verified_at = handled_at + TimeDelta::minutes(rng.random_range(20..120));
-    if !advance(&mut steps, &mut case, verified_at, "verify", CaseState::Verified, Role::FieldCollector) {
-        return Some(DemoCase { case, steps });
+    let verify = Action::VerifyPass { note: "现场核查已处置".to_owned(), photos: vec!["verified.jpg".to_owned()] };
+    if !plan.push(verified_at, Role::FieldCollector, verify) {
+        return demo(plan);
     }
     let closed_at = verified_at + TimeDelta::minutes(rng.random_range(10..90));
-    if advance(&mut steps, &mut case, closed_at, "close", CaseState::Closed, Role::ShiftLeader) {
-        case.closed_at = Some(closed_at);
-        case.close_type = Some(if handled_at > deadline { CloseType::Overdue } else { CloseType::Normal });
+    // The engine decides between normal and overdue from the deadline.
+    let close_type = if handled_at > deadline { CloseType::Overdue } else { CloseType::Normal };
+    if plan.push(closed_at, Role::ShiftLeader, Action::Close { close_type, note: String::new() }) && told_reporter {
+        let told_at = closed_at + TimeDelta::minutes(rng.random_range(30..240));
+        let feedback = Action::RecordReporterFeedback {
+            told_at,
+            channel: FeedbackChannel::Phone,
+            note: "已电话告知处理结果，举报人表示满意".to_owned(),
+        };
+        plan.push(told_at, Role::IntakeOperator, feedback);
     }
-    Some(DemoCase { case, steps })
+    demo(plan)
+}
+
+/// The steps of one case, cut at the demo's "now".
+struct Plan {
+    steps: Vec<PlannedStep>,
+    as_of: NaiveDateTime,
+}
+
+impl Plan {
+    /// Adds a step unless it lies after "now" (then it and everything after it never happened).
+    fn push(&mut self, at: NaiveDateTime, role: Role, action: Action) -> bool {
+        if at > self.as_of {
+            return false;
+        }
+        self.steps.push(PlannedStep { at, role, action });
+        true
+    }
 }

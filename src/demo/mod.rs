@@ -22,8 +22,14 @@ pub use frame::LocalFrame;
 pub use regions::{BOUNDARY_SOURCE, CORE_CENTRE, DISTRICT_CODE, DISTRICT_NAME, river_lines};
 
 use crate::calendar::{WorkCalendar, WorkScheme};
-use crate::model::{Jurisdiction, JurisdictionKind, Keyword, Part, Role, UnitId};
+use crate::model::{Jurisdiction, JurisdictionKind, Part, Role, Unit, UnitId, User};
+use crate::spatial::JurisdictionIndex;
 use crate::store::{ReferenceData, Store, StoreError, StreetRecord};
+use crate::workflow::{RoutingData, RoutingQuery, Workflow, WorkflowError, suggest_unit};
+
+/// The password of every demo account (`admin`, `intake1`, `dispatch1`, `leader1`,
+/// `collector1`, `committee1`, and `unit_<unit code>` such as `unit_cgj_sz` for each unit).
+pub const DEMO_PASSWORD: &str = "citygrid";
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -103,6 +109,10 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Regions(#[from] regions::RegionError),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Auth(#[from] crate::store::AuthError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -111,6 +121,8 @@ pub enum DemoError {
     },
     #[error("{0} already exists; choose another path or remove it first")]
     Exists(PathBuf),
+    #[error("the demo has no account with the role {0:?}")]
+    MissingAccount(Role),
 }
 
 /// Writes a demo database to `path` (which must not exist yet).
@@ -308,8 +320,20 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
     progress(DemoProgress { stage: DemoStage::Cases, fraction: 0.9 });
     let holidays = store.load_holidays()?;
     let calendar = WorkCalendar::new(holidays, WorkScheme::office_hours());
-    let user_ids = insert_demo_users(store, &unit)?;
+    let accounts = insert_demo_users(store, &units)?;
     let unit_by_code = |code: &str| unit(code);
+    let index = JurisdictionIndex::new(&jurisdictions);
+    let routing = RoutingData { manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &parts };
+    let route = |report: &crate::workflow::NewCase, at: NaiveDateTime| {
+        let query = RoutingQuery {
+            kind: report.subject.item_kind(),
+            class_code: &report.class_code,
+            location: report.location,
+            part_code: report.part_code,
+            on: at.date(),
+        };
+        suggest_unit(&routing, &query).map(|suggestion| suggestion.unit)
+    };
     let inputs = cases::CaseInputs {
         manual,
         calendar: &calendar,
@@ -318,18 +342,34 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
         frame: &frame,
         grid: &grid,
         unit_by_code: &unit_by_code,
+        route: &route,
         as_of: options.as_of,
     };
     let demo_cases = cases::generate(&inputs, options.cases, &mut rng);
-    store.write(|tx| {
+    let workflow = Workflow::new(manual.clone(), calendar, units.clone());
+    store.atomically(|tx| {
         for demo in &demo_cases {
-            let fid = Store::insert_case(tx, &demo.case)?;
+            let reporter = accounts.for_role(demo.reporter).ok_or(DemoError::MissingAccount(demo.reporter))?;
+            let mut case = workflow.report_case_in(tx, reporter, demo.report.clone(), demo.reported_at)?.case;
             for step in &demo.steps {
-                let actor = user_ids.get(&step.role).copied();
-                Store::insert_case_event(tx, fid, step.at, actor, step.action, step.from.map(Keyword::keyword), step.to.keyword())?;
+                let actor = if step.role == Role::UnitOperator {
+                    case.unit.and_then(|unit| accounts.for_unit(unit))
+                } else {
+                    accounts.for_role(step.role)
+                };
+                let Some(actor) = actor else { break };
+                match workflow.apply_in(tx, actor, case.id, case.revision, &step.action, step.at) {
+                    Ok(updated) => case = updated,
+                    // A refusal writes nothing; the plan of this case simply ends there.
+                    Err(WorkflowError::Refused(refusal)) => {
+                        tracing::warn!("demo case {}: {}", case.case_no, refusal.message(false));
+                        break;
+                    }
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
-        Ok(())
+        Ok::<_, DemoError>(())
     })?;
     progress(DemoProgress { stage: DemoStage::Finishing, fraction: 0.97 });
     store.refresh_extents()?;
@@ -378,21 +418,51 @@ fn unit_zones(
     zones
 }
 
-fn insert_demo_users(store: &mut Store, unit: &dyn Fn(&str) -> Option<UnitId>) -> Result<HashMap<Role, i64>, StoreError> {
-    let users = [
+/// The demo accounts: one per centre role, and one unit operator per responsible unit.
+struct DemoAccounts {
+    by_role: HashMap<Role, User>,
+    by_unit: HashMap<UnitId, User>,
+}
+
+impl DemoAccounts {
+    fn for_role(&self, role: Role) -> Option<&User> {
+        self.by_role.get(&role)
+    }
+
+    fn for_unit(&self, unit: UnitId) -> Option<&User> {
+        self.by_unit.get(&unit)
+    }
+}
+
+fn insert_demo_users(store: &mut Store, units: &[Unit]) -> Result<DemoAccounts, DemoError> {
+    let code_of = |code: &str| units.iter().find(|unit| unit.code == code).map(|unit| unit.id);
+    let centre = [
         ("admin", "系统管理员", Role::Administrator, None),
         ("intake1", "受理员 王芳", Role::IntakeOperator, None),
         ("dispatch1", "派遣员 李强", Role::Dispatcher, None),
         ("leader1", "值班长 张伟", Role::ShiftLeader, None),
         ("collector1", "采集员 刘洋", Role::FieldCollector, None),
-        ("unit_sz", "市政所 陈静", Role::UnitOperator, unit("CGJ-SZ")),
-        ("committee1", "城管委 赵敏", Role::CommitteeMember, unit("CGW")),
+        ("committee1", "城管委 赵敏", Role::CommitteeMember, code_of("CGW")),
     ];
-    store.write(|tx| {
-        let mut ids = HashMap::new();
-        for (login, name, role, unit_id) in users {
-            ids.insert(role, Store::insert_user(tx, login, name, role, unit_id)?);
+    // One hash for all demo accounts: they share the documented demo password, and hashing it
+    // once keeps the build fast.
+    let password_hash = crate::store::hash_password(DEMO_PASSWORD)?;
+    let accounts = store.write(|tx| {
+        let mut accounts = DemoAccounts { by_role: HashMap::new(), by_unit: HashMap::new() };
+        for (login, name, role, unit_id) in centre {
+            let id = Store::insert_user(tx, login, name, role, unit_id)?;
+            Store::set_password_hash(tx, id, &password_hash)?;
+            accounts.by_role.insert(role, User { id, login: login.to_owned(), display_name: name.to_owned(), role, unit: unit_id });
         }
-        Ok(ids)
-    })
+        // The centre (ZX) and the committee (CGW) dispatch and decide; they receive no cases.
+        for unit in units.iter().filter(|unit| !matches!(unit.code.as_str(), "ZX" | "CGW")) {
+            let login = format!("unit_{}", unit.code.to_lowercase().replace('-', "_"));
+            let name = format!("{} 操作员", unit.name_zh);
+            let id = Store::insert_user(tx, &login, &name, Role::UnitOperator, Some(unit.id))?;
+            Store::set_password_hash(tx, id, &password_hash)?;
+            accounts.by_unit.insert(unit.id, User { id, login, display_name: name, role: Role::UnitOperator, unit: Some(unit.id) });
+        }
+        Ok(accounts)
+    })?;
+    Ok(accounts)
 }

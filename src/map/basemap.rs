@@ -1,7 +1,8 @@
-//! An offline basemap as walkers `Tiles`: tiles are read and decoded on worker threads, uploaded
-//! as textures on the UI thread, kept in a bounded cache, and drawn from the deepest ancestor
-//! while a tile is on its way or beyond the source's max zoom (overzoom). A failed tile is
-//! retried with back-off. The UI thread never touches the disk.
+//! A basemap as walkers `Tiles`, for every [`TileSource`]: a local file or folder, or a tile
+//! server. Tiles are read (or fetched) and decoded on worker threads, uploaded as textures on the
+//! UI thread, kept in a bounded cache, and drawn from the deepest ancestor while a tile is on its
+//! way or beyond the source's max zoom (overzoom). A failed tile is retried with back-off. The UI
+//! thread never touches the disk or the network.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -17,12 +18,16 @@ use super::tile_sources::{TileKey, TileSource, TileSourceInfo, overzoom};
 const TEXTURE_CACHE_TILES: usize = 256;
 /// Tiles waiting to be read; requests beyond this wait for the next frame.
 const QUEUE_LENGTH: usize = 64;
-const WORKERS: usize = 2;
+/// Worker threads for a local source: reads are short, two keep the disk busy.
+pub const OFFLINE_WORKERS: usize = 2;
+/// Worker threads for a tile server: each waits on a round trip (up to the request timeout), so
+/// more of them keep a screenful of tiles coming.
+pub const ONLINE_WORKERS: usize = 6;
 
 type TileResult = (TileKey, Result<Option<egui::ColorImage>, String>);
 
-/// A basemap read from a local tile file or folder.
-pub struct OfflineBasemap {
+/// A basemap read from a local tile file or folder, or fetched from a tile server.
+pub struct Basemap {
     info: TileSourceInfo,
     ctx: egui::Context,
     textures: HashMap<TileKey, egui::TextureHandle>,
@@ -33,9 +38,14 @@ pub struct OfflineBasemap {
     absent: std::collections::HashSet<TileKey>,
     /// Tiles that failed to read or decode: when to retry, attempts so far.
     failed: HashMap<TileKey, (Instant, u32)>,
+    /// The latest tile failure (e.g. a refused key), until a tile arrives again.
+    last_error: Option<String>,
     requests: SyncSender<TileKey>,
     results: Receiver<TileResult>,
 }
+
+/// The name this type had while it served only local files.
+pub type OfflineBasemap = Basemap;
 
 fn decode(bytes: &[u8]) -> Result<egui::ColorImage, String> {
     let image = image::load_from_memory(bytes).map_err(|error| error.to_string())?.to_rgba8();
@@ -43,15 +53,22 @@ fn decode(bytes: &[u8]) -> Result<egui::ColorImage, String> {
     Ok(egui::ColorImage::from_rgba_unmultiplied(size, image.as_flat_samples().as_slice()))
 }
 
-impl OfflineBasemap {
-    /// Starts the worker threads reading from `source`.
+impl Basemap {
+    /// Starts [`OFFLINE_WORKERS`] worker threads reading from `source`.
     #[must_use]
     pub fn new(source: Arc<dyn TileSource>, ctx: egui::Context) -> Self {
+        Self::with_workers(source, ctx, OFFLINE_WORKERS)
+    }
+
+    /// Starts `workers` (at least one) worker threads reading from `source`. They stop when the
+    /// basemap is dropped and they finish the tile in hand.
+    #[must_use]
+    pub fn with_workers(source: Arc<dyn TileSource>, ctx: egui::Context, workers: usize) -> Self {
         let info = source.info().clone();
         let (requests, request_receiver) = sync_channel::<TileKey>(QUEUE_LENGTH);
         let (result_sender, results) = sync_channel::<TileResult>(QUEUE_LENGTH * 2);
         let request_receiver = Arc::new(std::sync::Mutex::new(request_receiver));
-        for index in 0..WORKERS {
+        for index in 0..workers.max(1) {
             let source = Arc::clone(&source);
             let request_receiver = Arc::clone(&request_receiver);
             let result_sender = result_sender.clone();
@@ -88,6 +105,7 @@ impl OfflineBasemap {
             pending: std::collections::HashSet::new(),
             absent: std::collections::HashSet::new(),
             failed: HashMap::new(),
+            last_error: None,
             requests,
             results,
         }
@@ -105,6 +123,13 @@ impl OfflineBasemap {
         self.pending.is_empty()
     }
 
+    /// The latest tile that failed to come (a server refusing the key, no network, a damaged
+    /// tile), until one arrives again.
+    #[must_use]
+    pub fn last_error(&self) -> Option<&str> {
+        self.last_error.as_deref()
+    }
+
     fn drain_results(&mut self) {
         while let Ok((key, result)) = self.results.try_recv() {
             self.pending.remove(&key);
@@ -113,6 +138,7 @@ impl OfflineBasemap {
                     let name = format!("basemap/{}/{}/{}", key.zoom, key.x, key.y);
                     let texture = self.ctx.load_texture(name, image, egui::TextureOptions::LINEAR);
                     self.failed.remove(&key);
+                    self.last_error = None;
                     self.textures.insert(key, texture);
                     self.recency.push_back(key);
                     while self.textures.len() > TEXTURE_CACHE_TILES {
@@ -129,6 +155,7 @@ impl OfflineBasemap {
                     let wait = Duration::from_secs(1u64 << attempts.min(8)).min(Duration::from_secs(300));
                     tracing::warn!("basemap tile {}/{}/{}: {error}", key.zoom, key.x, key.y);
                     self.failed.insert(key, (Instant::now() + wait, attempts));
+                    self.last_error = Some(error);
                 }
             }
         }
@@ -181,7 +208,7 @@ impl OfflineBasemap {
     }
 }
 
-impl walkers::Tiles for OfflineBasemap {
+impl walkers::Tiles for Basemap {
     fn at(&mut self, tile_id: TileId) -> Option<TilePiece> {
         self.drain_results();
         let key = TileKey::new(tile_id.zoom, tile_id.x, tile_id.y)?;

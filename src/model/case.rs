@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use geo::Point;
 
-use super::{PartCode, UnitId, Urgency, keyword_enum};
+use super::{ItemKind, PartCode, UnitId, Urgency, keyword_enum};
+use crate::calendar::LimitUnit;
 
 keyword_enum! {
     /// Where a report came from.
@@ -22,6 +23,17 @@ keyword_enum! {
     pub enum CaseSubject {
         Part = ("part", "部件", "Part"),
         Event = ("event", "事件", "Event"),
+    }
+}
+
+impl CaseSubject {
+    /// The command-manual kind of the case's class.
+    #[must_use]
+    pub fn item_kind(self) -> ItemKind {
+        match self {
+            Self::Part => ItemKind::Part,
+            Self::Event => ItemKind::Event,
+        }
     }
 }
 
@@ -47,6 +59,38 @@ impl CaseState {
     #[must_use]
     pub fn is_open(self) -> bool {
         !matches!(self, Self::Closed | Self::Rejected | Self::Cancelled)
+    }
+
+    /// Whether the handling clock is stopped because the case is deferred (缓办) or in the
+    /// backlog ledger (挂账).
+    #[must_use]
+    pub fn is_paused(self) -> bool {
+        matches!(self, Self::Deferred | Self::Backlog)
+    }
+}
+
+keyword_enum! {
+    /// A request that waits for the centre's decision (one at a time per case).
+    pub enum RequestKind {
+        /// 作废申请: cancel a report that should never have been filed.
+        Cancel = ("cancel", "作废申请", "Cancellation request"),
+        /// 延期申请 (Art. 26): more time to finish.
+        Extension = ("extension", "延期申请", "Extension request"),
+        /// 缓办申请 (Art. 26): cannot be done for now for objective reasons; leaves the assessment.
+        Deferral = ("deferral", "缓办申请", "Deferral request"),
+        /// 挂账申请 (Art. 18): cannot be solved within the limits even after extension.
+        Backlog = ("backlog", "挂账申请", "Backlog request"),
+    }
+}
+
+keyword_enum! {
+    /// How the reporter was told the result (Art. 21).
+    pub enum FeedbackChannel {
+        Phone = ("phone", "电话回访", "Phone call"),
+        Sms = ("sms", "短信", "Text message"),
+        App = ("app", "应用内消息", "In-app message"),
+        InPerson = ("in_person", "当面告知", "In person"),
+        Letter = ("letter", "书面答复", "Letter"),
     }
 }
 
@@ -91,4 +135,99 @@ pub struct Case {
     pub rework_count: u32,
     /// Set while an approved extension applies.
     pub extended: bool,
+    /// Optimistic-locking counter: every workflow step adds one, and a step made on an older
+    /// copy is refused.
+    pub revision: u32,
+    /// When the unit last reported the case handled (处置反馈); judges overdue closes.
+    pub handled_at: Option<NaiveDateTime>,
+    /// How the handling limit set at dispatch is counted; paused time is measured the same way.
+    pub limit_unit: Option<LimitUnit>,
+    /// Since when the clock is paused (deferred 缓办 or backlog 挂账); `None` while it runs.
+    pub paused_at: Option<NaiveDateTime>,
+    /// Paused time already added to the deadline, in the measure of `limit_unit` (working
+    /// minutes for working-time limits, wall-clock minutes otherwise).
+    pub paused_minutes: i64,
+    /// The request waiting for the centre's decision, if any.
+    pub pending_request: Option<RequestKind>,
+}
+
+/// One entry of a case's audit trail (`case_events`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    /// Display name of the actor, when the account still exists.
+    pub actor_name: Option<String>,
+    /// Action keyword (`dispatch`, `return`, …; see `workflow::ActionKind`).
+    pub action: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    /// What the step carried: reason, unit, deadlines, photos…
+    pub data: serde_json::Value,
+}
+
+keyword_enum! {
+    /// What became of a request.
+    pub enum RequestDecision {
+        Approved = ("approved", "已批准", "Approved"),
+        Denied = ("denied", "已驳回", "Denied"),
+        /// The case moved on (handled or returned) before anyone decided.
+        Lapsed = ("lapsed", "已失效", "Lapsed"),
+    }
+}
+
+/// A request on a case and, once made, the decision on it (`case_requests`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRequest {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: RequestKind,
+    pub requested_at: NaiveDateTime,
+    pub requested_by: Option<i64>,
+    pub reason: String,
+    /// The extra time asked for (extension requests only).
+    pub extension: Option<(u32, LimitUnit)>,
+    pub decision: Option<RequestDecision>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<i64>,
+    pub decision_note: String,
+}
+
+keyword_enum! {
+    /// How a case left the backlog ledger.
+    pub enum BacklogEnd {
+        Restored = ("restored", "恢复办理", "Restored"),
+        Closed = ("closed", "结案", "Closed"),
+    }
+}
+
+/// An entry of the backlog ledger (挂账问题库, Art. 18).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacklogEntry {
+    pub id: i64,
+    pub case_id: i64,
+    pub case_no: String,
+    pub class_code: String,
+    pub unit: Option<UnitId>,
+    pub reason: String,
+    pub entered_at: NaiveDateTime,
+    pub entered_by: Option<i64>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub ended_by: Option<i64>,
+    pub ended_how: Option<BacklogEnd>,
+    pub end_note: String,
+}
+
+/// A record that the reporter was told the result (Art. 21).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReporterFeedback {
+    pub id: i64,
+    pub case_id: i64,
+    pub told_at: NaiveDateTime,
+    pub channel: FeedbackChannel,
+    pub note: String,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: Option<i64>,
 }

@@ -10,7 +10,10 @@ pub mod part;
 pub mod unit;
 pub mod user;
 
-pub use case::{Case, CaseState, CaseSubject, CloseType, SourceChannel};
+pub use case::{
+    BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, CloseType, FeedbackChannel, ReporterFeedback,
+    RequestDecision, RequestKind, SourceChannel,
+};
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
 pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, TimeLimit, Urgency};
 pub use part::{Part, PartCode, PartGeometry, PartState};

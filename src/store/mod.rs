@@ -5,15 +5,19 @@
 //! Every change runs in a transaction. The UI never calls this module directly: it goes through
 //! the app's background workers.
 
+mod accounts;
+mod case_flow;
 pub mod gpkg;
 mod queries;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use queries::{LayerCount, ReferenceData, StreetRecord};
+pub use accounts::{AuthError, MIN_PASSWORD_CHARS, hash_password, verify_password};
+pub use case_flow::{NearbyCase, NewCaseEvent};
+pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
 
 /// Why a database could not be opened or written.
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +226,19 @@ impl Store {
     pub fn write<T>(&mut self, write: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let tx = self.conn.transaction().context("starting a transaction")?;
         let value = write(&tx)?;
+        tx.commit().context("committing")?;
+        Ok(value)
+    }
+
+    /// Runs `work` in one transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// what it reads cannot change under it before it writes: all of it is committed, or none.
+    /// For callers whose error type wraps [`StoreError`] (the workflow).
+    ///
+    /// # Errors
+    /// Whatever `work` returns, or a failed begin or commit; the database is then unchanged.
+    pub fn atomically<T, E: From<StoreError>>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).context("starting a transaction")?;
+        let value = work(&tx)?;
         tx.commit().context("committing")?;
         Ok(value)
     }

@@ -99,7 +99,7 @@ fn parse_date(text: Option<String>) -> Option<NaiveDate> {
     text.and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok())
 }
 
-fn keyword<K: Keyword>(table: &'static str, row: i64, text: &str) -> Result<K, StoreError> {
+pub(super) fn keyword<K: Keyword>(table: &'static str, row: i64, text: &str) -> Result<K, StoreError> {
     K::from_keyword(text).ok_or_else(|| StoreError::BadRow { table, row, problem: format!("unknown value {text:?}") })
 }
 
@@ -418,8 +418,9 @@ impl Store {
     pub fn insert_case(tx: &Transaction<'_>, case: &Case) -> Result<i64, StoreError> {
         tx.prepare_cached(
             "INSERT INTO cases (geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
-               reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+               reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
+               revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
         )
         .context("preparing case insert")?
         .execute(params![
@@ -444,6 +445,12 @@ impl Store {
             case.close_type.map(Keyword::keyword),
             case.rework_count,
             case.extended,
+            case.revision,
+            case.handled_at.map(utc_text_from_local),
+            case.limit_unit.map(LimitUnit::as_str),
+            case.paused_at.map(utc_text_from_local),
+            case.paused_minutes,
+            case.pending_request.map(Keyword::keyword),
         ])
         .context(format!("inserting case {}", case.case_no))?;
         Ok(tx.last_insert_rowid())
@@ -476,10 +483,27 @@ impl Store {
     /// # Errors
     /// SQL errors or an undecodable row.
     pub fn load_cases(&self) -> Result<Vec<Case>, StoreError> {
-        const SQL: &str = "SELECT fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
-                   reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended
-                 FROM cases ORDER BY reported_at DESC, fid DESC";
-        query_rows(self.conn(), "cases", SQL, case_from_cells)
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases ORDER BY reported_at DESC, fid DESC");
+        query_rows(self.conn(), "cases", &sql, case_from_cells)
+    }
+
+    /// One case by id (fid), read on `conn` (the store's connection or an open transaction).
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn case_by_id(conn: &rusqlite::Connection, case_id: i64) -> Result<Option<Case>, StoreError> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE fid = ?1");
+        let mut statement = conn.prepare_cached(&sql).context("preparing a case query")?;
+        let mut rows = statement.query([case_id]).context("reading cases")?;
+        rows.next().context("reading cases")?.map(|row| case_from_cells(&Cells { row, table: "cases" })).transpose()
+    }
+
+    /// One case by id, outside any transaction.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn load_case(&self, case_id: i64) -> Result<Option<Case>, StoreError> {
+        Self::case_by_id(self.conn(), case_id)
     }
 
     /// Feature or row count of every layer registered in `gpkg_contents`, sorted by table name.
@@ -609,21 +633,21 @@ fn load_parts_from(conn: &rusqlite::Connection, table: &'static str, parts: &mut
 }
 
 /// One row being read; every error names the table (and the row where known).
-struct Cells<'r, 's> {
-    row: &'r Row<'s>,
-    table: &'static str,
+pub(super) struct Cells<'r, 's> {
+    pub(super) row: &'r Row<'s>,
+    pub(super) table: &'static str,
 }
 
 impl Cells<'_, '_> {
-    fn get<T: rusqlite::types::FromSql>(&self, index: usize) -> Result<T, StoreError> {
+    pub(super) fn get<T: rusqlite::types::FromSql>(&self, index: usize) -> Result<T, StoreError> {
         self.row.get(index).context(format!("reading {}", self.table))
     }
 
-    fn keyword<K: Keyword>(&self, index: usize, id: i64) -> Result<K, StoreError> {
+    pub(super) fn keyword<K: Keyword>(&self, index: usize, id: i64) -> Result<K, StoreError> {
         keyword(self.table, id, &self.get::<String>(index)?)
     }
 
-    fn limit_unit(&self, index: usize, id: i64) -> Result<LimitUnit, StoreError> {
+    pub(super) fn limit_unit(&self, index: usize, id: i64) -> Result<LimitUnit, StoreError> {
         let text: String = self.get(index)?;
         LimitUnit::parse(&text).ok_or_else(|| StoreError::BadRow { table: self.table, row: id, problem: format!("unknown unit {text:?}") })
     }
@@ -639,8 +663,25 @@ impl Cells<'_, '_> {
     }
 }
 
+/// Runs a cached query with parameters and maps every row.
+pub(super) fn query_rows_with<T>(
+    conn: &rusqlite::Connection,
+    table: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+    mut map: impl FnMut(&Cells<'_, '_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = conn.prepare_cached(sql).context(format!("preparing a query of {table}"))?;
+    let mut rows = statement.query(params).context(format!("reading {table}"))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().context(format!("reading {table}"))? {
+        out.push(map(&Cells { row, table })?);
+    }
+    Ok(out)
+}
+
 /// Runs a query without parameters and maps every row.
-fn query_rows<T>(
+pub(super) fn query_rows<T>(
     conn: &rusqlite::Connection,
     table: &'static str,
     sql: &str,
@@ -686,6 +727,11 @@ fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError>
     })
 }
 
+/// The columns [`case_from_cells`] reads, in its order.
+const CASE_COLUMNS: &str = "fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
+   reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
+   revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request";
+
 fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
     const TABLE: &str = "cases";
     let fid: i64 = cells.get(0)?;
@@ -726,6 +772,12 @@ fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
         close_type: close_type.map(|text| keyword(TABLE, fid, &text)).transpose()?,
         rework_count: cells.get(20)?,
         extended: cells.get(21)?,
+        revision: cells.get(22)?,
+        handled_at: time(23)?,
+        limit_unit: cells.get::<Option<String>>(24)?.map(|_| cells.limit_unit(24, fid)).transpose()?,
+        paused_at: time(25)?,
+        paused_minutes: cells.get(26)?,
+        pending_request: cells.get::<Option<String>>(27)?.map(|text| keyword(TABLE, fid, &text)).transpose()?,
     })
 }
 

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 1;
+pub const CURRENT_VERSION: u32 = 2;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -101,5 +101,57 @@ CREATE INDEX case_events_case ON case_events(case_fid);
     Ok(())
 }
 
+/// Attribute layers added by migration 2 (the workflow's side tables): (table, description).
+pub const WORKFLOW_ATTRIBUTE_TABLES: &[(&str, &str)] = &[
+    ("case_requests", "Extension, deferral, backlog and cancellation requests with their decisions (延期/缓办/挂账/作废)"),
+    ("case_pauses", "Periods in which a case's clock was paused (缓办 deferral, 挂账 backlog)"),
+    ("backlog_ledger", "Backlog ledger (挂账问题库, Art. 18), reported to the committee"),
+    ("reporter_feedback", "When and how reporters were told the result (Art. 21)"),
+];
+
+/// The case workflow: clock and request state on `cases`, and the side tables for requests,
+/// pauses, the backlog ledger and reporter feedback. Times are UTC like every DATETIME.
+fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "
+ALTER TABLE cases ADD COLUMN handled_at DATETIME;
+ALTER TABLE cases ADD COLUMN limit_unit TEXT;
+ALTER TABLE cases ADD COLUMN paused_at DATETIME;
+ALTER TABLE cases ADD COLUMN paused_minutes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN pending_request TEXT;
+CREATE TABLE case_requests (
+  id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid),
+  kind TEXT NOT NULL CHECK (kind IN ('cancel','extension','deferral','backlog')),
+  requested_at DATETIME NOT NULL, requested_by INTEGER REFERENCES users(id), reason TEXT NOT NULL,
+  extension_amount INTEGER, extension_unit TEXT,
+  decision TEXT CHECK (decision IN ('approved','denied','lapsed')), decided_at DATETIME,
+  decided_by INTEGER REFERENCES users(id), decision_note TEXT NOT NULL DEFAULT '');
+CREATE INDEX case_requests_case ON case_requests(case_fid);
+CREATE UNIQUE INDEX case_requests_one_pending ON case_requests(case_fid) WHERE decision IS NULL;
+CREATE TABLE case_pauses (
+  id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid),
+  kind TEXT NOT NULL CHECK (kind IN ('deferral','backlog')), paused_at DATETIME NOT NULL,
+  resumed_at DATETIME, paused_minutes INTEGER, limit_unit TEXT);
+CREATE INDEX case_pauses_case ON case_pauses(case_fid);
+CREATE TABLE backlog_ledger (
+  id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid), case_no TEXT NOT NULL,
+  class_code TEXT NOT NULL, unit_id INTEGER REFERENCES units(id), reason TEXT NOT NULL,
+  entered_at DATETIME NOT NULL, entered_by INTEGER REFERENCES users(id),
+  ended_at DATETIME, ended_by INTEGER REFERENCES users(id),
+  ended_how TEXT CHECK (ended_how IN ('restored','closed')), end_note TEXT NOT NULL DEFAULT '');
+CREATE INDEX backlog_ledger_case ON backlog_ledger(case_fid);
+CREATE TABLE reporter_feedback (
+  id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid), told_at DATETIME NOT NULL,
+  channel TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', recorded_at DATETIME NOT NULL,
+  recorded_by INTEGER REFERENCES users(id));
+CREATE INDEX reporter_feedback_case ON reporter_feedback(case_fid);
+",
+    )?;
+    for (table, description) in WORKFLOW_ATTRIBUTE_TABLES {
+        gpkg::register_attribute_table(conn, table, description)?;
+    }
+    Ok(())
+}
+
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1];
+pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2];

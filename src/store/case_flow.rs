@@ -1,0 +1,454 @@
+//! Rows the case workflow reads and writes: the mutable part of a case, the audit trail with its
+//! data, requests and their decisions, clock pauses, the backlog ledger (挂账), reporter feedback,
+//! case numbers and the "open case of the same class nearby" look-up.
+//!
+//! These are plain reads and writes on a connection or an open transaction; which step is
+//! allowed, and what it changes, is decided in `workflow`, never here.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use geo::{Distance, Haversine, Point};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::queries::{Cells, keyword, local_from_utc_text, query_rows_with, utc_text_from_local};
+use super::{SqlContext, Store, StoreError};
+use crate::calendar::LimitUnit;
+use crate::model::{
+    BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, FeedbackChannel, Keyword, ReporterFeedback,
+    RequestDecision, RequestKind,
+};
+
+/// Metres per degree of latitude (and of longitude at the equator), for search boxes.
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+/// An audit-trail entry to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCaseEvent<'a> {
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub action: &'a str,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub data: &'a serde_json::Value,
+}
+
+/// An open case near a point (duplicate check).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyCase {
+    pub case: Case,
+    /// Geodesic (haversine) distance from the point, metres.
+    pub distance_m: f64,
+}
+
+fn time_cell(cells: &Cells<'_, '_>, index: usize, row: i64) -> Result<Option<NaiveDateTime>, StoreError> {
+    let text: Option<String> = cells.get(index)?;
+    text.map(|text| {
+        local_from_utc_text(&text).ok_or_else(|| StoreError::BadRow { table: cells.table, row, problem: format!("bad time {text:?}") })
+    })
+    .transpose()
+}
+
+fn required_time(cells: &Cells<'_, '_>, index: usize, row: i64) -> Result<NaiveDateTime, StoreError> {
+    time_cell(cells, index, row)?.ok_or_else(|| StoreError::BadRow {
+        table: cells.table,
+        row,
+        problem: "a required time is missing".into(),
+    })
+}
+
+fn optional_keyword<K: Keyword>(cells: &Cells<'_, '_>, index: usize, row: i64) -> Result<Option<K>, StoreError> {
+    cells.get::<Option<String>>(index)?.map(|text| keyword(cells.table, row, &text)).transpose()
+}
+
+fn event_from_cells(cells: &Cells<'_, '_>) -> Result<CaseEvent, StoreError> {
+    let id: i64 = cells.get(0)?;
+    let data: String = cells.get(8)?;
+    Ok(CaseEvent {
+        id,
+        case_id: cells.get(1)?,
+        at: required_time(cells, 2, id)?,
+        actor_user_id: cells.get(3)?,
+        actor_name: cells.get(4)?,
+        action: cells.get(5)?,
+        from_state: optional_keyword(cells, 6, id)?,
+        to_state: cells.keyword(7, id)?,
+        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+const EVENT_SELECT: &str = "SELECT e.id, e.case_fid, e.at, e.actor_user_id, u.display_name, e.action, e.from_state, e.to_state, e.data
+     FROM case_events e LEFT JOIN users u ON u.id = e.actor_user_id";
+
+fn request_from_cells(cells: &Cells<'_, '_>) -> Result<CaseRequest, StoreError> {
+    let id: i64 = cells.get(0)?;
+    let amount: Option<u32> = cells.get(6)?;
+    let unit = cells.get::<Option<String>>(7)?.map(|_| cells.limit_unit(7, id)).transpose()?;
+    Ok(CaseRequest {
+        id,
+        case_id: cells.get(1)?,
+        kind: cells.keyword(2, id)?,
+        requested_at: required_time(cells, 3, id)?,
+        requested_by: cells.get(4)?,
+        reason: cells.get(5)?,
+        extension: amount.zip(unit),
+        decision: optional_keyword(cells, 8, id)?,
+        decided_at: time_cell(cells, 9, id)?,
+        decided_by: cells.get(10)?,
+        decision_note: cells.get(11)?,
+    })
+}
+
+const REQUEST_SELECT: &str = "SELECT id, case_fid, kind, requested_at, requested_by, reason, extension_amount, extension_unit,
+       decision, decided_at, decided_by, decision_note FROM case_requests";
+
+impl Store {
+    /// Writes the mutable part of a case (state, unit, times, deadline, counters, clock and
+    /// request state) and sets its revision to `expected_revision + 1`, but only if the row
+    /// still has `expected_revision`. Returns whether the row was updated.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn update_case(conn: &Connection, case: &Case, expected_revision: u32) -> Result<bool, StoreError> {
+        let changed = conn
+            .prepare_cached(
+                "UPDATE cases SET state = ?3, unit_id = ?4, filed_at = ?5, dispatched_at = ?6, deadline_at = ?7, closed_at = ?8,
+                   close_type = ?9, rework_count = ?10, extended = ?11, handled_at = ?12, limit_unit = ?13, paused_at = ?14,
+                   paused_minutes = ?15, pending_request = ?16, revision = revision + 1
+                 WHERE fid = ?1 AND revision = ?2",
+            )
+            .context("preparing case update")?
+            .execute(params![
+                case.id,
+                expected_revision,
+                case.state.keyword(),
+                case.unit.map(|unit| unit.0),
+                case.filed_at.map(utc_text_from_local),
+                case.dispatched_at.map(utc_text_from_local),
+                case.deadline_at.map(utc_text_from_local),
+                case.closed_at.map(utc_text_from_local),
+                case.close_type.map(Keyword::keyword),
+                case.rework_count,
+                case.extended,
+                case.handled_at.map(utc_text_from_local),
+                case.limit_unit.map(LimitUnit::as_str),
+                case.paused_at.map(utc_text_from_local),
+                case.paused_minutes,
+                case.pending_request.map(Keyword::keyword),
+            ])
+            .context(format!("updating case {}", case.case_no))?;
+        Ok(changed == 1)
+    }
+
+    /// Appends an audit-trail entry with its data; returns its id.
+    ///
+    /// # Errors
+    /// SQL errors, e.g. an actor id that names no user.
+    pub fn append_case_event(conn: &Connection, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
+        conn.prepare_cached(
+            "INSERT INTO case_events (case_fid, at, actor_user_id, action, from_state, to_state, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .context("preparing audit insert")?
+        .execute(params![
+            event.case_id,
+            utc_text_from_local(event.at),
+            event.actor_user_id,
+            event.action,
+            event.from_state.map(Keyword::keyword),
+            event.to_state.keyword(),
+            event.data.to_string(),
+        ])
+        .context("inserting audit entry")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The audit trail of a case, oldest first, read on `conn`.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn case_events_in(conn: &Connection, case_id: i64) -> Result<Vec<CaseEvent>, StoreError> {
+        query_rows_with(conn, "case_events", &format!("{EVENT_SELECT} WHERE e.case_fid = ?1 ORDER BY e.id"), [case_id], event_from_cells)
+    }
+
+    /// The audit trail of a case, oldest first.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn case_events(&self, case_id: i64) -> Result<Vec<CaseEvent>, StoreError> {
+        Self::case_events_in(self.conn(), case_id)
+    }
+
+    /// The newest audit entry of a case: who changed it last, and when.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn last_case_event(conn: &Connection, case_id: i64) -> Result<Option<CaseEvent>, StoreError> {
+        let sql = format!("{EVENT_SELECT} WHERE e.case_fid = ?1 ORDER BY e.id DESC LIMIT 1");
+        Ok(query_rows_with(conn, "case_events", &sql, [case_id], event_from_cells)?.pop())
+    }
+
+    /// Records a new request (undecided).
+    ///
+    /// # Errors
+    /// SQL errors, e.g. a second undecided request on the same case.
+    pub fn insert_case_request(conn: &Connection, request: &CaseRequest) -> Result<i64, StoreError> {
+        conn.prepare_cached(
+            "INSERT INTO case_requests (case_fid, kind, requested_at, requested_by, reason, extension_amount, extension_unit)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .context("preparing request insert")?
+        .execute(params![
+            request.case_id,
+            request.kind.keyword(),
+            utc_text_from_local(request.requested_at),
+            request.requested_by,
+            request.reason,
+            request.extension.map(|(amount, _)| amount),
+            request.extension.map(|(_, unit)| unit.as_str()),
+        ])
+        .context("inserting a request")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The undecided request of a case, if any.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn pending_case_request(conn: &Connection, case_id: i64) -> Result<Option<CaseRequest>, StoreError> {
+        let sql = format!("{REQUEST_SELECT} WHERE case_fid = ?1 AND decision IS NULL ORDER BY id DESC LIMIT 1");
+        Ok(query_rows_with(conn, "case_requests", &sql, [case_id], request_from_cells)?.pop())
+    }
+
+    /// Records the decision on a request.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn decide_case_request(
+        conn: &Connection,
+        request_id: i64,
+        decision: RequestDecision,
+        at: NaiveDateTime,
+        by: Option<i64>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        conn.prepare_cached("UPDATE case_requests SET decision = ?2, decided_at = ?3, decided_by = ?4, decision_note = ?5 WHERE id = ?1")
+            .context("preparing request decision")?
+            .execute(params![request_id, decision.keyword(), utc_text_from_local(at), by, note])
+            .context("recording a decision")?;
+        Ok(())
+    }
+
+    /// Every request of a case, oldest first.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn case_requests(&self, case_id: i64) -> Result<Vec<CaseRequest>, StoreError> {
+        query_rows_with(
+            self.conn(),
+            "case_requests",
+            &format!("{REQUEST_SELECT} WHERE case_fid = ?1 ORDER BY id"),
+            [case_id],
+            request_from_cells,
+        )
+    }
+
+    /// Starts a clock pause (deferral or backlog).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn open_case_pause(
+        conn: &Connection,
+        case_id: i64,
+        kind: RequestKind,
+        at: NaiveDateTime,
+        limit_unit: Option<LimitUnit>,
+    ) -> Result<(), StoreError> {
+        conn.prepare_cached("INSERT INTO case_pauses (case_fid, kind, paused_at, limit_unit) VALUES (?1, ?2, ?3, ?4)")
+            .context("preparing pause insert")?
+            .execute(params![case_id, kind.keyword(), utc_text_from_local(at), limit_unit.map(LimitUnit::as_str)])
+            .context("recording a pause")?;
+        Ok(())
+    }
+
+    /// Ends the open clock pause of a case, recording how long it lasted in the limit's measure.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn close_case_pause(conn: &Connection, case_id: i64, at: NaiveDateTime, paused_minutes: i64) -> Result<(), StoreError> {
+        conn.prepare_cached("UPDATE case_pauses SET resumed_at = ?2, paused_minutes = ?3 WHERE case_fid = ?1 AND resumed_at IS NULL")
+            .context("preparing pause end")?
+            .execute(params![case_id, utc_text_from_local(at), paused_minutes])
+            .context("ending a pause")?;
+        Ok(())
+    }
+
+    /// Puts a case into the backlog ledger.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn open_backlog_entry(conn: &Connection, case: &Case, reason: &str, at: NaiveDateTime, by: Option<i64>) -> Result<i64, StoreError> {
+        conn.prepare_cached(
+            "INSERT INTO backlog_ledger (case_fid, case_no, class_code, unit_id, reason, entered_at, entered_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .context("preparing ledger insert")?
+        .execute(params![case.id, case.case_no, case.class_code, case.unit.map(|unit| unit.0), reason, utc_text_from_local(at), by])
+        .context("entering the backlog ledger")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Takes a case out of the backlog ledger.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn end_backlog_entry(
+        conn: &Connection,
+        case_id: i64,
+        at: NaiveDateTime,
+        by: Option<i64>,
+        how: BacklogEnd,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        conn.prepare_cached(
+            "UPDATE backlog_ledger SET ended_at = ?2, ended_by = ?3, ended_how = ?4, end_note = ?5 WHERE case_fid = ?1 AND ended_at IS NULL",
+        )
+        .context("preparing ledger update")?
+        .execute(params![case_id, utc_text_from_local(at), by, how.keyword(), note])
+        .context("leaving the backlog ledger")?;
+        Ok(())
+    }
+
+    /// The backlog ledger, oldest entry first; `open_only` leaves out cases already restored or closed.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn backlog_ledger(&self, open_only: bool) -> Result<Vec<BacklogEntry>, StoreError> {
+        let filter = if open_only { "WHERE ended_at IS NULL" } else { "" };
+        let sql = format!(
+            "SELECT id, case_fid, case_no, class_code, unit_id, reason, entered_at, entered_by, ended_at, ended_by, ended_how, end_note
+             FROM backlog_ledger {filter} ORDER BY id"
+        );
+        query_rows_with(self.conn(), "backlog_ledger", &sql, [], |cells| {
+            let id: i64 = cells.get(0)?;
+            Ok(BacklogEntry {
+                id,
+                case_id: cells.get(1)?,
+                case_no: cells.get(2)?,
+                class_code: cells.get(3)?,
+                unit: cells.get::<Option<i64>>(4)?.map(crate::model::UnitId),
+                reason: cells.get(5)?,
+                entered_at: required_time(cells, 6, id)?,
+                entered_by: cells.get(7)?,
+                ended_at: time_cell(cells, 8, id)?,
+                ended_by: cells.get(9)?,
+                ended_how: optional_keyword(cells, 10, id)?,
+                end_note: cells.get(11)?,
+            })
+        })
+    }
+
+    /// Records that the reporter was told (Art. 21).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn insert_reporter_feedback(
+        conn: &Connection,
+        case_id: i64,
+        told_at: NaiveDateTime,
+        channel: FeedbackChannel,
+        note: &str,
+        recorded_at: NaiveDateTime,
+        recorded_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        conn.prepare_cached(
+            "INSERT INTO reporter_feedback (case_fid, told_at, channel, note, recorded_at, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .context("preparing feedback insert")?
+        .execute(params![case_id, utc_text_from_local(told_at), channel.keyword(), note, utc_text_from_local(recorded_at), recorded_by])
+        .context("recording reporter feedback")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Reporter feedback of a case, oldest first.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn reporter_feedback(&self, case_id: i64) -> Result<Vec<ReporterFeedback>, StoreError> {
+        let sql =
+            "SELECT id, case_fid, told_at, channel, note, recorded_at, recorded_by FROM reporter_feedback WHERE case_fid = ?1 ORDER BY id";
+        query_rows_with(self.conn(), "reporter_feedback", sql, [case_id], |cells| {
+            let id: i64 = cells.get(0)?;
+            Ok(ReporterFeedback {
+                id,
+                case_id: cells.get(1)?,
+                told_at: required_time(cells, 2, id)?,
+                channel: cells.keyword(3, id)?,
+                note: cells.get(4)?,
+                recorded_at: required_time(cells, 5, id)?,
+                recorded_by: cells.get(6)?,
+            })
+        })
+    }
+
+    /// The next free case number of a day: `YYYYMMDD` followed by a serial of at least four
+    /// digits (`202611250001`).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn next_case_no(conn: &Connection, day: NaiveDate) -> Result<String, StoreError> {
+        let prefix = day.format("%Y%m%d").to_string();
+        let highest: Option<i64> = conn
+            .prepare_cached(
+                "SELECT max(CAST(substr(case_no, 9) AS INTEGER)) FROM cases WHERE case_no LIKE ?1 || '%' AND length(case_no) > 8",
+            )
+            .context("preparing case number query")?
+            .query_row([&prefix], |row| row.get(0))
+            .optional()
+            .context("finding the next case number")?
+            .flatten();
+        Ok(format!("{prefix}{:04}", highest.unwrap_or(0) + 1))
+    }
+
+    /// Open cases of one class within `radius_m` metres of `point`, nearest first (through the
+    /// GeoPackage R-tree of `cases`).
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn open_cases_near(
+        conn: &Connection,
+        subject: CaseSubject,
+        class_code: &str,
+        point: Point<f64>,
+        radius_m: f64,
+    ) -> Result<Vec<NearbyCase>, StoreError> {
+        let reach_lat = radius_m / METRES_PER_DEGREE;
+        let reach_lon = radius_m / (METRES_PER_DEGREE * point.y().to_radians().cos().max(0.01));
+        let ids: Vec<i64> = query_rows_with(
+            conn,
+            "cases",
+            "SELECT c.fid FROM rtree_cases_geom r JOIN cases c ON c.fid = r.id
+             WHERE r.maxx >= ?1 AND r.minx <= ?2 AND r.maxy >= ?3 AND r.miny <= ?4
+               AND c.class_code = ?5 AND c.subject = ?6 AND c.state NOT IN ('closed', 'rejected', 'cancelled')
+             ORDER BY c.fid",
+            params![
+                point.x() - reach_lon,
+                point.x() + reach_lon,
+                point.y() - reach_lat,
+                point.y() + reach_lat,
+                class_code,
+                subject.keyword()
+            ],
+            |cells| cells.get(0),
+        )?;
+        let mut near = Vec::new();
+        for id in ids {
+            if let Some(case) = Self::case_by_id(conn, id)? {
+                let distance_m = Haversine.distance(point, case.location);
+                if distance_m <= radius_m {
+                    near.push(NearbyCase { case, distance_m });
+                }
+            }
+        }
+        near.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.case.id.cmp(&b.case.id)));
+        Ok(near)
+    }
+}

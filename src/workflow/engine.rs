@@ -1,0 +1,441 @@
+//! The pure part of a step: given the case as it is, who acts, what they do and when, either the
+//! case as it will be, the audit data and the side rows to write, or a [`Refusal`]. No I/O, so
+//! every rule is testable without a database; [`super::Workflow::apply_in`] does the writing.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use serde_json::{Value, json};
+
+use crate::calendar::{LimitUnit, WorkCalendar, deadline_from, elapsed_minutes};
+use crate::model::{
+    BacklogEnd, Case, CaseRequest, CaseState, CloseType, FeedbackChannel, Keyword, RequestDecision, RequestKind, Role, UnitId, User,
+};
+use crate::store::utc_text_from_local;
+
+use super::rules::{Target, transition};
+use super::{Action, ActionKind, Refusal, Workflow};
+
+/// Something to write besides the case row and its audit entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Effect {
+    OpenRequest { kind: RequestKind, reason: String, extension: Option<(u32, LimitUnit)> },
+    DecideRequest { request_id: i64, decision: RequestDecision, note: String },
+    StartPause { kind: RequestKind },
+    EndPause { paused_minutes: i64 },
+    EnterLedger { reason: String },
+    LeaveLedger { how: BacklogEnd, note: String },
+    ReporterFeedback { told_at: NaiveDateTime, channel: FeedbackChannel, note: String },
+}
+
+/// What a permitted step changes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step {
+    /// The case after the step (revision not yet bumped).
+    pub case: Case,
+    pub action: ActionKind,
+    /// Audit data (`case_events.data`).
+    pub data: Value,
+    pub effects: Vec<Effect>,
+}
+
+/// Trimmed text, or the refusal when it is empty.
+fn required(text: &str, refusal: Refusal) -> Result<String, Refusal> {
+    let text = text.trim();
+    if text.is_empty() { Err(refusal) } else { Ok(text.to_owned()) }
+}
+
+fn time_text(at: Option<NaiveDateTime>) -> Value {
+    at.map_or(Value::Null, |at| Value::String(utc_text_from_local(at)))
+}
+
+/// The checks every step shares: role, state, the unit operator's own unit, pending requests.
+pub(crate) fn check_permission(workflow: &Workflow, actor: &User, case: &Case, action: ActionKind) -> Result<(), Refusal> {
+    let row = transition(action);
+    if !row.roles.contains(&actor.role) {
+        return Err(Refusal::RoleNotAllowed { action, role: actor.role, allowed: row.roles.to_vec() });
+    }
+    if !row.from.contains(&case.state) {
+        return Err(Refusal::WrongState { action, state: case.state, allowed: row.from.to_vec() });
+    }
+    if actor.role == Role::UnitOperator {
+        let Some(own) = actor.unit else { return Err(Refusal::NotBoundToUnit { action }) };
+        if case.unit != Some(own) {
+            return Err(Refusal::NotYourUnit {
+                action,
+                case_unit: case.unit.map(|unit| workflow.unit_label(unit)),
+                own_unit: workflow.unit_label(own),
+            });
+        }
+    }
+    match (case.pending_request, action.decides_request()) {
+        (Some(pending), Some(decided)) if pending == decided => Ok(()),
+        (Some(pending), _) => {
+            // The unit finishing or returning the case makes its request moot; feedback to the
+            // reporter is independent of it.
+            if matches!(action, ActionKind::Handle | ActionKind::ReturnToCentre | ActionKind::RecordReporterFeedback) {
+                Ok(())
+            } else {
+                Err(Refusal::RequestPending { action, pending })
+            }
+        }
+        (None, Some(kind)) => Err(Refusal::NoPendingRequest { action, kind }),
+        (None, None) => Ok(()),
+    }
+}
+
+/// Adds `minutes` measured like `unit` (working minutes for working-time limits, wall-clock
+/// minutes otherwise) to `start`.
+fn add_measured(calendar: &WorkCalendar, unit: LimitUnit, start: NaiveDateTime, minutes: i64) -> NaiveDateTime {
+    if unit.counts_working_time() {
+        calendar.add_working_minutes(start, minutes)
+    } else {
+        start.checked_add_signed(TimeDelta::minutes(minutes)).unwrap_or(NaiveDateTime::MAX)
+    }
+}
+
+/// Ends a clock pause: the paused time, measured like the limit, is added to the deadline and
+/// to the case's paused total. Returns the paused minutes.
+fn end_pause(case: &mut Case, calendar: &WorkCalendar, now: NaiveDateTime) -> i64 {
+    let Some(paused_at) = case.paused_at.take() else { return 0 };
+    let unit = case.limit_unit.unwrap_or(LimitUnit::WorkHours);
+    let paused_minutes = elapsed_minutes(calendar, unit, paused_at, now);
+    case.paused_minutes += paused_minutes;
+    case.deadline_at = case.deadline_at.map(|deadline| add_measured(calendar, unit, deadline, paused_minutes));
+    paused_minutes
+}
+
+/// Decides a step. `pending` is the case's undecided request row, if it has one.
+pub(crate) fn decide(
+    workflow: &Workflow,
+    actor: &User,
+    case: &Case,
+    pending: Option<&CaseRequest>,
+    action: &Action,
+    now: NaiveDateTime,
+) -> Result<Step, Refusal> {
+    let kind = action.kind();
+    check_permission(workflow, actor, case, kind)?;
+    let mut next = case.clone();
+    let mut effects = Vec::new();
+    let calendar = &workflow.calendar;
+    // The request an approval or denial decides.
+    let decided: Option<&CaseRequest> = match kind.decides_request() {
+        Some(expected) => {
+            Some(pending.filter(|request| request.kind == expected).ok_or(Refusal::NoPendingRequest { action: kind, kind: expected })?)
+        }
+        None => None,
+    };
+    let data = match action {
+        Action::File { note } => {
+            next.filed_at = Some(now);
+            json!({ "note": note.trim() })
+        }
+        Action::Reject { reason } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            next.closed_at = Some(now);
+            json!({ "reason": reason })
+        }
+        Action::RequestCancel { reason }
+        | Action::RequestDeferral { reason }
+        | Action::RequestBacklog { reason }
+        | Action::RequestExtension { reason, .. } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            let request = kind.opens_request().unwrap_or(RequestKind::Cancel);
+            let extension = match action {
+                Action::RequestExtension { amount: 0, .. } => return Err(Refusal::ZeroExtension),
+                Action::RequestExtension { amount, unit, .. } => Some((*amount, *unit)),
+                _ => None,
+            };
+            effects.push(Effect::OpenRequest { kind: request, reason: reason.clone(), extension });
+            next.pending_request = Some(request);
+            match extension {
+                Some((amount, unit)) => json!({ "reason": reason, "amount": amount, "unit": unit.as_str() }),
+                None => json!({ "reason": reason }),
+            }
+        }
+        Action::ApproveCancel { note } => {
+            let request_id = record_decision(decided, RequestDecision::Approved, note, &mut next, &mut effects);
+            next.closed_at = Some(now);
+            json!({ "request_id": request_id, "note": note.trim() })
+        }
+        Action::DenyCancel { reason }
+        | Action::DenyExtension { reason }
+        | Action::DenyDeferral { reason }
+        | Action::DenyBacklog { reason } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            let request_id = record_decision(decided, RequestDecision::Denied, &reason, &mut next, &mut effects);
+            json!({ "request_id": request_id, "reason": reason })
+        }
+        Action::Dispatch { unit, note } | Action::Redispatch { unit, note } => {
+            let previous_unit = case.unit;
+            dispatch(workflow, &mut next, *unit, now)?;
+            json!({
+                "unit_id": unit.0,
+                "unit": workflow.unit_label(*unit).name_zh,
+                "previous_unit_id": if kind == ActionKind::Redispatch { previous_unit.map(|unit| unit.0) } else { None },
+                "deadline_at": time_text(next.deadline_at),
+                "limit_unit": next.limit_unit.map(LimitUnit::as_str),
+                "note": note.trim(),
+            })
+        }
+        Action::ReturnToCentre { reason } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            let lapsed = lapse_pending(pending, &mut next, &mut effects);
+            let previous_deadline = next.deadline_at.take();
+            next.limit_unit = None;
+            json!({ "reason": reason, "previous_deadline_at": time_text(previous_deadline), "lapsed_request": lapsed })
+        }
+        Action::Handle { note, photos } => {
+            let note = required(note, Refusal::NoteRequired { action: kind })?;
+            let lapsed = lapse_pending(pending, &mut next, &mut effects);
+            next.handled_at = Some(now);
+            let on_time = next.deadline_at.is_none_or(|deadline| now <= deadline);
+            json!({ "note": note, "photos": photos, "on_time": on_time, "lapsed_request": lapsed })
+        }
+        Action::VerifyPass { note, photos } => json!({ "note": note.trim(), "photos": photos }),
+        Action::VerifyFail { reason, photos } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            next.rework_count += 1;
+            json!({ "reason": reason, "photos": photos, "rework_count": next.rework_count })
+        }
+        Action::Close { close_type, note } => {
+            let close_type = match close_type {
+                CloseType::Normal | CloseType::Overdue => {
+                    if case.state != CaseState::Verified {
+                        return Err(Refusal::CloseNeedsVerification { state: case.state });
+                    }
+                    let late = matches!((case.handled_at, case.deadline_at), (Some(handled), Some(deadline)) if handled > deadline);
+                    if late { CloseType::Overdue } else { CloseType::Normal }
+                }
+                CloseType::Erroneous | CloseType::Special => {
+                    required(note, Refusal::ReasonRequired { action: kind })?;
+                    *close_type
+                }
+            };
+            if case.state == CaseState::Backlog {
+                effects.push(Effect::LeaveLedger { how: BacklogEnd::Closed, note: note.trim().to_owned() });
+            }
+            if case.state.is_paused() {
+                let paused_minutes = end_pause(&mut next, calendar, now);
+                effects.push(Effect::EndPause { paused_minutes });
+            }
+            next.closed_at = Some(now);
+            next.close_type = Some(close_type);
+            json!({ "close_type": close_type.keyword(), "note": note.trim() })
+        }
+        Action::ApproveExtension { note } => {
+            // A request row always carries its extension; one day is a harmless default for a hand-edited row.
+            let (amount, unit) = decided.and_then(|request| request.extension).unwrap_or((1, LimitUnit::WorkDays));
+            let request_id = record_decision(decided, RequestDecision::Approved, note, &mut next, &mut effects);
+            let old_deadline = case.deadline_at;
+            next.deadline_at = Some(deadline_from(calendar, old_deadline.unwrap_or(now), amount, unit));
+            next.extended = true;
+            json!({
+                "request_id": request_id,
+                "amount": amount,
+                "unit": unit.as_str(),
+                "previous_deadline_at": time_text(old_deadline),
+                "deadline_at": time_text(next.deadline_at),
+                "note": note.trim(),
+            })
+        }
+        Action::ApproveDeferral { note } | Action::ApproveBacklog { note } => {
+            let reason = decided.map(|request| request.reason.clone()).unwrap_or_default();
+            let request_id = record_decision(decided, RequestDecision::Approved, note, &mut next, &mut effects);
+            let pause = if kind == ActionKind::ApproveBacklog { RequestKind::Backlog } else { RequestKind::Deferral };
+            next.paused_at = Some(now);
+            effects.push(Effect::StartPause { kind: pause });
+            if pause == RequestKind::Backlog {
+                effects.push(Effect::EnterLedger { reason });
+            }
+            json!({ "request_id": request_id, "note": note.trim(), "deadline_at": time_text(case.deadline_at) })
+        }
+        Action::Resume { note } | Action::RestoreFromBacklog { note } => {
+            let previous_deadline = next.deadline_at;
+            let paused_minutes = end_pause(&mut next, calendar, now);
+            effects.push(Effect::EndPause { paused_minutes });
+            if kind == ActionKind::RestoreFromBacklog {
+                effects.push(Effect::LeaveLedger { how: BacklogEnd::Restored, note: note.trim().to_owned() });
+            }
+            json!({
+                "note": note.trim(),
+                "paused_minutes": paused_minutes,
+                "limit_unit": next.limit_unit.map(LimitUnit::as_str),
+                "previous_deadline_at": time_text(previous_deadline),
+                "deadline_at": time_text(next.deadline_at),
+            })
+        }
+        Action::RecordReporterFeedback { told_at, channel, note } => {
+            if case.reporter_contact.as_deref().is_none_or(|contact| contact.trim().is_empty()) {
+                return Err(Refusal::NoReporterContact);
+            }
+            if *told_at > now {
+                return Err(Refusal::TimeInFuture { at: *told_at });
+            }
+            effects.push(Effect::ReporterFeedback { told_at: *told_at, channel: *channel, note: note.trim().to_owned() });
+            json!({ "told_at": time_text(Some(*told_at)), "channel": channel.keyword(), "note": note.trim() })
+        }
+    };
+    if let Target::To(state) = transition(kind).to {
+        next.state = state;
+    }
+    Ok(Step { case: next, action: kind, data, effects })
+}
+
+/// Sends the case to `unit`: the handling clock starts now with the command manual's limit.
+fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: NaiveDateTime) -> Result<(), Refusal> {
+    if !workflow.units.iter().any(|known| known.id == unit) {
+        return Err(Refusal::UnknownUnit { unit });
+    }
+    let entry = workflow
+        .manual
+        .entry(case.subject.item_kind(), &case.class_code)
+        .ok_or_else(|| Refusal::UnknownClass { subject: case.subject, class_code: case.class_code.clone() })?;
+    let limit =
+        entry.limit_for(case.urgency).ok_or_else(|| Refusal::NoTimeLimit { class_code: case.class_code.clone(), urgency: case.urgency })?;
+    case.unit = Some(unit);
+    case.dispatched_at = Some(now);
+    case.deadline_at = Some(deadline_from(&workflow.calendar, now, limit.amount, limit.unit));
+    case.limit_unit = Some(limit.unit);
+    case.handled_at = None;
+    case.paused_at = None;
+    case.paused_minutes = 0;
+    case.extended = false;
+    Ok(())
+}
+
+/// Records the decision on the request being decided; returns its id.
+fn record_decision(
+    request: Option<&CaseRequest>,
+    decision: RequestDecision,
+    note: &str,
+    case: &mut Case,
+    effects: &mut Vec<Effect>,
+) -> Option<i64> {
+    let request = request?;
+    case.pending_request = None;
+    effects.push(Effect::DecideRequest { request_id: request.id, decision, note: note.trim().to_owned() });
+    Some(request.id)
+}
+
+/// A request that is moot once the unit handles or returns the case.
+fn lapse_pending(pending: Option<&CaseRequest>, case: &mut Case, effects: &mut Vec<Effect>) -> Option<&'static str> {
+    let request = pending?;
+    case.pending_request = None;
+    effects.push(Effect::DecideRequest { request_id: request.id, decision: RequestDecision::Lapsed, note: String::new() });
+    Some(request.kind.keyword())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CaseSubject, CommandManual, PartCode, SourceChannel, Unit, UnitClass, Urgency};
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("valid time")
+    }
+
+    fn workflow() -> Workflow {
+        let unit = |id, code: &str| Unit {
+            id: UnitId(id),
+            code: code.to_owned(),
+            name_zh: format!("单位{code}"),
+            name_en: format!("Unit {code}"),
+            class: UnitClass::First,
+            parent: None,
+            contact: String::new(),
+            phone: String::new(),
+        };
+        Workflow::new(CommandManual::embedded().expect("manual"), WorkCalendar::office_hours(), vec![unit(1, "CGJ-LD"), unit(2, "CGJ-SZ")])
+    }
+
+    fn user(role: Role, unit: Option<i64>) -> User {
+        User { id: 1, login: "u".into(), display_name: "U".into(), role, unit: unit.map(UnitId) }
+    }
+
+    fn lamp_case(state: CaseState) -> Case {
+        Case {
+            id: 1,
+            case_no: "202611250001".into(),
+            source: SourceChannel::Collector,
+            subject: CaseSubject::Part,
+            class_code: "0118".into(),
+            urgency: Urgency::Normal,
+            location: geo::Point::new(118.33, 29.84),
+            part_code: PartCode::parse("3410040118000042").ok(),
+            grid_code: None,
+            description: "路灯不亮".into(),
+            photos: Vec::new(),
+            reporter_contact: None,
+            state,
+            unit: Some(UnitId(1)),
+            reported_at: at("2026-11-25 09:00"),
+            filed_at: None,
+            dispatched_at: None,
+            deadline_at: None,
+            closed_at: None,
+            close_type: None,
+            rework_count: 0,
+            extended: false,
+            revision: 1,
+            handled_at: None,
+            limit_unit: None,
+            paused_at: None,
+            paused_minutes: 0,
+            pending_request: None,
+        }
+    }
+
+    #[test]
+    fn dispatch_sets_the_deadline_from_the_manual_on_the_working_calendar() {
+        let workflow = workflow();
+        let filed = lamp_case(CaseState::Filed);
+        // Street lamp, normal urgency: 3 working days. Friday 2026-11-27 10:00 → Wednesday 10:00.
+        let step = decide(
+            &workflow,
+            &user(Role::Dispatcher, None),
+            &filed,
+            None,
+            &Action::Dispatch { unit: UnitId(1), note: String::new() },
+            at("2026-11-27 10:00"),
+        )
+        .expect("dispatch");
+        assert_eq!(step.case.state, CaseState::Dispatched);
+        assert_eq!(step.case.deadline_at, Some(at("2026-12-02 10:00")));
+        assert_eq!(step.case.limit_unit, Some(LimitUnit::WorkDays));
+    }
+
+    #[test]
+    fn a_unit_operator_of_another_unit_is_refused_with_both_unit_names() {
+        let workflow = workflow();
+        let mut case = lamp_case(CaseState::Dispatched);
+        case.unit = Some(UnitId(1));
+        let refusal = decide(
+            &workflow,
+            &user(Role::UnitOperator, Some(2)),
+            &case,
+            None,
+            &Action::Handle { note: "修好".into(), photos: vec![] },
+            at("2026-11-25 10:00"),
+        )
+        .expect_err("other unit");
+        let message = refusal.message(true);
+        assert!(message.contains("单位CGJ-LD") && message.contains("单位CGJ-SZ"), "{message}");
+    }
+
+    #[test]
+    fn a_request_blocks_other_steps_until_decided() {
+        let workflow = workflow();
+        let mut case = lamp_case(CaseState::Dispatched);
+        case.pending_request = Some(RequestKind::Extension);
+        let refusal = decide(
+            &workflow,
+            &user(Role::UnitOperator, Some(1)),
+            &case,
+            None,
+            &Action::RequestDeferral { reason: "下雨".into() },
+            at("2026-11-25 10:00"),
+        )
+        .expect_err("pending");
+        assert_eq!(refusal, Refusal::RequestPending { action: ActionKind::RequestDeferral, pending: RequestKind::Extension });
+    }
+}

@@ -1,0 +1,358 @@
+//! Why a step was refused, in words a person can act on, in Chinese and English. Nothing here
+//! depends on the UI's language setting: the UI calls `message(chinese)`.
+
+use chrono::NaiveDateTime;
+
+use crate::model::{CaseState, CaseSubject, PartCode, RequestKind, Role, UnitId, Urgency};
+use crate::store::StoreError;
+
+use super::ActionKind;
+
+/// A unit named in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitLabel {
+    pub id: UnitId,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl UnitLabel {
+    fn name(&self, chinese: bool) -> &str {
+        if chinese { &self.name_zh } else { &self.name_en }
+    }
+}
+
+/// A step the rules do not allow, or whose data is incomplete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The actor's role may not take this step.
+    RoleNotAllowed {
+        action: ActionKind,
+        role: Role,
+        allowed: Vec<Role>,
+    },
+    /// The case is in a state the step does not apply to.
+    WrongState {
+        action: ActionKind,
+        state: CaseState,
+        allowed: Vec<CaseState>,
+    },
+    /// A unit operator whose account names no unit.
+    NotBoundToUnit {
+        action: ActionKind,
+    },
+    /// A unit operator acting on another unit's case.
+    NotYourUnit {
+        action: ActionKind,
+        case_unit: Option<UnitLabel>,
+        own_unit: UnitLabel,
+    },
+    /// A mandatory reason is missing.
+    ReasonRequired {
+        action: ActionKind,
+    },
+    /// A handling report without a note of what was done.
+    NoteRequired {
+        action: ActionKind,
+    },
+    /// A report without a description.
+    DescriptionRequired,
+    UnknownUnit {
+        unit: UnitId,
+    },
+    UnknownClass {
+        subject: CaseSubject,
+        class_code: String,
+    },
+    /// The part code belongs to another class than the one reported.
+    PartClassMismatch {
+        part_code: PartCode,
+        class_code: String,
+    },
+    /// No handling limit for the class and urgency: no deadline can be set.
+    NoTimeLimit {
+        class_code: String,
+        urgency: Urgency,
+    },
+    /// A request waits for a decision, which must come first.
+    RequestPending {
+        action: ActionKind,
+        pending: RequestKind,
+    },
+    /// An approval or denial without a request to decide.
+    NoPendingRequest {
+        action: ActionKind,
+        kind: RequestKind,
+    },
+    /// An extension of zero.
+    ZeroExtension,
+    /// A normal close before the verification passed.
+    CloseNeedsVerification {
+        state: CaseState,
+    },
+    /// Reporter feedback on a case that has no reporter to tell.
+    NoReporterContact,
+    /// A time given for something that has not happened yet.
+    TimeInFuture {
+        at: NaiveDateTime,
+    },
+}
+
+fn roles_text(roles: &[Role], chinese: bool) -> String {
+    let labels: Vec<&str> = roles.iter().map(|role| if chinese { role.label_zh() } else { role.label_en() }).collect();
+    if chinese { labels.join("、") } else { labels.join(" or ") }
+}
+
+fn states_text(states: &[CaseState], chinese: bool) -> String {
+    let labels: Vec<&str> = states.iter().map(|state| if chinese { state.label_zh() } else { state.label_en() }).collect();
+    if chinese { labels.join("、") } else { labels.join(", ") }
+}
+
+fn request_label(kind: RequestKind, chinese: bool) -> &'static str {
+    if chinese { kind.label_zh() } else { kind.label_en() }
+}
+
+impl Refusal {
+    /// The message in Chinese (`true`) or English.
+    #[must_use]
+    pub fn message(&self, chinese: bool) -> String {
+        let zh = chinese;
+        match self {
+            Self::RoleNotAllowed { action, role, allowed } => {
+                if zh {
+                    format!("“{}”须由{}办理；您当前的角色是{}。", action.label_zh(), roles_text(allowed, true), role.label_zh())
+                } else {
+                    format!(
+                        "“{}” can only be done by {}; you are signed in as {}.",
+                        action.label_en(),
+                        roles_text(allowed, false),
+                        role.label_en()
+                    )
+                }
+            }
+            Self::WrongState { action, state, allowed } => {
+                if allowed.is_empty() {
+                    return if zh {
+                        format!("“{}”不适用于已有案卷。", action.label_zh())
+                    } else {
+                        format!("“{}” does not apply to an existing case.", action.label_en())
+                    };
+                }
+                if zh {
+                    format!("“{}”只适用于{}状态的案卷；本案卷当前为“{}”。", action.label_zh(), states_text(allowed, true), state.label_zh())
+                } else {
+                    format!(
+                        "“{}” applies only to cases that are {}; this case is {}.",
+                        action.label_en(),
+                        states_text(allowed, false).to_lowercase(),
+                        state.label_en().to_lowercase()
+                    )
+                }
+            }
+            Self::NotBoundToUnit { action } => {
+                if zh {
+                    format!("您的账号未绑定责任单位，不能办理“{}”。", action.label_zh())
+                } else {
+                    format!("Your account is not bound to a responsible unit, so it cannot “{}”.", action.label_en())
+                }
+            }
+            Self::NotYourUnit { action, case_unit, own_unit } => {
+                let case_unit_text = case_unit.as_ref().map_or(if zh { "其他单位" } else { "another unit" }, |unit| unit.name(zh));
+                if zh {
+                    format!(
+                        "本案卷派遣给{case_unit_text}，您的账号属于{}，只能对派遣给本单位的案卷办理“{}”。",
+                        own_unit.name(true),
+                        action.label_zh()
+                    )
+                } else {
+                    format!(
+                        "This case is dispatched to {case_unit_text}; your account belongs to {} and may “{}” only cases dispatched to it.",
+                        own_unit.name(false),
+                        action.label_en()
+                    )
+                }
+            }
+            Self::ReasonRequired { action } => {
+                if zh {
+                    format!("“{}”必须填写理由。", action.label_zh())
+                } else {
+                    format!("“{}” needs a reason.", action.label_en())
+                }
+            }
+            Self::NoteRequired { action } => {
+                if zh {
+                    format!("“{}”必须说明处置情况。", action.label_zh())
+                } else {
+                    format!("“{}” needs a note of what was done.", action.label_en())
+                }
+            }
+            Self::DescriptionRequired => {
+                if zh {
+                    "上报问题必须填写问题描述。".to_owned()
+                } else {
+                    "A report needs a description of the problem.".to_owned()
+                }
+            }
+            Self::UnknownUnit { unit } => {
+                if zh {
+                    format!("不存在编号为 {} 的责任单位。", unit.0)
+                } else {
+                    format!("There is no responsible unit with id {}.", unit.0)
+                }
+            }
+            Self::UnknownClass { subject, class_code } => {
+                if zh {
+                    format!("指挥手册中没有{}小类 {class_code}。", subject.label_zh())
+                } else {
+                    format!("The command manual has no {} class {class_code}.", subject.label_en().to_lowercase())
+                }
+            }
+            Self::PartClassMismatch { part_code, class_code } => {
+                if zh {
+                    format!("部件编码 {part_code} 属于小类 {}，与上报的小类 {class_code} 不符。", part_code.class_code())
+                } else {
+                    format!("Part {part_code} belongs to class {}, not to the reported class {class_code}.", part_code.class_code())
+                }
+            }
+            Self::NoTimeLimit { class_code, urgency } => {
+                if zh {
+                    format!("指挥手册未规定小类 {class_code} 的“{}”处置时限，无法计算处置期限。", urgency.label_zh())
+                } else {
+                    format!(
+                        "The command manual sets no {} handling limit for class {class_code}, so no deadline can be set.",
+                        urgency.label_en().to_lowercase()
+                    )
+                }
+            }
+            Self::RequestPending { action, pending } => {
+                if zh {
+                    format!("本案卷有待审批的{}，须先批准或驳回，才能“{}”。", request_label(*pending, true), action.label_zh())
+                } else {
+                    format!(
+                        "This case has a pending {}; approve or deny it before “{}”.",
+                        request_label(*pending, false).to_lowercase(),
+                        action.label_en()
+                    )
+                }
+            }
+            Self::NoPendingRequest { action, kind } => {
+                if zh {
+                    format!("本案卷没有待审批的{}，无法“{}”。", request_label(*kind, true), action.label_zh())
+                } else {
+                    format!("This case has no pending {} to “{}”.", request_label(*kind, false).to_lowercase(), action.label_en())
+                }
+            }
+            Self::ZeroExtension => {
+                if zh {
+                    "延期时长必须大于零。".to_owned()
+                } else {
+                    "An extension must be longer than zero.".to_owned()
+                }
+            }
+            Self::CloseNeedsVerification { state } => {
+                if zh {
+                    format!(
+                        "正常结案须在核查通过后进行，本案卷当前为“{}”；如属误报或特殊情况，请选择误报结案或特殊结案并说明理由。",
+                        state.label_zh()
+                    )
+                } else {
+                    format!(
+                        "A normal close needs a passed verification, and this case is {}; for a false report or a special case choose an erroneous or special close and give the reason.",
+                        state.label_en().to_lowercase()
+                    )
+                }
+            }
+            Self::NoReporterContact => {
+                if zh {
+                    "本案卷没有举报人联系方式，无需回访。".to_owned()
+                } else {
+                    "This case has no reporter contact to give feedback to.".to_owned()
+                }
+            }
+            Self::TimeInFuture { at } => {
+                let at = at.format("%Y-%m-%d %H:%M");
+                if zh { format!("时间 {at} 晚于当前时间。") } else { format!("The time {at} is in the future.") }
+            }
+        }
+    }
+}
+
+/// A step made on an out-of-date copy of the case: someone else changed it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleCase {
+    pub case_id: i64,
+    pub case_no: String,
+    /// The revision the actor was looking at.
+    pub expected_revision: u32,
+    pub current_revision: u32,
+    /// Display name of who made the last change, from the audit trail.
+    pub changed_by: Option<String>,
+    pub changed_at: Option<NaiveDateTime>,
+    /// Keyword of the last step (`dispatch`, …).
+    pub last_action: Option<String>,
+}
+
+/// Why a workflow step did not happen. Nothing was written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{}", .0.message(false))]
+    Refused(Refusal),
+    #[error("{}", stale_message(.0, false))]
+    Stale(StaleCase),
+    #[error("there is no case with id {case_id}")]
+    NoSuchCase { case_id: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Refusal> for WorkflowError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+fn stale_message(stale: &StaleCase, chinese: bool) -> String {
+    let who = stale.changed_by.clone().unwrap_or_else(|| if chinese { "其他用户".to_owned() } else { "someone else".to_owned() });
+    let when = stale.changed_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let action = stale
+        .last_action
+        .as_deref()
+        .and_then(<ActionKind as crate::model::Keyword>::from_keyword)
+        .map(|action| action.label(chinese).to_owned())
+        .or_else(|| stale.last_action.clone())
+        .unwrap_or_default();
+    if chinese {
+        format!(
+            "案卷 {} 已于 {when} 被{who}修改（{action}），您看到的是旧版本（版本 {}，当前版本 {}）。请刷新后重试。",
+            stale.case_no, stale.expected_revision, stale.current_revision
+        )
+    } else {
+        format!(
+            "Case {} was changed by {who} at {when} ({action}) after you opened it (you had revision {}, it is now {}); reload it and try again.",
+            stale.case_no, stale.expected_revision, stale.current_revision
+        )
+    }
+}
+
+impl WorkflowError {
+    /// The message in Chinese (`true`) or English.
+    #[must_use]
+    pub fn message(&self, chinese: bool) -> String {
+        match self {
+            Self::Refused(refusal) => refusal.message(chinese),
+            Self::Stale(stale) => stale_message(stale, chinese),
+            Self::NoSuchCase { case_id } if chinese => format!("不存在编号为 {case_id} 的案卷。"),
+            Self::Store(error) if chinese => format!("数据库错误：{error}"),
+            other => other.to_string(),
+        }
+    }
+
+    /// The refusal, if the rules refused the step.
+    #[must_use]
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Self::Refused(refusal) => Some(refusal),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The case workflow (案卷流转, Art. 13–19, 21, 26 of the 2018 measures): which step each role
+//! may take in which state, what it needs and what it changes — the handling deadline on the
+//! working calendar, extensions (延期), deferrals (缓办) and the backlog ledger (挂账) that pause
+//! the clock, rework (返工) counts, the close type — and the audit trail entry of every step.
+//!
+//! A step is [`Workflow::apply`]: in one transaction it reads the case, refuses a stale copy
+//! (naming who changed it last and when), checks the [transition table](rules::TRANSITIONS),
+//! updates the case row (revision + 1) and appends the audit entry with the step's data, plus the
+//! side rows (requests, pauses, ledger, reporter feedback): all of it, or nothing. The decision
+//! itself is a pure function of the case, the actor, the action and the time, so the rules are
+//! tested without a database. [`suggest_unit`] proposes the responsible unit; [`deadline_status`]
+//! gives the warning light; [`Workflow::report_case`] writes a new case with a duplicate check.
+//!
+//! What it must not do: know about egui (the UI reads [`allowed_actions`] and shows
+//! [`WorkflowError::message`]); write SQL itself (rows go through `store`'s small API); read the
+//! wall clock (every step is given its `now`, China local time, so the demo and tests can replay
+//! history). Times inside the audit data are UTC ISO-8601 (`…Z`), like the DATETIME columns.
+
+mod action;
+mod deadline;
+mod engine;
+mod error;
+mod report;
+mod routing;
+pub mod rules;
+
+pub use action::{Action, ActionKind};
+pub use deadline::{ClockState, DeadlineStatus, deadline_status};
+pub use error::{Refusal, StaleCase, UnitLabel, WorkflowError};
+pub use report::{DUPLICATE_RADIUS_M, DuplicateWarning, NewCase, ReportedCase};
+pub use routing::{Candidate, RoutingData, RoutingQuery, RoutingRule, Suggestion, suggest_unit};
+
+use chrono::NaiveDateTime;
+use rusqlite::Transaction;
+
+use crate::calendar::{WorkCalendar, WorkScheme};
+use crate::model::{Case, CommandManual, Keyword, Unit, UnitId, User};
+use crate::store::{NewCaseEvent, Store, StoreError};
+
+use engine::Effect;
+
+/// What the rules need to know besides the case: the command manual (time limits), the working
+/// calendar (deadlines) and the responsible units (dispatch targets, names in messages).
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    manual: CommandManual,
+    calendar: WorkCalendar,
+    units: Vec<Unit>,
+}
+
+impl Workflow {
+    #[must_use]
+    pub fn new(manual: CommandManual, calendar: WorkCalendar, units: Vec<Unit>) -> Self {
+        Self { manual, calendar, units }
+    }
+
+    /// The manual, holiday calendar (office hours) and units stored in the database.
+    ///
+    /// # Errors
+    /// SQL errors or undecodable rows.
+    pub fn load(store: &Store) -> Result<Self, StoreError> {
+        let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
+        Ok(Self::new(store.load_manual()?, calendar, store.load_units()?))
+    }
+
+    #[must_use]
+    pub fn manual(&self) -> &CommandManual {
+        &self.manual
+    }
+
+    #[must_use]
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    #[must_use]
+    pub fn units(&self) -> &[Unit] {
+        &self.units
+    }
+
+    /// A unit's names for messages (its id when unknown).
+    #[must_use]
+    pub fn unit_label(&self, unit: UnitId) -> UnitLabel {
+        self.units.iter().find(|known| known.id == unit).map_or_else(
+            || UnitLabel { id: unit, name_zh: format!("单位 {}", unit.0), name_en: format!("unit {}", unit.0) },
+            |known| UnitLabel { id: unit, name_zh: known.name_zh.clone(), name_en: known.name_en.clone() },
+        )
+    }
+
+    /// Takes one step on a case in a transaction of its own.
+    ///
+    /// # Errors
+    /// See [`Self::apply_in`]; nothing is written on any error.
+    pub fn apply(
+        &self,
+        store: &mut Store,
+        actor: &User,
+        case_id: i64,
+        expected_revision: u32,
+        action: &Action,
+        now: NaiveDateTime,
+    ) -> Result<Case, WorkflowError> {
+        store.atomically(|tx| self.apply_in(tx, actor, case_id, expected_revision, action, now))
+    }
+
+    /// Takes one step on a case inside the caller's transaction: reads the case, checks the
+    /// revision, the rules and the data, writes the case row (revision + 1), the audit entry and
+    /// the side rows. Returns the case as it now is.
+    ///
+    /// # Errors
+    /// [`WorkflowError::NoSuchCase`]; [`WorkflowError::Stale`] when the case's revision is not
+    /// `expected_revision`; [`WorkflowError::Refused`] when the rules say no; SQL errors. The
+    /// caller's transaction must then be rolled back (dropping it does), and nothing of the step
+    /// remains.
+    pub fn apply_in(
+        &self,
+        tx: &Transaction<'_>,
+        actor: &User,
+        case_id: i64,
+        expected_revision: u32,
+        action: &Action,
+        now: NaiveDateTime,
+    ) -> Result<Case, WorkflowError> {
+        let case = Store::case_by_id(tx, case_id)?.ok_or(WorkflowError::NoSuchCase { case_id })?;
+        if case.revision != expected_revision {
+            return Err(self.stale(tx, &case, expected_revision)?);
+        }
+        let pending = if case.pending_request.is_some() { Store::pending_case_request(tx, case_id)? } else { None };
+        let step = engine::decide(self, actor, &case, pending.as_ref(), action, now)?;
+        if !Store::update_case(tx, &step.case, expected_revision)? {
+            // Only reachable if the row changed between our read and write in this transaction.
+            return Err(self.stale(tx, &case, expected_revision)?);
+        }
+        let mut updated = step.case;
+        updated.revision = expected_revision + 1;
+        Store::append_case_event(
+            tx,
+            &NewCaseEvent {
+                case_id,
+                at: now,
+                actor_user_id: Some(actor.id),
+                action: step.action.keyword(),
+                from_state: Some(case.state),
+                to_state: updated.state,
+                data: &step.data,
+            },
+        )?;
+        for effect in step.effects {
+            write_effect(tx, &updated, actor, now, effect)?;
+        }
+        Ok(updated)
+    }
+
+    fn stale(&self, tx: &Transaction<'_>, case: &Case, expected_revision: u32) -> Result<WorkflowError, StoreError> {
+        let last = Store::last_case_event(tx, case.id)?;
+        Ok(WorkflowError::Stale(StaleCase {
+            case_id: case.id,
+            case_no: case.case_no.clone(),
+            expected_revision,
+            current_revision: case.revision,
+            changed_by: last.as_ref().and_then(|event| event.actor_name.clone()),
+            changed_at: last.as_ref().map(|event| event.at),
+            last_action: last.map(|event| event.action),
+        }))
+    }
+}
+
+fn write_effect(tx: &Transaction<'_>, case: &Case, actor: &User, now: NaiveDateTime, effect: Effect) -> Result<(), StoreError> {
+    match effect {
+        Effect::OpenRequest { kind, reason, extension } => {
+            let request = crate::model::CaseRequest {
+                id: 0,
+                case_id: case.id,
+                kind,
+                requested_at: now,
+                requested_by: Some(actor.id),
+                reason,
+                extension,
+                decision: None,
+                decided_at: None,
+                decided_by: None,
+                decision_note: String::new(),
+            };
+            Store::insert_case_request(tx, &request)?;
+        }
+        Effect::DecideRequest { request_id, decision, note } => {
+            Store::decide_case_request(tx, request_id, decision, now, Some(actor.id), &note)?
+        }
+        Effect::StartPause { kind } => Store::open_case_pause(tx, case.id, kind, now, case.limit_unit)?,
+        Effect::EndPause { paused_minutes } => Store::close_case_pause(tx, case.id, now, paused_minutes)?,
+        Effect::EnterLedger { reason } => {
+            Store::open_backlog_entry(tx, case, &reason, now, Some(actor.id))?;
+        }
+        Effect::LeaveLedger { how, note } => Store::end_backlog_entry(tx, case.id, now, Some(actor.id), how, &note)?,
+        Effect::ReporterFeedback { told_at, channel, note } => {
+            Store::insert_reporter_feedback(tx, case.id, told_at, channel, &note, now, Some(actor.id))?;
+        }
+    }
+    Ok(())
+}
+
+/// The steps `actor` may take on `case` now, by role, state, own unit and pending request (the
+/// data a step needs is checked only when it is taken). For the UI's buttons.
+#[must_use]
+pub fn allowed_actions(workflow: &Workflow, actor: &User, case: &Case) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .iter()
+        .copied()
+        .filter(|action| *action != ActionKind::Report)
+        .filter(|action| engine::check_permission(workflow, actor, case, *action).is_ok())
+        .collect()
+}

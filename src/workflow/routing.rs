@@ -1,0 +1,224 @@
+//! Which unit a case should go to (派遣建议), with the rule that picked it, in words.
+//!
+//! The candidates, each from data the store already holds:
+//! - the part's owner (权属), maintainer (养护) and supervisor (主管), when the case names a part;
+//! - responsibility zones (责任区) containing the point whose unit is in the same department as
+//!   the class's unit in the command manual (the greening section's park for a greening or
+//!   sanitation event), or governs a whole area (a unit that owns township or community
+//!   jurisdictions, e.g. the development-zone committee);
+//! - the unit the command manual names for the class;
+//! - the community or township office of the area (Art. 19 (3): property and responsibility
+//!   unclear → the local government), always last.
+//!
+//! Parts go owner first, then territory (先属主、后属地): part → zone → manual → area.
+//! Events go territory first, then owner (先属地、后属主): zone → part → manual → area.
+//! The first candidate is the suggestion; the others, without repeats, are the alternatives.
+
+use chrono::NaiveDate;
+use geo::{Area, Point};
+
+use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, PartCode, Routing, Unit, UnitId, keyword_enum};
+use crate::spatial::JurisdictionIndex;
+
+keyword_enum! {
+    /// The rule behind a candidate unit.
+    pub enum RoutingRule {
+        PartOwner = ("part_owner", "部件权属单位", "Owner of the part"),
+        PartMaintainer = ("part_maintainer", "部件养护单位", "Maintainer of the part"),
+        PartSupervisor = ("part_supervisor", "部件主管部门", "Supervisor of the part"),
+        Zone = ("zone", "责任区", "Responsibility zone"),
+        Manual = ("manual", "指挥手册", "Command manual"),
+        Area = ("area", "属地乡镇社区", "Local township or community"),
+    }
+}
+
+/// One unit that could take the case, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub unit: UnitId,
+    pub rule: RoutingRule,
+    pub reason_zh: String,
+    pub reason_en: String,
+}
+
+/// The suggested unit, why, and the other candidates in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub unit: UnitId,
+    pub rule: RoutingRule,
+    /// Names the routing principle and the fact that decided it.
+    pub reason_zh: String,
+    pub reason_en: String,
+    pub alternatives: Vec<Candidate>,
+}
+
+/// What routing reads.
+#[derive(Clone, Copy)]
+pub struct RoutingData<'a> {
+    pub manual: &'a CommandManual,
+    pub units: &'a [Unit],
+    pub jurisdictions: &'a [Jurisdiction],
+    /// Built over `jurisdictions`.
+    pub index: &'a JurisdictionIndex,
+    pub parts: &'a [Part],
+}
+
+/// The case to route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoutingQuery<'a> {
+    pub kind: ItemKind,
+    pub class_code: &'a str,
+    pub location: Point<f64>,
+    pub part_code: Option<PartCode>,
+    /// Boundaries in force on this day are used.
+    pub on: NaiveDate,
+}
+
+fn unit_by_id(units: &[Unit], id: UnitId) -> Option<&Unit> {
+    units.iter().find(|unit| unit.id == id)
+}
+
+fn unit_names(units: &[Unit], id: UnitId) -> (String, String) {
+    unit_by_id(units, id)
+        .map_or_else(|| (format!("单位 {}", id.0), format!("unit {}", id.0)), |unit| (unit.name_zh.clone(), unit.name_en.clone()))
+}
+
+/// The top of a unit's department tree (itself when it has no parent).
+fn department_root(units: &[Unit], id: UnitId) -> UnitId {
+    let mut current = id;
+    // Bounded walk: a cycle in bad data must not hang routing.
+    for _ in 0..units.len() {
+        match unit_by_id(units, current).and_then(|unit| unit.parent) {
+            Some(parent) => current = parent,
+            None => break,
+        }
+    }
+    current
+}
+
+/// Suggests the responsible unit for a case; `None` when no rule names any unit (a class not in
+/// the manual, outside every jurisdiction, without a known part).
+#[must_use]
+pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<Suggestion> {
+    let units = data.units;
+    let entry = data.manual.entry(query.kind, query.class_code);
+    let routing =
+        entry.map_or(if query.kind == ItemKind::Part { Routing::OwnerFirst } else { Routing::TerritoryFirst }, |entry| entry.routing);
+    let manual_unit = entry.and_then(|entry| units.iter().find(|unit| unit.code == entry.default_unit)).map(|unit| unit.id);
+    let (principle_zh, principle_en) = match routing {
+        Routing::OwnerFirst => ("按“先属主、后属地”", "Owner first, then territory"),
+        Routing::TerritoryFirst => ("按“先属地、后属主”", "Territory first, then owner"),
+    };
+    let class_name = entry.map_or_else(|| query.class_code.to_owned(), |entry| format!("{}（{}）", entry.code, entry.name_zh));
+    let class_name_en = entry.map_or_else(|| query.class_code.to_owned(), |entry| format!("{} ({})", entry.code, entry.name_en));
+
+    let candidate = |unit: UnitId, rule: RoutingRule, fact_zh: String, fact_en: String| Candidate {
+        unit,
+        rule,
+        reason_zh: format!("{principle_zh}：{fact_zh}"),
+        reason_en: format!("{principle_en}: {fact_en}"),
+    };
+
+    // The part's own units.
+    let mut part_candidates = Vec::new();
+    if let Some(part) = query.part_code.and_then(|code| data.parts.iter().find(|part| part.code == code)) {
+        for (unit, rule, role_zh, role_en) in [
+            (part.owner_unit, RoutingRule::PartOwner, "权属单位", "owned by"),
+            (part.maintainer_unit, RoutingRule::PartMaintainer, "养护单位", "maintained by"),
+            (part.supervising_unit, RoutingRule::PartSupervisor, "主管部门", "supervised by"),
+        ] {
+            if let Some(unit) = unit {
+                let (name_zh, name_en) = unit_names(units, unit);
+                part_candidates.push(candidate(
+                    unit,
+                    rule,
+                    format!("部件 {} 的{role_zh}是{name_zh}", part.code),
+                    format!("part {} is {role_en} {name_en}", part.code),
+                ));
+            }
+        }
+    }
+
+    // Jurisdictions at the point, in force on the day.
+    let here: Vec<&Jurisdiction> = data
+        .index
+        .containing(data.jurisdictions, query.location)
+        .into_iter()
+        .map(|index| &data.jurisdictions[index])
+        .filter(|jurisdiction| jurisdiction.valid_on(query.on))
+        .collect();
+    let area_authority = |unit: UnitId| {
+        data.jurisdictions.iter().any(|jurisdiction| {
+            matches!(jurisdiction.kind, JurisdictionKind::Township | JurisdictionKind::Community) && jurisdiction.owner_unit == Some(unit)
+        })
+    };
+    let manual_root = manual_unit.map(|unit| department_root(units, unit));
+    let mut zones: Vec<&Jurisdiction> = here
+        .iter()
+        .copied()
+        .filter(|zone| zone.kind == JurisdictionKind::UnitZone)
+        .filter(|zone| zone.owner_unit.is_some_and(|owner| area_authority(owner) || Some(department_root(units, owner)) == manual_root))
+        .collect();
+    // The most specific zone first.
+    zones.sort_by(|a, b| a.geometry.unsigned_area().total_cmp(&b.geometry.unsigned_area()).then(a.id.cmp(&b.id)));
+    let zone_candidates: Vec<Candidate> = zones
+        .iter()
+        .filter_map(|zone| {
+            let owner = zone.owner_unit?;
+            let (name_zh, name_en) = unit_names(units, owner);
+            Some(candidate(
+                owner,
+                RoutingRule::Zone,
+                format!("位置在{name_zh}的责任区“{}”内", zone.name),
+                format!("the location lies in {name_en}'s responsibility zone “{}”", zone.name),
+            ))
+        })
+        .collect();
+
+    let manual_candidates: Vec<Candidate> = manual_unit
+        .map(|unit| {
+            let (name_zh, name_en) = unit_names(units, unit);
+            candidate(
+                unit,
+                RoutingRule::Manual,
+                format!("指挥手册规定小类 {class_name} 由{name_zh}负责"),
+                format!("the command manual gives class {class_name_en} to {name_en}"),
+            )
+        })
+        .into_iter()
+        .collect();
+
+    let mut area_candidates = Vec::new();
+    for kind in [JurisdictionKind::Community, JurisdictionKind::Township] {
+        for jurisdiction in here.iter().filter(|jurisdiction| jurisdiction.kind == kind) {
+            if let Some(owner) = jurisdiction.owner_unit {
+                let (name_zh, name_en) = unit_names(units, owner);
+                area_candidates.push(candidate(
+                    owner,
+                    RoutingRule::Area,
+                    format!("权属不明时由属地{}（{name_zh}）处理（第十九条第三项）", jurisdiction.name),
+                    format!("when ownership is unclear the local {} office handles it: {name_en} (Art. 19 (3))", jurisdiction.name),
+                ));
+            }
+        }
+    }
+
+    let ordered: Vec<Candidate> = match routing {
+        Routing::OwnerFirst => [part_candidates, zone_candidates, manual_candidates, area_candidates].concat(),
+        Routing::TerritoryFirst => [zone_candidates, part_candidates, manual_candidates, area_candidates].concat(),
+    };
+    let mut seen = Vec::new();
+    let mut unique = ordered.into_iter().filter(|candidate| {
+        let fresh = !seen.contains(&candidate.unit);
+        seen.push(candidate.unit);
+        fresh
+    });
+    let first = unique.next()?;
+    Some(Suggestion {
+        unit: first.unit,
+        rule: first.rule,
+        reason_zh: first.reason_zh,
+        reason_en: first.reason_en,
+        alternatives: unique.collect(),
+    })
+}
