@@ -10,18 +10,21 @@ use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDateTime;
 use walkers::MapMemory;
 
-use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, WorkScheme, light_for};
+use crate::calendar::{WorkCalendar, WorkScheme};
 use crate::demo::{DemoOptions, DemoProgress, write_demo};
+use crate::desk::CaseBook;
+use crate::desk::worker::{DeskReply, DeskRequest, DeskWorker};
 use crate::map::ProjectedFeature;
 use crate::map::basemap::{Basemap, OFFLINE_WORKERS, ONLINE_WORKERS};
 use crate::map::basemap_choice::BasemapChoice;
 use crate::map::scene::{MapScene, SceneData};
 use crate::map::scene_build::PartChunks;
 use crate::map::tile_sources::TileSource;
-use crate::model::{Case, CaseState, CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, Unit, UnitId};
+use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, Unit, UnitId};
 use crate::spatial::{JurisdictionIndex, PointIndex};
 use crate::store::{Store, StreetRecord};
 use crate::ui::{self, Lang};
+use crate::workflow::{Action, NewCase, RoutingData, Workflow, WorkflowError};
 use std::sync::Arc;
 
 /// The shipped demo basemap, `basemaps/huizhou-demo.pmtiles`, looked for in the working
@@ -59,15 +62,18 @@ pub struct World {
     unit_positions: HashMap<UnitId, usize>,
     pub manual: CommandManual,
     pub calendar: WorkCalendar,
+    /// The rules, for the buttons a user is offered (the worker applies them on its own copy).
+    pub workflow: Workflow,
     pub jurisdictions: Vec<Jurisdiction>,
     pub parts: Vec<Part>,
     /// Parts bucketed into map chunks, anchors projected.
     pub part_chunks: PartChunks,
-    pub cases: Vec<Case>,
     pub streets: Vec<StreetRecord>,
     pub jurisdiction_index: JurisdictionIndex,
     pub part_index: PointIndex,
-    pub case_index: PointIndex,
+    /// The newest audit-trail entry when the cases were read: the desk worker reports every
+    /// change after it.
+    pub since_event_id: i64,
     /// Jurisdiction outlines per kind, projected once.
     pub outlines: HashMap<JurisdictionKind, Vec<ProjectedFeature>>,
     pub street_lines: Vec<ProjectedFeature>,
@@ -94,41 +100,28 @@ impl World {
         id.and_then(|id| self.unit(id)).map_or_else(|| "—".to_owned(), |unit| unit.name(lang.is_chinese()).to_owned())
     }
 
+    /// What routing reads, for the dispatch dialog's suggestion.
+    #[must_use]
+    pub fn routing_data(&self) -> RoutingData<'_> {
+        RoutingData {
+            manual: &self.manual,
+            units: &self.units,
+            jurisdictions: &self.jurisdictions,
+            index: &self.jurisdiction_index,
+            parts: &self.parts,
+        }
+    }
+
     /// Name of a command-manual class in the chosen language.
     #[must_use]
     pub fn class_name(&self, kind: ItemKind, code: &str, lang: Lang) -> String {
         self.manual.entry(kind, code).map_or_else(|| code.to_owned(), |entry| entry.name(lang.is_chinese()).to_owned())
     }
 
-    /// Warning light of a case at `now`: green/yellow/red for open cases on the clock, `None` for
-    /// closed, rejected, cancelled, deferred or backlogged ones and those not yet dispatched.
-    #[must_use]
-    pub fn case_light(&self, case: &Case, now: NaiveDateTime) -> Option<DeadlineLight> {
-        if !case.state.is_open() || matches!(case.state, CaseState::Deferred | CaseState::Backlog) {
-            return None;
-        }
-        let (start, deadline) = (case.dispatched_at?, case.deadline_at?);
-        let counts_working_time = self
-            .manual
-            .entry(
-                match case.subject {
-                    crate::model::CaseSubject::Part => ItemKind::Part,
-                    crate::model::CaseSubject::Event => ItemKind::Event,
-                },
-                &case.class_code,
-            )
-            .and_then(|entry| entry.limit_for(case.urgency))
-            .is_none_or(|limit| limit.unit.counts_working_time());
-        let unit = if counts_working_time { LimitUnit::WorkHours } else { LimitUnit::ClockHours };
-        let allowed = crate::calendar::elapsed_minutes(&self.calendar, unit, start, deadline);
-        let elapsed = crate::calendar::elapsed_minutes(&self.calendar, unit, start, now);
-        Some(light_for(elapsed, allowed))
-    }
-
     /// What a search box entry names: a 16-digit part code, a case number, a grid, community,
     /// township or district code, or (part of) an area's name.
     #[must_use]
-    pub fn find(&self, text: &str) -> Option<Selection> {
+    pub fn find(&self, text: &str, cases: &CaseBook) -> Option<Selection> {
         let text = text.trim();
         if text.is_empty() {
             return None;
@@ -136,7 +129,7 @@ impl World {
         if let Ok(code) = crate::model::PartCode::parse(text) {
             return self.parts.iter().position(|part| part.code == code).map(Selection::Part);
         }
-        if let Some(index) = self.cases.iter().position(|case| case.case_no == text) {
+        if let Some(index) = cases.position_of_no(text) {
             return Some(Selection::Case(index));
         }
         if let Some(index) = self.jurisdictions.iter().position(|jurisdiction| jurisdiction.code == text) {
@@ -158,11 +151,12 @@ impl World {
     }
 }
 
-/// Opens a database and loads and indexes everything the app shows.
+/// Opens a database and loads and indexes everything the app shows: the map's world and the
+/// cases, measured against their deadlines at `now`.
 ///
 /// # Errors
 /// The file cannot be opened (see [`crate::store::StoreError`]) or has bad rows.
-pub fn load_everything(path: &Path) -> Result<World> {
+pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBook)> {
     let started = Instant::now();
     // Store errors name the file themselves.
     let store = Store::open(path)?;
@@ -171,6 +165,8 @@ pub fn load_everything(path: &Path) -> Result<World> {
     let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
     let jurisdictions = store.load_jurisdictions()?;
     let parts = store.load_parts()?;
+    // Read before the cases: a change between the two is then reported again, never missed.
+    let since_event_id = store.last_case_event_id()?;
     let cases = store.load_cases()?;
     let streets = store.load_streets()?;
     let district_code = store.meta("district_code")?.unwrap_or_default();
@@ -203,7 +199,9 @@ pub fn load_everything(path: &Path) -> Result<World> {
     }
     let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
     let unit_positions = units.iter().enumerate().map(|(position, unit)| (unit.id, position)).collect();
-    Ok(World {
+    let book = CaseBook::new(cases, &calendar, now);
+    let workflow = Workflow::new(manual.clone(), calendar.clone(), units.clone());
+    let world = World {
         path: path.to_owned(),
         district_code,
         district_name,
@@ -211,12 +209,12 @@ pub fn load_everything(path: &Path) -> Result<World> {
         unit_positions,
         manual,
         calendar,
-        case_index: PointIndex::of_cases(&cases),
+        workflow,
         jurisdictions,
         parts,
         part_chunks,
-        cases,
         streets,
+        since_event_id,
         jurisdiction_index,
         part_index,
         outlines,
@@ -225,7 +223,8 @@ pub fn load_everything(path: &Path) -> Result<World> {
         class_counts,
         read_time,
         load_time: started.elapsed(),
-    })
+    };
+    Ok((world, book))
 }
 
 fn project_outlines(jurisdictions: &[Jurisdiction]) -> HashMap<JurisdictionKind, Vec<ProjectedFeature>> {
@@ -272,7 +271,7 @@ impl SceneData for World {
 enum LoaderMessage {
     Demo(DemoProgress),
     Opening,
-    Loaded(Box<World>),
+    Loaded(Box<(World, CaseBook)>),
     Failed(String),
 }
 
@@ -300,8 +299,8 @@ fn spawn_loader(path: PathBuf, ctx: egui::Context) -> Receiver<LoaderMessage> {
             }
         }
         send(LoaderMessage::Opening);
-        match load_everything(&path) {
-            Ok(world) => send(LoaderMessage::Loaded(Box::new(world))),
+        match load_everything(&path, crate::calendar::china_now()) {
+            Ok(loaded) => send(LoaderMessage::Loaded(Box::new(loaded))),
             Err(error) => send(LoaderMessage::Failed(format!("{error:#}"))),
         }
     });
@@ -546,6 +545,31 @@ pub enum Command {
     SetBasemap(BasemapChoice),
     /// Store the Tianditu key; a Tianditu map waiting for a key, or on the map, reopens with it.
     SetTiandituKey(String),
+    SignIn {
+        login: String,
+        password: String,
+    },
+    SignOut,
+    /// Take a step on a case, made on the copy at `revision`.
+    Act {
+        case_id: i64,
+        revision: u32,
+        action: Action,
+    },
+    /// Read the history of a case (for the details panel).
+    LoadTimeline {
+        case_id: i64,
+        revision: u32,
+    },
+    /// Open the new-case form and wait for a click on the map.
+    StartNewCase,
+    /// Place the new case being filled in at a clicked spot.
+    PlaceNewCase {
+        lon: f64,
+        lat: f64,
+    },
+    /// Send a new case.
+    Report(Box<NewCase>),
 }
 
 enum Phase {
@@ -586,6 +610,12 @@ pub struct CitygridApp {
     gpu: bool,
     /// The GPU-drawn layers of the loaded world.
     scene: Option<MapScene>,
+    /// The cases as this seat knows them.
+    book: CaseBook,
+    /// The dispatch desk's state: who is signed in, the list's filters, the open dialog.
+    pub(crate) desk: ui::desk::DeskState,
+    /// The thread that reads and writes the database for the desk.
+    worker: Option<DeskWorker>,
 }
 
 /// Without the GPU scene, at most this many parts go through egui's painter per frame.
@@ -640,6 +670,9 @@ impl CitygridApp {
             ctx: cc.egui_ctx.clone(),
             gpu,
             scene: None,
+            book: CaseBook::empty(),
+            desk: ui::desk::DeskState::new(),
+            worker: None,
         };
         // Opens alongside the database; it is drawn once the world is there.
         if let Some(choice) = requested_basemap {
@@ -815,8 +848,15 @@ impl CitygridApp {
             match (message, &mut self.phase) {
                 (LoaderMessage::Demo(progress), Phase::Loading { demo, .. }) => *demo = Some(progress),
                 (LoaderMessage::Opening, Phase::Loading { opening, .. }) => *opening = true,
-                (LoaderMessage::Loaded(world), _) => {
-                    let world: Arc<World> = Arc::from(world);
+                (LoaderMessage::Loaded(loaded), _) => {
+                    let (world, book) = *loaded;
+                    let world: Arc<World> = Arc::new(world);
+                    self.book = book;
+                    let ctx = self.ctx.clone();
+                    match DeskWorker::start(world.path.clone(), world.since_event_id, move || ctx.request_repaint()) {
+                        Ok(worker) => self.worker = Some(worker),
+                        Err(error) => self.desk.unavailable = Some(format!("cannot start the desk worker: {error}")),
+                    }
                     if self.gpu {
                         self.scene = Some(MapScene::new(Arc::clone(&world) as Arc<dyn SceneData>, self.ctx.clone()));
                     }
@@ -835,14 +875,205 @@ impl CitygridApp {
         }
     }
 
+    /// The cases as this seat knows them.
+    #[must_use]
+    pub fn cases(&self) -> &CaseBook {
+        &self.book
+    }
+
+    /// The user signed in at this seat.
+    #[must_use]
+    pub fn user(&self) -> Option<&crate::model::User> {
+        self.desk.user.as_ref()
+    }
+
+    /// The desk's state (tests).
+    #[must_use]
+    pub fn desk(&self) -> &ui::desk::DeskState {
+        &self.desk
+    }
+
+    /// Signs in and waits for the answer (tests, screenshots). The UI sends the same request
+    /// from the sign-in form without waiting.
+    ///
+    /// # Errors
+    /// Wrong credentials, an unloaded database, or no answer within `timeout`.
+    pub fn sign_in_blocking(&mut self, login: &str, password: &str, timeout: Duration) -> Result<()> {
+        self.apply(Command::SignIn { login: login.to_owned(), password: password.to_owned() });
+        let started = Instant::now();
+        while self.desk.sign_in.busy && started.elapsed() < timeout {
+            if let Some(reply) = self.worker.as_ref().and_then(|worker| worker.wait_reply(Duration::from_millis(50))) {
+                self.handle_reply(reply);
+            }
+        }
+        match (&self.desk.user, &self.desk.sign_in.error) {
+            (Some(_), _) => Ok(()),
+            (None, Some(error)) => bail!("{error}"),
+            (None, None) => bail!("no answer to the sign-in within {} s", timeout.as_secs()),
+        }
+    }
+
+    /// Waits until the step or report sent last is answered (tests).
+    pub fn wait_for_desk(&mut self, timeout: Duration) {
+        let started = Instant::now();
+        while self.desk.pending.is_some() && started.elapsed() < timeout {
+            if let Some(reply) = self.worker.as_ref().and_then(|worker| worker.wait_reply(Duration::from_millis(50))) {
+                self.handle_reply(reply);
+            }
+        }
+    }
+
+    fn poll_desk(&mut self) {
+        let replies = self.worker.as_ref().map(DeskWorker::replies).unwrap_or_default();
+        for reply in replies {
+            self.handle_reply(reply);
+        }
+        // The lights follow the clock: running clocks are measured again every 20 s.
+        let now = self.now();
+        if let Phase::Ready(world) = &self.phase
+            && (now - self.book.measured_at()).num_seconds().abs() >= 20
+        {
+            self.book.remeasure(&world.calendar, now);
+        }
+    }
+
+    fn handle_reply(&mut self, reply: DeskReply) {
+        let lang = self.settings.lang;
+        let Phase::Ready(world) = &self.phase else { return };
+        let world = Arc::clone(world);
+        match reply {
+            DeskReply::SignedIn(result) => {
+                self.desk.sign_in.busy = false;
+                match result {
+                    Ok(user) => {
+                        self.desk.sign_in = ui::desk::SignInForm::default();
+                        self.desk.notice = None;
+                        self.desk.user = Some(user);
+                    }
+                    Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
+                }
+            }
+            DeskReply::Applied { ticket, result } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                match result {
+                    Ok(case) => {
+                        let text = format!("{} {}", case.case_no, lang.pick("已办理", "updated"));
+                        let position = self.book.upsert(case, &world.calendar);
+                        self.desk.notice = Some(ui::desk::Notice { text, error: false });
+                        self.desk.timeline = None;
+                        self.selection = Some(Selection::Case(position));
+                    }
+                    Err(error) => self.refused(&error),
+                }
+            }
+            DeskReply::Reported { ticket, result } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                match result {
+                    Ok(reported) => {
+                        let mut text = format!("{} {}", lang.pick("已上报案卷", "Reported case"), reported.case.case_no);
+                        if !reported.possible_duplicates.is_empty() {
+                            let numbers: Vec<&str> = reported.possible_duplicates.iter().map(|d| d.case_no.as_str()).collect();
+                            text.push_str(&format!(
+                                "{}{}",
+                                lang.pick("；可能与以下案卷重复：", "; possibly the same as: "),
+                                numbers.join(", ")
+                            ));
+                        }
+                        let position = self.book.upsert(reported.case, &world.calendar);
+                        self.desk.notice = Some(ui::desk::Notice { text, error: false });
+                        self.selection = Some(Selection::Case(position));
+                    }
+                    Err(error) => self.refused(&error),
+                }
+            }
+            DeskReply::Timeline { case_id, result } => {
+                let revision = self.book.position_of(case_id).and_then(|position| self.book.get(position)).map_or(0, |case| case.revision);
+                self.desk.timeline = Some((case_id, revision, result.map_err(|error| error.to_string())));
+            }
+            DeskReply::Changed(cases) => {
+                for case in cases {
+                    self.book.upsert(case, &world.calendar);
+                }
+            }
+            DeskReply::Unavailable(message) => self.desk.unavailable = Some(message),
+            DeskReply::Available => self.desk.unavailable = None,
+        }
+    }
+
+    /// Shows why a step was refused; a stale copy is brought up to date by the next poll.
+    fn refused(&mut self, error: &WorkflowError) {
+        let text = error.message(self.settings.lang.is_chinese());
+        self.desk.notice = Some(ui::desk::Notice { text, error: true });
+    }
+
+    fn send_to_worker(&mut self, request: DeskRequest, what: Option<String>, ticket: Option<u64>) {
+        let sent = self.worker.as_ref().is_some_and(|worker| worker.send(request));
+        if !sent {
+            let lang = self.settings.lang;
+            self.desk.sign_in.busy = false;
+            self.desk.notice = Some(ui::desk::Notice {
+                text: lang.pick("数据库连接已停止，请重新启动程序。", "The database link stopped; restart the app.").to_owned(),
+                error: true,
+            });
+            return;
+        }
+        if let (Some(what), Some(ticket)) = (what, ticket) {
+            self.desk.pending = Some((ticket, what));
+        }
+    }
+
     /// Applies a command from the UI.
     pub fn apply(&mut self, command: Command) {
         match command {
+            Command::SignIn { login, password } => {
+                self.desk.sign_in.busy = true;
+                self.desk.sign_in.error = None;
+                self.send_to_worker(DeskRequest::SignIn { login, password }, None, None);
+            }
+            Command::SignOut => {
+                self.desk.user = None;
+                self.desk.dialog = None;
+                self.desk.new_case = None;
+                self.desk.notice = None;
+            }
+            Command::Act { case_id, revision, action } => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };
+                let what = action.kind().label(self.settings.lang.is_chinese()).to_owned();
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Apply { ticket, actor, case_id, revision, action, now }, Some(what), Some(ticket));
+            }
+            Command::LoadTimeline { case_id, revision } => {
+                // Asked for once per case and revision.
+                if self.desk.timeline_requested != Some((case_id, revision)) {
+                    self.desk.timeline_requested = Some((case_id, revision));
+                    self.send_to_worker(DeskRequest::Timeline { case_id }, None, None);
+                }
+            }
+            Command::StartNewCase => {
+                self.desk.new_case = Some(ui::new_case::NewCaseForm::default());
+            }
+            Command::PlaceNewCase { lon, lat } => {
+                if let (Some(form), Phase::Ready(world)) = (self.desk.new_case.as_mut(), &self.phase) {
+                    form.place(world, lon, lat);
+                }
+            }
+            Command::Report(new_case) => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };
+                let what = self.settings.lang.pick("上报新案卷", "New case").to_owned();
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Report { ticket, actor, new_case: *new_case, now }, Some(what), Some(ticket));
+            }
             Command::SetLang(lang) => self.settings.lang = lang,
             Command::SetLayers(layers) => self.settings.layers = layers,
             Command::Select(selection) => self.selection = selection,
             Command::Search(text) => {
-                let found = self.world().and_then(|world| world.find(&text));
+                let found = self.world().and_then(|world| world.find(&text, &self.book));
                 self.search.found = Some(found.is_some());
                 if let Some(selection) = found {
                     self.selection = Some(selection);
@@ -874,7 +1105,7 @@ impl CitygridApp {
             Command::ZoomToSelection => {
                 let target = match (self.selection, self.world()) {
                     (Some(Selection::Part(index)), Some(world)) => Some((crate::spatial::anchor_of(&world.parts[index]), 18.0)),
-                    (Some(Selection::Case(index)), Some(world)) => Some((world.cases[index].location, 17.0)),
+                    (Some(Selection::Case(index)), Some(_)) => self.book.get(index).map(|case| (case.location, 17.0)),
                     (Some(Selection::Jurisdiction(index)), Some(world)) => {
                         let jurisdiction = &world.jurisdictions[index];
                         let zoom = match jurisdiction.kind {
@@ -970,6 +1201,7 @@ impl eframe::App for CitygridApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_loader();
         self.poll_basemap();
+        self.poll_desk();
         let now = self.now();
         let mut commands = Vec::new();
         match &self.phase {
@@ -981,9 +1213,14 @@ impl eframe::App for CitygridApp {
                 let message = message.clone();
                 self.failed_ui(ui, &message);
             }
+            Phase::Ready(world) if self.desk.user.is_none() => {
+                let lang = self.settings.lang;
+                commands.extend(ui::desk::sign_in_ui(ui, world, &mut self.desk.sign_in, lang));
+            }
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
-                commands.extend(ui::top_bar::top_bar_ui(ui, world, lang, now, &mut self.search));
+                let open_cases = self.book.open_count();
+                commands.extend(ui::top_bar::top_bar_ui(ui, world, open_cases, self.desk.user.as_ref(), lang, now, &mut self.search));
                 let panel = ui::layers::BasemapPanel {
                     active: self.basemap.as_ref().map(|active| (&active.choice, active.tiles.info())),
                     tile_error: self.basemap.as_ref().and_then(|active| active.tiles.last_error()),
@@ -993,8 +1230,19 @@ impl eframe::App for CitygridApp {
                     demo: self.demo_basemap.as_deref(),
                     recent: &self.settings.recent_offline,
                 };
-                commands.extend(ui::layers::layers_ui(ui, world, &self.settings.layers, panel, &mut self.basemap_panel, lang));
-                commands.extend(ui::details::details_ui(ui, world, self.selection, lang, now));
+                commands.extend(ui::layers::layers_ui(
+                    ui,
+                    world,
+                    self.book.len(),
+                    &self.settings.layers,
+                    panel,
+                    &mut self.basemap_panel,
+                    lang,
+                ));
+                commands.extend(ui::details::details_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
+                commands.extend(ui::desk::desk_panel_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
+                commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &mut self.desk, lang));
+                commands.extend(ui::new_case::new_case_ui(ui.ctx(), world, &self.book, &mut self.desk.new_case, lang));
                 let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
                     Some(ActiveBasemap { choice, tiles }) if self.settings.layers.basemap => {
                         let info = tiles.info();
@@ -1008,6 +1256,8 @@ impl eframe::App for CitygridApp {
                 };
                 let view = ui::map_view::MapView {
                     world,
+                    cases: &self.book,
+                    placing: self.desk.new_case.as_ref().is_some_and(|form| form.placing),
                     layers: &self.settings.layers,
                     selection: self.selection,
                     lang,
@@ -1115,10 +1365,13 @@ pub fn wait_for_tiles(harness: &mut egui_kittest::Harness<'static, CitygridApp>,
     }
 }
 
-/// [`harness`] and [`wait_until_loaded`] in one.
+/// The demo account [`harness_for`] signs in with: a dispatcher.
+pub const DEMO_DISPATCHER: &str = "dispatch1";
+
+/// [`harness`] and [`wait_until_loaded`] in one, signed in as the demo dispatcher.
 ///
 /// # Errors
-/// Loading failed or took longer than `timeout`.
+/// Loading failed or took longer than `timeout`, or the sign-in failed.
 pub fn harness_for(
     db_path: &Path,
     basemap: Option<&Path>,
@@ -1127,8 +1380,28 @@ pub fn harness_for(
     now: Option<NaiveDateTime>,
     timeout: Duration,
 ) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
+    harness_as(db_path, basemap, size, lang, now, timeout, DEMO_DISPATCHER, crate::demo::DEMO_PASSWORD)
+}
+
+/// [`harness`] and [`wait_until_loaded`], then signed in as `login`.
+///
+/// # Errors
+/// Loading failed or took longer than `timeout`, or the sign-in failed.
+#[allow(clippy::too_many_arguments)]
+pub fn harness_as(
+    db_path: &Path,
+    basemap: Option<&Path>,
+    size: [u32; 2],
+    lang: Lang,
+    now: Option<NaiveDateTime>,
+    timeout: Duration,
+    login: &str,
+    password: &str,
+) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
     let mut harness = harness(db_path, basemap, size, lang, now);
     wait_until_loaded(&mut harness, timeout)?;
+    harness.state_mut().sign_in_blocking(login, password, Duration::from_secs(30)).with_context(|| format!("signing in as {login}"))?;
+    harness.run_steps(4);
     Ok(harness)
 }
 

@@ -89,6 +89,7 @@ pub fn peak_memory_mb() -> f64 {
 struct Bench<'w> {
     ctx: egui::Context,
     world: &'w World,
+    cases: &'w crate::desk::CaseBook,
     layers: LayerVisibility,
     now: chrono::NaiveDateTime,
 }
@@ -101,6 +102,8 @@ impl Bench<'_> {
         let output = self.ctx.run_ui(input, |ui| {
             let view = MapView {
                 world: self.world,
+                cases: self.cases,
+                placing: false,
                 layers: &self.layers,
                 selection: None,
                 lang: Lang::Zh,
@@ -131,12 +134,14 @@ fn pan_centre(centre: [f64; 2], zoom: f64, index: usize, frames: usize) -> walke
 /// The database cannot be loaded.
 pub fn map_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<MapBench> {
     let started = Instant::now();
-    let world = Arc::new(load_everything(path)?);
+    let now = crate::calendar::china_now();
+    let (world, cases) = load_everything(path, now)?;
+    let world = Arc::new(world);
     let load_s = started.elapsed().as_secs_f64();
     progress(&format!("loaded {} parts in {load_s:.2} s", world.parts.len()));
     let ctx = egui::Context::default();
     crate::ui::fonts::install_fonts(&ctx);
-    let bench = Bench { ctx: ctx.clone(), world: &world, layers: LayerVisibility::default(), now: crate::calendar::china_now() };
+    let bench = Bench { ctx: ctx.clone(), world: &world, cases: &cases, layers: LayerVisibility::default(), now };
     let home = crate::demo::CORE_CENTRE;
     let centre = mercator_from_lonlat(home.0, home.1);
     let mut frames = Vec::new();
@@ -214,6 +219,8 @@ pub fn map_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<MapBench
 fn identify_figures(bench: &Bench<'_>) -> (f64, f64, f64) {
     let view = MapView {
         world: bench.world,
+        cases: bench.cases,
+        placing: false,
         layers: &bench.layers,
         selection: None,
         lang: Lang::Zh,
@@ -350,7 +357,7 @@ pub fn spatial_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<Spat
     use crate::spatial::{JurisdictionIndex, NEAR_BOUNDARY_M};
     use geo::{LineString, MultiPolygon, Point, Polygon, coord};
 
-    let world = load_everything(path)?;
+    let (world, _) = load_everything(path, crate::calendar::china_now())?;
     progress(&format!("loaded {} jurisdictions", world.jurisdictions.len()));
     let home = crate::demo::CORE_CENTRE;
     let frame = LocalFrame::at(Point::new(home.0, home.1));

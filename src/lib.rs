@@ -7,6 +7,7 @@
 //! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps (styles
 //!   come from `ui::design_tokens`, the one exception to the direction).
 //! - [`demo`]: the embedded demo district.
+//! - [`desk`]: the dispatch desk's cases, filters and the worker thread that writes steps.
 //! - [`workflow`]: the case state machine: roles and permissions, deadlines, routing, audit trail.
 //! - [`spatial`]: rstar indexes, point-in-jurisdiction look-up, nearest feature.
 //! - [`store`]: the SQLite/GeoPackage file: schema, migrations, queries.
@@ -18,6 +19,7 @@ pub mod app;
 pub mod bench;
 pub mod calendar;
 pub mod demo;
+pub mod desk;
 pub mod map;
 pub mod model;
 pub mod spatial;

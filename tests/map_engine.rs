@@ -22,7 +22,8 @@ fn world() -> Arc<World> {
     static WORLD: OnceLock<(tempfile::TempDir, Arc<World>)> = OnceLock::new();
     let (_, world) = WORLD.get_or_init(|| {
         let (dir, path, _) = common::small_demo(40_000, 200);
-        let world = Arc::new(load_everything(&path).expect("loads"));
+        let (world, _) = load_everything(&path, common::as_of()).expect("loads");
+        let world = Arc::new(world);
         (dir, world)
     });
     Arc::clone(world)
@@ -165,8 +166,11 @@ fn a_changed_part_rebuilds_only_its_chunk_and_the_density_grids() {
 
 fn identify(world: &World, transform: &ScreenTransform, zoom: f64, pointer: Pos2) -> Option<Selection> {
     let layers = LayerVisibility { cases: false, ..LayerVisibility::default() };
+    let cases = citygrid::desk::CaseBook::empty();
     let view = MapView {
         world,
+        cases: &cases,
+        placing: false,
         layers: &layers,
         selection: None,
         lang: Lang::Zh,

@@ -129,7 +129,25 @@ fn first_start_creates_the_demo_database_with_progress_then_opens_it() {
     wait_until_loaded(&mut harness, Duration::from_secs(600)).expect("the demo is created and opened");
     assert!(path.exists(), "the demo database was written to the default location");
     assert_eq!(harness.state().world().expect("loaded").parts.len(), 100_000);
+    // The app starts with the sign-in form.
+    assert!(harness.state().user().is_none());
+    harness.get_by_label("账号").click();
+    harness.run_steps(1);
+    harness.get_by_label("账号").type_text("dispatch1");
+    harness.get_by_label("密码").click();
+    harness.run_steps(1);
+    harness.get_by_label("密码").type_text(citygrid::demo::DEMO_PASSWORD);
+    harness.run_steps(1);
+    harness.get_by_label("登录").click();
+    let started = std::time::Instant::now();
+    while harness.state().user().is_none() && started.elapsed() < Duration::from_secs(30) {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+    assert_eq!(harness.state().user().map(|user| user.login.as_str()), Some("dispatch1"));
     harness.get_by_label("图层");
+    harness.get_by_label("退出");
 }
 
 #[test]
@@ -181,30 +199,31 @@ fn the_language_and_layer_choices_are_remembered() {
 fn the_search_box_finds_a_part_by_code_and_an_area_by_name_and_says_when_nothing_matches() {
     let (_dir, mut harness) = open(Lang::En);
     let part_code = harness.state().world().expect("loaded").parts[1234].code.to_string();
-    let search_box = || egui::accesskit::Role::TextInput;
-    harness.get_by_role(search_box()).click();
+    // The first text field of the window is the top bar's search box.
+    let search_box = egui::accesskit::Role::TextInput;
+    harness.query_all_by_role(search_box).next().expect("the search box").click();
     harness.run_steps(1);
-    harness.get_by_role(search_box()).type_text(&part_code);
+    harness.query_all_by_role(search_box).next().expect("the search box").type_text(&part_code);
     harness.run_steps(1);
     harness.get_by_label("Find").click();
     harness.run_steps(3);
     assert_eq!(harness.state().selection(), Some(Selection::Part(1234)));
     harness.get_by_label(&part_code);
 
-    harness.get_by_role(search_box()).click();
+    harness.query_all_by_role(search_box).next().expect("the search box").click();
     harness.run_steps(1);
     harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.get_by_role(search_box()).type_text("龙井社区");
+    harness.query_all_by_role(search_box).next().expect("the search box").type_text("龙井社区");
     harness.run_steps(1);
     harness.get_by_label("Find").click();
     harness.run_steps(3);
     let Some(Selection::Jurisdiction(index)) = harness.state().selection() else { panic!("an area is selected") };
     assert_eq!(harness.state().world().expect("loaded").jurisdictions[index].name, "龙井社区居委会");
 
-    harness.get_by_role(search_box()).click();
+    harness.query_all_by_role(search_box).next().expect("the search box").click();
     harness.run_steps(1);
     harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.get_by_role(search_box()).type_text("no such place");
+    harness.query_all_by_role(search_box).next().expect("the search box").type_text("no such place");
     harness.run_steps(1);
     harness.get_by_label("Find").click();
     harness.run_steps(3);
@@ -253,6 +272,9 @@ fn an_offline_mbtiles_basemap_is_drawn_under_the_layers_even_beyond_its_max_zoom
     assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the basemap opened");
     assert_eq!(harness.state().settings().basemap.as_deref(), Some(tiles.as_path()), "an opened basemap is remembered");
     harness.get_by_label("Test basemap");
+    // The case desk under the map is folded away so the map fills the window.
+    harness.get_by_label("Hide case desk").click();
+    harness.run_steps(2);
     let (lon, lat) = citygrid::demo::CORE_CENTRE;
     for zoom in [11.0, 16.0] {
         // 16 is beyond the file's max zoom 12: the z12 tiles are stretched (overzoom).
@@ -458,4 +480,14 @@ fn a_basemap_path_that_does_not_exist_is_named_in_the_error_and_the_old_basemap_
     assert!(settings.recent_offline.is_empty());
     let typed = harness.get_by_label("Basemap file path").value().unwrap_or_default();
     assert_eq!(typed, missing.display().to_string(), "the path stays in its field, to be corrected");
+}
+
+#[test]
+fn the_layer_panel_has_a_legend_for_the_part_density_grid() {
+    let (_dir, harness) = open(Lang::En);
+    harness.get_by_label("Parts per cell (share of the fullest)");
+    for stop in ["1%", "10%", "50%", "100%"] {
+        harness.get_by_label(stop);
+    }
+    harness.get_by_label("Single parts show from zoom 17");
 }

@@ -231,33 +231,17 @@ fn every_role_outside_a_rows_list_is_refused_and_every_role_in_it_may_act() {
     // A case never written, only asked about, dispatched to the lighting section.
     let mut case = Case {
         id: 1,
-        case_no: "202611230001".into(),
-        source: SourceChannel::Collector,
-        subject: CaseSubject::Part,
-        class_code: LAMP.into(),
-        urgency: Urgency::Normal,
-        location: HERE,
-        part_code: None,
-        grid_code: None,
         description: "路灯不亮".into(),
-        photos: vec![],
-        reporter_contact: None,
-        state: CaseState::Reported,
         unit: p.lighting.unit,
-        reported_at: at("2026-11-23 08:00"),
-        filed_at: None,
-        dispatched_at: None,
-        deadline_at: None,
-        closed_at: None,
-        close_type: None,
-        rework_count: 0,
-        extended: false,
-        revision: 1,
-        handled_at: None,
-        limit_unit: None,
-        paused_at: None,
-        paused_minutes: 0,
-        pending_request: None,
+        ..Case::reported(
+            "202611230001".into(),
+            SourceChannel::Collector,
+            CaseSubject::Part,
+            LAMP.into(),
+            Urgency::Normal,
+            HERE,
+            at("2026-11-23 08:00"),
+        )
     };
     for row in rules::TRANSITIONS.iter().filter(|row| row.action != ActionKind::Report) {
         for state in row.from {

@@ -103,7 +103,7 @@ pub fn elapsed_minutes(calendar: &WorkCalendar, unit: LimitUnit, from: NaiveDate
 }
 
 /// Warning light 预警 for a running case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineLight {
     /// 绿灯: less than 80 % of the limit used.

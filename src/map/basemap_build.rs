@@ -134,10 +134,16 @@ fn stroke_lines<'a>(pixmap: &mut Pixmap, key: TileKey, lines: impl IntoIterator<
     }
 }
 
+/// Width of `text` set at `size_px`, in pixels.
+fn label_width(font: &FontRef<'_>, text: &str, size_px: f32) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size_px));
+    text.chars().map(|ch| scaled.h_advance(font.glyph_id(ch))).sum()
+}
+
 /// Draws `text` centred on a pixel position with a light halo, glyph by glyph.
 fn draw_label(pixmap: &mut Pixmap, font: &FontRef<'_>, text: &str, centre: (f32, f32), size_px: f32, color: [u8; 3]) {
     let scaled = font.as_scaled(PxScale::from(size_px));
-    let width: f32 = text.chars().map(|ch| scaled.h_advance(font.glyph_id(ch))).sum();
+    let width = label_width(font, text, size_px);
     let baseline = centre.1 + size_px * 0.35;
     for (halo, colour, offsets) in
         [(true, [255u8, 255, 250], &[(-1.2f32, 0.0f32), (1.2, 0.0), (0.0, -1.2), (0.0, 1.2)][..]), (false, color, &[(0.0, 0.0)][..])]
@@ -168,7 +174,206 @@ fn draw_label(pixmap: &mut Pixmap, font: &FontRef<'_>, text: &str, centre: (f32,
     }
 }
 
-fn render_tile(input: &BasemapInput, font: &FontRef<'_>, key: TileKey) -> Option<Vec<u8>> {
+/// How street names are thinned at one zoom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LabelRules {
+    /// Text size of main roads' names, pixels.
+    main_size: f32,
+    /// Text size of minor streets' names; `None`: minor streets are not named at this zoom.
+    minor_size: Option<f32>,
+    /// Least distance between two names of the same street, pixels at this zoom.
+    main_spacing: f64,
+    minor_spacing: f64,
+    /// Whether names keep off minor streets too (main roads they always keep off). At zoom 15
+    /// minor streets are hairlines a block (48 px) apart that no name would fit between.
+    avoid_minor_streets: bool,
+}
+
+/// Street names from zoom 15: main roads only at 15, minor streets too (sparser) from 16. The
+/// app shows a tile zoom from half a level below to half a level above it (zoom 15.5 shows
+/// zoom-16 tiles at 71 %), hence the sizes and spacings.
+fn label_rules(zoom: u8) -> Option<LabelRules> {
+    match zoom {
+        0..=14 => None,
+        15 => Some(LabelRules {
+            main_size: 15.0,
+            minor_size: None,
+            main_spacing: 420.0,
+            minor_spacing: f64::INFINITY,
+            avoid_minor_streets: false,
+        }),
+        16 => Some(LabelRules {
+            main_size: 16.0,
+            minor_size: Some(13.5),
+            main_spacing: 400.0,
+            minor_spacing: 520.0,
+            avoid_minor_streets: true,
+        }),
+        _ => Some(LabelRules {
+            main_size: 17.0,
+            minor_size: Some(14.0),
+            main_spacing: 400.0,
+            minor_spacing: 400.0,
+            avoid_minor_streets: true,
+        }),
+    }
+}
+
+/// Empty space kept round every street name, pixels.
+const LABEL_PADDING: f64 = 8.0;
+/// Gap between a carriageway's edge and the name beside it, pixels.
+const LABEL_GAP: f64 = 3.0;
+
+/// A street name placed at one zoom: centre and half extents in global pixels at that zoom.
+#[derive(Debug, Clone, PartialEq)]
+struct PlacedLabel<'a> {
+    text: &'a str,
+    size: f32,
+    centre: [f64; 2],
+    half: [f64; 2],
+}
+
+impl PlacedLabel<'_> {
+    fn overlaps(&self, other: &Self, padding: f64) -> bool {
+        (self.centre[0] - other.centre[0]).abs() < self.half[0] + other.half[0] + padding
+            && (self.centre[1] - other.centre[1]).abs() < self.half[1] + other.half[1] + padding
+    }
+}
+
+/// Global pixel position of a lon/lat point at `zoom`.
+fn global_pixel(zoom: u8, lon: f64, lat: f64) -> [f64; 2] {
+    let world_px = f64::from(TILE_PX) * f64::from(1u32 << zoom);
+    let [x, y] = mercator_from_lonlat(lon, lat);
+    [x * world_px, y * world_px]
+}
+
+/// Whether the segment `a`–`b` passes through the box `centre` ± `half`.
+fn segment_hits_box(a: [f64; 2], b: [f64; 2], centre: [f64; 2], half: [f64; 2]) -> bool {
+    // Liang–Barsky: clip the segment's parameter range to the box's slabs.
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for axis in 0..2 {
+        let delta = b[axis] - a[axis];
+        let (low, high) = (centre[axis] - half[axis] - a[axis], centre[axis] + half[axis] - a[axis]);
+        if delta.abs() < 1e-12 {
+            if low > 0.0 || high < 0.0 {
+                return false;
+            }
+        } else {
+            let (mut enter, mut leave) = (low / delta, high / delta);
+            if enter > leave {
+                std::mem::swap(&mut enter, &mut leave);
+            }
+            t0 = t0.max(enter);
+            t1 = t1.min(leave);
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Distance from the point `p` to the segment `a`–`b`.
+fn point_segment_distance(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let length2 = dx * dx + dy * dy;
+    let t = if length2 > 0.0 { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2).clamp(0.0, 1.0) } else { 0.0 };
+    (a[0] + dx * t - p[0]).hypot(a[1] + dy * t - p[1])
+}
+
+/// Distance from the segment `a`–`b` to the box `centre` ± `half` (0 when it passes through).
+fn segment_box_distance(a: [f64; 2], b: [f64; 2], centre: [f64; 2], half: [f64; 2]) -> f64 {
+    if segment_hits_box(a, b, centre, half) {
+        return 0.0;
+    }
+    // Two convex shapes apart: the nearest pair of points includes a corner of one of them.
+    let to_box = |p: [f64; 2]| {
+        let dx = ((p[0] - centre[0]).abs() - half[0]).max(0.0);
+        let dy = ((p[1] - centre[1]).abs() - half[1]).max(0.0);
+        dx.hypot(dy)
+    };
+    let corners = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]
+        .map(|[sx, sy]| point_segment_distance([centre[0] + sx * half[0], centre[1] + sy * half[1]], a, b));
+    corners.into_iter().fold(to_box(a).min(to_box(b)), f64::min)
+}
+
+/// The point halfway along a polyline and its direction there (unit vector).
+fn halfway(points: &[[f64; 2]]) -> Option<([f64; 2], [f64; 2])> {
+    let lengths: Vec<f64> = points.windows(2).map(|pair| (pair[1][0] - pair[0][0]).hypot(pair[1][1] - pair[0][1])).collect();
+    let total: f64 = lengths.iter().sum();
+    if total < 1e-6 {
+        return None;
+    }
+    let mut left = total / 2.0;
+    for (pair, length) in points.windows(2).zip(&lengths) {
+        if left <= *length && *length > 0.0 {
+            let t = left / length;
+            let direction = [(pair[1][0] - pair[0][0]) / length, (pair[1][1] - pair[0][1]) / length];
+            return Some(([pair[0][0] + direction[0] * length * t, pair[0][1] + direction[1] * length * t], direction));
+        }
+        left -= length;
+    }
+    None
+}
+
+/// Street names for `zoom`, placed once for the whole map so that tiles agree: one candidate
+/// beside the middle of every street segment (between two crossings, clear of them); main roads
+/// first, then each street along its length; a candidate is dropped when it comes closer than
+/// the spacing to a name of the same street, overlaps a name already placed, or covers a
+/// carriageway (of a main road; of any street from zoom 16).
+fn place_street_labels<'a>(input: &'a BasemapInput, font: &FontRef<'_>, zoom: u8) -> Vec<PlacedLabel<'a>> {
+    let Some(rules) = label_rules(zoom) else { return Vec::new() };
+    // Every street as global pixels with half its drawn width (casing included).
+    let lines: Vec<(Vec<[f64; 2]>, f64)> = input
+        .streets
+        .iter()
+        .map(|(line, main, _)| {
+            let points = line.0.iter().map(|coord| global_pixel(zoom, coord.x, coord.y)).collect();
+            (points, f64::from(road_width_px(*main, zoom).max(if *main { 2.0 } else { 1.0 }) + 1.5) / 2.0)
+        })
+        .collect();
+    let to_avoid: Vec<&(Vec<[f64; 2]>, f64)> =
+        input.streets.iter().zip(&lines).filter(|((_, main, _), _)| *main || rules.avoid_minor_streets).map(|(_, line)| line).collect();
+    // Each street's direction, one sign for all its segments, to order its candidates along it.
+    let mut directions: std::collections::HashMap<&str, [f64; 2]> = std::collections::HashMap::new();
+    let mut candidates = Vec::new();
+    for ((_, main, name), (points, road_half)) in input.streets.iter().zip(&lines) {
+        let Some(size) = (if *main { Some(rules.main_size) } else { rules.minor_size }) else { continue };
+        let Some((middle, direction)) = halfway(points) else { continue };
+        let street_direction = *directions.entry(name.as_str()).or_insert(direction);
+        // Beside the road, not on it (the map's street layer may be drawn over the carriageway),
+        // on its upper side.
+        let mut normal = [-direction[1], direction[0]];
+        if normal[1] > 0.0 || (normal[1] == 0.0 && normal[0] < 0.0) {
+            normal = [-normal[0], -normal[1]];
+        }
+        let half = [f64::from(label_width(font, name, size)) / 2.0 + 1.5, f64::from(size) * 0.6 + 1.5];
+        let away = road_half + LABEL_GAP + normal[0].abs() * half[0] + normal[1].abs() * half[1];
+        let centre = [middle[0] + normal[0] * away, middle[1] + normal[1] * away];
+        let position = middle[0] * street_direction[0] + middle[1] * street_direction[1];
+        candidates.push((*main, name.as_str(), position, PlacedLabel { text: name, size, centre, half }));
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)).then(a.2.total_cmp(&b.2)));
+    let mut placed: Vec<PlacedLabel<'a>> = Vec::new();
+    for (main, name, _, label) in candidates {
+        let spacing = if main { rules.main_spacing } else { rules.minor_spacing };
+        let crowded = placed.iter().any(|other| {
+            (other.text == name && (other.centre[0] - label.centre[0]).hypot(other.centre[1] - label.centre[1]) < spacing)
+                || other.overlaps(&label, LABEL_PADDING)
+        });
+        let on_a_road = || {
+            to_avoid.iter().any(|(points, road_half)| {
+                points.windows(2).any(|pair| segment_box_distance(pair[0], pair[1], label.centre, label.half) < road_half + 1.0)
+            })
+        };
+        if !crowded && !on_a_road() {
+            placed.push(label);
+        }
+    }
+    placed
+}
+
+fn render_tile(input: &BasemapInput, font: &FontRef<'_>, key: TileKey, labels: &[PlacedLabel<'_>]) -> Option<Vec<u8>> {
     let mut pixmap = Pixmap::new(TILE_PX, TILE_PX)?;
     pixmap.fill(Color::from_rgba8(0xEE, 0xEC, 0xE4, 0xFF));
     let bounds = tile_bounds(key);
@@ -206,30 +411,18 @@ fn render_tile(input: &BasemapInput, font: &FontRef<'_>, key: TileKey) -> Option
             stroke_lines(&mut pixmap, key, lines, Color::from_rgba8(fill[0], fill[1], fill[2], 0xFF), width);
         }
     }
-    // Street names (the app labels the administrative areas itself). Drawn at their global
-    // position in every tile they touch, so they join seamlessly across tile edges.
-    if zoom >= 15 {
-        let margin = 80.0 / (f64::from(TILE_PX) * f64::from(1u32 << zoom)) * 360.0;
-        for (line, main, name) in &input.streets {
-            if !(*main || zoom >= 16) {
-                continue;
-            }
-            let (Some(first), Some(last)) = (line.0.first(), line.0.last()) else { continue };
-            let (lon, lat) = ((first.x + last.x) / 2.0, (first.y + last.y) / 2.0);
-            if lon >= bounds[0] - margin && lon <= bounds[2] + margin && lat >= bounds[1] - margin && lat <= bounds[3] + margin {
-                // Beside the road, not on it: the map's street layer may be drawn over the carriageway.
-                let (start, end) = (tile_pixel(key, first.x, first.y), tile_pixel(key, last.x, last.y));
-                let (dx, dy) = (end.0 - start.0, end.1 - start.1);
-                let length = dx.hypot(dy).max(1e-3);
-                let (mut nx, mut ny) = (-dy / length, dx / length);
-                if ny > 0.0 || (ny == 0.0 && nx < 0.0) {
-                    (nx, ny) = (-nx, -ny);
-                }
-                let size = if *main { 13.0 } else { 11.0 };
-                let away = road_width_px(*main, zoom) / 2.0 + size * 0.8 + 2.0;
-                let centre = tile_pixel(key, lon, lat);
-                draw_label(&mut pixmap, font, name, (centre.0 + nx * away, centre.1 + ny * away), size, [0x5A, 0x50, 0x40]);
-            }
+    // Street names (the app labels the administrative areas itself), placed for the whole zoom
+    // beforehand: each is drawn in every tile it touches, so it joins seamlessly across edges.
+    let origin = [f64::from(key.x) * f64::from(TILE_PX), f64::from(key.y) * f64::from(TILE_PX)];
+    let tile_half = f64::from(TILE_PX) / 2.0;
+    let tile_centre = [origin[0] + tile_half, origin[1] + tile_half];
+    for label in labels {
+        // The halo reaches a little beyond the text's box.
+        if (label.centre[0] - tile_centre[0]).abs() < label.half[0] + tile_half + 4.0
+            && (label.centre[1] - tile_centre[1]).abs() < label.half[1] + tile_half + 4.0
+        {
+            let centre = ((label.centre[0] - origin[0]) as f32, (label.centre[1] - origin[1]) as f32);
+            draw_label(&mut pixmap, font, label.text, centre, label.size, [0x5A, 0x50, 0x40]);
         }
     }
     pixmap.encode_png().ok()
@@ -261,6 +454,9 @@ pub fn build_basemap(
         }
     }
     let total = keys.len();
+    let max_zoom = plan.core_max_zoom.max(plan.region_max_zoom);
+    let labels: Vec<Vec<PlacedLabel<'_>>> = (0..=max_zoom).map(|zoom| place_street_labels(input, &font, zoom)).collect();
+    let labels = &labels;
     // Render on both cores: tiles are independent.
     let rendered: Vec<(TileKey, Option<Vec<u8>>)> = std::thread::scope(|scope| {
         let halves: Vec<&[TileKey]> = keys.chunks(total.div_ceil(2).max(1)).collect();
@@ -268,7 +464,9 @@ pub fn build_basemap(
             .into_iter()
             .map(|chunk| {
                 let font = font.clone();
-                scope.spawn(move || chunk.iter().map(|key| (*key, render_tile(input, &font, *key))).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    chunk.iter().map(|key| (*key, render_tile(input, &font, *key, &labels[usize::from(key.zoom)]))).collect::<Vec<_>>()
+                })
             })
             .collect();
         workers.into_iter().flat_map(|worker| worker.join().unwrap_or_default()).collect()
@@ -292,4 +490,92 @@ pub fn build_basemap(
     }
     let bytes = writer.write(out)?;
     Ok(BasemapSummary { tiles, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A street grid like the demo's: 200 m blocks, every third street a main road, each street
+    /// cut into one segment per block.
+    fn grid() -> BasemapInput {
+        let (lon0, lat0) = (118.32, 29.82);
+        let (dlon, dlat) = (200.0 / (111_320.0 * 29.82f64.to_radians().cos()), 200.0 / 110_574.0);
+        let mut input = BasemapInput::default();
+        for line in 0..12 {
+            let main = line % 3 == 0;
+            for step in 0..12 {
+                let (across, along) = (f64::from(line), f64::from(step));
+                let north_south = LineString::from(vec![
+                    (lon0 + across * dlon, lat0 + along * dlat),
+                    (lon0 + across * dlon, lat0 + (along + 1.0) * dlat),
+                ]);
+                let east_west = LineString::from(vec![
+                    (lon0 + along * dlon, lat0 + across * dlat),
+                    (lon0 + (along + 1.0) * dlon, lat0 + across * dlat),
+                ]);
+                let (ns, ew) = if main {
+                    (format!("经{line}大道"), format!("纬{line}大道"))
+                } else {
+                    (format!("经{line}路"), format!("纬{line}路"))
+                };
+                input.streets.push((north_south, main, ns));
+                input.streets.push((east_west, main, ew));
+            }
+        }
+        input
+    }
+
+    #[test]
+    fn street_names_start_at_zoom_15_with_main_roads_only() {
+        let input = grid();
+        let font = FontRef::try_from_slice(crate::ui::fonts::NOTO_SANS_SC).expect("font");
+        assert!(place_street_labels(&input, &font, 14).is_empty());
+        let at_15 = place_street_labels(&input, &font, 15);
+        assert!(!at_15.is_empty());
+        assert!(at_15.iter().all(|label| label.text.ends_with("大道")), "only main roads at zoom 15");
+        let at_16 = place_street_labels(&input, &font, 16);
+        assert!(at_16.iter().any(|label| label.text.ends_with('路')), "minor streets from zoom 16");
+    }
+
+    #[test]
+    fn street_names_neither_overlap_nor_repeat_closer_than_the_spacing_nor_cover_main_roads() {
+        let input = grid();
+        let font = FontRef::try_from_slice(crate::ui::fonts::NOTO_SANS_SC).expect("font");
+        for zoom in 15..=17 {
+            let rules = label_rules(zoom).expect("names from zoom 15");
+            let labels = place_street_labels(&input, &font, zoom);
+            for (index, label) in labels.iter().enumerate() {
+                for other in &labels[index + 1..] {
+                    assert!(!label.overlaps(other, LABEL_PADDING), "zoom {zoom}: {} overlaps {}", label.text, other.text);
+                    if label.text == other.text {
+                        let distance = (label.centre[0] - other.centre[0]).hypot(label.centre[1] - other.centre[1]);
+                        let spacing = if label.text.ends_with("大道") { rules.main_spacing } else { rules.minor_spacing };
+                        assert!(distance >= spacing, "zoom {zoom}: {} twice {distance:.0} px apart", label.text);
+                    }
+                }
+                for (line, main, _) in input.streets.iter().filter(|(_, main, _)| *main) {
+                    let points: Vec<[f64; 2]> = line.0.iter().map(|coord| global_pixel(zoom, coord.x, coord.y)).collect();
+                    let road_half = f64::from(road_width_px(*main, zoom) + 1.5) / 2.0;
+                    let distance = segment_box_distance(points[0], points[1], label.centre, label.half);
+                    assert!(distance >= road_half, "zoom {zoom}: {} covers a main road", label.text);
+                }
+            }
+            // Every main road is named at least once.
+            for line in (0..12).step_by(3) {
+                for name in [format!("经{line}大道"), format!("纬{line}大道")] {
+                    assert!(labels.iter().any(|label| label.text == name), "zoom {zoom}: {name} has no name on the map");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_segment_and_a_box_apart_touching_and_crossed() {
+        let (centre, half) = ([10.0, 10.0], [4.0, 2.0]);
+        assert_eq!(segment_box_distance([0.0, 0.0], [20.0, 20.0], centre, half), 0.0);
+        assert!((segment_box_distance([0.0, 15.0], [20.0, 15.0], centre, half) - 3.0).abs() < 1e-9);
+        assert!((segment_box_distance([17.0, 0.0], [17.0, 20.0], centre, half) - 3.0).abs() < 1e-9);
+        assert!((segment_box_distance([17.0, 15.0], [30.0, 30.0], centre, half) - 3f64.hypot(3.0)).abs() < 1e-9);
+    }
 }

@@ -151,6 +151,54 @@ pub struct Case {
     pub pending_request: Option<RequestKind>,
 }
 
+impl Case {
+    /// A case as it is first reported: state Reported, not yet written (`id` 0), revision 1,
+    /// no unit, part, grid cell, description, photos or reporter contact, no deadlines, clock
+    /// running, nothing requested. Set the rest with struct update syntax
+    /// (`Case { description, ..Case::reported(…) }`).
+    #[must_use]
+    pub fn reported(
+        case_no: String,
+        source: SourceChannel,
+        subject: CaseSubject,
+        class_code: String,
+        urgency: Urgency,
+        location: Point<f64>,
+        reported_at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: 0,
+            case_no,
+            source,
+            subject,
+            class_code,
+            urgency,
+            location,
+            part_code: None,
+            grid_code: None,
+            description: String::new(),
+            photos: Vec::new(),
+            reporter_contact: None,
+            state: CaseState::Reported,
+            unit: None,
+            reported_at,
+            filed_at: None,
+            dispatched_at: None,
+            deadline_at: None,
+            closed_at: None,
+            close_type: None,
+            rework_count: 0,
+            extended: false,
+            revision: 1,
+            handled_at: None,
+            limit_unit: None,
+            paused_at: None,
+            paused_minutes: 0,
+            pending_request: None,
+        }
+    }
+}
+
 /// One entry of a case's audit trail (`case_events`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseEvent {

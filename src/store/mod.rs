@@ -8,6 +8,7 @@
 mod accounts;
 mod case_flow;
 pub mod gpkg;
+mod live;
 mod queries;
 pub mod schema;
 
@@ -48,6 +49,10 @@ pub enum StoreError {
     },
     #[error("bad data in {table} row {row}: {problem}")]
     BadRow { table: &'static str, row: i64, problem: String },
+    /// The database could not be reached a moment ago (moved, locked past the busy timeout,
+    /// on a share that went away); the step was not taken.
+    #[error("the database is unavailable right now; nothing was changed, try again")]
+    Unavailable,
 }
 
 /// Attaches context to SQLite errors.

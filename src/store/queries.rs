@@ -728,11 +728,11 @@ fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError>
 }
 
 /// The columns [`case_from_cells`] reads, in its order.
-const CASE_COLUMNS: &str = "fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
+pub(super) const CASE_COLUMNS: &str = "fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
    reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
    revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request";
 
-fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
+pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
     const TABLE: &str = "cases";
     let fid: i64 = cells.get(0)?;
     let Geometry::Point(location) = cells.geometry(1, fid)? else {

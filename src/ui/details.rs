@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use geo::GeodesicArea;
 
 use crate::app::{Command, Selection, World};
+use crate::desk::CaseBook;
 use crate::model::{CaseSubject, ItemKind, PartGeometry};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
+use crate::ui::desk::{DeskState, remaining_text, status_color};
 use crate::ui::i18n::Labelled;
 
 fn row_ui(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
@@ -21,7 +23,15 @@ fn time_text(time: Option<NaiveDateTime>) -> String {
 }
 
 /// Draws the details panel; returns commands (selecting a related item, zooming to it).
-pub fn details_ui(ui: &mut egui::Ui, world: &World, selection: Option<Selection>, lang: Lang, now: NaiveDateTime) -> Vec<Command> {
+pub fn details_ui(
+    ui: &mut egui::Ui,
+    world: &World,
+    book: &CaseBook,
+    desk: &mut DeskState,
+    selection: Option<Selection>,
+    lang: Lang,
+    now: NaiveDateTime,
+) -> Vec<Command> {
     let mut commands = Vec::new();
     egui::Panel::right("details").default_size(tokens::SIDE_PANEL_WIDTH + 40.0).show(ui, |ui| {
         ui.heading(lang.pick("详情", "Details"));
@@ -32,24 +42,24 @@ pub fn details_ui(ui: &mut egui::Ui, world: &World, selection: Option<Selection>
                     lang.pick("在地图上点击部件、案卷或区域查看详情。", "Click a part, a case or an area on the map to see its details."),
                 );
                 ui.add_space(8.0);
-                summary_ui(ui, world, lang);
+                summary_ui(ui, world, book, lang);
             }
-            Some(Selection::Part(index)) => part_ui(ui, world, index, lang, &mut commands),
-            Some(Selection::Case(index)) => case_ui(ui, world, index, lang, now, &mut commands),
+            Some(Selection::Part(index)) => part_ui(ui, world, book, index, lang, &mut commands),
+            Some(Selection::Case(index)) => case_ui(ui, world, book, desk, index, lang, now, &mut commands),
             Some(Selection::Jurisdiction(index)) => jurisdiction_ui(ui, world, index, lang, &mut commands),
         });
     });
     commands
 }
 
-fn summary_ui(ui: &mut egui::Ui, world: &World, lang: Lang) {
+fn summary_ui(ui: &mut egui::Ui, world: &World, book: &CaseBook, lang: Lang) {
     egui::Grid::new("summary").num_columns(2).striped(true).show(ui, |ui| {
         let file_name = world.path.file_name().map_or_else(|| world.path.display().to_string(), |name| name.to_string_lossy().into_owned());
         ui.label(egui::RichText::new(lang.pick("数据库", "Database")).weak());
         ui.label(file_name).on_hover_text(world.path.display().to_string());
         ui.end_row();
         row_ui(ui, lang.pick("部件总数", "Parts in database"), world.parts.len().to_string());
-        row_ui(ui, lang.pick("案卷总数", "Cases in database"), world.cases.len().to_string());
+        row_ui(ui, lang.pick("案卷总数", "Cases in database"), book.len().to_string());
         row_ui(ui, lang.pick("责任单位", "Responsible units"), world.units.len().to_string());
         row_ui(ui, lang.pick("指挥手册条目", "Command manual classes"), world.manual.entries.len().to_string());
     });
@@ -66,7 +76,7 @@ fn spot_ui(ui: &mut egui::Ui, world: &World, lon: f64, lat: f64, lang: Lang, com
     }
 }
 
-fn part_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, commands: &mut Vec<Command>) {
+fn part_ui(ui: &mut egui::Ui, world: &World, book: &CaseBook, index: usize, lang: Lang, commands: &mut Vec<Command>) {
     let part = &world.parts[index];
     let class = world.class_name(ItemKind::Part, &part.code.class_code(), lang);
     ui.label(egui::RichText::new(format!("{} {}", lang.pick("部件", "Part"), class)).size(18.0));
@@ -104,12 +114,12 @@ fn part_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, commands:
     ui.add_space(8.0);
     ui.label(egui::RichText::new(lang.pick("相关案卷", "Cases on this part")).strong());
     let related: Vec<usize> =
-        world.cases.iter().enumerate().filter(|(_, case)| case.part_code == Some(part.code)).map(|(index, _)| index).collect();
+        book.cases().iter().enumerate().filter(|(_, case)| case.part_code == Some(part.code)).map(|(index, _)| index).collect();
     if related.is_empty() {
         ui.weak(lang.pick("无", "None"));
     }
     for case_index in related {
-        let case = &world.cases[case_index];
+        let case = &book.cases()[case_index];
         if ui.link(format!("{} {}", case.case_no, case.state.label(lang))).clicked() {
             commands.push(Command::Select(Some(Selection::Case(case_index))));
         }
@@ -126,21 +136,38 @@ impl GeometryLabel for crate::model::GeometryKind {
     }
 }
 
-fn case_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, now: NaiveDateTime, commands: &mut Vec<Command>) {
-    let case = &world.cases[index];
+#[allow(clippy::too_many_arguments)]
+fn case_ui(
+    ui: &mut egui::Ui,
+    world: &World,
+    book: &CaseBook,
+    desk: &mut DeskState,
+    index: usize,
+    lang: Lang,
+    now: NaiveDateTime,
+    commands: &mut Vec<Command>,
+) {
+    let (Some(case), Some(status)) = (book.get(index), book.status(index)) else { return };
     let kind = match case.subject {
         CaseSubject::Part => ItemKind::Part,
         CaseSubject::Event => ItemKind::Event,
     };
-    let light = world.case_light(case, now);
     ui.horizontal(|ui| {
         let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
-        ui.painter().circle_filled(rect.center(), 6.0, tokens::case_color(light));
+        ui.painter().circle_filled(rect.center(), 6.0, status_color(status));
         ui.label(egui::RichText::new(format!("{} {}", lang.pick("案卷", "Case"), case.case_no)).size(18.0));
     });
     egui::Grid::new("case").num_columns(2).striped(true).show(ui, |ui| {
-        row_ui(ui, lang.pick("状态", "State"), case.state.label(lang));
-        row_ui(ui, lang.pick("预警", "Warning light"), light.map_or_else(|| "—".to_owned(), |light| light.label(lang).to_owned()));
+        let state = match case.pending_request {
+            Some(request) => format!("{} · {}", case.state.label(lang), request.label(lang)),
+            None => case.state.label(lang).to_owned(),
+        };
+        row_ui(ui, lang.pick("状态", "State"), state);
+        row_ui(ui, lang.pick("预警", "Warning light"), status.label(lang.is_chinese()));
+        row_ui(ui, lang.pick("剩余时间", "Time left"), remaining_text(status, lang));
+        if let Some(ratio) = status.overrun_ratio.filter(|ratio| *ratio > 1.0) {
+            row_ui(ui, lang.pick("超时倍数", "Overrun ratio"), format!("{ratio:.2}"));
+        }
         row_ui(
             ui,
             lang.pick("类别", "Class"),
@@ -183,6 +210,7 @@ fn case_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, now: Naiv
             commands.push(Command::Search(code.to_string()));
         }
     });
+    crate::ui::case_actions::case_work_ui(ui, world, case, desk, lang, now, commands);
     ui.add_space(8.0);
     spot_ui(ui, world, case.location.x(), case.location.y(), lang, commands);
 }

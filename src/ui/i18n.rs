@@ -64,6 +64,9 @@ labelled!(
     crate::model::UnitClass,
     crate::model::CaseSubject,
     crate::model::CloseType,
+    crate::model::FeedbackChannel,
+    crate::model::RequestKind,
+    crate::model::Role,
     crate::model::part::PartSource,
     crate::calendar::DeadlineLight
 );

@@ -16,6 +16,37 @@ fn swatch_ui(ui: &mut egui::Ui, color: egui::Color32) {
     ui.painter().rect_filled(rect, 2.0, color);
 }
 
+/// Shares of the fullest cell the density legend shows, in per cent.
+const DENSITY_LEGEND_PERCENT: [u32; 4] = [1, 10, 50, 100];
+
+/// The legend of the part-density grid drawn below zoom 17: a ramp of swatches coloured by the
+/// very function that colours the cells (`tokens::density_color`), so the two cannot drift apart.
+/// The grid is scaled to its fullest cell at each zoom, so the stops are shares of that cell.
+fn density_legend_ui(ui: &mut egui::Ui, lang: Lang) {
+    ui.horizontal(|ui| {
+        ui.add_space(18.0);
+        ui.weak(lang.pick("每格部件数（相对最密一格）", "Parts per cell (share of the fullest)"));
+    });
+    ui.horizontal(|ui| {
+        ui.add_space(18.0);
+        ui.spacing_mut().item_spacing.x = 3.0;
+        for (index, percent) in DENSITY_LEGEND_PERCENT.into_iter().enumerate() {
+            if index > 0 {
+                ui.add_space(4.0);
+            }
+            // On the district's own fill, as on the map: the cells are translucent.
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, tokens::DISTRICT_FILL);
+            ui.painter().rect_filled(rect, 2.0, tokens::density_color(percent, 100));
+            ui.label(egui::RichText::new(format!("{percent}%")).small());
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.add_space(18.0);
+        ui.weak(lang.pick("放大到 17 级显示单个部件", "Single parts show from zoom 17"));
+    });
+}
+
 /// What the basemap section shows, read from the app.
 pub struct BasemapPanel<'a> {
     /// The basemap on the map, with the choice it was opened from.
@@ -310,6 +341,7 @@ fn basemap_ui(
 pub fn layers_ui(
     ui: &mut egui::Ui,
     world: &World,
+    case_count: usize,
     layers: &LayerVisibility,
     basemap: BasemapPanel<'_>,
     basemap_state: &mut BasemapPanelState,
@@ -346,7 +378,7 @@ pub fn layers_ui(
                 lang.pick("面", "polygons"),
                 world.part_counts[2]
             ));
-            ui.weak(lang.pick("放大到 17 级以上显示单个部件", "Single parts show from zoom 17"));
+            density_legend_ui(ui, lang);
             // The layer tree: major class → minor class, each with its count and a switch.
             for major in world.manual.major_classes.iter().filter(|major| major.kind == crate::model::ItemKind::Part) {
                 let minors: Vec<(&String, usize)> = world
@@ -404,7 +436,7 @@ pub fn layers_ui(
             ui.horizontal(|ui| {
                 swatch_ui(ui, tokens::case_color(Some(crate::calendar::DeadlineLight::Red)));
                 ui.checkbox(&mut edited.cases, lang.pick("案卷", "Cases"));
-                ui.weak(world.cases.len().to_string());
+                ui.weak(case_count.to_string());
             });
             for light in
                 [crate::calendar::DeadlineLight::Green, crate::calendar::DeadlineLight::Yellow, crate::calendar::DeadlineLight::Red]

@@ -8,6 +8,7 @@ use geo::Contains;
 use walkers::{Map, MapMemory, lon_lat};
 
 use crate::app::{Command, LayerVisibility, Selection, World};
+use crate::desk::CaseBook;
 use crate::map::scene::{MapScene, SceneLayers};
 use crate::map::scene_build::PartFilter;
 use crate::map::{
@@ -31,6 +32,9 @@ const COMMUNITY_MIN_ZOOM: f64 = 11.5;
 /// One frame of the map view.
 pub struct MapView<'a> {
     pub world: &'a World,
+    pub cases: &'a CaseBook,
+    /// A new case is being placed: a click puts it there instead of selecting.
+    pub placing: bool,
     pub layers: &'a LayerVisibility,
     pub selection: Option<Selection>,
     pub lang: Lang,
@@ -113,9 +117,16 @@ impl MapView<'_> {
                 if response.clicked()
                     && let Some(pointer) = response.interact_pointer_pos()
                 {
-                    commands.push(Command::Select(self.identify(&transform, pointer, zoom)));
+                    if self.placing {
+                        let [lon, lat] = lonlat_from_mercator(transform.mercator(pointer));
+                        commands.push(Command::PlaceNewCase { lon, lat });
+                    } else {
+                        commands.push(Command::Select(self.identify(&transform, pointer, zoom)));
+                    }
                 }
-                if let Some(pointer) = response.hover_pos()
+                if self.placing {
+                    ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
+                } else if let Some(pointer) = response.hover_pos()
                     && let Some(hovered) = self.identify(&transform, pointer, zoom)
                 {
                     response.clone().on_hover_text_at_pointer(self.hover_text(hovered));
@@ -227,27 +238,31 @@ impl MapView<'_> {
     }
 
     fn draw_cases(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
-        let world = self.world;
-        {
-            // Closed cases are history: shown faintly, and only once zoomed in.
-            let show_closed = zoom >= CLOSED_CASES_MIN_ZOOM;
-            for (index, case) in world.cases.iter().enumerate() {
-                if !case.state.is_open() && !show_closed && self.selection != Some(Selection::Case(index)) {
-                    continue;
-                }
-                let at = transform.screen(mercator_from_lonlat(case.location.x(), case.location.y()));
-                if !painter.clip_rect().expand(10.0).contains(at) {
-                    continue;
-                }
-                let light = world.case_light(case, self.now);
-                if case.state.is_open() {
-                    painter.circle(at, tokens::CASE_RADIUS, tokens::case_color(light), Stroke::new(1.5, Color32::WHITE));
-                } else {
-                    painter.circle(at, tokens::CASE_RADIUS - 2.0, tokens::case_color(light).gamma_multiply(0.6), Stroke::NONE);
-                }
-                if self.selection == Some(Selection::Case(index)) {
-                    painter.circle_stroke(at, tokens::CASE_RADIUS + 4.0, Stroke::new(2.5, tokens::SELECTION));
-                }
+        let cases = self.cases;
+        // Closed cases are history: shown faintly, and only once zoomed in.
+        let show_closed = zoom >= CLOSED_CASES_MIN_ZOOM;
+        let (min, max) = Self::visible_lonlat_box(transform, 10.0);
+        let mut visible: Vec<usize> = cases.index().in_box(min, max).collect();
+        // Open cases over closed ones, red over yellow over green.
+        visible.sort_by_key(|index| {
+            let open = cases.get(*index).is_some_and(|case| case.state.is_open());
+            (open, cases.live_light(*index), *index)
+        });
+        for index in visible {
+            let (Some(case), Some(status)) = (cases.get(index), cases.status(index)) else { continue };
+            let selected = self.selection == Some(Selection::Case(index));
+            if !case.state.is_open() && !show_closed && !selected {
+                continue;
+            }
+            let at = transform.screen(mercator_from_lonlat(case.location.x(), case.location.y()));
+            let color = crate::ui::desk::status_color(status);
+            if case.state.is_open() {
+                painter.circle(at, tokens::CASE_RADIUS, color, Stroke::new(1.5, Color32::WHITE));
+            } else {
+                painter.circle(at, tokens::CASE_RADIUS - 2.0, color.gamma_multiply(0.6), Stroke::NONE);
+            }
+            if selected {
+                painter.circle_stroke(at, tokens::CASE_RADIUS + 4.0, Stroke::new(2.5, tokens::SELECTION));
             }
         }
     }
@@ -359,8 +374,8 @@ impl MapView<'_> {
         let search_deg = pick / transform.scale * 360.0;
         let screen_of = |lon: f64, lat: f64| transform.screen(mercator_from_lonlat(lon, lat));
         if self.layers.cases
-            && let Some(index) = world.case_index.nearest_within(at, search_deg, pick, |index| {
-                let location = world.cases[index].location;
+            && let Some(index) = self.cases.index().nearest_within(at, search_deg, pick, |index| {
+                let location = self.cases.cases()[index].location;
                 f64::from(screen_of(location.x(), location.y()).distance(pointer))
             })
         {
@@ -418,7 +433,7 @@ impl MapView<'_> {
         let lang = self.lang;
         match hovered {
             Selection::Case(index) => {
-                let case = &world.cases[index];
+                let Some(case) = self.cases.get(index) else { return String::new() };
                 format!("{} {}\n{}", lang.pick("案卷", "Case"), case.case_no, case.description)
             }
             Selection::Part(index) => {

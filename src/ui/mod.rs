@@ -2,12 +2,15 @@
 //!
 //! UI functions read the app state and return commands; they never touch the store or disk.
 
+pub mod case_actions;
 pub mod design_tokens;
+pub mod desk;
 pub mod details;
 pub mod fonts;
 pub mod i18n;
 pub mod layers;
 pub mod map_view;
+pub mod new_case;
 pub mod top_bar;
 
 pub use i18n::Lang;

@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 
 use crate::app::{Command, World};
+use crate::model::{Role, User};
 use crate::ui::Lang;
+use crate::ui::i18n::Labelled;
 
 /// The search box's own state.
 #[derive(Debug, Default)]
@@ -14,19 +16,28 @@ pub struct SearchState {
 }
 
 /// Draws the top bar; returns the commands the user gave.
-pub fn top_bar_ui(ui: &mut egui::Ui, world: &World, lang: Lang, now: NaiveDateTime, search: &mut SearchState) -> Vec<Command> {
+pub fn top_bar_ui(
+    ui: &mut egui::Ui,
+    world: &World,
+    open_cases: usize,
+    user: Option<&User>,
+    lang: Lang,
+    now: NaiveDateTime,
+    search: &mut SearchState,
+) -> Vec<Command> {
     let mut commands = Vec::new();
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
-            ui.heading(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
+            ui.label(egui::RichText::new("citygrid").size(18.0).strong())
+                .on_hover_text(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
             ui.separator();
             ui.label(egui::RichText::new(&world.district_name).strong()).on_hover_text(&world.district_code);
             ui.separator();
-            let open_cases = world.cases.iter().filter(|case| case.state.is_open()).count();
             ui.label(format!("{} {}", lang.pick("在办案卷", "Open cases"), open_cases));
             ui.separator();
-            let hint = lang.pick("部件编码、网格编码、案卷号或地名 (Ctrl+F)", "Part code, grid code, case number or place (Ctrl+F)");
-            let edit = ui.add(egui::TextEdit::singleline(&mut search.text).hint_text(hint).desired_width(300.0));
+            let hint = lang.pick("部件编码、网格编码、案卷号或地名 (Ctrl+F)", "Part, grid, case no. or place (Ctrl+F)");
+            let label = ui.label(lang.pick("定位", "Go to"));
+            let edit = ui.add(egui::TextEdit::singleline(&mut search.text).hint_text(hint).desired_width(240.0)).labelled_by(label.id);
             if ui.input(|input| input.modifiers.command && input.key_pressed(egui::Key::F)) {
                 edit.request_focus();
             }
@@ -40,7 +51,19 @@ pub fn top_bar_ui(ui: &mut egui::Ui, world: &World, lang: Lang, now: NaiveDateTi
             if search.found == Some(false) {
                 ui.colored_label(ui.visuals().warn_fg_color, lang.pick("未找到", "Not found"));
             }
+            if user.is_some_and(|user| matches!(user.role, Role::IntakeOperator | Role::FieldCollector | Role::ShiftLeader))
+                && ui.button(lang.pick("＋ 新建案卷", "＋ New case")).on_hover_text("Ctrl+N").clicked()
+            {
+                commands.push(Command::StartNewCase);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(user) = user {
+                    if ui.button(lang.pick("退出", "Sign out")).clicked() {
+                        commands.push(Command::SignOut);
+                    }
+                    ui.label(format!("{} · {}", user.display_name, user.role.label(lang)));
+                    ui.separator();
+                }
                 let english = ui.selectable_label(lang == Lang::En, "English");
                 if english.clicked() {
                     commands.push(Command::SetLang(Lang::En));

@@ -355,33 +355,19 @@ mod tests {
     fn lamp_case(state: CaseState) -> Case {
         Case {
             id: 1,
-            case_no: "202611250001".into(),
-            source: SourceChannel::Collector,
-            subject: CaseSubject::Part,
-            class_code: "0118".into(),
-            urgency: Urgency::Normal,
-            location: geo::Point::new(118.33, 29.84),
             part_code: PartCode::parse("3410040118000042").ok(),
-            grid_code: None,
             description: "路灯不亮".into(),
-            photos: Vec::new(),
-            reporter_contact: None,
             state,
             unit: Some(UnitId(1)),
-            reported_at: at("2026-11-25 09:00"),
-            filed_at: None,
-            dispatched_at: None,
-            deadline_at: None,
-            closed_at: None,
-            close_type: None,
-            rework_count: 0,
-            extended: false,
-            revision: 1,
-            handled_at: None,
-            limit_unit: None,
-            paused_at: None,
-            paused_minutes: 0,
-            pending_request: None,
+            ..Case::reported(
+                "202611250001".into(),
+                SourceChannel::Collector,
+                CaseSubject::Part,
+                "0118".into(),
+                Urgency::Normal,
+                geo::Point::new(118.33, 29.84),
+                at("2026-11-25 09:00"),
+            )
         }
     }
 

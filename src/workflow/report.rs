@@ -94,34 +94,20 @@ impl Workflow {
                 })
                 .collect();
         let mut case = Case {
-            id: 0,
-            case_no: Store::next_case_no(tx, now.date())?,
-            source: new_case.source,
-            subject: new_case.subject,
-            class_code: new_case.class_code,
-            urgency: new_case.urgency,
-            location: new_case.location,
             part_code: new_case.part_code,
             grid_code: new_case.grid_code,
             description,
             photos: new_case.photos,
             reporter_contact: new_case.reporter_contact.map(|contact| contact.trim().to_owned()).filter(|contact| !contact.is_empty()),
-            state: CaseState::Reported,
-            unit: None,
-            reported_at: now,
-            filed_at: None,
-            dispatched_at: None,
-            deadline_at: None,
-            closed_at: None,
-            close_type: None,
-            rework_count: 0,
-            extended: false,
-            revision: 1,
-            handled_at: None,
-            limit_unit: None,
-            paused_at: None,
-            paused_minutes: 0,
-            pending_request: None,
+            ..Case::reported(
+                Store::next_case_no(tx, now.date())?,
+                new_case.source,
+                new_case.subject,
+                new_case.class_code,
+                new_case.urgency,
+                new_case.location,
+                now,
+            )
         };
         case.id = Store::insert_case(tx, &case)?;
         let data = json!({

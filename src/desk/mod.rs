@@ -1,0 +1,400 @@
+//! The dispatch desk's data: the cases as the app holds them ([`CaseBook`]), what the case list
+//! shows of them ([`CaseFilter`], [`CaseSort`]), and the worker thread that signs people in and
+//! writes their steps to the database ([`worker`]), so the UI never waits on the disk.
+//!
+//! No egui here: the views in `ui::desk` read these types and return commands.
+
+pub mod worker;
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::calendar::{DeadlineLight, WorkCalendar};
+use crate::model::{Case, CaseState, CaseSubject, SourceChannel, UnitId, User};
+use crate::spatial::PointIndex;
+use crate::workflow::{ClockState, DeadlineStatus, deadline_status};
+
+/// Every case the app knows, with its deadline status, indexed by id and by location.
+///
+/// Positions are stable: a case keeps its position for the life of the book, so a selection by
+/// position survives updates. New cases are appended.
+pub struct CaseBook {
+    cases: Vec<Case>,
+    statuses: Vec<DeadlineStatus>,
+    positions: HashMap<i64, usize>,
+    index: PointIndex,
+    /// The moment the running clocks were last measured at.
+    measured_at: NaiveDateTime,
+    /// Grows with every change (an update, a new case, a new measurement), so views can cache.
+    generation: u64,
+}
+
+impl CaseBook {
+    /// Indexes `cases` and measures each one's deadline status at `now`.
+    #[must_use]
+    pub fn new(cases: Vec<Case>, calendar: &WorkCalendar, now: NaiveDateTime) -> Self {
+        let statuses = cases.iter().map(|case| deadline_status(case, calendar, now)).collect();
+        let positions = cases.iter().enumerate().map(|(position, case)| (case.id, position)).collect();
+        let index = PointIndex::of_cases(&cases);
+        Self { cases, statuses, positions, index, measured_at: now, generation: 1 }
+    }
+
+    /// A book with no case (before the database is loaded).
+    #[must_use]
+    pub fn empty() -> Self {
+        Self::new(Vec::new(), &WorkCalendar::default(), NaiveDateTime::default())
+    }
+
+    #[must_use]
+    pub fn cases(&self) -> &[Case] {
+        &self.cases
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// The case at a position.
+    #[must_use]
+    pub fn get(&self, position: usize) -> Option<&Case> {
+        self.cases.get(position)
+    }
+
+    /// The deadline status of the case at a position, as last measured.
+    #[must_use]
+    pub fn status(&self, position: usize) -> Option<&DeadlineStatus> {
+        self.statuses.get(position)
+    }
+
+    /// The warning light to draw for the case at a position: the light while its clock runs,
+    /// `None` otherwise (not dispatched, handled, paused, closed).
+    #[must_use]
+    pub fn live_light(&self, position: usize) -> Option<DeadlineLight> {
+        self.statuses.get(position).filter(|status| status.clock == ClockState::Running).and_then(|status| status.light)
+    }
+
+    /// Position of a case by database id.
+    #[must_use]
+    pub fn position_of(&self, case_id: i64) -> Option<usize> {
+        self.positions.get(&case_id).copied()
+    }
+
+    /// Position of a case by its case number.
+    #[must_use]
+    pub fn position_of_no(&self, case_no: &str) -> Option<usize> {
+        self.cases.iter().position(|case| case.case_no == case_no)
+    }
+
+    /// The spatial index of case locations (by position).
+    #[must_use]
+    pub fn index(&self) -> &PointIndex {
+        &self.index
+    }
+
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    #[must_use]
+    pub fn measured_at(&self) -> NaiveDateTime {
+        self.measured_at
+    }
+
+    /// Open cases (not closed, rejected or cancelled).
+    #[must_use]
+    pub fn open_count(&self) -> usize {
+        self.cases.iter().filter(|case| case.state.is_open()).count()
+    }
+
+    /// Puts a case read from the database in the book: replaces the copy with the same id when
+    /// it is newer (or the same), appends it otherwise. Returns its position.
+    pub fn upsert(&mut self, case: Case, calendar: &WorkCalendar) -> usize {
+        let status = deadline_status(&case, calendar, self.measured_at);
+        self.generation += 1;
+        if let Some(position) = self.position_of(case.id) {
+            if case.revision >= self.cases[position].revision {
+                let moved = self.cases[position].location != case.location;
+                self.cases[position] = case;
+                self.statuses[position] = status;
+                if moved {
+                    self.index = PointIndex::of_cases(&self.cases);
+                }
+            }
+            return position;
+        }
+        let position = self.cases.len();
+        self.positions.insert(case.id, position);
+        self.cases.push(case);
+        self.statuses.push(status);
+        self.index = PointIndex::of_cases(&self.cases);
+        position
+    }
+
+    /// Measures the running clocks again at `now` (the others do not change with time). Cheap
+    /// enough to call every few seconds: only cases with a running clock are measured.
+    pub fn remeasure(&mut self, calendar: &WorkCalendar, now: NaiveDateTime) {
+        let mut changed = false;
+        for (case, status) in self.cases.iter().zip(self.statuses.iter_mut()) {
+            if status.clock == ClockState::Running {
+                let fresh = deadline_status(case, calendar, now);
+                changed |= fresh != *status;
+                *status = fresh;
+            }
+        }
+        self.measured_at = now;
+        if changed {
+            self.generation += 1;
+        }
+    }
+
+    /// Positions of the cases `filter` lets through, in `sort` order.
+    #[must_use]
+    pub fn select(&self, filter: &CaseFilter, sort: CaseSort, unit_names: &dyn Fn(Option<UnitId>) -> String) -> Vec<usize> {
+        let text = filter.text.trim().to_lowercase();
+        let mut rows: Vec<usize> =
+            (0..self.cases.len()).filter(|position| filter.admits(&self.cases[*position], &self.statuses[*position], &text)).collect();
+        let key = |position: &usize| -> SortKey {
+            let case = &self.cases[*position];
+            let status = &self.statuses[*position];
+            match sort.column {
+                SortColumn::CaseNo => SortKey::Text(case.case_no.clone()),
+                SortColumn::State => SortKey::Number(case.state as i64),
+                SortColumn::Class => SortKey::Text(case.class_code.clone()),
+                SortColumn::Unit => SortKey::Text(unit_names(case.unit)),
+                SortColumn::Source => SortKey::Number(case.source as i64),
+                SortColumn::Reported => SortKey::Time(Some(case.reported_at)),
+                SortColumn::Deadline => SortKey::Time(case.deadline_at),
+                SortColumn::Urgency => SortKey::Number(urgency_rank(case, status)),
+            }
+        };
+        let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|position| (key(position), *position)).collect();
+        keyed.sort_by(|a, b| {
+            let order = a.0.cmp(&b.0).then_with(|| self.cases[a.1].case_no.cmp(&self.cases[b.1].case_no));
+            if sort.descending { order.reverse() } else { order }
+        });
+        rows.clear();
+        rows.extend(keyed.into_iter().map(|(_, position)| position));
+        rows
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Number(i64),
+    Text(String),
+    Time(Option<NaiveDateTime>),
+}
+
+/// How pressing a case is, for sorting: overdue first, then by the share of time left, then the
+/// cases whose clock does not run.
+fn urgency_rank(case: &Case, status: &DeadlineStatus) -> i64 {
+    match status.clock {
+        ClockState::Running if status.allowed_minutes > 0 => {
+            // Per mille of the limit left; overdue cases go negative.
+            let left = status.remaining_minutes().saturating_mul(1000) / status.allowed_minutes.max(1);
+            left.clamp(-1_000_000, 1000)
+        }
+        ClockState::Running => 0,
+        ClockState::NotStarted => 2000,
+        ClockState::Stopped => 3000,
+        ClockState::Deferred | ClockState::Backlog => 4000,
+        ClockState::Closed | ClockState::Void => 5000 + i64::from(!case.state.is_open()),
+    }
+}
+
+/// Which cases the list shows by their life-cycle stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Scope {
+    /// Every case that still needs work.
+    #[default]
+    Open,
+    /// Waiting for the centre: reported, filed, returned, or with a pending request.
+    Centre,
+    /// With the units: dispatched or handled.
+    Units,
+    Closed,
+    All,
+}
+
+impl Scope {
+    pub const ALL: [Self; 5] = [Self::Open, Self::Centre, Self::Units, Self::Closed, Self::All];
+
+    #[must_use]
+    pub fn label(self, chinese: bool) -> &'static str {
+        match (self, chinese) {
+            (Self::Open, true) => "在办",
+            (Self::Open, false) => "In progress",
+            (Self::Centre, true) => "待中心处理",
+            (Self::Centre, false) => "At the centre",
+            (Self::Units, true) => "在单位",
+            (Self::Units, false) => "With units",
+            (Self::Closed, true) => "已办结",
+            (Self::Closed, false) => "Finished",
+            (Self::All, true) => "全部案卷",
+            (Self::All, false) => "All cases",
+        }
+    }
+
+    fn admits(self, case: &Case) -> bool {
+        match self {
+            Self::Open => case.state.is_open(),
+            Self::Centre => {
+                matches!(case.state, CaseState::Reported | CaseState::Filed | CaseState::Returned | CaseState::Verified)
+                    || case.pending_request.is_some()
+            }
+            Self::Units => matches!(case.state, CaseState::Dispatched | CaseState::Handled),
+            Self::Closed => !case.state.is_open(),
+            Self::All => true,
+        }
+    }
+}
+
+/// The deadline statuses the list can be narrowed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StatusFilter {
+    Green,
+    Yellow,
+    Red,
+    Extended,
+    /// Deferred or in the backlog ledger.
+    Paused,
+    NotDispatched,
+}
+
+impl StatusFilter {
+    pub const ALL: [Self; 6] = [Self::Red, Self::Yellow, Self::Green, Self::Extended, Self::Paused, Self::NotDispatched];
+
+    #[must_use]
+    pub fn label(self, chinese: bool) -> &'static str {
+        match (self, chinese) {
+            (Self::Green, true) => "绿灯",
+            (Self::Green, false) => "Green",
+            (Self::Yellow, true) => "黄灯",
+            (Self::Yellow, false) => "Yellow",
+            (Self::Red, true) => "红灯（超期）",
+            (Self::Red, false) => "Red (overdue)",
+            (Self::Extended, true) => "已延期",
+            (Self::Extended, false) => "Extended",
+            (Self::Paused, true) => "缓办或挂账",
+            (Self::Paused, false) => "Deferred or backlog",
+            (Self::NotDispatched, true) => "未派遣",
+            (Self::NotDispatched, false) => "Not dispatched",
+        }
+    }
+
+    fn admits(self, status: &DeadlineStatus) -> bool {
+        let running = status.clock == ClockState::Running;
+        match self {
+            Self::Green => running && status.light == Some(DeadlineLight::Green),
+            Self::Yellow => running && status.light == Some(DeadlineLight::Yellow),
+            Self::Red => status.light == Some(DeadlineLight::Red) && !matches!(status.clock, ClockState::Closed),
+            Self::Extended => status.extended,
+            Self::Paused => matches!(status.clock, ClockState::Deferred | ClockState::Backlog),
+            Self::NotDispatched => status.clock == ClockState::NotStarted,
+        }
+    }
+}
+
+/// Reported within a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Period {
+    #[default]
+    Any,
+    Today,
+    Days7,
+    Days30,
+    /// From one day to another, both included.
+    Range(NaiveDate, NaiveDate),
+}
+
+impl Period {
+    fn admits(self, reported_at: NaiveDateTime, today: NaiveDate) -> bool {
+        let day = reported_at.date();
+        match self {
+            Self::Any => true,
+            Self::Today => day == today,
+            Self::Days7 => day > today - chrono::Days::new(7) && day <= today,
+            Self::Days30 => day > today - chrono::Days::new(30) && day <= today,
+            Self::Range(from, to) => day >= from && day <= to,
+        }
+    }
+}
+
+/// What the case list shows. Empty or `None` fields let everything through.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CaseFilter {
+    pub scope: Scope,
+    pub state: Option<CaseState>,
+    pub status: Option<StatusFilter>,
+    pub unit: Option<UnitId>,
+    /// Part or event, and the four-digit class code (part and event codes overlap).
+    pub class: Option<(CaseSubject, String)>,
+    pub source: Option<SourceChannel>,
+    pub period: Period,
+    /// The day `period` counts back from (the app's today).
+    #[serde(skip)]
+    pub today: Option<NaiveDate>,
+    /// Case number, class code, part code, description or reporter contact containing this.
+    pub text: String,
+}
+
+impl CaseFilter {
+    /// Whether the case passes. `text` is the lower-cased search text.
+    fn admits(&self, case: &Case, status: &DeadlineStatus, text: &str) -> bool {
+        self.scope.admits(case)
+            && self.state.is_none_or(|state| case.state == state)
+            && self.status.is_none_or(|filter| filter.admits(status))
+            && self.unit.is_none_or(|unit| case.unit == Some(unit))
+            && self.class.as_ref().is_none_or(|(subject, code)| case.subject == *subject && case.class_code == *code)
+            && self.source.is_none_or(|source| case.source == source)
+            && self.today.is_none_or(|today| self.period.admits(case.reported_at, today))
+            && (text.is_empty() || matches_text(case, text))
+    }
+
+    /// Restricts the filter to what `user` may see: a unit operator sees only its unit's cases.
+    #[must_use]
+    pub fn for_user(mut self, user: &User) -> Self {
+        if let (crate::model::Role::UnitOperator, Some(unit)) = (user.role, user.unit) {
+            self.unit = Some(unit);
+        }
+        self
+    }
+}
+
+fn matches_text(case: &Case, text: &str) -> bool {
+    case.case_no.contains(text)
+        || case.class_code.contains(text)
+        || case.part_code.is_some_and(|code| code.to_string().contains(text))
+        || case.description.to_lowercase().contains(text)
+        || case.reporter_contact.as_deref().is_some_and(|contact| contact.to_lowercase().contains(text))
+}
+
+/// A column the list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum SortColumn {
+    CaseNo,
+    State,
+    Class,
+    Unit,
+    Source,
+    Reported,
+    Deadline,
+    /// Overdue first, then by the share of the limit left.
+    #[default]
+    Urgency,
+}
+
+/// Sort order of the case list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CaseSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}

@@ -1,0 +1,252 @@
+//! The desk's own thread: it holds a connection to the database and does everything that
+//! touches the disk for the seat (signing in, taking steps, reporting cases, reading a case's
+//! history, watching for changes made at other seats), so the UI thread never waits.
+//!
+//! The UI sends [`DeskRequest`]s and reads [`DeskReply`]s once per frame; the worker wakes the UI
+//! when a reply is ready.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+
+use crate::model::{Case, CaseEvent, CaseRequest, ReporterFeedback, User};
+use crate::store::{AuthError, Store, StoreError};
+use crate::workflow::{Action, NewCase, ReportedCase, Workflow, WorkflowError};
+
+/// How often the worker looks for changes made at other seats.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(700);
+
+/// Something for the worker to do.
+#[derive(Debug, Clone)]
+pub enum DeskRequest {
+    SignIn {
+        login: String,
+        password: String,
+    },
+    /// One step on a case made on the copy at `revision`.
+    Apply {
+        ticket: u64,
+        actor: User,
+        case_id: i64,
+        revision: u32,
+        action: Action,
+        now: NaiveDateTime,
+    },
+    Report {
+        ticket: u64,
+        actor: User,
+        new_case: NewCase,
+        now: NaiveDateTime,
+    },
+    /// Read a case's audit trail, requests and reporter feedback.
+    Timeline {
+        case_id: i64,
+    },
+}
+
+/// A case's history as the detail panel shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseTimeline {
+    pub events: Vec<CaseEvent>,
+    pub requests: Vec<CaseRequest>,
+    pub feedback: Vec<ReporterFeedback>,
+}
+
+/// What the worker has to say.
+#[derive(Debug)]
+pub enum DeskReply {
+    SignedIn(Result<User, AuthError>),
+    Applied {
+        ticket: u64,
+        result: Result<Case, WorkflowError>,
+    },
+    Reported {
+        ticket: u64,
+        result: Result<ReportedCase, WorkflowError>,
+    },
+    Timeline {
+        case_id: i64,
+        result: Result<CaseTimeline, StoreError>,
+    },
+    /// Cases changed at other seats since the last look, as they are now.
+    Changed(Vec<Case>),
+    /// The database cannot be read right now; the worker keeps trying.
+    Unavailable(String),
+    /// The database can be read again after being unavailable.
+    Available,
+}
+
+/// The UI's handle on the worker thread. Dropping it stops the thread.
+pub struct DeskWorker {
+    requests: Sender<DeskRequest>,
+    replies: Receiver<DeskReply>,
+    next_ticket: u64,
+}
+
+impl DeskWorker {
+    /// Opens `path` on a new thread. `since_event_id` is the newest audit entry the app's copy
+    /// of the cases already reflects: anything newer is sent as [`DeskReply::Changed`]. `wake`
+    /// is called after every reply (the UI's repaint request).
+    ///
+    /// # Errors
+    /// The thread cannot be started.
+    pub fn start(path: PathBuf, since_event_id: i64, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+        let (request_tx, request_rx) = channel();
+        let (reply_tx, reply_rx) = channel();
+        std::thread::Builder::new().name("citygrid-desk".into()).spawn(move || {
+            run(&path, since_event_id, &request_rx, &reply_tx, &wake);
+        })?;
+        Ok(Self { requests: request_tx, replies: reply_rx, next_ticket: 1 })
+    }
+
+    /// A fresh ticket to match a reply to its request.
+    pub fn ticket(&mut self) -> u64 {
+        self.next_ticket += 1;
+        self.next_ticket
+    }
+
+    /// Queues a request; `false` when the worker has stopped.
+    pub fn send(&self, request: DeskRequest) -> bool {
+        self.requests.send(request).is_ok()
+    }
+
+    /// The replies waiting, oldest first.
+    pub fn replies(&self) -> Vec<DeskReply> {
+        self.replies.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next reply (tests, command-line tools).
+    pub fn wait_reply(&self, timeout: Duration) -> Option<DeskReply> {
+        self.replies.recv_timeout(timeout).ok()
+    }
+}
+
+struct Connected {
+    store: Store,
+    workflow: Workflow,
+    data_version: i64,
+}
+
+fn connect(path: &std::path::Path) -> Result<Connected, StoreError> {
+    let store = Store::open(path)?;
+    let workflow = Workflow::load(&store)?;
+    let data_version = store.data_version()?;
+    Ok(Connected { store, workflow, data_version })
+}
+
+fn run(path: &std::path::Path, since_event_id: i64, requests: &Receiver<DeskRequest>, replies: &Sender<DeskReply>, wake: &dyn Fn()) {
+    let send = |reply: DeskReply| {
+        let sent = replies.send(reply).is_ok();
+        wake();
+        sent
+    };
+    let mut connected: Option<Connected> = None;
+    let mut last_event_id = since_event_id;
+    let mut unavailable = false;
+    let mut last_poll = Instant::now().checked_sub(POLL_INTERVAL).unwrap_or_else(Instant::now);
+    loop {
+        if connected.is_none() {
+            match connect(path) {
+                Ok(fresh) => {
+                    connected = Some(fresh);
+                    if unavailable {
+                        unavailable = false;
+                        if !send(DeskReply::Available) {
+                            return;
+                        }
+                    }
+                    // Whatever changed while we were away.
+                    last_poll = Instant::now().checked_sub(POLL_INTERVAL).unwrap_or_else(Instant::now);
+                }
+                Err(error) => {
+                    if !unavailable {
+                        unavailable = true;
+                        if !send(DeskReply::Unavailable(error.to_string())) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        let wait = POLL_INTERVAL.saturating_sub(last_poll.elapsed());
+        match requests.recv_timeout(wait) {
+            Ok(request) => {
+                let reply = match connected.as_mut() {
+                    Some(link) => handle(link, request),
+                    None => unavailable_reply(request),
+                };
+                if !send(reply) {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if last_poll.elapsed() >= POLL_INTERVAL {
+            last_poll = Instant::now();
+            if let Some(link) = connected.as_mut() {
+                match poll(link, &mut last_event_id) {
+                    Ok(changed) if changed.is_empty() => {}
+                    Ok(changed) => {
+                        if !send(DeskReply::Changed(changed)) {
+                            return;
+                        }
+                    }
+                    Err(error) => {
+                        // Drop the connection and reconnect on the next round.
+                        connected = None;
+                        unavailable = true;
+                        if !send(DeskReply::Unavailable(error.to_string())) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Changes by other connections since the last look; the cheap `data_version` check first.
+fn poll(link: &mut Connected, last_event_id: &mut i64) -> Result<Vec<Case>, StoreError> {
+    let version = link.store.data_version()?;
+    if version == link.data_version {
+        return Ok(Vec::new());
+    }
+    link.data_version = version;
+    let (cases, newest) = link.store.cases_changed_since(*last_event_id)?;
+    *last_event_id = newest;
+    Ok(cases)
+}
+
+fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
+    match request {
+        DeskRequest::SignIn { login, password } => DeskReply::SignedIn(link.store.authenticate(login.trim(), &password)),
+        DeskRequest::Apply { ticket, actor, case_id, revision, action, now } => {
+            DeskReply::Applied { ticket, result: link.workflow.apply(&mut link.store, &actor, case_id, revision, &action, now) }
+        }
+        DeskRequest::Report { ticket, actor, new_case, now } => {
+            DeskReply::Reported { ticket, result: link.workflow.report_case(&mut link.store, &actor, new_case, now) }
+        }
+        DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
+    }
+}
+
+fn timeline(store: &Store, case_id: i64) -> Result<CaseTimeline, StoreError> {
+    Ok(CaseTimeline {
+        events: store.case_events(case_id)?,
+        requests: store.case_requests(case_id)?,
+        feedback: store.reporter_feedback(case_id)?,
+    })
+}
+
+fn unavailable_reply(request: DeskRequest) -> DeskReply {
+    let error = || StoreError::Unavailable;
+    match request {
+        DeskRequest::SignIn { .. } => DeskReply::SignedIn(Err(AuthError::Store(error()))),
+        DeskRequest::Apply { ticket, .. } => DeskReply::Applied { ticket, result: Err(WorkflowError::Store(error())) },
+        DeskRequest::Report { ticket, .. } => DeskReply::Reported { ticket, result: Err(WorkflowError::Store(error())) },
+        DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
+    }
+}

@@ -1,0 +1,44 @@
+//! What another seat changed: SQLite's `data_version` says whether anyone else wrote since the
+//! last look, and the audit trail (every case change appends one entry) says which cases.
+
+use super::queries::case_from_cells;
+use super::{SqlContext, Store, StoreError};
+use crate::model::Case;
+
+impl Store {
+    /// SQLite's `PRAGMA data_version`: changes when another connection commits to the file
+    /// (never for this connection's own writes).
+    ///
+    /// # Errors
+    /// SQL errors (the file is gone or locked past the busy timeout).
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn().query_row("PRAGMA data_version", [], |row| row.get(0)).context("reading data_version")
+    }
+
+    /// The id of the newest audit-trail entry (0 when there is none).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn last_case_event_id(&self) -> Result<i64, StoreError> {
+        self.conn().query_row("SELECT coalesce(max(id), 0) FROM case_events", [], |row| row.get(0)).context("reading the audit trail")
+    }
+
+    /// The cases with audit entries newer than `after_event_id`, as they are now, and the id of
+    /// the newest entry seen. Read in one transaction, so the cases and the id agree.
+    ///
+    /// # Errors
+    /// SQL errors or an undecodable row.
+    pub fn cases_changed_since(&mut self, after_event_id: i64) -> Result<(Vec<Case>, i64), StoreError> {
+        let tx = self.conn.transaction().context("starting a read")?;
+        let newest: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM case_events", [], |row| row.get(0)).context("reading the audit trail")?;
+        let newest = newest.max(after_event_id);
+        let sql = format!(
+            "SELECT {} FROM cases WHERE fid IN (SELECT DISTINCT case_fid FROM case_events WHERE id > ?1 AND id <= ?2) ORDER BY fid",
+            super::queries::CASE_COLUMNS
+        );
+        let cases = super::queries::query_rows_with(&tx, "cases", &sql, [after_event_id, newest], case_from_cells)?;
+        drop(tx);
+        Ok((cases, newest))
+    }
+}

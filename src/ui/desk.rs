@@ -1,0 +1,491 @@
+//! The dispatch desk: the sign-in form, the case list (virtualised, filtered, sorted, searched)
+//! under the map, and the seat's state between frames (who is signed in, what the list shows,
+//! the step waiting for the worker, the last message).
+
+use chrono::NaiveDateTime;
+use egui::{Color32, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use crate::app::{Command, Selection, World};
+use crate::desk::worker::CaseTimeline;
+use crate::desk::{CaseBook, CaseFilter, CaseSort, Period, Scope, SortColumn, StatusFilter};
+use crate::model::{CaseSubject, Keyword, SourceChannel, User};
+use crate::ui::Lang;
+use crate::ui::design_tokens as tokens;
+use crate::ui::i18n::Labelled;
+use crate::workflow::{ClockState, DeadlineStatus};
+
+use super::case_actions::ActionDialog;
+use super::new_case::NewCaseForm;
+
+/// A message shown above the case list until the next one (or until dismissed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The sign-in form.
+#[derive(Debug, Clone, Default)]
+pub struct SignInForm {
+    pub login: String,
+    pub password: String,
+    /// Waiting for the worker's answer.
+    pub busy: bool,
+    pub error: Option<String>,
+}
+
+/// The rows the list showed last, and what they were computed from.
+#[derive(Debug, Default)]
+struct RowCache {
+    key: Option<(u64, CaseFilter, CaseSort, Lang)>,
+    rows: Vec<usize>,
+}
+
+/// What the seat remembers between frames.
+#[derive(Debug, Default)]
+pub struct DeskState {
+    /// Who is signed in at this seat.
+    pub user: Option<User>,
+    pub sign_in: SignInForm,
+    pub filter: CaseFilter,
+    pub sort: CaseSort,
+    rows: RowCache,
+    /// The history of the selected case: (case id, revision read at, what was read).
+    pub timeline: Option<(i64, u32, Result<CaseTimeline, String>)>,
+    /// The history asked for last: (case id, revision).
+    pub timeline_requested: Option<(i64, u32)>,
+    /// The step being filled in.
+    pub dialog: Option<ActionDialog>,
+    /// The new case being placed or filled in.
+    pub new_case: Option<NewCaseForm>,
+    /// A step or report sent to the worker and not answered yet: (ticket, what it is).
+    pub pending: Option<(u64, String)>,
+    pub notice: Option<Notice>,
+    /// Why the database cannot be reached, while it cannot.
+    pub unavailable: Option<String>,
+    /// The bottom panel is open.
+    pub list_open: bool,
+}
+
+impl DeskState {
+    #[must_use]
+    pub fn new() -> Self {
+        Self { list_open: true, ..Self::default() }
+    }
+
+    /// The rows of the list for the current filter and sort (cached until the book, the filter
+    /// or the sort change).
+    pub fn rows(&mut self, world: &World, book: &CaseBook, lang: Lang, now: NaiveDateTime) -> &[usize] {
+        let mut filter = self.filter.clone();
+        filter.today = Some(now.date());
+        if let Some(user) = &self.user {
+            filter = filter.for_user(user);
+        }
+        let key = (book.generation(), filter, self.sort, lang);
+        if self.rows.key.as_ref() != Some(&key) {
+            let unit_names = |unit| world.unit_name(unit, lang);
+            self.rows.rows = book.select(&key.1, key.2, &unit_names);
+            self.rows.key = Some(key);
+        }
+        &self.rows.rows
+    }
+}
+
+/// The sign-in screen. Returns [`Command::SignIn`] when the form is sent.
+pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, lang: Lang) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            ui.add_space((ui.available_height() / 4.0).max(20.0));
+            ui.heading(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
+            ui.label(RichText::new(&world.district_name).size(16.0));
+            ui.add_space(20.0);
+            egui::Frame::group(ui.style()).inner_margin(18.0).show(ui, |ui| {
+                ui.set_max_width(340.0);
+                egui::Grid::new("sign_in").num_columns(2).spacing([10.0, 10.0]).show(ui, |ui| {
+                    let login_label = ui.label(lang.pick("账号", "Login"));
+                    let login = ui
+                        .add(egui::TextEdit::singleline(&mut form.login).desired_width(220.0).hint_text("dispatch1"))
+                        .labelled_by(login_label.id);
+                    ui.end_row();
+                    let password_label = ui.label(lang.pick("密码", "Password"));
+                    let password = ui
+                        .add(egui::TextEdit::singleline(&mut form.password).password(true).desired_width(220.0))
+                        .labelled_by(password_label.id);
+                    ui.end_row();
+                    if form.login.is_empty() && !password.has_focus() {
+                        login.request_focus();
+                    }
+                    let entered = password.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+                    ui.label("");
+                    let ready = !form.busy && !form.login.trim().is_empty() && !form.password.is_empty();
+                    let clicked =
+                        ui.add_enabled(ready, egui::Button::new(lang.pick("登录", "Sign in")).min_size(egui::vec2(120.0, 28.0))).clicked();
+                    ui.end_row();
+                    if (clicked || entered) && ready {
+                        form.busy = true;
+                        form.error = None;
+                        commands.push(Command::SignIn { login: form.login.trim().to_owned(), password: form.password.clone() });
+                    }
+                });
+                if form.busy {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(lang.pick("正在验证…", "Checking…"));
+                    });
+                }
+                if let Some(error) = &form.error {
+                    ui.colored_label(ui.visuals().error_fg_color, error);
+                }
+            });
+            ui.add_space(12.0);
+            ui.weak(lang.pick(
+                "演示数据库的账号：intake1、dispatch1、leader1、collector1、committee1、unit_<单位代码>，密码均为 citygrid",
+                "Demo database accounts: intake1, dispatch1, leader1, collector1, committee1, unit_<unit code>; password citygrid",
+            ));
+        });
+    });
+    commands
+}
+
+/// A case's remaining (or overrun) time as a short text, in the limit's measure.
+#[must_use]
+pub fn remaining_text(status: &DeadlineStatus, lang: Lang) -> String {
+    if status.deadline_at.is_none() || matches!(status.clock, ClockState::NotStarted | ClockState::Void) {
+        return "—".to_owned();
+    }
+    let minutes = status.remaining_minutes();
+    let working = status.limit_unit.is_none_or(crate::calendar::LimitUnit::counts_working_time);
+    #[allow(clippy::cast_precision_loss)]
+    let hours = minutes.unsigned_abs() as f64 / 60.0;
+    let amount = if hours >= 10.0 { format!("{hours:.0}") } else { format!("{hours:.1}") };
+    let unit = match (working, lang) {
+        (true, Lang::Zh) => "工时",
+        (false, Lang::Zh) => "小时",
+        (true, Lang::En) => "working h",
+        (false, Lang::En) => "h",
+    };
+    let text = match (minutes >= 0, lang) {
+        (true, Lang::Zh) => format!("剩 {amount} {unit}"),
+        (false, Lang::Zh) => format!("超 {amount} {unit}"),
+        (true, Lang::En) => format!("{amount} {unit} left"),
+        (false, Lang::En) => format!("{amount} {unit} over"),
+    };
+    match status.clock {
+        ClockState::Running => text,
+        ClockState::Deferred | ClockState::Backlog => format!("{text} {}", lang.pick("（暂停）", "(paused)")),
+        _ => format!("({text})"),
+    }
+}
+
+fn light_dot(ui: &mut egui::Ui, color: Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 5.0, color);
+}
+
+/// The colour of a case's dot in lists: its light while the clock runs, grey otherwise.
+#[must_use]
+pub fn status_color(status: &DeadlineStatus) -> Color32 {
+    match status.clock {
+        ClockState::Running => tokens::case_color(status.light),
+        ClockState::Deferred | ClockState::Backlog => tokens::CASE_PAUSED,
+        _ => tokens::case_color(None),
+    }
+}
+
+/// The case list in the bottom panel: filters, the count, the table.
+#[allow(clippy::too_many_lines)]
+pub fn case_list_ui(
+    ui: &mut egui::Ui,
+    world: &World,
+    book: &CaseBook,
+    state: &mut DeskState,
+    selection: Option<Selection>,
+    lang: Lang,
+    now: NaiveDateTime,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let unit_operator = state.user.as_ref().is_some_and(|user| user.role == crate::model::Role::UnitOperator);
+    // Filters.
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(lang.pick("案卷列表", "Case list")).strong());
+        for scope in Scope::ALL {
+            if ui.selectable_label(state.filter.scope == scope, scope.label(lang.is_chinese())).clicked() {
+                state.filter.scope = scope;
+            }
+        }
+        ui.separator();
+        let status_text = state.filter.status.map_or(lang.pick("全部预警", "Any light"), |status| status.label(lang.is_chinese()));
+        let label = ui.label(lang.pick("预警", "Light"));
+        egui::ComboBox::from_id_salt("filter_status")
+            .selected_text(status_text)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.filter.status, None, lang.pick("全部预警", "Any light"));
+                for status in StatusFilter::ALL {
+                    ui.selectable_value(&mut state.filter.status, Some(status), status.label(lang.is_chinese()));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if !unit_operator {
+            let unit_text =
+                state.filter.unit.map_or_else(|| lang.pick("全部单位", "Any unit").to_owned(), |unit| world.unit_name(Some(unit), lang));
+            let label = ui.label(lang.pick("单位", "Unit"));
+            egui::ComboBox::from_id_salt("filter_unit")
+                .selected_text(unit_text)
+                .width(150.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut state.filter.unit, None, lang.pick("全部单位", "Any unit"));
+                    for unit in &world.units {
+                        ui.selectable_value(&mut state.filter.unit, Some(unit.id), unit.name(lang.is_chinese()));
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        }
+        let class_text = state.filter.class.as_ref().map_or_else(
+            || lang.pick("全部类别", "Any class").to_owned(),
+            |(subject, code)| format!("{code} {}", world.class_name(subject.item_kind(), code, lang)),
+        );
+        let label = ui.label(lang.pick("类别", "Class"));
+        egui::ComboBox::from_id_salt("filter_class")
+            .selected_text(class_text)
+            .width(150.0)
+            .height(400.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.filter.class, None, lang.pick("全部类别", "Any class"));
+                for entry in &world.manual.entries {
+                    let subject = match entry.kind {
+                        crate::model::ItemKind::Part => CaseSubject::Part,
+                        crate::model::ItemKind::Event => CaseSubject::Event,
+                    };
+                    let label = format!("{} · {} {}", subject.label(lang), entry.code, entry.name(lang.is_chinese()));
+                    ui.selectable_value(&mut state.filter.class, Some((subject, entry.code.clone())), label);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let source_text = state.filter.source.map_or(lang.pick("全部来源", "Any source"), |source| source.label(lang));
+        let label = ui.label(lang.pick("来源", "Source"));
+        egui::ComboBox::from_id_salt("filter_source")
+            .selected_text(source_text)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.filter.source, None, lang.pick("全部来源", "Any source"));
+                for source in SourceChannel::ALL {
+                    ui.selectable_value(&mut state.filter.source, Some(*source), source.label(lang));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let period_text = period_label(state.filter.period, lang);
+        let label = ui.label(lang.pick("上报时间", "Reported"));
+        egui::ComboBox::from_id_salt("filter_period")
+            .selected_text(period_text)
+            .show_ui(ui, |ui| {
+                for period in [Period::Any, Period::Today, Period::Days7, Period::Days30] {
+                    ui.selectable_value(&mut state.filter.period, period, period_label(period, lang));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut state.filter.text)
+                .hint_text(lang.pick("案卷号、描述、部件编码…", "Case no., text, part code…"))
+                .desired_width(180.0),
+        );
+        if state.filter != CaseFilter::default() && ui.button(lang.pick("清除筛选", "Clear filters")).clicked() {
+            state.filter = CaseFilter::default();
+        }
+    });
+    let rows = state.rows(world, book, lang, now).to_vec();
+    ui.horizontal(|ui| {
+        ui.weak(format!("{} {} / {}", lang.pick("显示", "Showing"), rows.len(), book.len()));
+        if let Some(user) = &state.user
+            && user.role == crate::model::Role::UnitOperator
+        {
+            ui.weak(format!("· {} {}", lang.pick("仅本单位：", "own unit only:"), world.unit_name(user.unit, lang)));
+        }
+    });
+    let selected = match selection {
+        Some(Selection::Case(position)) => Some(position),
+        _ => None,
+    };
+    // Arrow keys move through the list when nothing else has the keyboard.
+    if let Some(position) = selected
+        && !ui.ctx().egui_wants_keyboard_input()
+    {
+        let step = ui.input(|input| i64::from(input.key_pressed(egui::Key::ArrowDown)) - i64::from(input.key_pressed(egui::Key::ArrowUp)));
+        if step != 0
+            && let Some(row) = rows.iter().position(|row| *row == position)
+        {
+            let next = usize::try_from(i64::try_from(row).unwrap_or(0) + step).unwrap_or(0).min(rows.len().saturating_sub(1));
+            commands.push(Command::Select(Some(Selection::Case(rows[next]))));
+        }
+    }
+    let mut sort = state.sort;
+    let header = |ui: &mut egui::Ui, column: SortColumn, zh: &'static str, en: &'static str, sort: &mut CaseSort| {
+        let arrow = match (sort.column == column, sort.descending) {
+            (true, false) => " ↑",
+            (true, true) => " ↓",
+            (false, _) => "",
+        };
+        if ui.add(egui::Button::new(RichText::new(format!("{}{arrow}", lang.pick(zh, en))).strong()).frame(false)).clicked() {
+            if sort.column == column {
+                sort.descending = !sort.descending;
+            } else {
+                *sort = CaseSort { column, descending: false };
+            }
+        }
+    };
+    let row_height = 22.0;
+    TableBuilder::new(ui)
+        .id_salt("case_list")
+        .striped(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::exact(16.0))
+        .column(Column::initial(108.0).at_least(60.0).clip(true))
+        .column(Column::initial(60.0).at_least(40.0).clip(true))
+        .column(Column::initial(130.0).at_least(60.0).clip(true))
+        .column(Column::initial(110.0).at_least(60.0).clip(true))
+        .column(Column::initial(76.0).at_least(40.0).clip(true))
+        .column(Column::initial(80.0).at_least(60.0).clip(true))
+        .column(Column::initial(80.0).at_least(60.0).clip(true))
+        .column(Column::remainder().at_least(70.0).clip(true))
+        .min_scrolled_height(0.0)
+        .max_scroll_height(f32::INFINITY)
+        .header(24.0, |mut row| {
+            row.col(|_| {});
+            row.col(|ui| header(ui, SortColumn::CaseNo, "案卷号", "Case no.", &mut sort));
+            row.col(|ui| header(ui, SortColumn::State, "状态", "State", &mut sort));
+            row.col(|ui| header(ui, SortColumn::Class, "类别", "Class", &mut sort));
+            row.col(|ui| header(ui, SortColumn::Unit, "责任单位", "Unit", &mut sort));
+            row.col(|ui| header(ui, SortColumn::Source, "来源", "Source", &mut sort));
+            row.col(|ui| header(ui, SortColumn::Reported, "上报时间", "Reported", &mut sort));
+            row.col(|ui| header(ui, SortColumn::Deadline, "处置时限", "Deadline", &mut sort));
+            row.col(|ui| header(ui, SortColumn::Urgency, "剩余时间", "Time left", &mut sort));
+        })
+        .body(|body| {
+            body.rows(row_height, rows.len(), |mut row| {
+                let position = rows[row.index()];
+                let (Some(case), Some(status)) = (book.get(position), book.status(position)) else { return };
+                row.set_selected(selected == Some(position));
+                row.col(|ui| light_dot(ui, status_color(status)));
+                row.col(|ui| {
+                    ui.label(RichText::new(&case.case_no).monospace());
+                });
+                row.col(|ui| {
+                    let mut text = RichText::new(case.state.label(lang));
+                    if case.pending_request.is_some() {
+                        text = text.color(tokens::PENDING_REQUEST);
+                    }
+                    ui.label(text);
+                });
+                row.col(|ui| {
+                    ui.label(format!("{} {}", case.class_code, world.class_name(case.subject.item_kind(), &case.class_code, lang)));
+                });
+                row.col(|ui| {
+                    ui.label(world.unit_name(case.unit, lang));
+                });
+                row.col(|ui| {
+                    ui.label(case.source.label(lang));
+                });
+                row.col(|ui| {
+                    ui.label(case.reported_at.format("%m-%d %H:%M").to_string());
+                });
+                row.col(|ui| {
+                    ui.label(case.deadline_at.map_or_else(|| "—".to_owned(), |at| at.format("%m-%d %H:%M").to_string()));
+                });
+                row.col(|ui| {
+                    let text = remaining_text(status, lang);
+                    let color = if status.is_overdue() && status.clock == ClockState::Running { Some(tokens::OVERDUE_TEXT) } else { None };
+                    match color {
+                        Some(color) => ui.colored_label(color, text),
+                        None => ui.label(text),
+                    };
+                });
+                let response = row.response();
+                if response.clicked() {
+                    commands.push(Command::Select(Some(Selection::Case(position))));
+                }
+                if response.double_clicked() {
+                    commands.push(Command::Select(Some(Selection::Case(position))));
+                    commands.push(Command::ZoomToSelection);
+                }
+            });
+        });
+    state.sort = sort;
+    commands
+}
+
+fn period_label(period: Period, lang: Lang) -> String {
+    match period {
+        Period::Any => lang.pick("全部时间", "Any time").to_owned(),
+        Period::Today => lang.pick("今日上报", "Reported today").to_owned(),
+        Period::Days7 => lang.pick("近 7 天", "Last 7 days").to_owned(),
+        Period::Days30 => lang.pick("近 30 天", "Last 30 days").to_owned(),
+        Period::Range(from, to) => format!("{from} – {to}"),
+    }
+}
+
+/// The bottom panel of a signed-in seat: the database banner, the last message and the case
+/// list (collapsible).
+pub fn desk_panel_ui(
+    ui: &mut egui::Ui,
+    world: &World,
+    book: &CaseBook,
+    state: &mut DeskState,
+    selection: Option<Selection>,
+    lang: Lang,
+    now: NaiveDateTime,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if ui.input(|input| input.modifiers.command && input.key_pressed(egui::Key::N))
+        && state.user.as_ref().is_some_and(|user| {
+            matches!(user.role, crate::model::Role::IntakeOperator | crate::model::Role::FieldCollector | crate::model::Role::ShiftLeader)
+        })
+    {
+        commands.push(Command::StartNewCase);
+    }
+    if let Some(message) = &state.unavailable {
+        egui::Panel::top("db_unavailable").show(ui, |ui| {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "{} {message}",
+                    lang.pick(
+                        "！数据库暂时无法访问，显示的是最后读取的数据，正在重试：",
+                        "! The database is unavailable; showing the last data read, retrying:"
+                    )
+                ),
+            );
+        });
+    }
+    let mut panel = egui::Panel::bottom("desk").resizable(true);
+    panel = if state.list_open { panel.default_size(300.0).min_size(120.0) } else { panel.resizable(false) };
+    panel.show(ui, |ui| {
+        ui.horizontal(|ui| {
+            let label = if state.list_open {
+                lang.pick("收起案卷台", "Hide case desk")
+            } else {
+                lang.pick("展开案卷台", "Show case desk")
+            };
+            if ui.button(label).clicked() {
+                state.list_open = !state.list_open;
+            }
+            if let Some(notice) = &state.notice {
+                let color = if notice.error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
+                ui.colored_label(color, &notice.text);
+                if ui.small_button("×").clicked() {
+                    state.notice = None;
+                }
+            }
+        });
+        if state.list_open {
+            ui.separator();
+            commands.extend(case_list_ui(ui, world, book, state, selection, lang, now));
+        }
+    });
+    commands
+}

@@ -1,0 +1,286 @@
+//! A new case (上报) from the desk: click the map to place it, snap to the nearest part to attach
+//! it, pick the class by code or name, urgency, source channel, reporter contact, description
+//! and photos; open cases of the same class within 50 m are named before it is sent.
+
+use egui::RichText;
+use geo::{Distance, Haversine, Point};
+
+use crate::app::{Command, World};
+use crate::desk::CaseBook;
+use crate::model::{CaseSubject, ItemKind, JurisdictionKind, Keyword, SourceChannel, Urgency};
+use crate::ui::Lang;
+use crate::ui::i18n::Labelled;
+use crate::workflow::{DUPLICATE_RADIUS_M, NewCase};
+
+use super::case_actions::photos_ui;
+
+/// A part closer than this to the clicked spot is attached to the new case.
+pub const SNAP_RADIUS_M: f64 = 15.0;
+
+/// The form of a new case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCaseForm {
+    /// Waiting for the map click that places it.
+    pub placing: bool,
+    pub location: Option<Point<f64>>,
+    /// The part attached (index into the world's parts), snapped from the click.
+    pub part: Option<usize>,
+    pub subject: CaseSubject,
+    pub class_code: Option<String>,
+    /// What is typed to find a class by code or name.
+    pub class_search: String,
+    pub urgency: Urgency,
+    pub source: SourceChannel,
+    pub contact: String,
+    pub description: String,
+    pub photos: Vec<String>,
+    pub photo_path: String,
+}
+
+impl Default for NewCaseForm {
+    fn default() -> Self {
+        Self {
+            placing: true,
+            location: None,
+            part: None,
+            subject: CaseSubject::Event,
+            class_code: None,
+            class_search: String::new(),
+            urgency: Urgency::Normal,
+            source: SourceChannel::Hotline12319,
+            contact: String::new(),
+            description: String::new(),
+            photos: Vec::new(),
+            photo_path: String::new(),
+        }
+    }
+}
+
+impl NewCaseForm {
+    /// Places the case at a clicked spot and attaches the nearest part within
+    /// [`SNAP_RADIUS_M`], taking its class.
+    pub fn place(&mut self, world: &World, lon: f64, lat: f64) {
+        let spot = Point::new(lon, lat);
+        self.placing = false;
+        self.location = Some(spot);
+        let search_deg = SNAP_RADIUS_M / 111_000.0 * 1.5;
+        self.part = world.part_index.nearest_within([lon, lat], search_deg, SNAP_RADIUS_M, |index| {
+            Haversine.distance(spot, crate::spatial::anchor_of(&world.parts[index]))
+        });
+        if let Some(index) = self.part {
+            let part = &world.parts[index];
+            self.subject = CaseSubject::Part;
+            self.class_code = Some(part.code.class_code());
+            // Attached to the part: the case sits on it.
+            self.location = Some(crate::spatial::anchor_of(part));
+        } else if self.subject == CaseSubject::Part {
+            self.class_code = None;
+            self.subject = CaseSubject::Event;
+        }
+    }
+
+    /// Open cases of the same class within [`DUPLICATE_RADIUS_M`]: (position, metres), nearest first.
+    #[must_use]
+    pub fn possible_duplicates(&self, book: &CaseBook) -> Vec<(usize, f64)> {
+        let (Some(location), Some(code)) = (self.location, &self.class_code) else { return Vec::new() };
+        let reach = DUPLICATE_RADIUS_M / 111_000.0 * 2.0;
+        let mut found: Vec<(usize, f64)> = book
+            .index()
+            .in_box([location.x() - reach, location.y() - reach], [location.x() + reach, location.y() + reach])
+            .filter_map(|position| {
+                let case = book.get(position)?;
+                let same = case.state.is_open() && case.subject == self.subject && &case.class_code == code;
+                let metres = Haversine.distance(location, case.location);
+                (same && metres <= DUPLICATE_RADIUS_M).then_some((position, metres))
+            })
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1));
+        found
+    }
+
+    /// The report as filled in, or what is missing (Chinese, English).
+    ///
+    /// # Errors
+    /// No location, no class, or no description.
+    pub fn new_case(&self, world: &World) -> Result<NewCase, (&'static str, &'static str)> {
+        let location = self.location.ok_or(("请在地图上点击案卷位置", "Click the map where the problem is"))?;
+        let class_code = self.class_code.clone().ok_or(("请选择案卷类别", "Choose the class"))?;
+        if self.description.trim().is_empty() {
+            return Err(("请填写问题描述", "Describe the problem"));
+        }
+        let grid_code = world
+            .jurisdictions_at(location.x(), location.y())
+            .into_iter()
+            .find(|index| world.jurisdictions[*index].kind == JurisdictionKind::GridCell)
+            .and_then(|index| world.jurisdictions[index].code.parse().ok());
+        Ok(NewCase {
+            source: self.source,
+            subject: self.subject,
+            class_code,
+            urgency: self.urgency,
+            location,
+            part_code: self.part.map(|index| world.parts[index].code),
+            grid_code,
+            description: self.description.trim().to_owned(),
+            photos: self.photos.clone(),
+            reporter_contact: Some(self.contact.trim().to_owned()).filter(|contact| !contact.is_empty()),
+        })
+    }
+}
+
+/// The new-case window. Returns [`Command::Report`] when sent.
+pub fn new_case_ui(ctx: &egui::Context, world: &World, book: &CaseBook, form_slot: &mut Option<NewCaseForm>, lang: Lang) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(form) = form_slot.as_mut() else { return commands };
+    let mut open = true;
+    let mut close = false;
+    egui::Window::new(lang.pick("新建案卷", "New case"))
+        .id(egui::Id::unique("new_case_window"))
+        .open(&mut open)
+        .default_width(420.0)
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(310.0, 60.0))
+        .collapsible(false)
+        .show(ctx, |ui| {
+            match form.location {
+                None => {
+                    ui.label(RichText::new(lang.pick("请在地图上点击问题位置。", "Click the map where the problem is.")).strong());
+                }
+                Some(location) => {
+                    ui.horizontal(|ui| {
+                        ui.label(format!("{} {:.6}, {:.6}", lang.pick("位置", "Location"), location.x(), location.y()));
+                        if ui.small_button(lang.pick("重新选点", "Place again")).clicked() {
+                            form.placing = true;
+                        }
+                    });
+                    match form.part {
+                        Some(index) => {
+                            let part = &world.parts[index];
+                            ui.label(format!(
+                                "{} {} {}",
+                                lang.pick("关联部件", "Attached part"),
+                                part.code,
+                                world.class_name(ItemKind::Part, &part.code.class_code(), lang)
+                            ));
+                        }
+                        None => {
+                            ui.weak(lang.pick("附近 15 米内没有部件，按事件上报。", "No part within 15 m; reported as an event."));
+                        }
+                    }
+                }
+            }
+            if form.placing && form.location.is_some() {
+                ui.weak(lang.pick("在地图上点击新位置…", "Click the new spot on the map…"));
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.label(lang.pick("类型", "Kind"));
+                let attached = form.part.is_some();
+                for subject in [CaseSubject::Event, CaseSubject::Part] {
+                    let enabled = !attached || subject == CaseSubject::Part;
+                    if ui.add_enabled(enabled, egui::RadioButton::new(form.subject == subject, subject.label(lang))).clicked()
+                        && form.subject != subject
+                    {
+                        form.subject = subject;
+                        form.class_code = None;
+                    }
+                }
+            });
+            class_picker_ui(ui, world, form, lang);
+            egui::Grid::new("new_case_fields").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+                ui.label(lang.pick("紧急程度", "Urgency"));
+                ui.horizontal(|ui| {
+                    for urgency in Urgency::ALL {
+                        ui.radio_value(&mut form.urgency, *urgency, urgency.label(lang));
+                    }
+                });
+                ui.end_row();
+                let source_label = ui.label(lang.pick("来源", "Source"));
+                egui::ComboBox::from_id_salt("new_case_source")
+                    .selected_text(form.source.label(lang))
+                    .show_ui(ui, |ui| {
+                        for source in SourceChannel::ALL {
+                            ui.selectable_value(&mut form.source, *source, source.label(lang));
+                        }
+                    })
+                    .response
+                    .labelled_by(source_label.id);
+                ui.end_row();
+                let contact = ui.label(lang.pick("举报人联系方式", "Reporter contact"));
+                ui.add(egui::TextEdit::singleline(&mut form.contact).desired_width(240.0)).labelled_by(contact.id);
+                ui.end_row();
+            });
+            let description = ui.label(lang.pick("问题描述（必填）", "Description (required)"));
+            ui.add(egui::TextEdit::multiline(&mut form.description).desired_rows(3).desired_width(f32::INFINITY))
+                .labelled_by(description.id);
+            photos_ui(ui, &mut form.photos, &mut form.photo_path, lang);
+            let duplicates = form.possible_duplicates(book);
+            if !duplicates.is_empty() {
+                egui::Frame::group(ui.style()).fill(ui.visuals().warn_fg_color.gamma_multiply(0.12)).show(ui, |ui| {
+                    ui.label(
+                        RichText::new(lang.pick(
+                            "！50 米内已有同类在办案卷，可能重复：",
+                            "! Open cases of the same class within 50 m, possibly the same problem:",
+                        ))
+                        .strong(),
+                    );
+                    for (position, metres) in duplicates.iter().take(5) {
+                        if let Some(case) = book.get(*position)
+                            && ui.link(format!("{} · {} · {metres:.0} m", case.case_no, case.state.label(lang))).clicked()
+                        {
+                            commands.push(Command::Select(Some(crate::app::Selection::Case(*position))));
+                        }
+                    }
+                });
+            }
+            let ready = form.new_case(world);
+            if let Err((zh, en)) = &ready {
+                ui.weak(lang.pick(zh, en));
+            }
+            ui.horizontal(|ui| {
+                if ui.add_enabled(ready.is_ok(), egui::Button::new(lang.pick("上报", "Report"))).clicked()
+                    && let Ok(new_case) = ready
+                {
+                    commands.push(Command::Report(Box::new(new_case)));
+                    close = true;
+                }
+                if ui.button(lang.pick("取消", "Cancel")).clicked() {
+                    close = true;
+                }
+            });
+        });
+    if close || !open {
+        *form_slot = None;
+    }
+    commands
+}
+
+fn class_picker_ui(ui: &mut egui::Ui, world: &World, form: &mut NewCaseForm, lang: Lang) {
+    let kind = form.subject.item_kind();
+    ui.horizontal(|ui| {
+        let class_label = ui.label(lang.pick("类别", "Class"));
+        let selected = form
+            .class_code
+            .as_ref()
+            .map_or_else(|| lang.pick("请选择", "Choose").to_owned(), |code| format!("{code} {}", world.class_name(kind, code, lang)));
+        egui::ComboBox::from_id_salt("new_case_class")
+            .selected_text(selected)
+            .width(260.0)
+            .height(360.0)
+            .show_ui(ui, |ui| {
+                ui.add(egui::TextEdit::singleline(&mut form.class_search).hint_text(lang.pick("代码或名称", "Code or name")));
+                let search = form.class_search.trim().to_lowercase();
+                for entry in world.manual.entries.iter().filter(|entry| entry.kind == kind) {
+                    let label = format!("{} {}", entry.code, entry.name(lang.is_chinese()));
+                    let matches = search.is_empty()
+                        || entry.code.contains(&search)
+                        || entry.name_zh.contains(&search)
+                        || entry.name_en.to_lowercase().contains(&search);
+                    if matches {
+                        ui.selectable_value(&mut form.class_code, Some(entry.code.clone()), label);
+                    }
+                }
+            })
+            .response
+            .labelled_by(class_label.id);
+    });
+}
