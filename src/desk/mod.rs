@@ -295,7 +295,9 @@ impl StatusFilter {
         match self {
             Self::Green => running && status.light == Some(DeadlineLight::Green),
             Self::Yellow => running && status.light == Some(DeadlineLight::Yellow),
-            Self::Red => status.light == Some(DeadlineLight::Red) && !matches!(status.clock, ClockState::Closed),
+            // Overdue and still with the unit, or handled late (to be closed as overdue);
+            // paused cases are listed under their own filter.
+            Self::Red => status.light == Some(DeadlineLight::Red) && matches!(status.clock, ClockState::Running | ClockState::Stopped),
             Self::Extended => status.extended,
             Self::Paused => matches!(status.clock, ClockState::Deferred | ClockState::Backlog),
             Self::NotDispatched => status.clock == ClockState::NotStarted,
@@ -397,4 +399,151 @@ pub enum SortColumn {
 pub struct CaseSort {
     pub column: SortColumn,
     pub descending: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::LimitUnit;
+    use crate::model::{Role, Urgency};
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    /// Wednesday 2026-11-25 10:00: a working morning.
+    fn now() -> NaiveDateTime {
+        at("2026-11-25 10:00")
+    }
+
+    fn case(id: i64, state: CaseState, unit: Option<u32>, dispatched: Option<(&str, &str)>) -> Case {
+        let mut case = Case {
+            id,
+            unit: unit.map(|unit| UnitId(i64::from(unit))),
+            state,
+            description: format!("问题 {id}"),
+            ..Case::reported(
+                format!("2026112500{id:03}"),
+                SourceChannel::Collector,
+                CaseSubject::Part,
+                "0101".into(),
+                Urgency::Normal,
+                geo::Point::new(118.3 + id as f64 * 1e-4, 29.8),
+                at("2026-11-24 09:00"),
+            )
+        };
+        if let Some((from, to)) = dispatched {
+            case.dispatched_at = Some(at(from));
+            case.deadline_at = Some(at(to));
+            case.limit_unit = Some(LimitUnit::WorkHours);
+        }
+        case
+    }
+
+    fn book() -> CaseBook {
+        let calendar = WorkCalendar::default();
+        CaseBook::new(
+            vec![
+                // Overdue since Tuesday evening.
+                case(1, CaseState::Dispatched, Some(1), Some(("2026-11-24 09:00", "2026-11-24 17:00"))),
+                // 8 working hours allowed, 7 used by 10:00 Wednesday: yellow.
+                case(2, CaseState::Dispatched, Some(2), Some(("2026-11-24 11:00", "2026-11-25 11:00"))),
+                // Plenty of time: green.
+                case(3, CaseState::Dispatched, Some(1), Some(("2026-11-25 09:00", "2026-11-30 09:00"))),
+                case(4, CaseState::Filed, None, None),
+                case(5, CaseState::Closed, Some(2), Some(("2026-11-20 09:00", "2026-11-23 09:00"))),
+                case(6, CaseState::Deferred, Some(1), Some(("2026-11-20 09:00", "2026-11-23 09:00"))),
+            ],
+            &calendar,
+            now(),
+        )
+    }
+
+    fn ids(book: &CaseBook, rows: &[usize]) -> Vec<i64> {
+        rows.iter().map(|row| book.get(*row).expect("row").id).collect()
+    }
+
+    fn names(_: Option<UnitId>) -> String {
+        String::new()
+    }
+
+    #[test]
+    fn the_default_list_shows_open_cases_most_pressing_first() {
+        let book = book();
+        let rows = book.select(&CaseFilter::default(), CaseSort::default(), &names);
+        assert_eq!(ids(&book, &rows), vec![1, 2, 3, 4, 6], "overdue, yellow, green, not dispatched, paused; the closed one is left out");
+        assert_eq!(book.live_light(0), Some(DeadlineLight::Red));
+        assert_eq!(book.live_light(1), Some(DeadlineLight::Yellow));
+        assert_eq!(book.live_light(2), Some(DeadlineLight::Green));
+        assert_eq!(book.live_light(5), None, "a paused clock has no live light");
+    }
+
+    #[test]
+    fn every_filter_narrows_the_list() {
+        let book = book();
+        let select = |filter: CaseFilter| ids(&book, &book.select(&filter, CaseSort::default(), &names));
+        assert_eq!(select(CaseFilter { scope: Scope::All, ..CaseFilter::default() }).len(), 6);
+        assert_eq!(select(CaseFilter { scope: Scope::Closed, ..CaseFilter::default() }), vec![5]);
+        assert_eq!(select(CaseFilter { scope: Scope::Centre, ..CaseFilter::default() }), vec![4]);
+        assert_eq!(select(CaseFilter { status: Some(StatusFilter::Red), ..CaseFilter::default() }), vec![1]);
+        assert_eq!(select(CaseFilter { status: Some(StatusFilter::Paused), ..CaseFilter::default() }), vec![6]);
+        assert_eq!(select(CaseFilter { unit: Some(UnitId(2)), ..CaseFilter::default() }), vec![2]);
+        assert_eq!(select(CaseFilter { text: "问题 3".into(), ..CaseFilter::default() }), vec![3]);
+        assert_eq!(select(CaseFilter { text: "2026112500004".into(), ..CaseFilter::default() }), vec![4]);
+        assert!(select(CaseFilter { class: Some((CaseSubject::Event, "0101".into())), ..CaseFilter::default() }).is_empty());
+        let reported_today = CaseFilter { period: Period::Today, today: Some(now().date()), ..CaseFilter::default() };
+        assert!(select(reported_today).is_empty(), "all were reported yesterday");
+    }
+
+    #[test]
+    fn a_unit_operator_sees_only_the_units_cases_whatever_the_filter_says() {
+        let book = book();
+        let operator = User { id: 9, login: "unit_a".into(), display_name: "A".into(), role: Role::UnitOperator, unit: Some(UnitId(1)) };
+        let filter = CaseFilter { unit: Some(UnitId(2)), scope: Scope::All, ..CaseFilter::default() }.for_user(&operator);
+        assert_eq!(ids(&book, &book.select(&filter, CaseSort::default(), &names)), vec![1, 3, 6]);
+    }
+
+    #[test]
+    fn sorting_by_a_column_and_back() {
+        let book = book();
+        let filter = CaseFilter { scope: Scope::All, ..CaseFilter::default() };
+        let by_no = CaseSort { column: SortColumn::CaseNo, descending: true };
+        assert_eq!(ids(&book, &book.select(&filter, by_no, &names)), vec![6, 5, 4, 3, 2, 1]);
+        let by_deadline = CaseSort { column: SortColumn::Deadline, descending: false };
+        assert_eq!(ids(&book, &book.select(&filter, by_deadline, &names))[0], 4, "no deadline sorts first");
+    }
+
+    #[test]
+    fn an_update_keeps_positions_and_an_older_copy_never_wins() {
+        let calendar = WorkCalendar::default();
+        let mut book = book();
+        let generation = book.generation();
+        let mut newer = book.get(3).expect("filed").clone();
+        newer.state = CaseState::Dispatched;
+        newer.revision += 1;
+        newer.dispatched_at = Some(now());
+        newer.deadline_at = Some(at("2026-11-26 10:00"));
+        assert_eq!(book.upsert(newer.clone(), &calendar), 3);
+        assert_eq!(book.get(3).expect("case").state, CaseState::Dispatched);
+        assert!(book.generation() > generation);
+        let mut stale = newer;
+        stale.revision -= 1;
+        stale.state = CaseState::Filed;
+        book.upsert(stale, &calendar);
+        assert_eq!(book.get(3).expect("case").state, CaseState::Dispatched, "a late poll with an older copy is ignored");
+        let mut fresh = case(7, CaseState::Reported, None, None);
+        fresh.revision = 1;
+        assert_eq!(book.upsert(fresh, &calendar), 6, "a new case is appended");
+        assert_eq!(book.position_of(7), Some(6));
+        assert_eq!(book.index().in_box([118.0, 29.0], [119.0, 30.0]).count(), 7, "and indexed on the map");
+    }
+
+    #[test]
+    fn the_lights_follow_the_clock() {
+        let calendar = WorkCalendar::default();
+        let mut book = book();
+        assert_eq!(book.live_light(2), Some(DeadlineLight::Green));
+        book.remeasure(&calendar, at("2026-12-01 09:00"));
+        assert_eq!(book.live_light(2), Some(DeadlineLight::Red), "a week later the green case is overdue");
+    }
 }

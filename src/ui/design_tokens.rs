@@ -67,8 +67,6 @@ pub fn case_color(light: Option<DeadlineLight>) -> Color32 {
 
 /// A deferred or backlogged case: its clock is paused.
 pub const CASE_PAUSED: Color32 = Color32::from_rgb(0x6E, 0x7F, 0xB8);
-/// A reported or filed case not yet with a unit.
-pub const CASE_NOT_DISPATCHED: Color32 = Color32::from_rgb(0x3B, 0x82, 0xC4);
 /// Text of a state with a request waiting for the centre's decision.
 pub const PENDING_REQUEST: Color32 = Color32::from_rgb(0xC0, 0x6A, 0x00);
 /// Text of an overdue time.

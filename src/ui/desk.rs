@@ -339,9 +339,12 @@ pub fn case_list_ui(
         }
     };
     let row_height = 22.0;
+    // A click anywhere on a row selects it (selectable text would take the click).
+    ui.style_mut().interaction.selectable_labels = false;
     TableBuilder::new(ui)
         .id_salt("case_list")
         .striped(true)
+        .auto_shrink([false, false])
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(16.0))

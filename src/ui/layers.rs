@@ -449,8 +449,13 @@ pub fn layers_ui(
             }
             ui.horizontal(|ui| {
                 ui.add_space(18.0);
+                swatch_ui(ui, tokens::CASE_PAUSED);
+                ui.label(lang.pick("缓办 / 挂账（暂停计时）", "Deferred / backlog (paused)"));
+            });
+            ui.horizontal(|ui| {
+                ui.add_space(18.0);
                 swatch_ui(ui, tokens::case_color(None));
-                ui.label(lang.pick("已结案 / 暂停计时", "Closed / clock paused"));
+                ui.label(lang.pick("未派遣 / 已处置 / 已结案", "Not dispatched / handled / closed"));
             });
             ui.add_space(6.0);
             ui.label(egui::RichText::new(lang.pick("底图", "Basemap")).strong());

@@ -29,6 +29,16 @@ const GRID_MIN_ZOOM: f64 = 14.0;
 /// Communities show from this zoom on.
 const COMMUNITY_MIN_ZOOM: f64 = 11.5;
 
+fn map_rect_id() -> egui::Id {
+    egui::Id::unique("citygrid_map_rect")
+}
+
+/// Where the map was drawn last frame, in points (tests aim clicks with it).
+#[must_use]
+pub fn last_map_rect(ctx: &egui::Context) -> Option<Rect> {
+    ctx.data(|data| data.get_temp(map_rect_id()))
+}
+
 /// One frame of the map view.
 pub struct MapView<'a> {
     pub world: &'a World,
@@ -103,6 +113,7 @@ impl MapView<'_> {
                 map = map.with_layer(SceneLayer { scene, layers: self.scene_layers(zoom) }, 1.0);
             }
             map.show(ui, |ui, response, projector, _memory| {
+                ui.ctx().data_mut(|data| data.insert_temp(map_rect_id(), response.rect));
                 let transform = ScreenTransform::from_projector(projector);
                 let painter = ui.painter().with_clip_rect(response.rect);
                 let points_per_m = projector.scale_pixel_per_meter(projector.unproject(response.rect.center().to_vec2()));

@@ -138,12 +138,18 @@ pub fn new_case_ui(ctx: &egui::Context, world: &World, book: &CaseBook, form_slo
         .id(egui::Id::unique("new_case_window"))
         .open(&mut open)
         .default_width(420.0)
-        .anchor(egui::Align2::LEFT_TOP, egui::vec2(310.0, 60.0))
+        .default_pos(egui::pos2(310.0, 60.0))
         .collapsible(false)
         .show(ctx, |ui| {
             match form.location {
                 None => {
+                    // While placing, the window stays small and leaves the map free.
                     ui.label(RichText::new(lang.pick("请在地图上点击问题位置。", "Click the map where the problem is.")).strong());
+                    ui.weak(lang.pick("15 米内有部件时自动关联该部件。", "A part within 15 m is attached."));
+                    if ui.button(lang.pick("取消", "Cancel")).clicked() {
+                        close = true;
+                    }
+                    return;
                 }
                 Some(location) => {
                     ui.horizontal(|ui| {

@@ -1,0 +1,216 @@
+//! The dispatch desk as its users work it, through the real app and the real database file:
+//! a dispatcher sends a filed case out, the unit's operator returns it, a shift leader reports a
+//! new case by clicking the map, and two seats on one file see each other's steps.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use citygrid::app::{CitygridApp, Command, Selection, harness_as, harness_for};
+use citygrid::demo::DEMO_PASSWORD;
+use citygrid::model::CaseState;
+use citygrid::store::Store;
+use citygrid::ui::Lang;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn steps(harness: &mut Harness<'static, CitygridApp>, count: usize) {
+    for _ in 0..count {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A click with a frame between moving, pressing and releasing, as a hand makes it.
+fn click_at(harness: &mut Harness<'static, CitygridApp>, pos: egui::Pos2) {
+    harness.event(egui::Event::PointerMoved(pos));
+    steps(harness, 1);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: egui::Modifiers::NONE });
+        steps(harness, 1);
+    }
+    steps(harness, 3);
+}
+
+/// Steps until `done` holds (the worker answers on its own thread).
+fn until(harness: &mut Harness<'static, CitygridApp>, what: &str, done: impl Fn(&CitygridApp) -> bool) {
+    let started = Instant::now();
+    while !done(harness.state()) {
+        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    steps(harness, 3);
+}
+
+/// Position in the seat's book of the first case in `state`.
+fn first_in(harness: &Harness<'static, CitygridApp>, state: CaseState) -> usize {
+    let book = harness.state().cases();
+    (0..book.len()).find(|position| book.get(*position).is_some_and(|case| case.state == state)).expect("the demo has such a case")
+}
+
+fn login_of_unit(harness: &Harness<'static, CitygridApp>, unit: citygrid::model::UnitId) -> String {
+    let world = harness.state().world().expect("loaded");
+    let code = &world.unit(unit).expect("known unit").code;
+    format!("unit_{}", code.to_lowercase().replace('-', "_"))
+}
+
+#[test]
+fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_it() {
+    let (_dir, path, _) = common::small_demo(5_000, 300);
+    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let position = first_in(&seat, CaseState::Filed);
+    let case = seat.state().cases().get(position).expect("case").clone();
+
+    // Find it in the list by its number, and click its row.
+    seat.get_by_label("At the centre").click();
+    steps(&mut seat, 2);
+    // The second text field of the window: the list's search (the first is the top bar's).
+    let text_input = egui::accesskit::Role::TextInput;
+    seat.query_all_by_role(text_input).nth(1).expect("the list's search field").click();
+    steps(&mut seat, 1);
+    seat.query_all_by_role(text_input).nth(1).expect("the list's search field").type_text(&case.case_no);
+    steps(&mut seat, 3);
+    let row = seat.get_by_label(&case.case_no).rect().center();
+    click_at(&mut seat, row);
+    assert_eq!(seat.state().selection(), Some(Selection::Case(position)));
+
+    // The detail panel offers the dispatcher's steps; the dialog proposes the routed unit.
+    seat.get_by_label("Dispatch").click();
+    steps(&mut seat, 3);
+    seat.get_by_label_contains("Suggested: ");
+    seat.get_by_label("OK").click();
+    steps(&mut seat, 2);
+    until(&mut seat, "the dispatch", |app| app.desk().pending.is_none());
+    let dispatched = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(dispatched.state, CaseState::Dispatched, "{:?}", seat.state().desk().notice);
+    let unit = dispatched.unit.expect("a unit");
+    assert!(dispatched.deadline_at.is_some(), "the deadline is set at dispatch");
+    // Written to the file, with the dispatcher in the audit trail.
+    let store = Store::open(&path).expect("opens");
+    assert_eq!(store.load_case(case.id).expect("reads").expect("exists").state, CaseState::Dispatched);
+    let events = store.case_events(case.id).expect("audit trail");
+    let last = events.last().expect("an entry");
+    assert_eq!(last.action, "dispatch");
+    assert_eq!(last.actor_name.as_deref(), Some(seat.state().user().expect("signed in").display_name.as_str()));
+    drop(store);
+    // The timeline shows the step.
+    until(&mut seat, "the timeline", |app| {
+        app.desk().timeline.as_ref().is_some_and(|(id, revision, timeline)| {
+            *id == case.id && *revision == dispatched.revision && timeline.as_ref().is_ok_and(|t| !t.events.is_empty())
+        })
+    });
+    assert!(seat.query_all_by_label("Dispatch").count() >= 1);
+
+    // The unit's operator sees only the unit's cases and returns this one with a reason.
+    seat.get_by_label("Sign out").click();
+    steps(&mut seat, 2);
+    seat.get_by_label("Sign in");
+    let login = login_of_unit(&seat, unit);
+    seat.state_mut().sign_in_blocking(&login, DEMO_PASSWORD, Duration::from_secs(30)).expect("the unit signs in");
+    steps(&mut seat, 3);
+    seat.get_by_label_contains("own unit only");
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    steps(&mut seat, 3);
+    // Only the unit's steps are offered (the timeline still names the dispatch).
+    assert_eq!(seat.query_all_by_label("Dispatch").count(), 1, "a unit gets no dispatch button");
+    seat.get_by_label("Return to centre").click();
+    steps(&mut seat, 3);
+    // The reason is mandatory: OK stays disabled until it is given.
+    seat.get_by_label("OK").click();
+    steps(&mut seat, 2);
+    assert_eq!(seat.state().cases().get(position).expect("case").state, CaseState::Dispatched);
+    seat.get_by_label("Reason (required)").click();
+    steps(&mut seat, 1);
+    seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("reason field").type_text("井盖属燃气公司，不属本单位");
+    steps(&mut seat, 2);
+    seat.get_by_label("OK").click();
+    steps(&mut seat, 2);
+    until(&mut seat, "the return", |app| app.desk().pending.is_none());
+    let returned = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(returned.state, CaseState::Returned, "{:?}", seat.state().desk().notice);
+    let store = Store::open(&path).expect("opens");
+    let last = store.case_events(case.id).expect("audit").pop().expect("entry");
+    assert_eq!(last.action, "return");
+    assert_eq!(last.data["reason"], "井盖属燃气公司，不属本单位");
+}
+
+#[test]
+fn a_step_on_a_stale_copy_is_refused_by_name_and_the_other_seat_catches_up_by_itself() {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let mut first = harness_for(&path, None, [1400, 900], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let mut second =
+        harness_as(&path, None, [1400, 900], Lang::Zh, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");
+    let position = first_in(&first, CaseState::Filed);
+    let case = first.state().cases().get(position).expect("case").clone();
+    let unit = first.state().world().expect("loaded").units[0].id;
+
+    first.state_mut().apply(Command::Act {
+        case_id: case.id,
+        revision: case.revision,
+        action: citygrid::workflow::Action::Dispatch { unit, note: String::new() },
+    });
+    until(&mut first, "the dispatch", |app| app.desk().pending.is_none());
+    assert_eq!(first.state().cases().get(position).expect("case").state, CaseState::Dispatched);
+
+    // The second seat still holds the filed copy; its shift leader cancels-closes it as erroneous.
+    let second_position = second.state().cases().position_of(case.id).expect("same case");
+    second.state_mut().apply(Command::Act {
+        case_id: case.id,
+        revision: case.revision,
+        action: citygrid::workflow::Action::Close { close_type: citygrid::model::CloseType::Erroneous, note: "误报".into() },
+    });
+    until(&mut second, "the refusal", |app| app.desk().pending.is_none());
+    let notice = second.state().desk().notice.clone().expect("a message");
+    assert!(notice.error);
+    let dispatcher = first.state().user().expect("signed in").display_name.clone();
+    assert!(notice.text.contains(&dispatcher), "the refusal names who changed it: {}", notice.text);
+    // Within 2 s the second seat shows the dispatch without reloading anything.
+    until(&mut second, "the other seat's change", |app| {
+        app.cases().get(second_position).is_some_and(|case| case.state == CaseState::Dispatched)
+    });
+    let store = Store::open(&path).expect("opens");
+    assert_eq!(store.load_case(case.id).expect("reads").expect("exists").state, CaseState::Dispatched, "the stale step wrote nothing");
+}
+
+#[test]
+fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
+    let (_dir, path, _) = common::small_demo(5_000, 100);
+    let mut seat = harness_as(&path, None, [1400, 900], Lang::En, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");
+    let (part_index, anchor, code) = {
+        let world = seat.state().world().expect("loaded");
+        let index =
+            world.parts.iter().position(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_))).expect("a point part");
+        (index, citygrid::spatial::anchor_of(&world.parts[index]), world.parts[index].code)
+    };
+    seat.state_mut().apply(Command::CenterAt { lon: anchor.x(), lat: anchor.y(), zoom: 19.0 });
+    steps(&mut seat, 3);
+    let before = seat.state().cases().len();
+    seat.get_by_label("＋ New case").click();
+    steps(&mut seat, 3);
+    seat.get_by_label("Click the map where the problem is.");
+    // Click the part, a couple of points off: the case snaps to it.
+    let map = citygrid::ui::map_view::last_map_rect(&seat.ctx).expect("the map was drawn");
+    click_at(&mut seat, map.center() + egui::vec2(1.0, -1.0));
+    seat.get_by_label_contains(&format!("Attached part {code}"));
+    seat.get_by_label("Description (required)").click();
+    seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("description").type_text("井盖破损，有行人踩空风险");
+    steps(&mut seat, 2);
+    seat.get_by_label("Report").click();
+    steps(&mut seat, 2);
+    until(&mut seat, "the report", |app| app.desk().pending.is_none());
+    assert_eq!(seat.state().cases().len(), before + 1, "{:?}", seat.state().desk().notice);
+    let Some(Selection::Case(position)) = seat.state().selection() else { panic!("the new case is selected") };
+    let case = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(case.state, CaseState::Reported);
+    assert_eq!(case.part_code, Some(code));
+    assert_eq!(case.class_code, code.class_code());
+    assert_eq!(case.location, anchor, "attached to the part, the case sits on it");
+    let _ = part_index;
+    let store = Store::open(&path).expect("opens");
+    let stored = store.load_case(case.id).expect("reads").expect("written");
+    assert_eq!(stored.description, "井盖破损，有行人踩空风险");
+    assert_eq!(store.case_events(case.id).expect("audit")[0].action, "report");
+}
