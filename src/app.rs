@@ -570,6 +570,8 @@ pub enum Command {
     },
     /// Send a new case.
     Report(Box<NewCase>),
+    /// Open the backlog ledger window (and read it).
+    OpenLedger,
 }
 
 enum Phase {
@@ -964,6 +966,9 @@ impl CitygridApp {
                         self.desk.notice = Some(ui::desk::Notice { text, error: false });
                         self.desk.timeline = None;
                         self.selection = Some(Selection::Case(position));
+                        if self.desk.ledger.is_some() {
+                            self.send_to_worker(DeskRequest::Ledger, None, None);
+                        }
                     }
                     Err(error) => self.refused(&error),
                 }
@@ -995,8 +1000,18 @@ impl CitygridApp {
                 self.desk.timeline = Some((case_id, revision, result.map_err(|error| error.to_string())));
             }
             DeskReply::Changed(cases) => {
+                // Any change may move a case into or out of the ledger.
+                let backlog_touched = !cases.is_empty();
                 for case in cases {
                     self.book.upsert(case, &world.calendar);
+                }
+                if backlog_touched && self.desk.ledger.is_some() {
+                    self.send_to_worker(DeskRequest::Ledger, None, None);
+                }
+            }
+            DeskReply::Ledger(result) => {
+                if self.desk.ledger.is_some() {
+                    self.desk.ledger = Some(Some(result.map_err(|error| error.to_string())));
                 }
             }
             DeskReply::Unavailable(message) => self.desk.unavailable = Some(message),
@@ -1054,6 +1069,10 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::Timeline { case_id }, None, None);
                 }
             }
+            Command::OpenLedger => {
+                self.desk.ledger = Some(None);
+                self.send_to_worker(DeskRequest::Ledger, None, None);
+            }
             Command::StartNewCase => {
                 self.desk.new_case = Some(ui::new_case::NewCaseForm::default());
             }
@@ -1071,7 +1090,12 @@ impl CitygridApp {
             }
             Command::SetLang(lang) => self.settings.lang = lang,
             Command::SetLayers(layers) => self.settings.layers = layers,
-            Command::Select(selection) => self.selection = selection,
+            Command::Select(selection) => {
+                if let Some(Selection::Case(position)) = selection {
+                    self.desk.reveal = Some(position);
+                }
+                self.selection = selection;
+            }
             Command::Search(text) => {
                 let found = self.world().and_then(|world| world.find(&text, &self.book));
                 self.search.found = Some(found.is_some());
@@ -1243,6 +1267,7 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::desk::desk_panel_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &mut self.desk, lang));
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), world, &self.book, &mut self.desk.new_case, lang));
+                commands.extend(ui::desk::ledger_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
                 let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
                     Some(ActiveBasemap { choice, tiles }) if self.settings.layers.basemap => {
                         let info = tiles.info();
@@ -1418,8 +1443,8 @@ pub fn screenshot(
     center: Option<(f64, f64, f64)>,
     out: &Path,
 ) -> Result<()> {
-    if view != "map" {
-        bail!("unknown view {view:?}; available views: map");
+    if !matches!(view, "map" | "desk") {
+        bail!("unknown view {view:?}; available views: map, desk (the most pressing case selected, its steps and timeline)");
     }
     let lang = Lang::from_code(lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
     if !db_path.exists() {
@@ -1431,6 +1456,34 @@ pub fn screenshot(
     }
     if let Some((lon, lat, zoom)) = center {
         harness.state_mut().apply(Command::CenterAt { lon, lat, zoom });
+        harness.run_steps(4);
+    }
+    if view == "desk" {
+        // The case at the top of the list: the most pressing open one.
+        let app = harness.state_mut();
+        let now = app.now();
+        let first = {
+            let world = match &app.phase {
+                Phase::Ready(world) => Arc::clone(world),
+                _ => bail!("the database is not loaded"),
+            };
+            let mut desk = ui::desk::DeskState::new();
+            desk.user.clone_from(&app.desk.user);
+            desk.rows(&world, &app.book, lang, now).first().copied()
+        };
+        if let Some(position) = first {
+            app.apply(Command::Select(Some(Selection::Case(position))));
+            if center.is_none() {
+                app.apply(Command::ZoomToSelection);
+            }
+        }
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30)
+            && harness.state().desk.timeline.as_ref().is_none_or(|(_, _, timeline)| timeline.as_ref().is_ok_and(|t| t.events.is_empty()))
+        {
+            harness.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
         harness.run_steps(4);
     }
     wait_for_tiles(&mut harness, Duration::from_secs(120));

@@ -3,6 +3,8 @@
 //! a headless egui context. GPU time is not included (this machine has none); what is measured
 //! is the CPU work a frame costs the UI thread.
 
+pub mod desk;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

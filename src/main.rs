@@ -66,6 +66,12 @@ enum Command {
     },
     /// Print the layers of a database with their feature counts.
     Info,
+    /// User accounts: list, add, set a password. Passwords are read from the first line of
+    /// standard input with `--password-stdin`, else from the CITYGRID_PASSWORD variable.
+    User {
+        #[command(subcommand)]
+        which: UserCommand,
+    },
     /// Offline basemaps.
     Basemap {
         #[command(subcommand)]
@@ -76,6 +82,89 @@ enum Command {
         #[command(subcommand)]
         which: Bench,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Every account with its role and unit.
+    List,
+    /// A new account.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// Display name (shown in the audit trail).
+        #[arg(long)]
+        name: String,
+        /// intake, dispatcher, shift_leader, collector, unit_operator, committee or admin.
+        #[arg(long)]
+        role: String,
+        /// Unit code (unit operators only), e.g. CGJ-SZ.
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set or replace a password.
+    Passwd {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// The password for `user add` / `user passwd`: stdin's first line or CITYGRID_PASSWORD.
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    std::env::var("CITYGRID_PASSWORD")
+        .map_err(|_| anyhow::anyhow!("give the password on standard input with --password-stdin, or in CITYGRID_PASSWORD"))
+}
+
+fn user_command(path: &std::path::Path, which: UserCommand) -> Result<()> {
+    use citygrid::model::Keyword as _;
+    let mut store = Store::open(path)?;
+    match which {
+        UserCommand::List => {
+            let units = store.load_units()?;
+            for user in store.load_users()? {
+                let unit = user.unit.and_then(|id| units.iter().find(|unit| unit.id == id)).map_or("", |unit| unit.code.as_str());
+                println!("{:<24} {:<14} {:<10} {}", user.login, user.role.keyword(), unit, user.display_name);
+            }
+        }
+        UserCommand::Add { login, name, role, unit, password_stdin } => {
+            let role = citygrid::model::Role::from_keyword(&role).with_context(|| {
+                let known: Vec<&str> = citygrid::model::Role::ALL.iter().map(|role| role.keyword()).collect();
+                format!("unknown role {role:?}; use one of {}", known.join(", "))
+            })?;
+            let unit = match unit {
+                Some(code) => {
+                    let units = store.load_units()?;
+                    Some(
+                        units
+                            .iter()
+                            .find(|unit| unit.code.eq_ignore_ascii_case(&code))
+                            .map(|unit| unit.id)
+                            .with_context(|| format!("no unit with code {code:?} in {}", path.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let password = read_password(password_stdin)?;
+            let user = store.add_user(&login, &name, role, unit, &password)?;
+            println!("added {} ({}) to {}", user.login, user.role.keyword(), path.display());
+        }
+        UserCommand::Passwd { login, password_stdin } => {
+            let user = store.user_by_login(&login)?.with_context(|| format!("no account {login:?} in {}", path.display()))?;
+            let password = read_password(password_stdin)?;
+            store.set_password(user.id, &password)?;
+            println!("password of {login} set");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -107,6 +196,16 @@ enum Bench {
     /// Jurisdictions: point look-up, boundary distance, near-boundary check and the topology
     /// check of 10,000 grid cells and of the database's own layers.
     Spatial {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The dispatch desk with a year of cases (the database's cases copied up to `--cases`):
+    /// indexing, filtering and sorting, frames of the list while scrolling.
+    Desk {
+        /// How many cases to hold.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -182,7 +281,18 @@ fn basemap_input(path: &std::path::Path, region_max_zoom: u8, core_max_zoom: u8)
     Ok((input, plan))
 }
 
-fn main() -> Result<()> {
+/// Errors are printed as one line of causes (`what: why: why`), never as a backtrace.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("citygrid: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
@@ -257,6 +367,7 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
+        Some(Command::User { which }) => user_command(&database_path(cli.db)?, which),
         Some(Command::Info) => {
             let path = database_path(cli.db)?;
             let store = Store::open(&path)?;
@@ -283,6 +394,16 @@ fn main() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&figures)?);
             } else {
                 print!("{}", citygrid::bench::spatial_bench_text(&figures));
+            }
+            Ok(())
+        }
+        Some(Command::Bench { which: Bench::Desk { cases, json } }) => {
+            let path = database_path(cli.db)?;
+            let figures = citygrid::bench::desk::desk_bench(&path, cases, |line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&figures)?);
+            } else {
+                print!("{}", citygrid::bench::desk::desk_bench_text(&figures));
             }
             Ok(())
         }

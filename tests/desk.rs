@@ -214,3 +214,62 @@ fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
     assert_eq!(stored.description, "井盖破损，有行人踩空风险");
     assert_eq!(store.case_events(case.id).expect("audit")[0].action, "report");
 }
+
+#[test]
+fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
+    use std::io::Write as _;
+    let (_dir, path, _) = common::small_demo(500, 10);
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("writes");
+        child.wait_with_output().expect("finishes")
+    };
+    let added = run(
+        &["user", "add", "--login", "dispatch9", "--name", "派遣员 王芳", "--role", "dispatcher", "--password-stdin"],
+        "correct horse\n",
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let store = Store::open(&path).expect("opens");
+    assert_eq!(store.authenticate("dispatch9", "correct horse").expect("signs in").display_name, "派遣员 王芳");
+    drop(store);
+    // Mistakes say what is wrong, in one line, and change nothing.
+    let taken =
+        run(&["user", "add", "--login", "dispatch9", "--name", "again", "--role", "dispatcher", "--password-stdin"], "correct horse\n");
+    assert!(!taken.status.success());
+    let message = String::from_utf8_lossy(&taken.stderr);
+    assert!(message.contains("already taken") && !message.contains("backtrace"), "{message}");
+    let role = run(&["user", "add", "--login", "x", "--name", "x", "--role", "boss", "--password-stdin"], "correct horse\n");
+    assert!(String::from_utf8_lossy(&role.stderr).contains("unknown role \"boss\""));
+    let short = run(&["user", "passwd", "--login", "dispatch9", "--password-stdin"], "short\n");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password too short"));
+    let store = Store::open(&path).expect("opens");
+    assert!(store.authenticate("dispatch9", "correct horse").is_ok(), "the old password still works");
+    assert!(store.user_by_login("x").expect("reads").is_none());
+}
+
+#[test]
+fn the_backlog_ledger_lists_the_cases_in_it_and_opens_one() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let position = first_in(&seat, CaseState::Backlog);
+    let case_no = seat.state().cases().get(position).expect("case").case_no.clone();
+    seat.get_by_label("Backlog ledger").click();
+    steps(&mut seat, 2);
+    until(&mut seat, "the ledger", |app| app.desk().ledger.as_ref().is_some_and(Option::is_some));
+    let entries = seat.state().desk().ledger.clone().flatten().expect("read").expect("no error");
+    let in_ledger = seat.state().cases().cases().iter().filter(|case| case.state == CaseState::Backlog).count();
+    assert_eq!(entries.iter().filter(|entry| entry.ended_at.is_none()).count(), in_ledger, "every backlogged case is in the ledger");
+    seat.get_by_label_contains("In the ledger:");
+    // The case number in the ledger window (the list below also shows it when in view).
+    let link = seat.query_all_by_label(&case_no).next().expect("listed").rect().center();
+    click_at(&mut seat, link);
+    assert_eq!(seat.state().selection(), Some(Selection::Case(position)));
+}

@@ -161,6 +161,20 @@ impl CaseBook {
         let text = filter.text.trim().to_lowercase();
         let mut rows: Vec<usize> =
             (0..self.cases.len()).filter(|position| filter.admits(&self.cases[*position], &self.statuses[*position], &text)).collect();
+        // Unit names are looked up once per unit, not once per case.
+        let unit_rank: HashMap<Option<UnitId>, i64> = if sort.column == SortColumn::Unit {
+            let mut units: Vec<(String, Option<UnitId>)> = rows
+                .iter()
+                .map(|position| self.cases[*position].unit)
+                .collect::<std::collections::HashSet<_>>()
+                .into_iter()
+                .map(|unit| (unit_names(unit), unit))
+                .collect();
+            units.sort();
+            units.into_iter().enumerate().map(|(rank, (_, unit))| (unit, i64::try_from(rank).unwrap_or(i64::MAX))).collect()
+        } else {
+            HashMap::new()
+        };
         let key = |position: &usize| -> SortKey {
             let case = &self.cases[*position];
             let status = &self.statuses[*position];
@@ -168,7 +182,7 @@ impl CaseBook {
                 SortColumn::CaseNo => SortKey::Text(case.case_no.clone()),
                 SortColumn::State => SortKey::Number(case.state as i64),
                 SortColumn::Class => SortKey::Text(case.class_code.clone()),
-                SortColumn::Unit => SortKey::Text(unit_names(case.unit)),
+                SortColumn::Unit => SortKey::Number(unit_rank.get(&case.unit).copied().unwrap_or(i64::MAX)),
                 SortColumn::Source => SortKey::Number(case.source as i64),
                 SortColumn::Reported => SortKey::Time(Some(case.reported_at)),
                 SortColumn::Deadline => SortKey::Time(case.deadline_at),
@@ -176,9 +190,11 @@ impl CaseBook {
             }
         };
         let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|position| (key(position), *position)).collect();
-        keyed.sort_by(|a, b| {
-            let order = a.0.cmp(&b.0).then_with(|| self.cases[a.1].case_no.cmp(&self.cases[b.1].case_no));
-            if sort.descending { order.reverse() } else { order }
+        // Ties keep the book's order (by position), so the list does not shuffle between frames.
+        keyed.sort_unstable_by(|a, b| {
+            let order = a.0.cmp(&b.0);
+            let order = if sort.descending { order.reverse() } else { order };
+            order.then(a.1.cmp(&b.1))
         });
         rows.clear();
         rows.extend(keyed.into_iter().map(|(_, position)| position));
@@ -371,12 +387,18 @@ impl CaseFilter {
     }
 }
 
+/// Whether `haystack` contains the lower-cased `needle`, ignoring case; allocates only when the
+/// haystack has upper-case letters (Chinese text has none).
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    haystack.contains(needle) || (haystack.chars().any(char::is_uppercase) && haystack.to_lowercase().contains(needle))
+}
+
 fn matches_text(case: &Case, text: &str) -> bool {
     case.case_no.contains(text)
         || case.class_code.contains(text)
-        || case.part_code.is_some_and(|code| code.to_string().contains(text))
-        || case.description.to_lowercase().contains(text)
-        || case.reporter_contact.as_deref().is_some_and(|contact| contact.to_lowercase().contains(text))
+        || (text.bytes().all(|byte| byte.is_ascii_digit()) && case.part_code.is_some_and(|code| code.to_string().contains(text)))
+        || contains_folded(&case.description, text)
+        || case.reporter_contact.as_deref().is_some_and(|contact| contains_folded(contact, text))
 }
 
 /// A column the list sorts by.

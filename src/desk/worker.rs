@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::model::{Case, CaseEvent, CaseRequest, ReporterFeedback, User};
+use crate::model::{BacklogEntry, Case, CaseEvent, CaseRequest, ReporterFeedback, User};
 use crate::store::{AuthError, Store, StoreError};
 use crate::workflow::{Action, NewCase, ReportedCase, Workflow, WorkflowError};
 
@@ -44,6 +44,8 @@ pub enum DeskRequest {
     Timeline {
         case_id: i64,
     },
+    /// Read the backlog ledger (挂账问题库), ended entries included.
+    Ledger,
 }
 
 /// A case's history as the detail panel shows it.
@@ -70,6 +72,7 @@ pub enum DeskReply {
         case_id: i64,
         result: Result<CaseTimeline, StoreError>,
     },
+    Ledger(Result<Vec<BacklogEntry>, StoreError>),
     /// Cases changed at other seats since the last look, as they are now.
     Changed(Vec<Case>),
     /// The database cannot be read right now; the worker keeps trying.
@@ -230,6 +233,7 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
             DeskReply::Reported { ticket, result: link.workflow.report_case(&mut link.store, &actor, new_case, now) }
         }
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
+        DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
     }
 }
 
@@ -248,5 +252,6 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::Apply { ticket, .. } => DeskReply::Applied { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Report { ticket, .. } => DeskReply::Reported { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
+        DeskRequest::Ledger => DeskReply::Ledger(Err(error())),
     }
 }

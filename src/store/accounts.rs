@@ -30,6 +30,12 @@ pub enum AuthError {
     NoSuchUser(i64),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// The login is empty or already used by another account.
+    #[error("the login {0:?} is empty or already taken")]
+    LoginTaken(String),
+    /// A unit operator account must name its unit.
+    #[error("a unit operator account needs its unit")]
+    UnitRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -43,6 +49,8 @@ impl AuthError {
             (Self::PasswordTooShort { min }, true) => format!("密码太短：至少 {min} 个字符"),
             (Self::NoSuchUser(id), true) => format!("不存在编号为 {id} 的用户"),
             (Self::Hashing(problem), true) => format!("密码加密失败：{problem}"),
+            (Self::LoginTaken(login), true) => format!("账号 {login:?} 为空或已被使用"),
+            (Self::UnitRequired, true) => "责任单位操作员账号必须指定所属单位".to_owned(),
             (Self::Store(error), true) => format!("数据库错误：{error}"),
             (error, false) => error.to_string(),
         }
@@ -120,6 +128,42 @@ impl Store {
         .pop())
     }
 
+    /// Creates an account with its password in one transaction: a login that exists already, a
+    /// unit operator without a unit or a short password leaves the database as it was.
+    ///
+    /// # Errors
+    /// [`AuthError::LoginTaken`], [`AuthError::UnitRequired`], [`AuthError::PasswordTooShort`],
+    /// SQL errors.
+    pub fn add_user(
+        &mut self,
+        login: &str,
+        display_name: &str,
+        role: crate::model::Role,
+        unit: Option<crate::model::UnitId>,
+        password: &str,
+    ) -> Result<User, AuthError> {
+        let login = login.trim();
+        if login.is_empty() {
+            return Err(AuthError::LoginTaken(String::new()));
+        }
+        if self.user_by_login(login)?.is_some() {
+            return Err(AuthError::LoginTaken(login.to_owned()));
+        }
+        if role == crate::model::Role::UnitOperator && unit.is_none() {
+            return Err(AuthError::UnitRequired);
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(AuthError::PasswordTooShort { min: MIN_PASSWORD_CHARS });
+        }
+        let phc = hash_password(password)?;
+        let id = self.write(|tx| {
+            let id = Self::insert_user(tx, login, display_name.trim(), role, unit)?;
+            Self::set_password_hash(tx, id, &phc)?;
+            Ok(id)
+        })?;
+        Ok(User { id, login: login.to_owned(), display_name: display_name.trim().to_owned(), role, unit })
+    }
+
     /// Sets (or replaces) a user's password.
     ///
     /// # Errors
@@ -194,5 +238,24 @@ mod tests {
         assert!(matches!(store.authenticate("nobody", "citygrid"), Err(AuthError::WrongCredentials)));
         assert!(matches!(store.set_password(999, "long enough"), Err(AuthError::NoSuchUser(999))));
         assert_eq!(AuthError::WrongCredentials.message(true), "用户名或密码错误");
+    }
+
+    #[test]
+    fn an_account_is_added_with_its_password_or_not_at_all() {
+        use crate::model::{Role, UnitId};
+        let mut store = Store::open_in_memory().expect("store");
+        let user = store.add_user(" dispatch9 ", "派遣员 王芳", Role::Dispatcher, None, "long enough").expect("added");
+        assert_eq!(user.login, "dispatch9");
+        assert_eq!(store.authenticate("dispatch9", "long enough").expect("signs in").id, user.id);
+        assert!(matches!(store.add_user("dispatch9", "again", Role::Dispatcher, None, "long enough"), Err(AuthError::LoginTaken(_))));
+        assert!(matches!(store.add_user("unit_x", "no unit", Role::UnitOperator, None, "long enough"), Err(AuthError::UnitRequired)));
+        assert!(matches!(store.add_user("short", "short", Role::Dispatcher, None, "short"), Err(AuthError::PasswordTooShort { .. })));
+        assert!(store.user_by_login("unit_x").expect("reads").is_none(), "a refused account is not written");
+        assert!(store.user_by_login("short").expect("reads").is_none());
+        let units = store.load_units().expect("units");
+        let unit = units.first().map_or(UnitId(1), |unit| unit.id);
+        if !units.is_empty() {
+            store.add_user("unit_y", "单位操作员", Role::UnitOperator, Some(unit), "long enough").expect("a unit operator with a unit");
+        }
     }
 }

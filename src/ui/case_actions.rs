@@ -278,7 +278,10 @@ fn event_details(world: &World, data: &serde_json::Value, lang: Lang) -> Vec<Str
         lines.push(format!("{}{}", lang.pick("单位：", "Unit: "), world.unit_name(Some(UnitId(unit)), lang)));
     }
     if let Some(deadline) = text("deadline_at") {
-        lines.push(format!("{}{deadline}", lang.pick("时限：", "Deadline: ")));
+        // Stored as UTC like every time in the file; shown in China time.
+        let local =
+            crate::store::local_from_utc_text(deadline).map_or_else(|| deadline.to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
+        lines.push(format!("{}{local}", lang.pick("时限：", "Deadline: ")));
     }
     if let Some(photos) = data.get("photos").and_then(serde_json::Value::as_array).filter(|photos| !photos.is_empty()) {
         lines.push(format!("{}{}", lang.pick("照片：", "Photos: "), photos.len()));

@@ -66,6 +66,14 @@ pub struct DeskState {
     pub unavailable: Option<String>,
     /// The bottom panel is open.
     pub list_open: bool,
+    /// Bring this case's row into view on the next frame (selected on the map or by search).
+    pub reveal: Option<usize>,
+    /// Scroll the list to this offset on the next frame (benchmarks).
+    pub scroll_offset: Option<f32>,
+    /// The backlog ledger window: `None` while closed; what was read, once read.
+    pub ledger: Option<Option<Result<Vec<crate::model::BacklogEntry>, String>>>,
+    /// Show ended entries (restored or closed) too.
+    pub ledger_all: bool,
 }
 
 impl DeskState {
@@ -341,7 +349,14 @@ pub fn case_list_ui(
     let row_height = 22.0;
     // A click anywhere on a row selects it (selectable text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
-    TableBuilder::new(ui)
+    let mut table = TableBuilder::new(ui);
+    if let Some(row) = state.reveal.take().and_then(|position| rows.iter().position(|row| *row == position)) {
+        table = table.scroll_to_row(row, None);
+    }
+    if let Some(offset) = state.scroll_offset.take() {
+        table = table.vertical_scroll_offset(offset);
+    }
+    table
         .id_salt("case_list")
         .striped(true)
         .auto_shrink([false, false])
@@ -477,6 +492,13 @@ pub fn desk_panel_ui(
             if ui.button(label).clicked() {
                 state.list_open = !state.list_open;
             }
+            if ui.selectable_label(state.ledger.is_some(), lang.pick("挂账台账", "Backlog ledger")).clicked() {
+                if state.ledger.is_some() {
+                    state.ledger = None;
+                } else {
+                    commands.push(Command::OpenLedger);
+                }
+            }
             if let Some(notice) = &state.notice {
                 let color = if notice.error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
                 ui.colored_label(color, &notice.text);
@@ -490,5 +512,86 @@ pub fn desk_panel_ui(
             commands.extend(case_list_ui(ui, world, book, state, selection, lang, now));
         }
     });
+    commands
+}
+
+/// The backlog ledger (挂账问题库, Art. 18) as a window: every case entered, why, when, for how
+/// long, and how it left. Click a case number to select it.
+pub fn ledger_ui(
+    ctx: &egui::Context,
+    world: &World,
+    book: &CaseBook,
+    state: &mut DeskState,
+    lang: Lang,
+    now: NaiveDateTime,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(ledger) = &state.ledger else { return commands };
+    let mut open = true;
+    let mut show_all = state.ledger_all;
+    egui::Window::new(lang.pick("挂账台账", "Backlog ledger"))
+        .id(egui::Id::unique("ledger_window"))
+        .open(&mut open)
+        .default_width(760.0)
+        .show(ctx, |ui| match ledger {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(lang.pick("正在读取…", "Reading…"));
+                });
+            }
+            Some(Err(error)) => {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            Some(Ok(entries)) => {
+                let in_ledger = entries.iter().filter(|entry| entry.ended_at.is_none()).count();
+                ui.horizontal(|ui| {
+                    ui.label(format!("{} {in_ledger}", lang.pick("在账", "In the ledger:")));
+                    ui.checkbox(&mut show_all, lang.pick("显示已恢复、已结案的记录", "Show restored and closed entries"));
+                });
+                ui.separator();
+                egui::Grid::new("ledger").striped(true).num_columns(7).show(ui, |ui| {
+                    for header in [
+                        lang.pick("案卷号", "Case no."),
+                        lang.pick("类别", "Class"),
+                        lang.pick("责任单位", "Unit"),
+                        lang.pick("挂账理由", "Reason"),
+                        lang.pick("挂账时间", "Entered"),
+                        lang.pick("在账天数", "Days"),
+                        lang.pick("状态", "Status"),
+                    ] {
+                        ui.label(RichText::new(header).strong());
+                    }
+                    ui.end_row();
+                    for entry in entries.iter().rev().filter(|entry| show_all || entry.ended_at.is_none()) {
+                        if ui.link(RichText::new(&entry.case_no).monospace()).clicked()
+                            && let Some(position) = book.position_of(entry.case_id)
+                        {
+                            commands.push(Command::Select(Some(Selection::Case(position))));
+                        }
+                        ui.label(&entry.class_code);
+                        ui.label(world.unit_name(entry.unit, lang));
+                        ui.label(&entry.reason);
+                        ui.label(entry.entered_at.format("%Y-%m-%d").to_string());
+                        let days = (entry.ended_at.unwrap_or(now) - entry.entered_at).num_days();
+                        ui.label(days.to_string());
+                        let status = match entry.ended_how {
+                            None => lang.pick("在账", "In ledger").to_owned(),
+                            Some(how) => format!(
+                                "{} {}",
+                                if lang.is_chinese() { how.label_zh() } else { how.label_en() },
+                                entry.ended_at.map(|at| at.format("%m-%d").to_string()).unwrap_or_default()
+                            ),
+                        };
+                        ui.label(status);
+                        ui.end_row();
+                    }
+                });
+            }
+        });
+    state.ledger_all = show_all;
+    if !open {
+        state.ledger = None;
+    }
     commands
 }
