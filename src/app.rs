@@ -109,6 +109,8 @@ impl World {
             jurisdictions: &self.jurisdictions,
             index: &self.jurisdiction_index,
             parts: &self.parts,
+            // Precedents are not loaded into the world yet; routing in the app ignores them.
+            precedents: &[],
         }
     }
 
@@ -618,6 +620,31 @@ pub struct CitygridApp {
     pub(crate) desk: ui::desk::DeskState,
     /// The thread that reads and writes the database for the desk.
     worker: Option<DeskWorker>,
+    /// Video-wall mode: read-only, no sign-in, full screen.
+    wall: Option<WallState>,
+}
+
+/// How often the wall moves to its next focus area.
+pub const WALL_CYCLE: Duration = Duration::from_secs(60);
+
+/// The wall's own state between frames.
+#[derive(Debug)]
+struct WallState {
+    /// Move through focus areas (the district, each township, the hot spot) every [`WALL_CYCLE`].
+    cycle: bool,
+    last_move: Instant,
+    next_focus: usize,
+    /// The first view (all open cases in sight) has been set.
+    fitted: bool,
+}
+
+/// The zoom at which a lon/lat box fills a map of `size` points, less a margin.
+fn zoom_to_fit(min: [f64; 2], max: [f64; 2], size: egui::Vec2) -> f64 {
+    let a = crate::map::mercator_from_lonlat(min[0], min[1]);
+    let b = crate::map::mercator_from_lonlat(max[0], max[1]);
+    let (dx, dy) = ((a[0] - b[0]).abs().max(1e-9), (a[1] - b[1]).abs().max(1e-9));
+    let fit = (f64::from(size.x) / (dx * 256.0)).min(f64::from(size.y) / (dy * 256.0));
+    (fit.log2() - 0.4).clamp(10.0, 17.0)
 }
 
 /// Without the GPU scene, at most this many parts go through egui's painter per frame.
@@ -675,6 +702,7 @@ impl CitygridApp {
             book: CaseBook::empty(),
             desk: ui::desk::DeskState::new(),
             worker: None,
+            wall: None,
         };
         // Opens alongside the database; it is drawn once the world is there.
         if let Some(choice) = requested_basemap {
@@ -686,6 +714,111 @@ impl CitygridApp {
     /// Sets the language regardless of saved settings (command line, tests).
     pub fn set_lang(&mut self, lang: Lang) {
         self.settings.lang = lang;
+    }
+
+    /// Turns the video-wall mode on: read-only, no sign-in, the whole district on a large map
+    /// with today's figures; `cycle` moves through focus areas every minute.
+    pub fn set_wall(&mut self, cycle: bool) {
+        self.wall = Some(WallState { cycle, last_move: Instant::now(), next_focus: 0, fitted: false });
+    }
+
+    /// Whether the app runs as the video wall.
+    #[must_use]
+    pub fn is_wall(&self) -> bool {
+        self.wall.is_some()
+    }
+
+    /// Where the wall looks next: the district, each of its townships, then the grid cell with
+    /// the most open cases (the hot spot).
+    fn wall_focus(&self, index: usize) -> Option<(f64, f64, f64)> {
+        let Phase::Ready(world) = &self.phase else { return None };
+        let centre_of = |geometry: &geo::MultiPolygon<f64>| geo::BoundingRect::bounding_rect(geometry).map(|rect| rect.center());
+        let mut focus: Vec<(f64, f64, f64)> = Vec::new();
+        if let Some(district) = world.jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == world.district_code)
+            && let Some(centre) = centre_of(&district.geometry)
+        {
+            focus.push((centre.x, centre.y, 11.0));
+        }
+        for township in world.jurisdictions.iter().filter(|j| j.kind == JurisdictionKind::Township) {
+            if let Some(centre) = centre_of(&township.geometry) {
+                focus.push((centre.x, centre.y, 13.0));
+            }
+        }
+        let mut open_by_cell: HashMap<u64, (usize, f64, f64)> = HashMap::new();
+        for case in self.book.cases().iter().filter(|case| case.state.is_open()) {
+            if let Some(cell) = case.grid_code {
+                let entry = open_by_cell.entry(cell).or_insert((0, case.location.x(), case.location.y()));
+                entry.0 += 1;
+            }
+        }
+        if let Some((_, (_, lon, lat))) = open_by_cell.into_iter().max_by_key(|(cell, (count, _, _))| (*count, std::cmp::Reverse(*cell))) {
+            focus.push((lon, lat, 16.0));
+        }
+        (!focus.is_empty()).then(|| focus[index % focus.len()])
+    }
+
+    fn wall_ui(&mut self, ui: &mut egui::Ui, world: &Arc<World>, now: NaiveDateTime) {
+        let lang = self.settings.lang;
+        // Laid out for 1080 lines and scaled with the display.
+        let ctx = ui.ctx().clone();
+        let pixels = ctx.content_rect().size() * ctx.pixels_per_point();
+        let native = ctx.native_pixels_per_point().unwrap_or(1.0);
+        let zoom = ui::wall::wall_zoom(pixels) / native;
+        if (ctx.zoom_factor() - zoom).abs() > 0.01 {
+            ctx.set_zoom_factor(zoom);
+        }
+        ctx.set_visuals(egui::Visuals::dark());
+        // First view: every open case in sight.
+        if let Some(map) = ui::map_view::last_map_rect(&ctx)
+            && self.wall.as_ref().is_some_and(|wall| !wall.fitted)
+        {
+            let open: Vec<[f64; 2]> =
+                self.book.cases().iter().filter(|case| case.state.is_open()).map(|case| [case.location.x(), case.location.y()]).collect();
+            if !open.is_empty() {
+                let min = open.iter().fold([f64::MAX, f64::MAX], |min, p| [min[0].min(p[0]), min[1].min(p[1])]);
+                let max = open.iter().fold([f64::MIN, f64::MIN], |max, p| [max[0].max(p[0]), max[1].max(p[1])]);
+                let zoom = zoom_to_fit(min, max, map.size());
+                self.apply(Command::CenterAt { lon: (min[0] + max[0]) / 2.0, lat: (min[1] + max[1]) / 2.0, zoom });
+            }
+            if let Some(wall) = &mut self.wall {
+                wall.fitted = true;
+            }
+        }
+        if let Some(wall) = &mut self.wall
+            && wall.cycle
+            && wall.last_move.elapsed() >= WALL_CYCLE
+        {
+            wall.last_move = Instant::now();
+            wall.next_focus += 1;
+            let index = wall.next_focus;
+            if let Some((lon, lat, zoom)) = self.wall_focus(index) {
+                self.apply(Command::CenterAt { lon, lat, zoom });
+            }
+        }
+        ui::wall::wall_panels_ui(ui, world, &self.book, lang, now, self.desk.unavailable_since);
+        let layers = LayerVisibility { parts: false, grid: false, communities: true, ..LayerVisibility::default() };
+        let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
+            Some(ActiveBasemap { tiles, .. }) => {
+                let attribution = tiles.info().attribution.clone();
+                (Some(tiles), Some(attribution))
+            }
+            None => (None, None),
+        };
+        let view = ui::map_view::MapView {
+            world,
+            cases: &self.book,
+            placing: false,
+            layers: &layers,
+            selection: None,
+            lang,
+            now,
+            basemap_attribution: basemap_attribution.as_deref(),
+            painter_part_limit: PAINTER_PART_LIMIT,
+            painter_parts_min_zoom: ui::map_view::PART_MIN_ZOOM,
+        };
+        // The wall is not clicked; whatever the map reports is dropped.
+        let _ = view.show(ui, &mut self.map_memory, tiles, self.scene.as_mut());
+        ui.ctx().request_repaint_after(Duration::from_secs(1));
     }
 
     /// Freezes the clock (screenshots, tests).
@@ -1014,8 +1147,16 @@ impl CitygridApp {
                     self.desk.ledger = Some(Some(result.map_err(|error| error.to_string())));
                 }
             }
-            DeskReply::Unavailable(message) => self.desk.unavailable = Some(message),
-            DeskReply::Available => self.desk.unavailable = None,
+            DeskReply::Unavailable(message) => {
+                self.desk.unavailable = Some(message);
+                if self.desk.unavailable_since.is_none() {
+                    self.desk.unavailable_since = Some(self.now());
+                }
+            }
+            DeskReply::Available => {
+                self.desk.unavailable = None;
+                self.desk.unavailable_since = None;
+            }
         }
     }
 
@@ -1237,6 +1378,10 @@ impl eframe::App for CitygridApp {
                 let message = message.clone();
                 self.failed_ui(ui, &message);
             }
+            Phase::Ready(world) if self.wall.is_some() => {
+                let world = Arc::clone(world);
+                self.wall_ui(ui, &world, now);
+            }
             Phase::Ready(world) if self.desk.user.is_none() => {
                 let lang = self.settings.lang;
                 commands.extend(ui::desk::sign_in_ui(ui, world, &mut self.desk.sign_in, lang));
@@ -1320,6 +1465,27 @@ pub fn run_native(db_path: PathBuf, basemap: Option<PathBuf>) -> Result<()> {
     };
     eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path, basemap, true)))))
         .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
+}
+
+/// Opens the video wall on `db_path`: full screen (or a window with `windowed`), read-only, no
+/// sign-in; `cycle` moves through focus areas every minute.
+///
+/// # Errors
+/// The window cannot be created (no display, no graphics driver).
+pub fn run_wall(db_path: PathBuf, basemap: Option<PathBuf>, windowed: bool, cycle: bool) -> Result<()> {
+    let viewport = egui::ViewportBuilder::default().with_title("citygrid 大屏").with_inner_size([1920.0, 1080.0]);
+    let options =
+        eframe::NativeOptions { viewport: if windowed { viewport } else { viewport.with_fullscreen(true) }, ..Default::default() };
+    eframe::run_native(
+        "citygrid-wall",
+        options,
+        Box::new(move |cc| {
+            let mut app = CitygridApp::new(cc, db_path, basemap, true);
+            app.set_wall(cycle);
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
 }
 
 /// Builds a kittest harness running the real app on `db_path` (tests, screenshots). The app
@@ -1434,6 +1600,7 @@ pub fn harness_as(
 ///
 /// # Errors
 /// Unknown view or language, loading failure, rendering failure, or the PNG cannot be written.
+#[allow(clippy::too_many_arguments)]
 pub fn screenshot(
     db_path: &Path,
     basemap: Option<&Path>,
@@ -1441,16 +1608,25 @@ pub fn screenshot(
     size: [u32; 2],
     lang: &str,
     center: Option<(f64, f64, f64)>,
+    now: Option<NaiveDateTime>,
     out: &Path,
 ) -> Result<()> {
-    if !matches!(view, "map" | "desk") {
-        bail!("unknown view {view:?}; available views: map, desk (the most pressing case selected, its steps and timeline)");
+    if !matches!(view, "map" | "desk" | "wall") {
+        bail!("unknown view {view:?}; available views: map, desk (the most pressing case selected, its steps and timeline), wall");
     }
     let lang = Lang::from_code(lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
     if !db_path.exists() {
         bail!("{}: no such database (create one with `citygrid demo --out …`)", db_path.display());
     }
-    let mut harness = harness_for(db_path, basemap, size, lang, None, Duration::from_secs(300))?;
+    let mut harness = if view == "wall" {
+        // The wall needs no sign-in.
+        let mut harness = harness(db_path, basemap, size, lang, now);
+        harness.state_mut().set_wall(false);
+        wait_until_loaded(&mut harness, Duration::from_secs(300))?;
+        harness
+    } else {
+        harness_for(db_path, basemap, size, lang, now, Duration::from_secs(300))?
+    };
     if basemap.is_some() {
         harness.state_mut().wait_for_basemap(Duration::from_secs(60));
     }

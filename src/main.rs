@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -46,9 +46,31 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// The video wall (大屏): full screen, read-only, no sign-in; follows the database live.
+    Wall {
+        /// In a 1920×1080 window instead of full screen.
+        #[arg(long)]
+        windowed: bool,
+        /// Move through focus areas (the district, each township, the hot spot) every minute.
+        #[arg(long)]
+        cycle: bool,
+    },
+    /// A simulated seat taking steps as fast as it can (the several-seats test).
+    #[command(hide = true)]
+    SeatSim {
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value_t = 50)]
+        steps: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The time the steps are taken at, `YYYY-MM-DD HH:MM`.
+        #[arg(long)]
+        now: String,
+    },
     /// Render a view of the real app offscreen to a PNG.
     Screenshot {
-        /// View to render: `map` (main window) or `wall`.
+        /// View to render: `map` (main window), `desk` (a case selected) or `wall`.
         #[arg(long, default_value = "map")]
         view: String,
         /// Window size, `WIDTHxHEIGHT`.
@@ -63,6 +85,10 @@ enum Command {
         /// Map centre and zoom, `LON,LAT,ZOOM` (default: the whole district).
         #[arg(long)]
         center: Option<String>,
+        /// The clock the view shows, China time `YYYY-MM-DD HH:MM` (default: now); e.g. the
+        /// `--as-of` of a demo database.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Print the layers of a database with their feature counts.
     Info,
@@ -299,6 +325,13 @@ fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => citygrid::app::run_native(database_path(cli.db)?, cli.basemap),
+        Some(Command::SeatSim { login, steps, seed, now }) => {
+            let now = parse_as_of(&now)?;
+            let report = citygrid::desk::sim::run_seat(&database_path(cli.db)?, &login, steps, seed, now, Duration::from_secs(60))?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Some(Command::Wall { windowed, cycle }) => citygrid::app::run_wall(database_path(cli.db)?, cli.basemap, windowed, cycle),
         Some(Command::Demo { out, parts, cases, seed, as_of }) => {
             let mut options = DemoOptions::standard();
             options.parts = parts;
@@ -329,7 +362,8 @@ fn run() -> Result<()> {
             );
             Ok(())
         }
-        Some(Command::Screenshot { view, size, out, lang, center }) => {
+        Some(Command::Screenshot { view, size, out, lang, center, now }) => {
+            let now = now.as_deref().map(parse_as_of).transpose()?;
             let path = database_path(cli.db)?;
             let Some((width, height)) = size.split_once('x').and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
             else {
@@ -346,7 +380,7 @@ fn run() -> Result<()> {
                     Some((lon, lat, zoom))
                 }
             };
-            citygrid::app::screenshot(&path, cli.basemap.as_deref(), &view, [width, height], &lang, center, &out)
+            citygrid::app::screenshot(&path, cli.basemap.as_deref(), &view, [width, height], &lang, center, now, &out)
         }
         Some(Command::Basemap { which: BasemapCommand::Build { out, region_max_zoom, core_max_zoom } }) => {
             let path = database_path(cli.db)?;

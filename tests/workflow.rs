@@ -669,7 +669,7 @@ fn routing_sends_parts_to_their_owner_and_events_to_the_zone_or_the_manuals_unit
         store.load_parts().expect("parts"),
     );
     let index = JurisdictionIndex::new(&jurisdictions);
-    let data = RoutingData { manual: &manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &parts };
+    let data = RoutingData { manual: &manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &parts, precedents: &[] };
     let code_of = |id: UnitId| units.iter().find(|unit| unit.id == id).map(|unit| unit.code.clone()).unwrap_or_default();
     let on = common::as_of().date();
 
@@ -708,7 +708,7 @@ fn routing_sends_parts_to_their_owner_and_events_to_the_zone_or_the_manuals_unit
 fn the_demo_district_runs_every_case_through_the_workflow() {
     let (_dir, path, summary) = common::small_demo(500, 150);
     let store = Store::open(&path).expect("open");
-    assert_eq!(store.schema_version().expect("version"), 2);
+    assert_eq!(store.schema_version().expect("version"), citygrid::store::schema::CURRENT_VERSION);
     let cases = store.load_cases().expect("cases");
     assert_eq!(cases.len(), summary.cases);
     let mut actions = std::collections::BTreeSet::new();

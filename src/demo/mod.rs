@@ -323,7 +323,7 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
     let accounts = insert_demo_users(store, &units)?;
     let unit_by_code = |code: &str| unit(code);
     let index = JurisdictionIndex::new(&jurisdictions);
-    let routing = RoutingData { manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &parts };
+    let routing = RoutingData { manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &parts, precedents: &[] };
     let route = |report: &crate::workflow::NewCase, at: NaiveDateTime| {
         let query = RoutingQuery {
             kind: report.subject.item_kind(),

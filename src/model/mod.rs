@@ -4,6 +4,7 @@
 //! `../../shared/DOMAIN.md` is the reference for the vocabulary.
 
 pub mod case;
+pub mod dispute;
 pub mod jurisdiction;
 pub mod manual;
 pub mod part;
@@ -13,6 +14,9 @@ pub mod user;
 pub use case::{
     BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, CloseType, FeedbackChannel, ReporterFeedback,
     RequestDecision, RequestKind, SourceChannel,
+};
+pub use dispute::{
+    Art19Rule, Dispute, DisputeOrigin, DisputeRecord, DisputeState, Precedent, PrecedentArea, PrecedentClass, SiteCheck, Statement,
 };
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
 pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, TimeLimit, Urgency};

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod case_flow;
+mod disputes;
 pub mod gpkg;
 mod live;
 mod queries;

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 2;
+pub const CURRENT_VERSION: u32 = 3;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -153,5 +153,69 @@ CREATE INDEX reporter_feedback_case ON reporter_feedback(case_fid);
     Ok(())
 }
 
+/// Attribute layers added by migration 3 (responsibility disputes): (table, description).
+pub const DISPUTE_ATTRIBUTE_TABLES: &[(&str, &str)] = &[
+    ("disputes", "Responsibility disputes (责任争议, Art. 18–19) and the committee's decisions"),
+    ("dispute_statements", "Each unit's statement in a responsibility dispute"),
+    ("dispute_site_checks", "On-site confirmations (现场确认) organised by the centre; location in WGS84 lon/lat"),
+];
+
+/// The feature layer added by migration 3: (table, geometry type, description).
+pub const PRECEDENT_FEATURE_TABLE: (&str, &str, &str) = (
+    "routing_precedents",
+    "POLYGON",
+    "Routing precedents set by committee decisions (裁定先例): later cases here go to the designated unit; a circle is stored as a 64-gon with its centre and radius",
+);
+
+/// Responsibility disputes: the dispute with the committee's decision, the units' statements,
+/// the on-site confirmations, and the precedents decisions set as a feature layer (a polygon,
+/// or a circle kept exactly as centre + radius and drawn as a 64-gon). One open dispute per
+/// case at a time. Times are UTC like every DATETIME; JSON arrays hold unit ids and photos.
+fn migration_3(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "
+CREATE TABLE disputes (
+  id INTEGER PRIMARY KEY, case_fid INTEGER NOT NULL REFERENCES cases(fid),
+  opened_at DATETIME NOT NULL, opened_by INTEGER REFERENCES users(id),
+  origin TEXT NOT NULL CHECK (origin IN ('return','centre')), summary TEXT NOT NULL DEFAULT '',
+  units_involved TEXT NOT NULL DEFAULT '[]',
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','decided','withdrawn')),
+  art19_rule TEXT CHECK (art19_rule IN ('policy_or_boundary','emergency_first','local_office','enforcement')),
+  decided_at DATETIME, decided_by INTEGER REFERENCES users(id), designated_unit_id INTEGER REFERENCES units(id),
+  reasoning TEXT NOT NULL DEFAULT '',
+  withdrawn_at DATETIME, withdrawn_by INTEGER REFERENCES users(id), withdraw_reason TEXT NOT NULL DEFAULT '',
+  CHECK (state <> 'decided' OR (decided_at IS NOT NULL AND designated_unit_id IS NOT NULL AND art19_rule IS NOT NULL)));
+CREATE INDEX disputes_case ON disputes(case_fid);
+CREATE UNIQUE INDEX disputes_one_open ON disputes(case_fid) WHERE state = 'open';
+CREATE TABLE dispute_statements (
+  id INTEGER PRIMARY KEY, dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+  unit_id INTEGER NOT NULL REFERENCES units(id), at DATETIME NOT NULL, by_user INTEGER REFERENCES users(id),
+  text TEXT NOT NULL, photos TEXT NOT NULL DEFAULT '[]');
+CREATE INDEX dispute_statements_dispute ON dispute_statements(dispute_id);
+CREATE TABLE dispute_site_checks (
+  id INTEGER PRIMARY KEY, dispute_id INTEGER NOT NULL REFERENCES disputes(id), checked_on DATE NOT NULL,
+  units_present TEXT NOT NULL DEFAULT '[]', lon DOUBLE NOT NULL, lat DOUBLE NOT NULL,
+  photos TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '',
+  by_user INTEGER REFERENCES users(id), at DATETIME NOT NULL);
+CREATE INDEX dispute_site_checks_dispute ON dispute_site_checks(dispute_id);
+CREATE TABLE routing_precedents (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POLYGON NOT NULL,
+  centre_lon DOUBLE, centre_lat DOUBLE, radius_m DOUBLE CHECK (radius_m IS NULL OR radius_m > 0),
+  class_kind TEXT CHECK (class_kind IN ('part','event')), class_code TEXT,
+  unit_id INTEGER NOT NULL REFERENCES units(id), dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+  decided_on DATE NOT NULL, valid_from DATE NOT NULL, valid_to DATE, note TEXT NOT NULL DEFAULT '',
+  CHECK ((class_kind IS NULL) = (class_code IS NULL)),
+  CHECK ((radius_m IS NULL) = (centre_lon IS NULL) AND (centre_lon IS NULL) = (centre_lat IS NULL)));
+CREATE INDEX routing_precedents_dispute ON routing_precedents(dispute_id);
+",
+    )?;
+    for (table, description) in DISPUTE_ATTRIBUTE_TABLES {
+        gpkg::register_attribute_table(conn, table, description)?;
+    }
+    let (table, geometry_type, description) = PRECEDENT_FEATURE_TABLE;
+    gpkg::register_feature_table(conn, table, geometry_type, description)?;
+    Ok(())
+}
+
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2];
+pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2, migration_3];

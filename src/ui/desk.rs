@@ -64,6 +64,8 @@ pub struct DeskState {
     pub notice: Option<Notice>,
     /// Why the database cannot be reached, while it cannot.
     pub unavailable: Option<String>,
+    /// Since when the database cannot be reached (the data shown is from then).
+    pub unavailable_since: Option<NaiveDateTime>,
     /// The bottom panel is open.
     pub list_open: bool,
     /// Bring this case's row into view on the next frame (selected on the map or by search).

@@ -12,5 +12,6 @@ pub mod layers;
 pub mod map_view;
 pub mod new_case;
 pub mod top_bar;
+pub mod wall;
 
 pub use i18n::Lang;

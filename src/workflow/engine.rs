@@ -282,7 +282,7 @@ pub(crate) fn decide(
 }
 
 /// Sends the case to `unit`: the handling clock starts now with the command manual's limit.
-fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: NaiveDateTime) -> Result<(), Refusal> {
+pub(super) fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: NaiveDateTime) -> Result<(), Refusal> {
     if !workflow.units.iter().any(|known| known.id == unit) {
         return Err(Refusal::UnknownUnit { unit });
     }

@@ -1,12 +1,12 @@
 //! Why a step was refused, in words a person can act on, in Chinese and English. Nothing here
 //! depends on the UI's language setting: the UI calls `message(chinese)`.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::model::{CaseState, CaseSubject, PartCode, RequestKind, Role, UnitId, Urgency};
+use crate::model::{CaseState, CaseSubject, DisputeState, PartCode, RequestKind, Role, UnitId, Urgency};
 use crate::store::StoreError;
 
-use super::ActionKind;
+use super::{ActionKind, DisputeStep};
 
 /// A unit named in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,59 @@ pub enum Refusal {
     TimeInFuture {
         at: NaiveDateTime,
     },
+    /// The actor's role may not take this step of a responsibility dispute.
+    DisputeRoleNotAllowed {
+        step: DisputeStep,
+        role: Role,
+        allowed: Vec<Role>,
+    },
+    /// A dispute cannot be opened on a case in this state.
+    DisputeWrongCaseState {
+        step: DisputeStep,
+        state: CaseState,
+        allowed: Vec<CaseState>,
+    },
+    /// No dispute has this id.
+    NoSuchDispute {
+        dispute_id: i64,
+    },
+    /// The case has an open dispute already; add to it instead.
+    DisputeAlreadyOpen {
+        case_no: String,
+        dispute_id: i64,
+    },
+    /// The dispute was decided or withdrawn already.
+    DisputeNotOpen {
+        step: DisputeStep,
+        dispute_id: i64,
+        state: DisputeState,
+    },
+    /// A unit operator whose account names no unit.
+    DisputeNotBoundToUnit {
+        step: DisputeStep,
+    },
+    /// A unit operator whose unit is not a party to the dispute.
+    UnitNotParty {
+        step: DisputeStep,
+        own_unit: UnitLabel,
+        parties: Vec<UnitLabel>,
+    },
+    /// The text a dispute step needs is missing: what is disputed, the statement, the
+    /// committee's reasoning, or why the dispute is withdrawn.
+    DisputeTextRequired {
+        step: DisputeStep,
+    },
+    /// A dispute must name at least one unit party to it.
+    DisputeNeedsUnits,
+    /// A day given for something that has not happened yet (a site check).
+    DateInFuture {
+        date: NaiveDate,
+    },
+    /// A precedent whose area cannot be used: a polygon with fewer than three corners, no area
+    /// or coordinates that are not longitude/latitude, or a circle without a positive radius.
+    InvalidPrecedentArea,
+    /// A location that is not a longitude/latitude pair.
+    InvalidLocation,
 }
 
 fn roles_text(roles: &[Role], chinese: bool) -> String {
@@ -110,6 +163,11 @@ fn states_text(states: &[CaseState], chinese: bool) -> String {
 
 fn request_label(kind: RequestKind, chinese: bool) -> &'static str {
     if chinese { kind.label_zh() } else { kind.label_en() }
+}
+
+fn units_text(units: &[UnitLabel], chinese: bool) -> String {
+    let names: Vec<&str> = units.iter().map(|unit| unit.name(chinese)).collect();
+    if chinese { names.join("、") } else { names.join(", ") }
 }
 
 impl Refusal {
@@ -273,6 +331,112 @@ impl Refusal {
                 let at = at.format("%Y-%m-%d %H:%M");
                 if zh { format!("时间 {at} 晚于当前时间。") } else { format!("The time {at} is in the future.") }
             }
+            Self::DisputeRoleNotAllowed { step, role, allowed } => {
+                if zh {
+                    format!("“{}”须由{}办理；您当前的角色是{}。", step.label_zh(), roles_text(allowed, true), role.label_zh())
+                } else {
+                    format!(
+                        "“{}” can only be done by {}; you are signed in as {}.",
+                        step.label_en(),
+                        roles_text(allowed, false),
+                        role.label_en()
+                    )
+                }
+            }
+            Self::DisputeWrongCaseState { step, state, allowed } => {
+                if zh {
+                    format!("“{}”只适用于{}状态的案卷；本案卷当前为“{}”。", step.label_zh(), states_text(allowed, true), state.label_zh())
+                } else {
+                    format!(
+                        "“{}” applies only to cases that are {}; this case is {}.",
+                        step.label_en(),
+                        states_text(allowed, false).to_lowercase(),
+                        state.label_en().to_lowercase()
+                    )
+                }
+            }
+            Self::NoSuchDispute { dispute_id } => {
+                if zh {
+                    format!("不存在编号为 #{dispute_id} 的责任争议。")
+                } else {
+                    format!("There is no dispute #{dispute_id}.")
+                }
+            }
+            Self::DisputeAlreadyOpen { case_no, dispute_id } => {
+                if zh {
+                    format!("案卷 {case_no} 已有未裁定的责任争议 #{dispute_id}，请在该争议中补充材料。")
+                } else {
+                    format!("Case {case_no} already has an open dispute, #{dispute_id}; add to that one.")
+                }
+            }
+            Self::DisputeNotOpen { step, dispute_id, state } => {
+                if zh {
+                    format!("责任争议 #{dispute_id} {}，不能再“{}”。", state.label_zh(), step.label_zh())
+                } else {
+                    format!("Dispute #{dispute_id} is {}; it is too late to “{}”.", state.label_en().to_lowercase(), step.label_en())
+                }
+            }
+            Self::DisputeNotBoundToUnit { step } => {
+                if zh {
+                    format!("您的账号未绑定责任单位，不能办理“{}”。", step.label_zh())
+                } else {
+                    format!("Your account is not bound to a responsible unit, so it cannot “{}”.", step.label_en())
+                }
+            }
+            Self::UnitNotParty { step, own_unit, parties } => {
+                if zh {
+                    format!(
+                        "本争议的当事单位是{}；您的账号属于{}，不是当事单位，不能办理“{}”。",
+                        units_text(parties, true),
+                        own_unit.name(true),
+                        step.label_zh()
+                    )
+                } else {
+                    format!(
+                        "The units party to this dispute are {}; your account belongs to {}, which is not one of them, so it cannot “{}”.",
+                        units_text(parties, false),
+                        own_unit.name(false),
+                        step.label_en()
+                    )
+                }
+            }
+            Self::DisputeTextRequired { step } => match (step, zh) {
+                (DisputeStep::Open, true) => "发起责任争议必须说明争议事项。".to_owned(),
+                (DisputeStep::Open, false) => "Opening a dispute needs a summary of what is disputed.".to_owned(),
+                (DisputeStep::Statement, true) => "单位陈述必须填写陈述内容。".to_owned(),
+                (DisputeStep::Statement, false) => "A unit statement needs its text.".to_owned(),
+                (DisputeStep::Decide, true) => "城管委裁定必须说明裁定理由。".to_owned(),
+                (DisputeStep::Decide, false) => "A committee decision needs its reasoning.".to_owned(),
+                (DisputeStep::Withdraw, true) => "撤销争议必须说明理由。".to_owned(),
+                (DisputeStep::Withdraw, false) => "Withdrawing a dispute needs a reason.".to_owned(),
+                (DisputeStep::SiteCheck, true) => "现场确认必须填写确认情况。".to_owned(),
+                (DisputeStep::SiteCheck, false) => "A site check needs notes of what was found.".to_owned(),
+            },
+            Self::DisputeNeedsUnits => {
+                if zh {
+                    "责任争议必须至少列明一个当事单位。".to_owned()
+                } else {
+                    "A dispute must name at least one unit party to it.".to_owned()
+                }
+            }
+            Self::DateInFuture { date } => {
+                let date = date.format("%Y-%m-%d");
+                if zh { format!("日期 {date} 晚于今天。") } else { format!("The date {date} is in the future.") }
+            }
+            Self::InvalidLocation => {
+                if zh {
+                    "位置须为有效的经纬度。".to_owned()
+                } else {
+                    "The location must be a valid longitude/latitude.".to_owned()
+                }
+            }
+            Self::InvalidPrecedentArea => {
+                if zh {
+                    "先例范围无效：多边形须有至少三个顶点且面积大于零，圆须有大于零的半径，坐标须为经纬度。".to_owned()
+                } else {
+                    "The precedent's area is unusable: a polygon needs at least three corners and an area, a circle a radius above zero, and coordinates must be longitude/latitude.".to_owned()
+                }
+            }
         }
     }
 }
@@ -317,8 +481,12 @@ fn stale_message(stale: &StaleCase, chinese: bool) -> String {
     let action = stale
         .last_action
         .as_deref()
-        .and_then(<ActionKind as crate::model::Keyword>::from_keyword)
-        .map(|action| action.label(chinese).to_owned())
+        .and_then(|keyword| {
+            <ActionKind as crate::model::Keyword>::from_keyword(keyword)
+                .map(|action| action.label(chinese))
+                .or_else(|| <DisputeStep as crate::model::Keyword>::from_keyword(keyword).map(|step| step.label(chinese)))
+        })
+        .map(str::to_owned)
         .or_else(|| stale.last_action.clone())
         .unwrap_or_default();
     if chinese {

@@ -18,6 +18,7 @@
 
 mod action;
 mod deadline;
+mod dispute;
 mod engine;
 mod error;
 mod report;
@@ -26,6 +27,9 @@ pub mod rules;
 
 pub use action::{Action, ActionKind};
 pub use deadline::{ClockState, DeadlineStatus, deadline_status};
+pub use dispute::{
+    DisputeDecision, DisputeOpening, DisputeOutcome, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
+};
 pub use error::{Refusal, StaleCase, UnitLabel, WorkflowError};
 pub use report::{DUPLICATE_RADIUS_M, DuplicateWarning, NewCase, ReportedCase};
 pub use routing::{Candidate, RoutingData, RoutingQuery, RoutingRule, Suggestion, suggest_unit};

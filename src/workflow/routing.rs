@@ -1,6 +1,11 @@
 //! Which unit a case should go to (派遣建议), with the rule that picked it, in words.
 //!
-//! The candidates, each from data the store already holds:
+//! A routing precedent (裁定先例) comes before everything: when the coordination committee
+//! decided a dispute and turned its decision into a rule for an area (and a class, or all
+//! classes), a later case there, reported while the precedent is in force, goes to the unit the
+//! committee designated; the newest decision wins.
+//!
+//! Otherwise the candidates, each from data the store already holds:
 //! - the part's owner (权属), maintainer (养护) and supervisor (主管), when the case names a part;
 //! - responsibility zones (责任区) containing the point whose unit is in the same department as
 //!   the class's unit in the command manual (the greening section's park for a greening or
@@ -17,12 +22,16 @@
 use chrono::NaiveDate;
 use geo::{Area, Point};
 
-use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, PartCode, Routing, Unit, UnitId, keyword_enum};
+use crate::model::{
+    CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Part, PartCode, Precedent, Routing, Unit, UnitId, keyword_enum,
+};
 use crate::spatial::JurisdictionIndex;
 
 keyword_enum! {
     /// The rule behind a candidate unit.
     pub enum RoutingRule {
+        /// A committee decision set a precedent for the place (Art. 18: its decisions bind).
+        Precedent = ("precedent", "城管委裁定先例", "Committee precedent"),
         PartOwner = ("part_owner", "部件权属单位", "Owner of the part"),
         PartMaintainer = ("part_maintainer", "部件养护单位", "Maintainer of the part"),
         PartSupervisor = ("part_supervisor", "部件主管部门", "Supervisor of the part"),
@@ -61,6 +70,8 @@ pub struct RoutingData<'a> {
     /// Built over `jurisdictions`.
     pub index: &'a JurisdictionIndex,
     pub parts: &'a [Part],
+    /// Routing precedents set by committee decisions, in force or not (`&[]` for none).
+    pub precedents: &'a [Precedent],
 }
 
 /// The case to route.
@@ -203,9 +214,10 @@ pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<
         }
     }
 
+    let precedent_candidates = precedent_candidates(data, query);
     let ordered: Vec<Candidate> = match routing {
-        Routing::OwnerFirst => [part_candidates, zone_candidates, manual_candidates, area_candidates].concat(),
-        Routing::TerritoryFirst => [zone_candidates, part_candidates, manual_candidates, area_candidates].concat(),
+        Routing::OwnerFirst => [precedent_candidates, part_candidates, zone_candidates, manual_candidates, area_candidates].concat(),
+        Routing::TerritoryFirst => [precedent_candidates, zone_candidates, part_candidates, manual_candidates, area_candidates].concat(),
     };
     let mut seen = Vec::new();
     let mut unique = ordered.into_iter().filter(|candidate| {
@@ -221,4 +233,26 @@ pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<
         reason_en: first.reason_en,
         alternatives: unique.collect(),
     })
+}
+
+/// The precedents that decide this case, newest decision first (then one for the class before
+/// one for every class, then the later one), each naming the decision it comes from.
+fn precedent_candidates(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Vec<Candidate> {
+    let mut matching: Vec<&Precedent> =
+        data.precedents.iter().filter(|precedent| precedent.applies_to(query.kind, query.class_code, query.location, query.on)).collect();
+    matching.sort_by(|a, b| b.decided_on.cmp(&a.decided_on).then(b.class.is_some().cmp(&a.class.is_some())).then(b.id.cmp(&a.id)));
+    matching
+        .into_iter()
+        .map(|precedent| {
+            let (name_zh, name_en) = unit_names(data.units, precedent.unit);
+            let decided_on = precedent.decided_on.format("%Y-%m-%d");
+            let dispute = precedent.dispute_id;
+            Candidate {
+                unit: precedent.unit,
+                rule: RoutingRule::Precedent,
+                reason_zh: format!("依据 {decided_on} 城管委裁定（争议 #{dispute}）：此处由{name_zh}负责"),
+                reason_en: format!("Per the committee decision of {decided_on} (dispute #{dispute}): {name_en} is responsible here"),
+            }
+        })
+        .collect()
 }

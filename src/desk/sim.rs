@@ -1,0 +1,99 @@
+//! A simulated seat: one process signed in as one user, taking every step its role allows on
+//! randomly chosen cases, as fast as it can, on a database other seats use at the same time.
+//! Used by `citygrid seat-sim` and the several-seats test: it counts what it applied, what was
+//! refused because another seat got there first, and any "database is locked" error (there
+//! must be none).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use rand::seq::SliceRandom as _;
+use rand::{Rng as _, SeedableRng as _};
+
+use crate::model::{CloseType, User};
+use crate::store::{Store, StoreError};
+use crate::workflow::{Action, ActionKind, Workflow, WorkflowError, allowed_actions};
+
+/// What one simulated seat did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeatReport {
+    pub login: String,
+    /// Steps written, each with its audit entry.
+    pub applied: usize,
+    /// Steps refused because the case changed at another seat first (the stale-copy check).
+    pub stale: usize,
+    /// Steps the rules refused (the case moved on between reading and acting).
+    pub refused: usize,
+    /// "database is locked" or "busy" errors seen (must stay 0).
+    pub locked: usize,
+    /// Other errors, with their messages.
+    pub errors: Vec<String>,
+}
+
+/// The data a step needs, made up for the simulation; `None` for steps it does not take.
+fn action_for(kind: ActionKind, case: &crate::model::Case, workflow: &Workflow, rng: &mut impl rand::Rng) -> Option<Action> {
+    let unit = workflow.units().get(rng.random_range(0..workflow.units().len().max(1)))?.id;
+    let note = String::from("模拟坐席");
+    Some(match kind {
+        ActionKind::File => Action::File { note },
+        ActionKind::Dispatch => Action::Dispatch { unit, note },
+        ActionKind::Redispatch => Action::Redispatch { unit, note },
+        ActionKind::Handle => Action::Handle { note, photos: Vec::new() },
+        ActionKind::VerifyPass => Action::VerifyPass { note, photos: Vec::new() },
+        ActionKind::VerifyFail => Action::VerifyFail { reason: note, photos: Vec::new() },
+        // A regular close follows a passed verification; erroneous closes are not simulated.
+        ActionKind::Close if case.state == crate::model::CaseState::Verified => Action::Close { close_type: CloseType::Normal, note },
+        ActionKind::ReturnToCentre => Action::ReturnToCentre { reason: note },
+        _ => return None,
+    })
+}
+
+fn is_locked(error: &StoreError) -> bool {
+    let text = error.to_string();
+    text.contains("database is locked") || text.contains("database table is locked") || text.contains("busy")
+}
+
+/// Runs a seat signed in as `login` for `steps` attempts (or until `deadline`), acting at `now`.
+///
+/// # Errors
+/// The database cannot be opened or the login does not exist.
+pub fn run_seat(path: &Path, login: &str, steps: usize, seed: u64, now: NaiveDateTime, deadline: Duration) -> anyhow::Result<SeatReport> {
+    let mut store = Store::open(path)?;
+    let workflow = Workflow::load(&store)?;
+    let user: User = store.user_by_login(login)?.ok_or_else(|| anyhow::anyhow!("no account {login:?}"))?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut report = SeatReport { login: login.to_owned(), ..SeatReport::default() };
+    let started = Instant::now();
+    let mut attempts = 0;
+    while attempts < steps && started.elapsed() < deadline {
+        let mut cases = match store.load_cases() {
+            Ok(cases) => cases,
+            Err(error) if is_locked(&error) => {
+                report.locked += 1;
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
+        cases.shuffle(&mut rng);
+        // The first case this seat can act on, with a step it knows how to fill in.
+        let Some((case, action)) = cases.into_iter().find_map(|case| {
+            let mut kinds = allowed_actions(&workflow, &user, &case);
+            kinds.shuffle(&mut rng);
+            kinds.into_iter().find_map(|kind| action_for(kind, &case, &workflow, &mut rng)).map(|action| (case, action))
+        }) else {
+            break;
+        };
+        attempts += 1;
+        // A person takes a moment between reading the list and acting on it.
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..5)));
+        match workflow.apply(&mut store, &user, case.id, case.revision, &action, now) {
+            Ok(_) => report.applied += 1,
+            Err(WorkflowError::Stale(_)) => report.stale += 1,
+            Err(WorkflowError::Refused(_)) => report.refused += 1,
+            Err(WorkflowError::Store(error)) if is_locked(&error) => report.locked += 1,
+            Err(error) => report.errors.push(error.to_string()),
+        }
+    }
+    Ok(report)
+}
