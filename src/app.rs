@@ -102,15 +102,14 @@ impl World {
 
     /// What routing reads, for the dispatch dialog's suggestion.
     #[must_use]
-    pub fn routing_data(&self) -> RoutingData<'_> {
+    pub fn routing_data<'a>(&'a self, precedents: &'a [crate::model::Precedent]) -> RoutingData<'a> {
         RoutingData {
             manual: &self.manual,
             units: &self.units,
             jurisdictions: &self.jurisdictions,
             index: &self.jurisdiction_index,
             parts: &self.parts,
-            // Precedents are not loaded into the world yet; routing in the app ignores them.
-            precedents: &[],
+            precedents,
         }
     }
 
@@ -170,6 +169,7 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
     // Read before the cases: a change between the two is then reported again, never missed.
     let since_event_id = store.last_case_event_id()?;
     let cases = store.load_cases()?;
+    let precedents = store.load_precedents()?;
     let streets = store.load_streets()?;
     let district_code = store.meta("district_code")?.unwrap_or_default();
     let district_name = store.meta("district_name")?.unwrap_or_default();
@@ -201,7 +201,8 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
     }
     let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
     let unit_positions = units.iter().enumerate().map(|(position, unit)| (unit.id, position)).collect();
-    let book = CaseBook::new(cases, &calendar, now);
+    let mut book = CaseBook::new(cases, &calendar, now);
+    book.set_precedents(precedents);
     let workflow = Workflow::new(manual.clone(), calendar.clone(), units.clone());
     let world = World {
         path: path.to_owned(),
@@ -574,6 +575,28 @@ pub enum Command {
     Report(Box<NewCase>),
     /// Open the backlog ledger window (and read it).
     OpenLedger,
+    /// Read the disputes again.
+    LoadDisputes,
+    /// One step of a responsibility dispute.
+    DisputeStep(Box<crate::desk::worker::DisputeCommand>),
+    /// Check a jurisdiction layer for gaps and overlaps (on a thread), list and draw them.
+    CheckTopology(JurisdictionKind),
+    /// Save the window as it is now (the case on the map, its facts and the committee's
+    /// decision in the panel) as a PNG for the minutes.
+    ExportDecision {
+        dispute_id: i64,
+        case_no: String,
+    },
+}
+
+/// Where exported records go: the documents folder, else the data folder, else the temporary
+/// folder.
+#[must_use]
+pub fn export_dir() -> PathBuf {
+    directories::UserDirs::new()
+        .and_then(|dirs| dirs.document_dir().map(Path::to_owned))
+        .or_else(|| directories::ProjectDirs::from("cn", "citygrid", "citygrid").map(|dirs| dirs.data_dir().to_owned()))
+        .unwrap_or_else(std::env::temp_dir)
 }
 
 enum Phase {
@@ -622,6 +645,20 @@ pub struct CitygridApp {
     worker: Option<DeskWorker>,
     /// Video-wall mode: read-only, no sign-in, full screen.
     wall: Option<WallState>,
+    /// What the last export wrote (or why it failed), set by the saving thread.
+    export_result: Arc<std::sync::Mutex<Option<Result<PathBuf, String>>>>,
+    /// Where exports go (tests point it at a temporary folder).
+    pub export_dir: PathBuf,
+    /// The topology check asked for last: the layer, and the report once the thread is done.
+    topology: Option<TopologyCheck>,
+}
+
+/// A topology check running or done.
+struct TopologyCheck {
+    kind: JurisdictionKind,
+    running: Option<Receiver<crate::spatial::topology::TopologyReport>>,
+    report: Option<crate::spatial::topology::TopologyReport>,
+    window_open: bool,
 }
 
 /// How often the wall moves to its next focus area.
@@ -632,7 +669,8 @@ pub const WALL_CYCLE: Duration = Duration::from_secs(60);
 struct WallState {
     /// Move through focus areas (the district, each township, the hot spot) every [`WALL_CYCLE`].
     cycle: bool,
-    last_move: Instant,
+    /// When (on the app's clock) the wall last moved: an accelerated clock cycles it too.
+    last_move: Option<NaiveDateTime>,
     next_focus: usize,
     /// The first view (all open cases in sight) has been set.
     fitted: bool,
@@ -703,6 +741,9 @@ impl CitygridApp {
             desk: ui::desk::DeskState::new(),
             worker: None,
             wall: None,
+            export_result: Arc::default(),
+            export_dir: export_dir(),
+            topology: None,
         };
         // Opens alongside the database; it is drawn once the world is there.
         if let Some(choice) = requested_basemap {
@@ -719,7 +760,7 @@ impl CitygridApp {
     /// Turns the video-wall mode on: read-only, no sign-in, the whole district on a large map
     /// with today's figures; `cycle` moves through focus areas every minute.
     pub fn set_wall(&mut self, cycle: bool) {
-        self.wall = Some(WallState { cycle, last_move: Instant::now(), next_focus: 0, fitted: false });
+        self.wall = Some(WallState { cycle, last_move: None, next_focus: 0, fitted: false });
     }
 
     /// Whether the app runs as the video wall.
@@ -786,9 +827,9 @@ impl CitygridApp {
         }
         if let Some(wall) = &mut self.wall
             && wall.cycle
-            && wall.last_move.elapsed() >= WALL_CYCLE
+            && wall.last_move.get_or_insert(now).and_utc() + WALL_CYCLE <= now.and_utc()
         {
-            wall.last_move = Instant::now();
+            wall.last_move = Some(now);
             wall.next_focus += 1;
             let index = wall.next_focus;
             if let Some((lon, lat, zoom)) = self.wall_focus(index) {
@@ -808,6 +849,8 @@ impl CitygridApp {
             world,
             cases: &self.book,
             placing: false,
+            dispute: None,
+            topology: None,
             layers: &layers,
             selection: None,
             lang,
@@ -1058,7 +1101,38 @@ impl CitygridApp {
         }
     }
 
+    /// The topology check's report, when its thread is done.
+    #[must_use]
+    pub fn topology_report(&self) -> Option<&crate::spatial::topology::TopologyReport> {
+        self.topology.as_ref().and_then(|check| check.report.as_ref())
+    }
+
+    fn poll_topology(&mut self) {
+        if let Some(check) = &mut self.topology
+            && let Some(receiver) = &check.running
+        {
+            match receiver.try_recv() {
+                Ok(report) => {
+                    check.report = Some(report);
+                    check.running = None;
+                }
+                Err(TryRecvError::Disconnected) => check.running = None,
+                Err(TryRecvError::Empty) => {}
+            }
+        }
+    }
+
     fn poll_desk(&mut self) {
+        let exported = self.export_result.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(result) = exported {
+            let lang = self.settings.lang;
+            self.desk.notice = Some(match result {
+                Ok(path) => {
+                    ui::desk::Notice { text: format!("{}{}", lang.pick("已导出：", "Exported: "), path.display()), error: false }
+                }
+                Err(error) => ui::desk::Notice { text: format!("{}{error}", lang.pick("导出失败：", "Export failed: ")), error: true },
+            });
+        }
         let replies = self.worker.as_ref().map(DeskWorker::replies).unwrap_or_default();
         for reply in replies {
             self.handle_reply(reply);
@@ -1084,6 +1158,7 @@ impl CitygridApp {
                         self.desk.sign_in = ui::desk::SignInForm::default();
                         self.desk.notice = None;
                         self.desk.user = Some(user);
+                        self.send_to_worker(DeskRequest::Disputes, None, None);
                     }
                     Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
                 }
@@ -1133,8 +1208,11 @@ impl CitygridApp {
                 self.desk.timeline = Some((case_id, revision, result.map_err(|error| error.to_string())));
             }
             DeskReply::Changed(cases) => {
-                // Any change may move a case into or out of the ledger.
+                // Any change may move a case into or out of the ledger, or be a dispute step.
                 let backlog_touched = !cases.is_empty();
+                if !cases.is_empty() && self.desk.user.is_some() {
+                    self.send_to_worker(DeskRequest::Disputes, None, None);
+                }
                 for case in cases {
                     self.book.upsert(case, &world.calendar);
                 }
@@ -1145,6 +1223,39 @@ impl CitygridApp {
             DeskReply::Ledger(result) => {
                 if self.desk.ledger.is_some() {
                     self.desk.ledger = Some(Some(result.map_err(|error| error.to_string())));
+                }
+            }
+            DeskReply::Precedents(precedents) => self.book.set_precedents(precedents),
+            DeskReply::Disputes(result) => match result {
+                Ok(records) => self.desk.disputes = records,
+                Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
+            },
+            DeskReply::DisputeDone { ticket, result } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                match *result {
+                    Ok(outcome) => {
+                        let text = format!(
+                            "{} #{} · {}",
+                            lang.pick("争议", "Dispute"),
+                            outcome.record.dispute.id,
+                            ui::i18n::Labelled::label(outcome.record.dispute.state, lang)
+                        );
+                        if let Some(precedent) = outcome.record.precedent.clone() {
+                            let mut precedents = self.book.precedents().to_vec();
+                            precedents.retain(|known| known.id != precedent.id);
+                            precedents.push(precedent);
+                            self.book.set_precedents(precedents);
+                        }
+                        let position = self.book.upsert(outcome.case, &world.calendar);
+                        self.desk.disputes.retain(|record| record.dispute.id != outcome.record.dispute.id);
+                        self.desk.disputes.push(outcome.record);
+                        self.desk.notice = Some(ui::desk::Notice { text, error: false });
+                        self.desk.timeline = None;
+                        self.selection = Some(Selection::Case(position));
+                    }
+                    Err(error) => self.refused(&error),
                 }
             }
             DeskReply::Unavailable(message) => {
@@ -1209,6 +1320,56 @@ impl CitygridApp {
                     self.desk.timeline_requested = Some((case_id, revision));
                     self.send_to_worker(DeskRequest::Timeline { case_id }, None, None);
                 }
+            }
+            Command::CheckTopology(kind) => {
+                let Phase::Ready(world) = &self.phase else { return };
+                let world = Arc::clone(world);
+                let today = self.now().date();
+                let (sender, receiver) = sync_channel(1);
+                let ctx = self.ctx.clone();
+                let spawned = std::thread::Builder::new().name("citygrid-topology".into()).spawn(move || {
+                    let _ = sender.send(ui::topology::check(&world, kind, today));
+                    ctx.request_repaint();
+                });
+                if spawned.is_ok() {
+                    self.topology = Some(TopologyCheck { kind, running: Some(receiver), report: None, window_open: true });
+                }
+            }
+            Command::LoadDisputes => self.send_to_worker(DeskRequest::Disputes, None, None),
+            Command::ExportDecision { dispute_id, case_no } => {
+                let path = self.export_dir.join(format!("裁定记录-争议{dispute_id}-{case_no}.png"));
+                let slot = Arc::clone(&self.export_result);
+                let ctx = self.ctx.clone();
+                // The picture is the next frame; encoding and writing happen off the UI thread.
+                self.ctx.request_screenshot(move |image| {
+                    let spawned = std::thread::Builder::new().name("citygrid-export".into()).spawn(move || {
+                        let [width, height] = image.size;
+                        let rgba: Vec<u8> = image.pixels.iter().flat_map(|pixel| pixel.to_array()).collect();
+                        let result = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+                            .map_err(|error| error.to_string())
+                            .and_then(|()| {
+                                image::RgbaImage::from_raw(u32::try_from(width).unwrap_or(0), u32::try_from(height).unwrap_or(0), rgba)
+                                    .ok_or_else(|| "the screenshot has no pixels".to_owned())
+                            })
+                            .and_then(|picture| picture.save(&path).map_err(|error| format!("{}: {error}", path.display())))
+                            .map(|()| path);
+                        if let Ok(mut slot) = slot.lock() {
+                            *slot = Some(result);
+                        }
+                        ctx.request_repaint();
+                    });
+                    if let Err(error) = spawned {
+                        tracing::error!("cannot start the export thread: {error}");
+                    }
+                });
+                self.ctx.request_repaint();
+            }
+            Command::DisputeStep(step) => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };
+                let what = self.settings.lang.pick("责任争议", "Dispute").to_owned();
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Dispute { ticket, actor, step: *step, now }, Some(what), Some(ticket));
             }
             Command::OpenLedger => {
                 self.desk.ledger = Some(None);
@@ -1367,6 +1528,7 @@ impl eframe::App for CitygridApp {
         self.poll_loader();
         self.poll_basemap();
         self.poll_desk();
+        self.poll_topology();
         let now = self.now();
         let mut commands = Vec::new();
         match &self.phase {
@@ -1407,12 +1569,21 @@ impl eframe::App for CitygridApp {
                     panel,
                     &mut self.basemap_panel,
                     lang,
+                    self.topology.as_ref().is_some_and(|check| check.running.is_some()),
                 ));
                 commands.extend(ui::details::details_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
                 commands.extend(ui::desk::desk_panel_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &mut self.desk, lang));
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), world, &self.book, &mut self.desk.new_case, lang));
                 commands.extend(ui::desk::ledger_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
+                commands.extend(ui::committee::disputes_window_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
+                commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
+                if let Some(check) = &mut self.topology
+                    && let Some(report) = &check.report
+                    && check.window_open
+                {
+                    commands.extend(ui::topology::report_window_ui(ui.ctx(), world, check.kind, report, lang, &mut check.window_open));
+                }
                 let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
                     Some(ActiveBasemap { choice, tiles }) if self.settings.layers.basemap => {
                         let info = tiles.info();
@@ -1428,6 +1599,13 @@ impl eframe::App for CitygridApp {
                     world,
                     cases: &self.book,
                     placing: self.desk.new_case.as_ref().is_some_and(|form| form.placing),
+                    topology: self.topology.as_ref().and_then(|check| check.report.as_ref()),
+                    dispute: match self.selection {
+                        Some(Selection::Case(position)) => {
+                            self.book.get(position).and_then(|case| ui::committee::dispute_of(&self.desk, case.id))
+                        }
+                        _ => None,
+                    },
                     layers: &self.settings.layers,
                     selection: self.selection,
                     lang,

@@ -4,6 +4,7 @@
 //! is the CPU work a frame costs the UI thread.
 
 pub mod desk;
+pub mod soak;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -88,6 +89,17 @@ pub fn peak_memory_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// The process's resident memory now, MB (Linux; 0 elsewhere).
+#[must_use]
+pub fn current_memory_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
 struct Bench<'w> {
     ctx: egui::Context,
     world: &'w World,
@@ -106,6 +118,8 @@ impl Bench<'_> {
                 world: self.world,
                 cases: self.cases,
                 placing: false,
+                dispute: None,
+                topology: None,
                 layers: &self.layers,
                 selection: None,
                 lang: Lang::Zh,
@@ -223,6 +237,8 @@ fn identify_figures(bench: &Bench<'_>) -> (f64, f64, f64) {
         world: bench.world,
         cases: bench.cases,
         placing: false,
+        dispute: None,
+        topology: None,
         layers: &bench.layers,
         selection: None,
         lang: Lang::Zh,

@@ -236,6 +236,17 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// The video wall left running on an accelerated clock (an hour a step) on a copy of the
+    /// database while seats change it: resident memory, textures and the map cache per day.
+    /// Uses `--basemap`, else the shipped demo basemap, as the wall does.
+    Soak {
+        /// Simulated days.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a database and load every part, jurisdiction and case into memory.
     Load {
         /// Print JSON instead of text.
@@ -320,6 +331,7 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     let cli = Cli::parse();
@@ -438,6 +450,17 @@ fn run() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&figures)?);
             } else {
                 print!("{}", citygrid::bench::desk::desk_bench_text(&figures));
+            }
+            Ok(())
+        }
+        Some(Command::Bench { which: Bench::Soak { days, json } }) => {
+            let path = database_path(cli.db)?;
+            let basemap = cli.basemap.or_else(citygrid::app::demo_basemap_path);
+            let figures = citygrid::bench::soak::soak_bench(&path, basemap.as_deref(), days, |line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&figures)?);
+            } else {
+                print!("{}", citygrid::bench::soak::soak_bench_text(&figures));
             }
             Ok(())
         }

@@ -273,3 +273,151 @@ fn the_backlog_ledger_lists_the_cases_in_it_and_opens_one() {
     click_at(&mut seat, link);
     assert_eq!(seat.state().selection(), Some(Selection::Case(position)));
 }
+
+#[test]
+fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let mut seat = harness_for(&path, None, [1600, 1000], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let position = first_in(&seat, CaseState::Dispatched);
+    let case = seat.state().cases().get(position).expect("case").clone();
+    let holder = case.unit.expect("with a unit");
+    let holder_login = login_of_unit(&seat, holder);
+    let sign_in_as = |seat: &mut Harness<'static, CitygridApp>, login: &str| {
+        seat.state_mut().apply(Command::SignOut);
+        seat.state_mut().sign_in_blocking(login, DEMO_PASSWORD, Duration::from_secs(30)).expect("signs in");
+        seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+        steps(seat, 4);
+        // The disputes are read after every sign-in; wait for them.
+        let known = seat.state().desk().disputes.len();
+        let started = Instant::now();
+        while seat.state().desk().disputes.len() == known
+            && !seat.state().desk().disputes.is_empty()
+            && started.elapsed() < Duration::from_millis(300)
+        {
+            seat.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        steps(seat, 4);
+    };
+    let ok_and_wait = |seat: &mut Harness<'static, CitygridApp>, what: &str| {
+        seat.get_by_label("OK").click();
+        steps(seat, 2);
+        until(seat, what, |app| app.desk().pending.is_none());
+        assert!(!seat.state().desk().notice.as_ref().is_some_and(|notice| notice.error), "{what}: {:?}", seat.state().desk().notice);
+    };
+    // The dialog's text field carries its label's name (the label itself comes first).
+    let type_into_text = |seat: &mut Harness<'static, CitygridApp>, label: &str, text: &str| {
+        assert!(seat.state().desk().dispute_dialog.is_some(), "the dialog is open");
+        seat.query_all_by_label(label).last().expect("text field").click();
+        steps(seat, 1);
+        seat.query_all_by_label(label).last().expect("text field").type_text(text);
+        steps(seat, 2);
+    };
+
+    // The unit returns it: not its own.
+    sign_in_as(&mut seat, &holder_login);
+    seat.state_mut().apply(Command::Act {
+        case_id: case.id,
+        revision: case.revision,
+        action: citygrid::workflow::Action::ReturnToCentre { reason: "位于两社区交界，非本单位养护范围".into() },
+    });
+    until(&mut seat, "the return", |app| app.desk().pending.is_none());
+
+    // The dispatcher opens a dispute from the case panel.
+    sign_in_as(&mut seat, "dispatch1");
+    seat.get_by_label("Open a dispute").scroll_to_me();
+    // Scrolling is animated: let it settle before clicking.
+    steps(&mut seat, 30);
+    seat.get_by_label("Open a dispute").click();
+    steps(&mut seat, 3);
+    type_into_text(&mut seat, "What is disputed (required)", "两社区均称不属本辖区");
+    ok_and_wait(&mut seat, "the dispute");
+    let dispute = seat.state().desk().disputes.iter().find(|record| record.dispute.case_id == case.id).expect("opened").clone();
+    assert!(dispute.dispute.is_open());
+    assert!(dispute.involves(holder), "the returning unit is a party");
+
+    // The unit states its case.
+    sign_in_as(&mut seat, &holder_login);
+    seat.get_by_label("Add a unit statement").scroll_to_me();
+    // Scrolling is animated: let it settle before clicking.
+    steps(&mut seat, 30);
+
+    seat.get_by_label("Add a unit statement").click();
+    steps(&mut seat, 3);
+    type_into_text(&mut seat, "Your unit's statement (required)", "该井盖权属燃气公司，有台账为证");
+    ok_and_wait(&mut seat, "the statement");
+
+    // The committee member sees the queue, decides, and sets a precedent around the spot.
+    sign_in_as(&mut seat, "committee1");
+    seat.get_by_label("Disputes (1)").click();
+    steps(&mut seat, 3);
+    seat.get_by_label("Responsibility disputes");
+    seat.get_by_label("Committee decision").scroll_to_me();
+    // Scrolling is animated: let it settle before clicking.
+    steps(&mut seat, 30);
+    seat.get_by_label("Committee decision").click();
+    steps(&mut seat, 3);
+    // Another party to the dispute, offered first (★) in the unit list.
+    let party = dispute.parties().into_iter().find(|unit| *unit != holder).expect("another party");
+    let designated = seat.state().world().expect("loaded").unit(party).expect("known").clone();
+    seat.query_all_by_label("Responsible unit").last().expect("the unit list").click();
+    steps(&mut seat, 2);
+    seat.get_by_label(&format!("★ {}", designated.name_en)).click();
+    steps(&mut seat, 2);
+    type_into_text(&mut seat, "Reasoning (required)", "依据权属台账，由该单位负责");
+    ok_and_wait(&mut seat, "the decision");
+    let decided = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(decided.state, CaseState::Dispatched, "the decision dispatches the case");
+    assert_eq!(decided.unit, Some(designated.id));
+    assert!(decided.deadline_at.is_some_and(|deadline| deadline > common::as_of()));
+    let precedents = seat.state().cases().precedents();
+    assert_eq!(precedents.len(), 1, "the decision set a precedent");
+    assert_eq!(precedents[0].unit, designated.id);
+    // Everything is in the file, with names in the audit trail.
+    let store = Store::open(&path).expect("opens");
+    let actions: Vec<String> = store.case_events(case.id).expect("audit").into_iter().map(|event| event.action).collect();
+    for action in ["return", "dispute_open", "dispute_statement", "dispute_decide"] {
+        assert!(actions.iter().any(|known| known == action), "{action} in {actions:?}");
+    }
+    assert_eq!(store.load_precedents().expect("precedents").len(), 1);
+    drop(store);
+
+    // The decision record for the minutes: the window with the map, the facts and the decision.
+    let exports = tempfile::tempdir().expect("temp dir");
+    seat.state_mut().export_dir = exports.path().to_owned();
+    seat.get_by_label("Export the decision record (PNG)").scroll_to_me();
+    steps(&mut seat, 30);
+    seat.get_by_label("Export the decision record (PNG)").click();
+    let started = Instant::now();
+    while !seat.state().desk().notice.as_ref().is_some_and(|notice| notice.text.starts_with("Exported")) {
+        assert!(started.elapsed() < Duration::from_secs(20), "no export: {:?}", seat.state().desk().notice);
+        seat.step();
+        let _ = seat.render();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let file = exports.path().join(format!("裁定记录-争议{}-{}.png", dispute.dispute.id, case.case_no));
+    let picture = image::open(&file).expect("a PNG");
+    assert_eq!((picture.width(), picture.height()), (1600, 1000));
+}
+
+#[test]
+fn the_topology_check_of_a_layer_lists_its_gaps_and_overlaps() {
+    let (_dir, path, _) = common::small_demo(1_000, 20);
+    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    seat.get_by_label("communities").click();
+    until(&mut seat, "the check", |app| app.topology_report().is_some());
+    let report = seat.state().topology_report().expect("done").clone();
+    let communities = seat
+        .state()
+        .world()
+        .expect("loaded")
+        .jurisdictions
+        .iter()
+        .filter(|j| j.kind == citygrid::model::JurisdictionKind::Community)
+        .count();
+    assert_eq!(report.checked, communities);
+    seat.get_by_label("Topology check: Community");
+    seat.get_by_label_contains(&format!("Checked {communities}"));
+    // Every issue is listed with a way to fly there.
+    assert_eq!(seat.query_all_by_label("Locate").count(), report.issues.len().min(500));
+}

@@ -171,6 +171,8 @@ fn identify(world: &World, transform: &ScreenTransform, zoom: f64, pointer: Pos2
         world,
         cases: &cases,
         placing: false,
+        dispute: None,
+        topology: None,
         layers: &layers,
         selection: None,
         lang: Lang::Zh,

@@ -29,6 +29,8 @@ pub struct CaseBook {
     measured_at: NaiveDateTime,
     /// Grows with every change (an update, a new case, a new measurement), so views can cache.
     generation: u64,
+    /// The committee's precedents (routing rules from decided disputes), newest last.
+    precedents: Vec<crate::model::Precedent>,
 }
 
 impl CaseBook {
@@ -38,7 +40,21 @@ impl CaseBook {
         let statuses = cases.iter().map(|case| deadline_status(case, calendar, now)).collect();
         let positions = cases.iter().enumerate().map(|(position, case)| (case.id, position)).collect();
         let index = PointIndex::of_cases(&cases);
-        Self { cases, statuses, positions, index, measured_at: now, generation: 1 }
+        Self { cases, statuses, positions, index, measured_at: now, generation: 1, precedents: Vec::new() }
+    }
+
+    /// The committee's precedents as last read.
+    #[must_use]
+    pub fn precedents(&self) -> &[crate::model::Precedent] {
+        &self.precedents
+    }
+
+    /// Replaces the precedents (read again after a decision at any seat).
+    pub fn set_precedents(&mut self, precedents: Vec<crate::model::Precedent>) {
+        if precedents != self.precedents {
+            self.precedents = precedents;
+            self.generation += 1;
+        }
     }
 
     /// A book with no case (before the database is loaded).

@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::model::{BacklogEntry, Case, CaseEvent, CaseRequest, ReporterFeedback, User};
+use crate::model::{BacklogEntry, Case, CaseEvent, CaseRequest, DisputeRecord, ReporterFeedback, User};
 use crate::store::{AuthError, Store, StoreError};
-use crate::workflow::{Action, NewCase, ReportedCase, Workflow, WorkflowError};
+use crate::workflow::{
+    Action, DisputeDecision, DisputeOpening, DisputeOutcome, NewCase, ReportedCase, SiteCheckReport, UnitStatement, Workflow, WorkflowError,
+};
 
 /// How often the worker looks for changes made at other seats.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(700);
@@ -46,6 +48,25 @@ pub enum DeskRequest {
     },
     /// Read the backlog ledger (挂账问题库), ended entries included.
     Ledger,
+    /// Read every dispute with its site checks, statements and precedent.
+    Disputes,
+    /// One step of a responsibility dispute.
+    Dispute {
+        ticket: u64,
+        actor: User,
+        step: DisputeCommand,
+        now: NaiveDateTime,
+    },
+}
+
+/// A dispute step with its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DisputeCommand {
+    Open { case_id: i64, opening: DisputeOpening },
+    SiteCheck { dispute_id: i64, report: SiteCheckReport },
+    Statement { dispute_id: i64, statement: UnitStatement },
+    Decide { dispute_id: i64, decision: DisputeDecision },
+    Withdraw { dispute_id: i64, reason: String },
 }
 
 /// A case's history as the detail panel shows it.
@@ -73,8 +94,15 @@ pub enum DeskReply {
         result: Result<CaseTimeline, StoreError>,
     },
     Ledger(Result<Vec<BacklogEntry>, StoreError>),
+    Disputes(Result<Vec<DisputeRecord>, StoreError>),
+    DisputeDone {
+        ticket: u64,
+        result: Box<Result<DisputeOutcome, WorkflowError>>,
+    },
     /// Cases changed at other seats since the last look, as they are now.
     Changed(Vec<Case>),
+    /// The committee's precedents, read again after a change at any seat.
+    Precedents(Vec<crate::model::Precedent>),
     /// The database cannot be read right now; the worker keeps trying.
     Unavailable(String),
     /// The database can be read again after being unavailable.
@@ -193,7 +221,14 @@ fn run(path: &std::path::Path, since_event_id: i64, requests: &Receiver<DeskRequ
                 match poll(link, &mut last_event_id) {
                     Ok(changed) if changed.is_empty() => {}
                     Ok(changed) => {
+                        // A decision with a precedent changes its case too: read them again.
+                        let precedents = link.store.load_precedents();
                         if !send(DeskReply::Changed(changed)) {
+                            return;
+                        }
+                        if let Ok(precedents) = precedents
+                            && !send(DeskReply::Precedents(precedents))
+                        {
                             return;
                         }
                     }
@@ -234,7 +269,29 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
         }
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
         DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
+        DeskRequest::Disputes => DeskReply::Disputes(disputes(&link.store)),
+        DeskRequest::Dispute { ticket, actor, step, now } => {
+            let (workflow, store) = (&link.workflow, &mut link.store);
+            let result = match step {
+                DisputeCommand::Open { case_id, opening } => workflow.open_dispute(store, &actor, case_id, &opening, now),
+                DisputeCommand::SiteCheck { dispute_id, report } => workflow.record_site_check(store, &actor, dispute_id, &report, now),
+                DisputeCommand::Statement { dispute_id, statement } => workflow.add_statement(store, &actor, dispute_id, &statement, now),
+                DisputeCommand::Decide { dispute_id, decision } => workflow.decide_dispute(store, &actor, dispute_id, &decision, now),
+                DisputeCommand::Withdraw { dispute_id, reason } => workflow.withdraw_dispute(store, &actor, dispute_id, &reason, now),
+            };
+            DeskReply::DisputeDone { ticket, result: Box::new(result) }
+        }
     }
+}
+
+fn disputes(store: &Store) -> Result<Vec<DisputeRecord>, StoreError> {
+    let mut records = Vec::new();
+    for dispute in store.load_disputes(false)? {
+        if let Some(record) = store.dispute_record(dispute.id)? {
+            records.push(record);
+        }
+    }
+    Ok(records)
 }
 
 fn timeline(store: &Store, case_id: i64) -> Result<CaseTimeline, StoreError> {
@@ -253,5 +310,7 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::Report { ticket, .. } => DeskReply::Reported { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
         DeskRequest::Ledger => DeskReply::Ledger(Err(error())),
+        DeskRequest::Disputes => DeskReply::Disputes(Err(error())),
+        DeskRequest::Dispute { ticket, .. } => DeskReply::DisputeDone { ticket, result: Box::new(Err(WorkflowError::Store(error()))) },
     }
 }

@@ -7,6 +7,7 @@ use egui::RichText;
 
 use crate::app::{Command, World};
 use crate::calendar::LimitUnit;
+use crate::desk::CaseBook;
 use crate::desk::worker::CaseTimeline;
 use crate::model::{Case, CloseType, FeedbackChannel, Keyword, UnitId, User};
 use crate::ui::Lang;
@@ -45,10 +46,10 @@ impl ActionDialog {
     /// A dialog for `kind` on `case`, with what can be proposed filled in (the routing
     /// suggestion for dispatches, now for reporter feedback).
     #[must_use]
-    pub fn new(world: &World, case: &Case, kind: ActionKind, now: NaiveDateTime) -> Self {
+    pub fn new(world: &World, book: &CaseBook, case: &Case, kind: ActionKind, now: NaiveDateTime) -> Self {
         let suggestion = if matches!(kind, ActionKind::Dispatch | ActionKind::Redispatch) {
             suggest_unit(
-                &world.routing_data(),
+                &world.routing_data(book.precedents()),
                 &RoutingQuery {
                     kind: case.subject.item_kind(),
                     class_code: &case.class_code,
@@ -166,9 +167,11 @@ impl ActionDialog {
 }
 
 /// The deadline, the step buttons and the timeline of a selected case (below its facts).
+#[allow(clippy::too_many_arguments)]
 pub fn case_work_ui(
     ui: &mut egui::Ui,
     world: &World,
+    book: &CaseBook,
     case: &Case,
     desk: &mut DeskState,
     lang: Lang,
@@ -187,7 +190,7 @@ pub fn case_work_ui(
             for kind in actions {
                 let button = egui::Button::new(kind.label(lang.is_chinese()));
                 if ui.add_enabled(!busy, button).clicked() {
-                    desk.dialog = Some(ActionDialog::new(world, case, kind, now));
+                    desk.dialog = Some(ActionDialog::new(world, book, case, kind, now));
                 }
             }
         });
@@ -241,7 +244,10 @@ fn timeline_ui(ui: &mut egui::Ui, world: &World, timeline: &CaseTimeline, lang: 
         egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 3)).show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(event.at.format("%m-%d %H:%M").to_string()).monospace().weak());
-                let action = ActionKind::from_keyword(&event.action).map_or(event.action.as_str(), |kind| kind.label(lang.is_chinese()));
+                let action = ActionKind::from_keyword(&event.action)
+                    .map(|kind| kind.label(lang.is_chinese()))
+                    .or_else(|| crate::workflow::DisputeStep::from_keyword(&event.action).map(|step| step.label(lang.is_chinese())))
+                    .unwrap_or(event.action.as_str());
                 ui.label(RichText::new(action).strong());
                 if let Some(from) = event.from_state
                     && from != event.to_state

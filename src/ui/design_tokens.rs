@@ -65,6 +65,8 @@ pub fn case_color(light: Option<DeadlineLight>) -> Color32 {
     }
 }
 
+/// The committee's precedents (decided responsibility) on the map.
+pub const PRECEDENT: Color32 = Color32::from_rgb(0x7B, 0x2F, 0xBE);
 /// A deferred or backlogged case: its clock is paused.
 pub const CASE_PAUSED: Color32 = Color32::from_rgb(0x6E, 0x7F, 0xB8);
 /// Text of a state with a request waiting for the centre's decision.

@@ -76,6 +76,14 @@ pub struct DeskState {
     pub ledger: Option<Option<Result<Vec<crate::model::BacklogEntry>, String>>>,
     /// Show ended entries (restored or closed) too.
     pub ledger_all: bool,
+    /// Every dispute as last read, with its checks, statements and precedent.
+    pub disputes: Vec<crate::model::DisputeRecord>,
+    /// The dispute queue window is open.
+    pub disputes_open: bool,
+    /// The queue shows decided and withdrawn disputes too.
+    pub disputes_all: bool,
+    /// The dispute step being filled in.
+    pub dispute_dialog: Option<super::committee::DisputeDialog>,
 }
 
 impl DeskState {
@@ -493,6 +501,14 @@ pub fn desk_panel_ui(
             };
             if ui.button(label).clicked() {
                 state.list_open = !state.list_open;
+            }
+            let waiting = state.disputes.iter().filter(|record| record.dispute.is_open()).count();
+            let label = format!("{} ({waiting})", lang.pick("责任争议", "Disputes"));
+            if ui.selectable_label(state.disputes_open, label).clicked() {
+                state.disputes_open = !state.disputes_open;
+                if state.disputes_open {
+                    commands.push(Command::LoadDisputes);
+                }
             }
             if ui.selectable_label(state.ledger.is_some(), lang.pick("挂账台账", "Backlog ledger")).clicked() {
                 if state.ledger.is_some() {

@@ -210,7 +210,8 @@ fn case_ui(
             commands.push(Command::Search(code.to_string()));
         }
     });
-    crate::ui::case_actions::case_work_ui(ui, world, case, desk, lang, now, commands);
+    crate::ui::case_actions::case_work_ui(ui, world, book, case, desk, lang, now, commands);
+    crate::ui::committee::dispute_section_ui(ui, world, case, desk, lang, now, commands);
     ui.add_space(8.0);
     spot_ui(ui, world, case.location.x(), case.location.y(), lang, commands);
 }

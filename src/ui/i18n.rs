@@ -65,6 +65,7 @@ labelled!(
     crate::model::CaseSubject,
     crate::model::CloseType,
     crate::model::FeedbackChannel,
+    crate::model::DisputeState,
     crate::model::RequestKind,
     crate::model::Role,
     crate::model::part::PartSource,

@@ -338,6 +338,7 @@ fn basemap_ui(
 
 /// Draws the layer panel; returns the new visibility when the user changed it, and the basemap
 /// commands.
+#[allow(clippy::too_many_arguments)]
 pub fn layers_ui(
     ui: &mut egui::Ui,
     world: &World,
@@ -346,6 +347,7 @@ pub fn layers_ui(
     basemap: BasemapPanel<'_>,
     basemap_state: &mut BasemapPanelState,
     lang: Lang,
+    topology_running: bool,
 ) -> Vec<Command> {
     let mut edited = layers.clone();
     let mut commands = Vec::new();
@@ -362,6 +364,7 @@ pub fn layers_ui(
                     ui.weak(count.to_string());
                 });
             }
+            crate::ui::topology::check_buttons_ui(ui, topology_running, lang, &mut commands);
             ui.add_space(6.0);
             ui.label(egui::RichText::new(lang.pick("城市部件", "City parts")).strong());
             ui.horizontal(|ui| {

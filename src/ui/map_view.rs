@@ -20,6 +20,8 @@ use crate::ui::design_tokens as tokens;
 
 /// Parts are drawn one by one only from this zoom on (below it, as a density grid).
 pub const PART_MIN_ZOOM: f64 = crate::map::scene::PART_DETAIL_ZOOM;
+/// The committee's precedents show from this zoom on.
+const PRECEDENT_MIN_ZOOM: f64 = 13.0;
 /// Closed cases show from this zoom on.
 const CLOSED_CASES_MIN_ZOOM: f64 = 14.0;
 /// Streets show from this zoom on.
@@ -45,6 +47,10 @@ pub struct MapView<'a> {
     pub cases: &'a CaseBook,
     /// A new case is being placed: a click puts it there instead of selecting.
     pub placing: bool,
+    /// The dispute of the selected case: its candidate jurisdictions and distances are drawn.
+    pub dispute: Option<&'a crate::model::DisputeRecord>,
+    /// The last topology check: its gaps and overlaps are drawn.
+    pub topology: Option<&'a crate::spatial::topology::TopologyReport>,
     pub layers: &'a LayerVisibility,
     pub selection: Option<Selection>,
     pub lang: Lang,
@@ -121,6 +127,17 @@ impl MapView<'_> {
                     self.paint_layers(&painter, &transform, zoom, points_per_m);
                 }
                 self.draw_labels(&painter, &transform, zoom);
+                if self.layers.cases && zoom >= PRECEDENT_MIN_ZOOM {
+                    self.draw_precedents(&painter, &transform);
+                }
+                if let Some(report) = self.topology {
+                    crate::ui::topology::draw_issues(&painter, &transform, report);
+                }
+                if let (Some(record), Some(Selection::Case(position))) = (self.dispute, self.selection)
+                    && let Some(case) = self.cases.get(position)
+                {
+                    crate::ui::committee::draw_dispute_map(&painter, &transform, self.world, case, record, self.lang);
+                }
                 if self.layers.cases {
                     self.draw_cases(&painter, &transform, zoom);
                 }
@@ -245,6 +262,29 @@ impl MapView<'_> {
         }
         if layers.parts && zoom >= self.painter_parts_min_zoom {
             self.draw_parts(painter, transform);
+        }
+    }
+
+    /// The committee's past decisions with a precedent: the area outlined, labelled with the
+    /// designated unit and the dispute, so nobody decides the same spot twice.
+    fn draw_precedents(&self, painter: &egui::Painter, transform: &ScreenTransform) {
+        for precedent in self.cases.precedents() {
+            let outline = precedent.area.outline();
+            let points: Vec<Pos2> =
+                outline.exterior().points().map(|point| transform.screen(mercator_from_lonlat(point.x(), point.y()))).collect();
+            if points.len() < 3 || !points.iter().any(|point| painter.clip_rect().expand(200.0).contains(*point)) {
+                continue;
+            }
+            let stroke = Stroke::new(2.0, tokens::PRECEDENT);
+            painter.add(Shape::dashed_line(&points, stroke, 8.0, 5.0));
+            let centre = points.iter().fold(egui::Vec2::ZERO, |sum, point| sum + point.to_vec2()) / points.len() as f32;
+            let label = format!(
+                "{} #{} → {}",
+                self.lang.pick("裁定", "Decision"),
+                precedent.dispute_id,
+                self.world.unit_name(Some(precedent.unit), self.lang)
+            );
+            crate::map::halo_label(painter, centre.to_pos2(), &label, 12.0, tokens::PRECEDENT, tokens::MAP_TEXT_HALO);
         }
     }
 

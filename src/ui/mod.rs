@@ -3,6 +3,7 @@
 //! UI functions read the app state and return commands; they never touch the store or disk.
 
 pub mod case_actions;
+pub mod committee;
 pub mod design_tokens;
 pub mod desk;
 pub mod details;
@@ -12,6 +13,7 @@ pub mod layers;
 pub mod map_view;
 pub mod new_case;
 pub mod top_bar;
+pub mod topology;
 pub mod wall;
 
 pub use i18n::Lang;
