@@ -1550,7 +1550,10 @@ impl eframe::App for CitygridApp {
             }
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
-                let open_cases = self.book.open_count();
+                let overdue = (0..self.book.len())
+                    .filter(|position| self.book.live_light(*position) == Some(crate::calendar::DeadlineLight::Red))
+                    .count();
+                let open_cases = (self.book.open_count(), overdue);
                 commands.extend(ui::top_bar::top_bar_ui(ui, world, open_cases, self.desk.user.as_ref(), lang, now, &mut self.search));
                 let panel = ui::layers::BasemapPanel {
                     active: self.basemap.as_ref().map(|active| (&active.choice, active.tiles.info())),

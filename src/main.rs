@@ -228,7 +228,8 @@ enum Bench {
     },
     /// The dispatch desk with a year of cases (the database's cases copied up to `--cases`):
     /// indexing, filtering and sorting, frames of the list while scrolling.
-    Desk {
+    #[command(alias = "desk")]
+    Cases {
         /// How many cases to hold.
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
@@ -443,7 +444,7 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Bench { which: Bench::Desk { cases, json } }) => {
+        Some(Command::Bench { which: Bench::Cases { cases, json } }) => {
             let path = database_path(cli.db)?;
             let figures = citygrid::bench::desk::desk_bench(&path, cases, |line| eprintln!("{line}"))?;
             if json {

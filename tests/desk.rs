@@ -421,3 +421,50 @@ fn the_topology_check_of_a_layer_lists_its_gaps_and_overlaps() {
     // Every issue is listed with a way to fly there.
     assert_eq!(seat.query_all_by_label("Locate").count(), report.issues.len().min(500));
 }
+
+#[test]
+fn a_case_is_filed_dispatched_handled_verified_and_closed_by_clicking_through_as_each_role() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let mut seat =
+        harness_as(&path, None, [1600, 1000], Lang::En, Some(common::as_of()), TIMEOUT, "intake1", DEMO_PASSWORD).expect("loads");
+    let position = first_in(&seat, CaseState::Reported);
+    let case_id = seat.state().cases().get(position).expect("case").id;
+    // One step as one person: sign in, select the case, click the step, fill in what it asks, OK.
+    let step = |seat: &mut Harness<'static, CitygridApp>, login: &str, button: &str, text: Option<(&str, &str)>, expect: CaseState| {
+        seat.state_mut().apply(Command::SignOut);
+        seat.state_mut().sign_in_blocking(login, DEMO_PASSWORD, Duration::from_secs(30)).expect("signs in");
+        seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+        steps(seat, 4);
+        seat.get_by_label(button).scroll_to_me();
+        steps(seat, 30);
+        seat.get_by_label(button).click();
+        steps(seat, 3);
+        if let Some((label, text)) = text {
+            seat.query_all_by_label(label).last().expect("the text field").click();
+            steps(seat, 1);
+            seat.query_all_by_label(label).last().expect("the text field").type_text(text);
+            steps(seat, 2);
+        }
+        seat.get_by_label("OK").click();
+        steps(seat, 2);
+        until(seat, button, |app| app.desk().pending.is_none());
+        let case = seat.state().cases().get(position).expect("case").clone();
+        assert_eq!(case.state, expect, "{login} {button}: {:?}", seat.state().desk().notice);
+    };
+    step(&mut seat, "intake1", "File", None, CaseState::Filed);
+    step(&mut seat, "dispatch1", "Dispatch", None, CaseState::Dispatched);
+    let unit = seat.state().cases().get(position).expect("case").unit.expect("dispatched to a unit");
+    let unit_login = login_of_unit(&seat, unit);
+    step(&mut seat, &unit_login, "Report handled", Some(("What was done (required)", "已更换井盖")), CaseState::Handled);
+    step(&mut seat, "collector1", "Verification passed", None, CaseState::Verified);
+    step(&mut seat, "leader1", "Close", None, CaseState::Closed);
+    let closed = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(closed.close_type, Some(citygrid::model::CloseType::Normal), "closed within the limit");
+    // Five people, five audit entries after the report, each naming its person.
+    let store = Store::open(&path).expect("opens");
+    let events = store.case_events(case_id).expect("audit");
+    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
+    assert_eq!(&actions[actions.len() - 5..], ["file", "dispatch", "handle", "verify_pass", "close"]);
+    let actors: std::collections::HashSet<_> = events[events.len() - 5..].iter().map(|event| event.actor_name.clone()).collect();
+    assert_eq!(actors.len(), 5, "each step by its own person: {actors:?}");
+}

@@ -34,6 +34,12 @@ pub struct DeskBench {
     pub book_ms: f64,
     /// Measuring the running clocks again (every 20 s in the app).
     pub remeasure_ms: f64,
+    /// Deadline status of every open case, measured afresh.
+    pub open_status_ms: f64,
+    /// Steps committed to a copy of the database (read, check, write, audit entry, fsync).
+    pub commits: usize,
+    pub commit_p50_ms: f64,
+    pub commit_p99_ms: f64,
     pub selects: Vec<SelectFigure>,
     /// A frame of the desk panel at 1920×1080 while scrolling through every case.
     pub frames: usize,
@@ -48,8 +54,9 @@ fn shifted(time: Option<NaiveDateTime>, by: TimeDelta) -> Option<NaiveDateTime> 
 }
 
 /// `count` cases made from `seeds`, reported over the year before `now`.
-fn a_year_of_cases(seeds: &[Case], count: usize, now: NaiveDateTime) -> Vec<Case> {
+fn a_year_of_cases(seeds: &[Case], count: usize, open_target: usize, now: NaiveDateTime) -> Vec<Case> {
     let newest = seeds.iter().map(|case| case.reported_at).max().unwrap_or(now);
+    let mut open_kept = 0usize;
     (0..count)
         .map(|index| {
             let mut case = seeds[index % seeds.len()].clone();
@@ -68,7 +75,10 @@ fn a_year_of_cases(seeds: &[Case], count: usize, now: NaiveDateTime) -> Vec<Case
             #[allow(clippy::cast_precision_loss)]
             let jitter = (index % 997) as f64 * 2e-6;
             case.location = geo::Point::new(case.location.x() + jitter, case.location.y() - jitter);
-            if case.state.is_open() && back > TimeDelta::days(30) {
+            // The newest cases keep their state until `open_target` are open; older ones are closed.
+            let keep_open = case.state.is_open() && open_kept < open_target;
+            open_kept += usize::from(keep_open);
+            if case.state.is_open() && !keep_open {
                 case.state = CaseState::Closed;
                 case.close_type = Some(CloseType::Normal);
                 case.closed_at = Some(case.deadline_at.unwrap_or(case.reported_at + TimeDelta::days(2)));
@@ -97,6 +107,63 @@ fn time_select(
     (rows, times)
 }
 
+/// Steps committed one by one on a temporary copy of the database (the user's file is not
+/// touched): the shift leader files, the dispatcher dispatches, and so on. Returns the count and
+/// the p50 and p99 in milliseconds.
+fn commit_figures(path: &Path, now: NaiveDateTime) -> Result<(usize, f64, f64)> {
+    let copy = std::env::temp_dir().join(format!("citygrid-bench-cases-{}.gpkg", std::process::id()));
+    let _ = std::fs::remove_file(&copy);
+    {
+        // A consistent copy through SQLite itself (the file may be in WAL mode).
+        let store = crate::store::Store::open(path)?;
+        store.copy_to(&copy)?;
+    }
+    let mut durations = Vec::new();
+    // New reports first (each one a commit), so the centre has work to file and dispatch.
+    {
+        let mut store = crate::store::Store::open(&copy)?;
+        let workflow = crate::workflow::Workflow::load(&store)?;
+        let collector = store.user_by_login("collector1")?.ok_or_else(|| anyhow::anyhow!("no collector1 account to report with"))?;
+        let class = workflow
+            .manual()
+            .entries
+            .iter()
+            .find(|entry| entry.kind == crate::model::ItemKind::Event && !entry.limits.is_empty())
+            .map(|entry| entry.code.clone())
+            .ok_or_else(|| anyhow::anyhow!("the command manual has no event class with a time limit"))?;
+        let spots: Vec<geo::Point<f64>> = store.load_cases()?.iter().map(|case| case.location).collect();
+        for index in 0..80 {
+            let new_case = crate::workflow::NewCase {
+                source: crate::model::SourceChannel::Collector,
+                subject: crate::model::CaseSubject::Event,
+                class_code: class.clone(),
+                urgency: crate::model::Urgency::Normal,
+                location: spots[index % spots.len().max(1)],
+                part_code: None,
+                grid_code: None,
+                description: format!("基准测试上报 {index}"),
+                photos: Vec::new(),
+                reporter_contact: None,
+            };
+            let started = Instant::now();
+            if workflow.report_case(&mut store, &collector, new_case, now).is_ok() {
+                durations.push(started.elapsed());
+            }
+        }
+    }
+    for (round, login) in ["leader1", "dispatch1", "leader1", "dispatch1"].iter().enumerate() {
+        match crate::desk::sim::run_seat(&copy, login, 100, round as u64, now, std::time::Duration::from_secs(60)) {
+            Ok(report) => durations.extend(report.commit_us.into_iter().map(Duration::from_micros)),
+            Err(error) => tracing::warn!("bench seat {login}: {error:#}"),
+        }
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+    }
+    let sorted = sorted_ms(&durations);
+    Ok((durations.len(), percentile(&sorted, 0.5), percentile(&sorted, 0.99)))
+}
+
 /// Runs the desk bench on the database at `path` with `count` cases.
 ///
 /// # Errors
@@ -107,7 +174,7 @@ pub fn desk_bench(path: &Path, count: usize, mut progress: impl FnMut(&str)) -> 
     if seeds.is_empty() {
         bail!("{}: no case to copy; make a demo with `citygrid demo --out … --cases 300`", path.display());
     }
-    let cases = a_year_of_cases(seeds.cases(), count, now);
+    let cases = a_year_of_cases(seeds.cases(), count, count / 10, now);
     progress(&format!("made {} cases from the database's {}", cases.len(), seeds.len()));
     let started = Instant::now();
     let mut book = CaseBook::new(cases, &world.calendar, now);
@@ -115,6 +182,17 @@ pub fn desk_bench(path: &Path, count: usize, mut progress: impl FnMut(&str)) -> 
     let started = Instant::now();
     book.remeasure(&world.calendar, now + TimeDelta::minutes(1));
     let remeasure_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let open_statuses = book
+        .cases()
+        .iter()
+        .filter(|case| case.state.is_open())
+        .map(|case| crate::workflow::deadline_status(case, &world.calendar, now))
+        .filter(|status| status.light.is_some())
+        .count();
+    let open_status_ms = started.elapsed().as_secs_f64() * 1000.0;
+    progress(&format!("measured {open_statuses} open cases with a light"));
+    let (commits, commit_p50_ms, commit_p99_ms) = commit_figures(path, now)?;
     let names = |unit| world.unit_name(unit, Lang::Zh);
     let scenarios = [
         ("open, most pressing first (the default)", CaseFilter::default(), CaseSort::default()),
@@ -166,6 +244,10 @@ pub fn desk_bench(path: &Path, count: usize, mut progress: impl FnMut(&str)) -> 
         open_cases: book.open_count(),
         book_ms,
         remeasure_ms,
+        open_status_ms,
+        commits,
+        commit_p50_ms,
+        commit_p99_ms,
         selects,
         frames,
         frame_p50_ms: percentile(&sorted, 0.5),
@@ -183,6 +265,12 @@ pub fn desk_bench_text(bench: &DeskBench) -> String {
     let _ = writeln!(out, "cases: {} ({} open)", bench.cases, bench.open_cases);
     let _ = writeln!(out, "index and measure every case: {:.1} ms", bench.book_ms);
     let _ = writeln!(out, "re-measure running clocks: {:.2} ms", bench.remeasure_ms);
+    let _ = writeln!(out, "deadline status of every open case: {:.2} ms", bench.open_status_ms);
+    let _ = writeln!(
+        out,
+        "a step committed ({} steps on a copy of the file): p50 {:.2} ms, p99 {:.2} ms",
+        bench.commits, bench.commit_p50_ms, bench.commit_p99_ms
+    );
     for select in &bench.selects {
         let _ =
             writeln!(out, "filter + sort, {}: {} rows, p50 {:.2} ms, p99 {:.2} ms", select.name, select.rows, select.p50_ms, select.p99_ms);

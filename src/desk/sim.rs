@@ -29,6 +29,9 @@ pub struct SeatReport {
     pub locked: usize,
     /// Other errors, with their messages.
     pub errors: Vec<String>,
+    /// How long each applied step took to commit (read, check, write, audit, fsync), µs.
+    #[serde(default)]
+    pub commit_us: Vec<u64>,
 }
 
 /// The data a step needs, made up for the simulation; `None` for steps it does not take.
@@ -87,8 +90,12 @@ pub fn run_seat(path: &Path, login: &str, steps: usize, seed: u64, now: NaiveDat
         attempts += 1;
         // A person takes a moment between reading the list and acting on it.
         std::thread::sleep(Duration::from_millis(rng.random_range(0..5)));
+        let started = Instant::now();
         match workflow.apply(&mut store, &user, case.id, case.revision, &action, now) {
-            Ok(_) => report.applied += 1,
+            Ok(_) => {
+                report.applied += 1;
+                report.commit_us.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+            }
             Err(WorkflowError::Stale(_)) => report.stale += 1,
             Err(WorkflowError::Refused(_)) => report.refused += 1,
             Err(WorkflowError::Store(error)) if is_locked(&error) => report.locked += 1,

@@ -15,6 +15,17 @@ impl Store {
         self.conn().query_row("PRAGMA data_version", [], |row| row.get(0)).context("reading data_version")
     }
 
+    /// Writes a consistent copy of the whole database to `target` (`VACUUM INTO`), readers and
+    /// writers carrying on meanwhile.
+    ///
+    /// # Errors
+    /// `target` exists or cannot be written.
+    pub fn copy_to(&self, target: &std::path::Path) -> Result<(), StoreError> {
+        let target_text = target.to_string_lossy().into_owned();
+        self.conn().execute("VACUUM INTO ?1", [target_text]).context(format!("copying the database to {}", target.display()))?;
+        Ok(())
+    }
+
     /// The id of the newest audit-trail entry (0 when there is none).
     ///
     /// # Errors

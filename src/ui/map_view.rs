@@ -315,6 +315,14 @@ impl MapView<'_> {
             if selected {
                 painter.circle_stroke(at, tokens::CASE_RADIUS + 4.0, Stroke::new(2.5, tokens::SELECTION));
             }
+            // Newly overdue (within the last two hours): a pulsing ring draws the eye.
+            if status.clock == crate::workflow::ClockState::Running
+                && status.is_overdue()
+                && status.deadline_at.is_some_and(|deadline| self.now >= deadline && self.now - deadline < chrono::TimeDelta::hours(2))
+            {
+                let pulse = if chrono::Timelike::second(&self.now).is_multiple_of(2) { 0.0 } else { 3.0 };
+                painter.circle_stroke(at, tokens::CASE_RADIUS + 5.0 + pulse, Stroke::new(2.0, tokens::OVERDUE_TEXT));
+            }
         }
     }
 

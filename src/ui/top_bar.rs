@@ -19,7 +19,7 @@ pub struct SearchState {
 pub fn top_bar_ui(
     ui: &mut egui::Ui,
     world: &World,
-    open_cases: usize,
+    open_cases: (usize, usize),
     user: Option<&User>,
     lang: Lang,
     now: NaiveDateTime,
@@ -33,7 +33,10 @@ pub fn top_bar_ui(
             ui.separator();
             ui.label(egui::RichText::new(&world.district_name).strong()).on_hover_text(&world.district_code);
             ui.separator();
-            ui.label(format!("{} {}", lang.pick("在办案卷", "Open cases"), open_cases));
+            ui.label(format!("{} {}", lang.pick("在办案卷", "Open cases"), open_cases.0));
+            if open_cases.1 > 0 {
+                ui.colored_label(crate::ui::design_tokens::OVERDUE_TEXT, format!("{} {}", lang.pick("超期", "Overdue"), open_cases.1));
+            }
             ui.separator();
             let hint = lang.pick("部件编码、网格编码、案卷号或地名 (Ctrl+F)", "Part, grid, case no. or place (Ctrl+F)");
             let label = ui.label(lang.pick("定位", "Go to"));
