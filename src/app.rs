@@ -698,6 +698,8 @@ impl CitygridApp {
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
+        // Photos of cases and disputes are shown from their files.
+        egui_extras::install_image_loaders(&cc.egui_ctx);
         // The city-scale layers are drawn by walkers' renderer on wgpu; under another renderer
         // the map falls back to egui's painter.
         let gpu = cc.wgpu_render_state.is_some();

@@ -198,6 +198,17 @@ fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
     seat.get_by_label("Description (required)").click();
     seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("description").type_text("井盖破损，有行人踩空风险");
     steps(&mut seat, 2);
+    // A photo from a file.
+    let photo = path.with_file_name("photo.png");
+    image::RgbaImage::from_pixel(64, 48, image::Rgba([180, 40, 40, 255])).save(&photo).expect("photo");
+    let photo_text = photo.to_str().expect("UTF-8 path").to_owned();
+    let photos = "Photos (drop files onto the window)";
+    seat.query_all_by_label(photos).last().expect("the path field").click();
+    steps(&mut seat, 1);
+    seat.query_all_by_label(photos).last().expect("the path field").type_text(&photo_text);
+    steps(&mut seat, 1);
+    seat.get_by_label("Add").click();
+    steps(&mut seat, 2);
     seat.get_by_label("Report").click();
     steps(&mut seat, 2);
     until(&mut seat, "the report", |app| app.desk().pending.is_none());
@@ -208,6 +219,14 @@ fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
     assert_eq!(case.part_code, Some(code));
     assert_eq!(case.class_code, code.class_code());
     assert_eq!(case.location, anchor, "attached to the part, the case sits on it");
+    assert_eq!(case.photos, vec![photo_text.clone()]);
+    // The detail panel shows the photo itself.
+    let started = Instant::now();
+    while seat.query_by_label(&photo_text).is_none() && started.elapsed() < Duration::from_secs(10) {
+        seat.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    seat.get_by_label(&photo_text);
     let _ = part_index;
     let store = Store::open(&path).expect("opens");
     let stored = store.load_case(case.id).expect("reads").expect("written");

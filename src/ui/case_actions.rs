@@ -438,7 +438,7 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, l
 
 /// Photo paths: typed or pasted, or dropped onto the window.
 pub fn photos_ui(ui: &mut egui::Ui, photos: &mut Vec<String>, path: &mut String, lang: Lang) {
-    ui.label(lang.pick("照片（可将文件拖入窗口）", "Photos (drop files onto the window)"));
+    let label = ui.label(lang.pick("照片（可将文件拖入窗口）", "Photos (drop files onto the window)"));
     let dropped: Vec<String> = ui.input(|input| input.raw.dropped_files.iter().map(|file| file.path().display().to_string()).collect());
     photos.extend(dropped);
     let mut remove = None;
@@ -454,7 +454,8 @@ pub fn photos_ui(ui: &mut egui::Ui, photos: &mut Vec<String>, path: &mut String,
         photos.remove(index);
     }
     ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(path).hint_text(lang.pick("照片文件路径", "Photo file path")).desired_width(300.0));
+        ui.add(egui::TextEdit::singleline(path).hint_text(lang.pick("照片文件路径", "Photo file path")).desired_width(300.0))
+            .labelled_by(label.id);
         if ui.add_enabled(!path.trim().is_empty(), egui::Button::new(lang.pick("添加", "Add"))).clicked() {
             photos.push(path.trim().to_owned());
             path.clear();

@@ -198,6 +198,18 @@ fn case_ui(
     ui.add_space(6.0);
     ui.label(egui::RichText::new(lang.pick("问题描述", "Description")).strong());
     ui.label(&case.description);
+    if !case.photos.is_empty() {
+        ui.add_space(4.0);
+        ui.label(egui::RichText::new(format!("{} ({})", lang.pick("照片", "Photos"), case.photos.len())).strong());
+        // Thumbnails, read from the files off the UI thread by egui's file loader.
+        ui.horizontal_wrapped(|ui| {
+            for photo in &case.photos {
+                let path = std::path::absolute(photo).unwrap_or_else(|_| std::path::PathBuf::from(photo));
+                let uri = format!("file://{}", path.display());
+                ui.add(egui::Image::new(uri).max_size(egui::vec2(120.0, 90.0)).alt_text(photo.as_str())).on_hover_text(photo.as_str());
+            }
+        });
+    }
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         if ui.button(lang.pick("缩放到案卷", "Zoom to case")).clicked() {
