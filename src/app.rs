@@ -64,6 +64,9 @@ pub struct World {
     pub calendar: WorkCalendar,
     /// The rules, for the buttons a user is offered (the worker applies them on its own copy).
     pub workflow: Workflow,
+    /// Cases closer than this to a boundary between two responsibility areas are flagged
+    /// "near boundary" (the database's `near_boundary_m` setting, 30 m by default).
+    pub near_boundary_m: f64,
     pub jurisdictions: Vec<Jurisdiction>,
     pub parts: Vec<Part>,
     /// Parts bucketed into map chunks, anchors projected.
@@ -98,6 +101,28 @@ impl World {
     #[must_use]
     pub fn unit_name(&self, id: Option<UnitId>, lang: Lang) -> String {
         id.and_then(|id| self.unit(id)).map_or_else(|| "—".to_owned(), |unit| unit.name(lang.is_chinese()).to_owned())
+    }
+
+    /// The nearest boundary between two responsibility areas (unit zone, community, township)
+    /// within [`Self::near_boundary_m`] of a point, by the boundaries valid on `date`.
+    #[must_use]
+    pub fn near_boundary(&self, point: geo::Point<f64>, date: chrono::NaiveDate) -> Option<crate::spatial::NearBoundary> {
+        [JurisdictionKind::UnitZone, JurisdictionKind::Community, JurisdictionKind::Township]
+            .into_iter()
+            .filter_map(|kind| {
+                self.jurisdiction_index.near_boundaries(&self.jurisdictions, kind, point, date, self.near_boundary_m).into_iter().next()
+            })
+            .min_by(|a, b| a.metres.total_cmp(&b.metres))
+    }
+
+    /// "Near the A | B boundary, 12.3 m" for a flagged spot.
+    #[must_use]
+    pub fn near_boundary_text(&self, near: &crate::spatial::NearBoundary, lang: Lang) -> String {
+        let (a, b) = (&self.jurisdictions[near.inside].name, &self.jurisdictions[near.neighbour].name);
+        match lang {
+            Lang::Zh => format!("近边界：距 {a}｜{b} 边界 {:.1} 米", near.metres),
+            Lang::En => format!("Near a boundary: {:.1} m from {a} | {b}", near.metres),
+        }
     }
 
     /// What routing reads, for the dispatch dialog's suggestion.
@@ -173,6 +198,11 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
     let streets = store.load_streets()?;
     let district_code = store.meta("district_code")?.unwrap_or_default();
     let district_name = store.meta("district_name")?.unwrap_or_default();
+    let near_boundary_m = store
+        .meta("near_boundary_m")?
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|metres| metres.is_finite() && *metres > 0.0)
+        .unwrap_or(crate::spatial::NEAR_BOUNDARY_M);
     drop(store);
     let read_time = started.elapsed();
     let (part_index, (jurisdiction_index, outlines, part_chunks)) = std::thread::scope(|scope| {
@@ -213,6 +243,7 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
         manual,
         calendar,
         workflow,
+        near_boundary_m,
         jurisdictions,
         parts,
         part_chunks,

@@ -487,3 +487,39 @@ fn a_case_is_filed_dispatched_handled_verified_and_closed_by_clicking_through_as
     let actors: std::collections::HashSet<_> = events[events.len() - 5..].iter().map(|event| event.actor_name.clone()).collect();
     assert_eq!(actors.len(), 5, "each step by its own person: {actors:?}");
 }
+
+#[test]
+fn a_spot_close_to_a_community_boundary_is_flagged_near_boundary() {
+    let (_dir, path, _) = common::small_demo(500, 10);
+    let seat = harness_for(&path, None, [1200, 800], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let world = seat.state().world().expect("loaded");
+    let today = common::as_of().date();
+    // Two communities that share a boundary, and the midpoint of one shared stretch.
+    let communities: Vec<usize> = (0..world.jurisdictions.len())
+        .filter(|index| world.jurisdictions[*index].kind == citygrid::model::JurisdictionKind::Community)
+        .collect();
+    let (a, b, line) = communities
+        .iter()
+        .flat_map(|a| communities.iter().map(move |b| (*a, *b)))
+        .filter(|(a, b)| a < b)
+        .find_map(|(a, b)| {
+            let shared =
+                citygrid::spatial::boundary::shared_boundary(&world.jurisdictions[a].geometry, &world.jurisdictions[b].geometry, 1.0);
+            shared.0.into_iter().find(|line| line.0.len() >= 2).map(|line| (a, b, line))
+        })
+        .expect("neighbouring communities");
+    let (p, q) = (line.0[0], line.0[1]);
+    let on_boundary = geo::Point::new((p.x + q.x) / 2.0, (p.y + q.y) / 2.0);
+    let near = world.near_boundary(on_boundary, today).expect("a point on the shared boundary is near it");
+    assert!(near.metres < 5.0, "{near:?}");
+    let names = [&world.jurisdictions[a].name, &world.jurisdictions[b].name];
+    let text = world.near_boundary_text(&near, Lang::Zh);
+    assert!(text.starts_with("近边界") && names.iter().any(|name| text.contains(name.as_str())), "{text}");
+    // Deep inside a community, far from every boundary: no flag.
+    let centre = world.jurisdictions[a].geometry.0[0].exterior().0.iter().fold((0.0, 0.0, 0.0), |(x, y, n), c| (x + c.x, y + c.y, n + 1.0));
+    let inside = geo::Point::new(centre.0 / centre.2, centre.1 / centre.2);
+    if world.near_boundary(inside, today).is_some() {
+        // The community is narrow; a point 1 km away from the district is certainly not flagged.
+        assert!(world.near_boundary(geo::Point::new(inside.x() + 0.5, inside.y() + 0.5), today).is_none());
+    }
+}

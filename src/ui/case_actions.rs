@@ -69,12 +69,20 @@ impl ActionDialog {
                 }),
                 _ => suggestion.as_ref().map(|s| s.unit),
             };
+        // Filing records the near-boundary flag in the audit trail (the note says it).
+        let text = match kind {
+            ActionKind::File => world
+                .near_boundary(case.location, case.reported_at.date())
+                .map(|near| world.near_boundary_text(&near, crate::ui::Lang::Zh))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         Self {
             case_id: case.id,
             case_no: case.case_no.clone(),
             revision: case.revision,
             kind,
-            text: String::new(),
+            text,
             unit,
             suggestion,
             close_type: CloseType::Normal,

@@ -323,6 +323,7 @@ fn record_ui(ui: &mut egui::Ui, world: &World, record: &DisputeRecord, lang: Lan
         if !check.units_present.is_empty() {
             ui.weak(format!("{}{}", lang.pick("到场单位：", "Present: "), unit_list(world, &check.units_present, lang)));
         }
+        super::details::thumbnails_ui(ui, &check.photos);
     }
     if !record.statements.is_empty() {
         // Each unit's statements side by side.
@@ -338,9 +339,7 @@ fn record_ui(ui: &mut egui::Ui, world: &World, record: &DisputeRecord, lang: Lan
                     for statement in record.statements.iter().filter(|s| s.unit == *unit) {
                         ui.label(RichText::new(statement.at.format("%m-%d %H:%M").to_string()).small().weak());
                         ui.label(&statement.text);
-                        if !statement.photos.is_empty() {
-                            ui.weak(format!("{}{}", lang.pick("照片：", "Photos: "), statement.photos.len()));
-                        }
+                        super::details::thumbnails_ui(ui, &statement.photos);
                     }
                 });
             }

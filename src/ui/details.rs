@@ -18,6 +18,18 @@ fn row_ui(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
     ui.end_row();
 }
 
+/// Photo thumbnails, read from their files off the UI thread by egui's file loader; a missing
+/// file shows as an error in its place.
+pub fn thumbnails_ui(ui: &mut egui::Ui, photos: &[String]) {
+    ui.horizontal_wrapped(|ui| {
+        for photo in photos {
+            let path = std::path::absolute(photo).unwrap_or_else(|_| std::path::PathBuf::from(photo));
+            let uri = format!("file://{}", path.display());
+            ui.add(egui::Image::new(uri).max_size(egui::vec2(120.0, 90.0)).alt_text(photo.as_str())).on_hover_text(photo.as_str());
+        }
+    });
+}
+
 fn time_text(time: Option<NaiveDateTime>) -> String {
     time.map_or_else(|| "—".to_owned(), |time| time.format("%Y-%m-%d %H:%M").to_string())
 }
@@ -165,6 +177,11 @@ fn case_ui(
         row_ui(ui, lang.pick("状态", "State"), state);
         row_ui(ui, lang.pick("预警", "Warning light"), status.label(lang.is_chinese()));
         row_ui(ui, lang.pick("剩余时间", "Time left"), remaining_text(status, lang));
+        if let Some(near) = world.near_boundary(case.location, case.reported_at.date()) {
+            ui.label(egui::RichText::new(lang.pick("责任边界", "Boundary")).weak());
+            ui.colored_label(ui.visuals().warn_fg_color, world.near_boundary_text(&near, lang));
+            ui.end_row();
+        }
         if let Some(ratio) = status.overrun_ratio.filter(|ratio| *ratio > 1.0) {
             row_ui(ui, lang.pick("超时倍数", "Overrun ratio"), format!("{ratio:.2}"));
         }
@@ -201,14 +218,7 @@ fn case_ui(
     if !case.photos.is_empty() {
         ui.add_space(4.0);
         ui.label(egui::RichText::new(format!("{} ({})", lang.pick("照片", "Photos"), case.photos.len())).strong());
-        // Thumbnails, read from the files off the UI thread by egui's file loader.
-        ui.horizontal_wrapped(|ui| {
-            for photo in &case.photos {
-                let path = std::path::absolute(photo).unwrap_or_else(|_| std::path::PathBuf::from(photo));
-                let uri = format!("file://{}", path.display());
-                ui.add(egui::Image::new(uri).max_size(egui::vec2(120.0, 90.0)).alt_text(photo.as_str())).on_hover_text(photo.as_str());
-            }
-        });
+        thumbnails_ui(ui, &case.photos);
     }
     ui.add_space(6.0);
     ui.horizontal(|ui| {
