@@ -3,6 +3,7 @@
 //! a headless egui context. GPU time is not included (this machine has none); what is measured
 //! is the CPU work a frame costs the UI thread.
 
+pub mod assess;
 pub mod desk;
 pub mod soak;
 

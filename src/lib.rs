@@ -7,6 +7,7 @@
 //! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps (styles
 //!   come from `ui::design_tokens`, the one exception to the direction).
 //! - [`demo`]: the embedded demo district.
+//! - [`assess`]: assessment indicators per unit, class, region, post and period; scores and rankings.
 //! - [`desk`]: the dispatch desk's cases, filters and the worker thread that writes steps.
 //! - [`workflow`]: the case state machine: roles and permissions, deadlines, routing, audit trail.
 //! - [`spatial`]: rstar indexes, point-in-jurisdiction look-up, nearest feature.
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod assess;
 pub mod bench;
 pub mod calendar;
 pub mod demo;

@@ -248,6 +248,16 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// The assessment over a year of synthetic cases and 40 units: facts, a district month,
+    /// every unit's year, the class rankings.
+    Assess {
+        /// How many cases.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a database and load every part, jurisdiction and case into memory.
     Load {
         /// Print JSON instead of text.
@@ -451,6 +461,15 @@ fn run() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&figures)?);
             } else {
                 print!("{}", citygrid::bench::desk::desk_bench_text(&figures));
+            }
+            Ok(())
+        }
+        Some(Command::Bench { which: Bench::Assess { cases, json } }) => {
+            let figures = citygrid::bench::assess::assess_bench(cases, |line| eprintln!("{line}"));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&figures)?);
+            } else {
+                print!("{}", citygrid::bench::assess::assess_bench_text(&figures));
             }
             Ok(())
         }

@@ -75,3 +75,29 @@ fn a_step_taken_at_another_seat_reaches_the_wall_within_two_seconds() {
     assert_eq!(after.dispatched_today, before.dispatched_today + 1);
     assert!(wall.query_all_by_label(&after.dispatched_today.to_string()).count() >= 1);
 }
+
+#[test]
+fn the_seat_worker_says_when_the_file_is_gone_and_reconnects_by_itself() {
+    use citygrid::desk::worker::{DeskReply, DeskWorker};
+    let (_dir, path, _) = common::small_demo(500, 10);
+    // The share the file lives on goes away for a while.
+    let away = path.with_file_name("away.gpkg");
+    std::fs::rename(&path, &away).expect("moves");
+    let worker = DeskWorker::start(path.clone(), 0, || {}).expect("starts");
+    let started = Instant::now();
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(10), "no 'unavailable' reply");
+        if let Some(DeskReply::Unavailable(message)) = worker.wait_reply(Duration::from_millis(200)) {
+            assert!(message.contains("no such file"), "{message}");
+            break;
+        }
+    }
+    std::fs::rename(&away, &path).expect("comes back");
+    let started = Instant::now();
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(10), "no reconnection");
+        if let Some(DeskReply::Available) = worker.wait_reply(Duration::from_millis(200)) {
+            break;
+        }
+    }
+}

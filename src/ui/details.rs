@@ -24,8 +24,13 @@ pub fn thumbnails_ui(ui: &mut egui::Ui, photos: &[String]) {
     ui.horizontal_wrapped(|ui| {
         for photo in photos {
             let path = std::path::absolute(photo).unwrap_or_else(|_| std::path::PathBuf::from(photo));
-            let uri = format!("file://{}", path.display());
-            ui.add(egui::Image::new(uri).max_size(egui::vec2(120.0, 90.0)).alt_text(photo.as_str())).on_hover_text(photo.as_str());
+            // A photo taken on a collector's device may not be on this machine (yet): its name only.
+            if path.is_file() {
+                let uri = format!("file://{}", path.display());
+                ui.add(egui::Image::new(uri).max_size(egui::vec2(120.0, 90.0)).alt_text(photo.as_str())).on_hover_text(photo.as_str());
+            } else {
+                ui.label(egui::RichText::new(photo).small().weak()).on_hover_text(path.display().to_string());
+            }
         }
     });
 }

@@ -1,0 +1,249 @@
+//! Per-case facts derived once from the audit trail (`case_events`): every step that matters to
+//! the assessment, with its time, the unit holding the case and the role that took it, the
+//! deadline in effect after it, and the stage timeliness; plus a summary of the close.
+//!
+//! Nothing here reads the case row's current state for a figure: the case row only gives the
+//! urgency (stage limits) and the id. So a past period's numbers never change when later steps
+//! are taken.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+use crate::calendar::{LimitUnit, WorkCalendar, allowed_minutes, elapsed_minutes, overrun_ratio};
+use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, Stage, UnitId, Urgency};
+use crate::store::local_from_utc_text;
+
+/// What a step did, as far as the assessment cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// 上报.
+    Report,
+    /// 立案.
+    File,
+    /// 不予立案 or 作废 (void).
+    Void,
+    /// 派遣: the first dispatch of the case.
+    Dispatch,
+    /// 重新派遣, or a committee decision that dispatched the case.
+    Redispatch,
+    /// 回退.
+    Return,
+    /// 处置反馈.
+    Handle,
+    /// 核查通过.
+    VerifyPass,
+    /// 核查不通过 (返工).
+    VerifyFail,
+    /// 结案 (any close type).
+    Close,
+    /// 批准延期.
+    ExtensionApproved,
+    /// 批准缓办.
+    DeferralApproved,
+    /// 恢复办理 (end of a deferral).
+    Resume,
+    /// 批准挂账.
+    BacklogEntered,
+    /// 挂账恢复.
+    BacklogLeft,
+    /// 发起责任争议.
+    DisputeOpened,
+    /// Anything else (requests, denials, statements, reporter feedback).
+    Other,
+}
+
+/// One step of a case's trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepFact {
+    pub at: NaiveDateTime,
+    pub kind: StepKind,
+    /// The unit holding the case after the step (for a return: the unit that returned it).
+    pub unit: Option<UnitId>,
+    /// The role of the person who took the step.
+    pub role: Option<Role>,
+    /// The case's state after the step.
+    pub state: CaseState,
+    /// The handling deadline in effect after the step (extensions and pauses included).
+    pub deadline: Option<NaiveDateTime>,
+    /// Stage timeliness (file, first dispatch, handle, verify): whether the step came within
+    /// its stage limit. `None` for other steps or when no limit applies.
+    pub stage_on_time: Option<bool>,
+}
+
+/// How a case was closed, judged under Art. 26.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseFact {
+    pub at: NaiveDateTime,
+    pub close_type: CloseType,
+    /// The case was deferred (缓办) when it was closed: out of the assessment.
+    pub while_deferred: bool,
+    /// Handled (or, never handled, closed) no later than the deadline in effect, extensions
+    /// included (Art. 26).
+    pub on_time: bool,
+    /// An extension was approved after the last dispatch.
+    pub extended: bool,
+    /// 超时倍数 at the moment the unit's clock stopped (used ÷ allowed, paused time left out).
+    pub overrun_ratio: Option<f64>,
+    /// Working minutes from the last dispatch to the last handle, paused working time left out.
+    pub handling_minutes: Option<i64>,
+}
+
+/// Everything the assessment knows about one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFacts {
+    pub case_id: i64,
+    /// Indexes into [`super::FactBook::region_codes`]: the jurisdictions containing the case.
+    pub regions: Vec<u32>,
+    /// Steps in trail order (time order).
+    pub steps: Vec<StepFact>,
+    /// The (last) close, if the case is closed.
+    pub close: Option<CloseFact>,
+}
+
+fn text_time(data: &Value, key: &str) -> Option<NaiveDateTime> {
+    data.get(key).and_then(Value::as_str).and_then(local_from_utc_text)
+}
+
+fn stage_on_time(
+    manual: &CommandManual,
+    stage: Stage,
+    urgency: Urgency,
+    calendar: &WorkCalendar,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Option<bool> {
+    let limit = manual.stage_limit(stage, urgency)?;
+    Some(elapsed_minutes(calendar, limit.unit, from, to) <= allowed_minutes(calendar, limit.amount, limit.unit))
+}
+
+/// What the fact builder needs besides the trail.
+pub struct FactContext<'a> {
+    pub manual: &'a CommandManual,
+    pub calendar: &'a WorkCalendar,
+    /// Role of each user id.
+    pub roles: &'a HashMap<i64, Role>,
+}
+
+/// Derives the facts of one case from its trail (oldest first).
+#[must_use]
+pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, regions: Vec<u32>, events: &[CaseEvent]) -> CaseFacts {
+    let FactContext { manual, calendar, roles } = *context;
+    let mut steps = Vec::with_capacity(events.len());
+    let mut unit: Option<UnitId> = None;
+    let mut deadline: Option<NaiveDateTime> = None;
+    let mut limit_unit = LimitUnit::WorkHours;
+    let mut reported_at: Option<NaiveDateTime> = None;
+    let mut filed_at: Option<NaiveDateTime> = None;
+    let mut dispatched_at: Option<NaiveDateTime> = None;
+    let mut dispatched_before = false;
+    let mut handled_at: Option<NaiveDateTime> = None;
+    let mut extended = false;
+    // Paused time since the last dispatch, in the limit's measure and in working minutes.
+    let mut paused_measured = 0i64;
+    let mut paused_working = 0i64;
+    let mut paused_since: Option<NaiveDateTime> = None;
+    let mut close = None;
+    for event in events {
+        let at = event.at;
+        let data = &event.data;
+        let role = event.actor_user_id.and_then(|id| roles.get(&id).copied());
+        let mut on_time = None;
+        let end_pause = |paused_since: &mut Option<NaiveDateTime>, measured: &mut i64, working: &mut i64| {
+            if let Some(since) = paused_since.take() {
+                *measured += elapsed_minutes(calendar, limit_unit, since, at);
+                *working += calendar.working_minutes_between(since, at);
+            }
+        };
+        let kind = match event.action.as_str() {
+            "report" => {
+                reported_at = Some(at);
+                StepKind::Report
+            }
+            "file" => {
+                filed_at = Some(at);
+                on_time = reported_at.and_then(|from| stage_on_time(manual, Stage::File, urgency, calendar, from, at));
+                StepKind::File
+            }
+            "reject" | "approve_cancel" => StepKind::Void,
+            "dispatch" | "redispatch" => {
+                unit = data.get("unit_id").and_then(Value::as_i64).map(UnitId).or(unit);
+                deadline = text_time(data, "deadline_at");
+                limit_unit = data.get("limit_unit").and_then(Value::as_str).and_then(LimitUnit::parse).unwrap_or(LimitUnit::WorkHours);
+                dispatched_at = Some(at);
+                (handled_at, extended, paused_measured, paused_working, paused_since) = (None, false, 0, 0, None);
+                if dispatched_before {
+                    StepKind::Redispatch
+                } else {
+                    dispatched_before = true;
+                    on_time = filed_at.and_then(|from| stage_on_time(manual, Stage::Dispatch, urgency, calendar, from, at));
+                    StepKind::Dispatch
+                }
+            }
+            "dispute_decide" if data.get("dispatched").and_then(Value::as_bool) == Some(true) => {
+                unit = data.get("designated_unit_id").and_then(Value::as_i64).map(UnitId).or(unit);
+                deadline = text_time(data, "deadline_at");
+                limit_unit = data.get("limit_unit").and_then(Value::as_str).and_then(LimitUnit::parse).unwrap_or(LimitUnit::WorkHours);
+                dispatched_at = Some(at);
+                (handled_at, extended, paused_measured, paused_working, paused_since) = (None, false, 0, 0, None);
+                dispatched_before = true;
+                StepKind::Redispatch
+            }
+            "dispute_open" => StepKind::DisputeOpened,
+            "return" => {
+                deadline = None;
+                StepKind::Return
+            }
+            "handle" => {
+                handled_at = Some(at);
+                on_time = Some(data.get("on_time").and_then(Value::as_bool).unwrap_or_else(|| deadline.is_none_or(|d| at <= d)));
+                StepKind::Handle
+            }
+            "verify_pass" | "verify_fail" => {
+                on_time = handled_at.and_then(|from| stage_on_time(manual, Stage::Verify, urgency, calendar, from, at));
+                if event.action == "verify_pass" { StepKind::VerifyPass } else { StepKind::VerifyFail }
+            }
+            "approve_extension" => {
+                deadline = text_time(data, "deadline_at").or(deadline);
+                extended = true;
+                StepKind::ExtensionApproved
+            }
+            "approve_deferral" | "approve_backlog" => {
+                paused_since = Some(at);
+                if event.action == "approve_deferral" { StepKind::DeferralApproved } else { StepKind::BacklogEntered }
+            }
+            "resume" | "restore_from_backlog" => {
+                end_pause(&mut paused_since, &mut paused_measured, &mut paused_working);
+                deadline = text_time(data, "deadline_at").or(deadline);
+                if event.action == "resume" { StepKind::Resume } else { StepKind::BacklogLeft }
+            }
+            "close" => {
+                let while_deferred = event.from_state == Some(CaseState::Deferred);
+                end_pause(&mut paused_since, &mut paused_measured, &mut paused_working);
+                let close_type =
+                    data.get("close_type").and_then(Value::as_str).and_then(CloseType::from_keyword).unwrap_or(CloseType::Special);
+                let stopped = handled_at.unwrap_or(at);
+                let on_time = match close_type {
+                    CloseType::Normal => true,
+                    CloseType::Overdue => false,
+                    CloseType::Erroneous | CloseType::Special => deadline.is_none_or(|d| stopped <= d),
+                };
+                let (overrun, handling_minutes) = match (dispatched_at, deadline) {
+                    (Some(from), Some(due)) => {
+                        let used = (elapsed_minutes(calendar, limit_unit, from, stopped) - paused_measured).max(0);
+                        let allowed = (elapsed_minutes(calendar, limit_unit, from, due) - paused_measured).max(0);
+                        let handling = handled_at.map(|handled| (calendar.working_minutes_between(from, handled) - paused_working).max(0));
+                        (overrun_ratio(used, allowed), handling)
+                    }
+                    _ => (None, None),
+                };
+                close = Some(CloseFact { at, close_type, while_deferred, on_time, extended, overrun_ratio: overrun, handling_minutes });
+                StepKind::Close
+            }
+            _ => StepKind::Other,
+        };
+        steps.push(StepFact { at, kind, unit, role, state: event.to_state, deadline, stage_on_time: on_time });
+    }
+    CaseFacts { case_id, regions, steps, close }
+}

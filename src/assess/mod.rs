@@ -1,0 +1,546 @@
+//! Assessment (监督考核, Art. 22–26 of the 2018 measures): indicators per unit, unit class,
+//! region, post and period, a composite score with configurable weights and the ranking of
+//! units within each unit class (Art. 24).
+//!
+//! Two stages. [`FactBook::load`] (or [`FactBook::new`]) derives per-case [`CaseFacts`] once from
+//! the audit trail: every step with its time, the unit holding the case, the role that took it
+//! and the deadline in effect, and the close judged under Art. 26. Each report is then one pass
+//! over the facts: [`FactBook::indicators`] for one [`Scope`], [`FactBook::by_unit`] for every
+//! unit at once, [`FactBook::ranking`] for the class rankings. Only steps dated before a
+//! period's end are read for it, so a past period gives the same numbers tomorrow.
+//!
+//! The exact definition of every indicator, and which period each event counts in, is in
+//! `docs/INDICATORS.md`.
+//!
+//! What it must not do: know about egui, write to the database, or read the wall clock.
+
+mod facts;
+mod score;
+
+pub use facts::{CaseFacts, CloseFact, FactContext, StepFact, StepKind, case_facts};
+pub use score::{ClassRanking, RankedUnit, Weights, composite_score};
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+use crate::calendar::WorkCalendar;
+use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, UnitClass, UnitId};
+use crate::spatial::JurisdictionIndex;
+use crate::store::{Store, StoreError, local_from_utc_text};
+
+/// A period `[from, to)` in China local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+}
+
+fn midnight(date: NaiveDate) -> NaiveDateTime {
+    date.and_hms_opt(0, 0, 0).unwrap_or_default()
+}
+
+fn first_of_month(year: i32, month: u32) -> NaiveDate {
+    let (year, month) = (year + (month as i32 - 1).div_euclid(12), (month as i32 - 1).rem_euclid(12) as u32 + 1);
+    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default()
+}
+
+impl Period {
+    /// Any range `[from, to)`.
+    #[must_use]
+    pub fn range(from: NaiveDateTime, to: NaiveDateTime) -> Self {
+        Self { from, to }
+    }
+
+    /// One calendar day.
+    #[must_use]
+    pub fn day(date: NaiveDate) -> Self {
+        Self::range(midnight(date), midnight(date) + Duration::days(1))
+    }
+
+    /// The week (Monday to Sunday) containing `date`.
+    #[must_use]
+    pub fn week(date: NaiveDate) -> Self {
+        let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+        Self::range(midnight(monday), midnight(monday) + Duration::days(7))
+    }
+
+    /// A calendar month (1–12).
+    #[must_use]
+    pub fn month(year: i32, month: u32) -> Self {
+        Self::range(midnight(first_of_month(year, month)), midnight(first_of_month(year, month + 1)))
+    }
+
+    /// A quarter (1–4).
+    #[must_use]
+    pub fn quarter(year: i32, quarter: u32) -> Self {
+        let first = (quarter.clamp(1, 4) - 1) * 3 + 1;
+        Self::range(midnight(first_of_month(year, first)), midnight(first_of_month(year, first + 3)))
+    }
+
+    /// A calendar year.
+    #[must_use]
+    pub fn year(year: i32) -> Self {
+        Self::range(midnight(first_of_month(year, 1)), midnight(first_of_month(year + 1, 1)))
+    }
+
+    /// Whether `at` lies in the period.
+    #[must_use]
+    pub fn contains(&self, at: NaiveDateTime) -> bool {
+        self.from <= at && at < self.to
+    }
+}
+
+/// Whose indicators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole district.
+    District,
+    /// One responsible unit.
+    Unit(UnitId),
+    /// Every unit of a class (Art. 6).
+    UnitClass(UnitClass),
+    /// A jurisdiction (township, community, grid cell) by its code: cases located in it.
+    Region(String),
+    /// A post: the steps taken by people of this role.
+    Post(Role),
+}
+
+/// Counts and sums of one scope and period; rates are methods. See `docs/INDICATORS.md`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Indicators {
+    /// 上报数: reports in the period.
+    pub reported: u64,
+    /// 立案数.
+    pub filed: u64,
+    /// 派遣数: first dispatches.
+    pub dispatched: u64,
+    /// 接收数: dispatches, redispatches and committee dispatches to the scope's units.
+    pub received: u64,
+    /// 回退数.
+    pub returned: u64,
+    /// 争议数: disputes opened.
+    pub disputes: u64,
+    /// 处置反馈数.
+    pub handled: u64,
+    /// 核查数 (passed and failed).
+    pub verifications: u64,
+    /// 返工数: failed verifications.
+    pub reworks: u64,
+    /// 批准延期数.
+    pub extensions_approved: u64,
+    /// 批准缓办数.
+    pub deferrals_approved: u64,
+    /// 挂账数: entries into the backlog ledger.
+    pub backlog_entered: u64,
+    /// 误报结案数 (out of the assessment).
+    pub closed_erroneous: u64,
+    /// 应结案数.
+    pub due: u64,
+    /// 缓办数 among the cases due.
+    pub deferred: u64,
+    /// 结案数 (assessed).
+    pub closed: u64,
+    /// 按期结案数 (Art. 26).
+    pub closed_on_time: u64,
+    /// 超期结案数.
+    pub closed_late: u64,
+    /// 超期未结数: due, open at the period's end, over the deadline.
+    pub open_overdue: u64,
+    /// 延期案件数 among the assessed cases.
+    pub extended_cases: u64,
+    /// Sum and count of the 超时倍数 of late closes.
+    pub overrun_sum: f64,
+    pub overrun_count: u64,
+    /// Sum and count of handling working minutes of assessed closes.
+    pub handling_minutes: i64,
+    pub handling_count: u64,
+    /// Stage timeliness: [on time, total] for file, first dispatch, handle, verify.
+    pub stages: [[u64; 2]; 4],
+    /// 期末未结数: open at the period's end (any open state).
+    pub open_at_end: u64,
+    /// 期末挂账数: in the backlog ledger at the period's end.
+    pub backlog_at_end: u64,
+}
+
+/// Index into [`Indicators::stages`].
+pub const STAGE_FILE: usize = 0;
+pub const STAGE_DISPATCH: usize = 1;
+pub const STAGE_HANDLE: usize = 2;
+pub const STAGE_VERIFY: usize = 3;
+
+fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+impl Indicators {
+    /// 考核案件数 = due − deferred.
+    #[must_use]
+    pub fn assessed(&self) -> u64 {
+        self.due - self.deferred
+    }
+    /// 按期结案率 = closed on time ÷ (due − deferred).
+    #[must_use]
+    pub fn on_time_rate(&self) -> Option<f64> {
+        ratio(self.closed_on_time, self.assessed())
+    }
+    /// 结案率 = closed ÷ (due − deferred).
+    #[must_use]
+    pub fn closure_rate(&self) -> Option<f64> {
+        ratio(self.closed, self.assessed())
+    }
+    /// 返工率 = failed verifications ÷ verifications.
+    #[must_use]
+    pub fn rework_rate(&self) -> Option<f64> {
+        ratio(self.reworks, self.verifications)
+    }
+    /// 延期率 = extended cases ÷ (due − deferred).
+    #[must_use]
+    pub fn extension_rate(&self) -> Option<f64> {
+        ratio(self.extended_cases, self.assessed())
+    }
+    /// 超期数 = closed late + open overdue.
+    #[must_use]
+    pub fn overdue(&self) -> u64 {
+        self.closed_late + self.open_overdue
+    }
+    /// 超期率 = overdue ÷ (due − deferred).
+    #[must_use]
+    pub fn overdue_rate(&self) -> Option<f64> {
+        ratio(self.overdue(), self.assessed())
+    }
+    /// 回退率 = returns ÷ received.
+    #[must_use]
+    pub fn return_rate(&self) -> Option<f64> {
+        ratio(self.returned, self.received)
+    }
+    /// Mean 超时倍数 of late closes.
+    #[must_use]
+    pub fn mean_overrun_ratio(&self) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        (self.overrun_count > 0).then(|| self.overrun_sum / self.overrun_count as f64)
+    }
+    /// 平均处置时长 in working hours.
+    #[must_use]
+    pub fn average_handling_hours(&self) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        (self.handling_count > 0).then(|| self.handling_minutes as f64 / 60.0 / self.handling_count as f64)
+    }
+    /// Stage timeliness rate (`STAGE_FILE` …).
+    #[must_use]
+    pub fn stage_rate(&self, stage: usize) -> Option<f64> {
+        ratio(self.stages[stage][0], self.stages[stage][1])
+    }
+
+    fn add(&mut self, delta: &Delta) {
+        match *delta {
+            Delta::Reported => self.reported += 1,
+            Delta::Filed(on_time) => {
+                self.filed += 1;
+                self.stage(STAGE_FILE, on_time);
+            }
+            Delta::Dispatched { first, on_time } => {
+                self.received += 1;
+                if first {
+                    self.dispatched += 1;
+                    self.stage(STAGE_DISPATCH, on_time);
+                }
+            }
+            Delta::Returned => self.returned += 1,
+            Delta::Dispute => self.disputes += 1,
+            Delta::Handled(on_time) => {
+                self.handled += 1;
+                self.stage(STAGE_HANDLE, on_time);
+            }
+            Delta::Verified { failed, on_time } => {
+                self.verifications += 1;
+                self.reworks += u64::from(failed);
+                self.stage(STAGE_VERIFY, on_time);
+            }
+            Delta::Extension => self.extensions_approved += 1,
+            Delta::Deferral => self.deferrals_approved += 1,
+            Delta::Backlog => self.backlog_entered += 1,
+            Delta::ClosedErroneous => self.closed_erroneous += 1,
+            Delta::DueDeferred => {
+                self.due += 1;
+                self.deferred += 1;
+            }
+            Delta::DueClosed { on_time, extended, overrun, handling } => {
+                self.due += 1;
+                self.closed += 1;
+                self.extended_cases += u64::from(extended);
+                if on_time {
+                    self.closed_on_time += 1;
+                } else {
+                    self.closed_late += 1;
+                    if let Some(overrun) = overrun {
+                        self.overrun_sum += overrun;
+                        self.overrun_count += 1;
+                    }
+                }
+                if let Some(minutes) = handling {
+                    self.handling_minutes += minutes;
+                    self.handling_count += 1;
+                }
+            }
+            Delta::DueOpen { overdue, extended } => {
+                self.due += 1;
+                self.open_overdue += u64::from(overdue);
+                self.extended_cases += u64::from(extended);
+            }
+            Delta::OpenAtEnd { backlog } => {
+                self.open_at_end += 1;
+                self.backlog_at_end += u64::from(backlog);
+            }
+        }
+    }
+
+    fn stage(&mut self, stage: usize, on_time: Option<bool>) {
+        if let Some(on_time) = on_time {
+            self.stages[stage][1] += 1;
+            self.stages[stage][0] += u64::from(on_time);
+        }
+    }
+}
+
+/// One contribution of a case to a period's indicators.
+#[derive(Debug, Clone, PartialEq)]
+enum Delta {
+    Reported,
+    Filed(Option<bool>),
+    Dispatched { first: bool, on_time: Option<bool> },
+    Returned,
+    Dispute,
+    Handled(Option<bool>),
+    Verified { failed: bool, on_time: Option<bool> },
+    Extension,
+    Deferral,
+    Backlog,
+    ClosedErroneous,
+    DueDeferred,
+    DueClosed { on_time: bool, extended: bool, overrun: Option<f64>, handling: Option<i64> },
+    DueOpen { overdue: bool, extended: bool },
+    OpenAtEnd { backlog: bool },
+}
+
+/// Calls `sink(unit, role, delta)` for every contribution of `case` to `period`. Only steps
+/// dated before the period's end are read.
+fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>, Option<Role>, &Delta)) {
+    let mut last: Option<&StepFact> = None;
+    let mut extended_since_dispatch = false;
+    let mut last_handle: Option<NaiveDateTime> = None;
+    let mut last_backlog: Option<NaiveDateTime> = None;
+    for step in case.steps.iter().take_while(|step| step.at < period.to) {
+        match step.kind {
+            StepKind::Dispatch | StepKind::Redispatch => {
+                extended_since_dispatch = false;
+                last_handle = None;
+            }
+            StepKind::ExtensionApproved => extended_since_dispatch = true,
+            StepKind::Handle => last_handle = Some(step.at),
+            StepKind::BacklogEntered => last_backlog = Some(step.at),
+            _ => {}
+        }
+        last = Some(step);
+        if !period.contains(step.at) {
+            continue;
+        }
+        let delta = match step.kind {
+            StepKind::Report => Delta::Reported,
+            StepKind::File => Delta::Filed(step.stage_on_time),
+            StepKind::Dispatch => Delta::Dispatched { first: true, on_time: step.stage_on_time },
+            StepKind::Redispatch => Delta::Dispatched { first: false, on_time: None },
+            StepKind::Return => Delta::Returned,
+            StepKind::DisputeOpened => Delta::Dispute,
+            StepKind::Handle => Delta::Handled(step.stage_on_time),
+            StepKind::VerifyPass | StepKind::VerifyFail => {
+                Delta::Verified { failed: step.kind == StepKind::VerifyFail, on_time: step.stage_on_time }
+            }
+            StepKind::ExtensionApproved => Delta::Extension,
+            StepKind::DeferralApproved => Delta::Deferral,
+            StepKind::BacklogEntered => Delta::Backlog,
+            StepKind::Close => match &case.close {
+                Some(close) if close.at == step.at => {
+                    if close.close_type == CloseType::Erroneous {
+                        Delta::ClosedErroneous
+                    } else if close.while_deferred {
+                        Delta::DueDeferred
+                    } else {
+                        Delta::DueClosed {
+                            on_time: close.on_time,
+                            extended: close.extended,
+                            overrun: close.overrun_ratio,
+                            handling: close.handling_minutes,
+                        }
+                    }
+                }
+                _ => continue,
+            },
+            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::Other => continue,
+        };
+        sink(step.unit, step.role, &delta);
+    }
+    // The case as it stood at the period's end.
+    let Some(last) = last else { return };
+    if !last.state.is_open() {
+        return;
+    }
+    sink(last.unit, last.role, &Delta::OpenAtEnd { backlog: last.state == CaseState::Backlog });
+    let Some(deadline) = last.deadline.filter(|deadline| period.contains(*deadline)) else { return };
+    let delta = match last.state {
+        CaseState::Deferred => Delta::DueDeferred,
+        CaseState::Dispatched => Delta::DueOpen { overdue: true, extended: extended_since_dispatch },
+        CaseState::Handled | CaseState::Verified => {
+            Delta::DueOpen { overdue: last_handle.is_some_and(|at| at > deadline), extended: extended_since_dispatch }
+        }
+        CaseState::Backlog => Delta::DueOpen { overdue: last_backlog.is_some_and(|at| at > deadline), extended: extended_since_dispatch },
+        _ => return,
+    };
+    sink(last.unit, last.role, &delta);
+}
+
+/// The facts of every case, ready for any number of reports.
+#[derive(Debug, Clone, Default)]
+pub struct FactBook {
+    pub facts: Vec<CaseFacts>,
+    /// Each unit's class.
+    pub unit_classes: HashMap<UnitId, UnitClass>,
+    /// Jurisdiction codes that [`CaseFacts::regions`] index.
+    pub region_codes: Vec<String>,
+}
+
+impl FactBook {
+    #[must_use]
+    pub fn new(facts: Vec<CaseFacts>, unit_classes: HashMap<UnitId, UnitClass>, region_codes: Vec<String>) -> Self {
+        Self { facts, unit_classes, region_codes }
+    }
+
+    /// Reads cases, the whole audit trail, users, units, the manual, the calendar and the
+    /// jurisdictions, and derives every case's facts.
+    ///
+    /// # Errors
+    /// SQL errors or undecodable rows.
+    pub fn load(store: &Store, calendar: &WorkCalendar) -> Result<Self, StoreError> {
+        let manual: CommandManual = store.load_manual()?;
+        let roles: HashMap<i64, Role> = store.load_users()?.into_iter().map(|user| (user.id, user.role)).collect();
+        let unit_classes = store.load_units()?.into_iter().map(|unit| (unit.id, unit.class)).collect();
+        let jurisdictions = store.load_jurisdictions()?;
+        let index = JurisdictionIndex::new(&jurisdictions);
+        let mut region_codes: Vec<String> = Vec::new();
+        let mut region_ids: HashMap<String, u32> = HashMap::new();
+        let mut intern = |code: &str| -> u32 {
+            if let Some(id) = region_ids.get(code) {
+                return *id;
+            }
+            let id = u32::try_from(region_codes.len()).unwrap_or(u32::MAX);
+            region_codes.push(code.to_owned());
+            region_ids.insert(code.to_owned(), id);
+            id
+        };
+        let mut events = all_events(store)?;
+        let context = FactContext { manual: &manual, calendar, roles: &roles };
+        let mut facts = Vec::new();
+        for case in store.load_cases()? {
+            let mut regions: Vec<u32> = index
+                .containing_on(&jurisdictions, case.location, case.reported_at.date())
+                .into_iter()
+                .map(|found| intern(&jurisdictions[found].code))
+                .collect();
+            if let Some(grid) = case.grid_code {
+                let id = intern(&grid.to_string());
+                if !regions.contains(&id) {
+                    regions.push(id);
+                }
+            }
+            let trail = events.remove(&case.id).unwrap_or_default();
+            facts.push(case_facts(&context, case.id, case.urgency, regions, &trail));
+        }
+        Ok(Self { facts, unit_classes, region_codes })
+    }
+
+    fn matches(&self, scope: &Scope, region: Option<u32>, case: &CaseFacts, unit: Option<UnitId>, role: Option<Role>) -> bool {
+        match scope {
+            Scope::District => true,
+            Scope::Unit(wanted) => unit == Some(*wanted),
+            Scope::UnitClass(class) => unit.and_then(|unit| self.unit_classes.get(&unit)) == Some(class),
+            Scope::Region(_) => region.is_some_and(|region| case.regions.contains(&region)),
+            Scope::Post(wanted) => role == Some(*wanted),
+        }
+    }
+
+    /// The indicators of one scope and period.
+    #[must_use]
+    pub fn indicators(&self, scope: &Scope, period: &Period) -> Indicators {
+        let region = match scope {
+            Scope::Region(code) => self.region_codes.iter().position(|known| known == code).and_then(|at| u32::try_from(at).ok()),
+            _ => None,
+        };
+        let mut total = Indicators::default();
+        for case in &self.facts {
+            if matches!(scope, Scope::Region(_)) && !region.is_some_and(|region| case.regions.contains(&region)) {
+                continue;
+            }
+            visit(case, period, &mut |unit, role, delta| {
+                if self.matches(scope, region, case, unit, role) {
+                    total.add(delta);
+                }
+            });
+        }
+        total
+    }
+
+    /// Every unit's indicators for the period in one pass (units without any contribution are
+    /// absent).
+    #[must_use]
+    pub fn by_unit(&self, period: &Period) -> BTreeMap<UnitId, Indicators> {
+        let mut units: BTreeMap<UnitId, Indicators> = BTreeMap::new();
+        for case in &self.facts {
+            visit(case, period, &mut |unit, _, delta| {
+                if let Some(unit) = unit {
+                    units.entry(unit).or_default().add(delta);
+                }
+            });
+        }
+        units
+    }
+
+    /// Every unit scored and ranked within its class (Art. 24); see [`score`].
+    #[must_use]
+    pub fn ranking(&self, period: &Period, weights: &Weights) -> Vec<ClassRanking> {
+        score::rank(&self.by_unit(period), &self.unit_classes, weights)
+    }
+}
+
+/// The whole audit trail, by case, oldest first.
+fn all_events(store: &Store) -> Result<HashMap<i64, Vec<CaseEvent>>, StoreError> {
+    let sql_error = |source| StoreError::Sql { context: "reading the audit trail for the assessment".into(), source };
+    let conn = store.conn();
+    let mut statement = conn
+        .prepare("SELECT id, case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events ORDER BY case_fid, id")
+        .map_err(sql_error)?;
+    let mut rows = statement.query([]).map_err(sql_error)?;
+    let mut events: HashMap<i64, Vec<CaseEvent>> = HashMap::new();
+    while let Some(row) = rows.next().map_err(sql_error)? {
+        let id: i64 = row.get(0).map_err(sql_error)?;
+        let bad = |problem: String| StoreError::BadRow { table: "case_events", row: id, problem };
+        let at: String = row.get(2).map_err(sql_error)?;
+        let from_state: Option<String> = row.get(5).map_err(sql_error)?;
+        let to_state: String = row.get(6).map_err(sql_error)?;
+        let data: String = row.get(7).map_err(sql_error)?;
+        let event = CaseEvent {
+            id,
+            case_id: row.get(1).map_err(sql_error)?,
+            at: local_from_utc_text(&at).ok_or_else(|| bad(format!("bad time {at:?}")))?,
+            actor_user_id: row.get(3).map_err(sql_error)?,
+            actor_name: None,
+            action: row.get(4).map_err(sql_error)?,
+            from_state: from_state.as_deref().and_then(CaseState::from_keyword),
+            to_state: CaseState::from_keyword(&to_state).ok_or_else(|| bad(format!("unknown state {to_state:?}")))?,
+            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+        };
+        events.entry(event.case_id).or_default().push(event);
+    }
+    Ok(events)
+}

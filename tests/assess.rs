@@ -1,0 +1,319 @@
+//! Assessment indicators on a hand-made week, built through the real workflow on a database
+//! file: every indicator was computed by hand (see the comments) and is asserted exactly.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use citygrid::assess::{FactBook, Period, STAGE_DISPATCH, STAGE_FILE, STAGE_HANDLE, STAGE_VERIFY, Scope, Weights};
+use citygrid::calendar::{LimitUnit, WorkCalendar, WorkScheme};
+use citygrid::model::{Case, CaseSubject, CloseType, Role, SourceChannel, UnitId, Urgency, User};
+use citygrid::store::{ReferenceData, Store};
+use citygrid::workflow::{Action, NewCase, Workflow};
+use geo::Point;
+
+fn at(text: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("valid time")
+}
+
+struct Centre {
+    _dir: tempfile::TempDir,
+    store: Store,
+    workflow: Workflow,
+    collector: User,
+    intake: User,
+    dispatcher: User,
+    leader: User,
+    /// Operator of the street-lighting section (CGJ-LD), "L" below.
+    lighting: User,
+    /// Operator of the municipal-works section (CGJ-SZ), "W" below.
+    works: User,
+}
+
+fn unit_id(store: &Store, code: &str) -> UnitId {
+    store.load_units().expect("units").into_iter().find(|unit| unit.code == code).map(|unit| unit.id).expect("unit")
+}
+
+fn centre() -> Centre {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::create(&dir.path().join("assess.gpkg")).expect("create");
+    store.seed_reference_data(&ReferenceData::embedded().expect("assets"), "341004", "徽州区").expect("seed");
+    let (lighting, works) = (unit_id(&store, "CGJ-LD"), unit_id(&store, "CGJ-SZ"));
+    let users = store
+        .write(|tx| {
+            let user = |login: &str, role: Role, unit: Option<UnitId>| {
+                Store::insert_user(tx, login, login, role, unit).map(|id| User {
+                    id,
+                    login: login.into(),
+                    display_name: login.into(),
+                    role,
+                    unit,
+                })
+            };
+            Ok([
+                user("collector", Role::FieldCollector, None)?,
+                user("intake", Role::IntakeOperator, None)?,
+                user("dispatcher", Role::Dispatcher, None)?,
+                user("leader", Role::ShiftLeader, None)?,
+                user("lighting", Role::UnitOperator, Some(lighting))?,
+                user("works", Role::UnitOperator, Some(works))?,
+            ])
+        })
+        .expect("users");
+    let workflow = Workflow::load(&store).expect("workflow");
+    let [collector, intake, dispatcher, leader, lighting, works] = users;
+    Centre { _dir: dir, store, workflow, collector, intake, dispatcher, leader, lighting, works }
+}
+
+impl Centre {
+    fn step(&mut self, actor: &User, case: &Case, action: Action, now: &str) -> Case {
+        self.workflow.apply(&mut self.store, actor, case.id, case.revision, &action, at(now)).expect("step")
+    }
+
+    /// A street-lamp case (0118, normal: 3 working days; file and dispatch within 30 minutes,
+    /// verify within 1 hour) reported, filed and dispatched to `unit`.
+    fn dispatched(&mut self, grid: Option<u64>, reported: &str, filed: &str, dispatched: &str, unit: UnitId) -> Case {
+        let new_case = NewCase {
+            source: SourceChannel::Collector,
+            subject: CaseSubject::Part,
+            class_code: "0118".into(),
+            urgency: Urgency::Normal,
+            location: Point::new(118.3376, 29.8253),
+            part_code: None,
+            grid_code: grid,
+            description: "路灯不亮".into(),
+            photos: vec![],
+            reporter_contact: None,
+        };
+        let collector = self.collector.clone();
+        let case = self.workflow.report_case(&mut self.store, &collector, new_case, at(reported)).expect("report").case;
+        let intake = self.intake.clone();
+        let case = self.step(&intake, &case, Action::File { note: String::new() }, filed);
+        let dispatcher = self.dispatcher.clone();
+        self.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, dispatched)
+    }
+
+    fn handle(&mut self, unit_user: &User, case: &Case, now: &str) -> Case {
+        self.step(unit_user, case, Action::Handle { note: "修好".into(), photos: vec![] }, now)
+    }
+
+    fn verify_and_close(&mut self, case: &Case, verified: &str, closed: &str) -> Case {
+        let (collector, leader) = (self.collector.clone(), self.leader.clone());
+        let case = self.step(&collector, case, Action::VerifyPass { note: String::new(), photos: vec![] }, verified);
+        self.step(&leader, &case, Action::Close { close_type: CloseType::Normal, note: String::new() }, closed)
+    }
+}
+
+const GRID: u64 = 341_004_100_001_001;
+
+/// The week of Monday 2026-11-23 (no holidays; office hours 08–12, 14–18, 480 working minutes a
+/// day). L = lighting section, W = works section (both class 1).
+///
+/// | case | story | L/W |
+/// |---|---|---|
+/// | A | Mon 08:30 rep, 08:45 file, 09:00 disp (deadline Thu 09:00); handled Mon 15:00, verified 15:30, closed 16:00 | L |
+/// | B | Mon 09:00 rep, 09:10 file, 09:20 disp to W; W returns 10:00; redispatched to L 10:30 (deadline Thu 10:30); handled Tue 09:00; verify FAILS Tue 11:00 (2 h: verify stage late); handled 15:00, verified 15:30, closed 16:00 | W then L |
+/// | C | Mon 09:30 rep, 09:40 file, 09:50 disp (deadline Thu 09:50); extension of 2 working days approved Wed 10:30 (deadline Mon 30 09:50); handled Fri 10:00, verified 10:30, closed 11:00: on time | L |
+/// | D | Mon 10:00 rep, 10:05 file, 10:10 disp (deadline Thu 10:10); 1 working day extension approved Tue 09:30 (deadline Fri 10:10); handled Fri 14:10 (late), verified 14:40, closed 15:00: overdue | W |
+/// | E | Mon 10:30 rep, 10:35 file, 10:40 disp (deadline Thu 10:40); deferral approved Tue 10:00; still deferred | L |
+/// | F | Mon 11:00 rep, 11:10 file, 11:20 disp (deadline Thu 11:20); backlog approved Wed 10:00 (before the deadline) | W |
+/// | G | Tue 08:00 rep, 08:50 file (50 min: file stage late), 09:00 disp (deadline Fri 09:00); never handled this week | L |
+/// | H | Fri 09:00 rep, 09:10 file, 10:00 disp (50 min: dispatch stage late; deadline Wed Dec 2) | W |
+///
+/// A and B lie in grid cell `GRID`.
+struct Week {
+    centre: Centre,
+    lighting: UnitId,
+    works: UnitId,
+    g: Case,
+}
+
+fn week() -> Week {
+    let mut c = centre();
+    let (l, w) = (c.lighting.unit.expect("unit"), c.works.unit.expect("unit"));
+    let (lu, wu, leader, dispatcher) = (c.lighting.clone(), c.works.clone(), c.leader.clone(), c.dispatcher.clone());
+    // A
+    let a = c.dispatched(Some(GRID), "2026-11-23 08:30", "2026-11-23 08:45", "2026-11-23 09:00", l);
+    let a = c.handle(&lu, &a, "2026-11-23 15:00");
+    c.verify_and_close(&a, "2026-11-23 15:30", "2026-11-23 16:00");
+    // B
+    let b = c.dispatched(Some(GRID), "2026-11-23 09:00", "2026-11-23 09:10", "2026-11-23 09:20", w);
+    let b = c.step(&wu, &b, Action::ReturnToCentre { reason: "不是市政设施".into() }, "2026-11-23 10:00");
+    let b = c.step(&dispatcher, &b, Action::Redispatch { unit: l, note: String::new() }, "2026-11-23 10:30");
+    assert_eq!(b.deadline_at, Some(at("2026-11-26 10:30")));
+    let b = c.handle(&lu, &b, "2026-11-24 09:00");
+    let collector = c.collector.clone();
+    let b = c.step(&collector, &b, Action::VerifyFail { reason: "仍不亮".into(), photos: vec![] }, "2026-11-24 11:00");
+    let b = c.handle(&lu, &b, "2026-11-24 15:00");
+    c.verify_and_close(&b, "2026-11-24 15:30", "2026-11-24 16:00");
+    // C
+    let cc = c.dispatched(None, "2026-11-23 09:30", "2026-11-23 09:40", "2026-11-23 09:50", l);
+    let cc =
+        c.step(&lu, &cc, Action::RequestExtension { amount: 2, unit: LimitUnit::WorkDays, reason: "缺灯具".into() }, "2026-11-25 10:00");
+    let cc = c.step(&leader, &cc, Action::ApproveExtension { note: String::new() }, "2026-11-25 10:30");
+    assert_eq!(cc.deadline_at, Some(at("2026-11-30 09:50")));
+    let cc = c.handle(&lu, &cc, "2026-11-27 10:00");
+    let cc = c.verify_and_close(&cc, "2026-11-27 10:30", "2026-11-27 11:00");
+    assert_eq!(cc.close_type, Some(CloseType::Normal));
+    // D
+    let d = c.dispatched(None, "2026-11-23 10:00", "2026-11-23 10:05", "2026-11-23 10:10", w);
+    let d = c.step(&wu, &d, Action::RequestExtension { amount: 1, unit: LimitUnit::WorkDays, reason: "等材料".into() }, "2026-11-24 09:00");
+    let d = c.step(&leader, &d, Action::ApproveExtension { note: String::new() }, "2026-11-24 09:30");
+    assert_eq!(d.deadline_at, Some(at("2026-11-27 10:10")));
+    let d = c.handle(&wu, &d, "2026-11-27 14:10");
+    let d = c.verify_and_close(&d, "2026-11-27 14:40", "2026-11-27 15:00");
+    assert_eq!(d.close_type, Some(CloseType::Overdue));
+    // E
+    let e = c.dispatched(None, "2026-11-23 10:30", "2026-11-23 10:35", "2026-11-23 10:40", l);
+    let e = c.step(&lu, &e, Action::RequestDeferral { reason: "施工封路".into() }, "2026-11-24 09:00");
+    c.step(&leader, &e, Action::ApproveDeferral { note: String::new() }, "2026-11-24 10:00");
+    // F
+    let f = c.dispatched(None, "2026-11-23 11:00", "2026-11-23 11:10", "2026-11-23 11:20", w);
+    let f = c.step(&wu, &f, Action::RequestBacklog { reason: "需立项改造".into() }, "2026-11-25 09:00");
+    c.step(&leader, &f, Action::ApproveBacklog { note: String::new() }, "2026-11-25 10:00");
+    // G
+    let g = c.dispatched(None, "2026-11-24 08:00", "2026-11-24 08:50", "2026-11-24 09:00", l);
+    assert_eq!(g.deadline_at, Some(at("2026-11-27 09:00")));
+    // H
+    let h = c.dispatched(None, "2026-11-27 09:00", "2026-11-27 09:10", "2026-11-27 10:00", w);
+    assert_eq!(h.deadline_at, Some(at("2026-12-02 10:00")));
+    Week { centre: c, lighting: l, works: w, g }
+}
+
+fn book(store: &Store) -> FactBook {
+    let calendar = WorkCalendar::new(store.load_holidays().expect("holidays"), WorkScheme::office_hours());
+    FactBook::load(store, &calendar).expect("facts")
+}
+
+fn the_week() -> Period {
+    Period::week(NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"))
+}
+
+#[test]
+fn the_district_week_computed_by_hand() {
+    let week = week();
+    let i = book(&week.centre.store).indicators(&Scope::District, &the_week());
+    // Steps in the week: 8 reports, 8 files, 8 first dispatches + B's redispatch = 9 received.
+    assert_eq!((i.reported, i.filed, i.dispatched, i.received), (8, 8, 8, 9));
+    // File stage: G took 50 min > 30 → 7 of 8. Dispatch stage: H took 50 min → 7 of 8.
+    assert_eq!(i.stages[STAGE_FILE], [7, 8]);
+    assert_eq!(i.stages[STAGE_DISPATCH], [7, 8]);
+    // Handled: A, B twice, C, D = 5; only D after its (extended) deadline → 4 of 5.
+    assert_eq!(i.handled, 5);
+    assert_eq!(i.stages[STAGE_HANDLE], [4, 5]);
+    // Verifications: A, B (fail), B, C, D = 5; B's failure came 2 h after the handle → 4 of 5.
+    assert_eq!((i.verifications, i.reworks), (5, 1));
+    assert_eq!(i.stages[STAGE_VERIFY], [4, 5]);
+    assert_eq!((i.returned, i.disputes), (1, 0));
+    assert_eq!((i.extensions_approved, i.deferrals_approved, i.backlog_entered), (2, 1, 1));
+    // Due: closed A B C D; E deferred with its deadline (Thu) in the week; F in the backlog,
+    // deadline Thu; G running, deadline Fri. H's deadline is next week. 7 due, 1 deferred.
+    assert_eq!((i.due, i.deferred, i.assessed()), (7, 1, 6));
+    // A, B, C on time (C within its extension), D late (outside its extension); G open overdue;
+    // F entered the backlog before its deadline: not overdue.
+    assert_eq!((i.closed, i.closed_on_time, i.closed_late, i.open_overdue, i.overdue()), (4, 3, 1, 1, 2));
+    assert_eq!(i.closed_erroneous, 0);
+    assert_eq!(i.extended_cases, 2);
+    assert_eq!(i.on_time_rate(), Some(3.0 / 6.0));
+    assert_eq!(i.closure_rate(), Some(4.0 / 6.0));
+    assert_eq!(i.overdue_rate(), Some(2.0 / 6.0));
+    assert_eq!(i.extension_rate(), Some(2.0 / 6.0));
+    assert_eq!(i.rework_rate(), Some(1.0 / 5.0));
+    assert_eq!(i.return_rate(), Some(1.0 / 9.0));
+    // D: used Mon 10:10 → Fri 14:10 = 110 + 240 + 3 × 480 + 240 + 10 = 2040 working minutes;
+    // allowed Mon 10:10 → Fri 10:10 = 350 + 1440 + 130 = 1920 → 2040 / 1920 = 1.0625.
+    assert_eq!(i.mean_overrun_ratio(), Some(1.0625));
+    // Handling (last dispatch → last handle, working minutes): A 09:00→15:00 = 180 + 60 = 240;
+    // B Mon 10:30 → Tue 15:00 = 90 + 240 + 240 + 60 = 630; C Mon 09:50 → Fri 10:00 = 370 + 3 × 480
+    // + 120 = 1930; D 2040. Sum 4840 over 4 closes.
+    assert_eq!((i.handling_minutes, i.handling_count), (4840, 4));
+    assert_eq!(i.average_handling_hours(), Some(4840.0 / 60.0 / 4.0));
+    // Open at the week's end: E (deferred), F (backlog), G, H.
+    assert_eq!((i.open_at_end, i.backlog_at_end), (4, 1));
+}
+
+#[test]
+fn units_classes_regions_and_posts() {
+    let week = week();
+    let book = book(&week.centre.store);
+    let period = the_week();
+    let l = book.indicators(&Scope::Unit(week.lighting), &period);
+    // L holds A, B (after the redispatch), C, E, G.
+    assert_eq!((l.reported, l.received, l.dispatched, l.returned), (0, 5, 4, 0));
+    assert_eq!(l.stages[STAGE_DISPATCH], [4, 4]);
+    assert_eq!((l.handled, l.verifications, l.reworks), (4, 4, 1));
+    assert_eq!(l.stages[STAGE_HANDLE], [4, 4]);
+    assert_eq!(l.stages[STAGE_VERIFY], [3, 4]);
+    assert_eq!((l.extensions_approved, l.deferrals_approved, l.backlog_entered), (1, 1, 0));
+    assert_eq!((l.due, l.deferred, l.closed, l.closed_on_time, l.closed_late, l.open_overdue), (5, 1, 3, 3, 0, 1));
+    assert_eq!(l.on_time_rate(), Some(3.0 / 4.0));
+    assert_eq!(l.closure_rate(), Some(3.0 / 4.0));
+    assert_eq!(l.extension_rate(), Some(1.0 / 4.0));
+    assert_eq!(l.rework_rate(), Some(1.0 / 4.0));
+    assert_eq!(l.mean_overrun_ratio(), None);
+    assert_eq!((l.handling_minutes, l.handling_count), (240 + 630 + 1930, 3));
+    assert_eq!((l.open_at_end, l.backlog_at_end), (2, 0));
+
+    let w = book.indicators(&Scope::Unit(week.works), &period);
+    // W holds B (until it returned it), D, F, H.
+    assert_eq!((w.received, w.dispatched, w.returned), (4, 4, 1));
+    assert_eq!(w.stages[STAGE_DISPATCH], [3, 4]);
+    assert_eq!((w.handled, w.verifications, w.reworks), (1, 1, 0));
+    assert_eq!(w.stages[STAGE_HANDLE], [0, 1]);
+    assert_eq!((w.extensions_approved, w.backlog_entered), (1, 1));
+    assert_eq!((w.due, w.deferred, w.closed, w.closed_on_time, w.closed_late, w.open_overdue), (2, 0, 1, 0, 1, 0));
+    assert_eq!(w.on_time_rate(), Some(0.0));
+    assert_eq!(w.closure_rate(), Some(0.5));
+    assert_eq!(w.return_rate(), Some(0.25));
+    assert_eq!(w.mean_overrun_ratio(), Some(1.0625));
+    assert_eq!((w.open_at_end, w.backlog_at_end), (2, 1));
+
+    // Both sections are class 1: the class is their sum.
+    let class = book.indicators(&Scope::UnitClass(citygrid::model::UnitClass::First), &period);
+    assert_eq!((class.received, class.due, class.closed_on_time), (9, 7, 3));
+
+    // By unit in one pass equals the per-unit reports.
+    let by_unit = book.by_unit(&period);
+    assert_eq!(by_unit.get(&week.lighting), Some(&l));
+    assert_eq!(by_unit.get(&week.works), Some(&w));
+
+    // Grid cell GRID holds A and B, both closed on time.
+    let grid = book.indicators(&Scope::Region(GRID.to_string()), &period);
+    assert_eq!((grid.reported, grid.due, grid.closed, grid.closed_on_time, grid.returned, grid.reworks), (2, 2, 2, 2, 1, 1));
+
+    // Posts: intake files (7 of 8 on time); the dispatcher dispatches (7 of 8); collectors verify.
+    let intake = book.indicators(&Scope::Post(Role::IntakeOperator), &period);
+    assert_eq!((intake.filed, intake.stages[STAGE_FILE]), (8, [7, 8]));
+    let dispatcher = book.indicators(&Scope::Post(Role::Dispatcher), &period);
+    assert_eq!((dispatcher.dispatched, dispatcher.received, dispatcher.stages[STAGE_DISPATCH]), (8, 9, [7, 8]));
+    let collector = book.indicators(&Scope::Post(Role::FieldCollector), &period);
+    assert_eq!((collector.reported, collector.verifications, collector.stages[STAGE_VERIFY]), (8, 5, [4, 5]));
+
+    // Ranking (default weights): L = 0.3·75 + 0.3·75 + 0.3·(100 − 25) + 10·(1 − 5/5) = 67.5;
+    // W = 0.3·50 + 0.3·0 + 0.3·100 + 10·(1 − 4/5) = 47.
+    let ranking = book.ranking(&period, &Weights::default());
+    assert_eq!(ranking.len(), 1);
+    assert_eq!(ranking[0].class, "1");
+    let units: Vec<(usize, UnitId)> = ranking[0].units.iter().map(|ranked| (ranked.rank, ranked.unit)).collect();
+    assert_eq!(units, vec![(1, week.lighting), (2, week.works)]);
+    assert!((ranking[0].units[0].score - 67.5).abs() < 1e-9);
+    assert!((ranking[0].units[1].score - 47.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_past_period_gives_the_same_numbers_after_later_steps() {
+    let mut week = week();
+    let period = the_week();
+    let before = book(&week.centre.store).indicators(&Scope::District, &period);
+    // G is handled, verified and closed the next Tuesday (overdue).
+    let (lu, g) = (week.centre.lighting.clone(), week.g.clone());
+    let g = week.centre.handle(&lu, &g, "2026-12-01 09:00");
+    week.centre.verify_and_close(&g, "2026-12-01 09:30", "2026-12-01 10:00");
+    let book = book(&week.centre.store);
+    assert_eq!(book.indicators(&Scope::District, &period), before);
+    // The next week counts G's close, late.
+    let next = book.indicators(&Scope::District, &Period::week(NaiveDate::from_ymd_opt(2026, 12, 1).expect("date")));
+    assert_eq!((next.closed, next.closed_late), (1, 1));
+    // Periods: month and year contain the week.
+    let month = book.indicators(&Scope::District, &Period::month(2026, 11));
+    assert_eq!(month.reported, 8);
+    assert_eq!(Period::quarter(2026, 4).from, at("2026-10-01 00:00"));
+    assert_eq!(Period::year(2026).to, at("2027-01-01 00:00"));
+}
