@@ -610,6 +610,10 @@ pub enum Command {
     LoadDisputes,
     /// One step of a responsibility dispute.
     DisputeStep(Box<crate::desk::worker::DisputeCommand>),
+    /// Compute the assessment of a period (on the desk worker).
+    Assess(crate::assess::Period),
+    /// Write the assessment shown as CSV (UTF-8 with BOM) to the export folder.
+    ExportAssessment,
     /// Check a jurisdiction layer for gaps and overlaps (on a thread), list and draw them.
     CheckTopology(JurisdictionKind),
     /// Save the window as it is now (the case on the map, its facts and the committee's
@@ -1245,6 +1249,10 @@ impl CitygridApp {
                 let backlog_touched = !cases.is_empty();
                 if !cases.is_empty() && self.desk.user.is_some() {
                     self.send_to_worker(DeskRequest::Disputes, None, None);
+                    if self.desk.assessment.open {
+                        let period = self.desk.assessment.choice.period(self.now().date());
+                        self.send_to_worker(DeskRequest::Assess { period }, None, None);
+                    }
                 }
                 for case in cases {
                     self.book.upsert(case, &world.calendar);
@@ -1259,6 +1267,10 @@ impl CitygridApp {
                 }
             }
             DeskReply::Precedents(precedents) => self.book.set_precedents(precedents),
+            DeskReply::Assessed(result) => {
+                self.desk.assessment.busy = false;
+                self.desk.assessment.report = Some((*result).map_err(|error| error.to_string()));
+            }
             DeskReply::Disputes(result) => match result {
                 Ok(records) => self.desk.disputes = records,
                 Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
@@ -1366,6 +1378,33 @@ impl CitygridApp {
                 });
                 if spawned.is_ok() {
                     self.topology = Some(TopologyCheck { kind, running: Some(receiver), report: None, window_open: true });
+                }
+            }
+            Command::Assess(period) => {
+                self.desk.assessment.busy = true;
+                self.send_to_worker(DeskRequest::Assess { period }, None, None);
+            }
+            Command::ExportAssessment => {
+                let lang = self.settings.lang;
+                if let (Phase::Ready(world), Some(Ok(report))) = (&self.phase, &self.desk.assessment.report) {
+                    let text = ui::assessment::csv(world, report, lang);
+                    let path = self.export_dir.join(format!(
+                        "考核评价-{}-{}.csv",
+                        report.period.from.format("%Y%m%d"),
+                        (report.period.to - chrono::TimeDelta::seconds(1)).format("%Y%m%d")
+                    ));
+                    let slot = Arc::clone(&self.export_result);
+                    let ctx = self.ctx.clone();
+                    let _ = std::thread::Builder::new().name("citygrid-export".into()).spawn(move || {
+                        let result = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+                            .and_then(|()| std::fs::write(&path, text))
+                            .map(|()| path.clone())
+                            .map_err(|error| format!("{}: {error}", path.display()));
+                        if let Ok(mut slot) = slot.lock() {
+                            *slot = Some(result);
+                        }
+                        ctx.request_repaint();
+                    });
                 }
             }
             Command::LoadDisputes => self.send_to_worker(DeskRequest::Disputes, None, None),
@@ -1613,6 +1652,7 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), world, &self.book, &mut self.desk.new_case, lang));
                 commands.extend(ui::desk::ledger_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
                 commands.extend(ui::committee::disputes_window_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
+                commands.extend(ui::assessment::assessment_window_ui(ui.ctx(), world, &mut self.desk.assessment, lang, now));
                 commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
                 if let Some(check) = &mut self.topology
                     && let Some(report) = &check.report

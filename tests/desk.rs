@@ -523,3 +523,48 @@ fn a_spot_close_to_a_community_boundary_is_flagged_near_boundary() {
         assert!(world.near_boundary(geo::Point::new(inside.x() + 0.5, inside.y() + 0.5), today).is_none());
     }
 }
+
+#[test]
+fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
+    let (_dir, path, _) = common::small_demo(1_000, 300);
+    let mut seat =
+        harness_as(&path, None, [1600, 1000], Lang::En, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");
+    seat.get_by_label("Assessment").click();
+    until(&mut seat, "the report", |app| app.desk().assessment.report.is_some());
+    let report = seat.state().desk().assessment.report.clone().expect("report").expect("no error");
+    assert!(report.district.received > 0, "{:?}", report.district);
+    let ranked: usize = report.ranking.iter().map(|class| class.units.len()).sum();
+    assert!(ranked > 0);
+    // The district row, then every ranked unit.
+    let district = seat.state().world().expect("loaded").district_name.clone();
+    assert!(seat.query_all_by_label(&district).count() >= 2, "the top bar and the district row");
+    seat.get_by_label("Last month").click();
+    steps(&mut seat, 2);
+    until(&mut seat, "last month's report", |app| {
+        app.desk()
+            .assessment
+            .report
+            .as_ref()
+            .is_some_and(|report| report.as_ref().is_ok_and(|report| report.period.from.date().to_string() == "2026-10-01"))
+    });
+    seat.get_by_label("This month").click();
+    steps(&mut seat, 2);
+    until(&mut seat, "this month's report", |app| {
+        app.desk()
+            .assessment
+            .report
+            .as_ref()
+            .is_some_and(|report| report.as_ref().is_ok_and(|report| report.period.from.date().to_string() == "2026-11-01"))
+    });
+    let exports = tempfile::tempdir().expect("temp dir");
+    seat.state_mut().export_dir = exports.path().to_owned();
+    seat.get_by_label("Export CSV (opens in Excel)").click();
+    until(&mut seat, "the export", |app| app.desk().notice.as_ref().is_some_and(|notice| notice.text.starts_with("Exported")));
+    let file = exports.path().join("考核评价-20261101-20261130.csv");
+    let bytes = std::fs::read(&file).expect("written");
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM for Excel");
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert!(lines[0].contains("Unit class,Rank,Unit,Score,Received"), "{}", lines[0]);
+    assert_eq!(lines.len(), 2 + ranked, "header, district, one line per ranked unit");
+}

@@ -50,6 +50,10 @@ pub enum DeskRequest {
     Ledger,
     /// Read every dispute with its site checks, statements and precedent.
     Disputes,
+    /// The assessment of a period: the district's indicators and the units ranked per class.
+    Assess {
+        period: crate::assess::Period,
+    },
     /// One step of a responsibility dispute.
     Dispute {
         ticket: u64,
@@ -77,6 +81,14 @@ pub struct CaseTimeline {
     pub feedback: Vec<ReporterFeedback>,
 }
 
+/// An assessment report as the window shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub period: crate::assess::Period,
+    pub district: crate::assess::Indicators,
+    pub ranking: Vec<crate::assess::ClassRanking>,
+}
+
 /// What the worker has to say.
 #[derive(Debug)]
 pub enum DeskReply {
@@ -95,6 +107,7 @@ pub enum DeskReply {
     },
     Ledger(Result<Vec<BacklogEntry>, StoreError>),
     Disputes(Result<Vec<DisputeRecord>, StoreError>),
+    Assessed(Box<Result<Assessment, StoreError>>),
     DisputeDone {
         ticket: u64,
         result: Box<Result<DisputeOutcome, WorkflowError>>,
@@ -158,13 +171,15 @@ struct Connected {
     store: Store,
     workflow: Workflow,
     data_version: i64,
+    /// The assessment facts and the newest audit entry they reflect (rebuilt when it moves).
+    facts: Option<(i64, crate::assess::FactBook)>,
 }
 
 fn connect(path: &std::path::Path) -> Result<Connected, StoreError> {
     let store = Store::open(path)?;
     let workflow = Workflow::load(&store)?;
     let data_version = store.data_version()?;
-    Ok(Connected { store, workflow, data_version })
+    Ok(Connected { store, workflow, data_version, facts: None })
 }
 
 fn run(path: &std::path::Path, since_event_id: i64, requests: &Receiver<DeskRequest>, replies: &Sender<DeskReply>, wake: &dyn Fn()) {
@@ -270,6 +285,7 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
         DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
         DeskRequest::Disputes => DeskReply::Disputes(disputes(&link.store)),
+        DeskRequest::Assess { period } => DeskReply::Assessed(Box::new(assess(link, period))),
         DeskRequest::Dispute { ticket, actor, step, now } => {
             let (workflow, store) = (&link.workflow, &mut link.store);
             let result = match step {
@@ -282,6 +298,21 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
             DeskReply::DisputeDone { ticket, result: Box::new(result) }
         }
     }
+}
+
+/// The period's report from the audit trail; the facts are read once and again only after a
+/// change.
+fn assess(link: &mut Connected, period: crate::assess::Period) -> Result<Assessment, StoreError> {
+    let newest = link.store.last_case_event_id()?;
+    if link.facts.as_ref().is_none_or(|(seen, _)| *seen != newest) {
+        link.facts = Some((newest, crate::assess::FactBook::load(&link.store, link.workflow.calendar())?));
+    }
+    let Some((_, facts)) = &link.facts else { return Err(StoreError::Unavailable) };
+    Ok(Assessment {
+        period,
+        district: facts.indicators(&crate::assess::Scope::District, &period),
+        ranking: facts.ranking(&period, &crate::assess::Weights::default()),
+    })
 }
 
 fn disputes(store: &Store) -> Result<Vec<DisputeRecord>, StoreError> {
@@ -311,6 +342,7 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
         DeskRequest::Ledger => DeskReply::Ledger(Err(error())),
         DeskRequest::Disputes => DeskReply::Disputes(Err(error())),
+        DeskRequest::Assess { .. } => DeskReply::Assessed(Box::new(Err(error()))),
         DeskRequest::Dispute { ticket, .. } => DeskReply::DisputeDone { ticket, result: Box::new(Err(WorkflowError::Store(error()))) },
     }
 }

@@ -84,6 +84,8 @@ pub struct DeskState {
     pub disputes_all: bool,
     /// The dispute step being filled in.
     pub dispute_dialog: Option<super::committee::DisputeDialog>,
+    /// The assessment window.
+    pub assessment: super::assessment::AssessmentState,
 }
 
 impl DeskState {
@@ -508,6 +510,12 @@ pub fn desk_panel_ui(
                 state.disputes_open = !state.disputes_open;
                 if state.disputes_open {
                     commands.push(Command::LoadDisputes);
+                }
+            }
+            if ui.selectable_label(state.assessment.open, lang.pick("考核评价", "Assessment")).clicked() {
+                state.assessment.open = !state.assessment.open;
+                if state.assessment.open {
+                    commands.push(Command::Assess(state.assessment.choice.period(now.date())));
                 }
             }
             if ui.selectable_label(state.ledger.is_some(), lang.pick("挂账台账", "Backlog ledger")).clicked() {
