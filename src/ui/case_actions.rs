@@ -381,17 +381,11 @@ pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang:
             ui.colored_label(ui.visuals().error_fg_color, problem);
         }
         ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            if ui.add_enabled(ready.is_ok(), egui::Button::new(lang.pick("确定", "OK")).min_size(egui::vec2(90.0, 26.0))).clicked()
-                && let Ok(action) = ready
-            {
-                commands.push(Command::Act { case_id: dialog.case_id, revision: dialog.revision, action });
-                close = true;
-            }
-            if ui.button(lang.pick("取消", "Cancel")).clicked() {
-                close = true;
-            }
-        });
+        let (ok, cancel) = ok_cancel_ui(ui, ready.is_ok(), lang);
+        if ok && let Ok(action) = ready {
+            commands.push(Command::Act { case_id: dialog.case_id, revision: dialog.revision, action });
+        }
+        close = ok || cancel;
     });
     if close || modal.should_close() {
         desk.dialog = None;
@@ -442,6 +436,17 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, l
             .response
             .labelled_by(label.id);
     });
+}
+
+/// A dialog's OK and Cancel buttons; OK is enabled only when what the step needs is there.
+/// Returns whether each was clicked.
+pub fn ok_cancel_ui(ui: &mut egui::Ui, complete: bool, lang: Lang) -> (bool, bool) {
+    ui.horizontal(|ui| {
+        let ok = ui.add_enabled(complete, egui::Button::new(lang.pick("确定", "OK")).min_size(egui::vec2(90.0, 26.0))).clicked();
+        let cancel = ui.button(lang.pick("取消", "Cancel")).clicked();
+        (ok, cancel)
+    })
+    .inner
 }
 
 /// Photo paths: typed or pasted, or dropped onto the window.

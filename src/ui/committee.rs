@@ -492,17 +492,11 @@ pub fn dispute_dialog_ui(ctx: &egui::Context, world: &World, book: &CaseBook, de
         if let Err((zh, en)) = &ready {
             ui.weak(lang.pick(zh, en));
         }
-        ui.horizontal(|ui| {
-            if ui.add_enabled(ready.is_ok(), egui::Button::new(lang.pick("确定", "OK")).min_size(egui::vec2(90.0, 26.0))).clicked()
-                && let Ok(step) = ready
-            {
-                commands.push(Command::DisputeStep(Box::new(step)));
-                close = true;
-            }
-            if ui.button(lang.pick("取消", "Cancel")).clicked() {
-                close = true;
-            }
-        });
+        let (ok, cancel) = super::case_actions::ok_cancel_ui(ui, ready.is_ok(), lang);
+        if ok && let Ok(step) = ready {
+            commands.push(Command::DisputeStep(Box::new(step)));
+        }
+        close = ok || cancel;
     });
     if close || modal.should_close() {
         desk.dispute_dialog = None;
