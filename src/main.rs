@@ -92,6 +92,23 @@ enum Command {
     },
     /// Print the layers of a database with their feature counts.
     Info,
+    /// The assessment of a period as CSV (UTF-8 with BOM): the district, then every unit ranked
+    /// within its class. Definitions in docs/INDICATORS.md.
+    Report {
+        /// `2026-11` (a month), `2026-Q4`, `2026` (a year), `2026-11-25` (a day) or
+        /// `2026-11-01..2026-11-30` (days, both included).
+        #[arg(long)]
+        period: String,
+        /// Only `csv` for now.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// File to write; standard output when left out.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Interface language of the headers and names: `zh` or `en`.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
     /// User accounts: list, add, set a password. Passwords are read from the first line of
     /// standard input with `--password-stdin`, else from the CITYGRID_PASSWORD variable.
     User {
@@ -425,6 +442,31 @@ fn run() -> Result<()> {
             Ok(())
         }
         Some(Command::User { which }) => user_command(&database_path(cli.db)?, which),
+        Some(Command::Report { period, format, out, lang }) => {
+            if format != "csv" {
+                bail!("--format {format:?}: only csv is written so far");
+            }
+            let lang = citygrid::ui::Lang::from_code(&lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
+            let period = citygrid::assess::Period::parse(&period)?;
+            let path = database_path(cli.db)?;
+            let (world, _) = citygrid::app::load_everything(&path, citygrid::calendar::china_now())?;
+            let store = Store::open(&path)?;
+            let facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
+            let report = citygrid::desk::worker::Assessment {
+                period,
+                district: facts.indicators(&citygrid::assess::Scope::District, &period),
+                ranking: facts.ranking(&period, &citygrid::assess::Weights::default()),
+            };
+            let text = citygrid::ui::assessment::csv(&world, &report, lang);
+            match out {
+                Some(out) => {
+                    std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+                    eprintln!("wrote {}", out.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
         Some(Command::Info) => {
             let path = database_path(cli.db)?;
             let store = Store::open(&path)?;

@@ -568,3 +568,31 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     assert!(lines[0].contains("Unit class,Rank,Unit,Score,Received"), "{}", lines[0]);
     assert_eq!(lines.len(), 2 + ranked, "header, district, one line per ranked unit");
 }
+
+#[test]
+fn citygrid_report_writes_the_months_assessment_as_csv() {
+    let (dir, path, _) = common::small_demo(500, 300);
+    let out = dir.path().join("report.csv");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .arg("--db")
+        .arg(&path)
+        .args(["report", "--period", "2026-11", "--lang", "en", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(&out).expect("written");
+    assert!(text.starts_with('\u{feff}'), "UTF-8 with BOM");
+    let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert!(lines[0].contains("Unit class,Rank,Unit,Score,Received,Due,Closed,On time"), "{}", lines[0]);
+    assert!(lines[1].contains("徽州区") || lines[1].contains("Huizhou"), "the district row: {}", lines[1]);
+    assert!(lines.len() > 3, "units ranked");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .arg("--db")
+        .arg(&path)
+        .args(["report", "--period", "last month"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("use 2026-11, 2026-Q4"), "{}", String::from_utf8_lossy(&bad.stderr));
+}

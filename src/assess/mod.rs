@@ -47,6 +47,39 @@ fn first_of_month(year: i32, month: u32) -> NaiveDate {
 }
 
 impl Period {
+    /// Reads `2026-11` (a month), `2026-Q4` (a quarter), `2026` (a year), `2026-11-25` (a day)
+    /// or `2026-11-01..2026-11-30` (days, both included).
+    ///
+    /// # Errors
+    /// Any other text, with the forms it accepts.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let text = text.trim();
+        let day = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+        let parsed = if let Some((from, to)) = text.split_once("..") {
+            day(from)
+                .zip(day(to))
+                .filter(|(from, to)| from <= to)
+                .map(|(from, to)| Self::range(midnight(from), midnight(to) + Duration::days(1)))
+        } else if let Some(date) = day(text) {
+            Some(Self::day(date))
+        } else if let Some((year, quarter)) = text.split_once("-Q").or_else(|| text.split_once("-q")) {
+            year.parse()
+                .ok()
+                .zip(quarter.parse().ok())
+                .filter(|(_, quarter)| (1..=4).contains(quarter))
+                .map(|(year, quarter)| Self::quarter(year, quarter))
+        } else if let Some((year, month)) = text.split_once('-') {
+            year.parse()
+                .ok()
+                .zip(month.parse().ok())
+                .filter(|(_, month)| (1..=12).contains(month))
+                .map(|(year, month)| Self::month(year, month))
+        } else {
+            text.parse().ok().filter(|year| (1900..=2200).contains(year)).map(Self::year)
+        };
+        parsed.ok_or_else(|| anyhow::anyhow!("period {text:?}: use 2026-11, 2026-Q4, 2026, 2026-11-25 or 2026-11-01..2026-11-30"))
+    }
+
     /// Any range `[from, to)`.
     #[must_use]
     pub fn range(from: NaiveDateTime, to: NaiveDateTime) -> Self {
@@ -543,4 +576,27 @@ fn all_events(store: &Store) -> Result<HashMap<i64, Vec<CaseEvent>>, StoreError>
         events.entry(event.case_id).or_default().push(event);
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod period_parse_tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn periods_read_from_the_command_line() {
+        assert_eq!(Period::parse("2026-11").expect("month"), Period::month(2026, 11));
+        assert_eq!(Period::parse("2026-Q4").expect("quarter"), Period::quarter(2026, 4));
+        assert_eq!(Period::parse("2026").expect("year"), Period::year(2026));
+        assert_eq!(Period::parse("2026-11-25").expect("day"), Period::day(day("2026-11-25")));
+        let range = Period::parse("2026-11-01..2026-11-30").expect("range");
+        assert_eq!(range, Period::month(2026, 11), "both days included");
+        for bad in ["2026-13", "2026-Q5", "26", "2026-11-30..2026-11-01", "last month"] {
+            let error = Period::parse(bad).expect_err(bad).to_string();
+            assert!(error.contains("2026-Q4"), "{bad}: {error}");
+        }
+    }
 }
