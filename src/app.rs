@@ -612,6 +612,8 @@ pub enum Command {
     DisputeStep(Box<crate::desk::worker::DisputeCommand>),
     /// Compute the assessment of a period (on the desk worker).
     Assess(crate::assess::Period),
+    /// Show every case of a unit in the case list (drill-down from the assessment).
+    ShowUnitCases(UnitId),
     /// Write the assessment shown as CSV (UTF-8 with BOM) to the export folder.
     ExportAssessment,
     /// Check a jurisdiction layer for gaps and overlaps (on a thread), list and draw them.
@@ -1383,6 +1385,11 @@ impl CitygridApp {
             Command::Assess(period) => {
                 self.desk.assessment.busy = true;
                 self.send_to_worker(DeskRequest::Assess { period }, None, None);
+            }
+            Command::ShowUnitCases(unit) => {
+                self.desk.filter =
+                    crate::desk::CaseFilter { scope: crate::desk::Scope::All, unit: Some(unit), ..crate::desk::CaseFilter::default() };
+                self.desk.list_open = true;
             }
             Command::ExportAssessment => {
                 let lang = self.settings.lang;

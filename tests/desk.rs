@@ -556,6 +556,12 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
             .as_ref()
             .is_some_and(|report| report.as_ref().is_ok_and(|report| report.period.from.date().to_string() == "2026-11-01"))
     });
+    // Drill down: a unit's name opens its cases in the list.
+    let first = report.ranking[0].units[0].unit;
+    let name = seat.state().world().expect("loaded").unit_name(Some(first), Lang::En);
+    seat.query_all_by_label(&name).last().expect("the unit's link").click();
+    steps(&mut seat, 3);
+    assert_eq!(seat.state().desk().filter.unit, Some(first));
     let exports = tempfile::tempdir().expect("temp dir");
     seat.state_mut().export_dir = exports.path().to_owned();
     seat.get_by_label("Export CSV (opens in Excel)").click();

@@ -200,7 +200,10 @@ pub fn assessment_window_ui(
                                 for unit in &class.units {
                                     ui.label(class.class);
                                     ui.label(unit.rank.to_string());
-                                    ui.label(world.unit_name(Some(unit.unit), lang));
+                                    // Drill down: the unit's cases in the case list.
+                                    if ui.link(world.unit_name(Some(unit.unit), lang)).clicked() {
+                                        commands.push(Command::ShowUnitCases(unit.unit));
+                                    }
                                     ui.label(format!("{:.1}", unit.score));
                                     for value in values(&unit.indicators) {
                                         ui.label(value);
