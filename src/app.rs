@@ -626,6 +626,31 @@ pub enum Command {
     },
 }
 
+/// Writes an export on its own thread (creating the folder first) and leaves the outcome in
+/// `slot` for the next frame's message.
+fn spawn_export(
+    slot: &Arc<std::sync::Mutex<Option<Result<PathBuf, String>>>>,
+    ctx: &egui::Context,
+    path: PathBuf,
+    write: impl FnOnce(&Path) -> Result<(), String> + Send + 'static,
+) {
+    let (slot, ctx) = (Arc::clone(slot), ctx.clone());
+    let spawned = std::thread::Builder::new().name("citygrid-export".into()).spawn(move || {
+        let result = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+            .map_err(|error| error.to_string())
+            .and_then(|()| write(&path))
+            .map(|()| path.clone())
+            .map_err(|error| format!("{}: {error}", path.display()));
+        if let Ok(mut slot) = slot.lock() {
+            *slot = Some(result);
+        }
+        ctx.request_repaint();
+    });
+    if let Err(error) = spawned {
+        tracing::error!("cannot start the export thread: {error}");
+    }
+}
+
 /// Where exported records go: the documents folder, else the data folder, else the temporary
 /// folder.
 #[must_use]
@@ -1400,46 +1425,25 @@ impl CitygridApp {
                         report.period.from.format("%Y%m%d"),
                         (report.period.to - chrono::TimeDelta::seconds(1)).format("%Y%m%d")
                     ));
-                    let slot = Arc::clone(&self.export_result);
-                    let ctx = self.ctx.clone();
-                    let _ = std::thread::Builder::new().name("citygrid-export".into()).spawn(move || {
-                        let result = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
-                            .and_then(|()| std::fs::write(&path, text))
-                            .map(|()| path.clone())
-                            .map_err(|error| format!("{}: {error}", path.display()));
-                        if let Ok(mut slot) = slot.lock() {
-                            *slot = Some(result);
-                        }
-                        ctx.request_repaint();
+                    spawn_export(&self.export_result, &self.ctx, path, move |path| {
+                        std::fs::write(path, text).map_err(|error| error.to_string())
                     });
                 }
             }
             Command::LoadDisputes => self.send_to_worker(DeskRequest::Disputes, None, None),
             Command::ExportDecision { dispute_id, case_no } => {
                 let path = self.export_dir.join(format!("裁定记录-争议{dispute_id}-{case_no}.png"));
-                let slot = Arc::clone(&self.export_result);
-                let ctx = self.ctx.clone();
+                let (slot, ctx) = (Arc::clone(&self.export_result), self.ctx.clone());
                 // The picture is the next frame; encoding and writing happen off the UI thread.
                 self.ctx.request_screenshot(move |image| {
-                    let spawned = std::thread::Builder::new().name("citygrid-export".into()).spawn(move || {
+                    spawn_export(&slot, &ctx, path, move |path| {
                         let [width, height] = image.size;
                         let rgba: Vec<u8> = image.pixels.iter().flat_map(|pixel| pixel.to_array()).collect();
-                        let result = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+                        image::RgbaImage::from_raw(u32::try_from(width).unwrap_or(0), u32::try_from(height).unwrap_or(0), rgba)
+                            .ok_or_else(|| "the screenshot has no pixels".to_owned())?
+                            .save(path)
                             .map_err(|error| error.to_string())
-                            .and_then(|()| {
-                                image::RgbaImage::from_raw(u32::try_from(width).unwrap_or(0), u32::try_from(height).unwrap_or(0), rgba)
-                                    .ok_or_else(|| "the screenshot has no pixels".to_owned())
-                            })
-                            .and_then(|picture| picture.save(&path).map_err(|error| format!("{}: {error}", path.display())))
-                            .map(|()| path);
-                        if let Ok(mut slot) = slot.lock() {
-                            *slot = Some(result);
-                        }
-                        ctx.request_repaint();
                     });
-                    if let Err(error) = spawned {
-                        tracing::error!("cannot start the export thread: {error}");
-                    }
                 });
                 self.ctx.request_repaint();
             }

@@ -138,20 +138,20 @@ impl CaseBook {
         self.generation += 1;
         if let Some(position) = self.position_of(case.id) {
             if case.revision >= self.cases[position].revision {
-                let moved = self.cases[position].location != case.location;
+                let before = self.cases[position].location;
+                if before != case.location {
+                    self.index.relocate(position, before, case.location);
+                }
                 self.cases[position] = case;
                 self.statuses[position] = status;
-                if moved {
-                    self.index = PointIndex::of_cases(&self.cases);
-                }
             }
             return position;
         }
         let position = self.cases.len();
         self.positions.insert(case.id, position);
+        self.index.insert(case.location, position);
         self.cases.push(case);
         self.statuses.push(status);
-        self.index = PointIndex::of_cases(&self.cases);
         position
     }
 

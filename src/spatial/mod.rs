@@ -156,6 +156,17 @@ impl PointIndex {
         Self { tree: RTree::bulk_load(points) }
     }
 
+    /// Adds item `index` at `point` (a new case), without rebuilding the tree.
+    pub fn insert(&mut self, point: Point<f64>, index: usize) {
+        self.tree.insert(GeomWithData::new([point.x(), point.y()], index));
+    }
+
+    /// Moves item `index` from `from` to `to` (a case whose location was corrected).
+    pub fn relocate(&mut self, index: usize, from: Point<f64>, to: Point<f64>) {
+        let _ = self.tree.remove(&GeomWithData::new([from.x(), from.y()], index));
+        self.insert(to, index);
+    }
+
     /// Items whose point lies within the lon/lat box.
     pub fn in_box(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
         self.tree.locate_in_envelope(&AABB::from_corners(min, max)).map(|point| point.data)
