@@ -22,6 +22,7 @@ pub mod bench;
 pub mod calendar;
 pub mod demo;
 pub mod desk;
+pub mod io;
 pub mod map;
 pub mod model;
 pub mod spatial;
