@@ -614,8 +614,28 @@ pub enum Command {
     Assess(crate::assess::Period),
     /// Show every case of a unit in the case list (drill-down from the assessment).
     ShowUnitCases(UnitId),
-    /// Write the assessment shown as CSV (UTF-8 with BOM) to the export folder.
-    ExportAssessment,
+    /// Open the export window for this content and extent.
+    OpenExport {
+        what: crate::io::export::ExportWhat,
+        scope: ui::export_dialog::ExportScope,
+    },
+    /// Write an export file on a thread.
+    StartExport(Box<ui::export_dialog::ExportRequest>),
+    /// Stop the running export; nothing is left under its file name.
+    CancelExport,
+    /// Show the cases behind one figure of the assessment in the case list (drill-down).
+    AssessCases {
+        scope: crate::assess::Scope,
+        period: crate::assess::Period,
+        measure: crate::assess::Measure,
+        /// What the list is, shown in the case list's filter.
+        label: String,
+    },
+    /// Store the composite score's weights for every seat, then rank again.
+    SaveWeights(crate::assess::Weights),
+    /// Write the assessment shown to the export folder (CSV, XLSX or the HTML notice), on a
+    /// background thread.
+    ExportAssessment(ui::assessment::ReportFormat),
     /// Check a jurisdiction layer for gaps and overlaps (on a thread), list and draw them.
     CheckTopology(JurisdictionKind),
     /// Save the window as it is now (the case on the map, its facts and the committee's
@@ -713,6 +733,8 @@ pub struct CitygridApp {
     pub export_dir: PathBuf,
     /// The topology check asked for last: the layer, and the report once the thread is done.
     topology: Option<TopologyCheck>,
+    /// The data export window and the export running from it.
+    pub(crate) export: ui::export_dialog::ExportDialog,
 }
 
 /// A topology check running or done.
@@ -808,6 +830,7 @@ impl CitygridApp {
             export_result: Arc::default(),
             export_dir: export_dir(),
             topology: None,
+            export: ui::export_dialog::ExportDialog::default(),
         };
         // Opens alongside the database; it is drawn once the world is there.
         if let Some(choice) = requested_basemap {
@@ -926,6 +949,86 @@ impl CitygridApp {
         // The wall is not clicked; whatever the map reports is dropped.
         let _ = view.show(ui, &mut self.map_memory, tiles, self.scene.as_mut());
         ui.ctx().request_repaint_after(Duration::from_secs(1));
+    }
+
+    /// Starts writing an export on its own thread: the world is shared, the chosen cases are
+    /// copied with their deadline status as the desk shows them now.
+    fn start_export(&mut self, request: ui::export_dialog::ExportRequest) {
+        use crate::io::export::{CsvHeader, ExportWhat, Names, Selection, Sources, export, layers_for};
+        let Phase::Ready(world) = &self.phase else { return };
+        let world = Arc::clone(world);
+        let lang = self.settings.lang;
+        let now = self.now();
+        let positions: Vec<usize> = if !matches!(request.what, ExportWhat::Cases | ExportWhat::All) {
+            Vec::new()
+        } else if request.scope == ui::export_dialog::ExportScope::CaseList {
+            self.desk.rows(&world, &self.book, lang, now).to_vec()
+        } else {
+            // A unit operator exports only its own unit's cases, as its list shows.
+            let own_unit = self.desk.user.as_ref().filter(|user| user.role == crate::model::Role::UnitOperator).map(|user| user.unit);
+            (0..self.book.len())
+                .filter(|position| own_unit.is_none_or(|unit| self.book.get(*position).is_some_and(|case| case.unit == unit)))
+                .collect()
+        };
+        let cases: Vec<(crate::model::Case, crate::workflow::DeadlineStatus)> = positions
+            .into_iter()
+            .filter_map(|position| Some((self.book.get(position)?.clone(), self.book.status(position)?.clone())))
+            .collect();
+        let within = (request.scope == ui::export_dialog::ExportScope::MapView)
+            .then(|| ui::map_view::last_visible_lonlat(&self.ctx))
+            .flatten()
+            .map(|(min, max)| geo::Rect::new((min[0], min[1]), (max[0], max[1])));
+        let run = ui::export_dialog::ExportRun::new();
+        let (progress, cancel, result) = (Arc::clone(&run.progress), Arc::clone(&run.cancel), Arc::clone(&run.result));
+        let ctx = self.ctx.clone();
+        self.export.outcome = None;
+        let spawned = std::thread::Builder::new().name("citygrid-export-data".into()).spawn(move || {
+            let names = Names::new(&world.units, &world.manual);
+            let sources = Sources {
+                parts: &world.parts,
+                jurisdictions: &world.jurisdictions,
+                cases: cases.iter().map(|(case, status)| (case, status)).collect(),
+            };
+            let selection = Selection { within, jurisdiction_kind: request.jurisdiction_kind, ..Selection::default() };
+            let outcome = crate::io::export::ExportFormat::from_path(&request.path)
+                .map(|format| layers_for(sources, request.what, &selection, format, &names))
+                .and_then(|layers| {
+                    let header = if request.chinese_header { CsvHeader::ChineseTitles } else { CsvHeader::Names };
+                    if let Some(parent) = request.path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|source| crate::io::export::ExportError::Io { path: parent.to_owned(), source })?;
+                    }
+                    export(&request.path, layers, header, &mut |now| {
+                        if let Ok(mut shared) = progress.lock() {
+                            *shared = now;
+                        }
+                        ctx.request_repaint();
+                        !cancel.load(std::sync::atomic::Ordering::Relaxed)
+                    })
+                })
+                .map_err(|error| error.to_string());
+            if let Ok(mut slot) = result.lock() {
+                *slot = Some(outcome);
+            }
+            ctx.request_repaint();
+        });
+        match spawned {
+            Ok(_) => self.export.running = Some(run),
+            Err(error) => self.export.outcome = Some(Err(format!("cannot start the export thread: {error}"))),
+        }
+    }
+
+    /// The case list's rows under its current filter and sort (positions in the book).
+    pub fn case_list_rows(&mut self) -> Vec<usize> {
+        let Phase::Ready(world) = &self.phase else { return Vec::new() };
+        let now = self.now();
+        self.desk.rows(world, &self.book, self.settings.lang, now).to_vec()
+    }
+
+    /// The export window (tests read its file name and outcome).
+    #[must_use]
+    pub fn export_dialog(&self) -> &ui::export_dialog::ExportDialog {
+        &self.export
     }
 
     /// Freezes the clock (screenshots, tests).
@@ -1091,19 +1194,28 @@ impl CitygridApp {
                 (LoaderMessage::Demo(progress), Phase::Loading { demo, .. }) => *demo = Some(progress),
                 (LoaderMessage::Opening, Phase::Loading { opening, .. }) => *opening = true,
                 (LoaderMessage::Loaded(loaded), _) => {
-                    let (world, book) = *loaded;
+                    // A reload (after an import) keeps the seat: its worker, its sign-in, the view.
+                    let reload = matches!(self.phase, Phase::Ready(_));
+                    let (world, mut book) = *loaded;
                     let world: Arc<World> = Arc::new(world);
+                    book.succeed(&self.book);
                     self.book = book;
-                    let ctx = self.ctx.clone();
-                    match DeskWorker::start(world.path.clone(), world.since_event_id, move || ctx.request_repaint()) {
-                        Ok(worker) => self.worker = Some(worker),
-                        Err(error) => self.desk.unavailable = Some(format!("cannot start the desk worker: {error}")),
+                    if self.worker.is_none() {
+                        let ctx = self.ctx.clone();
+                        match DeskWorker::start(world.path.clone(), world.since_event_id, move || ctx.request_repaint()) {
+                            Ok(worker) => self.worker = Some(worker),
+                            Err(error) => self.desk.unavailable = Some(format!("cannot start the desk worker: {error}")),
+                        }
                     }
                     if self.gpu {
                         self.scene = Some(MapScene::new(Arc::clone(&world) as Arc<dyn SceneData>, self.ctx.clone()));
                     }
                     self.phase = Phase::Ready(world);
-                    self.apply(Command::ZoomToDistrict);
+                    if reload {
+                        self.selection = None;
+                    } else {
+                        self.apply(Command::ZoomToDistrict);
+                    }
                 }
                 (LoaderMessage::Failed(message), _) => self.phase = Phase::Failed(message),
                 _ => {}
@@ -1278,7 +1390,8 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::Disputes, None, None);
                     if self.desk.assessment.open {
                         let period = self.desk.assessment.choice.period(self.now().date());
-                        self.send_to_worker(DeskRequest::Assess { period }, None, None);
+                        let options = self.desk.assessment.options();
+                        self.send_to_worker(DeskRequest::Assess { period, options }, None, None);
                     }
                 }
                 for case in cases {
@@ -1298,6 +1411,36 @@ impl CitygridApp {
                 self.desk.assessment.busy = false;
                 self.desk.assessment.report = Some((*result).map_err(|error| error.to_string()));
             }
+            DeskReply::WeightsSaved(result) => {
+                let lang = self.settings.lang;
+                match result {
+                    Ok(_) => {
+                        self.desk.assessment.weights_error = None;
+                        self.desk.notice =
+                            Some(ui::desk::Notice { text: lang.pick("权重已保存", "Weights saved").to_owned(), error: false });
+                        let period = self
+                            .desk
+                            .assessment
+                            .report
+                            .as_ref()
+                            .and_then(|report| report.as_ref().ok())
+                            .map_or_else(|| self.desk.assessment.choice.period(self.now().date()), |report| report.period);
+                        self.apply(Command::Assess(period));
+                    }
+                    Err(error) => self.desk.assessment.weights_error = Some(error),
+                }
+            }
+            DeskReply::AssessedCases(result) => match result {
+                Ok(drill) => {
+                    self.desk.filter = crate::desk::CaseFilter {
+                        scope: crate::desk::Scope::All,
+                        cases: Some(crate::desk::CaseIdFilter::new(drill.label, drill.case_ids)),
+                        ..crate::desk::CaseFilter::default()
+                    };
+                    self.desk.list_open = true;
+                }
+                Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
+            },
             DeskReply::Disputes(result) => match result {
                 Ok(records) => self.desk.disputes = records,
                 Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
@@ -1393,6 +1536,9 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::Timeline { case_id }, None, None);
                 }
             }
+            Command::OpenExport { what, scope } => self.export.open_for(what, scope, &self.export_dir),
+            Command::StartExport(request) => self.start_export(*request),
+            Command::CancelExport => ui::export_dialog::cancel(&self.export),
             Command::CheckTopology(kind) => {
                 let Phase::Ready(world) = &self.phase else { return };
                 let world = Arc::clone(world);
@@ -1409,24 +1555,29 @@ impl CitygridApp {
             }
             Command::Assess(period) => {
                 self.desk.assessment.busy = true;
-                self.send_to_worker(DeskRequest::Assess { period }, None, None);
+                let options = self.desk.assessment.options();
+                self.send_to_worker(DeskRequest::Assess { period, options }, None, None);
+            }
+            Command::AssessCases { scope, period, measure, label } => {
+                self.send_to_worker(DeskRequest::AssessCases { scope, period, measure, label }, None, None);
+            }
+            Command::SaveWeights(weights) => {
+                if let Some(actor) = self.desk.user.clone() {
+                    self.send_to_worker(DeskRequest::SaveWeights { actor, weights }, None, None);
+                }
             }
             Command::ShowUnitCases(unit) => {
                 self.desk.filter =
                     crate::desk::CaseFilter { scope: crate::desk::Scope::All, unit: Some(unit), ..crate::desk::CaseFilter::default() };
                 self.desk.list_open = true;
             }
-            Command::ExportAssessment => {
+            Command::ExportAssessment(format) => {
                 let lang = self.settings.lang;
                 if let (Phase::Ready(world), Some(Ok(report))) = (&self.phase, &self.desk.assessment.report) {
-                    let text = ui::assessment::csv(world, report, lang);
-                    let path = self.export_dir.join(format!(
-                        "考核评价-{}-{}.csv",
-                        report.period.from.format("%Y%m%d"),
-                        (report.period.to - chrono::TimeDelta::seconds(1)).format("%Y%m%d")
-                    ));
+                    let path = self.export_dir.join(ui::assessment::export_file_name(report, format));
+                    let (world, report, made_at) = (Arc::clone(world), report.clone(), self.now());
                     spawn_export(&self.export_result, &self.ctx, path, move |path| {
-                        std::fs::write(path, text).map_err(|error| error.to_string())
+                        ui::assessment::write_report(&world, &report, format, lang, made_at, path).map_err(|error| error.to_string())
                     });
                 }
             }
@@ -1663,8 +1814,21 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), world, &self.book, &mut self.desk.new_case, lang));
                 commands.extend(ui::desk::ledger_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
                 commands.extend(ui::committee::disputes_window_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
-                commands.extend(ui::assessment::assessment_window_ui(ui.ctx(), world, &mut self.desk.assessment, lang, now));
+                let may_edit_weights = self
+                    .desk
+                    .user
+                    .as_ref()
+                    .is_some_and(|user| matches!(user.role, crate::model::Role::Administrator | crate::model::Role::ShiftLeader));
+                commands.extend(ui::assessment::assessment_window_ui(
+                    ui.ctx(),
+                    world,
+                    &mut self.desk.assessment,
+                    lang,
+                    now,
+                    may_edit_weights,
+                ));
                 commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
+                commands.extend(ui::export_dialog::export_window_ui(ui.ctx(), &mut self.export, lang));
                 if let Some(check) = &mut self.topology
                     && let Some(report) = &check.report
                     && check.window_open

@@ -92,14 +92,15 @@ enum Command {
     },
     /// Print the layers of a database with their feature counts.
     Info,
-    /// The assessment of a period as CSV (UTF-8 with BOM): the district, then every unit ranked
-    /// within its class. Definitions in docs/INDICATORS.md.
+    /// The assessment of a period: CSV (UTF-8 with BOM: the district, then every unit ranked
+    /// within its class), an XLSX workbook or the printable HTML notice (通报). Definitions in
+    /// docs/INDICATORS.md.
     Report {
         /// `2026-11` (a month), `2026-Q4`, `2026` (a year), `2026-11-25` (a day) or
         /// `2026-11-01..2026-11-30` (days, both included).
         #[arg(long)]
         period: String,
-        /// Only `csv` for now.
+        /// `csv`, `xlsx` (needs `--out`) or `html`.
         #[arg(long, default_value = "csv")]
         format: String,
         /// File to write; standard output when left out.
@@ -356,12 +357,20 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
-    /// The assessment over a year of synthetic cases and 40 units: facts, a district month,
-    /// every unit's year, the class rankings.
+    /// The assessment over a year of cases: with `--real`, a real database built in a
+    /// temporary folder (demo cases made through the workflow, copied over the year with their
+    /// audit trails), timing `FactBook::load` and every kind of report and export; without it,
+    /// synthetic facts in memory.
     Assess {
         /// How many cases.
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
+        /// Build and read a real SQLite database.
+        #[arg(long)]
+        real: bool,
+        /// With `--real`: how many demo cases go through the workflow before being copied.
+        #[arg(long, default_value_t = 2_000)]
+        seed_cases: usize,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -534,27 +543,28 @@ fn run() -> Result<()> {
         }
         Some(Command::User { which }) => user_command(&database_path(cli.db)?, which),
         Some(Command::Report { period, format, out, lang }) => {
-            if format != "csv" {
-                bail!("--format {format:?}: only csv is written so far");
-            }
+            let format = citygrid::ui::assessment::ReportFormat::parse(&format)
+                .with_context(|| format!("--format {format:?}: use csv, xlsx or html"))?;
             let lang = citygrid::ui::Lang::from_code(&lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
             let period = citygrid::assess::Period::parse(&period)?;
             let path = database_path(cli.db)?;
-            let (world, _) = citygrid::app::load_everything(&path, citygrid::calendar::china_now())?;
+            let now = citygrid::calendar::china_now();
+            let (world, _) = citygrid::app::load_everything(&path, now)?;
             let store = Store::open(&path)?;
             let facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
-            let report = citygrid::desk::worker::Assessment {
-                period,
-                district: facts.indicators(&citygrid::assess::Scope::District, &period),
-                ranking: facts.ranking(&period, &citygrid::assess::Weights::default()),
-            };
-            let text = citygrid::ui::assessment::csv(&world, &report, lang);
+            let options = citygrid::assess::ReportOptions { weights: citygrid::assess::Weights::load(&store)?, ..Default::default() };
+            let report = citygrid::assess::Assessment::compute(&facts, period, options);
+            let bytes = citygrid::ui::assessment::report_bytes(&world, &report, format, lang, now)?;
             match out {
                 Some(out) => {
-                    std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+                    std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
                     eprintln!("wrote {}", out.display());
                 }
-                None => print!("{text}"),
+                None if format == citygrid::ui::assessment::ReportFormat::Xlsx => bail!("--format xlsx needs --out FILE"),
+                None => {
+                    use std::io::Write as _;
+                    std::io::stdout().write_all(&bytes)?;
+                }
             }
             Ok(())
         }
@@ -600,7 +610,16 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Bench { which: Bench::Assess { cases, json } }) => {
+        Some(Command::Bench { which: Bench::Assess { cases, real: true, seed_cases, json } }) => {
+            let figures = citygrid::bench::assess::real_assess_bench(cases, seed_cases, |line| eprintln!("{line}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&figures)?);
+            } else {
+                print!("{}", citygrid::bench::assess::real_assess_bench_text(&figures));
+            }
+            Ok(())
+        }
+        Some(Command::Bench { which: Bench::Assess { cases, real: false, json, .. } }) => {
             let figures = citygrid::bench::assess::assess_bench(cases, |line| eprintln!("{line}"));
             if json {
                 println!("{}", serde_json::to_string_pretty(&figures)?);

@@ -2,7 +2,7 @@
 //! file: every indicator was computed by hand (see the comments) and is asserted exactly.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use citygrid::assess::{FactBook, Period, STAGE_DISPATCH, STAGE_FILE, STAGE_HANDLE, STAGE_VERIFY, Scope, Weights};
+use citygrid::assess::{FactBook, Granularity, Measure, Period, STAGE_DISPATCH, STAGE_FILE, STAGE_HANDLE, STAGE_VERIFY, Scope, Weights};
 use citygrid::calendar::{LimitUnit, WorkCalendar, WorkScheme};
 use citygrid::model::{Case, CaseSubject, CloseType, Role, SourceChannel, UnitId, Urgency, User};
 use citygrid::store::{ReferenceData, Store};
@@ -316,4 +316,102 @@ fn a_past_period_gives_the_same_numbers_after_later_steps() {
     assert_eq!(month.reported, 8);
     assert_eq!(Period::quarter(2026, 4).from, at("2026-10-01 00:00"));
     assert_eq!(Period::year(2026).to, at("2027-01-01 00:00"));
+}
+
+#[test]
+fn every_count_drills_down_to_as_many_cases_as_it_counts() {
+    let week = week();
+    let book = book(&week.centre.store);
+    let period = the_week();
+    let scopes = [
+        Scope::District,
+        Scope::Unit(week.lighting),
+        Scope::Unit(week.works),
+        Scope::UnitClass(citygrid::model::UnitClass::First),
+        Scope::Region(GRID.to_string()),
+        Scope::Post(Role::IntakeOperator),
+        Scope::Post(Role::Dispatcher),
+        Scope::Post(Role::FieldCollector),
+        Scope::Post(Role::ShiftLeader),
+    ];
+    for scope in &scopes {
+        let indicators = book.indicators(scope, &period);
+        for measure in Measure::ALL {
+            let cases = book.cases(scope, &period, measure);
+            assert_eq!(u64::try_from(cases.len()).expect("fits"), measure.value(&indicators), "{scope:?} {measure:?}: {cases:?}");
+        }
+    }
+    // The lists name the right cases: overdue = D (closed late) and G (open, deadline missed).
+    let id = |case_no: usize| -> i64 {
+        let mut ids: Vec<i64> = week.centre.store.load_cases().expect("cases").iter().map(|case| case.id).collect();
+        ids.sort_unstable();
+        ids[case_no]
+    };
+    let (a, b, c, d, e, f, g) = (id(0), id(1), id(2), id(3), id(4), id(5), id(6));
+    let sorted = |mut ids: Vec<i64>| {
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(sorted(book.cases(&Scope::District, &period, Measure::Overdue)), vec![d, g]);
+    assert_eq!(sorted(book.cases(&Scope::District, &period, Measure::ClosedOnTime)), vec![a, b, c]);
+    assert_eq!(book.cases(&Scope::District, &period, Measure::Reworks), vec![b]);
+    assert_eq!(book.cases(&Scope::District, &period, Measure::Deferred), vec![e]);
+    assert_eq!(book.cases(&Scope::District, &period, Measure::BacklogAtEnd), vec![f]);
+    // B was received twice: by W, then by L after W returned it.
+    assert_eq!(book.cases(&Scope::District, &period, Measure::Received).iter().filter(|id| **id == b).count(), 2);
+    assert_eq!(book.cases(&Scope::Unit(week.works), &period, Measure::Returned), vec![b]);
+    assert_eq!(week.g.id, g);
+}
+
+#[test]
+fn reports_per_grid_cell_and_trends() {
+    let week = week();
+    let book = book(&week.centre.store);
+    let period = the_week();
+    let cells = book.by_region(&period, Measure::Reported);
+    assert_eq!(cells.get(&GRID.to_string()), Some(&2), "A and B lie in the cell: {cells:?}");
+    assert_eq!(book.cases(&Scope::Region(GRID.to_string()), &period, Measure::Reported).len(), 2);
+    // Twelve months up to November 2026, the last one holds the week.
+    let months = Granularity::Month.periods_ending(NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"), 12);
+    assert_eq!(months.len(), 12);
+    assert_eq!((months[0], months[11]), (Period::month(2025, 12), Period::month(2026, 11)));
+    let trend = book.trend(&Scope::District, &months);
+    assert_eq!(trend[11].reported, 8);
+    assert!(trend[..11].iter().all(|month| month.reported == 0));
+    let weeks = Granularity::Week.periods_ending(NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"), 12);
+    assert_eq!(weeks[11], period);
+    assert_eq!(weeks[10].to, period.from);
+    // The trend (one pass) equals each period computed on its own, for any scope.
+    for scope in [Scope::District, Scope::Unit(week.lighting), Scope::Region(GRID.to_string())] {
+        let each: Vec<_> = weeks.iter().map(|week| book.indicators(&scope, week)).collect();
+        assert_eq!(book.trend(&scope, &weeks), each, "{scope:?}");
+    }
+}
+
+#[test]
+fn the_weights_are_stored_for_every_seat_and_validated() {
+    let mut week = week();
+    let store = &mut week.centre.store;
+    assert_eq!(Weights::load(store).expect("loads"), Weights::default(), "defaults until set");
+    let only_on_time = Weights { closure: 0.0, on_time: 1.0, rework: 0.0, few_cases: 0.0 };
+    only_on_time.save(store).expect("saved");
+    assert_eq!(Weights::load(store).expect("loads"), only_on_time);
+    assert_eq!(
+        store.meta(citygrid::assess::WEIGHTS_KEY).expect("meta").as_deref(),
+        Some(r#"{"closure":0.0,"on_time":1.0,"rework":0.0,"few_cases":0.0}"#)
+    );
+    // L: on time 75 %, W: 0 %.
+    let ranking = book(store).ranking(&the_week(), &Weights::load(store).expect("loads"));
+    let scores: Vec<f64> = ranking[0].units.iter().map(|unit| unit.score).collect();
+    assert_eq!(scores, vec![75.0, 0.0]);
+    // Negative, not a number, or all zero: refused, and the stored weights stay.
+    for bad in [
+        Weights { closure: -0.1, ..Weights::default() },
+        Weights { on_time: f64::NAN, ..Weights::default() },
+        Weights { closure: 0.0, on_time: 0.0, rework: 0.0, few_cases: 0.0 },
+    ] {
+        assert!(bad.validate().is_err(), "{bad:?}");
+        assert!(bad.save(store).is_err(), "{bad:?}");
+    }
+    assert_eq!(Weights::load(store).expect("loads"), only_on_time);
 }

@@ -562,6 +562,54 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     seat.query_all_by_label(&name).last().expect("the unit's link").click();
     steps(&mut seat, 3);
     assert_eq!(seat.state().desk().filter.unit, Some(first));
+    // Drill down from a figure: the district's received count (the first figure of the table)
+    // opens the cases behind it.
+    let this_month = seat.state().desk().assessment.report.clone().expect("report").expect("no error");
+    let received = this_month.district.received.to_string();
+    seat.query_all_by_label(&received).next().expect("the district's received count").click();
+    until(&mut seat, "the drill-down list", |app| app.desk().filter.cases.is_some());
+    let store = Store::open(&path).expect("opens");
+    let world = seat.state().world().expect("loaded");
+    let facts = citygrid::assess::FactBook::load(&store, &world.calendar).expect("facts");
+    let mut expected = facts.cases(&citygrid::assess::Scope::District, &this_month.period, citygrid::assess::Measure::Received);
+    assert_eq!(expected.len().to_string(), received, "the list behind the figure has as many entries as the figure");
+    expected.sort_unstable();
+    expected.dedup();
+    let filter = seat.state().desk().filter.clone();
+    let cases = filter.cases.expect("drill-down");
+    assert_eq!(*cases.ids, expected);
+    assert!(cases.label.contains("Received"), "{}", cases.label);
+    assert_eq!(filter.unit, None, "the unit filter gave way to the list");
+    // A rate opens its numerator: the first unit's on-time rate → its cases closed on time.
+    seat.state_mut().apply(Command::AssessCases {
+        scope: citygrid::assess::Scope::Unit(first),
+        period: this_month.period,
+        measure: citygrid::assess::Column::Rate(citygrid::assess::Rate::OnTime).drill_down().expect("a rate drills down"),
+        label: "on time".into(),
+    });
+    until(&mut seat, "the unit's on-time closes", |app| app.desk().filter.cases.as_ref().is_some_and(|cases| cases.label == "on time"));
+    let mut on_time = facts.cases(&citygrid::assess::Scope::Unit(first), &this_month.period, citygrid::assess::Measure::ClosedOnTime);
+    on_time.sort_unstable();
+    on_time.dedup();
+    assert_eq!(*seat.state().desk().filter.cases.as_ref().expect("list").ids, on_time);
+    // The shift leader changes the weights: stored for every seat, the ranking follows.
+    let weights = citygrid::assess::Weights { closure: 0.5, on_time: 0.5, rework: 0.0, few_cases: 0.0 };
+    seat.state_mut().apply(Command::SaveWeights(weights.clone()));
+    until(&mut seat, "the ranking with the new weights", |app| {
+        app.desk().assessment.report.as_ref().is_some_and(|report| report.as_ref().is_ok_and(|report| report.options.weights == weights))
+    });
+    assert_eq!(citygrid::assess::Weights::load(&Store::open(&path).expect("opens")).expect("stored"), weights);
+    seat.get_by_label("Edit weights…").click();
+    steps(&mut seat, 2);
+    seat.get_by_label("Defaults").click();
+    seat.get_by_label("Save weights").click();
+    until(&mut seat, "the default weights again", |app| {
+        app.desk()
+            .assessment
+            .report
+            .as_ref()
+            .is_some_and(|report| report.as_ref().is_ok_and(|report| report.options.weights == citygrid::assess::Weights::default()))
+    });
     let exports = tempfile::tempdir().expect("temp dir");
     seat.state_mut().export_dir = exports.path().to_owned();
     seat.get_by_label("Export CSV (opens in Excel)").click();
@@ -573,6 +621,14 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
     assert!(lines[0].contains("Unit class,Rank,Unit,Score,Received"), "{}", lines[0]);
     assert_eq!(lines.len(), 2 + ranked, "header, district, one line per ranked unit");
+    // The workbook and the notice, written on the export thread.
+    seat.get_by_label("Export workbook (XLSX)").click();
+    until(&mut seat, "the workbook", |app| app.desk().notice.as_ref().is_some_and(|notice| notice.text.contains(".xlsx")));
+    assert!(std::fs::read(exports.path().join("考核评价-20261101-20261130.xlsx")).expect("workbook").starts_with(b"PK"));
+    seat.get_by_label("Export notice (HTML)…").click();
+    until(&mut seat, "the notice", |app| app.desk().notice.as_ref().is_some_and(|notice| notice.text.contains(".html")));
+    let notice = std::fs::read_to_string(exports.path().join("考核通报-20261101-20261130.html")).expect("notice");
+    assert!(notice.contains("<svg") && notice.contains(&district));
 }
 
 #[test]

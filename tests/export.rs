@@ -221,3 +221,86 @@ fn a_map_view_and_a_kind_select_the_townships_that_meet_it() {
     assert!(text.contains("MULTIPOLYGON"), "{text}");
     let _ = book;
 }
+
+mod window {
+    use std::time::{Duration, Instant};
+
+    use citygrid::app::{CitygridApp, harness_for};
+    use citygrid::ui::Lang;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::{common, feature_count, ogrinfo, ogrinfo_layer};
+
+    fn until_exported(seat: &mut Harness<'static, CitygridApp>) -> citygrid::io::export::ExportSummary {
+        let started = Instant::now();
+        loop {
+            seat.step();
+            let dialog = seat.state().export_dialog();
+            if dialog.running.is_none() && dialog.outcome.is_some() {
+                return dialog.outcome.clone().expect("outcome").expect("the export succeeds");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the export did not finish: running {}, outcome {:?}, path {}",
+                dialog.running.is_some(),
+                dialog.outcome,
+                dialog.path()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn the_case_list_exports_its_current_rows_to_csv_and_everything_goes_to_one_geopackage() {
+        let (dir, db, _) = common::small_demo(2_000, 200);
+        let mut seat = harness_for(&db, None, [1500, 950], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+        seat.state_mut().export_dir = dir.path().to_owned();
+        // Narrow the list to the overdue cases, then export what it shows.
+        seat.query_all_by_label("Light").last().expect("the light filter").click();
+        seat.step();
+        seat.step();
+        seat.get_by_label("Red (overdue)").click();
+        for _ in 0..4 {
+            seat.step();
+        }
+        let shown: Vec<String> = {
+            let app = seat.state_mut();
+            let rows = app.case_list_rows();
+            rows.iter().map(|position| app.cases().get(*position).expect("case").case_no.clone()).collect()
+        };
+        assert!(!shown.is_empty() && shown.len() < 200, "the filter narrowed the list: {}", shown.len());
+        seat.get_by_label("Export list…").click();
+        for _ in 0..3 {
+            seat.step();
+        }
+        seat.get_by_label("CSV (.csv)").click();
+        for _ in 0..3 {
+            seat.step();
+        }
+        seat.get_by_label("Export").click();
+        let summary = until_exported(&mut seat);
+        assert_eq!(summary.total(), shown.len());
+        assert!(summary.path.starts_with(dir.path()) && summary.path.extension().is_some_and(|extension| extension == "csv"));
+        let text = std::fs::read_to_string(&summary.path).expect("written");
+        let numbers: Vec<&str> = text.lines().skip(1).map(|line| line.split(',').next().expect("first cell")).collect();
+        assert_eq!(numbers, shown, "the file holds the list's rows in its order");
+        assert!(text.starts_with("\u{feff}案卷编号,"), "Chinese header by default for spreadsheets");
+        let _shown = seat.get_by_label_contains("Exported");
+
+        // Everything, from the layer panel, as one GeoPackage.
+        seat.get_by_label("Export data…").click();
+        for _ in 0..3 {
+            seat.step();
+        }
+        seat.get_by_label("Export").click();
+        let summary = until_exported(&mut seat);
+        let gpkg = summary.path.clone();
+        assert_eq!(gpkg.extension().and_then(|extension| extension.to_str()), Some("gpkg"));
+        assert_eq!(feature_count(&ogrinfo_layer(&gpkg, "cases")), 200, "every case, not just the list's");
+        let layers = ogrinfo(&["-so", "-q"], &gpkg);
+        for layer in ["part_points", "part_lines", "part_polygons", "jurisdictions", "cases"] {
+            assert!(layers.contains(layer), "{layer} missing: {layers}");
+        }
+    }
+}

@@ -12,13 +12,18 @@
 //! The exact definition of every indicator, and which period each event counts in, is in
 //! `docs/INDICATORS.md`.
 //!
-//! What it must not do: know about egui, write to the database, or read the wall clock.
+//! What it must not do: know about egui, write to the database (but for the one shared setting,
+//! the score's weights: [`Weights::save`]), or read the wall clock.
 
 mod facts;
+mod measure;
+mod report;
 mod score;
 
 pub use facts::{CaseFacts, CloseFact, FactContext, StepFact, StepKind, case_facts};
-pub use score::{ClassRanking, RankedUnit, Weights, composite_score};
+pub use measure::{Column, Measure, Rate};
+pub use report::{Assessment, CaseRow, ReportOptions, TREND_PERIODS};
+pub use score::{ClassRanking, Mark, RankedUnit, WEIGHTS_KEY, Weights, bottom_count, composite_score};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,7 +33,7 @@ use serde::Serialize;
 use crate::calendar::WorkCalendar;
 use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, UnitClass, UnitId};
 use crate::spatial::JurisdictionIndex;
-use crate::store::{Store, StoreError, local_from_utc_text};
+use crate::store::{Store, StoreError};
 
 /// A period `[from, to)` in China local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -122,6 +127,44 @@ impl Period {
     #[must_use]
     pub fn contains(&self, at: NaiveDateTime) -> bool {
         self.from <= at && at < self.to
+    }
+
+    /// The last day in the period.
+    #[must_use]
+    pub fn last_day(&self) -> NaiveDate {
+        (self.to - Duration::seconds(1)).date()
+    }
+}
+
+/// The step of a trend: weeks or months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub enum Granularity {
+    Week,
+    #[default]
+    Month,
+}
+
+impl Granularity {
+    /// The period of this granularity containing `date`.
+    #[must_use]
+    pub fn period(self, date: NaiveDate) -> Period {
+        match self {
+            Self::Week => Period::week(date),
+            Self::Month => Period::month(date.year(), date.month()),
+        }
+    }
+
+    /// The `count` periods up to and including the one containing `date`, oldest first.
+    #[must_use]
+    pub fn periods_ending(self, date: NaiveDate, count: usize) -> Vec<Period> {
+        let mut periods = Vec::with_capacity(count);
+        let mut period = self.period(date);
+        for _ in 0..count {
+            periods.push(period);
+            period = self.period(period.from.date() - Duration::days(1));
+        }
+        periods.reverse();
+        periods
     }
 }
 
@@ -442,12 +485,14 @@ pub struct FactBook {
     pub unit_classes: HashMap<UnitId, UnitClass>,
     /// Jurisdiction codes that [`CaseFacts::regions`] index.
     pub region_codes: Vec<String>,
+    /// Each case's number (案卷号), when read from the database.
+    pub case_numbers: HashMap<i64, String>,
 }
 
 impl FactBook {
     #[must_use]
     pub fn new(facts: Vec<CaseFacts>, unit_classes: HashMap<UnitId, UnitClass>, region_codes: Vec<String>) -> Self {
-        Self { facts, unit_classes, region_codes }
+        Self { facts, unit_classes, region_codes, case_numbers: HashMap::new() }
     }
 
     /// Reads cases, the whole audit trail, users, units, the manual, the calendar and the
@@ -475,7 +520,9 @@ impl FactBook {
         let mut events = all_events(store)?;
         let context = FactContext { manual: &manual, calendar, roles: &roles };
         let mut facts = Vec::new();
+        let mut case_numbers = HashMap::new();
         for case in store.load_cases()? {
+            case_numbers.insert(case.id, case.case_no.clone());
             let mut regions: Vec<u32> = index
                 .containing_on(&jurisdictions, case.location, case.reported_at.date())
                 .into_iter()
@@ -490,7 +537,7 @@ impl FactBook {
             let trail = events.remove(&case.id).unwrap_or_default();
             facts.push(case_facts(&context, case.id, case.urgency, regions, &trail));
         }
-        Ok(Self { facts, unit_classes, region_codes })
+        Ok(Self { facts, unit_classes, region_codes, case_numbers })
     }
 
     fn matches(&self, scope: &Scope, region: Option<u32>, case: &CaseFacts, unit: Option<UnitId>, role: Option<Role>) -> bool {
@@ -506,10 +553,7 @@ impl FactBook {
     /// The indicators of one scope and period.
     #[must_use]
     pub fn indicators(&self, scope: &Scope, period: &Period) -> Indicators {
-        let region = match scope {
-            Scope::Region(code) => self.region_codes.iter().position(|known| known == code).and_then(|at| u32::try_from(at).ok()),
-            _ => None,
-        };
+        let region = self.region_index(scope);
         let mut total = Indicators::default();
         for case in &self.facts {
             if matches!(scope, Scope::Region(_)) && !region.is_some_and(|region| case.regions.contains(&region)) {
@@ -539,6 +583,72 @@ impl FactBook {
         units
     }
 
+    /// The cases behind one count of [`FactBook::indicators`] (drill-down, 下钻): one entry per
+    /// contribution, so the list's length is the count, and a case that counts twice (received
+    /// by two units, handled twice) appears twice. In the order of the facts.
+    #[must_use]
+    pub fn cases(&self, scope: &Scope, period: &Period, measure: Measure) -> Vec<i64> {
+        let region = self.region_index(scope);
+        let mut ids = Vec::new();
+        for case in &self.facts {
+            if matches!(scope, Scope::Region(_)) && !region.is_some_and(|region| case.regions.contains(&region)) {
+                continue;
+            }
+            visit(case, period, &mut |unit, role, delta| {
+                if measure.counts(delta) && self.matches(scope, region, case, unit, role) {
+                    ids.push(case.case_id);
+                }
+            });
+        }
+        ids
+    }
+
+    /// One count for every region code in one pass (codes with nothing to count are absent):
+    /// a case counts for every jurisdiction containing it.
+    #[must_use]
+    pub fn by_region(&self, period: &Period, measure: Measure) -> BTreeMap<String, u64> {
+        let mut counts: HashMap<u32, u64> = HashMap::new();
+        for case in &self.facts {
+            let mut count = 0;
+            visit(case, period, &mut |_, _, delta| count += u64::from(measure.counts(delta)));
+            if count > 0 {
+                for region in &case.regions {
+                    *counts.entry(*region).or_default() += count;
+                }
+            }
+        }
+        counts.into_iter().filter_map(|(region, count)| self.region_codes.get(region as usize).map(|code| (code.clone(), count))).collect()
+    }
+
+    /// The indicators of one scope in each of `periods` (a trend).
+    #[must_use]
+    pub fn trend(&self, scope: &Scope, periods: &[Period]) -> Vec<Indicators> {
+        let region = self.region_index(scope);
+        let mut totals = vec![Indicators::default(); periods.len()];
+        // Case by case, every period while the case's steps are in the cache: one pass over
+        // the facts instead of one per period.
+        for case in &self.facts {
+            if matches!(scope, Scope::Region(_)) && !region.is_some_and(|region| case.regions.contains(&region)) {
+                continue;
+            }
+            for (total, period) in totals.iter_mut().zip(periods) {
+                visit(case, period, &mut |unit, role, delta| {
+                    if self.matches(scope, region, case, unit, role) {
+                        total.add(delta);
+                    }
+                });
+            }
+        }
+        totals
+    }
+
+    fn region_index(&self, scope: &Scope) -> Option<u32> {
+        match scope {
+            Scope::Region(code) => self.region_codes.iter().position(|known| known == code).and_then(|at| u32::try_from(at).ok()),
+            _ => None,
+        }
+    }
+
     /// Every unit scored and ranked within its class (Art. 24); see [`score`].
     #[must_use]
     pub fn ranking(&self, period: &Period, weights: &Weights) -> Vec<ClassRanking> {
@@ -561,17 +671,24 @@ fn all_events(store: &Store) -> Result<HashMap<i64, Vec<CaseEvent>>, StoreError>
         let at: String = row.get(2).map_err(sql_error)?;
         let from_state: Option<String> = row.get(5).map_err(sql_error)?;
         let to_state: String = row.get(6).map_err(sql_error)?;
-        let data: String = row.get(7).map_err(sql_error)?;
+        let action: String = row.get(4).map_err(sql_error)?;
+        // Only the steps whose data the facts read are parsed (a third of the trail).
+        let data = if facts::reads_data(&action) {
+            let text = row.get_ref(7).map_err(sql_error)?.as_str().map_err(|error| bad(error.to_string()))?;
+            serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+        } else {
+            serde_json::Value::Null
+        };
         let event = CaseEvent {
             id,
             case_id: row.get(1).map_err(sql_error)?,
-            at: local_from_utc_text(&at).ok_or_else(|| bad(format!("bad time {at:?}")))?,
+            at: facts::local_from_stored_time(&at).ok_or_else(|| bad(format!("bad time {at:?}")))?,
             actor_user_id: row.get(3).map_err(sql_error)?,
             actor_name: None,
-            action: row.get(4).map_err(sql_error)?,
+            action,
             from_state: from_state.as_deref().and_then(CaseState::from_keyword),
             to_state: CaseState::from_keyword(&to_state).ok_or_else(|| bad(format!("unknown state {to_state:?}")))?,
-            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+            data,
         };
         events.entry(event.case_id).or_default().push(event);
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Indicators;
 use crate::model::{Keyword, UnitClass, UnitId};
+use crate::store::{Store, StoreError};
 
 /// Weights of the composite score, out of 100 with the defaults: closure rate × 0.3 + on-time
 /// rate × 0.3 + (100 − rework rate) × 0.3 + up to 10 points for few cases received.
@@ -26,6 +27,60 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Self { closure: 0.3, on_time: 0.3, rework: 0.3, few_cases: 10.0 }
+    }
+}
+
+/// Where the weights every seat ranks with are kept (`citygrid_meta`, JSON).
+pub const WEIGHTS_KEY: &str = "assessment_weights";
+
+impl Weights {
+    /// Whether the weights can score: each finite and non-negative, their sum above zero.
+    ///
+    /// # Errors
+    /// What is wrong, in words.
+    pub fn validate(&self) -> Result<(), String> {
+        let all = [self.closure, self.on_time, self.rework, self.few_cases];
+        if all.iter().any(|weight| !weight.is_finite() || *weight < 0.0) {
+            return Err("every weight must be a number of at least 0 / 每项权重须为不小于 0 的数".to_owned());
+        }
+        if all.iter().sum::<f64>() <= 0.0 {
+            return Err("the weights must not all be 0 / 权重之和须大于 0".to_owned());
+        }
+        Ok(())
+    }
+
+    /// The weights stored in the database, the defaults when none are (or they are unreadable
+    /// or invalid: a bad setting never stops the assessment).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn load(store: &Store) -> Result<Self, StoreError> {
+        let stored = store.meta(WEIGHTS_KEY)?;
+        Ok(stored
+            .and_then(|json| serde_json::from_str::<Self>(&json).ok())
+            .filter(|weights| weights.validate().is_ok())
+            .unwrap_or_default())
+    }
+
+    /// Stores the weights for every seat, after [`Self::validate`].
+    ///
+    /// # Errors
+    /// Invalid weights, or SQL errors.
+    pub fn save(&self, store: &mut Store) -> Result<(), StoreError> {
+        self.validate().map_err(|problem| StoreError::BadRow { table: "citygrid_meta", row: 0, problem })?;
+        let json = serde_json::to_string(self).map_err(|error| StoreError::BadRow {
+            table: "citygrid_meta",
+            row: 0,
+            problem: error.to_string(),
+        })?;
+        store.write(|tx| {
+            tx.execute(
+                "INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [WEIGHTS_KEY, json.as_str()],
+            )
+            .map_err(|source| StoreError::Sql { context: "writing the assessment weights".into(), source })?;
+            Ok(())
+        })
     }
 }
 
@@ -93,4 +148,62 @@ pub(super) fn rank(by_unit: &BTreeMap<UnitId, Indicators>, classes: &HashMap<Uni
             Some(ClassRanking { class: class.keyword(), units })
         })
         .collect()
+}
+
+/// How many units of a class of `units` the notices name as the bottom (末位): the last fifth,
+/// at least one when the class has three units or more, none in a class of one or two.
+#[must_use]
+pub fn bottom_count(units: usize) -> usize {
+    if units < 3 { 0 } else { (units / 5).max(1) }
+}
+
+impl ClassRanking {
+    /// The bottom units (末位), worst last; see [`bottom_count`].
+    #[must_use]
+    pub fn bottom(&self) -> &[RankedUnit] {
+        &self.units[self.units.len() - bottom_count(self.units.len())..]
+    }
+
+    /// Whether the unit at `index` of [`Self::units`] is among the bottom units.
+    #[must_use]
+    pub fn is_bottom(&self, index: usize) -> bool {
+        index + bottom_count(self.units.len()) >= self.units.len() && bottom_count(self.units.len()) > 0
+    }
+}
+
+/// The red/amber/green mark of a composite score (out of 100 with the default weights):
+/// green from 85, amber from 70, red below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Mark {
+    Green,
+    Amber,
+    Red,
+}
+
+impl Mark {
+    pub const GREEN_FROM: f64 = 85.0;
+    pub const AMBER_FROM: f64 = 70.0;
+
+    #[must_use]
+    pub fn of_score(score: f64) -> Self {
+        if score >= Self::GREEN_FROM {
+            Self::Green
+        } else if score >= Self::AMBER_FROM {
+            Self::Amber
+        } else {
+            Self::Red
+        }
+    }
+
+    #[must_use]
+    pub fn label(self, chinese: bool) -> &'static str {
+        match (self, chinese) {
+            (Self::Green, true) => "良好",
+            (Self::Amber, true) => "一般",
+            (Self::Red, true) => "较差",
+            (Self::Green, false) => "good",
+            (Self::Amber, false) => "fair",
+            (Self::Red, false) => "poor",
+        }
+    }
 }

@@ -204,3 +204,236 @@ pub fn assess_bench_text(bench: &AssessBench) -> String {
         bench.ranking_year_ms
     )
 }
+
+/// The figures of a run on a real database file, in milliseconds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RealAssessBench {
+    pub cases: usize,
+    pub units: usize,
+    pub events: usize,
+    /// Demo cases made through the workflow, then copied over the year.
+    pub seed_cases: usize,
+    pub build_s: f64,
+    pub database_mb: f64,
+    /// `FactBook::load`: cases, the whole audit trail, users, units, jurisdictions, facts.
+    pub load_ms: f64,
+    pub district_month_ms: f64,
+    pub class_ranking_month_ms: f64,
+    pub region_month_ms: f64,
+    pub post_month_ms: f64,
+    pub district_year_ms: f64,
+    pub class_ranking_year_ms: f64,
+    pub drill_down_month_ms: f64,
+    /// The window's whole report of a month (figures, rankings, 12-month trend, cells, cases).
+    pub window_report_month_ms: f64,
+    pub notice_html_ms: f64,
+    pub workbook_xlsx_ms: f64,
+}
+
+/// An audit entry as stored: at, actor, action, from state, to state, data.
+type RawEvent = (String, Option<i64>, String, Option<String>, String, String);
+
+/// Moves every time in an event's data (`deadline_at`, …) by `by`.
+fn shift_data(data: &mut serde_json::Value, by: Duration) {
+    match data {
+        serde_json::Value::Object(map) => map.values_mut().for_each(|value| shift_data(value, by)),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|value| shift_data(value, by)),
+        serde_json::Value::String(text) => {
+            if let Some(at) = crate::store::local_from_utc_text(text) {
+                *text = crate::store::utc_text_from_local(at - by);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Builds a real database in `dir`: a demo district whose `seed_cases` cases went through the
+/// workflow (real audit trails), copied back week by week until `count` cases cover the year
+/// before the demo's "now", every copy with its audit trail moved by the same whole weeks.
+///
+/// # Errors
+/// The demo or the copies cannot be written.
+pub fn build_year_database(
+    dir: &std::path::Path,
+    count: usize,
+    seed_cases: usize,
+    progress: &mut impl FnMut(&str),
+) -> anyhow::Result<std::path::PathBuf> {
+    use crate::store::{Store, utc_text_from_local};
+    let path = dir.join("assess-bench.gpkg");
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).and_then(|date| date.and_hms_opt(9, 30, 0)).unwrap_or_default();
+    let options = crate::demo::DemoOptions { parts: 5_000, cases: seed_cases, seed: 11, as_of };
+    crate::demo::write_demo(&path, &options, &mut |_| {})?;
+    progress(&format!("demo with {seed_cases} cases through the workflow written"));
+    let mut store = Store::open(&path)?;
+    let seeds = store.load_cases()?;
+    let mut trails: HashMap<i64, Vec<RawEvent>> = HashMap::new();
+    {
+        let mut statement = store
+            .conn()
+            .prepare("SELECT case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events ORDER BY case_fid, id")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            trails.entry(row.get(0)?).or_default().push((row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?));
+        }
+    }
+    let copies = count.saturating_sub(seeds.len());
+    let per_week = copies.div_ceil(50).max(1);
+    store.write(|tx| {
+        let mut insert_event = tx
+            .prepare_cached(
+                "INSERT INTO case_events (case_fid, at, actor_user_id, action, from_state, to_state, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(|source| crate::store::StoreError::Sql { context: "preparing the bench's audit insert".into(), source })?;
+        for index in 0..copies {
+            let seed = &seeds[index % seeds.len()];
+            // Whole weeks back (1 to 50), so office hours and weekdays stay as they were.
+            let weeks = i64::try_from(1 + index / per_week).unwrap_or(50);
+            let by = Duration::weeks(weeks);
+            let mut case = seed.clone();
+            case.case_no = format!("B{weeks:02}{index:08}");
+            case.reported_at -= by;
+            for time in [&mut case.filed_at, &mut case.dispatched_at, &mut case.deadline_at, &mut case.handled_at, &mut case.closed_at, &mut case.paused_at] {
+                *time = time.map(|at| at - by);
+            }
+            let fid = Store::insert_case(tx, &case)?;
+            for (at, actor, action, from_state, to_state, data) in trails.get(&seed.id).into_iter().flatten() {
+                let at = crate::store::local_from_utc_text(at).map_or_else(|| at.clone(), |local| utc_text_from_local(local - by));
+                let mut data: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
+                shift_data(&mut data, by);
+                insert_event
+                    .execute(rusqlite::params![fid, at, actor, action, from_state, to_state, data.to_string()])
+                    .map_err(|source| crate::store::StoreError::Sql { context: "inserting a bench audit entry".into(), source })?;
+            }
+        }
+        Ok(())
+    })?;
+    store.checkpoint()?;
+    progress(&format!("{copies} copies written"));
+    Ok(path)
+}
+
+/// Builds a year of `count` cases in a real database (see [`build_year_database`]) and times
+/// `FactBook::load` and every kind of report on it.
+///
+/// # Errors
+/// The database cannot be built or read.
+pub fn real_assess_bench(count: usize, seed_cases: usize, mut progress: impl FnMut(&str)) -> anyhow::Result<RealAssessBench> {
+    use crate::assess::{Assessment, Measure, ReportOptions};
+    let dir = tempfile_dir()?;
+    let started = Instant::now();
+    let path = build_year_database(&dir, count, seed_cases, &mut progress)?;
+    let build_s = started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let database_mb = std::fs::metadata(&path).map(|meta| meta.len() as f64 / 1_048_576.0).unwrap_or(0.0);
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).and_then(|date| date.and_hms_opt(9, 30, 0)).unwrap_or_default();
+    let (world, _) = crate::app::load_everything(&path, as_of)?;
+    let store = crate::store::Store::open(&path)?;
+    let events: usize = store
+        .conn()
+        .query_row("SELECT count(*) FROM case_events", [], |row| row.get::<_, i64>(0))
+        .map(|n| usize::try_from(n).unwrap_or(0))?;
+    let started = Instant::now();
+    let book = FactBook::load(&store, &world.calendar)?;
+    let load_ms = ms(started);
+    progress(&format!("{} cases, {events} audit entries: FactBook::load {load_ms:.0} ms", book.facts.len()));
+    let month = Period::month(2026, 10);
+    let year = Period::year(2026);
+    let weights = Weights::default();
+    let time = |what: &str, progress: &mut dyn FnMut(&str), work: &mut dyn FnMut() -> String| {
+        let started = Instant::now();
+        let said = work();
+        let elapsed = ms(started);
+        progress(&format!("{what}: {elapsed:.1} ms ({said})"));
+        elapsed
+    };
+    let district_month_ms = time("district, a month", &mut progress, &mut || {
+        let i = book.indicators(&Scope::District, &month);
+        format!("{} received, on time {:?}", i.received, i.on_time_rate())
+    });
+    let class_ranking_month_ms =
+        time("class rankings, a month", &mut progress, &mut || format!("{} classes", book.ranking(&month, &weights).len()));
+    let grid =
+        book.by_region(&month, Measure::Reported).into_iter().max_by_key(|(_, count)| *count).map(|(code, _)| code).unwrap_or_default();
+    let region_month_ms = time("busiest region, a month", &mut progress, &mut || {
+        format!("{grid}: {} reported", book.indicators(&Scope::Region(grid.clone()), &month).reported)
+    });
+    let post_month_ms = time("dispatchers' post, a month", &mut progress, &mut || {
+        format!("{} dispatched", book.indicators(&Scope::Post(Role::Dispatcher), &month).dispatched)
+    });
+    let district_year_ms =
+        time("district, the year", &mut progress, &mut || format!("{} received", book.indicators(&Scope::District, &year).received));
+    let class_ranking_year_ms =
+        time("class rankings, the year", &mut progress, &mut || format!("{} classes", book.ranking(&year, &weights).len()));
+    let drill_down_month_ms = time("drill-down list (district overdue, a month)", &mut progress, &mut || {
+        format!("{} cases", book.cases(&Scope::District, &month, Measure::Overdue).len())
+    });
+    let mut report = None;
+    let window_report_month_ms = time("the window's report of a month", &mut progress, &mut || {
+        let computed = Assessment::compute(&book, month, ReportOptions::default());
+        let said = format!("{} trend periods, {} case rows", computed.trend.len(), computed.cases.len());
+        report = Some(computed);
+        said
+    });
+    let report = report.ok_or_else(|| anyhow::anyhow!("no report"))?;
+    let notice_html_ms = time("the notice (HTML)", &mut progress, &mut || {
+        format!("{} bytes", crate::ui::report_notice::html(&world, &report, crate::ui::Lang::Zh, as_of).len())
+    });
+    let workbook_xlsx_ms = time("the workbook (XLSX)", &mut progress, &mut || {
+        crate::ui::report_workbook::xlsx(&world, &report, crate::ui::Lang::Zh)
+            .map_or_else(|error| error.to_string(), |bytes| format!("{} bytes", bytes.len()))
+    });
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(RealAssessBench {
+        cases: book.facts.len(),
+        units: world.units.len(),
+        events,
+        seed_cases,
+        build_s,
+        database_mb,
+        load_ms,
+        district_month_ms,
+        class_ranking_month_ms,
+        region_month_ms,
+        post_month_ms,
+        district_year_ms,
+        class_ranking_year_ms,
+        drill_down_month_ms,
+        window_report_month_ms,
+        notice_html_ms,
+        workbook_xlsx_ms,
+    })
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("citygrid-bench-assess-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The figures as text.
+#[must_use]
+pub fn real_assess_bench_text(bench: &RealAssessBench) -> String {
+    format!(
+        "assessment on a real database: {} cases ({} made through the workflow, copied over the year), {} audit entries, {} units, {:.0} MB, built in {:.0} s\n  FactBook::load: {:.0} ms\n  district, a month: {:.1} ms\n  class rankings, a month: {:.1} ms\n  busiest region, a month: {:.1} ms\n  a post, a month: {:.1} ms\n  district, the year: {:.1} ms\n  class rankings, the year: {:.1} ms\n  drill-down list, a month: {:.1} ms\n  the window's report of a month (figures, rankings, 12-month trend, cells, cases): {:.1} ms\n  notice (HTML): {:.1} ms\n  workbook (XLSX): {:.1} ms\n",
+        bench.cases,
+        bench.seed_cases,
+        bench.events,
+        bench.units,
+        bench.database_mb,
+        bench.build_s,
+        bench.load_ms,
+        bench.district_month_ms,
+        bench.class_ranking_month_ms,
+        bench.region_month_ms,
+        bench.post_month_ms,
+        bench.district_year_ms,
+        bench.class_ranking_year_ms,
+        bench.drill_down_month_ms,
+        bench.window_report_month_ms,
+        bench.notice_html_ms,
+        bench.workbook_xlsx_ms,
+    )
+}

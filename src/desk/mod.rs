@@ -120,6 +120,12 @@ impl CaseBook {
         self.generation
     }
 
+    /// Takes the place of `previous` (a reload): the generation moves on from it, so whatever
+    /// was cached against the old book is computed again.
+    pub fn succeed(&mut self, previous: &Self) {
+        self.generation = self.generation.max(previous.generation) + 1;
+    }
+
     #[must_use]
     pub fn measured_at(&self) -> NaiveDateTime {
         self.measured_at
@@ -379,6 +385,33 @@ pub struct CaseFilter {
     pub today: Option<NaiveDate>,
     /// Case number, class code, part code, description or reporter contact containing this.
     pub text: String,
+    /// Only these cases: the cases behind a figure of the assessment (drill-down). Not kept
+    /// between sessions.
+    #[serde(skip)]
+    pub cases: Option<CaseIdFilter>,
+}
+
+/// A fixed list of cases with what it is (drill-down from the assessment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseIdFilter {
+    /// What the list is, e.g. "2026-11-01 – 2026-11-30 · 区城管局路灯所 · 超期".
+    pub label: String,
+    /// Sorted case ids. Shared, so comparing two filters (the list's cache key) is cheap.
+    pub ids: std::sync::Arc<Vec<i64>>,
+}
+
+impl CaseIdFilter {
+    /// `ids` in any order, duplicates allowed.
+    #[must_use]
+    pub fn new(label: String, mut ids: Vec<i64>) -> Self {
+        ids.sort_unstable();
+        ids.dedup();
+        Self { label, ids: std::sync::Arc::new(ids) }
+    }
+
+    fn admits(&self, case_id: i64) -> bool {
+        self.ids.binary_search(&case_id).is_ok()
+    }
 }
 
 impl CaseFilter {
@@ -391,6 +424,7 @@ impl CaseFilter {
             && self.class.as_ref().is_none_or(|(subject, code)| case.subject == *subject && case.class_code == *code)
             && self.source.is_none_or(|source| case.source == source)
             && self.today.is_none_or(|today| self.period.admits(case.reported_at, today))
+            && self.cases.as_ref().is_none_or(|cases| cases.admits(case.id))
             && (text.is_empty() || matches_text(case, text))
     }
 

@@ -53,6 +53,19 @@ pub enum DeskRequest {
     /// The assessment of a period: the district's indicators and the units ranked per class.
     Assess {
         period: crate::assess::Period,
+        options: crate::assess::ReportOptions,
+    },
+    /// Store the composite score's weights for every seat (administrators and shift leaders).
+    SaveWeights {
+        actor: User,
+        weights: crate::assess::Weights,
+    },
+    /// The cases behind one figure of the assessment (drill-down).
+    AssessCases {
+        scope: crate::assess::Scope,
+        period: crate::assess::Period,
+        measure: crate::assess::Measure,
+        label: String,
     },
     /// One step of a responsibility dispute.
     Dispute {
@@ -81,12 +94,15 @@ pub struct CaseTimeline {
     pub feedback: Vec<ReporterFeedback>,
 }
 
-/// An assessment report as the window shows it.
+pub use crate::assess::Assessment;
+
+/// The cases behind one figure of the assessment (drill-down).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assessment {
-    pub period: crate::assess::Period,
-    pub district: crate::assess::Indicators,
-    pub ranking: Vec<crate::assess::ClassRanking>,
+pub struct DrillDown {
+    /// What the list is, as the case list's filter shows it.
+    pub label: String,
+    /// Case ids, once each, in id order.
+    pub case_ids: Vec<i64>,
 }
 
 /// What the worker has to say.
@@ -108,6 +124,9 @@ pub enum DeskReply {
     Ledger(Result<Vec<BacklogEntry>, StoreError>),
     Disputes(Result<Vec<DisputeRecord>, StoreError>),
     Assessed(Box<Result<Assessment, StoreError>>),
+    AssessedCases(Result<DrillDown, StoreError>),
+    /// The weights were stored, or why not.
+    WeightsSaved(Result<crate::assess::Weights, String>),
     DisputeDone {
         ticket: u64,
         result: Box<Result<DisputeOutcome, WorkflowError>>,
@@ -285,7 +304,28 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
         DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
         DeskRequest::Disputes => DeskReply::Disputes(disputes(&link.store)),
-        DeskRequest::Assess { period } => DeskReply::Assessed(Box::new(assess(link, period))),
+        DeskRequest::Assess { period, mut options } => DeskReply::Assessed(Box::new(
+            // Every seat ranks with the weights stored in the database.
+            crate::assess::Weights::load(&link.store)
+                .and_then(|weights| {
+                    options.weights = weights;
+                    facts(link)
+                })
+                .map(|facts| Assessment::compute(facts, period, options)),
+        )),
+        DeskRequest::SaveWeights { actor, weights } => {
+            DeskReply::WeightsSaved(if matches!(actor.role, crate::model::Role::Administrator | crate::model::Role::ShiftLeader) {
+                weights.save(&mut link.store).map(|()| weights).map_err(|error| error.to_string())
+            } else {
+                Err("only an administrator or a shift leader may change the weights / 仅系统管理员或值班长可修改权重".to_owned())
+            })
+        }
+        DeskRequest::AssessCases { scope, period, measure, label } => DeskReply::AssessedCases(facts(link).map(|facts| {
+            let mut case_ids = facts.cases(&scope, &period, measure);
+            case_ids.sort_unstable();
+            case_ids.dedup();
+            DrillDown { label, case_ids }
+        })),
         DeskRequest::Dispute { ticket, actor, step, now } => {
             let (workflow, store) = (&link.workflow, &mut link.store);
             let result = match step {
@@ -300,19 +340,13 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
     }
 }
 
-/// The period's report from the audit trail; the facts are read once and again only after a
-/// change.
-fn assess(link: &mut Connected, period: crate::assess::Period) -> Result<Assessment, StoreError> {
+/// The assessment facts from the audit trail: read once, and again only after a change.
+fn facts(link: &mut Connected) -> Result<&crate::assess::FactBook, StoreError> {
     let newest = link.store.last_case_event_id()?;
     if link.facts.as_ref().is_none_or(|(seen, _)| *seen != newest) {
         link.facts = Some((newest, crate::assess::FactBook::load(&link.store, link.workflow.calendar())?));
     }
-    let Some((_, facts)) = &link.facts else { return Err(StoreError::Unavailable) };
-    Ok(Assessment {
-        period,
-        district: facts.indicators(&crate::assess::Scope::District, &period),
-        ranking: facts.ranking(&period, &crate::assess::Weights::default()),
-    })
+    link.facts.as_ref().map(|(_, facts)| facts).ok_or(StoreError::Unavailable)
 }
 
 fn disputes(store: &Store) -> Result<Vec<DisputeRecord>, StoreError> {
@@ -343,6 +377,8 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::Ledger => DeskReply::Ledger(Err(error())),
         DeskRequest::Disputes => DeskReply::Disputes(Err(error())),
         DeskRequest::Assess { .. } => DeskReply::Assessed(Box::new(Err(error()))),
+        DeskRequest::AssessCases { .. } => DeskReply::AssessedCases(Err(error())),
+        DeskRequest::SaveWeights { .. } => DeskReply::WeightsSaved(Err(error().to_string())),
         DeskRequest::Dispute { ticket, .. } => DeskReply::DisputeDone { ticket, result: Box::new(Err(WorkflowError::Store(error()))) },
     }
 }

@@ -1,14 +1,17 @@
 //! The assessment window (考核评价): a period, the district's figures and every unit ranked
 //! within its class by the composite score, computed by the desk worker from the audit trail
-//! (see `docs/INDICATORS.md`), with a CSV export Excel opens (UTF-8 with BOM).
+//! (see `docs/INDICATORS.md`); the trend, the ranked bars and the cases per grid cell as
+//! charts; every figure drills down to its cases in the case list; exports as CSV (UTF-8 with
+//! BOM), an XLSX workbook and a printable HTML notice (通报).
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use egui::RichText;
 
 use crate::app::{Command, World};
-use crate::assess::{Indicators, Period};
-use crate::desk::worker::Assessment;
+use crate::assess::{Assessment, Column, Granularity, Indicators, Mark, Measure, Period, ReportOptions, Scope, Weights};
+use crate::model::{Keyword, UnitClass, UnitId};
 use crate::ui::Lang;
+use crate::ui::design_tokens as tokens;
 
 /// The periods the window offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,54 +65,86 @@ impl PeriodChoice {
 pub struct AssessmentState {
     pub open: bool,
     pub choice: PeriodChoice,
+    /// The trend's step.
+    pub granularity: Granularity,
+    /// The trend's unit; the district when `None`.
+    pub trend_unit: Option<UnitId>,
+    /// The unit class whose ranking the bars show (index into the report's ranking).
+    pub bars_class: usize,
     /// Waiting for the worker.
     pub busy: bool,
     pub report: Option<Result<Assessment, String>>,
+    /// The weights being edited (a copy of the report's until saved); `None` when closed.
+    pub weights_draft: Option<Weights>,
+    /// Why the weights were not saved.
+    pub weights_error: Option<String>,
 }
 
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_owned(), |rate| format!("{:.1}%", rate * 100.0))
+impl AssessmentState {
+    /// What the worker computes besides the period's figures.
+    #[must_use]
+    pub fn options(&self) -> ReportOptions {
+        ReportOptions { granularity: self.granularity, trend_unit: self.trend_unit, ..ReportOptions::default() }
+    }
 }
 
-/// The columns of the table and the CSV, with their values.
-fn columns(lang: Lang) -> [&'static str; 9] {
-    [
-        lang.pick("接收", "Received"),
-        lang.pick("应结案", "Due"),
-        lang.pick("结案", "Closed"),
-        lang.pick("按期结案率", "On time"),
-        lang.pick("结案率", "Closure"),
-        lang.pick("超期", "Overdue"),
-        lang.pick("返工率", "Rework"),
-        lang.pick("延期率", "Extension"),
-        lang.pick("平均处置（工时）", "Avg handling (working h)"),
-    ]
+/// The output formats of the assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// UTF-8 with BOM, one line per unit.
+    Csv,
+    /// A workbook: the district, a ranking per class, the cases behind the figures.
+    Xlsx,
+    /// The printable notice (通报).
+    Html,
 }
 
-fn values(indicators: &Indicators) -> [String; 9] {
-    [
-        indicators.received.to_string(),
-        indicators.due.to_string(),
-        indicators.closed.to_string(),
-        percent(indicators.on_time_rate()),
-        percent(indicators.closure_rate()),
-        indicators.overdue().to_string(),
-        percent(indicators.rework_rate()),
-        percent(indicators.extension_rate()),
-        indicators.average_handling_hours().map_or_else(|| "—".to_owned(), |hours| format!("{hours:.1}")),
-    ]
+impl ReportFormat {
+    /// Reads `csv`, `xlsx`, `html` (command line).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            "html" => Some(Self::Html),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Html => "html",
+        }
+    }
+}
+
+/// The name of a unit class keyword (`1` → 一类).
+#[must_use]
+pub fn class_name(keyword: &str, lang: Lang) -> String {
+    UnitClass::from_keyword(keyword)
+        .map_or_else(|| keyword.to_owned(), |class| if lang.is_chinese() { class.label_zh() } else { class.label_en() }.to_owned())
+}
+
+/// The period as `2026-11-01 – 2026-11-30`.
+#[must_use]
+pub fn period_text(period: &Period) -> String {
+    format!("{} – {}", period.from.format("%Y-%m-%d"), period.last_day().format("%Y-%m-%d"))
 }
 
 /// The report as CSV: UTF-8 with a byte-order mark so Excel reads the Chinese names.
 #[must_use]
 pub fn csv(world: &World, report: &Assessment, lang: Lang) -> String {
     let mut out = String::from("\u{feff}");
-    let mut header =
+    let mut header: Vec<&str> =
         vec![lang.pick("单位类别", "Unit class"), lang.pick("名次", "Rank"), lang.pick("单位", "Unit"), lang.pick("综合得分", "Score")];
-    header.extend(columns(lang));
+    header.extend(Column::TABLE.iter().map(|column| column.label(lang.is_chinese())));
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     let quote = |text: &str| if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() };
+    let values = |indicators: &Indicators| Column::TABLE.iter().map(|column| column.text(indicators)).collect::<Vec<_>>();
     let mut district = vec![String::new(), String::new(), quote(&world.district_name), String::new()];
     district.extend(values(&report.district));
     out.push_str(&district.join(","));
@@ -130,13 +165,161 @@ pub fn csv(world: &World, report: &Assessment, lang: Lang) -> String {
     out
 }
 
+/// The export's file name: `考核评价-20261101-20261130.csv`, `考核通报-….html`.
+#[must_use]
+pub fn export_file_name(report: &Assessment, format: ReportFormat) -> String {
+    let stem = if format == ReportFormat::Html { "考核通报" } else { "考核评价" };
+    format!("{stem}-{}-{}.{}", report.period.from.format("%Y%m%d"), report.period.last_day().format("%Y%m%d"), format.extension())
+}
+
+/// The report in `format` as bytes.
+///
+/// # Errors
+/// The workbook cannot be assembled.
+pub fn report_bytes(
+    world: &World,
+    report: &Assessment,
+    format: ReportFormat,
+    lang: Lang,
+    made_at: NaiveDateTime,
+) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        ReportFormat::Csv => csv(world, report, lang).into_bytes(),
+        ReportFormat::Xlsx => super::report_workbook::xlsx(world, report, lang)?,
+        ReportFormat::Html => super::report_notice::html(world, report, lang, made_at).into_bytes(),
+    })
+}
+
+/// Writes the report in `format` to `path` (call it off the UI thread).
+///
+/// # Errors
+/// The report cannot be assembled or written.
+pub fn write_report(
+    world: &World,
+    report: &Assessment,
+    format: ReportFormat,
+    lang: Lang,
+    made_at: NaiveDateTime,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let bytes = report_bytes(world, report, format, lang, made_at)?;
+    std::fs::write(path, bytes).map_err(|error| anyhow::anyhow!("writing {}: {error}", path.display()))
+}
+
+/// The label of a drill-down list: period, whose, which figure.
+fn drill_label(report: &Assessment, whose: &str, measure: Measure, lang: Lang) -> String {
+    format!("{} · {} · {}", period_text(&report.period), whose, measure.label(lang.is_chinese()))
+}
+
+/// One row of figures; every count and rate is a link to its cases.
+#[allow(clippy::too_many_arguments)]
+fn figures_row_ui(
+    ui: &mut egui::Ui,
+    report: &Assessment,
+    indicators: &Indicators,
+    scope: &Scope,
+    whose: &str,
+    strong: bool,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
+    for column in Column::TABLE {
+        let text = column.text(indicators);
+        let text = if strong { RichText::new(text).strong() } else { RichText::new(text) };
+        match column.drill_down() {
+            Some(measure) if column.number(indicators).is_some() => {
+                let hover = format!("{}: {}", lang.pick("查看案卷", "Show the cases"), measure.label(lang.is_chinese()));
+                if ui.link(text).on_hover_text(hover).clicked() {
+                    commands.push(Command::AssessCases {
+                        scope: scope.clone(),
+                        period: report.period,
+                        measure,
+                        label: drill_label(report, whose, measure, lang),
+                    });
+                }
+            }
+            _ => {
+                ui.label(text);
+            }
+        }
+    }
+}
+
+/// The composite score's weights: shown to everyone, edited by administrators and shift
+/// leaders, stored in the database for every seat.
+fn weights_ui(
+    ui: &mut egui::Ui,
+    (draft, error): (&mut Option<Weights>, &mut Option<String>),
+    report: &Assessment,
+    may_edit: bool,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
+    let weights = &report.options.weights;
+    ui.horizontal_wrapped(|ui| {
+        ui.weak(format!(
+            "{} {} × {} + {} × {} + {} × {} + {} {}",
+            lang.pick("综合得分 = 结案率%", "Score = closure %"),
+            weights.closure,
+            lang.pick("按期结案率%", "on-time %"),
+            weights.on_time,
+            lang.pick("(100 − 返工率%)", "(100 − rework %)"),
+            weights.rework,
+            lang.pick("接收少者最多", "up to"),
+            weights.few_cases,
+            lang.pick("分", "points for few cases")
+        ));
+        if may_edit && draft.is_none() && ui.button(lang.pick("修改权重…", "Edit weights…")).clicked() {
+            *draft = Some(weights.clone());
+            *error = None;
+        }
+    });
+    let Some(editing) = draft else { return };
+    let mut close = false;
+    ui.horizontal_wrapped(|ui| {
+        for (label, value) in [
+            (lang.pick("结案率权重", "Closure weight"), &mut editing.closure),
+            (lang.pick("按期结案率权重", "On-time weight"), &mut editing.on_time),
+            (lang.pick("返工率权重", "Rework weight"), &mut editing.rework),
+            (lang.pick("接收少加分", "Few-cases points"), &mut editing.few_cases),
+        ] {
+            let label = ui.label(label);
+            ui.add(egui::DragValue::new(value).speed(0.01).range(0.0..=1000.0).max_decimals(2)).labelled_by(label.id);
+        }
+        if ui.button(lang.pick("保存权重", "Save weights")).clicked() {
+            match editing.validate() {
+                Ok(()) => {
+                    commands.push(Command::SaveWeights(editing.clone()));
+                    close = true;
+                }
+                Err(problem) => *error = Some(problem),
+            }
+        }
+        if ui.button(lang.pick("恢复默认", "Defaults")).clicked() {
+            *editing = Weights::default();
+        }
+        if ui.button(lang.pick("取消", "Cancel")).clicked() {
+            close = true;
+            *error = None;
+        }
+    });
+    if let Some(problem) = error {
+        ui.colored_label(ui.visuals().error_fg_color, problem.as_str());
+    }
+    if close {
+        *draft = None;
+    }
+}
+
 /// The window. Returns [`Command::Assess`] when a period is chosen (and on opening).
+#[allow(clippy::too_many_lines)]
 pub fn assessment_window_ui(
     ctx: &egui::Context,
     world: &World,
     state: &mut AssessmentState,
     lang: Lang,
     now: NaiveDateTime,
+    may_edit_weights: bool,
 ) -> Vec<Command> {
     let mut commands = Vec::new();
     if !state.open {
@@ -146,7 +329,7 @@ pub fn assessment_window_ui(
     egui::Window::new(lang.pick("考核评价", "Assessment"))
         .id(egui::Id::unique("assessment_window"))
         .open(&mut open)
-        .default_width(900.0)
+        .default_width(1100.0)
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 for choice in PeriodChoice::ALL {
@@ -159,65 +342,174 @@ pub fn assessment_window_ui(
                     ui.spinner();
                 }
             });
-            match &state.report {
+            let report = match &state.report {
                 None => {
                     ui.label(lang.pick("正在按审计记录计算…", "Computing from the audit trail…"));
+                    return;
                 }
                 Some(Err(error)) => {
                     ui.colored_label(ui.visuals().error_fg_color, error);
+                    return;
                 }
-                Some(Ok(report)) => {
-                    ui.weak(format!(
-                        "{} {} – {} · {}",
-                        lang.pick("统计期", "Period"),
-                        report.period.from.format("%Y-%m-%d"),
-                        (report.period.to - chrono::TimeDelta::seconds(1)).format("%Y-%m-%d"),
-                        lang.pick("指标定义见 docs/INDICATORS.md", "definitions in docs/INDICATORS.md")
-                    ));
-                    egui::ScrollArea::vertical().max_height(520.0).show(ui, |ui| {
-                        egui::Grid::new("assessment").striped(true).num_columns(12).show(ui, |ui| {
-                            for header in [
-                                lang.pick("类别", "Class"),
-                                lang.pick("名次", "Rank"),
-                                lang.pick("单位", "Unit"),
-                                lang.pick("得分", "Score"),
-                            ] {
-                                ui.label(RichText::new(header).strong());
+                Some(Ok(report)) => report,
+            };
+            ui.weak(format!(
+                "{} {} · {}",
+                lang.pick("统计期", "Period"),
+                period_text(&report.period),
+                lang.pick(
+                    "指标定义见 docs/INDICATORS.md；点击数字查看其案卷",
+                    "definitions in docs/INDICATORS.md; click a figure for its cases"
+                )
+            ));
+            // Charts.
+            let chart_width = ((ui.available_width() - 24.0) / 3.0).max(220.0);
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(chart_width);
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(lang.pick("趋势", "Trend")).strong());
+                        for (granularity, label) in
+                            [(Granularity::Week, lang.pick("按周", "Weekly")), (Granularity::Month, lang.pick("按月", "Monthly"))]
+                        {
+                            if ui.selectable_label(state.granularity == granularity, label).clicked() && state.granularity != granularity {
+                                state.granularity = granularity;
+                                commands.push(Command::Assess(report.period));
                             }
-                            for header in columns(lang) {
-                                ui.label(RichText::new(header).strong());
-                            }
-                            ui.end_row();
-                            ui.label("");
-                            ui.label("");
-                            ui.label(RichText::new(&world.district_name).strong());
-                            ui.label("");
-                            for value in values(&report.district) {
-                                ui.label(RichText::new(value).strong());
-                            }
-                            ui.end_row();
-                            for class in &report.ranking {
-                                for unit in &class.units {
-                                    ui.label(class.class);
-                                    ui.label(unit.rank.to_string());
-                                    // Drill down: the unit's cases in the case list.
-                                    if ui.link(world.unit_name(Some(unit.unit), lang)).clicked() {
-                                        commands.push(Command::ShowUnitCases(unit.unit));
+                        }
+                        let label = ui.label(lang.pick("范围", "Scope"));
+                        let shown = state.trend_unit.map_or_else(|| world.district_name.clone(), |unit| world.unit_name(Some(unit), lang));
+                        let mut chosen = state.trend_unit;
+                        egui::ComboBox::from_id_salt("assessment_trend_scope")
+                            .selected_text(shown)
+                            .width(140.0)
+                            .show_ui(ui, |ui| {
+                                ui.selectable_value(&mut chosen, None, &world.district_name);
+                                for class in &report.ranking {
+                                    for unit in &class.units {
+                                        ui.selectable_value(&mut chosen, Some(unit.unit), world.unit_name(Some(unit.unit), lang));
                                     }
-                                    ui.label(format!("{:.1}", unit.score));
-                                    for value in values(&unit.indicators) {
-                                        ui.label(value);
-                                    }
-                                    ui.end_row();
                                 }
-                            }
-                        });
+                            })
+                            .response
+                            .labelled_by(label.id);
+                        if chosen != state.trend_unit {
+                            state.trend_unit = chosen;
+                            commands.push(Command::Assess(report.period));
+                        }
                     });
-                    if ui.button(lang.pick("导出 CSV（Excel 可直接打开）", "Export CSV (opens in Excel)")).clicked() {
-                        commands.push(Command::ExportAssessment);
+                    if let Some(index) = super::report_charts::trend_chart_ui(ui, report, lang, chart_width)
+                        && let Some((period, _)) = report.trend.get(index)
+                    {
+                        let scope = report.options.trend_unit.map_or(Scope::District, Scope::Unit);
+                        let whose =
+                            report.options.trend_unit.map_or_else(|| world.district_name.clone(), |unit| world.unit_name(Some(unit), lang));
+                        let measure = Measure::Received;
+                        commands.push(Command::AssessCases {
+                            scope,
+                            period: *period,
+                            measure,
+                            label: format!("{} · {} · {}", period_text(period), whose, measure.label(lang.is_chinese())),
+                        });
                     }
+                });
+                ui.vertical(|ui| {
+                    ui.set_width(chart_width);
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(lang.pick("综合得分排名", "Composite score ranking")).strong());
+                        for (index, class) in report.ranking.iter().enumerate() {
+                            if ui.selectable_label(state.bars_class == index, class_name(class.class, lang)).clicked() {
+                                state.bars_class = index;
+                            }
+                        }
+                    });
+                    match report.ranking.get(state.bars_class).or_else(|| report.ranking.first()) {
+                        Some(class) => {
+                            if let Some(unit) = super::report_charts::ranking_bars_ui(ui, world, class, lang, chart_width) {
+                                commands.push(Command::ShowUnitCases(unit));
+                            }
+                            ui.horizontal(|ui| {
+                                ui.colored_label(tokens::CHART_BAR_BOTTOM, "●");
+                                ui.weak(lang.pick("末位单位", "bottom units"));
+                            });
+                        }
+                        None => {
+                            ui.weak(lang.pick("本期无单位参与排名", "No unit ranked in this period"));
+                        }
+                    }
+                });
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(lang.pick("单元网格案件密度", "Cases per grid cell")).strong());
+                    let size = egui::vec2(chart_width, 220.0);
+                    if let Some(code) = super::report_charts::density_map_ui(ui, world, report, lang, size) {
+                        let measure = Measure::Reported;
+                        commands.push(Command::AssessCases {
+                            scope: Scope::Region(code.clone()),
+                            period: report.period,
+                            measure,
+                            label: drill_label(report, &code, measure, lang),
+                        });
+                    }
+                });
+            });
+            ui.separator();
+            egui::ScrollArea::both().max_height(420.0).show(ui, |ui| {
+                egui::Grid::new("assessment").striped(true).num_columns(5 + Column::TABLE.len()).show(ui, |ui| {
+                    for header in [
+                        lang.pick("类别", "Class"),
+                        lang.pick("名次", "Rank"),
+                        lang.pick("单位", "Unit"),
+                        lang.pick("得分", "Score"),
+                        lang.pick("评价", "Mark"),
+                    ] {
+                        ui.label(RichText::new(header).strong());
+                    }
+                    for column in Column::TABLE {
+                        ui.label(RichText::new(column.label(lang.is_chinese())).strong());
+                    }
+                    ui.end_row();
+                    ui.label("");
+                    ui.label("");
+                    ui.label(RichText::new(&world.district_name).strong());
+                    ui.label("");
+                    ui.label("");
+                    figures_row_ui(ui, report, &report.district, &Scope::District, &world.district_name, true, lang, &mut commands);
+                    ui.end_row();
+                    for class in &report.ranking {
+                        for (index, unit) in class.units.iter().enumerate() {
+                            let name = world.unit_name(Some(unit.unit), lang);
+                            ui.label(class_name(class.class, lang));
+                            let rank = unit.rank.to_string();
+                            if class.is_bottom(index) {
+                                ui.colored_label(tokens::MARK_RED, format!("{rank} {}", lang.pick("末位", "bottom")));
+                            } else {
+                                ui.label(rank);
+                            }
+                            // Drill down: the unit's cases in the case list.
+                            if ui.link(&name).clicked() {
+                                commands.push(Command::ShowUnitCases(unit.unit));
+                            }
+                            ui.label(format!("{:.1}", unit.score));
+                            let mark = Mark::of_score(unit.score);
+                            ui.colored_label(tokens::mark_color(mark), format!("● {}", mark.label(lang.is_chinese())));
+                            figures_row_ui(ui, report, &unit.indicators, &Scope::Unit(unit.unit), &name, false, lang, &mut commands);
+                            ui.end_row();
+                        }
+                    }
+                });
+            });
+            weights_ui(ui, (&mut state.weights_draft, &mut state.weights_error), report, may_edit_weights, lang, &mut commands);
+            ui.horizontal(|ui| {
+                if ui.button(lang.pick("导出 CSV（Excel 可直接打开）", "Export CSV (opens in Excel)")).clicked() {
+                    commands.push(Command::ExportAssessment(ReportFormat::Csv));
                 }
-            }
+                if ui.button(lang.pick("导出 Excel（XLSX）", "Export workbook (XLSX)")).clicked() {
+                    commands.push(Command::ExportAssessment(ReportFormat::Xlsx));
+                }
+                if ui.button(lang.pick("导出通报（HTML）…", "Export notice (HTML)…")).clicked() {
+                    commands.push(Command::ExportAssessment(ReportFormat::Html));
+                }
+            });
         });
     if !open {
         state.open = false;

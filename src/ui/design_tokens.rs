@@ -98,3 +98,26 @@ pub fn density_color(count: u32, max: u32) -> Color32 {
     let alpha = 0.25 + 0.4 * t;
     Color32::from_rgb(channel(0), channel(1), channel(2)).gamma_multiply(alpha)
 }
+
+/// Assessment marks (red/amber/green) and charts.
+pub const MARK_GREEN: Color32 = Color32::from_rgb(0x2E, 0x8B, 0x57);
+pub const MARK_AMBER: Color32 = Color32::from_rgb(0xE0, 0x9B, 0x00);
+pub const MARK_RED: Color32 = Color32::from_rgb(0xC6, 0x1F, 0x1F);
+/// The trend's rate line and its case-count bars.
+pub const CHART_RATE: Color32 = Color32::from_rgb(0x1F, 0x6F, 0xB4);
+pub const CHART_COUNT: Color32 = Color32::from_rgb(0x9C, 0xB8, 0xD6);
+/// Ranked bars, and the bottom units' bars.
+pub const CHART_BAR: Color32 = Color32::from_rgb(0x5B, 0x8F, 0xC7);
+pub const CHART_BAR_BOTTOM: Color32 = MARK_RED;
+/// Names written over the bars.
+pub const CHART_LABEL: Color32 = Color32::WHITE;
+
+/// The colour of an assessment mark.
+#[must_use]
+pub fn mark_color(mark: crate::assess::Mark) -> Color32 {
+    match mark {
+        crate::assess::Mark::Green => MARK_GREEN,
+        crate::assess::Mark::Amber => MARK_AMBER,
+        crate::assess::Mark::Red => MARK_RED,
+    }
+}

@@ -314,6 +314,13 @@ pub fn case_list_ui(
                 .hint_text(lang.pick("案卷号、描述、部件编码…", "Case no., text, part code…"))
                 .desired_width(180.0),
         );
+        if let Some(cases) = &state.filter.cases {
+            // Drill-down from the assessment: the cases behind one figure.
+            let text = format!("{} {} ({}) ×", lang.pick("考核下钻：", "Assessment:"), cases.label, cases.ids.len());
+            if ui.button(text).on_hover_text(lang.pick("取消此条件", "Remove this condition")).clicked() {
+                state.filter.cases = None;
+            }
+        }
         if state.filter != CaseFilter::default() && ui.button(lang.pick("清除筛选", "Clear filters")).clicked() {
             state.filter = CaseFilter::default();
         }
@@ -321,6 +328,12 @@ pub fn case_list_ui(
     let rows = state.rows(world, book, lang, now).to_vec();
     ui.horizontal(|ui| {
         ui.weak(format!("{} {} / {}", lang.pick("显示", "Showing"), rows.len(), book.len()));
+        if ui.small_button(lang.pick("导出列表…", "Export list…")).clicked() {
+            commands.push(Command::OpenExport {
+                what: crate::io::export::ExportWhat::Cases,
+                scope: crate::ui::export_dialog::ExportScope::CaseList,
+            });
+        }
         if let Some(user) = &state.user
             && user.role == crate::model::Role::UnitOperator
         {

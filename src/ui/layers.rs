@@ -352,7 +352,24 @@ pub fn layers_ui(
     let mut edited = layers.clone();
     let mut commands = Vec::new();
     egui::Panel::left("layers").default_size(tokens::SIDE_PANEL_WIDTH).show(ui, |ui| {
-        ui.heading(lang.pick("图层", "Layers"));
+        ui.horizontal(|ui| {
+            ui.heading(lang.pick("图层", "Layers"));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let export = ui.button(lang.pick("导出数据…", "Export data…"));
+                if export
+                    .on_hover_text(lang.pick(
+                        "部件、辖区、案卷导出为 GeoPackage、GeoJSON 或 CSV",
+                        "Parts, jurisdictions, cases to GeoPackage, GeoJSON or CSV",
+                    ))
+                    .clicked()
+                {
+                    commands.push(Command::OpenExport {
+                        what: crate::io::export::ExportWhat::All,
+                        scope: crate::ui::export_dialog::ExportScope::Everything,
+                    });
+                }
+            });
+        });
         ui.add_space(4.0);
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.label(egui::RichText::new(lang.pick("辖区", "Jurisdictions")).strong());

@@ -31,6 +31,17 @@ const GRID_MIN_ZOOM: f64 = 14.0;
 /// Communities show from this zoom on.
 const COMMUNITY_MIN_ZOOM: f64 = 11.5;
 
+fn visible_lonlat_id() -> egui::Id {
+    egui::Id::unique("citygrid_map_visible_lonlat")
+}
+
+/// The WGS84 box the map showed last frame, south-west and north-east corners (exports of
+/// "the map view" take it).
+#[must_use]
+pub fn last_visible_lonlat(ctx: &egui::Context) -> Option<([f64; 2], [f64; 2])> {
+    ctx.data(|data| data.get_temp(visible_lonlat_id()))
+}
+
 fn map_rect_id() -> egui::Id {
     egui::Id::unique("citygrid_map_rect")
 }
@@ -121,6 +132,8 @@ impl MapView<'_> {
             map.show(ui, |ui, response, projector, _memory| {
                 ui.ctx().data_mut(|data| data.insert_temp(map_rect_id(), response.rect));
                 let transform = ScreenTransform::from_projector(projector);
+                let visible = Self::visible_lonlat_box(&transform, 0.0);
+                ui.ctx().data_mut(|data| data.insert_temp(visible_lonlat_id(), visible));
                 let painter = ui.painter().with_clip_rect(response.rect);
                 let points_per_m = projector.scale_pixel_per_meter(projector.unproject(response.rect.center().to_vec2()));
                 if !on_gpu {
