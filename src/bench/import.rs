@@ -130,8 +130,11 @@ pub fn import_bench(features: usize, log: impl Fn(&str)) -> Result<ImportBench> 
     Ok(ImportBench { features, formats: result? })
 }
 
+/// Writes a source file of N synthetic parts.
+type SourceWriter = fn(&Path, usize) -> Result<()>;
+
 fn run_formats(dir: &Path, features: usize, log: &impl Fn(&str)) -> Result<Vec<FormatFigures>> {
-    let writers: [(&str, &str, fn(&Path, usize) -> Result<()>); 3] = [
+    let writers: [(&str, &str, SourceWriter); 3] = [
         ("GeoJSON", "parts.geojson", write_geojson),
         ("GeoPackage", "parts.gpkg", write_geopackage),
         ("Shapefile", "parts.shp", write_shapefile),

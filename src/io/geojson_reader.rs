@@ -149,7 +149,7 @@ fn polygon_from(value: &Value) -> Result<Polygon<f64>, String> {
     Ok(Polygon::new(exterior, rings.collect()))
 }
 
-fn array_of<'v>(value: &'v Value) -> Result<&'v [Value], String> {
+fn array_of(value: &Value) -> Result<&[Value], String> {
     match value {
         Value::Array(items) => Ok(items),
         _ => Err("has coordinates that are not an array".into()),

@@ -442,7 +442,7 @@ fn run(
             }
             _ => report.skipped += 1,
         }
-        if report.read % 1024 == 0 {
+        if report.read.is_multiple_of(1024) {
             progress(&Progress { done: report.read, total, accepted: report.accepted, elapsed: started.elapsed() });
         }
         Ok(ControlFlow::Continue(()))
@@ -619,7 +619,7 @@ fn check_geometry(
             });
         }
     }
-    let Some(first) = first_coord(&geometry) else { return None };
+    let first = first_coord(&geometry)?;
     // Swapped latitude/longitude: the swapped point is where the district is (or, without a
     // district, the latitude is out of range while the longitude would be a latitude).
     let swapped = match context.district {

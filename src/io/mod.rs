@@ -162,7 +162,7 @@ pub const SAMPLE_FEATURES: usize = 5;
 pub(crate) enum OpenLayer {
     GeoJson { path: PathBuf, crs_name: Option<String>, layer_name: String },
     Shapefile(Box<shapefile::Shapefile>),
-    GeoPackage { conn: rusqlite::Connection, path: PathBuf, layer: gpkg_reader::GpkgLayer },
+    GeoPackage { conn: Box<rusqlite::Connection>, path: PathBuf, layer: gpkg_reader::GpkgLayer },
     Csv(Box<csv_reader::CsvSource>),
 }
 
@@ -203,7 +203,7 @@ impl OpenLayer {
                 open.into_iter()
                     .filter_map(|(conn, layer)| {
                         let conn = conn.or_else(|| first.take())?;
-                        Some(Self::GeoPackage { conn, path: path.to_owned(), layer })
+                        Some(Self::GeoPackage { conn: Box::new(conn), path: path.to_owned(), layer })
                     })
                     .collect()
             }
