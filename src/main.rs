@@ -1,4 +1,4 @@
-//! The `citygrid` command line: opens the app by default; `demo`, `screenshot`, `info`,
+//! The `citygrid` command line: opens the app by default; `demo`, `screenshot`, `info`, `import`,
 //! `basemap build` and `bench` subcommands do the rest.
 #![forbid(unsafe_code)]
 

@@ -160,8 +160,18 @@ pub fn commit(
     cancel: &AtomicBool,
 ) -> Result<ImportReport, ImportError> {
     let (layer, context) = prepare(store, path, profile)?;
-    store.atomically(|tx| run(&layer, context, profile, policy, Some(tx), progress, cancel))
+    let sql_error = |source| ImportError::Store(StoreError::Sql { context: "setting the import cache".into(), source });
+    // A million rows touch the R-tree and the code index all over: with SQLite's default 2 MB
+    // page cache most of the time goes into spilling pages to the WAL and reading them back.
+    let cache_pages: i64 = store.conn().query_row("PRAGMA cache_size", [], |row| row.get(0)).map_err(sql_error)?;
+    store.conn().execute_batch(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).map_err(sql_error)?;
+    let result = store.atomically(|tx| run(&layer, context, profile, policy, Some(tx), progress, cancel));
+    store.conn().execute_batch(&format!("PRAGMA cache_size = {cache_pages}")).map_err(sql_error)?;
+    result
 }
+
+/// Page cache during a commit, KiB.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
 
 /// What the checks need from the database, read once before the pass.
 struct Context {
