@@ -267,7 +267,8 @@ struct ImportArgs {
     #[arg(long)]
     y_field: Option<String>,
     /// What to do with features that have issues: stop (write nothing), skip, or fix (safe
-    /// automatic fixes, skip the rest).
+    /// automatic fixes, skip the rest); per class too: `skip,geometry=fix,code=stop`
+    /// (classes: geometry, coordinates, code, reference, value).
     #[arg(long, default_value = "stop")]
     on_issue: String,
     /// Validate and report without writing.
@@ -406,6 +407,24 @@ fn basemap_input(path: &std::path::Path, region_max_zoom: u8, core_max_zoom: u8)
     Ok((input, plan))
 }
 
+/// `--on-issue stop`, or per class: `--on-issue skip,geometry=fix,code=stop`.
+fn policy_from(text: &str) -> Result<citygrid::io::Policy> {
+    use citygrid::io::{IssueClass, OnIssue, Policy};
+    let choice = |name: &str| OnIssue::from_name(name.trim()).with_context(|| format!("--on-issue {name:?}: use stop, skip or fix"));
+    let mut policy = Policy::default();
+    for piece in text.split(',') {
+        match piece.split_once('=') {
+            Some((class, on_issue)) => {
+                let class = IssueClass::from_name(class.trim())
+                    .with_context(|| format!("--on-issue: {class:?} is not geometry, coordinates, code, reference or value"))?;
+                policy.per_class.insert(class, choice(on_issue)?);
+            }
+            None => policy.default = choice(piece)?,
+        }
+    }
+    Ok(policy)
+}
+
 /// `citygrid import`: inspect, map (profile, guesses, --map), validate or commit, report.
 fn import_command(db: Option<PathBuf>, args: ImportArgs) -> Result<()> {
     use citygrid::io;
@@ -467,9 +486,7 @@ fn import_command(db: Option<PathBuf>, args: ImportArgs) -> Result<()> {
         std::fs::write(path, profile.to_json()).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("saved the profile to {}", path.display());
     }
-    let on_issue =
-        io::OnIssue::from_name(&args.on_issue).with_context(|| format!("--on-issue {:?}: use stop, skip or fix", args.on_issue))?;
-    let policy = io::Policy::all(on_issue);
+    let policy = policy_from(&args.on_issue)?;
     let path = db.context("--db PATH is needed to import (the database to write into)")?;
     let mut store = Store::open(&path)?;
     let cancel = std::sync::atomic::AtomicBool::new(false);
@@ -490,7 +507,8 @@ fn import_command(db: Option<PathBuf>, args: ImportArgs) -> Result<()> {
     match result {
         Ok(report) => {
             print!("{}", io::text::report_text(&report, args.show_issues));
-            if args.dry_run && on_issue == io::OnIssue::Stop && report.issue_count > 0 {
+            let stops = report.issues_by_class.keys().any(|class| policy.for_class(*class) == io::OnIssue::Stop);
+            if args.dry_run && stops {
                 bail!("{} issues: an import with --on-issue stop would write nothing", report.issue_count);
             }
             Ok(())

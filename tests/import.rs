@@ -357,6 +357,17 @@ fn fix_closes_rings_and_swaps_a_plainly_swapped_file_and_reports_each_fix() {
     assert_eq!(point_of(&parts[0]), (118.3301, 29.8402), "swapped back");
     let PartGeometry::Polygon(park) = &parts[2].geometry else { panic!("polygon") };
     assert_eq!(park.exterior().0.first(), park.exterior().0.last());
+    // One swapped feature among correct ones is a data error, not a file written the wrong way round.
+    let (dir, db2) = fresh_db();
+    let mixed = dir.path().join("mixed.geojson");
+    let mut collection: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(malformed("swapped.geojson")).expect("read")).expect("json");
+    collection["features"][1]["geometry"]["coordinates"] = serde_json::json!([118.3312, 29.8411]);
+    std::fs::write(&mixed, collection.to_string()).expect("write");
+    let profile = profile_for(&mixed, Target::Parts, SourceOptions::default());
+    let report = import(&db2, &mixed, &profile, OnIssue::Fix).expect("fix mode");
+    assert_eq!((report.accepted, report.skipped, report.fix_count), (1, 1, 0), "{report:?}");
+    assert!(matches!(report.issues[0].kind, IssueKind::SwappedLonLat { .. }));
     let path = malformed("swapped.geojson");
     let profile = profile_for(&path, Target::Parts, SourceOptions::default());
     let store = Store::open(&db).expect("open");
@@ -527,6 +538,15 @@ fn the_command_line_inspects_imports_and_refuses_with_one_line() {
     assert!(last.starts_with("citygrid: import stopped at the first issue") && last.contains("already in the database"), "{stderr}");
     assert_eq!(fingerprint(&db), before);
 
+    let per_class = citygrid(&["import", "--db", db_arg, "--target", "parts", "--on-issue", "stop,code=skip", file_arg]);
+    assert!(per_class.status.success(), "{}", String::from_utf8_lossy(&per_class.stderr));
+    assert!(String::from_utf8_lossy(&per_class.stdout).contains("wrote 0 Parts"), "{}", String::from_utf8_lossy(&per_class.stdout));
+    let bad_class = citygrid(&["import", "--db", db_arg, "--target", "parts", "--on-issue", "colour=skip", file_arg]);
+    assert!(
+        String::from_utf8_lossy(&bad_class.stderr).contains("\"colour\" is not geometry"),
+        "{}",
+        String::from_utf8_lossy(&bad_class.stderr)
+    );
     let dry = citygrid(&["import", "--db", db_arg, "--target", "parts", "--on-issue", "skip", "--dry-run", file_arg]);
     assert!(dry.status.success());
     assert!(String::from_utf8_lossy(&dry.stdout).contains("would write 0 Parts"), "{}", String::from_utf8_lossy(&dry.stdout));

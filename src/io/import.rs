@@ -185,6 +185,9 @@ struct Context {
     existing_case_numbers: HashSet<String>,
     /// The district polygon's bounding box, if the database has one.
     district: Option<Rect<f64>>,
+    /// Whether the file as a whole has latitude and longitude swapped (every one of its first
+    /// features); only then does `fix` swap them back.
+    file_swapped: bool,
     total: Option<FeatureCount>,
 }
 
@@ -274,9 +277,39 @@ fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(Open
         existing_jurisdictions,
         existing_case_numbers,
         district,
+        file_swapped: false,
         total,
     };
+    let file_swapped = plainly_swapped_file(&layer, &context)?;
+    let context = Context { file_swapped, ..context };
     Ok((layer, context))
+}
+
+/// How many leading features decide whether a whole file is swapped.
+const SWAP_SAMPLE: usize = 200;
+
+/// Whether a point (lon/lat as the file has it) is plainly swapped.
+fn is_swapped(context: &Context, first: Coord<f64>) -> bool {
+    match context.district {
+        Some(rect) => km_outside(rect, first.x, first.y) > DISTRICT_MARGIN_KM && km_outside(rect, first.y, first.x) <= DISTRICT_MARGIN_KM,
+        None => first.y.abs() > 90.0 && first.x.abs() <= 90.0,
+    }
+}
+
+/// Reads the first features: every one with a geometry is swapped (and there is at least one).
+fn plainly_swapped_file(layer: &OpenLayer, context: &Context) -> Result<bool, ImportError> {
+    if !context.crs.crs.is_geographic() {
+        return Ok(false);
+    }
+    let (mut seen, mut swapped) = (0usize, 0usize);
+    layer.read(&mut |feature| {
+        if let Some(first) = feature.geometry.as_ref().and_then(first_coord).filter(|c| c.x.is_finite() && c.y.is_finite()) {
+            seen += 1;
+            swapped += usize::from(is_swapped(context, first));
+        }
+        Ok(if seen >= SWAP_SAMPLE || swapped < seen { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+    })?;
+    Ok(seen > 0 && swapped == seen)
 }
 
 /// A feature ready to write.
@@ -632,13 +665,11 @@ fn check_geometry(
     let first = first_coord(&geometry)?;
     // Swapped latitude/longitude: the swapped point is where the district is (or, without a
     // district, the latitude is out of range while the longitude would be a latitude).
-    let swapped = match context.district {
-        Some(rect) => km_outside(rect, first.x, first.y) > DISTRICT_MARGIN_KM && km_outside(rect, first.y, first.x) <= DISTRICT_MARGIN_KM,
-        None => first.y.abs() > 90.0 && first.x.abs() <= 90.0,
-    };
-    if swapped {
+    if is_swapped(context, first) {
         findings.issue(None, IssueKind::SwappedLonLat { x: first.x, y: first.y });
-        if policy.for_class(IssueClass::Coordinates) == OnIssue::Fix {
+        // Swapping one feature among correct ones would hide a data error; a whole file
+        // written the wrong way round is a plain mistake with one cause.
+        if policy.for_class(IssueClass::Coordinates) == OnIssue::Fix && context.file_swapped {
             geometry.map_coords_in_place(|coord| Coord { x: coord.y, y: coord.x });
             findings.fix(FixKind::SwappedLonLat);
         } else {

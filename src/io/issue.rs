@@ -22,6 +22,19 @@ impl IssueClass {
     /// Every class, in display order.
     pub const ALL: [Self; 5] = [Self::Geometry, Self::Coordinates, Self::Code, Self::Reference, Self::Value];
 
+    /// Parses `geometry` / `coordinates` / `code` / `reference` / `value`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "geometry" => Some(Self::Geometry),
+            "coordinates" => Some(Self::Coordinates),
+            "code" | "codes" => Some(Self::Code),
+            "reference" | "references" => Some(Self::Reference),
+            "value" | "values" => Some(Self::Value),
+            _ => None,
+        }
+    }
+
     /// Label in the chosen language.
     #[must_use]
     pub fn label(self, chinese: bool) -> &'static str {
@@ -146,7 +159,7 @@ impl IssueKind {
         }
     }
 
-    /// Whether a safe automatic fix exists.
+    /// Whether a safe automatic fix exists (a swap only when the whole file is swapped).
     #[must_use]
     pub fn fixable(&self) -> bool {
         matches!(self, Self::UnclosedRing | Self::RepeatedPoints { .. } | Self::SwappedLonLat { .. })
