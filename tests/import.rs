@@ -555,3 +555,57 @@ fn the_command_line_inspects_imports_and_refuses_with_one_line() {
     assert!(!missing.status.success());
     assert_eq!(String::from_utf8_lossy(&missing.stderr).lines().count(), 1, "{}", String::from_utf8_lossy(&missing.stderr));
 }
+
+#[test]
+fn without_a_cpg_the_language_driver_or_the_bytes_decide_the_encoding() {
+    let dir = tempfile::tempdir().expect("dir");
+    for ext in ["shp", "shx", "dbf", "prj"] {
+        std::fs::copy(data(&format!("parts_gbk.{ext}")), dir.path().join(format!("x.{ext}"))).expect("copy");
+    }
+    let path = dir.path().join("x.shp");
+    let encoding = |path: &Path| io::inspect(path, &SourceOptions::default()).expect("inspect").layers[0].encoding.clone().expect("enc");
+    let guessed = encoding(&path);
+    assert_eq!(guessed.name, "GBK");
+    assert!(guessed.evidence.contains("not UTF-8, read as GBK"), "{}", guessed.evidence);
+    let dbf = dir.path().join("x.dbf");
+    let mut bytes = std::fs::read(&dbf).expect("dbf");
+    bytes[29] = 0x4D;
+    std::fs::write(&dbf, bytes).expect("write");
+    let driver = encoding(&path);
+    assert!(driver.evidence.contains("language driver 0x4D (CP936)"), "{}", driver.evidence);
+    let features = read_all(&path).expect("read");
+    assert_eq!(features[0].attribute("MC").and_then(io::AttrValue::as_text).as_deref(), Some("岩寺路灯一号"));
+}
+
+#[test]
+fn geopackage_blobs_with_any_envelope_and_the_empty_flag_are_read() {
+    let (dir, db) = fresh_db();
+    let gpkg = dir.path().join("blobs.gpkg");
+    std::fs::copy(data("parts.gpkg"), &gpkg).expect("copy");
+    let conn = rusqlite::Connection::open(&gpkg).expect("open");
+    // GDAL's R-tree triggers call ST_* functions on update.
+    citygrid::store::gpkg::register_functions(&conn).expect("functions");
+    let mut empty = vec![b'G', b'P', 0, 0b0001_0001];
+    empty.extend_from_slice(&4490i32.to_le_bytes());
+    empty.extend_from_slice(&[1, 1, 0, 0, 0]);
+    empty.extend_from_slice(&f64::NAN.to_le_bytes());
+    empty.extend_from_slice(&f64::NAN.to_le_bytes());
+    let mut xyz_envelope = vec![b'G', b'P', 0, 0b0000_0101];
+    xyz_envelope.extend_from_slice(&4490i32.to_le_bytes());
+    for value in [118.3312f64, 118.3312, 29.8411, 29.8411, 0.0, 0.0] {
+        xyz_envelope.extend_from_slice(&value.to_le_bytes());
+    }
+    xyz_envelope.extend_from_slice(&[1, 1, 0, 0, 0]);
+    xyz_envelope.extend_from_slice(&118.3312f64.to_le_bytes());
+    xyz_envelope.extend_from_slice(&29.8411f64.to_le_bytes());
+    conn.execute("UPDATE lamps SET geom = ?1 WHERE fid = 1", [&empty]).expect("empty blob");
+    conn.execute("UPDATE lamps SET geom = ?1 WHERE fid = 2", [&xyz_envelope]).expect("xyz envelope");
+    drop(conn);
+    let source = SourceOptions { layer: Some("lamps".into()), ..SourceOptions::default() };
+    let profile = profile_for(&gpkg, Target::Parts, source);
+    let report = import(&db, &gpkg, &profile, OnIssue::Skip).expect("import");
+    assert_eq!((report.accepted, report.skipped), (2, 1), "{report:?}");
+    assert_eq!(report.issues[0].describe(false), "feature 1 (3410040118900001): has no geometry");
+    let parts = imported_parts(&db);
+    assert_eq!(point_of(&parts[1]), (118.3312, 29.8411));
+}
