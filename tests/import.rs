@@ -609,3 +609,16 @@ fn geopackage_blobs_with_any_envelope_and_the_empty_flag_are_read() {
     let parts = imported_parts(&db);
     assert_eq!(point_of(&parts[1]), (118.3312, 29.8411));
 }
+
+#[test]
+fn a_csv_of_points_becomes_parts_and_a_nan_row_is_skipped_and_named() {
+    let (_dir, db) = fresh_db();
+    let file = malformed("nan.csv");
+    let profile = profile_for(&file, Target::Parts, SourceOptions::default());
+    let report = import(&db, &file, &profile, OnIssue::Skip).expect("skip");
+    assert_eq!((report.accepted, report.skipped), (1, 1));
+    assert!(report.issues[0].describe(true).contains("第 2 个要素 (3410040118900102)"), "{}", report.issues[0].describe(true));
+    assert!(report.issues[0].describe(true).contains("NaN"), "{}", report.issues[0].describe(true));
+    let parts = imported_parts(&db);
+    assert_eq!(point_of(&parts[0]), (118.3301, 29.8402));
+}
