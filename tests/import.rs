@@ -622,3 +622,29 @@ fn a_csv_of_points_becomes_parts_and_a_nan_row_is_skipped_and_named() {
     let parts = imported_parts(&db);
     assert_eq!(point_of(&parts[0]), (118.3301, 29.8402));
 }
+
+#[test]
+fn a_parent_code_must_name_a_jurisdiction_in_the_database_or_anywhere_in_the_file() {
+    let (dir, db) = fresh_db();
+    let square =
+        |x: f64| serde_json::json!({"type": "Polygon", "coordinates": [[[x, 29.83], [x + 0.01, 29.83], [x + 0.01, 29.84], [x, 29.83]]]});
+    let feature = |code: &str, parent: &str, x: f64| {
+        serde_json::json!({"type": "Feature", "geometry": square(x),
+            "properties": {"KIND": "grid", "CODE": code, "NAME": format!("网格{code}"), "PARENT": parent, "VALID_FROM": "2026-01-01"}})
+    };
+    let file = dir.path().join("grid.geojson");
+    let collection = serde_json::json!({"type": "FeatureCollection", "features": [
+        feature("34100410099901", "34100410099902", 118.30),   // its parent comes later in the file
+        feature("34100410099902", "341004100", 118.31),        // a township of the database
+        feature("34100410099903", "999", 118.32),              // nothing anywhere
+    ]});
+    std::fs::write(&file, collection.to_string()).expect("write");
+    let profile = profile_for(&file, Target::Jurisdictions, SourceOptions::default());
+    assert_eq!(profile.fields.get("parent_code").map(String::as_str), Some("PARENT"));
+    let report = import(&db, &file, &profile, OnIssue::Skip).expect("import");
+    assert_eq!((report.accepted, report.skipped), (2, 1), "{report:?}");
+    assert_eq!(
+        report.issues[0].describe(false),
+        "feature 3 (34100410099903), field PARENT: parent code \"999\" is neither in the database nor in the file"
+    );
+}

@@ -185,6 +185,8 @@ struct Context {
     existing_case_numbers: HashSet<String>,
     /// The district polygon's bounding box, if the database has one.
     district: Option<Rect<f64>>,
+    /// Codes a jurisdiction's parent may name: every jurisdiction in the database and in the file.
+    parent_codes: HashSet<String>,
     /// Whether the file as a whole has latitude and longitude swapped (every one of its first
     /// features); only then does `fix` swap them back.
     file_swapped: bool,
@@ -277,12 +279,33 @@ fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(Open
         existing_jurisdictions,
         existing_case_numbers,
         district,
+        parent_codes: HashSet::new(),
         file_swapped: false,
         total,
     };
     let file_swapped = plainly_swapped_file(&layer, &context)?;
-    let context = Context { file_swapped, ..context };
+    let parent_codes = if profile.target == Target::Jurisdictions && profile.fields.contains_key("parent_code") {
+        // Parents may come after their children in the file: collect every code first (a
+        // jurisdiction layer has thousands of polygons, not millions).
+        let mut codes: HashSet<String> = existing_jurisdictions_codes(store)?;
+        let mapper = Mapper { profile };
+        layer.read(&mut |feature| {
+            codes.extend(mapper.value(&feature, "code"));
+            Ok(ControlFlow::Continue(()))
+        })?;
+        codes
+    } else {
+        HashSet::new()
+    };
+    let context = Context { file_swapped, parent_codes, ..context };
     Ok((layer, context))
+}
+
+fn existing_jurisdictions_codes(store: &Store) -> Result<HashSet<String>, ImportError> {
+    let sql_error = |source| ImportError::Store(StoreError::Sql { context: "reading jurisdiction codes".into(), source });
+    let mut statement = store.conn().prepare("SELECT code FROM jurisdictions").map_err(sql_error)?;
+    let codes = statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).map_err(sql_error)?;
+    Ok(codes)
 }
 
 /// How many leading features decide whether a whole file is swapped.
@@ -959,13 +982,19 @@ fn jurisdiction_from(
         None
     };
     let valid_to = date_of(mapper, feature, "valid_to", findings);
+    let parent_code = mapper.value(feature, "parent_code");
+    if let Some(parent) = &parent_code
+        && !context.parent_codes.contains(parent)
+    {
+        findings.issue(Some(mapper.source_field("parent_code")), IssueKind::UnknownParent { value: parent.clone() });
+    }
     Some(Jurisdiction {
         id: 0,
         kind: kind?,
         code: code?,
         name: name?,
         owner_unit,
-        parent_code: mapper.value(feature, "parent_code"),
+        parent_code,
         valid_from: valid_from?,
         valid_to,
         source: "import".into(),

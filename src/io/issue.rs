@@ -125,6 +125,10 @@ pub enum IssueKind {
     UnknownUnit {
         value: String,
     },
+    /// A jurisdiction's parent code that is neither in the database nor in the file.
+    UnknownParent {
+        value: String,
+    },
     BadDate {
         value: String,
         formats: String,
@@ -154,7 +158,7 @@ impl IssueKind {
             | Self::ZonePrefixMissing { .. }
             | Self::ZonePrefixWrong { .. } => IssueClass::Coordinates,
             Self::MalformedCode { .. } | Self::DuplicateInFile { .. } | Self::DuplicateInDatabase { .. } => IssueClass::Code,
-            Self::UnknownClass { .. } | Self::UnknownUnit { .. } => IssueClass::Reference,
+            Self::UnknownClass { .. } | Self::UnknownUnit { .. } | Self::UnknownParent { .. } => IssueClass::Reference,
             Self::MissingField { .. } | Self::BadDate { .. } | Self::BadValue { .. } => IssueClass::Value,
         }
     }
@@ -229,6 +233,8 @@ impl IssueKind {
             (Self::UnknownClass { value }, false) => format!("class {value} is not in the command manual"),
             (Self::UnknownUnit { value }, true) => format!("未知单位 {value:?}"),
             (Self::UnknownUnit { value }, false) => format!("unknown unit {value:?}"),
+            (Self::UnknownParent { value }, true) => format!("上级编码 {value:?} 在数据库和文件中都不存在"),
+            (Self::UnknownParent { value }, false) => format!("parent code {value:?} is neither in the database nor in the file"),
             (Self::BadDate { value, formats }, true) => format!("日期 {value:?} 无法识别（格式：{formats}）"),
             (Self::BadDate { value, formats }, false) => format!("date {value:?} not understood (formats: {formats})"),
             (Self::BadValue { value, allowed }, true) => format!("值 {value:?} 无效（可选：{allowed}）"),
