@@ -1,5 +1,6 @@
-//! Import of a district's own data ("bring your own city"): GeoJSON, shapefiles, GeoPackage
-//! layers and CSV become parts, jurisdictions or cases of a citygrid database.
+//! Files in and out. Import of a district's own data ("bring your own city"): GeoJSON,
+//! shapefiles, GeoPackage layers and CSV become parts, jurisdictions or cases of a citygrid
+//! database. Export ([`export`]): parts, jurisdictions and cases to GeoJSON, GeoPackage and CSV.
 //!
 //! Three steps, each usable by a dialog on a worker thread:
 //! 1. [`inspect`]: layers, fields, a few sample rows, feature count, geometry type and the
@@ -14,6 +15,7 @@
 
 pub mod crs;
 mod csv_reader;
+pub mod export;
 pub mod feature;
 mod geojson_reader;
 mod gpkg_reader;
