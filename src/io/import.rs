@@ -403,8 +403,13 @@ impl Mapper<'_> {
             .or_else(|| self.time(text).map(|time| time.date()))
     }
 
+    /// A moment as China local time. A time with a zone (`…Z`, `…+08:00`, as GeoPackage and
+    /// GeoJSON writers put it) is converted; a time without one is taken as China time.
     fn time(&self, text: &str) -> Option<NaiveDateTime> {
-        let text = text.trim().trim_end_matches('Z');
+        let text = text.trim();
+        if let Ok(moment) = chrono::DateTime::parse_from_rfc3339(text) {
+            return Some(moment.naive_utc() + chrono::TimeDelta::hours(8));
+        }
         self.profile
             .date_formats
             .iter()
@@ -983,7 +988,9 @@ fn jurisdiction_from(
     };
     let valid_to = date_of(mapper, feature, "valid_to", findings);
     let parent_code = mapper.value(feature, "parent_code");
+    // A district's parent is the city above it, which no district file holds.
     if let Some(parent) = &parent_code
+        && kind != Some(JurisdictionKind::District)
         && !context.parent_codes.contains(parent)
     {
         findings.issue(Some(mapper.source_field("parent_code")), IssueKind::UnknownParent { value: parent.clone() });
