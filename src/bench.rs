@@ -5,6 +5,7 @@
 
 pub mod assess;
 pub mod desk;
+pub mod import;
 pub mod soak;
 
 use std::path::Path;

@@ -7,6 +7,7 @@
 //! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps (styles
 //!   come from `ui::design_tokens`, the one exception to the direction).
 //! - [`demo`]: the embedded demo district.
+//! - [`io`]: import of a district's own GeoJSON, shapefiles, GeoPackage layers and CSV.
 //! - [`assess`]: assessment indicators per unit, class, region, post and period; scores and rankings.
 //! - [`desk`]: the dispatch desk's cases, filters and the worker thread that writes steps.
 //! - [`workflow`]: the case state machine: roles and permissions, deadlines, routing, audit trail.

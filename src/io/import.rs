@@ -1,0 +1,1133 @@
+//! The validation and commit pass: each feature is read, its coordinates checked and converted,
+//! its attributes mapped and checked against the database (codes, classes, units), then either
+//! counted (validate) or written (commit, one transaction for the whole file).
+//!
+//! Both steps run the same code, so what validation promises is what commit does.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, MapCoordsInPlace, MultiPolygon, Polygon, Rect, Validation};
+use rusqlite::Transaction;
+
+use super::crs::{Crs, CrsGuess, GaussKruger};
+use super::feature::SourceFeature;
+use super::issue::{Fix, FixKind, Issue, IssueClass, IssueKind};
+use super::profile::{MappingProfile, Target};
+use super::{FeatureCount, ImportError, OpenLayer};
+use crate::model::{
+    Case, CaseState, CaseSubject, CloseType, GeometryKind, ItemKind, Jurisdiction, JurisdictionKind, Keyword, Part, PartCode, PartGeometry,
+    PartState, SourceChannel, UnitId, Urgency,
+};
+use crate::store::{NewCaseEvent, Store, StoreError};
+
+/// What to do with a feature that has an issue of some class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnIssue {
+    /// Any issue aborts the import; nothing is written.
+    #[default]
+    Stop,
+    /// Features with issues are left out and listed.
+    Skip,
+    /// Safe automatic fixes are applied and reported; features with issues no fix exists for
+    /// are left out, as with `Skip`.
+    Fix,
+}
+
+impl OnIssue {
+    /// Parses `stop` / `skip` / `fix`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "stop" => Some(Self::Stop),
+            "skip" => Some(Self::Skip),
+            "fix" => Some(Self::Fix),
+            _ => None,
+        }
+    }
+}
+
+/// The user's choice per issue class.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Policy {
+    pub default: OnIssue,
+    pub per_class: BTreeMap<IssueClass, OnIssue>,
+}
+
+impl Policy {
+    /// The same choice for every class.
+    #[must_use]
+    pub fn all(on_issue: OnIssue) -> Self {
+        Self { default: on_issue, per_class: BTreeMap::new() }
+    }
+
+    /// The choice for one class.
+    #[must_use]
+    pub fn for_class(&self, class: IssueClass) -> OnIssue {
+        self.per_class.get(&class).copied().unwrap_or(self.default)
+    }
+}
+
+/// Where a running validation or import is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Features read so far.
+    pub done: u64,
+    /// Features in the layer (exact or estimated), when known.
+    pub total: Option<FeatureCount>,
+    /// Features accepted so far (written, for a commit).
+    pub accepted: u64,
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Time left at the pace so far, when the total is known.
+    #[must_use]
+    pub fn remaining(&self) -> Option<Duration> {
+        let total = self.total?.value();
+        if self.done == 0 || total <= self.done {
+            return (total <= self.done).then_some(Duration::ZERO);
+        }
+        Some(self.elapsed.mul_f64((total - self.done) as f64 / self.done as f64))
+    }
+}
+
+/// How many issues and fixes a report lists one by one; the rest are counted.
+pub const LISTED_MAX: usize = 1_000;
+
+/// The outcome of [`validate`] or [`commit`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub target: Target,
+    pub layer: String,
+    pub crs: CrsGuess,
+    /// Features read.
+    pub read: u64,
+    /// Features that would be written (validate) or were written (commit).
+    pub accepted: u64,
+    /// Features left out because of issues.
+    pub skipped: u64,
+    /// The first [`LISTED_MAX`] issues.
+    pub issues: Vec<Issue>,
+    pub issue_count: u64,
+    pub issues_by_class: BTreeMap<IssueClass, u64>,
+    /// The first [`LISTED_MAX`] fixes.
+    pub fixes: Vec<Fix>,
+    pub fix_count: u64,
+    /// Accepted parts by geometry: points, lines, polygons (zeros for other targets).
+    pub parts_by_geometry: [u64; 3],
+    /// Whether this report is of a commit that wrote to the database.
+    pub written: bool,
+    pub elapsed_s: f64,
+}
+
+/// Checks a whole layer against the database without writing anything.
+///
+/// Issues are listed whatever the policy; `accepted` counts the features a commit with the same
+/// policy would write (with `Stop`, a commit writes nothing if `issue_count > 0`).
+///
+/// # Errors
+/// The file cannot be read, its coordinate system is refused, the profile is wrong, or the
+/// caller cancelled.
+pub fn validate(
+    store: &Store,
+    path: &Path,
+    profile: &MappingProfile,
+    policy: &Policy,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &AtomicBool,
+) -> Result<ImportReport, ImportError> {
+    let (layer, context) = prepare(store, path, profile)?;
+    run(&layer, context, profile, policy, None, progress, cancel)
+}
+
+/// Writes a layer into the database in one transaction: everything accepted, or nothing.
+///
+/// # Errors
+/// As [`validate`], plus [`ImportError::Stopped`] when the policy is `Stop` for an issue found,
+/// and database errors. In every error case the database is unchanged.
+pub fn commit(
+    store: &mut Store,
+    path: &Path,
+    profile: &MappingProfile,
+    policy: &Policy,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &AtomicBool,
+) -> Result<ImportReport, ImportError> {
+    let (layer, context) = prepare(store, path, profile)?;
+    let sql_error = |source| ImportError::Store(StoreError::Sql { context: "setting the import cache".into(), source });
+    // A million rows touch the R-tree and the code index all over: with SQLite's default 2 MB
+    // page cache most of the time goes into spilling pages to the WAL and reading them back.
+    let cache_pages: i64 = store.conn().query_row("PRAGMA cache_size", [], |row| row.get(0)).map_err(sql_error)?;
+    store.conn().execute_batch(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).map_err(sql_error)?;
+    let result = store.atomically(|tx| run(&layer, context, profile, policy, Some(tx), progress, cancel));
+    store.conn().execute_batch(&format!("PRAGMA cache_size = {cache_pages}")).map_err(sql_error)?;
+    result
+}
+
+/// Page cache during a commit, KiB.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+
+/// What the checks need from the database, read once before the pass.
+struct Context {
+    crs: CrsGuess,
+    units: HashMap<String, UnitId>,
+    /// Part classes (`0118`) with their geometry.
+    part_classes: HashMap<String, Option<GeometryKind>>,
+    event_classes: HashSet<String>,
+    existing_part_codes: HashSet<u64>,
+    existing_jurisdictions: HashSet<(String, String)>,
+    existing_case_numbers: HashSet<String>,
+    /// The district polygon's bounding box, if the database has one.
+    district: Option<Rect<f64>>,
+    /// Codes a jurisdiction's parent may name: every jurisdiction in the database and in the file.
+    parent_codes: HashSet<String>,
+    /// Whether the file as a whole has latitude and longitude swapped (every one of its first
+    /// features); only then does `fix` swap them back.
+    file_swapped: bool,
+    total: Option<FeatureCount>,
+}
+
+/// Features farther than this outside the district's box are refused.
+const DISTRICT_MARGIN_KM: f64 = 5.0;
+const KM_PER_DEGREE: f64 = 111.32;
+
+fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(OpenLayer, Context), ImportError> {
+    profile.check()?;
+    let layer = OpenLayer::open(path, &profile.source)?;
+    let crs = layer.crs(profile.source.crs.as_deref())?;
+    let conn = store.conn();
+    let sql_error = |context: &str| {
+        let context = context.to_owned();
+        move |source| ImportError::Store(StoreError::Sql { context, source })
+    };
+    let mut units = HashMap::new();
+    for unit in store.load_units()? {
+        for key in [&unit.code, &unit.name_zh, &unit.name_en] {
+            units.insert(key.trim().to_owned(), unit.id);
+        }
+    }
+    let manual = store.load_manual()?;
+    let part_classes = manual.entries.iter().filter(|e| e.kind == ItemKind::Part).map(|e| (e.code.clone(), e.geometry)).collect();
+    let event_classes = manual.entries.iter().filter(|e| e.kind == ItemKind::Event).map(|e| e.code.clone()).collect();
+    let mut existing_part_codes = HashSet::new();
+    let mut existing_jurisdictions = HashSet::new();
+    let mut existing_case_numbers = HashSet::new();
+    match profile.target {
+        Target::Parts => {
+            let mut statement = conn
+                .prepare("SELECT code FROM part_points UNION ALL SELECT code FROM part_lines UNION ALL SELECT code FROM part_polygons")
+                .map_err(sql_error("reading part codes"))?;
+            let mut rows = statement.query([]).map_err(sql_error("reading part codes"))?;
+            while let Some(row) = rows.next().map_err(sql_error("reading part codes"))? {
+                if let Ok(code) = row.get::<_, String>(0).map(|text| text.parse::<u64>().unwrap_or(0)) {
+                    existing_part_codes.insert(code);
+                }
+            }
+        }
+        Target::Jurisdictions => {
+            let mut statement = conn
+                .prepare("SELECT kind, code FROM jurisdictions WHERE valid_to IS NULL")
+                .map_err(sql_error("reading jurisdiction codes"))?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(sql_error("reading jurisdiction codes"))?;
+            existing_jurisdictions.extend(rows);
+        }
+        Target::Cases => {
+            let mut statement = conn.prepare("SELECT case_no FROM cases").map_err(sql_error("reading case numbers"))?;
+            let rows = statement
+                .query_map([], |row| row.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(sql_error("reading case numbers"))?;
+            existing_case_numbers.extend(rows);
+        }
+    }
+    let district = store
+        .load_jurisdictions()?
+        .into_iter()
+        .filter(|j| j.kind == JurisdictionKind::District && j.valid_to.is_none())
+        .filter_map(|j| j.geometry.bounding_rect())
+        .reduce(|a, b| {
+            Rect::new(
+                Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
+    let total = match layer.exact_count()? {
+        Some(count) => Some(FeatureCount::Exact(count)),
+        None => {
+            let file_len = std::fs::metadata(layer.file_path()).map(|meta| meta.len()).unwrap_or(0);
+            match layer.bytes_of_first(200)? {
+                (seen, _) if seen < 200 => Some(FeatureCount::Exact(seen)),
+                (seen, bytes) => Some(FeatureCount::Estimated(file_len * seen / bytes.max(1))),
+            }
+        }
+    };
+    let context = Context {
+        crs,
+        units,
+        part_classes,
+        event_classes,
+        existing_part_codes,
+        existing_jurisdictions,
+        existing_case_numbers,
+        district,
+        parent_codes: HashSet::new(),
+        file_swapped: false,
+        total,
+    };
+    let file_swapped = plainly_swapped_file(&layer, &context)?;
+    let parent_codes = if profile.target == Target::Jurisdictions && profile.fields.contains_key("parent_code") {
+        // Parents may come after their children in the file: collect every code first (a
+        // jurisdiction layer has thousands of polygons, not millions).
+        let mut codes: HashSet<String> = existing_jurisdictions_codes(store)?;
+        let mapper = Mapper { profile };
+        layer.read(&mut |feature| {
+            codes.extend(mapper.value(&feature, "code"));
+            Ok(ControlFlow::Continue(()))
+        })?;
+        codes
+    } else {
+        HashSet::new()
+    };
+    let context = Context { file_swapped, parent_codes, ..context };
+    Ok((layer, context))
+}
+
+fn existing_jurisdictions_codes(store: &Store) -> Result<HashSet<String>, ImportError> {
+    let sql_error = |source| ImportError::Store(StoreError::Sql { context: "reading jurisdiction codes".into(), source });
+    let mut statement = store.conn().prepare("SELECT code FROM jurisdictions").map_err(sql_error)?;
+    let codes = statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).map_err(sql_error)?;
+    Ok(codes)
+}
+
+/// How many leading features decide whether a whole file is swapped.
+const SWAP_SAMPLE: usize = 200;
+
+/// Whether a point (lon/lat as the file has it) is plainly swapped.
+fn is_swapped(context: &Context, first: Coord<f64>) -> bool {
+    match context.district {
+        Some(rect) => km_outside(rect, first.x, first.y) > DISTRICT_MARGIN_KM && km_outside(rect, first.y, first.x) <= DISTRICT_MARGIN_KM,
+        None => first.y.abs() > 90.0 && first.x.abs() <= 90.0,
+    }
+}
+
+/// Reads the first features: every one with a geometry is swapped (and there is at least one).
+fn plainly_swapped_file(layer: &OpenLayer, context: &Context) -> Result<bool, ImportError> {
+    if !context.crs.crs.is_geographic() {
+        return Ok(false);
+    }
+    let (mut seen, mut swapped) = (0usize, 0usize);
+    layer.read(&mut |feature| {
+        if let Some(first) = feature.geometry.as_ref().and_then(first_coord).filter(|c| c.x.is_finite() && c.y.is_finite()) {
+            seen += 1;
+            swapped += usize::from(is_swapped(context, first));
+        }
+        Ok(if seen >= SWAP_SAMPLE || swapped < seen { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+    })?;
+    Ok(seen > 0 && swapped == seen)
+}
+
+/// A feature ready to write.
+enum Record {
+    Part(Part),
+    Jurisdiction(Jurisdiction),
+    Case(Case),
+}
+
+/// Problems of one feature while it is checked.
+struct Findings {
+    feature: u64,
+    feature_id: Option<String>,
+    issues: Vec<Issue>,
+    fixes: Vec<Fix>,
+}
+
+impl Findings {
+    fn issue(&mut self, field: Option<&str>, kind: IssueKind) {
+        self.issues.push(Issue { feature: self.feature, feature_id: self.feature_id.clone(), field: field.map(str::to_owned), kind });
+    }
+
+    fn fix(&mut self, kind: FixKind) {
+        self.fixes.push(Fix { feature: self.feature, feature_id: self.feature_id.clone(), kind });
+    }
+}
+
+/// Reads mapped values of one feature.
+struct Mapper<'p> {
+    profile: &'p MappingProfile,
+}
+
+impl Mapper<'_> {
+    /// The source field a target field is read from (for messages).
+    fn source_field<'a>(&'a self, target: &'a str) -> &'a str {
+        self.profile.fields.get(target).map_or(target, String::as_str)
+    }
+
+    /// The value of a target field: the mapped source field (through the value map), else the constant.
+    fn value(&self, feature: &SourceFeature, target: &str) -> Option<String> {
+        let raw = self
+            .profile
+            .fields
+            .get(target)
+            .and_then(|source| feature.attribute(source))
+            .and_then(super::AttrValue::as_text)
+            .or_else(|| self.profile.constants.get(target).cloned())?;
+        match self.profile.value_maps.get(target).and_then(|map| map.get(&raw)) {
+            Some(mapped) => Some(mapped.clone()),
+            None => Some(raw),
+        }
+    }
+
+    fn date_formats(&self) -> String {
+        let mut formats: Vec<&str> = self.profile.date_formats.iter().map(String::as_str).collect();
+        formats.extend(DATE_FORMATS);
+        formats.join(", ")
+    }
+
+    fn date(&self, text: &str) -> Option<NaiveDate> {
+        let text = text.trim();
+        self.profile
+            .date_formats
+            .iter()
+            .map(String::as_str)
+            .chain(DATE_FORMATS)
+            .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+            .or_else(|| self.time(text).map(|time| time.date()))
+    }
+
+    /// A moment as China local time. A time with a zone (`…Z`, `…+08:00`, as GeoPackage and
+    /// GeoJSON writers put it) is converted; a time without one is taken as China time.
+    fn time(&self, text: &str) -> Option<NaiveDateTime> {
+        let text = text.trim();
+        if let Ok(moment) = chrono::DateTime::parse_from_rfc3339(text) {
+            return Some(moment.naive_utc() + chrono::TimeDelta::hours(8));
+        }
+        self.profile
+            .date_formats
+            .iter()
+            .map(String::as_str)
+            .chain(TIME_FORMATS)
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    }
+}
+
+const DATE_FORMATS: [&str; 5] = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"];
+const TIME_FORMATS: [&str; 6] =
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S%.f"];
+
+/// A keyword enum value from its keyword or either label, ignoring ASCII case.
+fn keyword_from<K: Keyword + Copy>(text: &str, label_zh: fn(K) -> &'static str, label_en: fn(K) -> &'static str) -> Option<K> {
+    let text = text.trim();
+    K::ALL
+        .iter()
+        .copied()
+        .find(|value| value.keyword().eq_ignore_ascii_case(text) || label_zh(*value) == text || label_en(*value).eq_ignore_ascii_case(text))
+}
+
+fn allowed<K: Keyword + Copy>(label_zh: fn(K) -> &'static str) -> String {
+    K::ALL.iter().map(|value| format!("{}/{}", value.keyword(), label_zh(*value))).collect::<Vec<_>>().join(", ")
+}
+
+/// The pass itself.
+fn run(
+    layer: &OpenLayer,
+    mut context: Context,
+    profile: &MappingProfile,
+    policy: &Policy,
+    tx: Option<&Transaction<'_>>,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &AtomicBool,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    let mapper = Mapper { profile };
+    let mut report = ImportReport {
+        target: profile.target,
+        layer: layer.name(),
+        crs: context.crs.clone(),
+        read: 0,
+        accepted: 0,
+        skipped: 0,
+        issues: Vec::new(),
+        issue_count: 0,
+        issues_by_class: BTreeMap::new(),
+        fixes: Vec::new(),
+        fix_count: 0,
+        parts_by_geometry: [0; 3],
+        written: tx.is_some(),
+        elapsed_s: 0.0,
+    };
+    let mut seen_codes: HashMap<String, u64> = HashMap::new();
+    let mut part_batch: Vec<Part> = Vec::with_capacity(PART_BATCH);
+    let total = context.total;
+    let mut outcome: Result<(), ImportError> = Ok(());
+    let read = layer.read(&mut |feature| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ImportError::Cancelled { done: report.read });
+        }
+        report.read += 1;
+        let (record, findings) = check_feature(feature, &mut context, &mapper, policy, &mut seen_codes);
+        let mut keep = true;
+        for issue in &findings.issues {
+            report.issue_count += 1;
+            *report.issues_by_class.entry(issue.kind.class()).or_default() += 1;
+            let on_issue = policy.for_class(issue.kind.class());
+            if on_issue == OnIssue::Stop && tx.is_some() {
+                let first = issue.describe(false);
+                report.issues.push(issue.clone());
+                return Err(ImportError::Stopped { first, report: Box::new(report.clone()) });
+            }
+            if !(on_issue == OnIssue::Fix && issue.kind.fixable()) {
+                keep = false;
+            }
+            if report.issues.len() < LISTED_MAX {
+                report.issues.push(issue.clone());
+            }
+        }
+        match record {
+            Some(record) if keep => {
+                report.fix_count += findings.fixes.len() as u64;
+                for fix in findings.fixes {
+                    if report.fixes.len() < LISTED_MAX {
+                        report.fixes.push(fix);
+                    }
+                }
+                report.accepted += 1;
+                if let Record::Part(part) = &record {
+                    report.parts_by_geometry[match part.geometry {
+                        PartGeometry::Point(_) => 0,
+                        PartGeometry::Line(_) => 1,
+                        PartGeometry::Polygon(_) => 2,
+                    }] += 1;
+                }
+                if let Some(tx) = tx {
+                    write_record(tx, record, &mut part_batch)?;
+                }
+            }
+            _ => report.skipped += 1,
+        }
+        if report.read.is_multiple_of(1024) {
+            progress(&Progress { done: report.read, total, accepted: report.accepted, elapsed: started.elapsed() });
+        }
+        Ok(ControlFlow::Continue(()))
+    });
+    if let Err(error) = read {
+        outcome = Err(error);
+    }
+    outcome?;
+    if let Some(tx) = tx
+        && !part_batch.is_empty()
+    {
+        Store::insert_parts(tx, part_batch.iter())?;
+    }
+    report.elapsed_s = started.elapsed().as_secs_f64();
+    progress(&Progress {
+        done: report.read,
+        total: Some(FeatureCount::Exact(report.read)),
+        accepted: report.accepted,
+        elapsed: started.elapsed(),
+    });
+    Ok(report)
+}
+
+const PART_BATCH: usize = 2_048;
+
+fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>) -> Result<(), ImportError> {
+    match record {
+        Record::Part(part) => {
+            part_batch.push(part);
+            if part_batch.len() >= PART_BATCH {
+                Store::insert_parts(tx, part_batch.iter())?;
+                part_batch.clear();
+            }
+        }
+        Record::Jurisdiction(jurisdiction) => {
+            Store::insert_jurisdiction(tx, &jurisdiction)?;
+        }
+        Record::Case(case) => {
+            let case_id = Store::insert_case(tx, &case)?;
+            let data = serde_json::json!({ "imported": true });
+            Store::append_case_event(
+                tx,
+                &NewCaseEvent {
+                    case_id,
+                    at: case.reported_at,
+                    actor_user_id: None,
+                    action: "report",
+                    from_state: None,
+                    to_state: CaseState::Reported,
+                    data: &data,
+                },
+            )?;
+            if let (CaseState::Closed, Some(closed_at)) = (case.state, case.closed_at) {
+                let close_type = case.close_type.unwrap_or(CloseType::Normal);
+                let data = serde_json::json!({ "imported": true, "close_type": close_type.keyword() });
+                Store::append_case_event(
+                    tx,
+                    &NewCaseEvent {
+                        case_id,
+                        at: closed_at,
+                        actor_user_id: None,
+                        action: "close",
+                        from_state: Some(CaseState::Reported),
+                        to_state: CaseState::Closed,
+                        data: &data,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The feature's own id for messages: its code or case number as the file has it.
+fn feature_id_of(feature: &SourceFeature, mapper: &Mapper<'_>, target: Target) -> Option<String> {
+    let field = match target {
+        Target::Parts | Target::Jurisdictions => "code",
+        Target::Cases => "case_no",
+    };
+    mapper.value(feature, field)
+}
+
+fn check_feature(
+    mut feature: SourceFeature,
+    context: &mut Context,
+    mapper: &Mapper<'_>,
+    policy: &Policy,
+    seen_codes: &mut HashMap<String, u64>,
+) -> (Option<Record>, Findings) {
+    let target = mapper.profile.target;
+    let mut findings =
+        Findings { feature: feature.index, feature_id: feature_id_of(&feature, mapper, target), issues: Vec::new(), fixes: Vec::new() };
+    let geometry = feature.geometry.take().and_then(|geometry| check_geometry(geometry, &feature, context, policy, &mut findings));
+    let record = match target {
+        Target::Parts => part_from(&feature, geometry, context, mapper, seen_codes, &mut findings).map(Record::Part),
+        Target::Jurisdictions => {
+            jurisdiction_from(&feature, geometry, context, mapper, seen_codes, &mut findings).map(Record::Jurisdiction)
+        }
+        Target::Cases => case_from(&feature, geometry, context, mapper, seen_codes, &mut findings).map(Record::Case),
+    };
+    (record, findings)
+}
+
+fn first_coord(geometry: &Geometry<f64>) -> Option<Coord<f64>> {
+    geometry.coords_iter().next()
+}
+
+/// How far a point lies outside a box, km (0 inside).
+fn km_outside(rect: Rect<f64>, lon: f64, lat: f64) -> f64 {
+    let dx = (rect.min().x - lon).max(lon - rect.max().x).max(0.0) * lat.to_radians().cos();
+    let dy = (rect.min().y - lat).max(lat - rect.max().y).max(0.0);
+    dx.hypot(dy) * KM_PER_DEGREE
+}
+
+/// What a projected-looking easting suggests.
+fn projection_suggestion(x: f64) -> String {
+    match GaussKruger::prefix_of(x.abs()) {
+        Some(zone @ 25..=45) => format!(" (CGCS2000 3-degree Gauss-Kruger zone {zone} is EPSG:{})", 4513 + zone - 25),
+        Some(zone @ 13..=23) => format!(" (CGCS2000 6-degree Gauss-Kruger zone {zone} is EPSG:{})", 4491 + zone - 13),
+        _ => " (Gauss-Kruger without a zone prefix is one of EPSG:4534–4554)".into(),
+    }
+}
+
+/// Coordinate checks in the file's system, conversion to lon/lat, then shape checks.
+fn check_geometry(
+    mut geometry: Geometry<f64>,
+    feature: &SourceFeature,
+    context: &Context,
+    policy: &Policy,
+    findings: &mut Findings,
+) -> Option<Geometry<f64>> {
+    let Some(first) = first_coord(&geometry) else {
+        findings.issue(None, IssueKind::EmptyGeometry);
+        return None;
+    };
+    if geometry.coords_iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        findings.issue(None, IssueKind::NonFinite);
+        return None;
+    }
+    match context.crs.crs {
+        Crs::Wgs84 | Crs::Cgcs2000 => {
+            // A latitude over 90 with a longitude that would be a latitude is a swap, checked below.
+            let plainly_swapped = first.y.abs() <= 180.0 && first.x.abs() <= 90.0;
+            if first.x.abs() > 180.0 || (first.y.abs() > 90.0 && !plainly_swapped) {
+                let suggestion = projection_suggestion(first.x);
+                findings.issue(None, IssueKind::MetresAsDegrees { x: first.x, y: first.y, suggestion });
+                return None;
+            }
+        }
+        Crs::GaussKruger(gk) => {
+            let prefix = GaussKruger::prefix_of(first.x);
+            match (gk.zone_prefix, prefix) {
+                (true, None) => {
+                    findings.issue(None, IssueKind::ZonePrefixMissing { x: first.x, zone: gk.zone });
+                    return None;
+                }
+                (true, Some(found)) if found != gk.zone => {
+                    findings.issue(None, IssueKind::ZonePrefixWrong { x: first.x, found, expected: Some(gk.zone) });
+                    return None;
+                }
+                (false, Some(found)) => {
+                    findings.issue(None, IssueKind::ZonePrefixWrong { x: first.x, found, expected: None });
+                    return None;
+                }
+                _ => {}
+            }
+            if first.x.abs() <= 180.0 && first.y.abs() <= 90.0 {
+                findings.issue(None, IssueKind::MetresAsDegrees { x: first.x, y: first.y, suggestion: String::new() });
+                return None;
+            }
+            geometry.map_coords_in_place(|coord| {
+                let (x, y) = gk.lonlat_from_plane(coord.x, coord.y);
+                Coord { x, y }
+            });
+        }
+    }
+    let first = first_coord(&geometry)?;
+    // Swapped latitude/longitude: the swapped point is where the district is (or, without a
+    // district, the latitude is out of range while the longitude would be a latitude).
+    if is_swapped(context, first) {
+        findings.issue(None, IssueKind::SwappedLonLat { x: first.x, y: first.y });
+        // Swapping one feature among correct ones would hide a data error; a whole file
+        // written the wrong way round is a plain mistake with one cause.
+        if policy.for_class(IssueClass::Coordinates) == OnIssue::Fix && context.file_swapped {
+            geometry.map_coords_in_place(|coord| Coord { x: coord.y, y: coord.x });
+            findings.fix(FixKind::SwappedLonLat);
+        } else {
+            return None;
+        }
+    } else if let Some(rect) = context.district {
+        let distance_km = geometry.coords_iter().map(|c| km_outside(rect, c.x, c.y)).fold(0.0, f64::max);
+        if distance_km > DISTRICT_MARGIN_KM {
+            let far = geometry.coords_iter().max_by(|a, b| km_outside(rect, a.x, a.y).total_cmp(&km_outside(rect, b.x, b.y)));
+            let far = far.unwrap_or(first);
+            findings.issue(None, IssueKind::OutsideDistrict { distance_km, lon: far.x, lat: far.y });
+            return None;
+        }
+    }
+    if feature.unclosed_rings > 0 {
+        // geo closed the ring when the reader built the polygon; keep it only if the user allows the fix.
+        findings.issue(None, IssueKind::UnclosedRing);
+        if policy.for_class(IssueClass::Geometry) == OnIssue::Fix {
+            findings.fix(FixKind::ClosedRing);
+        }
+    }
+    let repeated = count_repeated(&geometry);
+    if repeated > 0 {
+        findings.issue(None, IssueKind::RepeatedPoints { count: repeated });
+        if policy.for_class(IssueClass::Geometry) == OnIssue::Fix {
+            drop_repeated(&mut geometry);
+            findings.fix(FixKind::DroppedRepeatedPoints);
+        }
+    }
+    check_shape(&geometry, findings);
+    Some(geometry)
+}
+
+fn repeated_in(line: &LineString<f64>) -> usize {
+    line.0.windows(2).filter(|pair| pair[0] == pair[1]).count()
+}
+
+fn count_repeated(geometry: &Geometry<f64>) -> usize {
+    match geometry {
+        Geometry::LineString(line) => repeated_in(line),
+        Geometry::MultiLineString(lines) => lines.0.iter().map(repeated_in).sum(),
+        Geometry::Polygon(polygon) => std::iter::once(polygon.exterior()).chain(polygon.interiors()).map(repeated_in).sum(),
+        Geometry::MultiPolygon(polygons) => {
+            polygons.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())).map(repeated_in).sum()
+        }
+        _ => 0,
+    }
+}
+
+fn drop_repeated(geometry: &mut Geometry<f64>) {
+    let dedup = |line: &mut LineString<f64>| line.0.dedup();
+    match geometry {
+        Geometry::LineString(line) => dedup(line),
+        Geometry::MultiLineString(lines) => lines.0.iter_mut().for_each(dedup),
+        Geometry::Polygon(polygon) => dedup_polygon(polygon),
+        Geometry::MultiPolygon(polygons) => polygons.0.iter_mut().for_each(dedup_polygon),
+        _ => {}
+    }
+}
+
+fn dedup_polygon(polygon: &mut Polygon<f64>) {
+    polygon.exterior_mut(|ring| ring.0.dedup());
+    polygon.interiors_mut(|rings| rings.iter_mut().for_each(|ring| ring.0.dedup()));
+}
+
+/// Too few points, self-intersections and the other invalidities geo knows.
+fn check_shape(geometry: &Geometry<f64>, findings: &mut Findings) {
+    let too_few = |line: &LineString<f64>, needed: usize, findings: &mut Findings| {
+        let mut distinct = line.0.clone();
+        distinct.dedup();
+        if distinct.len() < needed {
+            findings.issue(None, IssueKind::TooFewPoints { found: distinct.len(), needed });
+            true
+        } else {
+            false
+        }
+    };
+    let polygon_ok = |polygon: &Polygon<f64>, findings: &mut Findings| {
+        !std::iter::once(polygon.exterior()).chain(polygon.interiors()).any(|ring| too_few(ring, 4, findings))
+    };
+    let shaped = match geometry {
+        Geometry::Point(_) | Geometry::MultiPoint(_) => return,
+        Geometry::LineString(line) => !too_few(line, 2, findings),
+        Geometry::MultiLineString(lines) => !lines.0.iter().any(|line| too_few(line, 2, findings)),
+        Geometry::Polygon(polygon) => polygon_ok(polygon, findings),
+        Geometry::MultiPolygon(polygons) => polygons.0.iter().all(|polygon| polygon_ok(polygon, findings)),
+        _ => true,
+    };
+    if shaped && let Err(problem) = geometry.check_validation() {
+        findings.issue(None, IssueKind::InvalidGeometry { problem: problem.to_string() });
+    }
+}
+
+fn geometry_name(geometry: &Geometry<f64>) -> String {
+    super::geometry_type_name(geometry).to_owned()
+}
+
+fn part_geometry_from(geometry: Geometry<f64>) -> Result<PartGeometry, Geometry<f64>> {
+    match geometry {
+        Geometry::Point(point) => Ok(PartGeometry::Point(point)),
+        Geometry::LineString(line) => Ok(PartGeometry::Line(line)),
+        Geometry::Polygon(polygon) => Ok(PartGeometry::Polygon(polygon)),
+        // Single-member multi geometries (shapefiles and GDAL write them) are the plain kind.
+        Geometry::MultiPoint(mut points) if points.0.len() == 1 => Ok(PartGeometry::Point(points.0.remove(0))),
+        Geometry::MultiLineString(mut lines) if lines.0.len() == 1 => Ok(PartGeometry::Line(lines.0.remove(0))),
+        Geometry::MultiPolygon(mut polygons) if polygons.0.len() == 1 => Ok(PartGeometry::Polygon(polygons.0.remove(0))),
+        other => Err(other),
+    }
+}
+
+fn unit_of(context: &Context, mapper: &Mapper<'_>, feature: &SourceFeature, target: &str, findings: &mut Findings) -> Option<UnitId> {
+    let value = mapper.value(feature, target)?;
+    let unit = context.units.get(value.trim()).copied();
+    if unit.is_none() {
+        findings.issue(Some(mapper.source_field(target)), IssueKind::UnknownUnit { value });
+    }
+    unit
+}
+
+fn date_of(mapper: &Mapper<'_>, feature: &SourceFeature, target: &str, findings: &mut Findings) -> Option<NaiveDate> {
+    let value = mapper.value(feature, target)?;
+    let date = mapper.date(&value);
+    if date.is_none() {
+        findings.issue(Some(mapper.source_field(target)), IssueKind::BadDate { value, formats: mapper.date_formats() });
+    }
+    date
+}
+
+fn time_of(mapper: &Mapper<'_>, feature: &SourceFeature, target: &str, findings: &mut Findings) -> Option<NaiveDateTime> {
+    let value = mapper.value(feature, target)?;
+    let time = mapper.time(&value).or_else(|| mapper.date(&value).and_then(|date| date.and_hms_opt(0, 0, 0)));
+    if time.is_none() {
+        findings.issue(Some(mapper.source_field(target)), IssueKind::BadDate { value, formats: mapper.date_formats() });
+    }
+    time
+}
+
+fn required(mapper: &Mapper<'_>, feature: &SourceFeature, target: &str, findings: &mut Findings) -> Option<String> {
+    let value = mapper.value(feature, target);
+    if value.is_none() {
+        findings.issue(Some(mapper.source_field(target)), IssueKind::MissingField { target: target.to_owned() });
+    }
+    value
+}
+
+fn check_duplicate(seen: &mut HashMap<String, u64>, key: String, in_database: bool, field: &str, findings: &mut Findings) {
+    if in_database {
+        findings.issue(Some(field), IssueKind::DuplicateInDatabase { value: key.clone() });
+    }
+    match seen.get(&key) {
+        Some(first) => findings.issue(Some(field), IssueKind::DuplicateInFile { value: key, first_feature: *first }),
+        None => {
+            seen.insert(key, findings.feature);
+        }
+    }
+}
+
+fn part_from(
+    feature: &SourceFeature,
+    geometry: Option<Geometry<f64>>,
+    context: &Context,
+    mapper: &Mapper<'_>,
+    seen: &mut HashMap<String, u64>,
+    findings: &mut Findings,
+) -> Option<Part> {
+    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
+        findings.issue(None, IssueKind::MissingGeometry);
+    }
+    let code_field = mapper.source_field("code").to_owned();
+    let code = required(mapper, feature, "code", findings).and_then(|text| match PartCode::parse(&text) {
+        Ok(code) => Some(code),
+        Err(_) => {
+            findings.issue(Some(&code_field), IssueKind::MalformedCode { value: text });
+            None
+        }
+    });
+    let mut class_geometry = None;
+    if let Some(code) = code {
+        check_duplicate(seen, code.to_string(), context.existing_part_codes.contains(&code.value()), &code_field, findings);
+        match context.part_classes.get(&code.class_code()) {
+            Some(geometry) => class_geometry = *geometry,
+            None => findings.issue(Some(&code_field), IssueKind::UnknownClass { value: code.class_code() }),
+        }
+    }
+    let part_geometry = match geometry.map(part_geometry_from) {
+        Some(Ok(part_geometry)) => {
+            if let Some(expected) = class_geometry
+                && expected != part_geometry.kind()
+            {
+                findings.issue(
+                    None,
+                    IssueKind::WrongGeometry {
+                        expected: expected.label_en().to_owned(),
+                        found: part_geometry.kind().label_en().to_owned(),
+                    },
+                );
+            }
+            Some(part_geometry)
+        }
+        Some(Err(other)) => {
+            findings
+                .issue(None, IssueKind::WrongGeometry { expected: "Point, LineString or Polygon".into(), found: geometry_name(&other) });
+            None
+        }
+        None => None,
+    };
+    let name = mapper.value(feature, "name").unwrap_or_default();
+    let supervising_unit = unit_of(context, mapper, feature, "supervising_unit", findings);
+    let owner_unit = unit_of(context, mapper, feature, "owner_unit", findings);
+    let maintainer_unit = unit_of(context, mapper, feature, "maintainer_unit", findings);
+    let state = match mapper.value(feature, "state") {
+        None => PartState::Normal,
+        Some(text) => keyword_from(&text, PartState::label_zh, PartState::label_en).unwrap_or_else(|| {
+            findings.issue(
+                Some(mapper.source_field("state")),
+                IssueKind::BadValue { value: text, allowed: allowed::<PartState>(PartState::label_zh) },
+            );
+            PartState::Normal
+        }),
+    };
+    let grid_code = mapper.value(feature, "grid_code").and_then(|text| {
+        let parsed = text.parse::<u64>().ok().filter(|_| (14..=15).contains(&text.len()));
+        if parsed.is_none() {
+            findings.issue(Some(mapper.source_field("grid_code")), IssueKind::BadValue { value: text, allowed: "14–15 digits".into() });
+        }
+        parsed
+    });
+    let installed_on = date_of(mapper, feature, "installed_on", findings);
+    let changed_on = date_of(mapper, feature, "changed_on", findings);
+    Some(Part {
+        code: code?,
+        name,
+        supervising_unit,
+        owner_unit,
+        maintainer_unit,
+        state,
+        grid_code,
+        installed_on,
+        changed_on,
+        source: crate::model::part::PartSource::Import,
+        geometry: part_geometry?,
+    })
+}
+
+fn jurisdiction_from(
+    feature: &SourceFeature,
+    geometry: Option<Geometry<f64>>,
+    context: &Context,
+    mapper: &Mapper<'_>,
+    seen: &mut HashMap<String, u64>,
+    findings: &mut Findings,
+) -> Option<Jurisdiction> {
+    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
+        findings.issue(None, IssueKind::MissingGeometry);
+    }
+    let multi = match geometry {
+        Some(Geometry::Polygon(polygon)) => Some(MultiPolygon(vec![polygon])),
+        Some(Geometry::MultiPolygon(multi)) => Some(multi),
+        Some(other) => {
+            findings.issue(None, IssueKind::WrongGeometry { expected: "Polygon or MultiPolygon".into(), found: geometry_name(&other) });
+            None
+        }
+        None => None,
+    };
+    let kind = required(mapper, feature, "kind", findings).and_then(|text| {
+        let kind = keyword_from(&text, JurisdictionKind::label_zh, JurisdictionKind::label_en);
+        if kind.is_none() {
+            findings.issue(
+                Some(mapper.source_field("kind")),
+                IssueKind::BadValue { value: text, allowed: allowed::<JurisdictionKind>(JurisdictionKind::label_zh) },
+            );
+        }
+        kind
+    });
+    let code = required(mapper, feature, "code", findings);
+    let name = required(mapper, feature, "name", findings);
+    if let (Some(kind), Some(code)) = (kind, &code) {
+        let key = (kind.keyword().to_owned(), code.clone());
+        let in_database = context.existing_jurisdictions.contains(&key);
+        check_duplicate(seen, format!("{}:{code}", kind.keyword()), in_database, mapper.source_field("code"), findings);
+    }
+    let owner_unit = unit_of(context, mapper, feature, "owner_unit", findings);
+    let valid_from = if mapper.value(feature, "valid_from").is_some() {
+        date_of(mapper, feature, "valid_from", findings)
+    } else {
+        required(mapper, feature, "valid_from", findings);
+        None
+    };
+    let valid_to = date_of(mapper, feature, "valid_to", findings);
+    let parent_code = mapper.value(feature, "parent_code");
+    // A district's parent is the city above it, which no district file holds.
+    if let Some(parent) = &parent_code
+        && kind != Some(JurisdictionKind::District)
+        && !context.parent_codes.contains(parent)
+    {
+        findings.issue(Some(mapper.source_field("parent_code")), IssueKind::UnknownParent { value: parent.clone() });
+    }
+    Some(Jurisdiction {
+        id: 0,
+        kind: kind?,
+        code: code?,
+        name: name?,
+        owner_unit,
+        parent_code,
+        valid_from: valid_from?,
+        valid_to,
+        source: "import".into(),
+        geometry: multi?,
+    })
+}
+
+fn case_from(
+    feature: &SourceFeature,
+    geometry: Option<Geometry<f64>>,
+    context: &Context,
+    mapper: &Mapper<'_>,
+    seen: &mut HashMap<String, u64>,
+    findings: &mut Findings,
+) -> Option<Case> {
+    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
+        findings.issue(None, IssueKind::MissingGeometry);
+    }
+    let location = match geometry {
+        Some(Geometry::Point(point)) => Some(point),
+        Some(Geometry::MultiPoint(mut points)) if points.0.len() == 1 => Some(points.0.remove(0)),
+        Some(other) => {
+            findings.issue(None, IssueKind::WrongGeometry { expected: "Point".into(), found: geometry_name(&other) });
+            None
+        }
+        None => None,
+    };
+    let case_no = required(mapper, feature, "case_no", findings);
+    if let Some(case_no) = &case_no {
+        let in_database = context.existing_case_numbers.contains(case_no);
+        check_duplicate(seen, case_no.clone(), in_database, mapper.source_field("case_no"), findings);
+    }
+    let source = match mapper.value(feature, "source") {
+        None => SourceChannel::CityPlatform,
+        Some(text) => keyword_from(&text, SourceChannel::label_zh, SourceChannel::label_en).unwrap_or_else(|| {
+            findings.issue(
+                Some(mapper.source_field("source")),
+                IssueKind::BadValue { value: text, allowed: allowed::<SourceChannel>(SourceChannel::label_zh) },
+            );
+            SourceChannel::CityPlatform
+        }),
+    };
+    let part_code = mapper.value(feature, "part_code").and_then(|text| match PartCode::parse(&text) {
+        Ok(code) => Some(code),
+        Err(_) => {
+            findings.issue(Some(mapper.source_field("part_code")), IssueKind::MalformedCode { value: text });
+            None
+        }
+    });
+    let subject = match mapper.value(feature, "subject") {
+        None if part_code.is_some() => CaseSubject::Part,
+        None => CaseSubject::Event,
+        Some(text) => keyword_from(&text, CaseSubject::label_zh, CaseSubject::label_en).unwrap_or_else(|| {
+            findings.issue(
+                Some(mapper.source_field("subject")),
+                IssueKind::BadValue { value: text, allowed: allowed::<CaseSubject>(CaseSubject::label_zh) },
+            );
+            CaseSubject::Event
+        }),
+    };
+    let class_code = required(mapper, feature, "class_code", findings).and_then(|code| {
+        let known = match subject {
+            CaseSubject::Part => context.part_classes.contains_key(&code),
+            CaseSubject::Event => context.event_classes.contains(&code),
+        };
+        if known {
+            Some(code)
+        } else {
+            findings.issue(Some(mapper.source_field("class_code")), IssueKind::UnknownClass { value: code });
+            None
+        }
+    });
+    let urgency = match mapper.value(feature, "urgency") {
+        None => Urgency::Normal,
+        Some(text) => keyword_from(&text, Urgency::label_zh, Urgency::label_en).unwrap_or_else(|| {
+            findings.issue(
+                Some(mapper.source_field("urgency")),
+                IssueKind::BadValue { value: text, allowed: allowed::<Urgency>(Urgency::label_zh) },
+            );
+            Urgency::Normal
+        }),
+    };
+    let reported_at = if mapper.value(feature, "reported_at").is_some() {
+        time_of(mapper, feature, "reported_at", findings)
+    } else {
+        required(mapper, feature, "reported_at", findings);
+        None
+    };
+    // History records only: a case still open belongs to the live workflow, not to an import.
+    let state = match mapper.value(feature, "state") {
+        None => CaseState::Reported,
+        Some(text) => match keyword_from(&text, CaseState::label_zh, CaseState::label_en) {
+            Some(state @ (CaseState::Reported | CaseState::Closed)) => state,
+            _ if text == "结案" => CaseState::Closed,
+            _ => {
+                findings.issue(
+                    Some(mapper.source_field("state")),
+                    IssueKind::BadValue { value: text, allowed: "reported/待受理, closed/已结案".into() },
+                );
+                CaseState::Reported
+            }
+        },
+    };
+    let closed_at = match state {
+        CaseState::Closed if mapper.value(feature, "closed_at").is_none() => {
+            required(mapper, feature, "closed_at", findings);
+            None
+        }
+        _ => time_of(mapper, feature, "closed_at", findings),
+    };
+    let close_type = match (state, mapper.value(feature, "close_type")) {
+        (CaseState::Closed, None) => Some(CloseType::Normal),
+        (CaseState::Closed, Some(text)) => Some(keyword_from(&text, CloseType::label_zh, CloseType::label_en).unwrap_or_else(|| {
+            findings.issue(
+                Some(mapper.source_field("close_type")),
+                IssueKind::BadValue { value: text, allowed: allowed::<CloseType>(CloseType::label_zh) },
+            );
+            CloseType::Normal
+        })),
+        _ => None,
+    };
+    let mut case = Case::reported(case_no?, source, subject, class_code?, urgency, location?, reported_at?);
+    case.description = mapper.value(feature, "description").unwrap_or_default();
+    case.part_code = part_code;
+    case.state = state;
+    case.closed_at = if state == CaseState::Closed { closed_at } else { None };
+    case.close_type = close_type;
+    Some(case)
+}
