@@ -623,6 +623,12 @@ pub enum Command {
     StartExport(Box<ui::export_dialog::ExportRequest>),
     /// Stop the running export; nothing is left under its file name.
     CancelExport,
+    /// Open the import window.
+    OpenImport,
+    /// Read the database again in the background (after an import wrote to it).
+    ReloadWorld,
+    /// Read, check or import the file chosen in the import window (on a thread).
+    ImportStep(ui::import_dialog::ImportStep),
     /// Show the cases behind one figure of the assessment in the case list (drill-down).
     AssessCases {
         scope: crate::assess::Scope,
@@ -735,6 +741,8 @@ pub struct CitygridApp {
     topology: Option<TopologyCheck>,
     /// The data export window and the export running from it.
     pub(crate) export: ui::export_dialog::ExportDialog,
+    /// The data import window and the step running from it.
+    pub(crate) import: ui::import_dialog::ImportDialog,
 }
 
 /// A topology check running or done.
@@ -831,6 +839,7 @@ impl CitygridApp {
             export_dir: export_dir(),
             topology: None,
             export: ui::export_dialog::ExportDialog::default(),
+            import: ui::import_dialog::ImportDialog::default(),
         };
         // Opens alongside the database; it is drawn once the world is there.
         if let Some(choice) = requested_basemap {
@@ -1023,6 +1032,22 @@ impl CitygridApp {
         let Phase::Ready(world) = &self.phase else { return Vec::new() };
         let now = self.now();
         self.desk.rows(world, &self.book, self.settings.lang, now).to_vec()
+    }
+
+    /// Reads the database again in the background (after an import); the map shown stays until
+    /// the new one is ready, and the seat stays signed in.
+    fn reload_world(&mut self) {
+        if let Phase::Ready(world) = &self.phase
+            && self.loader.is_none()
+        {
+            self.loader = Some(spawn_loader(world.path.clone(), self.ctx.clone()));
+        }
+    }
+
+    /// The import window (tests read its reports).
+    #[must_use]
+    pub fn import_dialog(&self) -> &ui::import_dialog::ImportDialog {
+        &self.import
     }
 
     /// The export window (tests read its file name and outcome).
@@ -1539,6 +1564,14 @@ impl CitygridApp {
             Command::OpenExport { what, scope } => self.export.open_for(what, scope, &self.export_dir),
             Command::StartExport(request) => self.start_export(*request),
             Command::CancelExport => ui::export_dialog::cancel(&self.export),
+            Command::OpenImport => self.import.open(),
+            Command::ReloadWorld => self.reload_world(),
+            Command::ImportStep(step) => {
+                if let Phase::Ready(world) = &self.phase {
+                    let path = world.path.clone();
+                    self.import.start(step, &path, &self.ctx);
+                }
+            }
             Command::CheckTopology(kind) => {
                 let Phase::Ready(world) = &self.phase else { return };
                 let world = Arc::clone(world);
@@ -1829,6 +1862,12 @@ impl eframe::App for CitygridApp {
                 ));
                 commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
                 commands.extend(ui::export_dialog::export_window_ui(ui.ctx(), &mut self.export, lang));
+                let may_import = self.desk.user.as_ref().is_some_and(|user| user.role == crate::model::Role::Administrator);
+                commands.extend(ui::import_dialog::import_window_ui(ui.ctx(), &mut self.import, may_import, lang));
+                if self.import.take_written() {
+                    // New parts or areas: read the file again; the old map stays until then.
+                    commands.push(Command::ReloadWorld);
+                }
                 if let Some(check) = &mut self.topology
                     && let Some(report) = &check.report
                     && check.window_open

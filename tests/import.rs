@@ -648,3 +648,85 @@ fn a_parent_code_must_name_a_jurisdiction_in_the_database_or_anywhere_in_the_fil
         "feature 3 (34100410099903), field PARENT: parent code \"999\" is neither in the database nor in the file"
     );
 }
+
+mod window {
+    use std::time::{Duration, Instant};
+
+    use citygrid::app::{CitygridApp, harness_as};
+    use citygrid::ui::Lang;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::{common, data};
+
+    fn steps(seat: &mut Harness<'static, CitygridApp>, count: usize) {
+        for _ in 0..count {
+            seat.step();
+        }
+    }
+
+    fn until(seat: &mut Harness<'static, CitygridApp>, what: &str, done: impl Fn(&CitygridApp) -> bool) {
+        let started = Instant::now();
+        while !done(seat.state()) {
+            assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+            seat.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        steps(seat, 3);
+    }
+
+    #[test]
+    fn an_administrator_reads_checks_and_imports_a_gbk_shapefile_and_the_map_shows_the_parts() {
+        let (_dir, db, _) = common::small_demo(500, 10);
+        let mut seat = harness_as(
+            &db,
+            None,
+            [1600, 1000],
+            Lang::En,
+            Some(common::as_of()),
+            Duration::from_secs(120),
+            "admin",
+            citygrid::demo::DEMO_PASSWORD,
+        )
+        .expect("loads");
+        let before = seat.state().world().expect("world").parts.len();
+        seat.get_by_label("Import data…").click();
+        steps(&mut seat, 3);
+        let file = data("parts_gbk.shp");
+        seat.query_all_by_label("File").last().expect("the file field").click();
+        steps(&mut seat, 2);
+        seat.query_all_by_label("File").last().expect("the file field").type_text(&file.to_string_lossy());
+        steps(&mut seat, 2);
+        seat.get_by_label("Read file").click();
+        assert_eq!(seat.state().import_dialog().path(), file.to_string_lossy(), "the path was typed");
+        until(&mut seat, "the inspection", |app| app.import_dialog().inspected() || app.import_dialog().inspection_error().is_some());
+        assert_eq!(seat.state().import_dialog().inspection_error(), None);
+        // The file's Chinese names, decoded from GBK, are in the sample rows.
+        seat.get_by_label_contains("GBK");
+        seat.get_by_label("Check (writes nothing)").click();
+        until(&mut seat, "the check", |app| app.import_dialog().validated().is_some());
+        let report = seat.state().import_dialog().validated().cloned().expect("checked").expect("no error");
+        assert_eq!((report.accepted, report.issue_count, report.written), (3, 0, false), "{report:?}");
+        assert_eq!(seat.state().world().expect("world").parts.len(), before, "a check writes nothing");
+        seat.get_by_label("Import 3 features").click();
+        until(&mut seat, "the import and the reload", |app| {
+            app.import_dialog().committed().is_some() && app.world().is_some_and(|world| world.parts.len() != before)
+        });
+        let report = seat.state().import_dialog().committed().cloned().expect("done").expect("no error");
+        assert!(report.written && report.accepted == 3, "{report:?}");
+        let world = seat.state().world().expect("world");
+        assert_eq!(world.parts.len(), before + 3, "the map reloaded with the new parts");
+        assert!(world.parts.iter().any(|part| part.name.contains("路灯")), "GBK names arrived as Chinese");
+        assert!(seat.state().user().is_some_and(|user| user.login == "admin"), "the reload keeps the seat signed in");
+    }
+
+    #[test]
+    fn a_dispatcher_may_not_import() {
+        let (_dir, db, _) = common::small_demo(300, 5);
+        let mut seat =
+            citygrid::app::harness_for(&db, None, [1600, 1000], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+        seat.get_by_label("Import data…").click();
+        steps(&mut seat, 3);
+        seat.get_by_label("Only an administrator may import data.");
+    }
+}

@@ -355,6 +355,16 @@ pub fn layers_ui(
         ui.horizontal(|ui| {
             ui.heading(lang.pick("图层", "Layers"));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button(lang.pick("导入数据…", "Import data…"))
+                    .on_hover_text(lang.pick(
+                        "导入部件普查、辖区或案件（GeoJSON、Shapefile、GeoPackage、CSV）",
+                        "Import parts, jurisdictions or cases (GeoJSON, shapefile, GeoPackage, CSV)",
+                    ))
+                    .clicked()
+                {
+                    commands.push(Command::OpenImport);
+                }
                 let export = ui.button(lang.pick("导出数据…", "Export data…"));
                 if export
                     .on_hover_text(lang.pick(

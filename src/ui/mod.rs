@@ -11,6 +11,7 @@ pub mod details;
 pub mod export_dialog;
 pub mod fonts;
 pub mod i18n;
+pub mod import_dialog;
 pub mod layers;
 pub mod map_view;
 pub mod new_case;
