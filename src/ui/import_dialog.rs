@@ -241,6 +241,10 @@ impl ImportDialog {
             StepResult::Validated(report) => self.validated = Some(report),
             StepResult::Committed(report) => {
                 self.wrote = report.as_ref().is_ok_and(|report| report.written && report.accepted > 0);
+                if self.wrote {
+                    // What was checked is in the database now: importing it again needs a new check.
+                    self.validated = None;
+                }
                 self.committed = Some(report);
             }
         }
@@ -269,7 +273,7 @@ pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, may_impo
                 ui.colored_label(tokens::OVERDUE_TEXT, lang.pick("仅系统管理员可以导入数据。", "Only an administrator may import data."));
                 return;
             }
-            egui::ScrollArea::vertical().auto_shrink([false, true]).max_height(520.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().auto_shrink([false, true]).max_height(420.0).show(ui, |ui| {
                 let busy = dialog.running.is_some();
                 ui.add_enabled_ui(!busy, |ui| source_ui(ui, dialog, lang, &mut commands));
                 if let Some(Err(message)) = &dialog.inspection {
@@ -279,11 +283,12 @@ pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, may_impo
                     ui.separator();
                     ui.add_enabled_ui(!busy, |ui| mapping_ui(ui, dialog, lang));
                 }
-                report_ui(ui, dialog, lang);
             });
             ui.separator();
             actions_ui(ui, dialog, lang, &mut commands);
             running_ui(ui, dialog, lang);
+            // The outcome stays in view under the buttons.
+            report_ui(ui, dialog, lang);
         });
     if !open {
         if let Some(running) = &dialog.running {
@@ -598,7 +603,7 @@ fn report_ui(ui: &mut egui::Ui, dialog: &ImportDialog, lang: Lang) {
                         report.issues_by_class.iter().map(|(class, count)| format!("{} {count}", class.label(chinese))).collect();
                     ui.label(classes.join(" · "));
                 }
-                egui::ScrollArea::vertical().id_salt(("import_issues", report.written)).max_height(180.0).show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt(("import_issues", report.written)).max_height(140.0).show(ui, |ui| {
                     for issue in report.issues.iter().take(200) {
                         ui.label(issue.describe(chinese));
                     }
