@@ -415,3 +415,32 @@ fn the_weights_are_stored_for_every_seat_and_validated() {
     }
     assert_eq!(Weights::load(store).expect("loads"), only_on_time);
 }
+
+/// A seat keeps its facts and recomputes only the cases changed since; the figures must be the
+/// ones a fresh read gives.
+#[test]
+fn a_refresh_after_steps_at_other_seats_gives_the_figures_of_a_fresh_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("city.gpkg");
+    let as_of = NaiveDateTime::parse_from_str("2026-11-25 09:30", "%Y-%m-%d %H:%M").expect("time");
+    let options = citygrid::demo::DemoOptions { parts: 500, cases: 300, seed: 11, as_of };
+    citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect("demo");
+    let mut store = Store::open(&path).expect("open");
+    let calendar = WorkCalendar::new(store.load_holidays().expect("holidays"), WorkScheme::office_hours());
+    let mut book = FactBook::load(&store, &calendar).expect("facts");
+    let seen = store.last_case_event_id().expect("newest");
+    let before = book.facts.len();
+    for (login, seed) in [("dispatch1", 3), ("leader1", 4)] {
+        let report = citygrid::desk::sim::run_seat(&path, login, 12, seed, as_of, std::time::Duration::from_secs(60)).expect("seat");
+        assert!(report.applied > 0, "{login} took no step: {report:?}");
+    }
+    let newest = book.refresh(&mut store, &calendar, seen).expect("refresh");
+    assert!(newest > seen);
+    let fresh = FactBook::load(&store, &calendar).expect("fresh facts");
+    assert_eq!(book.facts.len(), fresh.facts.len());
+    assert!(book.facts.len() >= before);
+    for period in [Period::month(2026, 11), Period::year(2026)] {
+        assert_eq!(book.indicators(&Scope::District, &period), fresh.indicators(&Scope::District, &period), "{period:?}");
+        assert_eq!(book.by_unit(&period), fresh.by_unit(&period), "{period:?}");
+    }
+}

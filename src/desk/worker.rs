@@ -343,8 +343,11 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
 /// The assessment facts from the audit trail: read once, and again only after a change.
 fn facts(link: &mut Connected) -> Result<&crate::assess::FactBook, StoreError> {
     let newest = link.store.last_case_event_id()?;
-    if link.facts.as_ref().is_none_or(|(seen, _)| *seen != newest) {
-        link.facts = Some((newest, crate::assess::FactBook::load(&link.store, link.workflow.calendar())?));
+    match &mut link.facts {
+        Some((seen, _)) if *seen == newest => {}
+        // Only the cases changed since are recomputed.
+        Some((seen, book)) => *seen = book.refresh(&mut link.store, link.workflow.calendar(), *seen)?,
+        None => link.facts = Some((newest, crate::assess::FactBook::load(&link.store, link.workflow.calendar())?)),
     }
     link.facts.as_ref().map(|(_, facts)| facts).ok_or(StoreError::Unavailable)
 }
