@@ -855,6 +855,13 @@ fn check_duplicate(seen: &mut HashMap<String, u64>, key: String, in_database: bo
     }
 }
 
+/// A feature with no geometry at all (and no other finding that explains it) is an issue.
+fn note_missing_geometry(feature: &SourceFeature, geometry: Option<&Geometry<f64>>, findings: &mut Findings) {
+    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
+        findings.issue(None, IssueKind::MissingGeometry);
+    }
+}
+
 fn part_from(
     feature: &SourceFeature,
     geometry: Option<Geometry<f64>>,
@@ -863,9 +870,7 @@ fn part_from(
     seen: &mut HashMap<String, u64>,
     findings: &mut Findings,
 ) -> Option<Part> {
-    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
-        findings.issue(None, IssueKind::MissingGeometry);
-    }
+    note_missing_geometry(feature, geometry.as_ref(), findings);
     let code_field = mapper.source_field("code").to_owned();
     let code = required(mapper, feature, "code", findings).and_then(|text| match PartCode::parse(&text) {
         Ok(code) => Some(code),
@@ -950,9 +955,7 @@ fn jurisdiction_from(
     seen: &mut HashMap<String, u64>,
     findings: &mut Findings,
 ) -> Option<Jurisdiction> {
-    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
-        findings.issue(None, IssueKind::MissingGeometry);
-    }
+    note_missing_geometry(feature, geometry.as_ref(), findings);
     let multi = match geometry {
         Some(Geometry::Polygon(polygon)) => Some(MultiPolygon(vec![polygon])),
         Some(Geometry::MultiPolygon(multi)) => Some(multi),
@@ -1017,9 +1020,7 @@ fn case_from(
     seen: &mut HashMap<String, u64>,
     findings: &mut Findings,
 ) -> Option<Case> {
-    if feature.geometry.is_none() && geometry.is_none() && findings.issues.is_empty() {
-        findings.issue(None, IssueKind::MissingGeometry);
-    }
+    note_missing_geometry(feature, geometry.as_ref(), findings);
     let location = match geometry {
         Some(Geometry::Point(point)) => Some(point),
         Some(Geometry::MultiPoint(mut points)) if points.0.len() == 1 => Some(points.0.remove(0)),

@@ -76,17 +76,8 @@ pub fn trend_chart_ui(ui: &mut egui::Ui, report: &Assessment, lang: Lang, width:
         ui.colored_label(tokens::CHART_RATE, "●");
         ui.label(rate_name);
     });
-    let response = Plot::new("assessment_trend_rate")
-        .width(width)
-        .height(110.0)
+    let response = trend_plot("assessment_trend_rate", width, 110.0, last)
         .x_grid_spacer(spacer)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .include_x(-0.5)
-        .include_x(last + 0.5)
-        .include_y(0.0)
         .include_y(100.0)
         .x_axis_formatter(tick_text.clone())
         .show(ui, |plot| {
@@ -103,19 +94,8 @@ pub fn trend_chart_ui(ui: &mut egui::Ui, report: &Assessment, lang: Lang, width:
         ui.colored_label(tokens::CHART_COUNT, "●");
         ui.label(count_name);
     });
-    let response = Plot::new("assessment_trend_count")
-        .width(width)
-        .height(90.0)
-        .x_grid_spacer(spacer)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .include_x(-0.5)
-        .include_x(last + 0.5)
-        .include_y(0.0)
-        .x_axis_formatter(tick_text)
-        .show(ui, |plot| {
+    let response =
+        trend_plot("assessment_trend_count", width, 90.0, last).x_grid_spacer(spacer).x_axis_formatter(tick_text).show(ui, |plot| {
             plot.add(BarChart::new(count_name, received).color(tokens::CHART_COUNT));
             plot.pointer_coordinate()
         });
@@ -125,6 +105,20 @@ pub fn trend_chart_ui(ui: &mut egui::Ui, report: &Assessment, lang: Lang, width:
         clicked = index_at(point.x, report.trend.len());
     }
     clicked
+}
+
+/// A still trend plot (no drag, zoom or scroll) over periods `0..=last`, from zero up.
+fn trend_plot(id: &str, width: f32, height: f32, last: f64) -> Plot<'static> {
+    Plot::new(id)
+        .width(width)
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .include_x(-0.5)
+        .include_x(last + 0.5)
+        .include_y(0.0)
 }
 
 fn index_at(coordinate: f64, len: usize) -> Option<usize> {
