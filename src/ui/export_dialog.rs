@@ -175,71 +175,62 @@ pub fn export_window_ui(ctx: &egui::Context, dialog: &mut ExportDialog, lang: La
         return commands;
     }
     let mut open = true;
-    // Opens in the middle of the screen, clear of the layer panel and the case list that open it.
-    let centre = ctx.content_rect().center();
-    egui::Window::new(lang.pick("导出数据", "Export data"))
-        .open(&mut open)
-        .collapsible(false)
-        .resizable(false)
-        .default_width(460.0)
-        .pivot(egui::Align2::CENTER_CENTER)
-        .default_pos(centre)
-        .show(ctx, |ui| {
-            let busy = dialog.running.is_some();
-            ui.add_enabled_ui(!busy, |ui| settings_ui(ui, dialog, lang));
-            ui.add_space(6.0);
-            if let Some(run) = &dialog.running {
-                let progress = run.progress.lock().map(|progress| *progress).unwrap_or(ExportProgress { done: 0, total: 0 });
-                let share = progress.done as f32 / progress.total.max(1) as f32;
-                let elapsed = run.started.elapsed().as_secs_f32();
-                let left = if share > 0.02 { Some(elapsed / share - elapsed) } else { None };
-                let text = match left {
-                    Some(seconds) => format!(
-                        "{} / {} · {} {:.0} {}",
-                        progress.done,
-                        progress.total,
-                        lang.pick("剩余约", "about"),
-                        seconds.ceil(),
-                        lang.pick("秒", "s left")
-                    ),
-                    None => format!("{} / {}", progress.done, progress.total),
-                };
-                ui.add(egui::ProgressBar::new(share).text(text));
-                if ui.button(lang.pick("取消导出", "Cancel export")).clicked() {
-                    commands.push(Command::CancelExport);
-                }
-                ctx.request_repaint_after(std::time::Duration::from_millis(200));
-            } else {
-                let path = dialog.path.trim();
-                let ready = !path.is_empty();
-                if ui.add_enabled(ready, egui::Button::new(lang.pick("导出", "Export"))).clicked() {
-                    commands.push(Command::StartExport(Box::new(ExportRequest {
-                        what: dialog.what,
-                        scope: dialog.scope,
-                        jurisdiction_kind: dialog.jurisdiction_kind,
-                        path: PathBuf::from(path),
-                        chinese_header: dialog.chinese_header,
-                    })));
-                }
+    crate::ui::centred_window(ctx, lang.pick("导出数据", "Export data"), 460.0).open(&mut open).resizable(false).show(ctx, |ui| {
+        let busy = dialog.running.is_some();
+        ui.add_enabled_ui(!busy, |ui| settings_ui(ui, dialog, lang));
+        ui.add_space(6.0);
+        if let Some(run) = &dialog.running {
+            let progress = run.progress.lock().map(|progress| *progress).unwrap_or(ExportProgress { done: 0, total: 0 });
+            let share = progress.done as f32 / progress.total.max(1) as f32;
+            let elapsed = run.started.elapsed().as_secs_f32();
+            let left = if share > 0.02 { Some(elapsed / share - elapsed) } else { None };
+            let text = match left {
+                Some(seconds) => format!(
+                    "{} / {} · {} {:.0} {}",
+                    progress.done,
+                    progress.total,
+                    lang.pick("剩余约", "about"),
+                    seconds.ceil(),
+                    lang.pick("秒", "s left")
+                ),
+                None => format!("{} / {}", progress.done, progress.total),
+            };
+            ui.add(egui::ProgressBar::new(share).text(text));
+            if ui.button(lang.pick("取消导出", "Cancel export")).clicked() {
+                commands.push(Command::CancelExport);
             }
-            match &dialog.outcome {
-                Some(Ok(summary)) => {
-                    let layers: Vec<String> = summary.layers.iter().map(|(name, count)| format!("{name} {count}")).collect();
-                    ui.label(format!(
-                        "{} {} {}：{}",
-                        lang.pick("已导出", "Exported"),
-                        summary.total(),
-                        lang.pick("个要素", "features"),
-                        summary.path.display()
-                    ));
-                    ui.weak(layers.join(" · "));
-                }
-                Some(Err(message)) => {
-                    ui.colored_label(tokens::OVERDUE_TEXT, message);
-                }
-                None => {}
+            ctx.request_repaint_after(std::time::Duration::from_millis(200));
+        } else {
+            let path = dialog.path.trim();
+            let ready = !path.is_empty();
+            if ui.add_enabled(ready, egui::Button::new(lang.pick("导出", "Export"))).clicked() {
+                commands.push(Command::StartExport(Box::new(ExportRequest {
+                    what: dialog.what,
+                    scope: dialog.scope,
+                    jurisdiction_kind: dialog.jurisdiction_kind,
+                    path: PathBuf::from(path),
+                    chinese_header: dialog.chinese_header,
+                })));
             }
-        });
+        }
+        match &dialog.outcome {
+            Some(Ok(summary)) => {
+                let layers: Vec<String> = summary.layers.iter().map(|(name, count)| format!("{name} {count}")).collect();
+                ui.label(format!(
+                    "{} {} {}：{}",
+                    lang.pick("已导出", "Exported"),
+                    summary.total(),
+                    lang.pick("个要素", "features"),
+                    summary.path.display()
+                ));
+                ui.weak(layers.join(" · "));
+            }
+            Some(Err(message)) => {
+                ui.colored_label(tokens::OVERDUE_TEXT, message);
+            }
+            None => {}
+        }
+    });
     if !open {
         dialog.open = false;
     }

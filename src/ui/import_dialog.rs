@@ -260,36 +260,28 @@ pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, may_impo
         return commands;
     }
     let mut open = true;
-    let centre = ctx.content_rect().center();
-    egui::Window::new(lang.pick("导入数据", "Import data"))
-        .open(&mut open)
-        .collapsible(false)
-        .default_width(720.0)
-        .default_height(620.0)
-        .pivot(egui::Align2::CENTER_CENTER)
-        .default_pos(centre)
-        .show(ctx, |ui| {
-            if !may_import {
-                ui.colored_label(tokens::OVERDUE_TEXT, lang.pick("仅系统管理员可以导入数据。", "Only an administrator may import data."));
-                return;
+    crate::ui::centred_window(ctx, lang.pick("导入数据", "Import data"), 720.0).open(&mut open).default_height(620.0).show(ctx, |ui| {
+        if !may_import {
+            ui.colored_label(tokens::OVERDUE_TEXT, lang.pick("仅系统管理员可以导入数据。", "Only an administrator may import data."));
+            return;
+        }
+        egui::ScrollArea::vertical().auto_shrink([false, true]).max_height(420.0).show(ui, |ui| {
+            let busy = dialog.running.is_some();
+            ui.add_enabled_ui(!busy, |ui| source_ui(ui, dialog, lang, &mut commands));
+            if let Some(Err(message)) = &dialog.inspection {
+                ui.colored_label(tokens::OVERDUE_TEXT, message);
             }
-            egui::ScrollArea::vertical().auto_shrink([false, true]).max_height(420.0).show(ui, |ui| {
-                let busy = dialog.running.is_some();
-                ui.add_enabled_ui(!busy, |ui| source_ui(ui, dialog, lang, &mut commands));
-                if let Some(Err(message)) = &dialog.inspection {
-                    ui.colored_label(tokens::OVERDUE_TEXT, message);
-                }
-                if matches!(dialog.inspection, Some(Ok(_))) {
-                    ui.separator();
-                    ui.add_enabled_ui(!busy, |ui| mapping_ui(ui, dialog, lang));
-                }
-            });
-            ui.separator();
-            actions_ui(ui, dialog, lang, &mut commands);
-            running_ui(ui, dialog, lang);
-            // The outcome stays in view under the buttons.
-            report_ui(ui, dialog, lang);
+            if matches!(dialog.inspection, Some(Ok(_))) {
+                ui.separator();
+                ui.add_enabled_ui(!busy, |ui| mapping_ui(ui, dialog, lang));
+            }
         });
+        ui.separator();
+        actions_ui(ui, dialog, lang, &mut commands);
+        running_ui(ui, dialog, lang);
+        // The outcome stays in view under the buttons.
+        report_ui(ui, dialog, lang);
+    });
     if !open {
         if let Some(running) = &dialog.running {
             running.cancel.store(true, Ordering::Relaxed);

@@ -23,3 +23,13 @@ pub mod topology;
 pub mod wall;
 
 pub use i18n::Lang;
+
+/// A window that opens in the middle of the screen, clear of the side panels and the case list
+/// whose buttons open it (the export and import windows).
+pub fn centred_window(ctx: &egui::Context, title: &str, default_width: f32) -> egui::Window<'static> {
+    egui::Window::new(title.to_owned())
+        .collapsible(false)
+        .default_width(default_width)
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(ctx.content_rect().center())
+}
