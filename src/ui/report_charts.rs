@@ -107,18 +107,14 @@ pub fn trend_chart_ui(ui: &mut egui::Ui, report: &Assessment, lang: Lang, width:
     clicked
 }
 
-/// A still trend plot (no drag, zoom or scroll) over periods `0..=last`, from zero up.
+/// A plot that stays still (no drag, zoom or scroll): a report chart, not an explorer.
+fn still_plot(id: &str, width: f32, height: f32) -> Plot<'static> {
+    Plot::new(id).width(width).height(height).allow_drag(false).allow_zoom(false).allow_scroll(false).allow_boxed_zoom(false)
+}
+
+/// A still trend plot over periods `0..=last`, from zero up.
 fn trend_plot(id: &str, width: f32, height: f32, last: f64) -> Plot<'static> {
-    Plot::new(id)
-        .width(width)
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .include_x(-0.5)
-        .include_x(last + 0.5)
-        .include_y(0.0)
+    still_plot(id, width, height).include_x(-0.5).include_x(last + 0.5).include_y(0.0)
 }
 
 fn index_at(coordinate: f64, len: usize) -> Option<usize> {
@@ -146,13 +142,7 @@ pub fn ranking_bars_ui(ui: &mut egui::Ui, world: &World, class: &ClassRanking, l
         .collect();
     #[allow(clippy::cast_precision_loss)]
     let height = (count as f32 * 22.0 + 30.0).clamp(90.0, 400.0);
-    let response = Plot::new("assessment_ranking_bars")
-        .width(width)
-        .height(height)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
+    let response = still_plot("assessment_ranking_bars", width, height)
         .include_x(0.0)
         .include_x(100.0)
         .include_y(-0.5)
