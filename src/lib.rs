@@ -18,14 +18,19 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod assets;
 pub mod assess;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod calendar;
 pub mod demo;
 pub mod desk;
 pub mod io;
+pub mod job;
 pub mod map;
 pub mod model;
+pub mod palette;
+pub mod session;
 pub mod spatial;
 pub mod store;
 pub mod ui;

@@ -6,7 +6,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use citygrid::app::{CitygridApp, Command, Selection, harness_as, harness_for};
+use citygrid::app::{CitygridApp, harness_as, harness_for};
+use citygrid::session::{Command, Selection};
 use citygrid::demo::DEMO_PASSWORD;
 use citygrid::model::CaseState;
 use citygrid::store::Store;

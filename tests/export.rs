@@ -41,7 +41,7 @@ fn has_field(summary: &str, name: &str, kind: &str) -> bool {
 #[test]
 fn a_geopackage_of_everything_opens_in_gdal_with_every_layer_field_and_count() {
     let (dir, db, _) = common::small_demo(3_000, 80);
-    let (world, book) = citygrid::app::load_everything(&db, common::as_of()).expect("database loads");
+    let (world, book) = citygrid::session::load_everything(&db, common::as_of()).expect("database loads");
     let out = dir.path().join("everything.gpkg");
     let run = citygrid(&db, &["export", "--out", out.to_str().expect("utf-8 path"), "--now", AS_OF]);
     assert!(run.status.success(), "export failed: {}", String::from_utf8_lossy(&run.stderr));
@@ -98,7 +98,7 @@ fn ogrinfo_layer(path: &Path, layer: &str) -> String {
 #[test]
 fn geojson_of_open_cases_in_a_class_holds_exactly_those_cases() {
     let (dir, db, _) = common::small_demo(2_000, 120);
-    let (_, book) = citygrid::app::load_everything(&db, common::as_of()).expect("database loads");
+    let (_, book) = citygrid::session::load_everything(&db, common::as_of()).expect("database loads");
     let class = book.cases().iter().find(|case| case.state.is_open()).map(|case| case.class_code[..2].to_owned()).expect("an open case");
     let expected: Vec<&str> = book
         .cases()
@@ -178,7 +178,7 @@ fn a_bad_request_says_what_is_wrong_and_writes_nothing() {
 #[test]
 fn a_cancelled_export_leaves_the_older_file_as_it_was() {
     let (dir, db, _) = common::small_demo(5_000, 20);
-    let (world, book) = citygrid::app::load_everything(&db, common::as_of()).expect("database loads");
+    let (world, book) = citygrid::session::load_everything(&db, common::as_of()).expect("database loads");
     let names = Names::new(&world.units, &world.manual);
     for file in ["parts.gpkg", "parts.geojson"] {
         let out = dir.path().join(file);
@@ -204,7 +204,7 @@ fn a_cancelled_export_leaves_the_older_file_as_it_was() {
 #[test]
 fn a_map_view_and_a_kind_select_the_townships_that_meet_it() {
     let (dir, db, _) = common::small_demo(500, 10);
-    let (world, book) = citygrid::app::load_everything(&db, common::as_of()).expect("database loads");
+    let (world, book) = citygrid::session::load_everything(&db, common::as_of()).expect("database loads");
     let townships: Vec<_> = world.jurisdictions.iter().filter(|jurisdiction| jurisdiction.kind == JurisdictionKind::Township).collect();
     let first = townships.first().expect("demo townships");
     let centre = geo::InteriorPoint::interior_point(&first.geometry).expect("a point inside");

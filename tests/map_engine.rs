@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use citygrid::app::{LayerVisibility, Selection, World, load_everything};
+use citygrid::session::{LayerVisibility, Selection, World, load_everything};
 use citygrid::map::ScreenTransform;
 use citygrid::map::mercator_from_lonlat;
 use citygrid::map::scene::{MapScene, SceneData, SceneKey, SceneLayers};

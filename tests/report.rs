@@ -7,19 +7,19 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use citygrid::assess::{Assessment, Column, FactBook, Measure, Period, ReportOptions, Scope};
 use citygrid::store::Store;
 use citygrid::ui::Lang;
-use citygrid::ui::assessment::{ReportFormat, report_bytes};
+use citygrid::assess::output::{ReportFormat, report_bytes};
 
 struct Fixture {
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
-    world: citygrid::app::World,
+    world: citygrid::session::World,
     facts: FactBook,
     report: Assessment,
 }
 
 fn fixture() -> Fixture {
     let (dir, path, _) = common::small_demo(500, 400);
-    let (world, _) = citygrid::app::load_everything(&path, common::as_of()).expect("loads");
+    let (world, _) = citygrid::session::load_everything(&path, common::as_of()).expect("loads");
     let store = Store::open(&path).expect("opens");
     let facts = FactBook::load(&store, &world.calendar).expect("facts");
     let report = Assessment::compute(&facts, Period::month(2026, 11), ReportOptions::default());
@@ -46,7 +46,7 @@ fn text(range: &calamine::Range<Data>, row: usize, col: usize) -> String {
 fn the_workbook_holds_real_numbers_a_ranking_per_class_and_the_cases_behind_the_figures() {
     let f = fixture();
     assert!(f.report.district.received > 0 && !f.report.ranking.is_empty(), "the demo month has cases");
-    let bytes = report_bytes(&f.world, &f.report, ReportFormat::Xlsx, Lang::Zh, common::as_of()).expect("workbook");
+    let bytes = report_bytes(&f.world.report_names(), &f.report, ReportFormat::Xlsx, Lang::Zh, common::as_of()).expect("workbook");
     let file = f._dir.path().join("考核评价.xlsx");
     std::fs::write(&file, bytes).expect("written");
     let mut workbook: Xlsx<_> = open_workbook(&file).expect("opens");
@@ -112,7 +112,7 @@ fn the_workbook_holds_real_numbers_a_ranking_per_class_and_the_cases_behind_the_
 fn the_notice_is_printable_html_with_the_figures_charts_and_bottom_units() {
     let f = fixture();
     let made_at = common::as_of();
-    let bytes = report_bytes(&f.world, &f.report, ReportFormat::Html, Lang::Zh, made_at).expect("notice");
+    let bytes = report_bytes(&f.world.report_names(), &f.report, ReportFormat::Html, Lang::Zh, made_at).expect("notice");
     let html = String::from_utf8(bytes).expect("UTF-8");
     let document = roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() })
         .expect("well-formed");

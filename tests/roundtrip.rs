@@ -110,7 +110,7 @@ fn jurisdictions_come_back_the_same_through_geojson() {
 #[test]
 fn closed_cases_come_back_with_their_number_class_place_and_times_through_geojson_and_csv() {
     let (dir, db, _) = common::small_demo(300, 400);
-    let (world, book) = citygrid::app::load_everything(&db, common::as_of()).expect("loads");
+    let (world, book) = citygrid::session::load_everything(&db, common::as_of()).expect("loads");
     let closed: Vec<_> = (0..book.len())
         .filter_map(|position| Some((book.get(position)?, book.status(position)?)))
         .filter(|(case, _)| case.state == CaseState::Closed)

@@ -5,7 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use citygrid::app::{CitygridApp, Command, Selection, harness, harness_for, wait_for_tiles, wait_until_loaded};
+use citygrid::app::{CitygridApp, harness, harness_for, wait_for_tiles, wait_until_loaded};
+use citygrid::session::{Command, Selection};
 use citygrid::ui::Lang;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -189,7 +190,7 @@ fn the_language_and_layer_choices_are_remembered() {
     harness.run_steps(2);
     let mut storage = MemoryStorage::default();
     eframe::App::save(harness.state_mut(), &mut storage);
-    let saved: citygrid::app::Settings = eframe::get_value(&storage, citygrid::app::SETTINGS_KEY).expect("settings were saved");
+    let saved: citygrid::session::Settings = eframe::get_value(&storage, citygrid::session::SETTINGS_KEY).expect("settings were saved");
     assert_eq!(saved.lang, Lang::En);
     assert!(!saved.layers.communities);
     assert!(saved.layers.townships);
@@ -430,7 +431,7 @@ fn tianditu_without_a_key_asks_for_one_and_keeps_the_basemap_until_a_key_is_ente
     let (_dir, mut harness) = open_with_demo_basemap(Lang::En);
     pick_basemap(&mut harness, "Choose basemap", "Tianditu vector");
     assert!(!harness.state().is_opening_basemap(), "nothing is opened without a key");
-    assert_eq!(harness.state().basemap_problem(), Some(&citygrid::app::BasemapProblem::MissingTiandituKey));
+    assert_eq!(harness.state().basemap_problem(), Some(&citygrid::session::BasemapProblem::MissingTiandituKey));
     harness.get_by_label_contains("Tianditu needs a key");
     harness.get_by_label_contains("服务端 (server) key");
     harness.get_by_label("The map keeps the previous basemap.");

@@ -133,7 +133,7 @@ pub fn local_from_stored_time(text: &str) -> Option<NaiveDateTime> {
         number(17, 19)?,
         number(20, 23)?,
     )?;
-    Some(utc + chrono::TimeDelta::hours(8))
+    Some(crate::calendar::china_from_utc(utc))
 }
 
 /// Whether [`case_facts`] reads the data of a step with this action (the others' data need

@@ -17,6 +17,7 @@
 
 mod facts;
 mod measure;
+pub mod output;
 mod report;
 mod score;
 

@@ -331,7 +331,7 @@ pub fn real_assess_bench(count: usize, seed_cases: usize, mut progress: impl FnM
     #[allow(clippy::cast_precision_loss)]
     let database_mb = std::fs::metadata(&path).map(|meta| meta.len() as f64 / 1_048_576.0).unwrap_or(0.0);
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).and_then(|date| date.and_hms_opt(9, 30, 0)).unwrap_or_default();
-    let (world, _) = crate::app::load_everything(&path, as_of)?;
+    let (world, _) = crate::session::load_everything(&path, as_of)?;
     let mut store = crate::store::Store::open(&path)?;
     let events: usize = store
         .conn()
@@ -381,10 +381,10 @@ pub fn real_assess_bench(count: usize, seed_cases: usize, mut progress: impl FnM
     });
     let report = report.ok_or_else(|| anyhow::anyhow!("no report"))?;
     let notice_html_ms = time("the notice (HTML)", &mut progress, &mut || {
-        format!("{} bytes", crate::ui::report_notice::html(&world, &report, crate::ui::Lang::Zh, as_of).len())
+        format!("{} bytes", crate::assess::output::notice::html(&world.report_names(), &report, crate::model::Lang::Zh, as_of).len())
     });
     let workbook_xlsx_ms = time("the workbook (XLSX)", &mut progress, &mut || {
-        crate::ui::report_workbook::xlsx(&world, &report, crate::ui::Lang::Zh)
+        crate::assess::output::workbook::xlsx(&world.report_names(), &report, crate::model::Lang::Zh)
             .map_or_else(|error| error.to_string(), |bytes| format!("{} bytes", bytes.len()))
     });
     // Another seat works on the file; this seat's facts catch up with only the changed cases.
@@ -451,4 +451,39 @@ pub fn real_assess_bench_text(bench: &RealAssessBench) -> String {
         bench.steps_after,
         bench.refresh_ms,
     )
+}
+
+/// `bench assess`: synthetic facts in memory.
+pub struct Synthetic {
+    pub cases: usize,
+}
+
+impl super::Bench for Synthetic {
+    type Figures = AssessBench;
+
+    fn run(&self, progress: &mut dyn FnMut(&str)) -> anyhow::Result<AssessBench> {
+        Ok(assess_bench(self.cases, progress))
+    }
+
+    fn text(figures: &AssessBench) -> String {
+        assess_bench_text(figures)
+    }
+}
+
+/// `bench assess --real`: a real database built in a temporary folder.
+pub struct Real {
+    pub cases: usize,
+    pub seed_cases: usize,
+}
+
+impl super::Bench for Real {
+    type Figures = RealAssessBench;
+
+    fn run(&self, progress: &mut dyn FnMut(&str)) -> anyhow::Result<RealAssessBench> {
+        real_assess_bench(self.cases, self.seed_cases, progress)
+    }
+
+    fn text(figures: &RealAssessBench) -> String {
+        real_assess_bench_text(figures)
+    }
 }

@@ -10,7 +10,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use egui::{Pos2, Rect, vec2};
 
 use super::{percentile, sorted_ms};
-use crate::app::{Selection, load_everything};
+use crate::session::{Selection, load_everything};
 use crate::desk::{CaseBook, CaseFilter, CaseSort, Scope, SortColumn, StatusFilter};
 use crate::model::{Case, CaseState, CloseType};
 use crate::ui::Lang;
@@ -282,4 +282,22 @@ pub fn desk_bench_text(bench: &DeskBench) -> String {
     );
     let _ = writeln!(out, "peak memory: {:.0} MB", bench.peak_memory_mb);
     out
+}
+
+/// `bench cases`: the desk with `cases` cases copied from the database at `path`.
+pub struct Cases {
+    pub path: std::path::PathBuf,
+    pub cases: usize,
+}
+
+impl super::Bench for Cases {
+    type Figures = DeskBench;
+
+    fn run(&self, progress: &mut dyn FnMut(&str)) -> Result<DeskBench> {
+        desk_bench(&self.path, self.cases, progress)
+    }
+
+    fn text(figures: &DeskBench) -> String {
+        desk_bench_text(figures)
+    }
 }

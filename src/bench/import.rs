@@ -199,3 +199,21 @@ pub fn import_bench_text(bench: &ImportBench) -> String {
     }
     out
 }
+
+/// `bench import`: `features` point parts in each format.
+pub struct Import {
+    pub features: usize,
+}
+
+impl super::Bench for Import {
+    type Figures = ImportBench;
+
+    fn run(&self, progress: &mut dyn FnMut(&str)) -> Result<ImportBench> {
+        let progress = std::cell::RefCell::new(progress);
+        import_bench(self.features, |line| (progress.borrow_mut())(line))
+    }
+
+    fn text(figures: &ImportBench) -> String {
+        import_bench_text(figures)
+    }
+}

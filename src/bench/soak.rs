@@ -492,3 +492,22 @@ pub fn soak_bench_text(bench: &SoakBench) -> String {
     );
     out
 }
+
+/// `bench soak`: the wall on a copy of the database at `path` for `days` simulated days.
+pub struct Soak {
+    pub path: std::path::PathBuf,
+    pub basemap: Option<std::path::PathBuf>,
+    pub days: u32,
+}
+
+impl super::Bench for Soak {
+    type Figures = SoakBench;
+
+    fn run(&self, progress: &mut dyn FnMut(&str)) -> Result<SoakBench> {
+        soak_bench(&self.path, self.basemap.as_deref(), self.days, progress)
+    }
+
+    fn text(figures: &SoakBench) -> String {
+        soak_bench_text(figures)
+    }
+}

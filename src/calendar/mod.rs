@@ -30,7 +30,8 @@ pub use work_calendar::WorkCalendar;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
 /// China Standard Time is UTC+8 all year (no daylight saving time since 1991).
-const CHINA_UTC_OFFSET_HOURS: i64 = 8;
+/// China Standard Time is UTC+8 all year (no daylight saving).
+pub const CHINA_OFFSET: TimeDelta = TimeDelta::hours(8);
 
 /// What can go wrong when reading a holiday table or checking a working-time scheme.
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +73,30 @@ pub enum CalendarError {
 ///
 /// Independent of the computer's own time zone setting.
 pub fn china_now() -> NaiveDateTime {
-    let utc_now = Utc::now().naive_utc();
-    utc_now.checked_add_signed(TimeDelta::hours(CHINA_UTC_OFFSET_HOURS)).unwrap_or(NaiveDateTime::MAX)
+    china_from_utc(Utc::now().naive_utc())
+}
+
+/// China local time of a UTC moment (saturating at the end of time).
+#[must_use]
+pub fn china_from_utc(utc: NaiveDateTime) -> NaiveDateTime {
+    utc.checked_add_signed(CHINA_OFFSET).unwrap_or(NaiveDateTime::MAX)
+}
+
+/// Formats a China local time as a GeoPackage DATETIME (UTC, `2026-11-25T01:30:00.000Z`).
+#[must_use]
+pub fn utc_text_from_local(local: NaiveDateTime) -> String {
+    (local - CHINA_OFFSET).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Parses a GeoPackage DATETIME (UTC, with or without the `Z`, `T` or a space between date and
+/// time) into China local time.
+#[must_use]
+pub fn local_from_utc_text(text: &str) -> Option<NaiveDateTime> {
+    let trimmed = text.trim_end_matches('Z');
+    NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f"))
+        .ok()
+        .map(china_from_utc)
 }
 
 #[cfg(test)]

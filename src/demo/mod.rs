@@ -4,6 +4,7 @@
 //! Deterministic for a seed and an "as of" time. Written to a temporary file that is renamed
 //! into place only when complete, so an interrupted run never leaves a half-made database.
 
+mod basemap;
 mod cases;
 mod frame;
 mod regions;
@@ -18,6 +19,7 @@ use geo::{BooleanOps, Buffer, LineString, MultiPolygon, coord};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub use basemap::basemap_input;
 pub use frame::LocalFrame;
 pub use regions::{BOUNDARY_SOURCE, CORE_CENTRE, DISTRICT_CODE, DISTRICT_NAME, river_lines};
 

@@ -4,6 +4,7 @@
 //!
 //! No egui here: the views in `ui::desk` read these types and return commands.
 
+#[cfg(feature = "dev-tools")]
 pub mod sim;
 pub mod worker;
 

@@ -408,7 +408,7 @@ impl Mapper<'_> {
     fn time(&self, text: &str) -> Option<NaiveDateTime> {
         let text = text.trim();
         if let Ok(moment) = chrono::DateTime::parse_from_rfc3339(text) {
-            return Some(moment.naive_utc() + chrono::TimeDelta::hours(8));
+            return Some(crate::calendar::china_from_utc(moment.naive_utc()));
         }
         self.profile
             .date_formats

@@ -20,6 +20,7 @@ pub mod feature;
 mod geojson_reader;
 mod gpkg_reader;
 mod import;
+pub mod job;
 pub mod issue;
 pub mod profile;
 pub mod shapefile;
@@ -32,6 +33,7 @@ pub use crs::{Crs, CrsError, CrsGuess};
 pub use feature::{AttrValue, FieldInfo, FieldKind, SourceFeature};
 pub use import::{ImportReport, OnIssue, Policy, Progress, commit, validate};
 pub use issue::{Fix, FixKind, Issue, IssueClass, IssueKind};
+pub use job::{ImportJob, ImportStep, StepResult, start_step};
 pub use profile::{MappingProfile, SourceOptions, Target, TargetField, auto_profile, target_fields};
 pub use shapefile::EncodingChoice;
 

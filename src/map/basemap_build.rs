@@ -529,7 +529,7 @@ mod tests {
     #[test]
     fn street_names_start_at_zoom_15_with_main_roads_only() {
         let input = grid();
-        let font = FontRef::try_from_slice(crate::ui::fonts::NOTO_SANS_SC).expect("font");
+        let font = FontRef::try_from_slice(crate::assets::NOTO_SANS_SC).expect("font");
         assert!(place_street_labels(&input, &font, 14).is_empty());
         let at_15 = place_street_labels(&input, &font, 15);
         assert!(!at_15.is_empty());
@@ -541,7 +541,7 @@ mod tests {
     #[test]
     fn street_names_neither_overlap_nor_repeat_closer_than_the_spacing_nor_cover_main_roads() {
         let input = grid();
-        let font = FontRef::try_from_slice(crate::ui::fonts::NOTO_SANS_SC).expect("font");
+        let font = FontRef::try_from_slice(crate::assets::NOTO_SANS_SC).expect("font");
         for zoom in 15..=17 {
             let rules = label_rules(zoom).expect("names from zoom 15");
             let labels = place_street_labels(&input, &font, zoom);

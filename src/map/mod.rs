@@ -9,6 +9,7 @@ pub mod basemap_build;
 pub mod basemap_choice;
 pub mod scene;
 pub mod scene_build;
+pub mod style;
 pub mod tile_sources;
 
 use egui::{Color32, Painter, Pos2, Rect, Shape, Stroke, pos2};

@@ -13,7 +13,7 @@ use walkers::{Drawable, Drawables, Line, Mesh, Vertex};
 
 use super::{ProjectedFeature, mercator_from_lonlat};
 use crate::model::{Part, PartGeometry};
-use crate::ui::design_tokens as tokens;
+use super::style as tokens;
 
 /// Local units per normalised Mercator unit: pixels at zoom 16.
 pub const LOCAL_UNITS: f64 = 256.0 * 65_536.0;

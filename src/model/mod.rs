@@ -6,6 +6,7 @@
 pub mod case;
 pub mod dispute;
 pub mod jurisdiction;
+pub mod lang;
 pub mod manual;
 pub mod part;
 pub mod unit;
@@ -19,6 +20,7 @@ pub use dispute::{
     Art19Rule, Dispute, DisputeOrigin, DisputeRecord, DisputeState, Precedent, PrecedentArea, PrecedentClass, SiteCheck, Statement,
 };
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
+pub use lang::{Labelled, Lang};
 pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, TimeLimit, Urgency};
 pub use part::{Part, PartCode, PartGeometry, PartState};
 pub use unit::{Unit, UnitClass, UnitId};

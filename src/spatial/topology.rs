@@ -11,7 +11,7 @@ use geo::{BooleanOps, BoundingRect, ChamberlainDuquetteArea, InteriorPoint, Mult
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 
-use crate::model::Jurisdiction;
+use crate::model::{Jurisdiction, JurisdictionKind};
 
 /// What is wrong at one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,24 @@ pub fn check_layer(
     }
     issues.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
     TopologyReport { issues, checked: members.len(), elapsed: started.elapsed() }
+}
+
+/// Issues smaller than this are slivers from digitising, not land anyone argues about.
+pub const MIN_ISSUE_M2: f64 = 1.0;
+
+/// Runs the check of every `kind` jurisdiction valid on `today` (townships and communities
+/// against the district, so unclaimed land inside it is a gap).
+#[must_use]
+pub fn check_kind(jurisdictions: &[Jurisdiction], district_code: &str, kind: JurisdictionKind, today: chrono::NaiveDate) -> TopologyReport {
+    let members: Vec<usize> = (0..jurisdictions.len())
+        .filter(|index| jurisdictions[*index].kind == kind && jurisdictions[*index].valid_on(today))
+        .collect();
+    let district = jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == district_code);
+    let parent = match kind {
+        JurisdictionKind::Township | JurisdictionKind::Community => district.map(|district| &district.geometry),
+        _ => None,
+    };
+    check_layer(jurisdictions, &members, parent, MIN_ISSUE_M2)
 }
 
 #[cfg(test)]

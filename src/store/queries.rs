@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 use geo::{Geometry, LineString, MultiPolygon};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -16,24 +16,7 @@ use crate::model::{
     part::{PartSource, PartState},
 };
 
-/// China Standard Time is UTC+8 all year (no daylight saving).
-const CHINA_OFFSET: TimeDelta = TimeDelta::hours(8);
-
-/// Formats a China local time as a GeoPackage DATETIME (UTC).
-#[must_use]
-pub fn utc_text_from_local(local: NaiveDateTime) -> String {
-    (local - CHINA_OFFSET).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-/// Parses a GeoPackage DATETIME (UTC) into China local time.
-#[must_use]
-pub fn local_from_utc_text(text: &str) -> Option<NaiveDateTime> {
-    let trimmed = text.trim_end_matches('Z');
-    NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f"))
-        .ok()
-        .map(|utc| utc + CHINA_OFFSET)
-}
+pub use crate::calendar::{local_from_utc_text, utc_text_from_local};
 
 /// A responsible unit as written in `assets/units.json`.
 #[derive(Debug, Clone, serde::Deserialize)]

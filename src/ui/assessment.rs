@@ -7,9 +7,10 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use egui::RichText;
 
-use crate::app::{Command, World};
+use crate::assess::output::{ReportFormat, class_name, period_text};
+use crate::session::{Command, World};
 use crate::assess::{Assessment, Column, Granularity, Indicators, Mark, Measure, Period, ReportOptions, Scope, Weights};
-use crate::model::{Keyword, UnitClass, UnitId};
+use crate::model::UnitId;
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
 
@@ -86,124 +87,6 @@ impl AssessmentState {
     pub fn options(&self) -> ReportOptions {
         ReportOptions { granularity: self.granularity, trend_unit: self.trend_unit, ..ReportOptions::default() }
     }
-}
-
-/// The output formats of the assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// UTF-8 with BOM, one line per unit.
-    Csv,
-    /// A workbook: the district, a ranking per class, the cases behind the figures.
-    Xlsx,
-    /// The printable notice (通报).
-    Html,
-}
-
-impl ReportFormat {
-    /// Reads `csv`, `xlsx`, `html` (command line).
-    #[must_use]
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "csv" => Some(Self::Csv),
-            "xlsx" => Some(Self::Xlsx),
-            "html" => Some(Self::Html),
-            _ => None,
-        }
-    }
-
-    #[must_use]
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Xlsx => "xlsx",
-            Self::Html => "html",
-        }
-    }
-}
-
-/// The name of a unit class keyword (`1` → 一类).
-#[must_use]
-pub fn class_name(keyword: &str, lang: Lang) -> String {
-    UnitClass::from_keyword(keyword)
-        .map_or_else(|| keyword.to_owned(), |class| if lang.is_chinese() { class.label_zh() } else { class.label_en() }.to_owned())
-}
-
-/// The period as `2026-11-01 – 2026-11-30`.
-#[must_use]
-pub fn period_text(period: &Period) -> String {
-    format!("{} – {}", period.from.format("%Y-%m-%d"), period.last_day().format("%Y-%m-%d"))
-}
-
-/// The report as CSV: UTF-8 with a byte-order mark so Excel reads the Chinese names.
-#[must_use]
-pub fn csv(world: &World, report: &Assessment, lang: Lang) -> String {
-    let mut out = String::from("\u{feff}");
-    let mut header: Vec<&str> =
-        vec![lang.pick("单位类别", "Unit class"), lang.pick("名次", "Rank"), lang.pick("单位", "Unit"), lang.pick("综合得分", "Score")];
-    header.extend(Column::TABLE.iter().map(|column| column.label(lang.is_chinese())));
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    let quote = |text: &str| if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() };
-    let values = |indicators: &Indicators| Column::TABLE.iter().map(|column| column.text(indicators)).collect::<Vec<_>>();
-    let mut district = vec![String::new(), String::new(), quote(&world.district_name), String::new()];
-    district.extend(values(&report.district));
-    out.push_str(&district.join(","));
-    out.push_str("\r\n");
-    for class in &report.ranking {
-        for unit in &class.units {
-            let mut row = vec![
-                class.class.to_owned(),
-                unit.rank.to_string(),
-                quote(&world.unit_name(Some(unit.unit), lang)),
-                format!("{:.1}", unit.score),
-            ];
-            row.extend(values(&unit.indicators));
-            out.push_str(&row.join(","));
-            out.push_str("\r\n");
-        }
-    }
-    out
-}
-
-/// The export's file name: `考核评价-20261101-20261130.csv`, `考核通报-….html`.
-#[must_use]
-pub fn export_file_name(report: &Assessment, format: ReportFormat) -> String {
-    let stem = if format == ReportFormat::Html { "考核通报" } else { "考核评价" };
-    format!("{stem}-{}-{}.{}", report.period.from.format("%Y%m%d"), report.period.last_day().format("%Y%m%d"), format.extension())
-}
-
-/// The report in `format` as bytes.
-///
-/// # Errors
-/// The workbook cannot be assembled.
-pub fn report_bytes(
-    world: &World,
-    report: &Assessment,
-    format: ReportFormat,
-    lang: Lang,
-    made_at: NaiveDateTime,
-) -> anyhow::Result<Vec<u8>> {
-    Ok(match format {
-        ReportFormat::Csv => csv(world, report, lang).into_bytes(),
-        ReportFormat::Xlsx => super::report_workbook::xlsx(world, report, lang)?,
-        ReportFormat::Html => super::report_notice::html(world, report, lang, made_at).into_bytes(),
-    })
-}
-
-/// Writes the report in `format` to `path` (call it off the UI thread).
-///
-/// # Errors
-/// The report cannot be assembled or written.
-pub fn write_report(
-    world: &World,
-    report: &Assessment,
-    format: ReportFormat,
-    lang: Lang,
-    made_at: NaiveDateTime,
-    path: &std::path::Path,
-) -> anyhow::Result<()> {
-    let bytes = report_bytes(world, report, format, lang, made_at)?;
-    std::fs::write(path, bytes).map_err(|error| anyhow::anyhow!("writing {}: {error}", path.display()))
 }
 
 /// The label of a drill-down list: period, whose, which figure.

@@ -6,13 +6,13 @@ use chrono::NaiveDateTime;
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::{Command, Selection, World};
+use crate::session::{Command, Selection, World};
 use crate::desk::worker::CaseTimeline;
 use crate::desk::{CaseBook, CaseFilter, CaseSort, Period, Scope, SortColumn, StatusFilter};
 use crate::model::{CaseSubject, Keyword, SourceChannel, User};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-use crate::ui::i18n::Labelled;
+use crate::model::Labelled;
 use crate::workflow::{ClockState, DeadlineStatus};
 
 use super::case_actions::ActionDialog;
@@ -331,7 +331,7 @@ pub fn case_list_ui(
         if ui.small_button(lang.pick("导出列表…", "Export list…")).clicked() {
             commands.push(Command::OpenExport {
                 what: crate::io::export::ExportWhat::Cases,
-                scope: crate::ui::export_dialog::ExportScope::CaseList,
+                scope: crate::session::ExportScope::CaseList,
             });
         }
         if let Some(user) = &state.user

@@ -5,62 +5,16 @@
 //! The writing is `io::export`; this file only asks and shows.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-use crate::app::Command;
+use crate::session::{Command, ExportRequest, ExportScope};
 use crate::io::export::{ExportFormat, ExportProgress, ExportSummary, ExportWhat};
 use crate::model::{JurisdictionKind, Keyword as _};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-use crate::ui::i18n::Labelled as _;
+use crate::model::Labelled as _;
 
-/// Which features of the chosen kind go out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportScope {
-    Everything,
-    /// What the map shows now.
-    MapView,
-    /// The case list's rows under its current filter (cases only).
-    CaseList,
-}
-
-/// A request the app carries out on a thread.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportRequest {
-    pub what: ExportWhat,
-    pub scope: ExportScope,
-    pub jurisdiction_kind: Option<JurisdictionKind>,
-    pub path: PathBuf,
-    pub chinese_header: bool,
-}
-
-/// An export under way: its progress and cancel flag shared with its thread.
-pub struct ExportRun {
-    pub progress: Arc<Mutex<ExportProgress>>,
-    pub cancel: Arc<AtomicBool>,
-    pub result: Arc<Mutex<Option<Result<ExportSummary, String>>>>,
-    pub started: Instant,
-}
-
-impl ExportRun {
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            progress: Arc::new(Mutex::new(ExportProgress { done: 0, total: 0 })),
-            cancel: Arc::new(AtomicBool::new(false)),
-            result: Arc::new(Mutex::new(None)),
-            started: Instant::now(),
-        }
-    }
-}
-
-impl Default for ExportRun {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// An export under way: its progress (features written of all) and, at the end, what it wrote.
+pub type ExportRun = crate::job::Job<ExportProgress, Result<ExportSummary, String>>;
 
 /// The window's state.
 pub struct ExportDialog {
@@ -120,7 +74,7 @@ impl ExportDialog {
 
     /// Takes the finished run's result, when its thread is done.
     pub fn collect(&mut self) {
-        let finished = self.running.as_ref().and_then(|run| run.result.lock().ok().and_then(|mut slot| slot.take()));
+        let finished = self.running.as_mut().and_then(ExportRun::take_result);
         if let Some(result) = finished {
             self.running = None;
             self.outcome = Some(result);
@@ -180,9 +134,9 @@ pub fn export_window_ui(ctx: &egui::Context, dialog: &mut ExportDialog, lang: La
         ui.add_enabled_ui(!busy, |ui| settings_ui(ui, dialog, lang));
         ui.add_space(6.0);
         if let Some(run) = &dialog.running {
-            let progress = run.progress.lock().map(|progress| *progress).unwrap_or(ExportProgress { done: 0, total: 0 });
+            let progress = run.progress();
             let share = progress.done as f32 / progress.total.max(1) as f32;
-            let elapsed = run.started.elapsed().as_secs_f32();
+            let elapsed = run.elapsed().as_secs_f32();
             let left = if share > 0.02 { Some(elapsed / share - elapsed) } else { None };
             let text = match left {
                 Some(seconds) => format!(
@@ -320,6 +274,6 @@ fn settings_ui(ui: &mut egui::Ui, dialog: &mut ExportDialog, lang: Lang) {
 /// Asks a running export to stop; its thread removes its partial file.
 pub fn cancel(dialog: &ExportDialog) {
     if let Some(run) = &dialog.running {
-        run.cancel.store(true, Ordering::Relaxed);
+        run.cancel();
     }
 }

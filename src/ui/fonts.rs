@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use egui::{FontData, FontDefinitions, FontFamily};
 
-/// The bundled CJK font file (TrueType).
-pub const NOTO_SANS_SC: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-GB2312.ttf");
+pub use crate::assets::NOTO_SANS_SC;
 const FONT_NAME: &str = "NotoSansSC-GB2312";
 
 /// Font definitions with the CJK font after egui's Latin font in both families.

@@ -11,39 +11,13 @@
 //! has written. The work is `io`; this file asks and shows.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-use crate::app::Command;
-use crate::io::{ImportReport, Inspection, IssueClass, MappingProfile, OnIssue, Policy, Progress, Target, target_fields};
+use crate::io::{
+    ImportJob, ImportReport, ImportStep, Inspection, IssueClass, MappingProfile, OnIssue, Policy, StepResult, Target, start_step, target_fields,
+};
+use crate::session::Command;
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-
-/// A step the app starts on a thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportStep {
-    Inspect,
-    Validate,
-    Commit,
-}
-
-/// What a step's thread hands back.
-#[derive(Debug)]
-enum StepResult {
-    Inspected(Result<Inspection, String>),
-    Validated(Result<ImportReport, String>),
-    Committed(Result<ImportReport, String>),
-}
-
-/// A step under way.
-struct Running {
-    step: ImportStep,
-    progress: Arc<Mutex<Option<Progress>>>,
-    cancel: Arc<AtomicBool>,
-    result: Arc<Mutex<Option<StepResult>>>,
-    started: Instant,
-}
 
 /// The window's state.
 pub struct ImportDialog {
@@ -57,7 +31,7 @@ pub struct ImportDialog {
     policy: Policy,
     profile_path: String,
     profile_message: Option<Result<String, String>>,
-    running: Option<Running>,
+    running: Option<ImportJob>,
     validated: Option<Result<ImportReport, String>>,
     committed: Option<Result<ImportReport, String>>,
     /// Set when an import wrote to the database: the app reloads the map once.
@@ -164,13 +138,6 @@ impl ImportDialog {
             return;
         }
         let path = PathBuf::from(self.path.trim());
-        let profile = self.profile_for_run();
-        let policy = self.policy.clone();
-        let progress = Arc::new(Mutex::new(None));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let result = Arc::new(Mutex::new(None));
-        let (thread_progress, thread_cancel, thread_result) = (Arc::clone(&progress), Arc::clone(&cancel), Arc::clone(&result));
-        let (db, ctx_thread) = (db.to_owned(), ctx.clone());
         match step {
             ImportStep::Inspect => {
                 self.inspection = None;
@@ -183,45 +150,15 @@ impl ImportDialog {
             }
             ImportStep::Commit => self.committed = None,
         }
-        let spawned = std::thread::Builder::new().name("citygrid-import".into()).spawn(move || {
-            let mut report = |now: &Progress| {
-                if let Ok(mut shared) = thread_progress.lock() {
-                    *shared = Some(*now);
-                }
-                ctx_thread.request_repaint();
-            };
-            let outcome = match step {
-                ImportStep::Inspect => StepResult::Inspected(
-                    crate::io::inspect(&path, &profile.source).map_err(|error| format!("{}: {error}", path.display())),
-                ),
-                ImportStep::Validate => {
-                    StepResult::Validated(crate::store::Store::open(&db).map_err(|error| error.to_string()).and_then(|store| {
-                        crate::io::validate(&store, &path, &profile, &policy, &mut report, &thread_cancel)
-                            .map_err(|error| error.to_string())
-                    }))
-                }
-                ImportStep::Commit => {
-                    StepResult::Committed(crate::store::Store::open(&db).map_err(|error| error.to_string()).and_then(|mut store| {
-                        crate::io::commit(&mut store, &path, &profile, &policy, &mut report, &thread_cancel)
-                            .map_err(|error| error.to_string())
-                    }))
-                }
-            };
-            if let Ok(mut slot) = thread_result.lock() {
-                *slot = Some(outcome);
-            }
-            ctx_thread.request_repaint();
-        });
-        match spawned {
-            Ok(_) => self.running = Some(Running { step, progress, cancel, result, started: Instant::now() }),
+        match start_step(step, path, db.to_owned(), self.profile_for_run(), self.policy.clone(), super::repaint_notify(ctx)) {
+            Ok(job) => self.running = Some(job),
             Err(error) => self.inspection = Some(Err(format!("cannot start the import thread: {error}"))),
         }
     }
 
     /// Takes a finished step's result.
     fn collect(&mut self) {
-        let finished = self.running.as_ref().and_then(|running| running.result.lock().ok().and_then(|mut slot| slot.take()));
-        let Some(result) = finished else { return };
+        let Some(result) = self.running.as_mut().and_then(|running| running.job.take_result()) else { return };
         self.running = None;
         match result {
             StepResult::Inspected(inspection) => {
@@ -284,7 +221,7 @@ pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, may_impo
     });
     if !open {
         if let Some(running) = &dialog.running {
-            running.cancel.store(true, Ordering::Relaxed);
+            running.job.cancel();
         }
         dialog.open = false;
     }
@@ -531,7 +468,7 @@ fn actions_ui(ui: &mut egui::Ui, dialog: &ImportDialog, lang: Lang, commands: &m
 
 fn running_ui(ui: &mut egui::Ui, dialog: &ImportDialog, lang: Lang) {
     let Some(running) = &dialog.running else { return };
-    let progress = running.progress.lock().ok().and_then(|progress| *progress);
+    let progress = running.job.progress();
     let what = match running.step {
         ImportStep::Inspect => lang.pick("正在读取…", "Reading…"),
         ImportStep::Validate => lang.pick("正在检查…", "Checking…"),
@@ -548,11 +485,11 @@ fn running_ui(ui: &mut egui::Ui, dialog: &ImportDialog, lang: Lang) {
             ui.add(egui::ProgressBar::new(share).text(format!("{what} {} / {}{left}", progress.done, total)));
         }
         None => {
-            ui.add(egui::ProgressBar::new(0.0).animate(true).text(format!("{what} {:.0} s", running.started.elapsed().as_secs_f32())));
+            ui.add(egui::ProgressBar::new(0.0).animate(true).text(format!("{what} {:.0} s", running.job.elapsed().as_secs_f32())));
         }
     }
     if running.step != ImportStep::Inspect && ui.button(lang.pick("取消", "Cancel")).clicked() {
-        running.cancel.store(true, Ordering::Relaxed);
+        running.job.cancel();
     }
     ui.ctx().request_repaint_after(std::time::Duration::from_millis(200));
 }

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::{BasemapProblem, Command, LayerVisibility, World};
+use crate::session::{BasemapProblem, Command, LayerVisibility, World};
 use crate::map::basemap_choice::BasemapChoice;
 use crate::map::tile_sources::TileSourceInfo;
 use crate::model::{JurisdictionKind, Keyword};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-use crate::ui::i18n::Labelled;
+use crate::model::Labelled;
 
 fn swatch_ui(ui: &mut egui::Ui, color: egui::Color32) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
@@ -375,7 +375,7 @@ pub fn layers_ui(
                 {
                     commands.push(Command::OpenExport {
                         what: crate::io::export::ExportWhat::All,
-                        scope: crate::ui::export_dialog::ExportScope::Everything,
+                        scope: crate::session::ExportScope::Everything,
                     });
                 }
             });
@@ -496,4 +496,18 @@ pub fn layers_ui(
         commands.push(Command::SetLayers(edited));
     }
     commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn typed_and_pasted_paths_are_cleaned_up() {
+        assert_eq!(typed_path(r#"  "C:\maps\city.mbtiles" "#), Some(PathBuf::from(r"C:\maps\city.mbtiles")));
+        assert_eq!(typed_path("'/data/a b.pmtiles'"), Some(PathBuf::from("/data/a b.pmtiles")));
+        assert_eq!(typed_path("/data/tiles\n"), Some(PathBuf::from("/data/tiles")));
+        assert_eq!(typed_path("  \"\" "), None);
+    }
 }

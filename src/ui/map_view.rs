@@ -7,7 +7,7 @@ use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Shape, Stroke, pos2, vec2};
 use geo::Contains;
 use walkers::{Map, MapMemory, lon_lat};
 
-use crate::app::{Command, LayerVisibility, Selection, World};
+use crate::session::{Command, LayerVisibility, Selection, World};
 use crate::desk::CaseBook;
 use crate::map::scene::{MapScene, SceneLayers};
 use crate::map::scene_build::PartFilter;
@@ -101,7 +101,7 @@ impl MapView<'_> {
         scene: Option<&mut MapScene>,
     ) -> Vec<Command> {
         let mut commands = Vec::new();
-        let home = crate::demo::CORE_CENTRE;
+        let home = self.world.home;
         egui::CentralPanel::default().frame(egui::Frame::NONE.fill(tokens::MAP_BACKGROUND)).show(ui, |ui| {
             let keys = ui.input(|input| {
                 (

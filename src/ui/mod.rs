@@ -10,19 +10,17 @@ pub mod desk;
 pub mod details;
 pub mod export_dialog;
 pub mod fonts;
-pub mod i18n;
 pub mod import_dialog;
 pub mod layers;
 pub mod map_view;
 pub mod new_case;
 pub mod report_charts;
-pub mod report_notice;
-pub mod report_workbook;
+
 pub mod top_bar;
 pub mod topology;
 pub mod wall;
 
-pub use i18n::Lang;
+pub use crate::model::{Labelled, Lang};
 
 /// A window that opens in the middle of the screen, clear of the side panels and the case list
 /// whose buttons open it (the export and import windows).
@@ -32,4 +30,11 @@ pub fn centred_window(ctx: &egui::Context, title: &str, default_width: f32) -> e
         .default_width(default_width)
         .pivot(egui::Align2::CENTER_CENTER)
         .default_pos(ctx.content_rect().center())
+}
+
+/// A job's notify that repaints the UI (a job's progress or result shows in the next frame).
+#[must_use]
+pub fn repaint_notify(ctx: &egui::Context) -> crate::job::Notify {
+    let ctx = ctx.clone();
+    std::sync::Arc::new(move || ctx.request_repaint())
 }

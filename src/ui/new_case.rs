@@ -5,11 +5,11 @@
 use egui::RichText;
 use geo::{Distance, Haversine, Point};
 
-use crate::app::{Command, World};
+use crate::session::{Command, World};
 use crate::desk::CaseBook;
 use crate::model::{CaseSubject, ItemKind, JurisdictionKind, Keyword, SourceChannel, Urgency};
 use crate::ui::Lang;
-use crate::ui::i18n::Labelled;
+use crate::model::Labelled;
 use crate::workflow::{DUPLICATE_RADIUS_M, NewCase};
 
 use super::case_actions::photos_ui;
@@ -233,7 +233,7 @@ pub fn new_case_ui(ctx: &egui::Context, world: &World, book: &CaseBook, form_slo
                         if let Some(case) = book.get(*position)
                             && ui.link(format!("{} · {} · {metres:.0} m", case.case_no, case.state.label(lang))).clicked()
                         {
-                            commands.push(Command::Select(Some(crate::app::Selection::Case(*position))));
+                            commands.push(Command::Select(Some(crate::session::Selection::Case(*position))));
                         }
                     }
                 });

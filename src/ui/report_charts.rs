@@ -7,27 +7,15 @@
 
 use std::sync::Arc;
 
-use chrono::Datelike;
-use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Vec2};
+use egui::{Pos2, Rect, RichText, Sense, Stroke, Vec2};
 use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints, Points};
-use geo::TriangulateEarcut;
 
-use crate::app::World;
-use crate::assess::{Assessment, ClassRanking, Granularity, Period};
+use crate::assess::output::{CellGeometry, density_legend, period_tick};
+use crate::assess::{Assessment, ClassRanking};
 use crate::model::{JurisdictionKind, UnitId};
+use crate::session::World;
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-
-/// The short name of a trend period on an axis: `11月` / `Nov` for a month, `11-23` for the
-/// Monday of a week.
-#[must_use]
-pub fn period_tick(period: &Period, granularity: Granularity, lang: Lang) -> String {
-    match granularity {
-        Granularity::Month if lang.is_chinese() => format!("{}月", period.from.month()),
-        Granularity::Month => period.from.format("%b").to_string(),
-        Granularity::Week => period.from.format("%m-%d").to_string(),
-    }
-}
 
 /// The trend: on-time closure rate (line, %) above, cases received (bars) below. Returns the
 /// index of a clicked period.
@@ -177,96 +165,10 @@ pub fn ranking_bars_ui(ui: &mut egui::Ui, world: &World, class: &ClassRanking, l
     None
 }
 
-/// The grid cells in force, triangulated once per world in screen-independent coordinates
-/// (x east, y north, in metres-ish: longitude scaled by the cosine of the latitude).
-pub struct CellGeometry {
-    /// Code and name of each cell.
-    pub cells: Vec<(String, String)>,
-    /// Per cell: triangles as vertex triples.
-    pub triangles: Vec<Vec<[[f64; 2]; 3]>>,
-    /// Per cell: outer rings.
-    pub rings: Vec<Vec<Vec<[f64; 2]>>>,
-    /// Bounds: min x, min y, max x, max y.
-    pub bounds: [f64; 4],
-}
-
-impl CellGeometry {
-    /// The grid cells of `world` in force on `date`.
-    #[must_use]
-    pub fn of_world(world: &World, date: chrono::NaiveDate) -> Self {
-        let grid: Vec<&crate::model::Jurisdiction> =
-            world.jurisdictions.iter().filter(|cell| cell.kind == JurisdictionKind::GridCell && cell.valid_on(date)).collect();
-        let mean_lat = if grid.is_empty() {
-            0.0
-        } else {
-            #[allow(clippy::cast_precision_loss)]
-            let count = grid.len() as f64;
-            grid.iter()
-                .filter_map(|cell| cell.geometry.0.first())
-                .filter_map(|polygon| polygon.exterior().0.first())
-                .map(|c| c.y)
-                .sum::<f64>()
-                / count
-        };
-        let scale = mean_lat.to_radians().cos();
-        let project = |x: f64, y: f64| [x * scale, y];
-        let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        let mut cells = Vec::with_capacity(grid.len());
-        let mut triangles = Vec::with_capacity(grid.len());
-        let mut rings = Vec::with_capacity(grid.len());
-        for cell in grid {
-            let mut cell_triangles = Vec::new();
-            let mut cell_rings = Vec::new();
-            for polygon in &cell.geometry.0 {
-                let raw = polygon.earcut_triangles_raw();
-                for triangle in raw.triangle_indices.chunks_exact(3) {
-                    let vertex = |at: usize| project(raw.vertices[at][0], raw.vertices[at][1]);
-                    cell_triangles.push([vertex(triangle[0]), vertex(triangle[1]), vertex(triangle[2])]);
-                }
-                let ring: Vec<[f64; 2]> = polygon.exterior().0.iter().map(|c| project(c.x, c.y)).collect();
-                for point in &ring {
-                    bounds = [bounds[0].min(point[0]), bounds[1].min(point[1]), bounds[2].max(point[0]), bounds[3].max(point[1])];
-                }
-                cell_rings.push(ring);
-            }
-            cells.push((cell.code.clone(), cell.name.clone()));
-            triangles.push(cell_triangles);
-            rings.push(cell_rings);
-        }
-        Self { cells, triangles, rings, bounds }
-    }
-
-    /// Maps a projected point into `rect`, keeping the aspect ratio, north up.
-    pub fn fit(&self, width: f64, height: f64) -> impl Fn([f64; 2]) -> [f64; 2] + use<> {
-        let [min_x, min_y, max_x, max_y] = self.bounds;
-        let span = ((max_x - min_x) / width).max((max_y - min_y) / height).max(f64::EPSILON);
-        let (offset_x, offset_y) = ((width - (max_x - min_x) / span) / 2.0, (height - (max_y - min_y) / span) / 2.0);
-        move |[x, y]: [f64; 2]| [offset_x + (x - min_x) / span, offset_y + (max_y - y) / span]
-    }
-}
-
 fn in_triangle(point: Pos2, a: Pos2, b: Pos2, c: Pos2) -> bool {
     let side = |p: Pos2, q: Pos2| (q.x - p.x) * (point.y - p.y) - (q.y - p.y) * (point.x - p.x);
     let (ab, bc, ca) = (side(a, b), side(b, c), side(c, a));
     (ab >= 0.0 && bc >= 0.0 && ca >= 0.0) || (ab <= 0.0 && bc <= 0.0 && ca <= 0.0)
-}
-
-/// The legend's classes for counts up to `max`: five equal steps on the colour ramp's square
-/// root scale, as `(lowest count, colour)`.
-#[must_use]
-pub fn density_legend(max: u64) -> Vec<(u64, Color32)> {
-    let max32 = u32::try_from(max).unwrap_or(u32::MAX);
-    let mut classes = vec![(0, tokens::density_color(0, max32.max(1)))];
-    for step in 1..=4u32 {
-        let t = f64::from(step) / 4.0;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-        let count = ((t * t) * max as f64).ceil().max(1.0) as u64;
-        if classes.last().is_some_and(|(last, _)| *last >= count) {
-            continue;
-        }
-        classes.push((count, tokens::density_color(u32::try_from(count).unwrap_or(u32::MAX), max32.max(1))));
-    }
-    classes
 }
 
 /// Cases reported in the period per grid cell, with a legend; hovering names the cell and its
@@ -275,7 +177,7 @@ pub fn density_map_ui(ui: &mut egui::Ui, world: &World, report: &Assessment, lan
     let date = report.period.last_day();
     let id = egui::Id::unique(("assessment_cells", world.jurisdictions.len(), date));
     let geometry: Arc<CellGeometry> =
-        ui.ctx().memory_mut(|memory| memory.data.get_temp_mut_or_insert_with(id, || Arc::new(CellGeometry::of_world(world, date))).clone());
+        ui.ctx().memory_mut(|memory| memory.data.get_temp_mut_or_insert_with(id, || Arc::new(CellGeometry::of_cells(&world.jurisdictions, date))).clone());
     let (rect, response) = ui.allocate_exact_size(size, Sense::click());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, tokens::MAP_BACKGROUND);

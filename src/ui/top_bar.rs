@@ -2,10 +2,10 @@
 
 use chrono::NaiveDateTime;
 
-use crate::app::{Command, World};
+use crate::session::{Command, World};
 use crate::model::{Role, User};
 use crate::ui::Lang;
-use crate::ui::i18n::Labelled;
+use crate::model::Labelled;
 
 /// The search box's own state.
 #[derive(Debug, Default)]

@@ -2,35 +2,16 @@
 //! land nobody claims (gaps) and land two claim (overlaps), each with its area and place, listed
 //! in a window and drawn on the map. The check runs on its own thread.
 
-use egui::{Color32, RichText, Stroke};
+use egui::{RichText, Stroke};
 
-use crate::app::{Command, World};
+use crate::session::{Command, World};
 use crate::map::{ScreenTransform, mercator_from_lonlat};
 use crate::model::JurisdictionKind;
 use crate::spatial::topology::{IssueKind, TopologyReport};
 use crate::ui::Lang;
-use crate::ui::i18n::Labelled;
+use crate::model::Labelled;
 
-const GAP: Color32 = Color32::from_rgb(0xE0, 0x7B, 0x00);
-const OVERLAP: Color32 = Color32::from_rgb(0xC6, 0x1F, 0x6B);
-
-/// Issues smaller than this are slivers from digitising, not land anyone argues about.
-pub const MIN_ISSUE_M2: f64 = 1.0;
-
-/// Runs the check of every `kind` jurisdiction valid on `today` (townships and communities
-/// against the district, so unclaimed land inside it is a gap).
-#[must_use]
-pub fn check(world: &World, kind: JurisdictionKind, today: chrono::NaiveDate) -> TopologyReport {
-    let members: Vec<usize> = (0..world.jurisdictions.len())
-        .filter(|index| world.jurisdictions[*index].kind == kind && world.jurisdictions[*index].valid_on(today))
-        .collect();
-    let district = world.jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == world.district_code);
-    let parent = match kind {
-        JurisdictionKind::Township | JurisdictionKind::Community => district.map(|district| &district.geometry),
-        _ => None,
-    };
-    crate::spatial::topology::check_layer(&world.jurisdictions, &members, parent, MIN_ISSUE_M2)
-}
+use crate::palette::{TOPOLOGY_GAP as GAP, TOPOLOGY_OVERLAP as OVERLAP};
 
 /// The buttons that start a check, for the layer panel.
 pub fn check_buttons_ui(ui: &mut egui::Ui, running: bool, lang: Lang, commands: &mut Vec<Command>) {

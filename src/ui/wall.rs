@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use egui::{Color32, RichText};
 
-use crate::app::World;
+use crate::session::World;
 use crate::desk::CaseBook;
 use crate::model::{CaseState, CloseType, UnitId};
 use crate::ui::Lang;

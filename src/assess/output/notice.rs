@@ -10,12 +10,11 @@ use std::fmt::Write as _;
 use chrono::NaiveDateTime;
 use egui::Color32;
 
-use crate::app::World;
 use crate::assess::{Assessment, ClassRanking, Column, Mark};
-use crate::ui::Lang;
-use crate::ui::assessment::{class_name, period_text};
-use crate::ui::design_tokens as tokens;
-use crate::ui::report_charts::{CellGeometry, density_legend, period_tick};
+use crate::model::Lang;
+use super::{ReportNames, class_name, period_text};
+use crate::palette;
+use super::{CellGeometry, density_legend, period_tick};
 
 /// Escapes text for HTML and XML.
 #[must_use]
@@ -103,7 +102,7 @@ pub fn trend_svg(report: &Assessment, lang: Lang) -> String {
             x - step * 0.3,
             top + plot_h - bar_h,
             step * 0.6,
-            hex(tokens::CHART_COUNT),
+            hex(palette::CHART_COUNT),
             escape(&period_text(period)),
             indicators.received,
             top + plot_h + 14.0,
@@ -115,23 +114,23 @@ pub fn trend_svg(report: &Assessment, lang: Lang) -> String {
             let _ = write!(
                 svg,
                 r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{}"><title>{}: {:.1}%</title></circle>"#,
-                hex(tokens::CHART_RATE),
+                hex(palette::CHART_RATE),
                 escape(&period_text(period)),
                 rate * 100.0
             );
         }
     }
     if !line.is_empty() {
-        let _ = write!(svg, r#"<polyline points="{line}" fill="none" stroke="{}" stroke-width="2"/>"#, hex(tokens::CHART_RATE));
+        let _ = write!(svg, r#"<polyline points="{line}" fill="none" stroke="{}" stroke-width="2"/>"#, hex(palette::CHART_RATE));
     }
     let _ = write!(
         svg,
         r#"<rect x="{left}" y="6" width="10" height="10" fill="{}"/><text x="{}" y="15">{}</text><rect x="{}" y="6" width="10" height="10" fill="{}"/><text x="{}" y="15">{}</text></svg>"#,
-        hex(tokens::CHART_COUNT),
+        hex(palette::CHART_COUNT),
         left + 14.0,
         escape(lang.pick("接收案件数（左）", "Cases received (left)")),
         left + 180.0,
-        hex(tokens::CHART_RATE),
+        hex(palette::CHART_RATE),
         left + 194.0,
         escape(lang.pick("按期结案率（右）", "On-time closure rate (right)")),
     );
@@ -153,7 +152,7 @@ fn nice_ceiling(value: u64) -> u64 {
 
 /// One class's composite scores as horizontal bars, the bottom units in red.
 #[must_use]
-pub fn ranking_svg(world: &World, class: &ClassRanking, lang: Lang) -> String {
+pub fn ranking_svg(names: &ReportNames<'_>, class: &ClassRanking, lang: Lang) -> String {
     let (width, left, right, row_h, top) = (640.0, 170.0, 40.0, 18.0, 8.0);
     #[allow(clippy::cast_precision_loss)]
     let height = top * 2.0 + row_h * class.units.len() as f64 + 18.0;
@@ -165,9 +164,9 @@ pub fn ranking_svg(world: &World, class: &ClassRanking, lang: Lang) -> String {
     for (index, unit) in class.units.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let y = top + row_h * index as f64;
-        let fill = if class.is_bottom(index) { tokens::CHART_BAR_BOTTOM } else { tokens::CHART_BAR };
+        let fill = if class.is_bottom(index) { palette::CHART_BAR_BOTTOM } else { palette::CHART_BAR };
         let bar_w = plot_w * unit.score.clamp(0.0, 100.0) / 100.0;
-        let name = escape(&world.unit_name(Some(unit.unit), lang));
+        let name = escape(&names.unit_name(Some(unit.unit), lang));
         let _ = write!(
             svg,
             r#"<text x="{}" y="{:.1}" text-anchor="end">{} {name}</text><rect x="{left}" y="{:.1}" width="{bar_w:.1}" height="{:.1}" fill="{}"><title>{name}: {:.1}</title></rect><text x="{:.1}" y="{:.1}">{:.1}</text>"#,
@@ -202,8 +201,8 @@ pub fn ranking_svg(world: &World, class: &ClassRanking, lang: Lang) -> String {
 
 /// Cases reported per grid cell as SVG, with a legend.
 #[must_use]
-pub fn density_svg(world: &World, report: &Assessment, lang: Lang) -> String {
-    let geometry = CellGeometry::of_world(world, report.period.last_day());
+pub fn density_svg(names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> String {
+    let geometry = CellGeometry::of_cells(names.jurisdictions, report.period.last_day());
     let (width, map_h, legend_h) = (640.0, 420.0, 24.0);
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{}" viewBox="0 0 {width} {}" font-size="10" role="img" aria-label="{}">"#,
@@ -215,9 +214,9 @@ pub fn density_svg(world: &World, report: &Assessment, lang: Lang) -> String {
     let max = counts.iter().copied().max().unwrap_or(0);
     let max32 = u32::try_from(max).unwrap_or(u32::MAX).max(1);
     let fit = geometry.fit(width, map_h);
-    let stroke = hex(tokens::jurisdiction_stroke(crate::model::JurisdictionKind::GridCell, false).color);
+    let stroke = hex(palette::jurisdiction_stroke(crate::model::JurisdictionKind::GridCell, false).color);
     for (index, rings) in geometry.rings.iter().enumerate() {
-        let fill = hex(tokens::density_color(u32::try_from(counts[index]).unwrap_or(u32::MAX), max32));
+        let fill = hex(palette::density_color(u32::try_from(counts[index]).unwrap_or(u32::MAX), max32));
         let mut path = String::new();
         for ring in rings {
             for (at, point) in ring.iter().enumerate() {
@@ -264,9 +263,9 @@ fn mark_class(mark: Mark) -> &'static str {
 /// The notice as one HTML document.
 #[must_use]
 #[allow(clippy::too_many_lines)]
-pub fn html(world: &World, report: &Assessment, lang: Lang, made_at: NaiveDateTime) -> String {
+pub fn html(names: &ReportNames<'_>, report: &Assessment, lang: Lang, made_at: NaiveDateTime) -> String {
     let chinese = lang.is_chinese();
-    let title = format!("{}{}", world.district_name, lang.pick("数字化城市管理监督考核通报", " city management assessment notice"));
+    let title = format!("{}{}", names.district_name, lang.pick("数字化城市管理监督考核通报", " city management assessment notice"));
     let mut out = String::new();
     let _ = write!(
         out,
@@ -306,7 +305,7 @@ pub fn html(world: &World, report: &Assessment, lang: Lang, made_at: NaiveDateTi
         crate::assess::Granularity::Week => lang.pick("近 12 周", "the last 12 weeks"),
         crate::assess::Granularity::Month => lang.pick("近 12 个月", "the last 12 months"),
     };
-    let whose = report.options.trend_unit.map_or_else(|| world.district_name.clone(), |unit| world.unit_name(Some(unit), lang));
+    let whose = report.options.trend_unit.map_or_else(|| names.district_name.to_owned(), |unit| names.unit_name(Some(unit), lang));
     let _ = write!(
         out,
         "<section><h2>{} · {} · {}</h2>{}</section>",
@@ -322,7 +321,7 @@ pub fn html(world: &World, report: &Assessment, lang: Lang, made_at: NaiveDateTi
     }
     for class in &report.ranking {
         let _ = write!(out, "<section><h3>{}</h3>", escape(&class_name(class.class, lang)));
-        out.push_str(&ranking_svg(world, class, lang));
+        out.push_str(&ranking_svg(names, class, lang));
         let _ = write!(
             out,
             "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>",
@@ -342,7 +341,7 @@ pub fn html(world: &World, report: &Assessment, lang: Lang, made_at: NaiveDateTi
                 r#"<tr{}><td>{}</td><td class="name">{}</td><td>{:.1}</td><td class="mark {}">● {}</td>"#,
                 if class.is_bottom(index) { r#" class="bottom""# } else { "" },
                 unit.rank,
-                escape(&world.unit_name(Some(unit.unit), lang)),
+                escape(&names.unit_name(Some(unit.unit), lang)),
                 unit.score,
                 mark_class(mark),
                 mark.label(chinese)
@@ -353,7 +352,7 @@ pub fn html(world: &World, report: &Assessment, lang: Lang, made_at: NaiveDateTi
             out.push_str("</tr>");
         }
         out.push_str("</table>");
-        let bottom: Vec<String> = class.bottom().iter().map(|unit| escape(&world.unit_name(Some(unit.unit), lang))).collect();
+        let bottom: Vec<String> = class.bottom().iter().map(|unit| escape(&names.unit_name(Some(unit.unit), lang))).collect();
         if !bottom.is_empty() {
             let _ = write!(
                 out,
@@ -369,7 +368,7 @@ pub fn html(world: &World, report: &Assessment, lang: Lang, made_at: NaiveDateTi
         out,
         "<section><h2>{}</h2>{}</section>",
         lang.pick("四、单元网格案件密度（本期上报）", "4. Cases reported per grid cell"),
-        density_svg(world, report, lang)
+        density_svg(names, report, lang)
     );
     // Definitions.
     let weights = &report.options.weights;

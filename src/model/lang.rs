@@ -55,19 +55,24 @@ macro_rules! labelled {
     )+};
 }
 
+use super::{
+    CaseState, CaseSubject, CloseType, DisputeState, FeedbackChannel, JurisdictionKind, PartState, RequestKind, Role, SourceChannel,
+    UnitClass, Urgency, part,
+};
+
 labelled!(
-    crate::model::CaseState,
-    crate::model::SourceChannel,
-    crate::model::Urgency,
-    crate::model::JurisdictionKind,
-    crate::model::PartState,
-    crate::model::UnitClass,
-    crate::model::CaseSubject,
-    crate::model::CloseType,
-    crate::model::FeedbackChannel,
-    crate::model::DisputeState,
-    crate::model::RequestKind,
-    crate::model::Role,
-    crate::model::part::PartSource,
+    CaseState,
+    SourceChannel,
+    Urgency,
+    JurisdictionKind,
+    PartState,
+    UnitClass,
+    CaseSubject,
+    CloseType,
+    FeedbackChannel,
+    DisputeState,
+    RequestKind,
+    Role,
+    part::PartSource,
     crate::calendar::DeadlineLight
 );

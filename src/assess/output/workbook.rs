@@ -4,10 +4,9 @@
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::app::World;
 use crate::assess::{Assessment, Column, Indicators, Mark, Measure, Rate};
-use crate::ui::Lang;
-use crate::ui::assessment::{class_name, period_text};
+use crate::model::Lang;
+use super::{ReportNames, class_name, period_text};
 
 fn formats() -> (Format, Format, Format, Format) {
     let header = Format::new().set_bold().set_background_color(0xDD_E6_F0).set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
@@ -53,7 +52,7 @@ fn row(index: usize) -> u32 {
 ///
 /// # Errors
 /// The workbook cannot be assembled.
-pub fn xlsx(world: &World, report: &Assessment, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+pub fn xlsx(names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let chinese = lang.is_chinese();
     let (header, percent, decimal, title) = formats();
     let mut workbook = Workbook::new();
@@ -64,7 +63,7 @@ pub fn xlsx(world: &World, report: &Assessment, lang: Lang) -> Result<Vec<u8>, X
     sheet.write_string_with_format(
         0,
         0,
-        format!("{} {} {}", world.district_name, lang.pick("考核评价", "assessment"), period_text(&report.period)),
+        format!("{} {} {}", names.district_name, lang.pick("考核评价", "assessment"), period_text(&report.period)),
         &title,
     )?;
     sheet.write_string_with_format(1, 0, lang.pick("指标", "Indicator"), &header)?;
@@ -100,7 +99,7 @@ pub fn xlsx(world: &World, report: &Assessment, lang: Lang) -> Result<Vec<u8>, X
             let at = row(index + 1);
             #[allow(clippy::cast_precision_loss)]
             sheet.write_number(at, 0, unit.rank as f64)?;
-            sheet.write_string(at, 1, world.unit_name(Some(unit.unit), lang))?;
+            sheet.write_string(at, 1, names.unit_name(Some(unit.unit), lang))?;
             sheet.write_number_with_format(at, 2, unit.score, &decimal)?;
             sheet.write_string(at, 3, Mark::of_score(unit.score).label(chinese))?;
             sheet.write_string(at, 4, if class.is_bottom(index) { lang.pick("是", "yes") } else { "" })?;
@@ -127,7 +126,7 @@ pub fn xlsx(world: &World, report: &Assessment, lang: Lang) -> Result<Vec<u8>, X
         sheet.write_string(at, 0, &case.case_no)?;
         #[allow(clippy::cast_precision_loss)]
         sheet.write_number(at, 1, case.case_id as f64)?;
-        sheet.write_string(at, 2, world.unit_name(case.unit, lang))?;
+        sheet.write_string(at, 2, names.unit_name(case.unit, lang))?;
         for (offset, (column, _)) in drilled.iter().enumerate() {
             let count = case.counts.get(*column).copied().unwrap_or(0);
             if count > 0 {

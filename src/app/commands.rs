@@ -1,0 +1,250 @@
+//! Commands from the UI, carried out in one place: selection and view, basemaps, the desk
+//! worker's requests, the windows and their background jobs.
+
+use std::sync::Arc;
+
+
+use crate::desk::worker::{DeskRequest, DeskWorker};
+use crate::job::Job;
+use crate::model::JurisdictionKind;
+use crate::session::{
+    Command, Selection,
+};
+use crate::ui;
+use crate::workflow::WorkflowError;
+
+use super::{CitygridApp, Phase};
+use super::basemap_slot::absolute_choice;
+use super::jobs::{TopologyCheck, spawn_record_export};
+
+
+impl CitygridApp {
+    /// Shows why a step was refused; a stale copy is brought up to date by the next poll.
+    pub(super) fn refused(&mut self, error: &WorkflowError) {
+        let text = error.message(self.settings.lang.is_chinese());
+        self.desk.notice = Some(ui::desk::Notice { text, error: true });
+    }
+
+    pub(super) fn send_to_worker(&mut self, request: DeskRequest, what: Option<String>, ticket: Option<u64>) {
+        let sent = self.worker.as_ref().is_some_and(|worker| worker.send(request));
+        if !sent {
+            let lang = self.settings.lang;
+            self.desk.sign_in.busy = false;
+            self.desk.notice = Some(ui::desk::Notice {
+                text: lang.pick("数据库连接已停止，请重新启动程序。", "The database link stopped; restart the app.").to_owned(),
+                error: true,
+            });
+            return;
+        }
+        if let (Some(what), Some(ticket)) = (what, ticket) {
+            self.desk.pending = Some((ticket, what));
+        }
+    }
+
+    /// Applies a command from the UI.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::SignIn { login, password } => {
+                self.desk.sign_in.busy = true;
+                self.desk.sign_in.error = None;
+                self.send_to_worker(DeskRequest::SignIn { login, password }, None, None);
+            }
+            Command::SignOut => {
+                self.desk.user = None;
+                self.desk.dialog = None;
+                self.desk.new_case = None;
+                self.desk.notice = None;
+            }
+            Command::Act { case_id, revision, action } => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };
+                let what = action.kind().label(self.settings.lang.is_chinese()).to_owned();
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Apply { ticket, actor, case_id, revision, action, now }, Some(what), Some(ticket));
+            }
+            Command::LoadTimeline { case_id, revision } => {
+                // Asked for once per case and revision.
+                if self.desk.timeline_requested != Some((case_id, revision)) {
+                    self.desk.timeline_requested = Some((case_id, revision));
+                    self.send_to_worker(DeskRequest::Timeline { case_id }, None, None);
+                }
+            }
+            Command::OpenExport { what, scope } => self.export.open_for(what, scope, &self.export_dir),
+            Command::StartExport(request) => self.start_export(*request),
+            Command::CancelExport => ui::export_dialog::cancel(&self.export),
+            Command::OpenImport => self.import.open(),
+            Command::ReloadWorld => self.reload_world(),
+            Command::ImportStep(step) => {
+                if let Phase::Ready(world) = &self.phase {
+                    let path = world.path.clone();
+                    self.import.start(step, &path, &self.ctx);
+                }
+            }
+            Command::CheckTopology(kind) => {
+                let Phase::Ready(world) = &self.phase else { return };
+                let world = Arc::clone(world);
+                let today = self.now().date();
+                let job = Job::spawn("citygrid-topology", (), ui::repaint_notify(&self.ctx), move |_| {
+                    crate::spatial::topology::check_kind(&world.jurisdictions, &world.district_code, kind, today)
+                });
+                match job {
+                    Ok(job) => self.topology = Some(TopologyCheck { kind, running: Some(job), report: None, window_open: true }),
+                    Err(error) => tracing::error!("cannot start the topology check: {error}"),
+                }
+            }
+            Command::Assess(period) => {
+                self.desk.assessment.busy = true;
+                let options = self.desk.assessment.options();
+                self.send_to_worker(DeskRequest::Assess { period, options }, None, None);
+            }
+            Command::AssessCases { scope, period, measure, label } => {
+                self.send_to_worker(DeskRequest::AssessCases { scope, period, measure, label }, None, None);
+            }
+            Command::SaveWeights(weights) => {
+                if let Some(actor) = self.desk.user.clone() {
+                    self.send_to_worker(DeskRequest::SaveWeights { actor, weights }, None, None);
+                }
+            }
+            Command::ShowUnitCases(unit) => {
+                self.desk.filter =
+                    crate::desk::CaseFilter { scope: crate::desk::Scope::All, unit: Some(unit), ..crate::desk::CaseFilter::default() };
+                self.desk.list_open = true;
+            }
+            Command::ExportAssessment(format) => {
+                let lang = self.settings.lang;
+                if let (Phase::Ready(world), Some(Ok(report))) = (&self.phase, &self.desk.assessment.report) {
+                    let path = self.export_dir.join(crate::assess::output::export_file_name(report, format));
+                    let (world, report, made_at) = (Arc::clone(world), report.clone(), self.now());
+                    spawn_record_export(&self.record_exports, &self.ctx, path, move |path| {
+                        crate::assess::output::write_report(&world.report_names(), &report, format, lang, made_at, path).map_err(|error| error.to_string())
+                    });
+                }
+            }
+            Command::LoadDisputes => self.send_to_worker(DeskRequest::Disputes, None, None),
+            Command::ExportDecision { dispute_id, case_no } => {
+                let path = self.export_dir.join(format!("裁定记录-争议{dispute_id}-{case_no}.png"));
+                let (exports, ctx) = (Arc::clone(&self.record_exports), self.ctx.clone());
+                // The picture is the next frame; encoding and writing happen off the UI thread.
+                self.ctx.request_screenshot(move |image| {
+                    spawn_record_export(&exports, &ctx, path, move |path| {
+                        let [width, height] = image.size;
+                        let rgba: Vec<u8> = image.pixels.iter().flat_map(|pixel| pixel.to_array()).collect();
+                        image::RgbaImage::from_raw(u32::try_from(width).unwrap_or(0), u32::try_from(height).unwrap_or(0), rgba)
+                            .ok_or_else(|| "the screenshot has no pixels".to_owned())?
+                            .save(path)
+                            .map_err(|error| error.to_string())
+                    });
+                });
+                self.ctx.request_repaint();
+            }
+            Command::DisputeStep(step) => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };
+                let what = self.settings.lang.pick("责任争议", "Dispute").to_owned();
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Dispute { ticket, actor, step: *step, now }, Some(what), Some(ticket));
+            }
+            Command::OpenLedger => {
+                self.desk.ledger = Some(None);
+                self.send_to_worker(DeskRequest::Ledger, None, None);
+            }
+            Command::StartNewCase => {
+                self.desk.new_case = Some(ui::new_case::NewCaseForm::default());
+            }
+            Command::PlaceNewCase { lon, lat } => {
+                if let (Some(form), Phase::Ready(world)) = (self.desk.new_case.as_mut(), &self.phase) {
+                    form.place(world, lon, lat);
+                }
+            }
+            Command::Report(new_case) => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };
+                let what = self.settings.lang.pick("上报新案卷", "New case").to_owned();
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Report { ticket, actor, new_case: *new_case, now }, Some(what), Some(ticket));
+            }
+            Command::SetLang(lang) => self.settings.lang = lang,
+            Command::SetLayers(layers) => self.settings.layers = layers,
+            Command::Select(selection) => {
+                if let Some(Selection::Case(position)) = selection {
+                    self.desk.reveal = Some(position);
+                }
+                self.selection = selection;
+            }
+            Command::Search(text) => {
+                let found = self.world().and_then(|world| world.find(&text, &self.book));
+                self.search.found = Some(found.is_some());
+                if let Some(selection) = found {
+                    self.selection = Some(selection);
+                    self.apply(Command::ZoomToSelection);
+                }
+            }
+            Command::ZoomIn => {
+                let _ = self.map_memory.zoom_in();
+            }
+            Command::ZoomOut => {
+                let _ = self.map_memory.zoom_out();
+            }
+            Command::CenterAt { lon, lat, zoom } => {
+                self.map_memory.center_at(walkers::lon_lat(lon, lat));
+                let _ = self.map_memory.set_zoom(zoom.clamp(2.0, 21.0));
+            }
+            Command::ZoomToDistrict => {
+                if let Some(world) = self.world()
+                    && let Some(district) =
+                        world.jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == world.district_code)
+                {
+                    let target = geo::BoundingRect::bounding_rect(&district.geometry);
+                    if let Some(rect) = target {
+                        self.map_memory.center_at(walkers::lon_lat(rect.center().x, rect.center().y));
+                        let _ = self.map_memory.set_zoom(11.0);
+                    }
+                }
+            }
+            Command::ZoomToSelection => {
+                let target = match (self.selection, self.world()) {
+                    (Some(Selection::Part(index)), Some(world)) => Some((crate::spatial::anchor_of(&world.parts[index]), 18.0)),
+                    (Some(Selection::Case(index)), Some(_)) => self.book.get(index).map(|case| (case.location, 17.0)),
+                    (Some(Selection::Jurisdiction(index)), Some(world)) => {
+                        let jurisdiction = &world.jurisdictions[index];
+                        let zoom = match jurisdiction.kind {
+                            JurisdictionKind::District => 11.0,
+                            JurisdictionKind::Township => 12.5,
+                            JurisdictionKind::Community | JurisdictionKind::UnitZone => 14.0,
+                            JurisdictionKind::GridCell => 17.0,
+                        };
+                        geo::BoundingRect::bounding_rect(&jurisdiction.geometry).map(|rect| (geo::Point(rect.center()), zoom))
+                    }
+                    _ => None,
+                };
+                if let Some((point, zoom)) = target {
+                    self.map_memory.center_at(walkers::lon_lat(point.x(), point.y()));
+                    let _ = self.map_memory.set_zoom(zoom);
+                }
+            }
+            Command::SetBasemap(choice) => {
+                if self.basemap_choice() == Some(&absolute_choice(choice.clone())) {
+                    // Already on the map: drop whatever was asked for since.
+                    self.basemap_opening = None;
+                    self.basemap_target = None;
+                    self.basemap_problem = None;
+                } else {
+                    self.open_basemap(choice);
+                }
+            }
+            Command::SetTiandituKey(key) => {
+                self.settings.tianditu_key = key.trim().to_owned();
+                self.basemap_panel.tianditu_key.clone_from(&self.settings.tianditu_key);
+                // A Tianditu map waiting for a key, or on the map with the old one, opens anew
+                // (but another basemap being opened is not interrupted for it).
+                let waiting = match &self.basemap_target {
+                    Some(target) => Some(target).filter(|target| target.needs_tianditu_key()),
+                    None => self.basemap_choice().filter(|active| active.needs_tianditu_key()),
+                };
+                if let Some(choice) = waiting.cloned() {
+                    self.open_basemap(choice);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The desk worker's replies: sign-in, steps taken or refused, timelines, disputes, the
+//! ledger, the assessment and changes made at other seats, applied to the seat's state.
+
+use std::sync::Arc;
+
+
+use crate::desk::worker::{DeskReply, DeskRequest, DeskWorker};
+use crate::session::{
+    Command, Selection,
+};
+use crate::ui;
+
+use super::{CitygridApp, Phase};
+
+
+impl CitygridApp {
+    pub(super) fn poll_desk(&mut self) {
+        self.poll_record_exports();
+        let replies = self.worker.as_ref().map(DeskWorker::replies).unwrap_or_default();
+        for reply in replies {
+            self.handle_reply(reply);
+        }
+        // The lights follow the clock: running clocks are measured again every 20 s.
+        let now = self.now();
+        if let Phase::Ready(world) = &self.phase
+            && (now - self.book.measured_at()).num_seconds().abs() >= 20
+        {
+            self.book.remeasure(&world.calendar, now);
+        }
+    }
+
+    pub(super) fn handle_reply(&mut self, reply: DeskReply) {
+        let lang = self.settings.lang;
+        let Phase::Ready(world) = &self.phase else { return };
+        let world = Arc::clone(world);
+        match reply {
+            DeskReply::SignedIn(result) => {
+                self.desk.sign_in.busy = false;
+                match result {
+                    Ok(user) => {
+                        self.desk.sign_in = ui::desk::SignInForm::default();
+                        self.desk.notice = None;
+                        self.desk.user = Some(user);
+                        self.send_to_worker(DeskRequest::Disputes, None, None);
+                    }
+                    Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
+                }
+            }
+            DeskReply::Applied { ticket, result } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                match result {
+                    Ok(case) => {
+                        let text = format!("{} {}", case.case_no, lang.pick("已办理", "updated"));
+                        let position = self.book.upsert(case, &world.calendar);
+                        self.desk.notice = Some(ui::desk::Notice { text, error: false });
+                        self.desk.timeline = None;
+                        self.selection = Some(Selection::Case(position));
+                        if self.desk.ledger.is_some() {
+                            self.send_to_worker(DeskRequest::Ledger, None, None);
+                        }
+                    }
+                    Err(error) => self.refused(&error),
+                }
+            }
+            DeskReply::Reported { ticket, result } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                match result {
+                    Ok(reported) => {
+                        let mut text = format!("{} {}", lang.pick("已上报案卷", "Reported case"), reported.case.case_no);
+                        if !reported.possible_duplicates.is_empty() {
+                            let numbers: Vec<&str> = reported.possible_duplicates.iter().map(|d| d.case_no.as_str()).collect();
+                            text.push_str(&format!(
+                                "{}{}",
+                                lang.pick("；可能与以下案卷重复：", "; possibly the same as: "),
+                                numbers.join(", ")
+                            ));
+                        }
+                        let position = self.book.upsert(reported.case, &world.calendar);
+                        self.desk.notice = Some(ui::desk::Notice { text, error: false });
+                        self.selection = Some(Selection::Case(position));
+                    }
+                    Err(error) => self.refused(&error),
+                }
+            }
+            DeskReply::Timeline { case_id, result } => {
+                let revision = self.book.position_of(case_id).and_then(|position| self.book.get(position)).map_or(0, |case| case.revision);
+                self.desk.timeline = Some((case_id, revision, result.map_err(|error| error.to_string())));
+            }
+            DeskReply::Changed(cases) => {
+                // Any change may move a case into or out of the ledger, or be a dispute step.
+                let backlog_touched = !cases.is_empty();
+                if !cases.is_empty() && self.desk.user.is_some() {
+                    self.send_to_worker(DeskRequest::Disputes, None, None);
+                    if self.desk.assessment.open {
+                        let period = self.desk.assessment.choice.period(self.now().date());
+                        let options = self.desk.assessment.options();
+                        self.send_to_worker(DeskRequest::Assess { period, options }, None, None);
+                    }
+                }
+                for case in cases {
+                    self.book.upsert(case, &world.calendar);
+                }
+                if backlog_touched && self.desk.ledger.is_some() {
+                    self.send_to_worker(DeskRequest::Ledger, None, None);
+                }
+            }
+            DeskReply::Ledger(result) => {
+                if self.desk.ledger.is_some() {
+                    self.desk.ledger = Some(Some(result.map_err(|error| error.to_string())));
+                }
+            }
+            DeskReply::Precedents(precedents) => self.book.set_precedents(precedents),
+            DeskReply::Assessed(result) => {
+                self.desk.assessment.busy = false;
+                self.desk.assessment.report = Some((*result).map_err(|error| error.to_string()));
+            }
+            DeskReply::WeightsSaved(result) => {
+                let lang = self.settings.lang;
+                match result {
+                    Ok(_) => {
+                        self.desk.assessment.weights_error = None;
+                        self.desk.notice =
+                            Some(ui::desk::Notice { text: lang.pick("权重已保存", "Weights saved").to_owned(), error: false });
+                        let period = self
+                            .desk
+                            .assessment
+                            .report
+                            .as_ref()
+                            .and_then(|report| report.as_ref().ok())
+                            .map_or_else(|| self.desk.assessment.choice.period(self.now().date()), |report| report.period);
+                        self.apply(Command::Assess(period));
+                    }
+                    Err(error) => self.desk.assessment.weights_error = Some(error),
+                }
+            }
+            DeskReply::AssessedCases(result) => match result {
+                Ok(drill) => {
+                    self.desk.filter = crate::desk::CaseFilter {
+                        scope: crate::desk::Scope::All,
+                        cases: Some(crate::desk::CaseIdFilter::new(drill.label, drill.case_ids)),
+                        ..crate::desk::CaseFilter::default()
+                    };
+                    self.desk.list_open = true;
+                }
+                Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
+            },
+            DeskReply::Disputes(result) => match result {
+                Ok(records) => self.desk.disputes = records,
+                Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
+            },
+            DeskReply::DisputeDone { ticket, result } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                match *result {
+                    Ok(outcome) => {
+                        let text = format!(
+                            "{} #{} · {}",
+                            lang.pick("争议", "Dispute"),
+                            outcome.record.dispute.id,
+                            crate::model::Labelled::label(outcome.record.dispute.state, lang)
+                        );
+                        if let Some(precedent) = outcome.record.precedent.clone() {
+                            let mut precedents = self.book.precedents().to_vec();
+                            precedents.retain(|known| known.id != precedent.id);
+                            precedents.push(precedent);
+                            self.book.set_precedents(precedents);
+                        }
+                        let position = self.book.upsert(outcome.case, &world.calendar);
+                        self.desk.disputes.retain(|record| record.dispute.id != outcome.record.dispute.id);
+                        self.desk.disputes.push(outcome.record);
+                        self.desk.notice = Some(ui::desk::Notice { text, error: false });
+                        self.desk.timeline = None;
+                        self.selection = Some(Selection::Case(position));
+                    }
+                    Err(error) => self.refused(&error),
+                }
+            }
+            DeskReply::Unavailable(message) => {
+                self.desk.unavailable = Some(message);
+                if self.desk.unavailable_since.is_none() {
+                    self.desk.unavailable_since = Some(self.now());
+                }
+            }
+            DeskReply::Available => {
+                self.desk.unavailable = None;
+                self.desk.unavailable_since = None;
+            }
+        }
+    }
+}

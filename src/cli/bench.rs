@@ -1,0 +1,99 @@
+//! `citygrid bench …` (feature `bench`): every benchmark is a [`citygrid::bench::Bench`], run
+//! and printed the same way.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use citygrid::bench::{self, run_and_print};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// The map engine: per-frame CPU time while panning at zooms 11–19 on 1920×1080 and
+    /// 3840×2160 (GPU scene and the naive painter), identify latency, load time, peak memory.
+    Map {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Jurisdictions: point look-up, boundary distance, near-boundary check and the topology
+    /// check of 10,000 grid cells and of the database's own layers.
+    Spatial {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The dispatch desk with a year of cases (the database's cases copied up to `--cases`):
+    /// indexing, filtering and sorting, frames of the list while scrolling.
+    #[command(alias = "desk")]
+    Cases {
+        /// How many cases to hold.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The video wall left running on an accelerated clock (an hour a step) on a copy of the
+    /// database while seats change it: resident memory, textures and the map cache per day.
+    /// Uses `--basemap`, else the shipped demo basemap, as the wall does.
+    Soak {
+        /// Simulated days.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The assessment over a year of cases: with `--real`, a real database built in a
+    /// temporary folder (demo cases made through the workflow, copied over the year with their
+    /// audit trails), timing `FactBook::load` and every kind of report and export; without it,
+    /// synthetic facts in memory.
+    Assess {
+        /// How many cases.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Build and read a real SQLite database.
+        #[arg(long)]
+        real: bool,
+        /// With `--real`: how many demo cases go through the workflow before being copied.
+        #[arg(long, default_value_t = 2_000)]
+        seed_cases: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import N point parts as GeoJSON, GeoPackage and shapefile into fresh databases.
+    Import {
+        /// How many features.
+        #[arg(long, default_value_t = 1_000_000)]
+        features: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open a database and load every part, jurisdiction and case into memory.
+    Load {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -> Result<()> {
+    let path = || super::database_path(db.clone());
+    match which {
+        BenchCommand::Map { json } => run_and_print(&bench::map::Map { path: path()? }, json),
+        BenchCommand::Spatial { json } => run_and_print(&bench::spatial::Spatial { path: path()? }, json),
+        BenchCommand::Cases { cases, json } => run_and_print(&bench::desk::Cases { path: path()?, cases }, json),
+        BenchCommand::Assess { cases, real: true, seed_cases, json } => run_and_print(&bench::assess::Real { cases, seed_cases }, json),
+        BenchCommand::Assess { cases, real: false, json, .. } => run_and_print(&bench::assess::Synthetic { cases }, json),
+        BenchCommand::Soak { days, json } => {
+            let basemap = basemap.or_else(citygrid::session::demo_basemap_path);
+            run_and_print(&bench::soak::Soak { path: path()?, basemap, days }, json)
+        }
+        BenchCommand::Import { features, json } => run_and_print(&bench::import::Import { features }, json),
+        BenchCommand::Load { json } => run_and_print(&bench::load::Load { path: path()? }, json),
+    }
+}

@@ -1,0 +1,127 @@
+//! The `citygrid` command line: opens the app by default; one file per subcommand. Developer
+//! tools (`screenshot`, `seat-sim`) and `bench` exist only in builds with the `dev-tools` and
+//! `bench` features, so the product's `--help` lists neither.
+
+mod basemap;
+#[cfg(feature = "bench")]
+mod bench;
+mod demo;
+mod export;
+mod import;
+mod info;
+mod report;
+#[cfg(feature = "dev-tools")]
+mod screenshot;
+#[cfg(feature = "dev-tools")]
+mod seat_sim;
+mod user;
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+
+/// Desktop GIS command centre for digital city management (数字化城市管理).
+#[derive(Parser)]
+#[command(name = "citygrid", version, about)]
+pub struct Cli {
+    /// Database to open (a citygrid GeoPackage). Default: the demo database in the platform data directory.
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// Offline basemap: an .mbtiles or .pmtiles file, or a z/x/y tile folder. Remembered.
+    #[arg(long, global = true)]
+    basemap: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a demo database of 徽州区 (real boundaries, synthetic streets, parts and cases).
+    Demo(demo::DemoArgs),
+    /// The video wall (大屏): full screen, read-only, no sign-in; follows the database live.
+    Wall {
+        /// In a 1920×1080 window instead of full screen.
+        #[arg(long)]
+        windowed: bool,
+        /// Move through focus areas (the district, each township, the hot spot) every minute.
+        #[arg(long)]
+        cycle: bool,
+    },
+    /// A simulated seat taking steps as fast as it can (the several-seats test).
+    #[cfg(feature = "dev-tools")]
+    #[command(hide = true)]
+    SeatSim(seat_sim::SeatSimArgs),
+    /// Render a view of the real app offscreen to a PNG.
+    #[cfg(feature = "dev-tools")]
+    Screenshot(screenshot::ScreenshotArgs),
+    /// Print the layers of a database with their feature counts.
+    Info,
+    /// The assessment of a period: CSV (UTF-8 with BOM: the district, then every unit ranked
+    /// within its class), an XLSX workbook or the printable HTML notice (通报). Definitions in
+    /// docs/INDICATORS.md.
+    Report(report::ReportArgs),
+    /// Export parts, jurisdictions or cases (with their deadline status) to GeoJSON, GeoPackage
+    /// or CSV, chosen by the extension of --out. The file opens in QGIS and GDAL.
+    Export(export::ExportArgs),
+    /// User accounts: list, add, set a password. Passwords are read from the first line of
+    /// standard input with `--password-stdin`, else from the CITYGRID_PASSWORD variable.
+    User {
+        #[command(subcommand)]
+        which: user::UserCommand,
+    },
+    /// Offline basemaps.
+    Basemap {
+        #[command(subcommand)]
+        which: basemap::BasemapCommand,
+    },
+    /// Import a district's own data (GeoJSON, shapefile, GeoPackage, CSV) as parts,
+    /// jurisdictions or cases; `--inspect` only shows what the file holds. Progress on stderr.
+    Import(import::ImportArgs),
+    /// Benchmarks that print their figures.
+    #[cfg(feature = "bench")]
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCommand,
+    },
+}
+
+/// Parses the command line and runs it.
+///
+/// # Errors
+/// Whatever the subcommand reports, as one line of causes.
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => citygrid::app::run_native(database_path(cli.db)?, cli.basemap),
+        Some(Command::Wall { windowed, cycle }) => citygrid::app::run_wall(database_path(cli.db)?, cli.basemap, windowed, cycle),
+        #[cfg(feature = "dev-tools")]
+        Some(Command::SeatSim(args)) => seat_sim::run(&database_path(cli.db)?, args),
+        #[cfg(feature = "dev-tools")]
+        Some(Command::Screenshot(args)) => screenshot::run(&database_path(cli.db)?, cli.basemap.as_deref(), args),
+        Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Info) => info::run(&database_path(cli.db)?),
+        Some(Command::Report(args)) => report::run(&database_path(cli.db)?, args),
+        Some(Command::Export(args)) => export::run(&database_path(cli.db)?, args),
+        Some(Command::User { which }) => user::run(&database_path(cli.db)?, which),
+        Some(Command::Basemap { which }) => basemap::run(&database_path(cli.db)?, which),
+        Some(Command::Import(args)) => import::run(cli.db, args),
+        #[cfg(feature = "bench")]
+        Some(Command::Bench { which }) => bench::run(cli.db, cli.basemap, which),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` (or with a `T`), China time.
+fn parse_as_of(text: &str) -> Result<chrono::NaiveDateTime> {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+        .with_context(|| format!("--as-of {text:?} is not `YYYY-MM-DD HH:MM`"))
+}
+
+/// `--db`, else the database in the platform data directory.
+fn database_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
+    match cli_db {
+        Some(path) => Ok(path),
+        None => citygrid::session::default_database_path().context("no platform data directory to keep the database in; pass --db"),
+    }
+}

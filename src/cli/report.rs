@@ -1,0 +1,52 @@
+//! `citygrid report`: the assessment of a period as CSV, XLSX or the printable notice.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+
+use citygrid::assess::output::{ReportFormat, report_bytes};
+use citygrid::model::Lang;
+use citygrid::store::Store;
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// `2026-11` (a month), `2026-Q4`, `2026` (a year), `2026-11-25` (a day) or
+    /// `2026-11-01..2026-11-30` (days, both included).
+    #[arg(long)]
+    period: String,
+    /// `csv`, `xlsx` (needs `--out`) or `html`.
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// File to write; standard output when left out.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Interface language of the headers and names: `zh` or `en`.
+    #[arg(long, default_value = "zh")]
+    lang: String,
+}
+
+pub fn run(path: &Path, args: ReportArgs) -> Result<()> {
+    let ReportArgs { period, format, out, lang } = args;
+    let format = ReportFormat::parse(&format).with_context(|| format!("--format {format:?}: use csv, xlsx or html"))?;
+    let lang = Lang::from_code(&lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
+    let period = citygrid::assess::Period::parse(&period)?;
+    let now = citygrid::calendar::china_now();
+    let (world, _) = citygrid::session::load_everything(path, now)?;
+    let store = Store::open(path)?;
+    let facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
+    let options = citygrid::assess::ReportOptions { weights: citygrid::assess::Weights::load(&store)?, ..Default::default() };
+    let report = citygrid::assess::Assessment::compute(&facts, period, options);
+    let bytes = report_bytes(&world.report_names(), &report, format, lang, now)?;
+    match out {
+        Some(out) => {
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {}", out.display());
+        }
+        None if format == ReportFormat::Xlsx => bail!("--format xlsx needs --out FILE"),
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
