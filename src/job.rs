@@ -66,12 +66,7 @@ impl<P: Send + 'static, R: Send + 'static> Job<P, R> {
     ///
     /// # Errors
     /// The operating system refused a new thread; nothing runs then.
-    pub fn spawn(
-        name: &str,
-        initial: P,
-        notify: Notify,
-        work: impl FnOnce(&JobContext<P>) -> R + Send + 'static,
-    ) -> std::io::Result<Self> {
+    pub fn spawn(name: &str, initial: P, notify: Notify, work: impl FnOnce(&JobContext<P>) -> R + Send + 'static) -> std::io::Result<Self> {
         let progress = Arc::new(Mutex::new(initial));
         let cancel = Arc::new(AtomicBool::new(false));
         let result = Arc::new(Mutex::new(None));

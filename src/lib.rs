@@ -1,25 +1,27 @@
 //! citygrid: a desktop GIS command centre for digital city management (数字化城市管理).
 //!
-//! Module map (dependencies point down the list, never up):
-//! - [`bench`]: `citygrid bench map`, measuring the map view as the app draws it.
-//! - [`app`]: eframe wiring: state, commands, background workers.
-//! - [`ui`]: design tokens, fonts, translations and one file per view.
-//! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps (styles
-//!   come from `ui::design_tokens`, the one exception to the direction).
-//! - [`demo`]: the embedded demo district.
-//! - [`io`]: import of a district's own GeoJSON, shapefiles, GeoPackage layers and CSV.
-//! - [`assess`]: assessment indicators per unit, class, region, post and period; scores and rankings.
-//! - [`desk`]: the dispatch desk's cases, filters and the worker thread that writes steps.
-//! - [`workflow`]: the case state machine: roles and permissions, deadlines, routing, audit trail.
-//! - [`spatial`]: rstar indexes, point-in-jurisdiction look-up, nearest feature.
+//! Modules are layered; `ARCHITECTURE.md` ("Layers") lists what each may use and
+//! `tests/architecture.rs` holds the code to it. Bottom up:
+//! - [`assets`], [`job`], [`calendar`]: embedded files, background jobs, working time.
+//! - [`model`]: plain domain types and the interface language; no egui, no SQL.
+//! - [`palette`]: every colour drawn.
+//! - [`spatial`]: rstar indexes, point-in-jurisdiction look-up, nearest feature, topology.
 //! - [`store`]: the SQLite/GeoPackage file: schema, migrations, queries.
-//! - [`calendar`]: working-time arithmetic, deadlines and warning lights.
-//! - [`model`]: plain domain types; no egui, no SQL.
+//! - [`workflow`]: the case state machine: roles and permissions, deadlines, routing, audit trail.
+//! - [`assess`]: assessment indicators, scores and rankings, and their CSV/XLSX/HTML output.
+//! - [`desk`]: the dispatch desk's cases, filters and the worker thread that writes steps.
+//! - [`io`]: import and export of GeoJSON, shapefiles, GeoPackage layers and CSV.
+//! - [`map`]: map layers, the GPU scene built per chunk and level of detail, basemaps.
+//! - [`demo`]: the embedded demo district.
+//! - [`session`]: the world a seat shows, its selection, commands and settings.
+//! - [`ui`]: one file per view; returns commands, never touches the store.
+//! - [`app`]: eframe wiring: the frame, commands, worker replies, jobs, the wall.
+//! - `bench` (feature `bench`): benchmarks that print their figures.
 #![forbid(unsafe_code)]
 
 pub mod app;
-pub mod assets;
 pub mod assess;
+pub mod assets;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod calendar;

@@ -7,9 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use citygrid::app::{CitygridApp, harness_as, harness_for};
-use citygrid::session::{Command, Selection};
 use citygrid::demo::DEMO_PASSWORD;
 use citygrid::model::CaseState;
+use citygrid::session::{Command, Selection};
 use citygrid::store::Store;
 use citygrid::ui::Lang;
 use egui_kittest::Harness;

@@ -7,12 +7,12 @@ mod common;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use citygrid::session::{LayerVisibility, Selection, World, load_everything};
 use citygrid::map::ScreenTransform;
 use citygrid::map::mercator_from_lonlat;
 use citygrid::map::scene::{MapScene, SceneData, SceneKey, SceneLayers};
 use citygrid::map::scene_build::{PartFilter, chunk_of};
 use citygrid::model::PartGeometry;
+use citygrid::session::{LayerVisibility, Selection, World, load_everything};
 use citygrid::ui::Lang;
 use citygrid::ui::map_view::MapView;
 use egui::{Pos2, Rect, pos2, vec2};

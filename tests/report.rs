@@ -4,10 +4,10 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use citygrid::assess::output::{ReportFormat, report_bytes};
 use citygrid::assess::{Assessment, Column, FactBook, Measure, Period, ReportOptions, Scope};
 use citygrid::store::Store;
 use citygrid::ui::Lang;
-use citygrid::assess::output::{ReportFormat, report_bytes};
 
 struct Fixture {
     _dir: tempfile::TempDir,

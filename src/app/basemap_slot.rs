@@ -11,9 +11,7 @@ use crate::job::Job;
 use crate::map::basemap::{Basemap, OFFLINE_WORKERS, ONLINE_WORKERS};
 use crate::map::basemap_choice::BasemapChoice;
 use crate::map::tile_sources::TileSource;
-use crate::session::{
-    BasemapProblem, RECENT_OFFLINE_LIMIT,
-};
+use crate::session::{BasemapProblem, RECENT_OFFLINE_LIMIT};
 use crate::ui;
 
 use super::CitygridApp;
@@ -35,7 +33,12 @@ pub(super) struct ActiveBasemap {
 
 /// Opens `choice` on a short-lived thread (a file's header is read, an HTTP client set up; no
 /// tile is fetched). The app may ask for another basemap meanwhile; this one is dropped then.
-fn spawn_basemap_opener(choice: BasemapChoice, tianditu_key: String, cache_dir: PathBuf, ctx: &egui::Context) -> std::io::Result<Job<(), OpenedBasemap>> {
+fn spawn_basemap_opener(
+    choice: BasemapChoice,
+    tianditu_key: String,
+    cache_dir: PathBuf,
+    ctx: &egui::Context,
+) -> std::io::Result<Job<(), OpenedBasemap>> {
     Job::spawn("citygrid-basemap-open", (), ui::repaint_notify(ctx), move |_| {
         choice.open(Some(&tianditu_key), &cache_dir).map_err(|error| error.to_string())
     })

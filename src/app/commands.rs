@@ -3,20 +3,16 @@
 
 use std::sync::Arc;
 
-
 use crate::desk::worker::{DeskRequest, DeskWorker};
 use crate::job::Job;
 use crate::model::JurisdictionKind;
-use crate::session::{
-    Command, Selection,
-};
+use crate::session::{Command, Selection};
 use crate::ui;
 use crate::workflow::WorkflowError;
 
-use super::{CitygridApp, Phase};
 use super::basemap_slot::absolute_choice;
 use super::jobs::{TopologyCheck, spawn_record_export};
-
+use super::{CitygridApp, Phase};
 
 impl CitygridApp {
     /// Shows why a step was refused; a stale copy is brought up to date by the next poll.
@@ -116,7 +112,8 @@ impl CitygridApp {
                     let path = self.export_dir.join(crate::assess::output::export_file_name(report, format));
                     let (world, report, made_at) = (Arc::clone(world), report.clone(), self.now());
                     spawn_record_export(&self.record_exports, &self.ctx, path, move |path| {
-                        crate::assess::output::write_report(&world.report_names(), &report, format, lang, made_at, path).map_err(|error| error.to_string())
+                        crate::assess::output::write_report(&world.report_names(), &report, format, lang, made_at, path)
+                            .map_err(|error| error.to_string())
                     });
                 }
             }

@@ -12,9 +12,7 @@ use chrono::NaiveDateTime;
 use crate::map::basemap::Basemap;
 use crate::map::scene::MapScene;
 use crate::model::Lang;
-use crate::session::{
-    Command, Selection,
-};
+use crate::session::{Command, Selection};
 use crate::ui;
 
 use super::{CitygridApp, Phase};

@@ -14,9 +14,7 @@ use crate::io::export::ExportProgress;
 use crate::job::Job;
 use crate::map::scene::{MapScene, SceneData};
 use crate::model::JurisdictionKind;
-use crate::session::{
-    Command, ExportRequest, ExportScope, World, load_everything,
-};
+use crate::session::{Command, ExportRequest, ExportScope, World, load_everything};
 use crate::ui;
 
 use super::{CitygridApp, Phase};
@@ -194,7 +192,9 @@ impl CitygridApp {
         let lang = self.settings.lang;
         for result in finished {
             self.desk.notice = Some(match result {
-                Ok(path) => ui::desk::Notice { text: format!("{}{}", lang.pick("已导出：", "Exported: "), path.display()), error: false },
+                Ok(path) => {
+                    ui::desk::Notice { text: format!("{}{}", lang.pick("已导出：", "Exported: "), path.display()), error: false }
+                }
                 Err(error) => ui::desk::Notice { text: format!("{}{error}", lang.pick("导出失败：", "Export failed: ")), error: true },
             });
         }

@@ -28,10 +28,7 @@ use crate::desk::worker::DeskWorker;
 use crate::map::basemap_choice::BasemapChoice;
 use crate::map::scene::MapScene;
 use crate::model::Lang;
-use crate::session::{
-    BasemapProblem, Command, SETTINGS_KEY, Selection, Settings, World,
-    demo_basemap_path, export_dir, tile_cache_dir,
-};
+use crate::session::{BasemapProblem, Command, SETTINGS_KEY, Selection, Settings, World, demo_basemap_path, export_dir, tile_cache_dir};
 use crate::ui;
 
 use basemap_slot::{ActiveBasemap, OpeningBasemap};

@@ -3,15 +3,11 @@
 
 use std::sync::Arc;
 
-
 use crate::desk::worker::{DeskReply, DeskRequest, DeskWorker};
-use crate::session::{
-    Command, Selection,
-};
+use crate::session::{Command, Selection};
 use crate::ui;
 
 use super::{CitygridApp, Phase};
-
 
 impl CitygridApp {
     pub(super) fn poll_desk(&mut self) {

@@ -8,9 +8,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 
 use crate::model::JurisdictionKind;
-use crate::session::{
-    Command, LayerVisibility, World,
-};
+use crate::session::{Command, LayerVisibility, World};
 use crate::ui;
 
 use super::basemap_slot::ActiveBasemap;

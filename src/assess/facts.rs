@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
+use crate::calendar::local_from_utc_text;
 use crate::calendar::{LimitUnit, WorkCalendar, allowed_minutes, elapsed_minutes, overrun_ratio};
 use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, Stage, UnitId, Urgency};
-use crate::store::local_from_utc_text;
 
 /// What a step did, as far as the assessment cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,37 +103,7 @@ pub struct CaseFacts {
 }
 
 fn text_time(data: &Value, key: &str) -> Option<NaiveDateTime> {
-    data.get(key).and_then(Value::as_str).and_then(local_from_stored_time)
-}
-
-/// [`local_from_utc_text`] for the form the store writes (`2026-11-25T01:30:00.000Z`) without the
-/// general parser, which dominates reading half a million audit entries; anything else goes to
-/// the general parser.
-#[must_use]
-pub fn local_from_stored_time(text: &str) -> Option<NaiveDateTime> {
-    let bytes = text.as_bytes();
-    let fixed = bytes.len() == 24
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && bytes[10] == b'T'
-        && bytes[13] == b':'
-        && bytes[16] == b':'
-        && bytes[19] == b'.'
-        && bytes[23] == b'Z';
-    if !fixed {
-        return local_from_utc_text(text);
-    }
-    let number = |from: usize, to: usize| -> Option<u32> {
-        bytes[from..to].iter().try_fold(0u32, |sum, byte| byte.is_ascii_digit().then(|| sum * 10 + u32::from(byte - b'0')))
-    };
-    let year = i32::try_from(number(0, 4)?).ok()?;
-    let utc = chrono::NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?.and_hms_milli_opt(
-        number(11, 13)?,
-        number(14, 16)?,
-        number(17, 19)?,
-        number(20, 23)?,
-    )?;
-    Some(crate::calendar::china_from_utc(utc))
+    data.get(key).and_then(Value::as_str).and_then(local_from_utc_text)
 }
 
 /// Whether [`case_facts`] reads the data of a step with this action (the others' data need
@@ -286,24 +256,4 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
         steps.push(StepFact { at, kind, unit, role, state: event.to_state, deadline, stage_on_time: on_time });
     }
     CaseFacts { case_id, regions, steps, close }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_times_read_like_the_general_parser() {
-        for text in [
-            "2026-11-25T01:30:00.000Z",
-            "2025-12-31T16:00:00.123Z",
-            "2026-02-28T23:59:59.999Z",
-            "2026-11-25 01:30:00",
-            "2026-11-25T01:30:00Z",
-        ] {
-            assert_eq!(local_from_stored_time(text), local_from_utc_text(text), "{text}");
-        }
-        assert_eq!(local_from_stored_time("2026-13-25T01:30:00.000Z"), None);
-        assert_eq!(local_from_stored_time("2026-1x-25T01:30:00.000Z"), None);
-    }
 }

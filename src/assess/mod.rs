@@ -18,156 +18,25 @@
 mod facts;
 mod measure;
 pub mod output;
+mod period;
 mod report;
 mod score;
 
 pub use facts::{CaseFacts, CloseFact, FactContext, StepFact, StepKind, case_facts};
 pub use measure::{Column, Measure, Rate};
+pub use period::{Granularity, Period};
 pub use report::{Assessment, CaseRow, ReportOptions, TREND_PERIODS};
 pub use score::{ClassRanking, Mark, RankedUnit, WEIGHTS_KEY, Weights, bottom_count, composite_score};
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::calendar::WorkCalendar;
-use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, UnitClass, UnitId};
+use crate::model::{CaseState, CloseType, CommandManual, Role, UnitClass, UnitId};
 use crate::spatial::JurisdictionIndex;
 use crate::store::{Store, StoreError};
-
-/// A period `[from, to)` in China local time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Period {
-    pub from: NaiveDateTime,
-    pub to: NaiveDateTime,
-}
-
-fn midnight(date: NaiveDate) -> NaiveDateTime {
-    date.and_hms_opt(0, 0, 0).unwrap_or_default()
-}
-
-fn first_of_month(year: i32, month: u32) -> NaiveDate {
-    let (year, month) = (year + (month as i32 - 1).div_euclid(12), (month as i32 - 1).rem_euclid(12) as u32 + 1);
-    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default()
-}
-
-impl Period {
-    /// Reads `2026-11` (a month), `2026-Q4` (a quarter), `2026` (a year), `2026-11-25` (a day)
-    /// or `2026-11-01..2026-11-30` (days, both included).
-    ///
-    /// # Errors
-    /// Any other text, with the forms it accepts.
-    pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let text = text.trim();
-        let day = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
-        let parsed = if let Some((from, to)) = text.split_once("..") {
-            day(from)
-                .zip(day(to))
-                .filter(|(from, to)| from <= to)
-                .map(|(from, to)| Self::range(midnight(from), midnight(to) + Duration::days(1)))
-        } else if let Some(date) = day(text) {
-            Some(Self::day(date))
-        } else if let Some((year, quarter)) = text.split_once("-Q").or_else(|| text.split_once("-q")) {
-            year.parse()
-                .ok()
-                .zip(quarter.parse().ok())
-                .filter(|(_, quarter)| (1..=4).contains(quarter))
-                .map(|(year, quarter)| Self::quarter(year, quarter))
-        } else if let Some((year, month)) = text.split_once('-') {
-            year.parse()
-                .ok()
-                .zip(month.parse().ok())
-                .filter(|(_, month)| (1..=12).contains(month))
-                .map(|(year, month)| Self::month(year, month))
-        } else {
-            text.parse().ok().filter(|year| (1900..=2200).contains(year)).map(Self::year)
-        };
-        parsed.ok_or_else(|| anyhow::anyhow!("period {text:?}: use 2026-11, 2026-Q4, 2026, 2026-11-25 or 2026-11-01..2026-11-30"))
-    }
-
-    /// Any range `[from, to)`.
-    #[must_use]
-    pub fn range(from: NaiveDateTime, to: NaiveDateTime) -> Self {
-        Self { from, to }
-    }
-
-    /// One calendar day.
-    #[must_use]
-    pub fn day(date: NaiveDate) -> Self {
-        Self::range(midnight(date), midnight(date) + Duration::days(1))
-    }
-
-    /// The week (Monday to Sunday) containing `date`.
-    #[must_use]
-    pub fn week(date: NaiveDate) -> Self {
-        let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
-        Self::range(midnight(monday), midnight(monday) + Duration::days(7))
-    }
-
-    /// A calendar month (1–12).
-    #[must_use]
-    pub fn month(year: i32, month: u32) -> Self {
-        Self::range(midnight(first_of_month(year, month)), midnight(first_of_month(year, month + 1)))
-    }
-
-    /// A quarter (1–4).
-    #[must_use]
-    pub fn quarter(year: i32, quarter: u32) -> Self {
-        let first = (quarter.clamp(1, 4) - 1) * 3 + 1;
-        Self::range(midnight(first_of_month(year, first)), midnight(first_of_month(year, first + 3)))
-    }
-
-    /// A calendar year.
-    #[must_use]
-    pub fn year(year: i32) -> Self {
-        Self::range(midnight(first_of_month(year, 1)), midnight(first_of_month(year + 1, 1)))
-    }
-
-    /// Whether `at` lies in the period.
-    #[must_use]
-    pub fn contains(&self, at: NaiveDateTime) -> bool {
-        self.from <= at && at < self.to
-    }
-
-    /// The last day in the period.
-    #[must_use]
-    pub fn last_day(&self) -> NaiveDate {
-        (self.to - Duration::seconds(1)).date()
-    }
-}
-
-/// The step of a trend: weeks or months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-pub enum Granularity {
-    Week,
-    #[default]
-    Month,
-}
-
-impl Granularity {
-    /// The period of this granularity containing `date`.
-    #[must_use]
-    pub fn period(self, date: NaiveDate) -> Period {
-        match self {
-            Self::Week => Period::week(date),
-            Self::Month => Period::month(date.year(), date.month()),
-        }
-    }
-
-    /// The `count` periods up to and including the one containing `date`, oldest first.
-    #[must_use]
-    pub fn periods_ending(self, date: NaiveDate, count: usize) -> Vec<Period> {
-        let mut periods = Vec::with_capacity(count);
-        let mut period = self.period(date);
-        for _ in 0..count {
-            periods.push(period);
-            period = self.period(period.from.date() - Duration::days(1));
-        }
-        periods.reverse();
-        periods
-    }
-}
 
 /// Whose indicators.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -573,7 +442,7 @@ impl FactBook {
         let index = JurisdictionIndex::new(&jurisdictions);
         let mut sources = FactSources { manual, jurisdictions, index, region_ids: HashMap::new(), positions: HashMap::new() };
         let mut region_codes: Vec<String> = Vec::new();
-        let mut events = events_where(store, "", [])?;
+        let mut events = store.audit_trail_by_case(&facts::reads_data)?;
         let mut facts = Vec::new();
         let mut case_numbers = HashMap::new();
         for case in store.load_cases()? {
@@ -605,11 +474,7 @@ impl FactBook {
         }
         // Users may have been added since (a new collector's first report).
         let roles: HashMap<i64, Role> = store.load_users()?.into_iter().map(|user| (user.id, user.role)).collect();
-        let mut events = events_where(
-            store,
-            "WHERE case_fid IN (SELECT DISTINCT case_fid FROM case_events WHERE id > ?1 AND id <= ?2) AND id <= ?2",
-            [after_event_id, newest],
-        )?;
+        let mut events = store.audit_trail_of_cases_changed(after_event_id, newest, &facts::reads_data)?;
         let Some(sources) = self.sources.as_deref_mut() else { return Ok(newest) };
         for case in cases {
             self.case_numbers.insert(case.id, case.case_no.clone());
@@ -741,70 +606,5 @@ impl FactBook {
     #[must_use]
     pub fn ranking(&self, period: &Period, weights: &Weights) -> Vec<ClassRanking> {
         score::rank(&self.by_unit(period), &self.unit_classes, weights)
-    }
-}
-
-/// The whole audit trail, by case, oldest first.
-/// The audit entries `filter` (a `WHERE` clause, or empty for all) picks, by case, in order.
-fn events_where<P: rusqlite::Params>(store: &Store, filter: &str, params: P) -> Result<HashMap<i64, Vec<CaseEvent>>, StoreError> {
-    let sql_error = |source| StoreError::Sql { context: "reading the audit trail for the assessment".into(), source };
-    let conn = store.conn();
-    let mut statement = conn
-        .prepare(&format!(
-            "SELECT id, case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events {filter} ORDER BY case_fid, id"
-        ))
-        .map_err(sql_error)?;
-    let mut rows = statement.query(params).map_err(sql_error)?;
-    let mut events: HashMap<i64, Vec<CaseEvent>> = HashMap::new();
-    while let Some(row) = rows.next().map_err(sql_error)? {
-        let id: i64 = row.get(0).map_err(sql_error)?;
-        let bad = |problem: String| StoreError::BadRow { table: "case_events", row: id, problem };
-        let at: String = row.get(2).map_err(sql_error)?;
-        let from_state: Option<String> = row.get(5).map_err(sql_error)?;
-        let to_state: String = row.get(6).map_err(sql_error)?;
-        let action: String = row.get(4).map_err(sql_error)?;
-        // Only the steps whose data the facts read are parsed (a third of the trail).
-        let data = if facts::reads_data(&action) {
-            let text = row.get_ref(7).map_err(sql_error)?.as_str().map_err(|error| bad(error.to_string()))?;
-            serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
-        } else {
-            serde_json::Value::Null
-        };
-        let event = CaseEvent {
-            id,
-            case_id: row.get(1).map_err(sql_error)?,
-            at: facts::local_from_stored_time(&at).ok_or_else(|| bad(format!("bad time {at:?}")))?,
-            actor_user_id: row.get(3).map_err(sql_error)?,
-            actor_name: None,
-            action,
-            from_state: from_state.as_deref().and_then(CaseState::from_keyword),
-            to_state: CaseState::from_keyword(&to_state).ok_or_else(|| bad(format!("unknown state {to_state:?}")))?,
-            data,
-        };
-        events.entry(event.case_id).or_default().push(event);
-    }
-    Ok(events)
-}
-
-#[cfg(test)]
-mod period_parse_tests {
-    use super::*;
-
-    fn day(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date")
-    }
-
-    #[test]
-    fn periods_read_from_the_command_line() {
-        assert_eq!(Period::parse("2026-11").expect("month"), Period::month(2026, 11));
-        assert_eq!(Period::parse("2026-Q4").expect("quarter"), Period::quarter(2026, 4));
-        assert_eq!(Period::parse("2026").expect("year"), Period::year(2026));
-        assert_eq!(Period::parse("2026-11-25").expect("day"), Period::day(day("2026-11-25")));
-        let range = Period::parse("2026-11-01..2026-11-30").expect("range");
-        assert_eq!(range, Period::month(2026, 11), "both days included");
-        for bad in ["2026-13", "2026-Q5", "26", "2026-11-30..2026-11-01", "last month"] {
-            let error = Period::parse(bad).expect_err(bad).to_string();
-            assert!(error.contains("2026-Q4"), "{bad}: {error}");
-        }
     }
 }

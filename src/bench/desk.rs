@@ -10,9 +10,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 use egui::{Pos2, Rect, vec2};
 
 use super::{percentile, sorted_ms};
-use crate::session::{Selection, load_everything};
 use crate::desk::{CaseBook, CaseFilter, CaseSort, Scope, SortColumn, StatusFilter};
 use crate::model::{Case, CaseState, CloseType};
+use crate::session::{Selection, load_everything};
 use crate::ui::Lang;
 use crate::ui::desk::DeskState;
 

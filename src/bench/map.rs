@@ -11,9 +11,9 @@ use anyhow::Result;
 use egui::{Pos2, Rect, Vec2, pos2, vec2};
 use walkers::{MapMemory, lon_lat};
 
-use crate::session::{LayerVisibility, World, load_everything};
 use crate::map::scene::{MapScene, SceneData};
 use crate::map::{ScreenTransform, mercator_from_lonlat};
+use crate::session::{LayerVisibility, World, load_everything};
 use crate::ui::Lang;
 use crate::ui::map_view::{MapView, PART_MIN_ZOOM};
 
@@ -62,7 +62,6 @@ pub struct MapBench {
     pub identify_max_us: f64,
     pub peak_memory_mb: f64,
 }
-
 
 struct Bench<'w> {
     ctx: egui::Context,

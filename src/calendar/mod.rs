@@ -89,19 +89,65 @@ pub fn utc_text_from_local(local: NaiveDateTime) -> String {
 }
 
 /// Parses a GeoPackage DATETIME (UTC, with or without the `Z`, `T` or a space between date and
-/// time) into China local time.
+/// time) into China local time. The form the store writes (`2026-11-25T01:30:00.000Z`) is read
+/// without chrono's general parser, which dominates reading half a million audit entries.
 #[must_use]
 pub fn local_from_utc_text(text: &str) -> Option<NaiveDateTime> {
-    let trimmed = text.trim_end_matches('Z');
-    NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f"))
-        .ok()
-        .map(china_from_utc)
+    let utc = match stored_utc(text) {
+        Some(parsed) => Some(parsed),
+        None => {
+            let trimmed = text.trim_end_matches('Z');
+            NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M:%S%.f"))
+                .ok()
+        }
+    };
+    utc.map(china_from_utc)
+}
+
+/// The store's own DATETIME form, `YYYY-MM-DDTHH:MM:SS.mmmZ`, read digit by digit; `None` for
+/// any other text or an impossible date.
+fn stored_utc(text: &str) -> Option<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    let fixed = bytes.len() == 24
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[10] == b'T'
+        && bytes[13] == b':'
+        && bytes[16] == b':'
+        && bytes[19] == b'.'
+        && bytes[23] == b'Z';
+    if !fixed {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        bytes[from..to].iter().try_fold(0u32, |sum, byte| byte.is_ascii_digit().then(|| sum * 10 + u32::from(byte - b'0')))
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?.and_hms_milli_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+        number(20, 23)?,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_times_read_like_the_general_parser() {
+        for text in ["2026-11-25T01:30:00.000Z", "2025-12-31T16:00:00.123Z", "2026-02-28T23:59:59.999Z"] {
+            let general = NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok();
+            assert_eq!(stored_utc(text), general, "{text}");
+        }
+        for text in ["2026-11-25 01:30:00", "2026-11-25T01:30:00Z"] {
+            assert_eq!(local_from_utc_text(text), NaiveDateTime::parse_from_str("2026-11-25 09:30:00", "%Y-%m-%d %H:%M:%S").ok(), "{text}");
+        }
+        assert_eq!(local_from_utc_text("2026-13-25T01:30:00.000Z"), None);
+        assert_eq!(local_from_utc_text("2026-1x-25T01:30:00.000Z"), None);
+    }
 
     #[test]
     fn china_now_is_eight_hours_ahead_of_utc() {

@@ -37,7 +37,8 @@ pub fn run(db: &Path, basemap: Option<&Path>, args: ScreenshotArgs) -> Result<()
     let center = match center {
         None => None,
         Some(text) => {
-            let values: Vec<f64> = text.split(',').map(|value| value.trim().parse::<f64>()).collect::<Result<_, _>>().ok().unwrap_or_default();
+            let values: Vec<f64> =
+                text.split(',').map(|value| value.trim().parse::<f64>()).collect::<Result<_, _>>().ok().unwrap_or_default();
             let [lon, lat, zoom] = values[..] else {
                 bail!("--center {text:?} is not LON,LAT,ZOOM, e.g. 118.33,29.83,15");
             };

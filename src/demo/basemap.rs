@@ -60,4 +60,3 @@ pub fn basemap_input(path: &std::path::Path, region_max_zoom: u8, core_max_zoom:
     };
     Ok((input, plan))
 }
-

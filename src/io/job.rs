@@ -58,8 +58,7 @@ pub fn start_step(
                 super::validate(&store, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| error.to_string())
             })),
             ImportStep::Commit => StepResult::Committed(Store::open(&db).map_err(|error| error.to_string()).and_then(|mut store| {
-                super::commit(&mut store, &file, &profile, &policy, &mut report, context.cancel_flag())
-                    .map_err(|error| error.to_string())
+                super::commit(&mut store, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| error.to_string())
             })),
         }
     })?;

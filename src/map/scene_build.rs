@@ -11,9 +11,9 @@ use egui::{Color32, Pos2, Stroke, pos2};
 use geo::TriangulateEarcut;
 use walkers::{Drawable, Drawables, Line, Mesh, Vertex};
 
+use super::style as tokens;
 use super::{ProjectedFeature, mercator_from_lonlat};
 use crate::model::{Part, PartGeometry};
-use super::style as tokens;
 
 /// Local units per normalised Mercator unit: pixels at zoom 16.
 pub const LOCAL_UNITS: f64 = 256.0 * 65_536.0;

@@ -131,9 +131,8 @@ pub const MIN_ISSUE_M2: f64 = 1.0;
 /// against the district, so unclaimed land inside it is a gap).
 #[must_use]
 pub fn check_kind(jurisdictions: &[Jurisdiction], district_code: &str, kind: JurisdictionKind, today: chrono::NaiveDate) -> TopologyReport {
-    let members: Vec<usize> = (0..jurisdictions.len())
-        .filter(|index| jurisdictions[*index].kind == kind && jurisdictions[*index].valid_on(today))
-        .collect();
+    let members: Vec<usize> =
+        (0..jurisdictions.len()).filter(|index| jurisdictions[*index].kind == kind && jurisdictions[*index].valid_on(today)).collect();
     let district = jurisdictions.iter().find(|j| j.kind == JurisdictionKind::District && j.code == district_code);
     let parent = match kind {
         JurisdictionKind::Township | JurisdictionKind::Community => district.map(|district| &district.geometry),

@@ -11,9 +11,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::queries::query_rows_with;
+use rusqlite::Transaction;
+
+use super::queries::{query_rows, query_rows_with};
 use super::{SqlContext, Store, StoreError};
-use crate::model::User;
+use crate::model::{Keyword as _, UnitId, User};
 
 /// Shortest password accepted by [`Store::set_password`].
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -208,6 +210,44 @@ impl Store {
             Some(user_id) if matches => Self::user_by_id(self.conn(), user_id)?.ok_or(AuthError::WrongCredentials),
             _ => Err(AuthError::WrongCredentials),
         }
+    }
+}
+
+impl Store {
+    /// Adds a local user account (no password yet); returns its id.
+    ///
+    /// # Errors
+    /// SQL errors, e.g. a duplicate login.
+    pub fn insert_user(
+        tx: &Transaction<'_>,
+        login: &str,
+        display_name: &str,
+        role: crate::model::Role,
+        unit: Option<UnitId>,
+    ) -> Result<i64, StoreError> {
+        tx.execute(
+            "INSERT INTO users (login, display_name, role, unit_id) VALUES (?1, ?2, ?3, ?4)",
+            params![login, display_name, role.keyword(), unit.map(|unit| unit.0)],
+        )
+        .context(format!("inserting user {login}"))?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    /// Every user account, by id.
+    ///
+    /// # Errors
+    /// SQL errors or an unknown role.
+    pub fn load_users(&self) -> Result<Vec<crate::model::User>, StoreError> {
+        query_rows(self.conn(), "users", "SELECT id, login, display_name, role, unit_id FROM users ORDER BY id", |cells| {
+            let id = cells.get(0)?;
+            Ok(crate::model::User {
+                id,
+                login: cells.get(1)?,
+                display_name: cells.get(2)?,
+                role: cells.keyword(3, id)?,
+                unit: cells.get::<Option<i64>>(4)?.map(UnitId),
+            })
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! the app's background workers.
 
 mod accounts;
+mod audit;
 mod case_flow;
 mod disputes;
 pub mod gpkg;
@@ -252,5 +253,17 @@ impl Store {
     /// The raw connection, for queries inside this crate.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+impl Store {
+    /// Moves everything from the write-ahead log into the main file, so the file alone is complete.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        // Back to full durability first, so the checkpoint itself is synced to disk.
+        self.conn().execute_batch("PRAGMA synchronous = FULL;").context("restoring full durability")?;
+        self.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).context("checkpointing the write-ahead log")
     }
 }

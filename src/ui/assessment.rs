@@ -8,9 +8,9 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use egui::RichText;
 
 use crate::assess::output::{ReportFormat, class_name, period_text};
-use crate::session::{Command, World};
 use crate::assess::{Assessment, Column, Granularity, Indicators, Mark, Measure, Period, ReportOptions, Scope, Weights};
 use crate::model::UnitId;
+use crate::session::{Command, World};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
 

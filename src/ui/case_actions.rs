@@ -5,13 +5,13 @@
 use chrono::NaiveDateTime;
 use egui::RichText;
 
-use crate::session::{Command, World};
 use crate::calendar::LimitUnit;
 use crate::desk::CaseBook;
 use crate::desk::worker::CaseTimeline;
-use crate::model::{Case, CloseType, FeedbackChannel, Keyword, UnitId, User};
-use crate::ui::Lang;
 use crate::model::Labelled;
+use crate::model::{Case, CloseType, FeedbackChannel, Keyword, UnitId, User};
+use crate::session::{Command, World};
+use crate::ui::Lang;
 use crate::workflow::rules::{Need, transition};
 use crate::workflow::{Action, ActionKind, RoutingQuery, Suggestion, allowed_actions, suggest_unit};
 
@@ -293,8 +293,8 @@ fn event_details(world: &World, data: &serde_json::Value, lang: Lang) -> Vec<Str
     }
     if let Some(deadline) = text("deadline_at") {
         // Stored as UTC like every time in the file; shown in China time.
-        let local =
-            crate::calendar::local_from_utc_text(deadline).map_or_else(|| deadline.to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
+        let local = crate::calendar::local_from_utc_text(deadline)
+            .map_or_else(|| deadline.to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
         lines.push(format!("{}{local}", lang.pick("时限：", "Deadline: ")));
     }
     if let Some(photos) = data.get("photos").and_then(serde_json::Value::as_array).filter(|photos| !photos.is_empty()) {

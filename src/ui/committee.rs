@@ -8,12 +8,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use egui::{Color32, RichText};
 use geo::Point;
 
-use crate::session::{Command, Selection, World};
 use crate::desk::CaseBook;
 use crate::desk::worker::DisputeCommand;
-use crate::model::{Art19Rule, Case, DisputeRecord, JurisdictionKind, Keyword, PrecedentArea, PrecedentClass, UnitId};
-use crate::ui::Lang;
 use crate::model::Labelled;
+use crate::model::{Art19Rule, Case, DisputeRecord, JurisdictionKind, Keyword, PrecedentArea, PrecedentClass, UnitId};
+use crate::session::{Command, Selection, World};
+use crate::ui::Lang;
 use crate::workflow::{
     DisputeDecision, DisputeOpening, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
 };

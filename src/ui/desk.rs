@@ -6,13 +6,13 @@ use chrono::NaiveDateTime;
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use crate::session::{Command, Selection, World};
 use crate::desk::worker::CaseTimeline;
 use crate::desk::{CaseBook, CaseFilter, CaseSort, Period, Scope, SortColumn, StatusFilter};
+use crate::model::Labelled;
 use crate::model::{CaseSubject, Keyword, SourceChannel, User};
+use crate::session::{Command, Selection, World};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-use crate::model::Labelled;
 use crate::workflow::{ClockState, DeadlineStatus};
 
 use super::case_actions::ActionDialog;
@@ -329,10 +329,7 @@ pub fn case_list_ui(
     ui.horizontal(|ui| {
         ui.weak(format!("{} {} / {}", lang.pick("显示", "Showing"), rows.len(), book.len()));
         if ui.small_button(lang.pick("导出列表…", "Export list…")).clicked() {
-            commands.push(Command::OpenExport {
-                what: crate::io::export::ExportWhat::Cases,
-                scope: crate::session::ExportScope::CaseList,
-            });
+            commands.push(Command::OpenExport { what: crate::io::export::ExportWhat::Cases, scope: crate::session::ExportScope::CaseList });
         }
         if let Some(user) = &state.user
             && user.role == crate::model::Role::UnitOperator

@@ -4,13 +4,13 @@
 use chrono::NaiveDateTime;
 use geo::GeodesicArea;
 
-use crate::session::{Command, Selection, World};
 use crate::desk::CaseBook;
+use crate::model::Labelled;
 use crate::model::{CaseSubject, ItemKind, PartGeometry};
+use crate::session::{Command, Selection, World};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
 use crate::ui::desk::{DeskState, remaining_text, status_color};
-use crate::model::Labelled;
 
 fn row_ui(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
     ui.label(egui::RichText::new(key).weak());

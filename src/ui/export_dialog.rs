@@ -6,12 +6,12 @@
 
 use std::path::PathBuf;
 
-use crate::session::{Command, ExportRequest, ExportScope};
 use crate::io::export::{ExportFormat, ExportProgress, ExportSummary, ExportWhat};
+use crate::model::Labelled as _;
 use crate::model::{JurisdictionKind, Keyword as _};
+use crate::session::{Command, ExportRequest, ExportScope};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-use crate::model::Labelled as _;
 
 /// An export under way: its progress (features written of all) and, at the end, what it wrote.
 pub type ExportRun = crate::job::Job<ExportProgress, Result<ExportSummary, String>>;

@@ -13,7 +13,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::io::{
-    ImportJob, ImportReport, ImportStep, Inspection, IssueClass, MappingProfile, OnIssue, Policy, StepResult, Target, start_step, target_fields,
+    ImportJob, ImportReport, ImportStep, Inspection, IssueClass, MappingProfile, OnIssue, Policy, StepResult, Target, start_step,
+    target_fields,
 };
 use crate::session::Command;
 use crate::ui::Lang;

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::session::{BasemapProblem, Command, LayerVisibility, World};
 use crate::map::basemap_choice::BasemapChoice;
 use crate::map::tile_sources::TileSourceInfo;
+use crate::model::Labelled;
 use crate::model::{JurisdictionKind, Keyword};
+use crate::session::{BasemapProblem, Command, LayerVisibility, World};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
-use crate::model::Labelled;
 
 fn swatch_ui(ui: &mut egui::Ui, color: egui::Color32) {
     let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());

@@ -7,7 +7,6 @@ use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Shape, Stroke, pos2, vec2};
 use geo::Contains;
 use walkers::{Map, MapMemory, lon_lat};
 
-use crate::session::{Command, LayerVisibility, Selection, World};
 use crate::desk::CaseBook;
 use crate::map::scene::{MapScene, SceneLayers};
 use crate::map::scene_build::PartFilter;
@@ -15,6 +14,7 @@ use crate::map::{
     ScreenTransform, halo_label, lonlat_from_mercator, mercator_from_lonlat, nice_scale_length_m, screen_path, stroke_features,
 };
 use crate::model::{JurisdictionKind, PartGeometry};
+use crate::session::{Command, LayerVisibility, Selection, World};
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
 

@@ -5,11 +5,11 @@
 use egui::RichText;
 use geo::{Distance, Haversine, Point};
 
-use crate::session::{Command, World};
 use crate::desk::CaseBook;
-use crate::model::{CaseSubject, ItemKind, JurisdictionKind, Keyword, SourceChannel, Urgency};
-use crate::ui::Lang;
 use crate::model::Labelled;
+use crate::model::{CaseSubject, ItemKind, JurisdictionKind, Keyword, SourceChannel, Urgency};
+use crate::session::{Command, World};
+use crate::ui::Lang;
 use crate::workflow::{DUPLICATE_RADIUS_M, NewCase};
 
 use super::case_actions::photos_ui;

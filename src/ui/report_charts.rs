@@ -176,8 +176,9 @@ fn in_triangle(point: Pos2, a: Pos2, b: Pos2, c: Pos2) -> bool {
 pub fn density_map_ui(ui: &mut egui::Ui, world: &World, report: &Assessment, lang: Lang, size: Vec2) -> Option<String> {
     let date = report.period.last_day();
     let id = egui::Id::unique(("assessment_cells", world.jurisdictions.len(), date));
-    let geometry: Arc<CellGeometry> =
-        ui.ctx().memory_mut(|memory| memory.data.get_temp_mut_or_insert_with(id, || Arc::new(CellGeometry::of_cells(&world.jurisdictions, date))).clone());
+    let geometry: Arc<CellGeometry> = ui.ctx().memory_mut(|memory| {
+        memory.data.get_temp_mut_or_insert_with(id, || Arc::new(CellGeometry::of_cells(&world.jurisdictions, date))).clone()
+    });
     let (rect, response) = ui.allocate_exact_size(size, Sense::click());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, tokens::MAP_BACKGROUND);

@@ -2,10 +2,10 @@
 
 use chrono::NaiveDateTime;
 
-use crate::session::{Command, World};
-use crate::model::{Role, User};
-use crate::ui::Lang;
 use crate::model::Labelled;
+use crate::model::{Role, User};
+use crate::session::{Command, World};
+use crate::ui::Lang;
 
 /// The search box's own state.
 #[derive(Debug, Default)]

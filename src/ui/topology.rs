@@ -4,12 +4,12 @@
 
 use egui::{RichText, Stroke};
 
-use crate::session::{Command, World};
 use crate::map::{ScreenTransform, mercator_from_lonlat};
 use crate::model::JurisdictionKind;
+use crate::model::Labelled;
+use crate::session::{Command, World};
 use crate::spatial::topology::{IssueKind, TopologyReport};
 use crate::ui::Lang;
-use crate::model::Labelled;
 
 use crate::palette::{TOPOLOGY_GAP as GAP, TOPOLOGY_OVERLAP as OVERLAP};
 

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use egui::{Color32, RichText};
 
-use crate::session::World;
 use crate::desk::CaseBook;
 use crate::model::{CaseState, CloseType, UnitId};
+use crate::session::World;
 use crate::ui::Lang;
 use crate::ui::design_tokens as tokens;
 use crate::workflow::ClockState;

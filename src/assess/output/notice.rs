@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use chrono::NaiveDateTime;
 use egui::Color32;
 
+use super::{CellGeometry, density_legend, period_tick};
+use super::{ReportNames, class_name, period_text};
 use crate::assess::{Assessment, ClassRanking, Column, Mark};
 use crate::model::Lang;
-use super::{ReportNames, class_name, period_text};
 use crate::palette;
-use super::{CellGeometry, density_legend, period_tick};
 
 /// Escapes text for HTML and XML.
 #[must_use]

@@ -4,9 +4,9 @@
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
+use super::{ReportNames, class_name, period_text};
 use crate::assess::{Assessment, Column, Indicators, Mark, Measure, Rate};
 use crate::model::Lang;
-use super::{ReportNames, class_name, period_text};
 
 fn formats() -> (Format, Format, Format, Format) {
     let header = Format::new().set_bold().set_background_color(0xDD_E6_F0).set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
