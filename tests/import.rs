@@ -500,7 +500,7 @@ proptest! {
                 // serde_json (without `float_roundtrip`) may parse the last bit differently: 1e-12° is 0.1 µm.
                 let Some(geo::Geometry::Point(point)) = feature.geometry else { panic!("not a point: {:?}", feature.geometry) };
                 prop_assert!((point.x() - x).abs() < 1e-12 && (point.y() - y).abs() < 1e-12, "{point:?} vs {x} {y}");
-                let value = feature.attribute("NAME").and_then(io::AttrValue::as_text).unwrap_or_default();
+                let value = feature.attribute("NAME").and_then(io::Value::as_text).unwrap_or_default();
                 prop_assert_eq!(&value, name);
             }
         }
@@ -574,7 +574,7 @@ fn without_a_cpg_the_language_driver_or_the_bytes_decide_the_encoding() {
     let driver = encoding(&path);
     assert!(driver.evidence.contains("language driver 0x4D (CP936)"), "{}", driver.evidence);
     let features = read_all(&path).expect("read");
-    assert_eq!(features[0].attribute("MC").and_then(io::AttrValue::as_text).as_deref(), Some("岩寺路灯一号"));
+    assert_eq!(features[0].attribute("MC").and_then(io::Value::as_text).as_deref(), Some("岩寺路灯一号"));
 }
 
 #[test]

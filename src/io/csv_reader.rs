@@ -12,7 +12,7 @@ use encoding_rs::Encoding;
 use geo::{Geometry, Point};
 
 use super::ImportError;
-use super::feature::{AttrValue, FieldInfo, FieldKind, SourceFeature};
+use super::feature::{FieldInfo, FieldKind, SourceFeature, Value};
 use super::shapefile::EncodingChoice;
 
 /// Header names people give longitude / x and latitude / y columns, lower case.
@@ -137,7 +137,7 @@ impl CsvSource {
                 .iter()
                 .enumerate()
                 .map(|(column, name)| {
-                    let value = text(column).filter(|cell| !cell.is_empty()).map_or(AttrValue::Null, AttrValue::Text);
+                    let value = text(column).filter(|cell| !cell.is_empty()).map_or(Value::Null, Value::Text);
                     (name.clone(), value)
                 })
                 .collect();

@@ -15,14 +15,12 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, NaiveDateTime};
 use geo::{BoundingRect, Geometry, Rect};
 use rusqlite::{Connection, params_from_iter};
 
 use crate::calendar::{DeadlineLight, LimitUnit};
 use crate::model::{Case, CommandManual, ItemKind, Jurisdiction, Keyword, Part, PartGeometry, Unit, UnitId};
 use crate::store::gpkg;
-use crate::store::utc_text_from_local;
 use crate::workflow::DeadlineStatus;
 
 mod writers;
@@ -85,20 +83,6 @@ pub enum ExportError {
     Cancelled { path: PathBuf },
 }
 
-/// The type of a field, as GIS tools will see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Text,
-    Integer,
-    Real,
-    Boolean,
-    /// A calendar date.
-    Date,
-    /// A moment; held in China local time, written with its offset (GeoJSON), in UTC
-    /// (GeoPackage, as the standard asks) or as local wall time (CSV, for Excel).
-    DateTime,
-}
-
 /// One attribute of a layer: a stable ASCII name for GIS tools and its Chinese title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
@@ -111,32 +95,7 @@ const fn field(name: &'static str, title_zh: &'static str, kind: FieldKind) -> F
     Field { name, title_zh, kind }
 }
 
-/// A value of one field in one row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Null,
-    Text(String),
-    Integer(i64),
-    Real(f64),
-    Boolean(bool),
-    Date(NaiveDate),
-    /// China local time.
-    DateTime(NaiveDateTime),
-}
-
-impl Value {
-    fn text(text: &str) -> Self {
-        Self::Text(text.to_owned())
-    }
-
-    fn optional_text(text: Option<impl Into<String>>) -> Self {
-        text.map_or(Self::Null, |text| Self::Text(text.into()))
-    }
-
-    fn optional_date_time(moment: Option<NaiveDateTime>) -> Self {
-        moment.map_or(Self::Null, Self::DateTime)
-    }
-}
+pub use super::value::{FieldKind, Value};
 
 /// One feature: its WGS84 geometry and one value per field of its layer.
 #[derive(Debug, Clone, PartialEq)]
@@ -676,12 +635,5 @@ mod tests {
         assert_eq!(csv_cell("井盖"), "井盖");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
-    }
-
-    #[test]
-    fn local_times_carry_the_china_offset_in_geojson() {
-        let moment = NaiveDateTime::parse_from_str("2026-11-25 09:30", "%Y-%m-%d %H:%M").expect("time");
-        assert_eq!(iso_local(moment), "2026-11-25T09:30:00+08:00");
-        assert_eq!(sql_value(&Value::DateTime(moment)), rusqlite::types::Value::Text("2026-11-25T01:30:00.000Z".into()));
     }
 }

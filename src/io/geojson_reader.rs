@@ -13,7 +13,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::Value;
 
 use super::ImportError;
-use super::feature::{AttrValue, SourceFeature};
+use super::feature::{SourceFeature, Value as Attr};
 
 /// What the stream has seen before its features.
 #[derive(Debug, Default, Clone)]
@@ -112,13 +112,13 @@ fn unclosed_rings_of(raw: &RawGeometry) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
-fn attr_from_json(value: Value) -> AttrValue {
+fn attr_from_json(value: Value) -> Attr {
     match value {
-        Value::Null => AttrValue::Null,
-        Value::Bool(value) => AttrValue::Bool(value),
-        Value::Number(number) => number.as_i64().map_or_else(|| AttrValue::Real(number.as_f64().unwrap_or(f64::NAN)), AttrValue::Integer),
-        Value::String(text) => AttrValue::Text(text),
-        other => AttrValue::Text(other.to_string()),
+        Value::Null => Attr::Null,
+        Value::Bool(value) => Attr::Boolean(value),
+        Value::Number(number) => number.as_i64().map_or_else(|| Attr::Real(number.as_f64().unwrap_or(f64::NAN)), Attr::Integer),
+        Value::String(text) => Attr::Text(text),
+        other => Attr::Text(other.to_string()),
     }
 }
 
@@ -332,7 +332,7 @@ mod tests {
         assert_eq!(head.layer_name.as_deref(), Some("lamps"));
         assert_eq!(features.len(), 2);
         assert_eq!(features[0].geometry, Some(Geometry::Point(geo::point!(x: 1.0, y: 2.0))));
-        assert_eq!(features[0].attribute("bm"), Some(&AttrValue::Text("3410040118000001".into())));
+        assert_eq!(features[0].attribute("bm"), Some(&Attr::Text("3410040118000001".into())));
         assert_eq!(features[1].geometry, None);
     }
 

@@ -11,7 +11,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use super::ImportError;
-use super::feature::{AttrValue, FieldInfo, FieldKind, SourceFeature};
+use super::feature::{FieldInfo, FieldKind, SourceFeature, Value};
 use crate::store::gpkg::geometry_from_blob;
 
 /// One layer of a GeoPackage.
@@ -85,18 +85,7 @@ pub(crate) fn fields(conn: &Connection, path: &Path, layer: &GpkgLayer) -> Resul
         .into_iter()
         .filter(|(name, _, primary_key)| *primary_key == 0 && Some(name) != layer.geometry_column.as_ref())
         .map(|(name, declared, _)| {
-            let upper = declared.to_ascii_uppercase();
-            let kind = if upper.contains("INT") {
-                FieldKind::Integer
-            } else if upper.contains("REAL") || upper.contains("DOUBLE") || upper.contains("FLOAT") {
-                FieldKind::Real
-            } else if upper.starts_with("DATE") {
-                FieldKind::Date
-            } else if upper == "BOOLEAN" {
-                FieldKind::Boolean
-            } else {
-                FieldKind::Text
-            };
+            let kind = FieldKind::from_sql_type(&declared);
             FieldInfo { name, kind }
         })
         .collect())
@@ -134,12 +123,12 @@ pub(crate) fn read(
         let mut attributes = Vec::with_capacity(fields.len());
         for (column, field) in fields.iter().enumerate() {
             let value = match row.get_ref(column).map_err(sql_error(path))? {
-                ValueRef::Null => AttrValue::Null,
-                ValueRef::Integer(value) if field.kind == FieldKind::Boolean => AttrValue::Bool(value != 0),
-                ValueRef::Integer(value) => AttrValue::Integer(value),
-                ValueRef::Real(value) => AttrValue::Real(value),
-                ValueRef::Text(bytes) => AttrValue::Text(String::from_utf8_lossy(bytes).into_owned()),
-                ValueRef::Blob(_) => AttrValue::Text("(binary)".into()),
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(value) if field.kind == FieldKind::Boolean => Value::Boolean(value != 0),
+                ValueRef::Integer(value) => Value::Integer(value),
+                ValueRef::Real(value) => Value::Real(value),
+                ValueRef::Text(bytes) => Value::Text(String::from_utf8_lossy(bytes).into_owned()),
+                ValueRef::Blob(_) => Value::Text("(binary)".into()),
             };
             attributes.push((field.name.clone(), value));
         }

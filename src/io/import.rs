@@ -384,7 +384,7 @@ impl Mapper<'_> {
             .fields
             .get(target)
             .and_then(|source| feature.attribute(source))
-            .and_then(super::AttrValue::as_text)
+            .and_then(super::Value::as_text)
             .or_else(|| self.profile.constants.get(target).cloned())?;
         match self.profile.value_maps.get(target).and_then(|map| map.get(&raw)) {
             Some(mapped) => Some(mapped.clone()),

@@ -25,12 +25,13 @@ pub mod job;
 pub mod profile;
 pub mod shapefile;
 pub mod text;
+pub mod value;
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 pub use crs::{Crs, CrsError, CrsGuess};
-pub use feature::{AttrValue, FieldInfo, FieldKind, SourceFeature};
+pub use feature::{FieldInfo, FieldKind, SourceFeature, Value};
 pub use import::{ImportReport, OnIssue, Policy, Progress, commit, validate};
 pub use issue::{Fix, FixKind, Issue, IssueClass, IssueKind};
 pub use job::{ImportJob, ImportStep, StepResult, start_step};

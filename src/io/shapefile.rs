@@ -18,7 +18,7 @@ use encoding_rs::Encoding;
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, Winding};
 
 use super::ImportError;
-use super::feature::{AttrValue, FieldInfo, FieldKind, SourceFeature};
+use super::feature::{FieldInfo, FieldKind, SourceFeature, Value};
 
 /// The attribute encoding chosen and the reason, for the inspection.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -268,7 +268,7 @@ impl Shapefile {
             .collect()
     }
 
-    fn attributes_of(&self, record: &[u8]) -> Vec<(String, AttrValue)> {
+    fn attributes_of(&self, record: &[u8]) -> Vec<(String, Value)> {
         let mut at = 1;
         let mut attributes = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
@@ -279,34 +279,34 @@ impl Shapefile {
                     let text = String::from_utf8_lossy(raw);
                     let text = text.trim();
                     if text.is_empty() || text.starts_with('*') {
-                        AttrValue::Null
+                        Value::Null
                     } else if let (0, Ok(integer)) = (field.decimals, text.parse::<i64>()) {
-                        AttrValue::Integer(integer)
+                        Value::Integer(integer)
                     } else {
-                        text.parse::<f64>().map_or_else(|_| AttrValue::Text(text.to_owned()), AttrValue::Real)
+                        text.parse::<f64>().map_or_else(|_| Value::Text(text.to_owned()), Value::Real)
                     }
                 }
                 b'L' => match raw.first() {
-                    Some(b'T' | b't' | b'Y' | b'y') => AttrValue::Bool(true),
-                    Some(b'F' | b'f' | b'N' | b'n') => AttrValue::Bool(false),
-                    _ => AttrValue::Null,
+                    Some(b'T' | b't' | b'Y' | b'y') => Value::Boolean(true),
+                    Some(b'F' | b'f' | b'N' | b'n') => Value::Boolean(false),
+                    _ => Value::Null,
                 },
                 b'D' => {
                     let text = String::from_utf8_lossy(raw);
                     let text = text.trim();
                     // GDAL and ArcGIS write an unset date as zeros or blanks.
                     if text.is_empty() || text.bytes().all(|b| b == b'0') {
-                        AttrValue::Null
+                        Value::Null
                     } else if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
-                        AttrValue::Text(format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]))
+                        Value::Text(format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]))
                     } else {
-                        AttrValue::Text(text.to_owned())
+                        Value::Text(text.to_owned())
                     }
                 }
                 _ => {
                     let text = self.encoding_impl.decode_without_bom_handling(raw).0;
                     let text = text.trim_end_matches(['\0', ' ']).trim_start();
-                    if text.is_empty() { AttrValue::Null } else { AttrValue::Text(text.to_owned()) }
+                    if text.is_empty() { Value::Null } else { Value::Text(text.to_owned()) }
                 }
             };
             attributes.push((field.name.clone(), value));

@@ -329,7 +329,7 @@ fn source_ui(ui: &mut egui::Ui, dialog: &mut ImportDialog, lang: Lang, commands:
             ui.end_row();
             for sample in &layer.samples {
                 for field in &layer.fields {
-                    let text = sample.attribute(&field.name).and_then(crate::io::AttrValue::as_text).unwrap_or_default();
+                    let text = sample.attribute(&field.name).and_then(crate::io::Value::as_text).unwrap_or_default();
                     ui.label(text.chars().take(24).collect::<String>());
                 }
                 ui.end_row();

@@ -4,23 +4,6 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// `2026-11-25T09:30:00+08:00`: China time with its offset, which GDAL reads as a DateTime.
-pub(super) fn iso_local(moment: NaiveDateTime) -> String {
-    format!("{}+08:00", moment.format("%Y-%m-%dT%H:%M:%S"))
-}
-
-pub(super) fn json_value(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Null => serde_json::Value::Null,
-        Value::Text(text) => serde_json::Value::String(text.clone()),
-        Value::Integer(number) => serde_json::Value::from(*number),
-        Value::Real(number) => serde_json::Number::from_f64(*number).map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Value::Boolean(flag) => serde_json::Value::Bool(*flag),
-        Value::Date(date) => serde_json::Value::String(date.format("%Y-%m-%d").to_string()),
-        Value::DateTime(moment) => serde_json::Value::String(iso_local(*moment)),
-    }
-}
-
 pub(super) fn write_geojson(path: &Path, layer: Option<Layer<'_>>, counter: &mut Counter<'_>) -> Result<Vec<(String, usize)>, ExportError> {
     let Some(layer) = layer else { return Ok(Vec::new()) };
     let io = io_error(path);
@@ -44,7 +27,7 @@ pub(super) fn write_geojson(path: &Path, layer: Option<Layer<'_>>, counter: &mut
             }
             line.push_str(key);
             line.push(':');
-            line.push_str(&serde_json::to_string(&json_value(value)).unwrap_or_else(|_| "null".into()));
+            line.push_str(&serde_json::to_string(&value.to_json()).unwrap_or_else(|_| "null".into()));
         }
         line.push_str("}}");
         out.write_all(line.as_bytes()).map_err(&io)?;
@@ -62,18 +45,6 @@ pub(super) fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {
         std::borrow::Cow::Borrowed(text)
-    }
-}
-
-pub(super) fn csv_text(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::Text(text) => text.clone(),
-        Value::Integer(number) => number.to_string(),
-        Value::Real(number) => number.to_string(),
-        Value::Boolean(flag) => if *flag { "1" } else { "0" }.to_owned(),
-        Value::Date(date) => date.format("%Y-%m-%d").to_string(),
-        Value::DateTime(moment) => moment.format("%Y-%m-%d %H:%M:%S").to_string(),
     }
 }
 
@@ -107,7 +78,7 @@ pub(super) fn write_csv(
             if position > 0 {
                 line.push(',');
             }
-            line.push_str(&csv_cell(&csv_text(value)));
+            line.push_str(&csv_cell(&value.to_csv()));
         }
         line.push('\n');
         out.write_all(line.as_bytes()).map_err(&io)?;
@@ -116,30 +87,6 @@ pub(super) fn write_csv(
     }
     out.into_inner().map_err(|error| io(error.into_error()))?.sync_all().map_err(&io)?;
     Ok(vec![(layer.name.to_owned(), written)])
-}
-
-pub(super) fn sql_type(kind: FieldKind) -> &'static str {
-    match kind {
-        FieldKind::Text => "TEXT",
-        FieldKind::Integer => "INTEGER",
-        FieldKind::Real => "DOUBLE",
-        FieldKind::Boolean => "BOOLEAN",
-        FieldKind::Date => "DATE",
-        FieldKind::DateTime => "DATETIME",
-    }
-}
-
-pub(super) fn sql_value(value: &Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as Sql;
-    match value {
-        Value::Null => Sql::Null,
-        Value::Text(text) => Sql::Text(text.clone()),
-        Value::Integer(number) => Sql::Integer(*number),
-        Value::Real(number) => Sql::Real(*number),
-        Value::Boolean(flag) => Sql::Integer(i64::from(*flag)),
-        Value::Date(date) => Sql::Text(date.format("%Y-%m-%d").to_string()),
-        Value::DateTime(moment) => Sql::Text(utc_text_from_local(*moment)),
-    }
 }
 
 /// A GeoPackage written from scratch: the core tables, one feature table per layer with an
@@ -182,7 +129,7 @@ pub(super) fn write_geopackage(
     .map_err(sqlite)?;
     let mut written = Vec::new();
     for layer in layers {
-        let columns: Vec<String> = layer.fields.iter().map(|field| format!("\"{}\" {}", field.name, sql_type(field.kind))).collect();
+        let columns: Vec<String> = layer.fields.iter().map(|field| format!("\"{}\" {}", field.name, field.kind.sql_type())).collect();
         tx.execute_batch(&format!(
             "CREATE TABLE \"{}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom {} NOT NULL, {});",
             layer.name,
@@ -216,7 +163,7 @@ pub(super) fn write_geopackage(
             }
             let mut values = Vec::with_capacity(row.values.len() + 1);
             values.push(rusqlite::types::Value::Blob(gpkg::blob_from_geometry(&row.geometry)));
-            values.extend(row.values.iter().map(sql_value));
+            values.extend(row.values.iter().map(Value::to_sql));
             insert.execute(params_from_iter(values)).map_err(sqlite)?;
             count += 1;
             counter.tick(path)?;
