@@ -283,8 +283,8 @@ fn the_backlog_ledger_lists_the_cases_in_it_and_opens_one() {
     let case_no = seat.state().cases().get(position).expect("case").case_no.clone();
     seat.get_by_label("Backlog ledger").click();
     steps(&mut seat, 2);
-    until(&mut seat, "the ledger", |app| app.desk().ledger.as_ref().is_some_and(Option::is_some));
-    let entries = seat.state().desk().ledger.clone().flatten().expect("read").expect("no error");
+    until(&mut seat, "the ledger", |app| app.desk().ledger.entries.as_ref().is_some_and(Option::is_some));
+    let entries = seat.state().desk().ledger.entries.clone().flatten().expect("read").expect("no error");
     let in_ledger = seat.state().cases().cases().iter().filter(|case| case.state == CaseState::Backlog).count();
     assert_eq!(entries.iter().filter(|entry| entry.ended_at.is_none()).count(), in_ledger, "every backlogged case is in the ledger");
     seat.get_by_label_contains("In the ledger:");
@@ -308,10 +308,10 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
         seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
         steps(seat, 4);
         // The disputes are read after every sign-in; wait for them.
-        let known = seat.state().desk().disputes.len();
+        let known = seat.state().desk().disputes.records.len();
         let started = Instant::now();
-        while seat.state().desk().disputes.len() == known
-            && !seat.state().desk().disputes.is_empty()
+        while seat.state().desk().disputes.records.len() == known
+            && !seat.state().desk().disputes.records.is_empty()
             && started.elapsed() < Duration::from_millis(300)
         {
             seat.step();
@@ -327,7 +327,7 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
     };
     // The dialog's text field carries its label's name (the label itself comes first).
     let type_into_text = |seat: &mut Harness<'static, CitygridApp>, label: &str, text: &str| {
-        assert!(seat.state().desk().dispute_dialog.is_some(), "the dialog is open");
+        assert!(seat.state().desk().disputes.dialog.is_some(), "the dialog is open");
         seat.query_all_by_label(label).last().expect("text field").click();
         steps(seat, 1);
         seat.query_all_by_label(label).last().expect("text field").type_text(text);
@@ -352,7 +352,7 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
     steps(&mut seat, 3);
     type_into_text(&mut seat, "What is disputed (required)", "两社区均称不属本辖区");
     ok_and_wait(&mut seat, "the dispute");
-    let dispute = seat.state().desk().disputes.iter().find(|record| record.dispute.case_id == case.id).expect("opened").clone();
+    let dispute = seat.state().desk().disputes.records.iter().find(|record| record.dispute.case_id == case.id).expect("opened").clone();
     assert!(dispute.dispute.is_open());
     assert!(dispute.involves(holder), "the returning unit is a party");
 

@@ -142,7 +142,7 @@ impl CitygridApp {
                 self.send_to_worker(DeskRequest::Dispute { ticket, actor, step: *step, now }, Some(what), Some(ticket));
             }
             Command::OpenLedger => {
-                self.desk.ledger = Some(None);
+                self.desk.ledger.entries = Some(None);
                 self.send_to_worker(DeskRequest::Ledger, None, None);
             }
             Command::StartNewCase => {

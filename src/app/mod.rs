@@ -339,6 +339,7 @@ impl eframe::App for CitygridApp {
             }
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
+                let view = ui::View { world, cases: &self.book, lang, now };
                 let overdue = (0..self.book.len())
                     .filter(|position| self.book.live_light(*position) == Some(crate::calendar::DeadlineLight::Red))
                     .count();
@@ -355,20 +356,18 @@ impl eframe::App for CitygridApp {
                 };
                 commands.extend(ui::layers::layers_ui(
                     ui,
-                    world,
-                    self.book.len(),
+                    view,
                     &self.settings.layers,
                     panel,
                     &mut self.basemap_panel,
-                    lang,
                     self.topology.as_ref().is_some_and(|check| check.running.is_some()),
                 ));
-                commands.extend(ui::details::details_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
-                commands.extend(ui::desk::desk_panel_ui(ui, world, &self.book, &mut self.desk, self.selection, lang, now));
+                commands.extend(ui::details::details_ui(ui, view, &mut self.desk, self.selection));
+                commands.extend(ui::desk::desk_panel_ui(ui, view, &mut self.desk, self.selection));
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &mut self.desk, lang));
-                commands.extend(ui::new_case::new_case_ui(ui.ctx(), world, &self.book, &mut self.desk.new_case, lang));
-                commands.extend(ui::desk::ledger_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
-                commands.extend(ui::committee::disputes_window_ui(ui.ctx(), world, &self.book, &mut self.desk, lang, now));
+                commands.extend(ui::new_case::new_case_ui(ui.ctx(), view, &mut self.desk.new_case));
+                commands.extend(ui::desk::ledger_ui(ui.ctx(), view, &mut self.desk));
+                commands.extend(ui::committee::disputes_window_ui(ui.ctx(), view, &mut self.desk));
                 let may_edit_weights = self
                     .desk
                     .user
@@ -382,7 +381,7 @@ impl eframe::App for CitygridApp {
                     now,
                     may_edit_weights,
                 ));
-                commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
+                commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), view, &mut self.desk));
                 commands.extend(ui::export_dialog::export_window_ui(ui.ctx(), &mut self.export, lang));
                 let may_import = self.desk.user.as_ref().is_some_and(|user| user.role == crate::model::Role::Administrator);
                 commands.extend(ui::import_dialog::import_window_ui(ui.ctx(), &mut self.import, may_import, lang));

@@ -53,7 +53,7 @@ impl CitygridApp {
                         self.desk.notice = Some(ui::desk::Notice { text, error: false });
                         self.desk.timeline = None;
                         self.selection = Some(Selection::Case(position));
-                        if self.desk.ledger.is_some() {
+                        if self.desk.ledger.entries.is_some() {
                             self.send_to_worker(DeskRequest::Ledger, None, None);
                         }
                     }
@@ -100,13 +100,13 @@ impl CitygridApp {
                 for case in cases {
                     self.book.upsert(case, &world.calendar);
                 }
-                if backlog_touched && self.desk.ledger.is_some() {
+                if backlog_touched && self.desk.ledger.entries.is_some() {
                     self.send_to_worker(DeskRequest::Ledger, None, None);
                 }
             }
             DeskReply::Ledger(result) => {
-                if self.desk.ledger.is_some() {
-                    self.desk.ledger = Some(Some(result.map_err(|error| error.to_string())));
+                if self.desk.ledger.entries.is_some() {
+                    self.desk.ledger.entries = Some(Some(result.map_err(|error| error.to_string())));
                 }
             }
             DeskReply::Precedents(precedents) => self.book.set_precedents(precedents),
@@ -145,7 +145,7 @@ impl CitygridApp {
                 Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
             },
             DeskReply::Disputes(result) => match result {
-                Ok(records) => self.desk.disputes = records,
+                Ok(records) => self.desk.disputes.records = records,
                 Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
             },
             DeskReply::DisputeDone { ticket, result } => {
@@ -167,8 +167,8 @@ impl CitygridApp {
                             self.book.set_precedents(precedents);
                         }
                         let position = self.book.upsert(outcome.case, &world.calendar);
-                        self.desk.disputes.retain(|record| record.dispute.id != outcome.record.dispute.id);
-                        self.desk.disputes.push(outcome.record);
+                        self.desk.disputes.records.retain(|record| record.dispute.id != outcome.record.dispute.id);
+                        self.desk.disputes.records.push(outcome.record);
                         self.desk.notice = Some(ui::desk::Notice { text, error: false });
                         self.desk.timeline = None;
                         self.selection = Some(Selection::Case(position));

@@ -118,7 +118,7 @@ impl CitygridApp {
                 self.apply(Command::CenterAt { lon, lat, zoom });
             }
         }
-        ui::wall::wall_panels_ui(ui, world, &self.book, lang, now, self.desk.unavailable_since);
+        ui::wall::wall_panels_ui(ui, ui::View { world, cases: &self.book, lang, now }, self.desk.unavailable_since);
         let layers = LayerVisibility { parts: false, grid: false, communities: true, ..LayerVisibility::default() };
         let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
             Some(ActiveBasemap { tiles, .. }) => {

@@ -231,7 +231,12 @@ pub fn desk_bench(path: &Path, count: usize, mut progress: impl FnMut(&str)) -> 
         let input = egui::RawInput { screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1920.0, 1080.0))), ..Default::default() };
         let started = Instant::now();
         let output = ctx.run_ui(input, |ui| {
-            let _ = crate::ui::desk::desk_panel_ui(ui, &world, &book, &mut desk, Some(Selection::Case(0)), Lang::Zh, now);
+            let _ = crate::ui::desk::desk_panel_ui(
+                ui,
+                crate::ui::View { world: &world, cases: &book, lang: Lang::Zh, now },
+                &mut desk,
+                Some(Selection::Case(0)),
+            );
         });
         let _ = ctx.tessellate(output.shapes, output.pixels_per_point);
         if frame >= 2 {

@@ -94,18 +94,19 @@ fn drill_label(report: &Assessment, whose: &str, measure: Measure, lang: Lang) -
     format!("{} · {} · {}", period_text(&report.period), whose, measure.label(lang.is_chinese()))
 }
 
-/// One row of figures; every count and rate is a link to its cases.
-#[allow(clippy::too_many_arguments)]
-fn figures_row_ui(
-    ui: &mut egui::Ui,
-    report: &Assessment,
-    indicators: &Indicators,
-    scope: &Scope,
-    whose: &str,
+/// One row of the figures table: whose figures, for which scope (what a click drills into).
+struct FiguresRow<'a> {
+    indicators: &'a Indicators,
+    scope: Scope,
+    whose: &'a str,
+    /// The district's row stands out.
     strong: bool,
-    lang: Lang,
-    commands: &mut Vec<Command>,
-) {
+}
+
+/// One row of figures; every count and rate is a link to its cases.
+fn figures_row_ui(ui: &mut egui::Ui, report: &Assessment, row: &FiguresRow<'_>, lang: Lang, commands: &mut Vec<Command>) {
+    let FiguresRow { indicators, scope, whose, strong } = row;
+    let (indicators, whose, strong) = (*indicators, *whose, *strong);
     for column in Column::TABLE {
         let text = column.text(indicators);
         let text = if strong { RichText::new(text).strong() } else { RichText::new(text) };
@@ -356,7 +357,9 @@ pub fn assessment_window_ui(
                     ui.label(RichText::new(&world.district_name).strong());
                     ui.label("");
                     ui.label("");
-                    figures_row_ui(ui, report, &report.district, &Scope::District, &world.district_name, true, lang, &mut commands);
+                    let row =
+                        FiguresRow { indicators: &report.district, scope: Scope::District, whose: &world.district_name, strong: true };
+                    figures_row_ui(ui, report, &row, lang, &mut commands);
                     ui.end_row();
                     for class in &report.ranking {
                         for (index, unit) in class.units.iter().enumerate() {
@@ -375,7 +378,9 @@ pub fn assessment_window_ui(
                             ui.label(format!("{:.1}", unit.score));
                             let mark = Mark::of_score(unit.score);
                             ui.colored_label(tokens::mark_color(mark), format!("● {}", mark.label(lang.is_chinese())));
-                            figures_row_ui(ui, report, &unit.indicators, &Scope::Unit(unit.unit), &name, false, lang, &mut commands);
+                            let row =
+                                FiguresRow { indicators: &unit.indicators, scope: Scope::Unit(unit.unit), whose: &name, strong: false };
+                            figures_row_ui(ui, report, &row, lang, &mut commands);
                             ui.end_row();
                         }
                     }

@@ -12,6 +12,7 @@ use crate::model::Labelled;
 use crate::model::{Case, CloseType, FeedbackChannel, Keyword, UnitId, User};
 use crate::session::{Command, World};
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::workflow::rules::{Need, transition};
 use crate::workflow::{Action, ActionKind, RoutingQuery, Suggestion, allowed_actions, suggest_unit};
 
@@ -176,16 +177,8 @@ impl ActionDialog {
 
 /// The deadline, the step buttons and the timeline of a selected case (below its facts).
 #[allow(clippy::too_many_arguments)]
-pub fn case_work_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    book: &CaseBook,
-    case: &Case,
-    desk: &mut DeskState,
-    lang: Lang,
-    now: NaiveDateTime,
-    commands: &mut Vec<Command>,
-) {
+pub fn case_work_ui(ui: &mut egui::Ui, view: View<'_>, case: &Case, desk: &mut DeskState, commands: &mut Vec<Command>) {
+    let View { world, cases: book, lang, now } = view;
     let Some(user) = desk.user.clone() else { return };
     ui.add_space(8.0);
     ui.label(RichText::new(lang.pick("可办理操作", "Steps you can take")).strong());

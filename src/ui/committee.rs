@@ -8,12 +8,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use egui::{Color32, RichText};
 use geo::Point;
 
-use crate::desk::CaseBook;
 use crate::desk::worker::DisputeCommand;
 use crate::model::Labelled;
 use crate::model::{Art19Rule, Case, DisputeRecord, JurisdictionKind, Keyword, PrecedentArea, PrecedentClass, UnitId};
 use crate::session::{Command, Selection, World};
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::workflow::{
     DisputeDecision, DisputeOpening, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
 };
@@ -153,7 +153,7 @@ impl DisputeDialog {
 /// The newest dispute of a case, if any.
 #[must_use]
 pub fn dispute_of(desk: &DeskState, case_id: i64) -> Option<&DisputeRecord> {
-    desk.disputes.iter().filter(|record| record.dispute.case_id == case_id).max_by_key(|record| record.dispute.id)
+    desk.disputes.records.iter().filter(|record| record.dispute.case_id == case_id).max_by_key(|record| record.dispute.id)
 }
 
 fn age_text(since: NaiveDateTime, now: NaiveDateTime, lang: Lang) -> String {
@@ -172,26 +172,20 @@ fn unit_list(world: &World, units: &[UnitId], lang: Lang) -> String {
 
 /// The queue of disputes (a window): open ones with their age and parties; decided ones on
 /// request. Clicking a case number selects the case.
-pub fn disputes_window_ui(
-    ctx: &egui::Context,
-    world: &World,
-    book: &CaseBook,
-    desk: &mut DeskState,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> Vec<Command> {
+pub fn disputes_window_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskState) -> Vec<Command> {
+    let View { world, cases: book, lang, now } = view;
     let mut commands = Vec::new();
-    if !desk.disputes_open {
+    if !desk.disputes.open {
         return commands;
     }
     let mut open = true;
-    let mut show_decided = desk.disputes_all;
+    let mut show_decided = desk.disputes.show_all;
     egui::Window::new(lang.pick("责任争议", "Responsibility disputes"))
         .id(egui::Id::unique("disputes_window"))
         .open(&mut open)
         .default_width(720.0)
         .show(ctx, |ui| {
-            let waiting = desk.disputes.iter().filter(|record| record.dispute.is_open()).count();
+            let waiting = desk.disputes.records.iter().filter(|record| record.dispute.is_open()).count();
             ui.horizontal(|ui| {
                 ui.label(format!("{} {waiting}", lang.pick("待裁定", "Waiting for a decision:")));
                 ui.checkbox(&mut show_decided, lang.pick("显示已裁定、已撤回的争议", "Show decided and withdrawn disputes"));
@@ -210,7 +204,7 @@ pub fn disputes_window_ui(
                 }
                 ui.end_row();
                 let mut records: Vec<&DisputeRecord> =
-                    desk.disputes.iter().filter(|record| show_decided || record.dispute.is_open()).collect();
+                    desk.disputes.records.iter().filter(|record| show_decided || record.dispute.is_open()).collect();
                 records.sort_by_key(|record| (!record.dispute.is_open(), record.dispute.opened_at));
                 for record in records {
                     ui.label(format!("#{}", record.dispute.id));
@@ -234,24 +228,17 @@ pub fn disputes_window_ui(
                 }
             });
         });
-    desk.disputes_all = show_decided;
+    desk.disputes.show_all = show_decided;
     if !open {
-        desk.disputes_open = false;
+        desk.disputes.open = false;
     }
     commands
 }
 
 /// The dispute part of a selected case: its record and the steps the user may take.
 #[allow(clippy::too_many_arguments)]
-pub fn dispute_section_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    case: &Case,
-    desk: &mut DeskState,
-    lang: Lang,
-    now: NaiveDateTime,
-    commands: &mut Vec<Command>,
-) {
+pub fn dispute_section_ui(ui: &mut egui::Ui, view: View<'_>, case: &Case, desk: &mut DeskState, commands: &mut Vec<Command>) {
+    let View { world, lang, now, .. } = view;
     let Some(user) = desk.user.clone() else { return };
     let record = dispute_of(desk, case.id).cloned();
     let open_record = record.as_ref().filter(|record| record.dispute.is_open());
@@ -291,7 +278,7 @@ pub fn dispute_section_ui(
                             .take(3)
                             .collect();
                     }
-                    desk.dispute_dialog = Some(dialog);
+                    desk.disputes.dialog = Some(dialog);
                 }
             }
         });
@@ -389,11 +376,12 @@ fn near_boundary_ui(ui: &mut egui::Ui, world: &World, case: &Case, lang: Lang) {
 }
 
 /// The open dispute dialog, as a modal window.
-pub fn dispute_dialog_ui(ctx: &egui::Context, world: &World, book: &CaseBook, desk: &mut DeskState, lang: Lang) -> Vec<Command> {
+pub fn dispute_dialog_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskState) -> Vec<Command> {
+    let View { world, cases: book, lang, .. } = view;
     let mut commands = Vec::new();
-    let Some(dialog) = desk.dispute_dialog.as_mut() else { return commands };
+    let Some(dialog) = desk.disputes.dialog.as_mut() else { return commands };
     let Some(case) = book.position_of(dialog.case_id).and_then(|position| book.get(position)).cloned() else {
-        desk.dispute_dialog = None;
+        desk.disputes.dialog = None;
         return commands;
     };
     let mut close = false;
@@ -499,7 +487,7 @@ pub fn dispute_dialog_ui(ctx: &egui::Context, world: &World, book: &CaseBook, de
         close = ok || cancel;
     });
     if close || modal.should_close() {
-        desk.dispute_dialog = None;
+        desk.disputes.dialog = None;
     }
     commands
 }

@@ -12,6 +12,7 @@ use crate::model::Labelled;
 use crate::model::{CaseSubject, Keyword, SourceChannel, User};
 use crate::session::{Command, Selection, World};
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::ui::design_tokens as tokens;
 use crate::workflow::{ClockState, DeadlineStatus};
 
@@ -72,20 +73,34 @@ pub struct DeskState {
     pub reveal: Option<usize>,
     /// Scroll the list to this offset on the next frame (benchmarks).
     pub scroll_offset: Option<f32>,
-    /// The backlog ledger window: `None` while closed; what was read, once read.
-    pub ledger: Option<Option<Result<Vec<crate::model::BacklogEntry>, String>>>,
-    /// Show ended entries (restored or closed) too.
-    pub ledger_all: bool,
-    /// Every dispute as last read, with its checks, statements and precedent.
-    pub disputes: Vec<crate::model::DisputeRecord>,
-    /// The dispute queue window is open.
-    pub disputes_open: bool,
-    /// The queue shows decided and withdrawn disputes too.
-    pub disputes_all: bool,
-    /// The dispute step being filled in.
-    pub dispute_dialog: Option<super::committee::DisputeDialog>,
+    /// The backlog ledger window.
+    pub ledger: LedgerWindow,
+    /// The dispute queue window and the dispute step being filled in.
+    pub disputes: DisputesWindow,
     /// The assessment window.
     pub assessment: super::assessment::AssessmentState,
+}
+
+/// The backlog ledger window's state.
+#[derive(Debug, Default)]
+pub struct LedgerWindow {
+    /// `None` while closed; what was read, once read.
+    pub entries: Option<Option<Result<Vec<crate::model::BacklogEntry>, String>>>,
+    /// Show ended entries (restored or closed) too.
+    pub show_all: bool,
+}
+
+/// The dispute queue window's state.
+#[derive(Debug, Default)]
+pub struct DisputesWindow {
+    /// Every dispute as last read, with its checks, statements and precedent.
+    pub records: Vec<crate::model::DisputeRecord>,
+    /// The queue window is open.
+    pub open: bool,
+    /// The queue shows decided and withdrawn disputes too.
+    pub show_all: bool,
+    /// The dispute step being filled in.
+    pub dialog: Option<super::committee::DisputeDialog>,
 }
 
 impl DeskState {
@@ -216,15 +231,8 @@ pub fn status_color(status: &DeadlineStatus) -> Color32 {
 
 /// The case list in the bottom panel: filters, the count, the table.
 #[allow(clippy::too_many_lines)]
-pub fn case_list_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    book: &CaseBook,
-    state: &mut DeskState,
-    selection: Option<Selection>,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> Vec<Command> {
+pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, selection: Option<Selection>) -> Vec<Command> {
+    let View { world, cases: book, lang, now } = view;
     let mut commands = Vec::new();
     let unit_operator = state.user.as_ref().is_some_and(|user| user.role == crate::model::Role::UnitOperator);
     // Filters.
@@ -471,15 +479,8 @@ fn period_label(period: Period, lang: Lang) -> String {
 
 /// The bottom panel of a signed-in seat: the database banner, the last message and the case
 /// list (collapsible).
-pub fn desk_panel_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    book: &CaseBook,
-    state: &mut DeskState,
-    selection: Option<Selection>,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> Vec<Command> {
+pub fn desk_panel_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, selection: Option<Selection>) -> Vec<Command> {
+    let View { lang, now, .. } = view;
     let mut commands = Vec::new();
     if ui.input(|input| input.modifiers.command && input.key_pressed(egui::Key::N))
         && state.user.as_ref().is_some_and(|user| {
@@ -514,11 +515,11 @@ pub fn desk_panel_ui(
             if ui.button(label).clicked() {
                 state.list_open = !state.list_open;
             }
-            let waiting = state.disputes.iter().filter(|record| record.dispute.is_open()).count();
+            let waiting = state.disputes.records.iter().filter(|record| record.dispute.is_open()).count();
             let label = format!("{} ({waiting})", lang.pick("责任争议", "Disputes"));
-            if ui.selectable_label(state.disputes_open, label).clicked() {
-                state.disputes_open = !state.disputes_open;
-                if state.disputes_open {
+            if ui.selectable_label(state.disputes.open, label).clicked() {
+                state.disputes.open = !state.disputes.open;
+                if state.disputes.open {
                     commands.push(Command::LoadDisputes);
                 }
             }
@@ -528,9 +529,9 @@ pub fn desk_panel_ui(
                     commands.push(Command::Assess(state.assessment.choice.period(now.date())));
                 }
             }
-            if ui.selectable_label(state.ledger.is_some(), lang.pick("挂账台账", "Backlog ledger")).clicked() {
-                if state.ledger.is_some() {
-                    state.ledger = None;
+            if ui.selectable_label(state.ledger.entries.is_some(), lang.pick("挂账台账", "Backlog ledger")).clicked() {
+                if state.ledger.entries.is_some() {
+                    state.ledger.entries = None;
                 } else {
                     commands.push(Command::OpenLedger);
                 }
@@ -545,7 +546,7 @@ pub fn desk_panel_ui(
         });
         if state.list_open {
             ui.separator();
-            commands.extend(case_list_ui(ui, world, book, state, selection, lang, now));
+            commands.extend(case_list_ui(ui, view, state, selection));
         }
     });
     commands
@@ -553,18 +554,12 @@ pub fn desk_panel_ui(
 
 /// The backlog ledger (挂账问题库, Art. 18) as a window: every case entered, why, when, for how
 /// long, and how it left. Click a case number to select it.
-pub fn ledger_ui(
-    ctx: &egui::Context,
-    world: &World,
-    book: &CaseBook,
-    state: &mut DeskState,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> Vec<Command> {
+pub fn ledger_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -> Vec<Command> {
+    let View { world, cases: book, lang, now } = view;
     let mut commands = Vec::new();
-    let Some(ledger) = &state.ledger else { return commands };
+    let Some(ledger) = &state.ledger.entries else { return commands };
     let mut open = true;
-    let mut show_all = state.ledger_all;
+    let mut show_all = state.ledger.show_all;
     egui::Window::new(lang.pick("挂账台账", "Backlog ledger"))
         .id(egui::Id::unique("ledger_window"))
         .open(&mut open)
@@ -625,9 +620,9 @@ pub fn ledger_ui(
                 });
             }
         });
-    state.ledger_all = show_all;
+    state.ledger.show_all = show_all;
     if !open {
-        state.ledger = None;
+        state.ledger.entries = None;
     }
     commands
 }

@@ -4,11 +4,11 @@
 use chrono::NaiveDateTime;
 use geo::GeodesicArea;
 
-use crate::desk::CaseBook;
 use crate::model::Labelled;
 use crate::model::{CaseSubject, ItemKind, PartGeometry};
 use crate::session::{Command, Selection, World};
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::ui::design_tokens as tokens;
 use crate::ui::desk::{DeskState, remaining_text, status_color};
 
@@ -40,15 +40,8 @@ fn time_text(time: Option<NaiveDateTime>) -> String {
 }
 
 /// Draws the details panel; returns commands (selecting a related item, zooming to it).
-pub fn details_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    book: &CaseBook,
-    desk: &mut DeskState,
-    selection: Option<Selection>,
-    lang: Lang,
-    now: NaiveDateTime,
-) -> Vec<Command> {
+pub fn details_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, selection: Option<Selection>) -> Vec<Command> {
+    let View { world, lang, .. } = view;
     let mut commands = Vec::new();
     egui::Panel::right("details").default_size(tokens::SIDE_PANEL_WIDTH + 40.0).show(ui, |ui| {
         ui.heading(lang.pick("详情", "Details"));
@@ -59,17 +52,18 @@ pub fn details_ui(
                     lang.pick("在地图上点击部件、案卷或区域查看详情。", "Click a part, a case or an area on the map to see its details."),
                 );
                 ui.add_space(8.0);
-                summary_ui(ui, world, book, lang);
+                summary_ui(ui, view);
             }
-            Some(Selection::Part(index)) => part_ui(ui, world, book, index, lang, &mut commands),
-            Some(Selection::Case(index)) => case_ui(ui, world, book, desk, index, lang, now, &mut commands),
+            Some(Selection::Part(index)) => part_ui(ui, view, index, &mut commands),
+            Some(Selection::Case(index)) => case_ui(ui, view, desk, index, &mut commands),
             Some(Selection::Jurisdiction(index)) => jurisdiction_ui(ui, world, index, lang, &mut commands),
         });
     });
     commands
 }
 
-fn summary_ui(ui: &mut egui::Ui, world: &World, book: &CaseBook, lang: Lang) {
+fn summary_ui(ui: &mut egui::Ui, view: View<'_>) {
+    let View { world, cases: book, lang, .. } = view;
     egui::Grid::new("summary").num_columns(2).striped(true).show(ui, |ui| {
         let file_name = world.path.file_name().map_or_else(|| world.path.display().to_string(), |name| name.to_string_lossy().into_owned());
         ui.label(egui::RichText::new(lang.pick("数据库", "Database")).weak());
@@ -93,7 +87,8 @@ fn spot_ui(ui: &mut egui::Ui, world: &World, lon: f64, lat: f64, lang: Lang, com
     }
 }
 
-fn part_ui(ui: &mut egui::Ui, world: &World, book: &CaseBook, index: usize, lang: Lang, commands: &mut Vec<Command>) {
+fn part_ui(ui: &mut egui::Ui, view: View<'_>, index: usize, commands: &mut Vec<Command>) {
+    let View { world, cases: book, lang, .. } = view;
     let part = &world.parts[index];
     let class = world.class_name(ItemKind::Part, &part.code.class_code(), lang);
     ui.label(egui::RichText::new(format!("{} {}", lang.pick("部件", "Part"), class)).size(18.0));
@@ -154,16 +149,8 @@ impl GeometryLabel for crate::model::GeometryKind {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn case_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    book: &CaseBook,
-    desk: &mut DeskState,
-    index: usize,
-    lang: Lang,
-    now: NaiveDateTime,
-    commands: &mut Vec<Command>,
-) {
+fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize, commands: &mut Vec<Command>) {
+    let View { world, cases: book, lang, .. } = view;
     let (Some(case), Some(status)) = (book.get(index), book.status(index)) else { return };
     let kind = match case.subject {
         CaseSubject::Part => ItemKind::Part,
@@ -237,8 +224,8 @@ fn case_ui(
             commands.push(Command::Search(code.to_string()));
         }
     });
-    crate::ui::case_actions::case_work_ui(ui, world, book, case, desk, lang, now, commands);
-    crate::ui::committee::dispute_section_ui(ui, world, case, desk, lang, now, commands);
+    crate::ui::case_actions::case_work_ui(ui, view, case, desk, commands);
+    crate::ui::committee::dispute_section_ui(ui, view, case, desk, commands);
     ui.add_space(8.0);
     spot_ui(ui, world, case.location.x(), case.location.y(), lang, commands);
 }

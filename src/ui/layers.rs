@@ -7,8 +7,9 @@ use crate::map::basemap_choice::BasemapChoice;
 use crate::map::tile_sources::TileSourceInfo;
 use crate::model::Labelled;
 use crate::model::{JurisdictionKind, Keyword};
-use crate::session::{BasemapProblem, Command, LayerVisibility, World};
+use crate::session::{BasemapProblem, Command, LayerVisibility};
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::ui::design_tokens as tokens;
 
 fn swatch_ui(ui: &mut egui::Ui, color: egui::Color32) {
@@ -338,17 +339,16 @@ fn basemap_ui(
 
 /// Draws the layer panel; returns the new visibility when the user changed it, and the basemap
 /// commands.
-#[allow(clippy::too_many_arguments)]
 pub fn layers_ui(
     ui: &mut egui::Ui,
-    world: &World,
-    case_count: usize,
+    view: View<'_>,
     layers: &LayerVisibility,
     basemap: BasemapPanel<'_>,
     basemap_state: &mut BasemapPanelState,
-    lang: Lang,
     topology_running: bool,
 ) -> Vec<Command> {
+    let View { world, lang, .. } = view;
+    let case_count = view.cases.len();
     let mut edited = layers.clone();
     let mut commands = Vec::new();
     egui::Panel::left("layers").default_size(tokens::SIDE_PANEL_WIDTH).show(ui, |ui| {

@@ -52,6 +52,16 @@ pub fn last_map_rect(ctx: &egui::Context) -> Option<Rect> {
     ctx.data(|data| data.get_temp(map_rect_id()))
 }
 
+/// The map as this frame drew it: where overlays (scale bar, legend, attribution) go.
+#[derive(Clone, Copy)]
+struct DrawnMap<'a> {
+    painter: &'a egui::Painter,
+    transform: &'a ScreenTransform,
+    projector: &'a walkers::Projector<'a>,
+    response: &'a egui::Response,
+    zoom: f64,
+}
+
 /// One frame of the map view.
 pub struct MapView<'a> {
     pub world: &'a World,
@@ -172,7 +182,8 @@ impl MapView<'_> {
                 {
                     response.clone().on_hover_text_at_pointer(self.hover_text(hovered));
                 }
-                self.overlays_ui(ui, &painter, &transform, projector, response, zoom, &mut commands);
+                let drawn = DrawnMap { painter: &painter, transform: &transform, projector, response, zoom };
+                self.overlays_ui(ui, &drawn, &mut commands);
             });
         });
         commands
@@ -519,17 +530,8 @@ impl MapView<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn overlays_ui(
-        &self,
-        ui: &mut egui::Ui,
-        painter: &egui::Painter,
-        transform: &ScreenTransform,
-        projector: &walkers::Projector,
-        response: &egui::Response,
-        zoom: f64,
-        commands: &mut Vec<Command>,
-    ) {
+    fn overlays_ui(&self, ui: &mut egui::Ui, drawn: &DrawnMap<'_>, commands: &mut Vec<Command>) {
+        let DrawnMap { painter, transform, projector, response, zoom } = *drawn;
         let lang = self.lang;
         let rect = response.rect;
         // Scale bar, bottom left.

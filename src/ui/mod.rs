@@ -22,6 +22,17 @@ pub mod wall;
 
 pub use crate::model::{Labelled, Lang};
 
+/// What every view reads: the world, the cases as this seat knows them, the interface language
+/// and the clock the lights are measured at. Cheap to copy; views take it instead of four
+/// arguments.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub world: &'a crate::session::World,
+    pub cases: &'a crate::desk::CaseBook,
+    pub lang: Lang,
+    pub now: chrono::NaiveDateTime,
+}
+
 /// A window that opens in the middle of the screen, clear of the side panels and the case list
 /// whose buttons open it (the export and import windows).
 pub fn centred_window(ctx: &egui::Context, title: &str, default_width: f32) -> egui::Window<'static> {

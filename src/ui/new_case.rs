@@ -10,6 +10,7 @@ use crate::model::Labelled;
 use crate::model::{CaseSubject, ItemKind, JurisdictionKind, Keyword, SourceChannel, Urgency};
 use crate::session::{Command, World};
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::workflow::{DUPLICATE_RADIUS_M, NewCase};
 
 use super::case_actions::photos_ui;
@@ -129,7 +130,8 @@ impl NewCaseForm {
 }
 
 /// The new-case window. Returns [`Command::Report`] when sent.
-pub fn new_case_ui(ctx: &egui::Context, world: &World, book: &CaseBook, form_slot: &mut Option<NewCaseForm>, lang: Lang) -> Vec<Command> {
+pub fn new_case_ui(ctx: &egui::Context, view: View<'_>, form_slot: &mut Option<NewCaseForm>) -> Vec<Command> {
+    let View { world, cases: book, lang, .. } = view;
     let mut commands = Vec::new();
     let Some(form) = form_slot.as_mut() else { return commands };
     let mut open = true;

@@ -14,8 +14,8 @@ use egui::{Color32, RichText};
 
 use crate::desk::CaseBook;
 use crate::model::{CaseState, CloseType, UnitId};
-use crate::session::World;
 use crate::ui::Lang;
+use crate::ui::View;
 use crate::ui::design_tokens as tokens;
 use crate::workflow::ClockState;
 
@@ -167,14 +167,8 @@ fn percent(rate: Option<f64>) -> String {
 
 /// What the wall shows around the map: the header, the figures, the league table and the
 /// ticker. `stale_since` is when the data stopped updating, if it has.
-pub fn wall_panels_ui(
-    ui: &mut egui::Ui,
-    world: &World,
-    book: &CaseBook,
-    lang: Lang,
-    now: NaiveDateTime,
-    stale_since: Option<NaiveDateTime>,
-) {
+pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<NaiveDateTime>) {
+    let View { world, cases: book, lang, now } = view;
     let figures = figures(book, now);
     egui::Panel::top("wall_header").frame(egui::Frame::new().fill(WALL_BG).inner_margin(egui::Margin::symmetric(20, 10))).show(ui, |ui| {
         ui.horizontal(|ui| {
