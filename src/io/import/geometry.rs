@@ -75,6 +75,10 @@ pub(super) fn check_geometry(
                 let (x, y) = gk.lonlat_from_plane(coord.x, coord.y);
                 Coord { x, y }
             });
+            if geometry.coords_iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+                findings.issue(None, IssueKind::NonFinite);
+                return None;
+            }
         }
     }
     let first = first_coord(&geometry)?;
