@@ -7,6 +7,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use geo::{Distance, Haversine, Point};
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queries::{Cells, keyword, local_from_utc_text, query_rows_with, utc_text_from_local};
@@ -101,6 +102,47 @@ fn request_from_cells(cells: &Cells<'_, '_>) -> Result<CaseRequest, StoreError> 
 const REQUEST_SELECT: &str = "SELECT id, case_fid, kind, requested_at, requested_by, reason, extension_amount, extension_unit,
        decision, decided_at, decided_by, decision_note FROM case_requests";
 
+/// The columns of a case that its steps change, in the order [`case_step_values`] binds them:
+/// the one list both the insert of a new case and the update after a step write.
+pub(super) const CASE_STEP_COLUMNS: [&str; 14] = [
+    "state",
+    "unit_id",
+    "filed_at",
+    "dispatched_at",
+    "deadline_at",
+    "closed_at",
+    "close_type",
+    "rework_count",
+    "extended",
+    "handled_at",
+    "limit_unit",
+    "paused_at",
+    "paused_minutes",
+    "pending_request",
+];
+
+/// The values of [`CASE_STEP_COLUMNS`] for a case (times as the store's UTC text).
+pub(super) fn case_step_values(case: &Case) -> [SqlValue; 14] {
+    let time = |moment: Option<NaiveDateTime>| SqlValue::from(moment.map(utc_text_from_local));
+    let keyword = |word: Option<&'static str>| SqlValue::from(word.map(str::to_owned));
+    [
+        SqlValue::Text(case.state.keyword().to_owned()),
+        SqlValue::from(case.unit.map(|unit| unit.0)),
+        time(case.filed_at),
+        time(case.dispatched_at),
+        time(case.deadline_at),
+        time(case.closed_at),
+        keyword(case.close_type.map(Keyword::keyword)),
+        SqlValue::from(case.rework_count),
+        SqlValue::from(case.extended),
+        time(case.handled_at),
+        keyword(case.limit_unit.map(LimitUnit::as_str)),
+        time(case.paused_at),
+        SqlValue::Integer(case.paused_minutes),
+        keyword(case.pending_request.map(Keyword::keyword)),
+    ]
+}
+
 impl Store {
     /// Writes the mutable part of a case (state, unit, times, deadline, counters, clock and
     /// request state) and sets its revision to `expected_revision + 1`, but only if the row
@@ -109,32 +151,14 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn update_case(conn: &Connection, case: &Case, expected_revision: u32) -> Result<bool, StoreError> {
+        let assignments: Vec<String> =
+            CASE_STEP_COLUMNS.iter().enumerate().map(|(index, column)| format!("{column} = ?{}", index + 3)).collect();
+        let sql = format!("UPDATE cases SET {}, revision = revision + 1 WHERE fid = ?1 AND revision = ?2", assignments.join(", "));
+        let keys = [SqlValue::Integer(case.id), SqlValue::from(expected_revision)];
         let changed = conn
-            .prepare_cached(
-                "UPDATE cases SET state = ?3, unit_id = ?4, filed_at = ?5, dispatched_at = ?6, deadline_at = ?7, closed_at = ?8,
-                   close_type = ?9, rework_count = ?10, extended = ?11, handled_at = ?12, limit_unit = ?13, paused_at = ?14,
-                   paused_minutes = ?15, pending_request = ?16, revision = revision + 1
-                 WHERE fid = ?1 AND revision = ?2",
-            )
+            .prepare_cached(&sql)
             .context("preparing case update")?
-            .execute(params![
-                case.id,
-                expected_revision,
-                case.state.keyword(),
-                case.unit.map(|unit| unit.0),
-                case.filed_at.map(utc_text_from_local),
-                case.dispatched_at.map(utc_text_from_local),
-                case.deadline_at.map(utc_text_from_local),
-                case.closed_at.map(utc_text_from_local),
-                case.close_type.map(Keyword::keyword),
-                case.rework_count,
-                case.extended,
-                case.handled_at.map(utc_text_from_local),
-                case.limit_unit.map(LimitUnit::as_str),
-                case.paused_at.map(utc_text_from_local),
-                case.paused_minutes,
-                case.pending_request.map(Keyword::keyword),
-            ])
+            .execute(rusqlite::params_from_iter(keys.into_iter().chain(case_step_values(case))))
             .context(format!("updating case {}", case.case_no))?;
         Ok(changed == 1)
     }

@@ -399,43 +399,45 @@ impl Store {
     /// # Errors
     /// SQL errors, e.g. a duplicate case number.
     pub fn insert_case(tx: &Transaction<'_>, case: &Case) -> Result<i64, StoreError> {
-        tx.prepare_cached(
-            "INSERT INTO cases (geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
-               reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
-               revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
-        )
-        .context("preparing case insert")?
-        .execute(params![
-            blob_from_geometry(&Geometry::Point(case.location)),
-            case.case_no,
-            case.source.keyword(),
-            case.subject.keyword(),
-            case.class_code,
-            case.urgency.keyword(),
-            case.part_code.map(|code| code.to_string()),
-            case.grid_code.map(|code| code.to_string()),
-            case.description,
-            serde_json::to_string(&case.photos).unwrap_or_else(|_| "[]".into()),
-            case.reporter_contact,
-            case.state.keyword(),
-            case.unit.map(|unit| unit.0),
-            utc_text_from_local(case.reported_at),
-            case.filed_at.map(utc_text_from_local),
-            case.dispatched_at.map(utc_text_from_local),
-            case.deadline_at.map(utc_text_from_local),
-            case.closed_at.map(utc_text_from_local),
-            case.close_type.map(Keyword::keyword),
-            case.rework_count,
-            case.extended,
-            case.revision,
-            case.handled_at.map(utc_text_from_local),
-            case.limit_unit.map(LimitUnit::as_str),
-            case.paused_at.map(utc_text_from_local),
-            case.paused_minutes,
-            case.pending_request.map(Keyword::keyword),
-        ])
-        .context(format!("inserting case {}", case.case_no))?;
+        use super::case_flow::{CASE_STEP_COLUMNS, case_step_values};
+        use rusqlite::types::Value as SqlValue;
+        const FIXED: [&str; 13] = [
+            "geom",
+            "case_no",
+            "source",
+            "subject",
+            "class_code",
+            "urgency",
+            "part_code",
+            "grid_code",
+            "description",
+            "photos",
+            "reporter_contact",
+            "reported_at",
+            "revision",
+        ];
+        let columns: Vec<&str> = FIXED.iter().chain(CASE_STEP_COLUMNS.iter()).copied().collect();
+        let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("?{index}")).collect();
+        let sql = format!("INSERT INTO cases ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+        let fixed = [
+            SqlValue::Blob(blob_from_geometry(&Geometry::Point(case.location))),
+            SqlValue::Text(case.case_no.clone()),
+            SqlValue::Text(case.source.keyword().to_owned()),
+            SqlValue::Text(case.subject.keyword().to_owned()),
+            SqlValue::Text(case.class_code.clone()),
+            SqlValue::Text(case.urgency.keyword().to_owned()),
+            SqlValue::from(case.part_code.map(|code| code.to_string())),
+            SqlValue::from(case.grid_code.map(|code| code.to_string())),
+            SqlValue::Text(case.description.clone()),
+            SqlValue::Text(serde_json::to_string(&case.photos).unwrap_or_else(|_| "[]".into())),
+            SqlValue::from(case.reporter_contact.clone()),
+            SqlValue::Text(utc_text_from_local(case.reported_at)),
+            SqlValue::from(case.revision),
+        ];
+        tx.prepare_cached(&sql)
+            .context("preparing case insert")?
+            .execute(rusqlite::params_from_iter(fixed.into_iter().chain(case_step_values(case))))
+            .context(format!("inserting case {}", case.case_no))?;
         Ok(tx.last_insert_rowid())
     }
 
