@@ -68,7 +68,8 @@ fn micros(mut values: Vec<Duration>) -> (f64, f64) {
 /// The database cannot be loaded.
 pub fn spatial_bench(path: &Path, mut progress: impl FnMut(&str)) -> Result<SpatialBench> {
     use crate::model::{Jurisdiction, JurisdictionKind};
-    use crate::spatial::boundary::{LocalFrame, distance_to_shared_boundary};
+    use crate::spatial::LocalFrame;
+    use crate::spatial::boundary::distance_to_shared_boundary;
     use crate::spatial::topology::check_layer;
     use crate::spatial::{JurisdictionIndex, NEAR_BOUNDARY_M};
     use geo::{LineString, MultiPolygon, Point, Polygon, coord};

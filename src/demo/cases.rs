@@ -9,13 +9,13 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::frame::LocalFrame;
 use super::regions::GridLookup;
 use super::streets::Segment;
 use crate::calendar::{LimitUnit, WorkCalendar, deadline_from};
 use crate::model::{
     CaseSubject, CloseType, CommandManual, FeedbackChannel, ItemKind, ManualEntry, Part, PartGeometry, Role, SourceChannel, UnitId, Urgency,
 };
+use crate::spatial::LocalFrame;
 use crate::workflow::{Action, NewCase};
 
 /// One planned step of a demo case: who (by role; unit steps by the case's unit operator) does

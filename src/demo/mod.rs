@@ -6,7 +6,6 @@
 
 mod basemap;
 mod cases;
-mod frame;
 mod regions;
 mod streets;
 
@@ -19,9 +18,13 @@ use geo::{BooleanOps, Buffer, LineString, MultiPolygon, coord};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub use crate::spatial::LocalFrame;
 pub use basemap::basemap_input;
-pub use frame::LocalFrame;
 pub use regions::{BOUNDARY_SOURCE, CORE_CENTRE, DISTRICT_CODE, DISTRICT_NAME, river_lines};
+
+/// Metres per degree of latitude the demo district is laid out with (the meridian degree near
+/// 30°N). Kept as it was, so the same seed gives the same district, parts and snapshots.
+const DEMO_M_PER_DEG_LAT: f64 = 110_860.0;
 
 use crate::calendar::{WorkCalendar, WorkScheme};
 use crate::model::{Jurisdiction, JurisdictionKind, Part, Role, Unit, UnitId, User};
@@ -180,7 +183,7 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
     let unit_ids: HashMap<String, UnitId> = units.iter().map(|unit| (unit.code.clone(), unit.id)).collect();
     let unit = |code: &str| unit_ids.get(code).copied();
 
-    let frame = LocalFrame::new(CORE_CENTRE.0, CORE_CENTRE.1, 9.0);
+    let frame = LocalFrame::at(geo::Point::new(CORE_CENTRE.0, CORE_CENTRE.1)).with_lat_scale(DEMO_M_PER_DEG_LAT).rotated(9.0);
     let districts = regions::district_shapes()?;
     let huizhou =
         districts.iter().find(|district| district.code == DISTRICT_CODE).map(|district| district.shape.clone()).ok_or(

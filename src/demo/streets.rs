@@ -11,9 +11,9 @@ use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon, coord};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::frame::LocalFrame;
 use super::regions::GridLookup;
 use crate::model::{Part, PartCode, PartGeometry, PartState, UnitId, part::PartSource};
+use crate::spatial::LocalFrame;
 
 /// Distance between parallel streets, metres (a block is 200 m × 200 m).
 pub const BLOCK_M: f64 = 200.0;

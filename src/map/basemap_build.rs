@@ -500,7 +500,7 @@ mod tests {
     /// cut into one segment per block.
     fn grid() -> BasemapInput {
         let (lon0, lat0) = (118.32, 29.82);
-        let (dlon, dlat) = (200.0 / (111_320.0 * 29.82f64.to_radians().cos()), 200.0 / 110_574.0);
+        let [dlon, dlat] = crate::spatial::LocalFrame::at(geo::Point::new(lon0, lat0)).degrees(200.0);
         let mut input = BasemapInput::default();
         for line in 0..12 {
             let main = line % 3 == 0;

@@ -9,40 +9,7 @@ use geo::{Distance, Geodesic, LineString, MultiLineString, MultiPolygon, Point};
 use rstar::RTree;
 use rstar::primitives::Line as IndexedLine;
 
-/// Metres per degree of latitude (mean, WGS84).
-const M_PER_DEG_LAT: f64 = 110_574.0;
-/// Metres per degree of longitude at the equator (WGS84).
-const M_PER_DEG_LON_EQUATOR: f64 = 111_320.0;
-
-/// A local metric frame around a point: x east, y north, metres.
-#[derive(Debug, Clone, Copy)]
-pub struct LocalFrame {
-    origin: [f64; 2],
-    kx: f64,
-}
-
-impl LocalFrame {
-    #[must_use]
-    pub fn at(origin: Point<f64>) -> Self {
-        Self { origin: [origin.x(), origin.y()], kx: M_PER_DEG_LON_EQUATOR * origin.y().to_radians().cos() }
-    }
-
-    #[must_use]
-    pub fn metres(&self, lon: f64, lat: f64) -> [f64; 2] {
-        [(lon - self.origin[0]) * self.kx, (lat - self.origin[1]) * M_PER_DEG_LAT]
-    }
-
-    #[must_use]
-    pub fn lonlat(&self, metres: [f64; 2]) -> Point<f64> {
-        Point::new(self.origin[0] + metres[0] / self.kx, self.origin[1] + metres[1] / M_PER_DEG_LAT)
-    }
-
-    /// Degrees of longitude and latitude that `metres` spans here (for envelope queries).
-    #[must_use]
-    pub fn degrees(&self, metres: f64) -> [f64; 2] {
-        [metres / self.kx, metres / M_PER_DEG_LAT]
-    }
-}
+pub use super::frame::LocalFrame;
 
 /// The nearest point of a set of segments to `at` (all in one local frame), and its distance.
 fn nearest_on_segments(at: [f64; 2], segments: impl IntoIterator<Item = ([f64; 2], [f64; 2])>) -> Option<([f64; 2], f64)> {

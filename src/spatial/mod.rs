@@ -4,7 +4,10 @@
 //! Coordinates here are WGS84 lon/lat; callers convert pixel tolerances to degrees.
 
 pub mod boundary;
+pub mod frame;
 pub mod topology;
+
+pub use frame::LocalFrame;
 
 use chrono::NaiveDate;
 use geo::{BoundingRect, Contains, Point};

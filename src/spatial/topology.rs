@@ -145,7 +145,7 @@ pub fn check_kind(jurisdictions: &[Jurisdiction], district_code: &str, kind: Jur
 mod tests {
     use super::*;
     use crate::model::JurisdictionKind;
-    use crate::spatial::boundary::LocalFrame;
+    use crate::spatial::LocalFrame;
     use chrono::NaiveDate;
     use geo::{LineString, coord};
 

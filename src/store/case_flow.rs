@@ -18,9 +18,6 @@ use crate::model::{
     RequestDecision, RequestKind,
 };
 
-/// Metres per degree of latitude (and of longitude at the equator), for search boxes.
-const METRES_PER_DEGREE: f64 = 111_320.0;
-
 /// An audit-trail entry to append.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCaseEvent<'a> {
@@ -444,8 +441,7 @@ impl Store {
         point: Point<f64>,
         radius_m: f64,
     ) -> Result<Vec<NearbyCase>, StoreError> {
-        let reach_lat = radius_m / METRES_PER_DEGREE;
-        let reach_lon = radius_m / (METRES_PER_DEGREE * point.y().to_radians().cos().max(0.01));
+        let [reach_lon, reach_lat] = crate::spatial::LocalFrame::at(point).degrees(radius_m);
         let ids: Vec<i64> = query_rows_with(
             conn,
             "cases",
