@@ -73,14 +73,7 @@ impl Weights {
             row: 0,
             problem: error.to_string(),
         })?;
-        store.write(|tx| {
-            tx.execute(
-                "INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [WEIGHTS_KEY, json.as_str()],
-            )
-            .map_err(|source| StoreError::Sql { context: "writing the assessment weights".into(), source })?;
-            Ok(())
-        })
+        store.set_meta_value(WEIGHTS_KEY, &json)
     }
 }
 

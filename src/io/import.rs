@@ -23,7 +23,7 @@ use crate::model::{
     Case, CaseState, CaseSubject, CloseType, GeometryKind, ItemKind, Jurisdiction, JurisdictionKind, Keyword, Part, PartCode, PartGeometry,
     PartState, SourceChannel, UnitId, Urgency,
 };
-use crate::store::{NewCaseEvent, Store, StoreError};
+use crate::store::{NewCaseEvent, Store};
 
 mod geometry;
 mod records;
@@ -166,14 +166,8 @@ pub fn commit(
     cancel: &AtomicBool,
 ) -> Result<ImportReport, ImportError> {
     let (layer, context) = prepare(store, path, profile)?;
-    let sql_error = |source| ImportError::Store(StoreError::Sql { context: "setting the import cache".into(), source });
-    // A million rows touch the R-tree and the code index all over: with SQLite's default 2 MB
-    // page cache most of the time goes into spilling pages to the WAL and reading them back.
-    let cache_pages: i64 = store.conn().query_row("PRAGMA cache_size", [], |row| row.get(0)).map_err(sql_error)?;
-    store.conn().execute_batch(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).map_err(sql_error)?;
-    let result = store.atomically(|tx| run(&layer, context, profile, policy, Some(tx), progress, cancel));
-    store.conn().execute_batch(&format!("PRAGMA cache_size = {cache_pages}")).map_err(sql_error)?;
-    result
+    store
+        .with_page_cache(IMPORT_CACHE_KIB, |store| store.atomically(|tx| run(&layer, context, profile, policy, Some(tx), progress, cancel)))
 }
 
 /// Page cache during a commit, KiB.
@@ -207,11 +201,6 @@ fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(Open
     profile.check()?;
     let layer = OpenLayer::open(path, &profile.source)?;
     let crs = layer.crs(profile.source.crs.as_deref())?;
-    let conn = store.conn();
-    let sql_error = |context: &str| {
-        let context = context.to_owned();
-        move |source| ImportError::Store(StoreError::Sql { context, source })
-    };
     let mut units = HashMap::new();
     for unit in store.load_units()? {
         for key in [&unit.code, &unit.name_zh, &unit.name_en] {
@@ -225,35 +214,9 @@ fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(Open
     let mut existing_jurisdictions = HashSet::new();
     let mut existing_case_numbers = HashSet::new();
     match profile.target {
-        Target::Parts => {
-            let mut statement = conn
-                .prepare("SELECT code FROM part_points UNION ALL SELECT code FROM part_lines UNION ALL SELECT code FROM part_polygons")
-                .map_err(sql_error("reading part codes"))?;
-            let mut rows = statement.query([]).map_err(sql_error("reading part codes"))?;
-            while let Some(row) = rows.next().map_err(sql_error("reading part codes"))? {
-                if let Ok(code) = row.get::<_, String>(0).map(|text| text.parse::<u64>().unwrap_or(0)) {
-                    existing_part_codes.insert(code);
-                }
-            }
-        }
-        Target::Jurisdictions => {
-            let mut statement = conn
-                .prepare("SELECT kind, code FROM jurisdictions WHERE valid_to IS NULL")
-                .map_err(sql_error("reading jurisdiction codes"))?;
-            let rows = statement
-                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(sql_error("reading jurisdiction codes"))?;
-            existing_jurisdictions.extend(rows);
-        }
-        Target::Cases => {
-            let mut statement = conn.prepare("SELECT case_no FROM cases").map_err(sql_error("reading case numbers"))?;
-            let rows = statement
-                .query_map([], |row| row.get::<_, String>(0))
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(sql_error("reading case numbers"))?;
-            existing_case_numbers.extend(rows);
-        }
+        Target::Parts => existing_part_codes = store.part_codes()?,
+        Target::Jurisdictions => existing_jurisdictions = store.current_jurisdiction_keys()?,
+        Target::Cases => existing_case_numbers = store.case_numbers()?,
     }
     let district = store
         .load_jurisdictions()?
@@ -308,10 +271,7 @@ fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(Open
 }
 
 fn existing_jurisdictions_codes(store: &Store) -> Result<HashSet<String>, ImportError> {
-    let sql_error = |source| ImportError::Store(StoreError::Sql { context: "reading jurisdiction codes".into(), source });
-    let mut statement = store.conn().prepare("SELECT code FROM jurisdictions").map_err(sql_error)?;
-    let codes = statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).map_err(sql_error)?;
-    Ok(codes)
+    Ok(store.jurisdiction_codes()?)
 }
 
 /// How many leading features decide whether a whole file is swapped.

@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 mod case_flow;
+mod codes;
 mod disputes;
 pub mod gpkg;
 mod live;

@@ -1,0 +1,93 @@
+//! What an import checks new features against: the codes and numbers already in the database,
+//! and the larger page cache a million-row commit wants.
+
+use std::collections::HashSet;
+
+use super::{SqlContext, Store, StoreError};
+
+impl Store {
+    /// Every part code in the three part layers, as numbers (a code that does not parse counts
+    /// as 0).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn part_codes(&self) -> Result<HashSet<u64>, StoreError> {
+        let mut statement = self
+            .conn()
+            .prepare("SELECT code FROM part_points UNION ALL SELECT code FROM part_lines UNION ALL SELECT code FROM part_polygons")
+            .context("reading part codes")?;
+        let mut rows = statement.query([]).context("reading part codes")?;
+        let mut codes = HashSet::new();
+        while let Some(row) = rows.next().context("reading part codes")? {
+            if let Ok(code) = row.get::<_, String>(0).map(|text| text.parse::<u64>().unwrap_or(0)) {
+                codes.insert(code);
+            }
+        }
+        Ok(codes)
+    }
+
+    /// (kind keyword, code) of every jurisdiction in force (no `valid_to`).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn current_jurisdiction_keys(&self) -> Result<HashSet<(String, String)>, StoreError> {
+        let mut statement =
+            self.conn().prepare("SELECT kind, code FROM jurisdictions WHERE valid_to IS NULL").context("reading jurisdiction codes")?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+            .and_then(|rows| rows.collect::<Result<HashSet<_>, _>>())
+            .context("reading jurisdiction codes")?;
+        Ok(rows)
+    }
+
+    /// The code of every jurisdiction, in force or not.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn jurisdiction_codes(&self) -> Result<HashSet<String>, StoreError> {
+        let mut statement = self.conn().prepare("SELECT code FROM jurisdictions").context("reading jurisdiction codes")?;
+        let codes =
+            statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).context("reading jurisdiction codes")?;
+        Ok(codes)
+    }
+
+    /// Every case number.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn case_numbers(&self) -> Result<HashSet<String>, StoreError> {
+        let mut statement = self.conn().prepare("SELECT case_no FROM cases").context("reading case numbers")?;
+        let numbers =
+            statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).context("reading case numbers")?;
+        Ok(numbers)
+    }
+
+    /// Runs `work` with SQLite's page cache at `kib` KiB, then puts the cache back as it was
+    /// (a million rows touch the R-tree and the code index all over: with the default 2 MB most
+    /// of the time goes into spilling pages to the WAL and reading them back).
+    ///
+    /// # Errors
+    /// SQL errors setting the cache; `work`'s own result otherwise.
+    pub fn with_page_cache<T, E: From<StoreError>>(&mut self, kib: i64, work: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E> {
+        let pages: i64 = self.conn().query_row("PRAGMA cache_size", [], |row| row.get(0)).context("reading the page cache size")?;
+        self.conn().execute_batch(&format!("PRAGMA cache_size = -{kib}")).context("setting the page cache")?;
+        let result = work(self);
+        self.conn().execute_batch(&format!("PRAGMA cache_size = {pages}")).context("restoring the page cache")?;
+        result
+    }
+
+    /// Sets a `citygrid_meta` value for every seat (e.g. the assessment's weights).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn set_meta_value(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .context(format!("writing the setting {key}"))?;
+            Ok(())
+        })
+    }
+}
