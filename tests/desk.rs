@@ -562,13 +562,13 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     let name = seat.state().world().expect("loaded").unit_name(Some(first), Lang::En);
     seat.query_all_by_label(&name).last().expect("the unit's link").click();
     steps(&mut seat, 3);
-    assert_eq!(seat.state().desk().filter.unit, Some(first));
+    assert_eq!(seat.state().desk().list.filter.unit, Some(first));
     // Drill down from a figure: the district's received count (the first figure of the table)
     // opens the cases behind it.
     let this_month = seat.state().desk().assessment.report.clone().expect("report").expect("no error");
     let received = this_month.district.received.to_string();
     seat.query_all_by_label(&received).next().expect("the district's received count").click();
-    until(&mut seat, "the drill-down list", |app| app.desk().filter.cases.is_some());
+    until(&mut seat, "the drill-down list", |app| app.desk().list.filter.cases.is_some());
     let store = Store::open(&path).expect("opens");
     let world = seat.state().world().expect("loaded");
     let facts = citygrid::assess::FactBook::load(&store, &world.calendar).expect("facts");
@@ -576,7 +576,7 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     assert_eq!(expected.len().to_string(), received, "the list behind the figure has as many entries as the figure");
     expected.sort_unstable();
     expected.dedup();
-    let filter = seat.state().desk().filter.clone();
+    let filter = seat.state().desk().list.filter.clone();
     let cases = filter.cases.expect("drill-down");
     assert_eq!(*cases.ids, expected);
     assert!(cases.label.contains("Received"), "{}", cases.label);
@@ -588,11 +588,13 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
         measure: citygrid::assess::Column::Rate(citygrid::assess::Rate::OnTime).drill_down().expect("a rate drills down"),
         label: "on time".into(),
     });
-    until(&mut seat, "the unit's on-time closes", |app| app.desk().filter.cases.as_ref().is_some_and(|cases| cases.label == "on time"));
+    until(&mut seat, "the unit's on-time closes", |app| {
+        app.desk().list.filter.cases.as_ref().is_some_and(|cases| cases.label == "on time")
+    });
     let mut on_time = facts.cases(&citygrid::assess::Scope::Unit(first), &this_month.period, citygrid::assess::Measure::ClosedOnTime);
     on_time.sort_unstable();
     on_time.dedup();
-    assert_eq!(*seat.state().desk().filter.cases.as_ref().expect("list").ids, on_time);
+    assert_eq!(*seat.state().desk().list.filter.cases.as_ref().expect("list").ids, on_time);
     // The shift leader changes the weights: stored for every seat, the ranking follows.
     let weights = citygrid::assess::Weights { closure: 0.5, on_time: 0.5, rework: 0.0, few_cases: 0.0 };
     seat.state_mut().apply(Command::SaveWeights(weights.clone()));

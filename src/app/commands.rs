@@ -102,9 +102,9 @@ impl CitygridApp {
                 }
             }
             Command::ShowUnitCases(unit) => {
-                self.desk.filter =
+                self.desk.list.filter =
                     crate::desk::CaseFilter { scope: crate::desk::Scope::All, unit: Some(unit), ..crate::desk::CaseFilter::default() };
-                self.desk.list_open = true;
+                self.desk.list.open = true;
             }
             Command::ExportAssessment(format) => {
                 let lang = self.settings.lang;
@@ -164,7 +164,7 @@ impl CitygridApp {
             Command::SetLayers(layers) => self.settings.layers = layers,
             Command::Select(selection) => {
                 if let Some(Selection::Case(position)) = selection {
-                    self.desk.reveal = Some(position);
+                    self.desk.list.reveal = Some(position);
                 }
                 self.selection = selection;
             }

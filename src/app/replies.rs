@@ -135,12 +135,12 @@ impl CitygridApp {
             }
             DeskReply::AssessedCases(result) => match result {
                 Ok(drill) => {
-                    self.desk.filter = crate::desk::CaseFilter {
+                    self.desk.list.filter = crate::desk::CaseFilter {
                         scope: crate::desk::Scope::All,
                         cases: Some(crate::desk::CaseIdFilter::new(drill.label, drill.case_ids)),
                         ..crate::desk::CaseFilter::default()
                     };
-                    self.desk.list_open = true;
+                    self.desk.list.open = true;
                 }
                 Err(error) => self.desk.notice = Some(ui::desk::Notice { text: error.to_string(), error: true }),
             },

@@ -219,7 +219,7 @@ pub fn desk_bench(path: &Path, count: usize, mut progress: impl FnMut(&str)) -> 
     let ctx = egui::Context::default();
     crate::ui::fonts::install_fonts(&ctx);
     let mut desk = DeskState::new();
-    desk.filter.scope = Scope::All;
+    desk.list.filter.scope = Scope::All;
     let total_rows = book.len();
     let frames = 240;
     let mut times = Vec::with_capacity(frames);
@@ -227,7 +227,7 @@ pub fn desk_bench(path: &Path, count: usize, mut progress: impl FnMut(&str)) -> 
         // Two warm-up frames, then steps through the whole list.
         #[allow(clippy::cast_precision_loss)]
         let offset = (frame as f32 / frames as f32) * total_rows as f32 * 22.0;
-        desk.scroll_offset = Some(offset);
+        desk.list.scroll_offset = Some(offset);
         let input = egui::RawInput { screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1920.0, 1080.0))), ..Default::default() };
         let started = Instant::now();
         let output = ctx.run_ui(input, |ui| {

@@ -49,9 +49,8 @@ pub struct DeskState {
     /// Who is signed in at this seat.
     pub user: Option<User>,
     pub sign_in: SignInForm,
-    pub filter: CaseFilter,
-    pub sort: CaseSort,
-    rows: RowCache,
+    /// The case list under the map: its filter, order and rows.
+    pub list: CaseList,
     /// The history of the selected case: (case id, revision read at, what was read).
     pub timeline: Option<(i64, u32, Result<CaseTimeline, String>)>,
     /// The history asked for last: (case id, revision).
@@ -67,18 +66,26 @@ pub struct DeskState {
     pub unavailable: Option<String>,
     /// Since when the database cannot be reached (the data shown is from then).
     pub unavailable_since: Option<NaiveDateTime>,
-    /// The bottom panel is open.
-    pub list_open: bool,
-    /// Bring this case's row into view on the next frame (selected on the map or by search).
-    pub reveal: Option<usize>,
-    /// Scroll the list to this offset on the next frame (benchmarks).
-    pub scroll_offset: Option<f32>,
     /// The backlog ledger window.
     pub ledger: LedgerWindow,
     /// The dispute queue window and the dispute step being filled in.
     pub disputes: DisputesWindow,
     /// The assessment window.
     pub assessment: super::assessment::AssessmentState,
+}
+
+/// The case list's state.
+#[derive(Debug, Default)]
+pub struct CaseList {
+    pub filter: CaseFilter,
+    pub sort: CaseSort,
+    rows: RowCache,
+    /// The bottom panel is open.
+    pub open: bool,
+    /// Bring this case's row into view on the next frame (selected on the map or by search).
+    pub reveal: Option<usize>,
+    /// Scroll the list to this offset on the next frame (benchmarks).
+    pub scroll_offset: Option<f32>,
 }
 
 /// The backlog ledger window's state.
@@ -106,24 +113,24 @@ pub struct DisputesWindow {
 impl DeskState {
     #[must_use]
     pub fn new() -> Self {
-        Self { list_open: true, ..Self::default() }
+        Self { list: CaseList { open: true, ..CaseList::default() }, ..Self::default() }
     }
 
     /// The rows of the list for the current filter and sort (cached until the book, the filter
     /// or the sort change).
     pub fn rows(&mut self, world: &World, book: &CaseBook, lang: Lang, now: NaiveDateTime) -> &[usize] {
-        let mut filter = self.filter.clone();
+        let mut filter = self.list.filter.clone();
         filter.today = Some(now.date());
         if let Some(user) = &self.user {
             filter = filter.for_user(user);
         }
-        let key = (book.generation(), filter, self.sort, lang);
-        if self.rows.key.as_ref() != Some(&key) {
+        let key = (book.generation(), filter, self.list.sort, lang);
+        if self.list.rows.key.as_ref() != Some(&key) {
             let unit_names = |unit| world.unit_name(unit, lang);
-            self.rows.rows = book.select(&key.1, key.2, &unit_names);
-            self.rows.key = Some(key);
+            self.list.rows.rows = book.select(&key.1, key.2, &unit_names);
+            self.list.rows.key = Some(key);
         }
-        &self.rows.rows
+        &self.list.rows.rows
     }
 }
 
@@ -239,40 +246,43 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(lang.pick("案卷列表", "Case list")).strong());
         for scope in Scope::ALL {
-            if ui.selectable_label(state.filter.scope == scope, scope.label(lang.is_chinese())).clicked() {
-                state.filter.scope = scope;
+            if ui.selectable_label(state.list.filter.scope == scope, scope.label(lang.is_chinese())).clicked() {
+                state.list.filter.scope = scope;
             }
         }
         ui.separator();
-        let status_text = state.filter.status.map_or(lang.pick("全部预警", "Any light"), |status| status.label(lang.is_chinese()));
+        let status_text = state.list.filter.status.map_or(lang.pick("全部预警", "Any light"), |status| status.label(lang.is_chinese()));
         let label = ui.label(lang.pick("预警", "Light"));
         egui::ComboBox::from_id_salt("filter_status")
             .selected_text(status_text)
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.filter.status, None, lang.pick("全部预警", "Any light"));
+                ui.selectable_value(&mut state.list.filter.status, None, lang.pick("全部预警", "Any light"));
                 for status in StatusFilter::ALL {
-                    ui.selectable_value(&mut state.filter.status, Some(status), status.label(lang.is_chinese()));
+                    ui.selectable_value(&mut state.list.filter.status, Some(status), status.label(lang.is_chinese()));
                 }
             })
             .response
             .labelled_by(label.id);
         if !unit_operator {
-            let unit_text =
-                state.filter.unit.map_or_else(|| lang.pick("全部单位", "Any unit").to_owned(), |unit| world.unit_name(Some(unit), lang));
+            let unit_text = state
+                .list
+                .filter
+                .unit
+                .map_or_else(|| lang.pick("全部单位", "Any unit").to_owned(), |unit| world.unit_name(Some(unit), lang));
             let label = ui.label(lang.pick("单位", "Unit"));
             egui::ComboBox::from_id_salt("filter_unit")
                 .selected_text(unit_text)
                 .width(150.0)
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut state.filter.unit, None, lang.pick("全部单位", "Any unit"));
+                    ui.selectable_value(&mut state.list.filter.unit, None, lang.pick("全部单位", "Any unit"));
                     for unit in &world.units {
-                        ui.selectable_value(&mut state.filter.unit, Some(unit.id), unit.name(lang.is_chinese()));
+                        ui.selectable_value(&mut state.list.filter.unit, Some(unit.id), unit.name(lang.is_chinese()));
                     }
                 })
                 .response
                 .labelled_by(label.id);
         }
-        let class_text = state.filter.class.as_ref().map_or_else(
+        let class_text = state.list.filter.class.as_ref().map_or_else(
             || lang.pick("全部类别", "Any class").to_owned(),
             |(subject, code)| format!("{code} {}", world.class_name(subject.item_kind(), code, lang)),
         );
@@ -282,55 +292,55 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
             .width(150.0)
             .height(400.0)
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.filter.class, None, lang.pick("全部类别", "Any class"));
+                ui.selectable_value(&mut state.list.filter.class, None, lang.pick("全部类别", "Any class"));
                 for entry in &world.manual.entries {
                     let subject = match entry.kind {
                         crate::model::ItemKind::Part => CaseSubject::Part,
                         crate::model::ItemKind::Event => CaseSubject::Event,
                     };
                     let label = format!("{} · {} {}", subject.label(lang), entry.code, entry.name(lang.is_chinese()));
-                    ui.selectable_value(&mut state.filter.class, Some((subject, entry.code.clone())), label);
+                    ui.selectable_value(&mut state.list.filter.class, Some((subject, entry.code.clone())), label);
                 }
             })
             .response
             .labelled_by(label.id);
-        let source_text = state.filter.source.map_or(lang.pick("全部来源", "Any source"), |source| source.label(lang));
+        let source_text = state.list.filter.source.map_or(lang.pick("全部来源", "Any source"), |source| source.label(lang));
         let label = ui.label(lang.pick("来源", "Source"));
         egui::ComboBox::from_id_salt("filter_source")
             .selected_text(source_text)
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.filter.source, None, lang.pick("全部来源", "Any source"));
+                ui.selectable_value(&mut state.list.filter.source, None, lang.pick("全部来源", "Any source"));
                 for source in SourceChannel::ALL {
-                    ui.selectable_value(&mut state.filter.source, Some(*source), source.label(lang));
+                    ui.selectable_value(&mut state.list.filter.source, Some(*source), source.label(lang));
                 }
             })
             .response
             .labelled_by(label.id);
-        let period_text = period_label(state.filter.period, lang);
+        let period_text = period_label(state.list.filter.period, lang);
         let label = ui.label(lang.pick("上报时间", "Reported"));
         egui::ComboBox::from_id_salt("filter_period")
             .selected_text(period_text)
             .show_ui(ui, |ui| {
                 for period in [Period::Any, Period::Today, Period::Days7, Period::Days30] {
-                    ui.selectable_value(&mut state.filter.period, period, period_label(period, lang));
+                    ui.selectable_value(&mut state.list.filter.period, period, period_label(period, lang));
                 }
             })
             .response
             .labelled_by(label.id);
         ui.add(
-            egui::TextEdit::singleline(&mut state.filter.text)
+            egui::TextEdit::singleline(&mut state.list.filter.text)
                 .hint_text(lang.pick("案卷号、描述、部件编码…", "Case no., text, part code…"))
                 .desired_width(180.0),
         );
-        if let Some(cases) = &state.filter.cases {
+        if let Some(cases) = &state.list.filter.cases {
             // Drill-down from the assessment: the cases behind one figure.
             let text = format!("{} {} ({}) ×", lang.pick("考核下钻：", "Assessment:"), cases.label, cases.ids.len());
             if ui.button(text).on_hover_text(lang.pick("取消此条件", "Remove this condition")).clicked() {
-                state.filter.cases = None;
+                state.list.filter.cases = None;
             }
         }
-        if state.filter != CaseFilter::default() && ui.button(lang.pick("清除筛选", "Clear filters")).clicked() {
-            state.filter = CaseFilter::default();
+        if state.list.filter != CaseFilter::default() && ui.button(lang.pick("清除筛选", "Clear filters")).clicked() {
+            state.list.filter = CaseFilter::default();
         }
     });
     let rows = state.rows(world, book, lang, now).to_vec();
@@ -361,7 +371,7 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
             commands.push(Command::Select(Some(Selection::Case(rows[next]))));
         }
     }
-    let mut sort = state.sort;
+    let mut sort = state.list.sort;
     let header = |ui: &mut egui::Ui, column: SortColumn, zh: &'static str, en: &'static str, sort: &mut CaseSort| {
         let arrow = match (sort.column == column, sort.descending) {
             (true, false) => " ↑",
@@ -380,10 +390,10 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
     // A click anywhere on a row selects it (selectable text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui);
-    if let Some(row) = state.reveal.take().and_then(|position| rows.iter().position(|row| *row == position)) {
+    if let Some(row) = state.list.reveal.take().and_then(|position| rows.iter().position(|row| *row == position)) {
         table = table.scroll_to_row(row, None);
     }
-    if let Some(offset) = state.scroll_offset.take() {
+    if let Some(offset) = state.list.scroll_offset.take() {
         table = table.vertical_scroll_offset(offset);
     }
     table
@@ -463,7 +473,7 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                 }
             });
         });
-    state.sort = sort;
+    state.list.sort = sort;
     commands
 }
 
@@ -504,16 +514,16 @@ pub fn desk_panel_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, s
         });
     }
     let mut panel = egui::Panel::bottom("desk").resizable(true);
-    panel = if state.list_open { panel.default_size(300.0).min_size(120.0) } else { panel.resizable(false) };
+    panel = if state.list.open { panel.default_size(300.0).min_size(120.0) } else { panel.resizable(false) };
     panel.show(ui, |ui| {
         ui.horizontal(|ui| {
-            let label = if state.list_open {
+            let label = if state.list.open {
                 lang.pick("收起案卷台", "Hide case desk")
             } else {
                 lang.pick("展开案卷台", "Show case desk")
             };
             if ui.button(label).clicked() {
-                state.list_open = !state.list_open;
+                state.list.open = !state.list.open;
             }
             let waiting = state.disputes.records.iter().filter(|record| record.dispute.is_open()).count();
             let label = format!("{} ({waiting})", lang.pick("责任争议", "Disputes"));
@@ -544,7 +554,7 @@ pub fn desk_panel_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, s
                 }
             }
         });
-        if state.list_open {
+        if state.list.open {
             ui.separator();
             commands.extend(case_list_ui(ui, view, state, selection));
         }
