@@ -20,7 +20,7 @@ pub enum Selection {
     Jurisdiction(usize),
 }
 
-/// A change requested by the UI, applied in [`CitygridApp::apply`].
+/// A change requested by the UI, applied in one place by the app (`app::CitygridApp::apply`).
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub enum Command {
