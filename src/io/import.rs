@@ -573,12 +573,11 @@ fn check_feature(
     let mut findings =
         Findings { feature: feature.index, feature_id: feature_id_of(&feature, mapper, target), issues: Vec::new(), fixes: Vec::new() };
     let geometry = feature.geometry.take().and_then(|geometry| check_geometry(geometry, &feature, context, policy, &mut findings));
+    let checking = Checking { feature: &feature, context, mapper, seen: seen_codes, findings: &mut findings };
     let record = match target {
-        Target::Parts => part_from(&feature, geometry, context, mapper, seen_codes, &mut findings).map(Record::Part),
-        Target::Jurisdictions => {
-            jurisdiction_from(&feature, geometry, context, mapper, seen_codes, &mut findings).map(Record::Jurisdiction)
-        }
-        Target::Cases => case_from(&feature, geometry, context, mapper, seen_codes, &mut findings).map(Record::Case),
+        Target::Parts => part_from(checking, geometry).map(Record::Part),
+        Target::Jurisdictions => jurisdiction_from(checking, geometry).map(Record::Jurisdiction),
+        Target::Cases => case_from(checking, geometry).map(Record::Case),
     };
     (record, findings)
 }

@@ -4,14 +4,18 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-pub(super) fn part_from(
-    feature: &SourceFeature,
-    geometry: Option<Geometry<f64>>,
-    context: &Context,
-    mapper: &Mapper<'_>,
-    seen: &mut HashMap<String, u64>,
-    findings: &mut Findings,
-) -> Option<Part> {
+/// One feature being made into a record: the feature, what the import knows, the mapping, the
+/// keys seen so far in the file (duplicates), and where its issues go.
+pub(super) struct Checking<'a, 'm> {
+    pub feature: &'a SourceFeature,
+    pub context: &'a Context,
+    pub mapper: &'a Mapper<'m>,
+    pub seen: &'a mut HashMap<String, u64>,
+    pub findings: &'a mut Findings,
+}
+
+pub(super) fn part_from(checking: Checking<'_, '_>, geometry: Option<Geometry<f64>>) -> Option<Part> {
+    let Checking { feature, context, mapper, seen, findings } = checking;
     note_missing_geometry(feature, geometry.as_ref(), findings);
     let code_field = mapper.source_field("code").to_owned();
     let code = required(mapper, feature, "code", findings).and_then(|text| match PartCode::parse(&text) {
@@ -89,14 +93,8 @@ pub(super) fn part_from(
     })
 }
 
-pub(super) fn jurisdiction_from(
-    feature: &SourceFeature,
-    geometry: Option<Geometry<f64>>,
-    context: &Context,
-    mapper: &Mapper<'_>,
-    seen: &mut HashMap<String, u64>,
-    findings: &mut Findings,
-) -> Option<Jurisdiction> {
+pub(super) fn jurisdiction_from(checking: Checking<'_, '_>, geometry: Option<Geometry<f64>>) -> Option<Jurisdiction> {
+    let Checking { feature, context, mapper, seen, findings } = checking;
     note_missing_geometry(feature, geometry.as_ref(), findings);
     let multi = match geometry {
         Some(Geometry::Polygon(polygon)) => Some(MultiPolygon(vec![polygon])),
@@ -154,14 +152,8 @@ pub(super) fn jurisdiction_from(
     })
 }
 
-pub(super) fn case_from(
-    feature: &SourceFeature,
-    geometry: Option<Geometry<f64>>,
-    context: &Context,
-    mapper: &Mapper<'_>,
-    seen: &mut HashMap<String, u64>,
-    findings: &mut Findings,
-) -> Option<Case> {
+pub(super) fn case_from(checking: Checking<'_, '_>, geometry: Option<Geometry<f64>>) -> Option<Case> {
+    let Checking { feature, context, mapper, seen, findings } = checking;
     note_missing_geometry(feature, geometry.as_ref(), findings);
     let location = match geometry {
         Some(Geometry::Point(point)) => Some(point),
