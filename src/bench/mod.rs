@@ -63,21 +63,21 @@ pub(crate) fn sorted_ms(durations: &[Duration]) -> Vec<f64> {
 /// The process's peak resident memory, MB (Linux; 0 elsewhere).
 #[must_use]
 pub fn peak_memory_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    process_status_mb("VmHWM:")
 }
 
 /// The process's resident memory now, MB (Linux; 0 elsewhere).
 #[must_use]
 pub fn current_memory_mb() -> f64 {
+    process_status_mb("VmRSS:")
+}
+
+/// A `kB` line of `/proc/self/status`, in MB (0 where there is none).
+fn process_status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
