@@ -35,5 +35,6 @@ pub mod palette;
 pub mod session;
 pub mod spatial;
 pub mod store;
+pub mod text;
 pub mod ui;
 pub mod workflow;

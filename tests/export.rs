@@ -304,3 +304,54 @@ mod window {
         }
     }
 }
+
+/// An export or a report aimed at the database itself (or its write-ahead log) would destroy
+/// the district's data: it is refused with one line naming both files, and the database is
+/// untouched.
+#[test]
+fn exports_and_reports_refuse_the_live_database() {
+    let (_dir, db, _) = common::small_demo(500, 12);
+    let before = std::fs::read(&db).expect("database readable");
+    let wal = format!("{}-wal", db.display());
+    let db_text = db.to_str().expect("utf-8 path");
+    for args in [
+        vec!["export", "--out", db_text],
+        vec!["export", "--layer", "cases", "--out", wal.as_str()],
+        vec!["report", "--period", "2026-11", "--format", "csv", "--out", db_text],
+    ] {
+        let run = citygrid(&db, &args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{args:?} was not refused");
+        assert!(stderr.contains("that is the database citygrid is using"), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
+    assert_eq!(std::fs::read(&db).expect("database readable"), before, "the database file changed");
+    citygrid::store::Store::open(&db).expect("the database still opens");
+}
+
+/// Text that a spreadsheet would run as a formula (a reporter's "=HYPERLINK(…)", a description
+/// starting with a phone number's +) is written as text: the cell starts with `'`.
+#[test]
+fn csv_cells_that_look_like_formulas_are_written_as_text() {
+    let (dir, db, _) = common::small_demo(500, 12);
+    {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        // The GeoPackage R-tree triggers call these, as GDAL and QGIS provide them.
+        citygrid::store::gpkg::register_functions(&conn).expect("GeoPackage functions");
+        conn.execute(
+            "UPDATE cases SET description = '=HYPERLINK(\"http://example.invalid\",\"点我\")' WHERE fid = (SELECT min(fid) FROM cases)",
+            [],
+        )
+        .expect("a hostile description");
+        conn.execute("UPDATE cases SET description = '+86 138 0000 0000 来电' WHERE fid = (SELECT max(fid) FROM cases)", [])
+            .expect("a description starting with a plus");
+    }
+    let out = dir.path().join("cases.csv");
+    let run = citygrid(&db, &["export", "--layer", "cases", "--out", out.to_str().expect("utf-8 path"), "--now", AS_OF]);
+    assert!(run.status.success(), "export failed: {}", String::from_utf8_lossy(&run.stderr));
+    let text = std::fs::read_to_string(&out).expect("csv");
+    let cells: Vec<&str> = text.lines().flat_map(|line| line.split(',')).map(|cell| cell.trim_start_matches('"')).collect();
+    assert!(cells.iter().any(|cell| cell.starts_with("'=HYPERLINK")), "the formula is not neutralised:\n{text}");
+    assert!(cells.iter().any(|cell| cell.starts_with("'+86 138")), "the leading + is not neutralised:\n{text}");
+    assert!(!cells.iter().any(|cell| cell.starts_with("=HYPERLINK") || cell.starts_with("+86")), "a formula cell is left:\n{text}");
+}

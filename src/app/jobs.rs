@@ -92,6 +92,10 @@ impl CitygridApp {
         use crate::io::export::{CsvHeader, ExportWhat, Names, Selection, Sources, export, layers_for};
         let Phase::Ready(world) = &self.phase else { return };
         let world = Arc::clone(world);
+        if let Err(refused) = crate::io::export::refuse_live_database(&request.path, &world.path) {
+            self.export.outcome = Some(Err(refused.to_string()));
+            return;
+        }
         let lang = self.settings.lang;
         let now = self.now();
         let positions: Vec<usize> = if !matches!(request.what, ExportWhat::Cases | ExportWhat::All) {

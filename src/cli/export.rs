@@ -38,9 +38,10 @@ pub struct ExportArgs {
 pub fn run(path: &Path, args: ExportArgs) -> Result<()> {
     let ExportArgs { layer, out, kind, bbox, class, open, now, csv_header } = args;
     let (layer, out, csv_header) = (layer.as_str(), out.as_path(), csv_header.as_str());
-    use citygrid::io::export::{CsvHeader, ExportFormat, ExportWhat, Names, Selection, Sources, export, layers_for};
+    use citygrid::io::export::{CsvHeader, ExportFormat, ExportWhat, Names, Selection, Sources, export, layers_for, refuse_live_database};
     use citygrid::model::Keyword as _;
     let what = ExportWhat::parse(layer).with_context(|| format!("--layer {layer:?}: use parts, jurisdictions, cases or all"))?;
+    refuse_live_database(out, path)?;
     let format = ExportFormat::from_path(out)?;
     let csv_header = match csv_header {
         "names" => CsvHeader::Names,

@@ -27,6 +27,9 @@ pub struct ReportArgs {
 
 pub fn run(path: &Path, args: ReportArgs) -> Result<()> {
     let ReportArgs { period, format, out, lang } = args;
+    if let Some(out) = &out {
+        citygrid::io::export::refuse_live_database(out, path)?;
+    }
     let format = ReportFormat::parse(&format).with_context(|| format!("--format {format:?}: use csv, xlsx or html"))?;
     let lang = Lang::from_code(&lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
     let period = citygrid::assess::Period::parse(&period)?;

@@ -137,7 +137,9 @@ impl CsvSource {
                 .iter()
                 .enumerate()
                 .map(|(column, name)| {
-                    let value = text(column).filter(|cell| !cell.is_empty()).map_or(Value::Null, Value::Text);
+                    let value = text(column)
+                        .filter(|cell| !cell.is_empty())
+                        .map_or(Value::Null, |cell| Value::Text(crate::text::from_spreadsheet_safe(&cell).to_owned()));
                     (name.clone(), value)
                 })
                 .collect();

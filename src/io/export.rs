@@ -81,6 +81,28 @@ pub enum ExportError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("export cancelled; {path} was not written")]
     Cancelled { path: PathBuf },
+    #[error("{path}: that is the database citygrid is using ({database}); choose another file")]
+    LiveDatabase { path: PathBuf, database: PathBuf },
+}
+
+/// Refuses `out` when it is the database at `database` or one of its `-wal`, `-shm` or
+/// `-journal` files (an export or report written there would destroy the district's data).
+///
+/// # Errors
+/// [`ExportError::LiveDatabase`].
+pub fn refuse_live_database(out: &Path, database: &Path) -> Result<(), ExportError> {
+    // The target may not exist yet: compare its folder, made absolute, and its name.
+    let canonical = |path: &Path| -> Option<PathBuf> {
+        let name = path.file_name()?;
+        let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Some(std::fs::canonicalize(parent).ok()?.join(name))
+    };
+    let (Some(out_full), Some(database_full)) = (canonical(out), canonical(database)) else { return Ok(()) };
+    let database_text = database_full.as_os_str().to_string_lossy().into_owned();
+    let live = [String::new(), "-wal".into(), "-shm".into(), "-journal".into()]
+        .iter()
+        .any(|suffix| out_full.as_os_str().to_string_lossy() == format!("{database_text}{suffix}"));
+    if live { Err(ExportError::LiveDatabase { path: out.to_owned(), database: database.to_owned() }) } else { Ok(()) }
 }
 
 /// One attribute of a layer: a stable ASCII name for GIS tools and its Chinese title.
@@ -454,6 +476,7 @@ pub fn export(
     };
     let finished = written.and_then(|layers| {
         std::fs::rename(&temporary, path).map_err(|source| ExportError::Io { path: path.to_owned(), source })?;
+        sync_folder_of(path);
         Ok(layers)
     });
     match finished {
@@ -471,10 +494,22 @@ pub fn export(
     }
 }
 
-/// `dir/.name.citygrid-partial`: hidden, in the same folder so the final rename is atomic.
+/// `dir/.name.<process>-<n>.citygrid-partial`: hidden, in the same folder so the final rename
+/// is atomic, and unique, so two exports to one name never write into each other's file.
 fn temporary_path(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.citygrid-partial"))
+    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}-{serial}.citygrid-partial", std::process::id()))
+}
+
+/// Makes a rename in the folder of `path` durable (Unix; elsewhere the rename is what there is).
+fn sync_folder_of(path: &Path) {
+    let folder = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(folder) = std::fs::File::open(folder) {
+        // Not every platform can sync a folder; the file itself is already synced.
+        let _ = folder.sync_all();
+    }
 }
 
 struct Counter<'p> {

@@ -166,12 +166,13 @@ impl Value {
         }
     }
 
-    /// As a CSV cell (before quoting): booleans as 1/0, moments as China wall time.
+    /// As a CSV cell (before quoting): booleans as 1/0, moments as China wall time, text that
+    /// a spreadsheet would run as a formula neutralised ([`crate::text::spreadsheet_safe`]).
     #[must_use]
     pub fn to_csv(&self) -> String {
         match self {
             Self::Null => String::new(),
-            Self::Text(text) => text.clone(),
+            Self::Text(text) => crate::text::spreadsheet_safe(text).into_owned(),
             Self::Integer(number) => number.to_string(),
             Self::Real(number) => number.to_string(),
             Self::Boolean(flag) => if *flag { "1" } else { "0" }.to_owned(),

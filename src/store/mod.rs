@@ -176,10 +176,22 @@ impl Store {
         Ok(())
     }
 
+    /// Applies the migrations after `version`, each in a transaction that takes the write lock
+    /// at once (`BEGIN IMMEDIATE`) and reads the version again inside it: a second seat opening
+    /// the file during an upgrade waits for the lock, then finds the step done and skips it.
     fn migrate_from(&mut self, version: u32) -> Result<(), StoreError> {
         for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
             let target = index + 1;
-            let tx = self.conn.transaction().context("starting a migration")?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).context("starting a migration")?;
+            // No meta table yet (a new file) reads as version 0.
+            let done: usize = tx
+                .query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", [], |row| row.get::<_, String>(0))
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(0);
+            if done >= target {
+                continue;
+            }
             if target == 1 {
                 tx.execute_batch(&format!(
                     "PRAGMA application_id = {}; PRAGMA user_version = {};",
@@ -266,5 +278,19 @@ impl Store {
         // Back to full durability first, so the checkpoint itself is synced to disk.
         self.conn().execute_batch("PRAGMA synchronous = FULL;").context("restoring full durability")?;
         self.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).context("checkpointing the write-ahead log")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_another_seat_already_applied_is_skipped() {
+        // What a second seat sees when it read the old version, then waited for the lock while
+        // the first seat upgraded the file: every step is already done.
+        let mut store = Store::open_in_memory().expect("a fresh database");
+        store.migrate_from(0).expect("the steps already applied are skipped, not run twice");
+        assert_eq!(store.schema_version().expect("version"), schema::CURRENT_VERSION);
     }
 }

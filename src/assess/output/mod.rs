@@ -86,7 +86,10 @@ pub fn csv(names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> String {
     header.extend(Column::TABLE.iter().map(|column| column.label(lang.is_chinese())));
     out.push_str(&header.join(","));
     out.push_str("\r\n");
-    let quote = |text: &str| if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() };
+    let quote = |text: &str| {
+        let text = crate::text::spreadsheet_safe(text);
+        if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.into_owned() }
+    };
     let values = |indicators: &Indicators| Column::TABLE.iter().map(|column| column.text(indicators)).collect::<Vec<_>>();
     let mut district = vec![String::new(), String::new(), quote(names.district_name), String::new()];
     district.extend(values(&report.district));

@@ -181,5 +181,7 @@ pub(super) fn write_geopackage(
     tx.commit().map_err(sqlite)?;
     conn.execute_batch("PRAGMA journal_mode = DELETE;").map_err(sqlite)?;
     conn.close().map_err(|(_, source)| sqlite(source))?;
+    // The file is complete on disk before it is renamed into place.
+    File::open(path).and_then(|file| file.sync_all()).map_err(io_error(path))?;
     Ok(written)
 }
