@@ -171,3 +171,20 @@ fn a_database_made_by_schema_version_1_is_upgraded_and_keeps_its_cases() {
         "an upgraded file opens as it is"
     );
 }
+
+/// A case number whose serial SQLite reads as the largest integer (20 digits, from an import or
+/// a hand edit) makes the day's numbers used up, with a message: no overflow, no wrap-around to a
+/// number that already exists.
+#[test]
+fn a_case_number_serial_past_the_largest_integer_is_an_error_not_a_wrap() {
+    let (_dir, db, _) = common::small_demo(300, 5);
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    citygrid::store::gpkg::register_functions(&conn).expect("GeoPackage functions");
+    conn.execute("UPDATE cases SET case_no = '20261125' || '99999999999999999999' WHERE fid = (SELECT min(fid) FROM cases)", [])
+        .expect("a 20-digit serial");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("day");
+    let error = Store::next_case_no(&conn, day).expect_err("no number after the largest");
+    assert!(error.to_string().contains("used up"), "{error}");
+    let other_day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("day");
+    assert!(Store::next_case_no(&conn, other_day).expect("another day").starts_with("20261126"));
+}

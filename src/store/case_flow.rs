@@ -426,7 +426,14 @@ impl Store {
             .optional()
             .context("finding the next case number")?
             .flatten();
-        Ok(format!("{prefix}{:04}", highest.unwrap_or(0) + 1))
+        // An imported or hand-edited number can carry a serial SQLite reads as the largest
+        // integer; the day's numbers are then used up rather than wrapping round.
+        let next = highest.unwrap_or(0).checked_add(1).ok_or_else(|| StoreError::BadRow {
+            table: "cases",
+            row: 0,
+            problem: format!("the case numbers of {prefix} are used up (a serial of {} digits is in the file)", i64::MAX.to_string().len()),
+        })?;
+        Ok(format!("{prefix}{next:04}"))
     }
 
     /// Open cases of one class within `radius_m` metres of `point`, nearest first (through the
