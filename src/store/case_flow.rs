@@ -148,12 +148,15 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn update_case(conn: &Connection, case: &Case, expected_revision: u32) -> Result<bool, StoreError> {
-        let assignments: Vec<String> =
-            CASE_STEP_COLUMNS.iter().enumerate().map(|(index, column)| format!("{column} = ?{}", index + 3)).collect();
-        let sql = format!("UPDATE cases SET {}, revision = revision + 1 WHERE fid = ?1 AND revision = ?2", assignments.join(", "));
+        // Written once per process; every step then finds its prepared statement by this text.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let assignments: Vec<String> =
+                CASE_STEP_COLUMNS.iter().enumerate().map(|(index, column)| format!("{column} = ?{}", index + 3)).collect();
+            format!("UPDATE cases SET {}, revision = revision + 1 WHERE fid = ?1 AND revision = ?2", assignments.join(", "))
+        });
         let keys = [SqlValue::Integer(case.id), SqlValue::from(expected_revision)];
         let changed = conn
-            .prepare_cached(&sql)
+            .prepare_cached(&SQL)
             .context("preparing case update")?
             .execute(rusqlite::params_from_iter(keys.into_iter().chain(case_step_values(case))))
             .context(format!("updating case {}", case.case_no))?;

@@ -416,9 +416,12 @@ impl Store {
             "reported_at",
             "revision",
         ];
-        let columns: Vec<&str> = FIXED.iter().chain(CASE_STEP_COLUMNS.iter()).copied().collect();
-        let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("?{index}")).collect();
-        let sql = format!("INSERT INTO cases ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+        // Written once per process; every insert then finds its prepared statement by this text.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let columns: Vec<&str> = FIXED.iter().chain(CASE_STEP_COLUMNS.iter()).copied().collect();
+            let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("?{index}")).collect();
+            format!("INSERT INTO cases ({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
+        });
         let fixed = [
             SqlValue::Blob(blob_from_geometry(&Geometry::Point(case.location))),
             SqlValue::Text(case.case_no.clone()),
@@ -434,7 +437,7 @@ impl Store {
             SqlValue::Text(utc_text_from_local(case.reported_at)),
             SqlValue::from(case.revision),
         ];
-        tx.prepare_cached(&sql)
+        tx.prepare_cached(&SQL)
             .context("preparing case insert")?
             .execute(rusqlite::params_from_iter(fixed.into_iter().chain(case_step_values(case))))
             .context(format!("inserting case {}", case.case_no))?;
