@@ -161,9 +161,15 @@ fn a_database_made_by_schema_version_1_is_upgraded_and_keeps_its_cases() {
     assert_eq!((case.case_no.as_str(), case.revision, case.paused_minutes), ("202611250001", 1, 0));
     assert_eq!((case.limit_unit, case.pending_request, case.handled_at, case.paused_at), (None, None, None, None));
     let layers: Vec<String> = store.layer_counts().expect("layers").into_iter().map(|layer| layer.table).collect();
-    for table in ["case_requests", "case_pauses", "backlog_ledger", "reporter_feedback", "cases", "case_events"] {
+    for table in ["case_requests", "case_pauses", "backlog_ledger", "reporter_feedback", "cases"] {
         assert!(layers.iter().any(|layer| layer == table), "{table} is a GeoPackage layer: {layers:?}");
     }
+    assert!(!layers.iter().any(|layer| layer == "case_events"), "the audit trail is no longer offered as a layer: {layers:?}");
+    // A case written around citygrid before the trail was chained has no entry: verify says so.
+    let report = store.verify_audit(None).expect("verify");
+    assert!(report.breaks.is_empty() && report.missing_triggers.is_empty(), "{report:?}");
+    assert_eq!(report.cases.len(), 1, "{report:?}");
+    assert!(report.cases[0].problem.contains("no audit entry"), "{report:?}");
     drop(store);
     assert_eq!(
         Store::open(&path).expect("reopens").schema_version().expect("version"),

@@ -263,7 +263,8 @@ pub fn build_year_database(
     seed_cases: usize,
     progress: &mut impl FnMut(&str),
 ) -> anyhow::Result<std::path::PathBuf> {
-    use crate::store::{Store, utc_text_from_local};
+    use crate::model::{CaseState, Keyword as _};
+    use crate::store::Store;
     let path = dir.join("assess-bench.gpkg");
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).and_then(|date| date.and_hms_opt(9, 30, 0)).unwrap_or_default();
     let options = crate::demo::DemoOptions { parts: 5_000, cases: seed_cases, seed: 11, as_of };
@@ -284,11 +285,6 @@ pub fn build_year_database(
     let copies = count.saturating_sub(seeds.len());
     let per_week = copies.div_ceil(50).max(1);
     store.write(|tx| {
-        let mut insert_event = tx
-            .prepare_cached(
-                "INSERT INTO case_events (case_fid, at, actor_user_id, action, from_state, to_state, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(|source| crate::store::StoreError::Sql { context: "preparing the bench's audit insert".into(), source })?;
         for index in 0..copies {
             let seed = &seeds[index % seeds.len()];
             // Whole weeks back (1 to 50), so office hours and weekdays stay as they were.
@@ -297,17 +293,36 @@ pub fn build_year_database(
             let mut case = seed.clone();
             case.case_no = format!("B{weeks:02}{index:08}");
             case.reported_at -= by;
-            for time in [&mut case.filed_at, &mut case.dispatched_at, &mut case.deadline_at, &mut case.handled_at, &mut case.closed_at, &mut case.paused_at] {
+            for time in [
+                &mut case.filed_at,
+                &mut case.dispatched_at,
+                &mut case.deadline_at,
+                &mut case.handled_at,
+                &mut case.closed_at,
+                &mut case.paused_at,
+            ] {
                 *time = time.map(|at| at - by);
             }
             let fid = Store::insert_case(tx, &case)?;
             for (at, actor, action, from_state, to_state, data) in trails.get(&seed.id).into_iter().flatten() {
-                let at = crate::store::local_from_utc_text(at).map_or_else(|| at.clone(), |local| utc_text_from_local(local - by));
+                let Some(at) = crate::store::local_from_utc_text(at) else { continue };
                 let mut data: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
                 shift_data(&mut data, by);
-                insert_event
-                    .execute(rusqlite::params![fid, at, actor, action, from_state, to_state, data.to_string()])
-                    .map_err(|source| crate::store::StoreError::Sql { context: "inserting a bench audit entry".into(), source })?;
+                let (Some(to_state), from_state) =
+                    (CaseState::from_keyword(to_state), from_state.as_deref().and_then(CaseState::from_keyword))
+                else {
+                    continue;
+                };
+                let event = crate::store::NewCaseEvent {
+                    case_id: fid,
+                    at: at - by,
+                    actor_user_id: *actor,
+                    action,
+                    from_state,
+                    to_state,
+                    data: &data,
+                };
+                Store::append_case_event(tx, &event)?;
             }
         }
         Ok(())

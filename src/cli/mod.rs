@@ -2,6 +2,7 @@
 //! tools (`screenshot`, `seat-sim`) and `bench` exist only in builds with the `dev-tools` and
 //! `bench` features, so the product's `--help` lists neither.
 
+mod audit;
 mod basemap;
 #[cfg(feature = "bench")]
 mod bench;
@@ -70,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         which: user::UserCommand,
     },
+    /// The tamper-evident audit trail: `verify` checks every entry and case row.
+    Audit {
+        #[command(subcommand)]
+        which: audit::AuditCommand,
+    },
     /// Offline basemaps.
     Basemap {
         #[command(subcommand)]
@@ -104,6 +110,7 @@ pub fn run() -> Result<()> {
         Some(Command::Report(args)) => report::run(&database_path(cli.db)?, args),
         Some(Command::Export(args)) => export::run(&database_path(cli.db)?, args),
         Some(Command::User { which }) => user::run(&database_path(cli.db)?, which),
+        Some(Command::Audit { which }) => audit::run(&database_path(cli.db)?, which),
         Some(Command::Basemap { which }) => basemap::run(&database_path(cli.db)?, which),
         Some(Command::Import(args)) => import::run(cli.db, args),
         #[cfg(feature = "bench")]

@@ -517,7 +517,9 @@ fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>
         Record::Jurisdiction(jurisdiction) => {
             Store::insert_jurisdiction(tx, &jurisdiction)?;
         }
-        Record::Case(case) => {
+        Record::Case(mut case) => {
+            // One audit entry per revision: a case imported closed has two (report, close).
+            case.revision = if matches!((case.state, case.closed_at), (CaseState::Closed, Some(_))) { 2 } else { 1 };
             let case_id = Store::insert_case(tx, &case)?;
             let data = serde_json::json!({ "imported": true });
             Store::append_case_event(

@@ -163,26 +163,14 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Appends an audit-trail entry with its data; returns its id.
+    /// Appends an audit-trail entry with its data, linked to the newest entry (see
+    /// `store::chain`); returns its id. Call it after the case row is written: the entry
+    /// carries the row's digest.
     ///
     /// # Errors
     /// SQL errors, e.g. an actor id that names no user.
     pub fn append_case_event(conn: &Connection, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
-        conn.prepare_cached(
-            "INSERT INTO case_events (case_fid, at, actor_user_id, action, from_state, to_state, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .context("preparing audit insert")?
-        .execute(params![
-            event.case_id,
-            utc_text_from_local(event.at),
-            event.actor_user_id,
-            event.action,
-            event.from_state.map(Keyword::keyword),
-            event.to_state.keyword(),
-            event.data.to_string(),
-        ])
-        .context("inserting audit entry")?;
-        Ok(conn.last_insert_rowid())
+        super::chain::append_case_entry(conn, event)
     }
 
     /// The audit trail of a case, oldest first, read on `conn`.

@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 mod case_flow;
+mod chain;
 mod codes;
 mod disputes;
 pub mod gpkg;
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use accounts::{AuthError, MIN_PASSWORD_CHARS, hash_password, verify_password};
 pub use case_flow::{NearbyCase, NewCaseEvent};
+pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event};
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
 
 /// Why a database could not be opened or written.
@@ -38,6 +40,10 @@ pub enum StoreError {
         "{path}: written by a newer citygrid (schema version {found}, this build understands up to {supported}); it was left untouched"
     )]
     NewerSchema { path: PathBuf, found: u32, supported: u32 },
+    #[error(
+        "{path}: schema version {found}, older than this build's {current}; open it once with citygrid (any command that writes, e.g. `citygrid info`) to upgrade it"
+    )]
+    OlderSchema { path: PathBuf, found: u32, current: u32 },
     #[error("{context}: {source}")]
     Sql {
         context: String,
@@ -110,6 +116,22 @@ impl Store {
             store.migrate_from(version)?;
         }
         Ok(store)
+    }
+
+    /// Opens a citygrid database for reading only (`audit verify`): nothing is written, not
+    /// even a migration, so a file of an older schema is refused with the way to upgrade it.
+    ///
+    /// # Errors
+    /// See [`StoreError`]; [`StoreError::OlderSchema`] for a file to open with citygrid first.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let version = Self::inspect(path)?;
+        if version < schema::CURRENT_VERSION {
+            return Err(StoreError::OlderSchema { path: path.to_owned(), found: version, current: schema::CURRENT_VERSION });
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).context(format!("reading {}", path.display()))?;
+        gpkg::register_functions(&conn).context("registering GeoPackage SQL functions")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
+        Ok(Self { conn, path: Some(path.to_owned()) })
     }
 
     /// A database in memory with the current schema (tests, benchmarks).

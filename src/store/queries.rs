@@ -444,28 +444,6 @@ impl Store {
         Ok(tx.last_insert_rowid())
     }
 
-    /// Appends an audit-trail entry for a case.
-    ///
-    /// # Errors
-    /// SQL errors.
-    pub fn insert_case_event(
-        tx: &Transaction<'_>,
-        case_fid: i64,
-        at: NaiveDateTime,
-        actor_user_id: Option<i64>,
-        action: &str,
-        from_state: Option<&str>,
-        to_state: &str,
-    ) -> Result<(), StoreError> {
-        tx.prepare_cached(
-            "INSERT INTO case_events (case_fid, at, actor_user_id, action, from_state, to_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .context("preparing audit insert")?
-        .execute(params![case_fid, utc_text_from_local(at), actor_user_id, action, from_state, to_state])
-        .context("inserting audit entry")?;
-        Ok(())
-    }
-
     /// Every case, newest report first.
     ///
     /// # Errors

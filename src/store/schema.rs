@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 3;
+pub const CURRENT_VERSION: u32 = 4;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -25,6 +25,10 @@ pub const ATTRIBUTE_TABLES: &[(&str, &str)] = &[
     ("manual_limits", "Command manual handling time limits per urgency"),
     ("case_events", "Audit trail of every case transition"),
 ];
+
+/// Tables migration 4 takes out of `gpkg_contents`: the audit trail is read through citygrid
+/// (`audit verify`, the timeline, the assessment), never offered to GIS tools as a layer to edit.
+pub const UNLISTED_TABLES: &[&str] = &["case_events"];
 
 const PART_COLUMNS: &str = "
   code TEXT NOT NULL UNIQUE CHECK (length(code) = 16),
@@ -217,5 +221,43 @@ CREATE INDEX routing_precedents_dispute ON routing_precedents(dispute_id);
     Ok(())
 }
 
+/// The tamper-evident audit trail (see `store::chain`): case entries get `prev_hash`, `hash`
+/// and `case_digest`, existing entries are sealed in order; `admin_events` holds accounts,
+/// weights, imports, reference data and migrations; triggers make both append-only and forbid
+/// deleting a case; the trail is no longer listed as a GeoPackage layer. Accounts can be
+/// disabled, can be made to change their password at the next sign-in, and carry an epoch that
+/// every change of role, unit, password or state raises, ending the sessions signed in before.
+fn migration_4(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "
+ALTER TABLE case_events ADD COLUMN case_digest TEXT;
+ALTER TABLE case_events ADD COLUMN prev_hash TEXT;
+ALTER TABLE case_events ADD COLUMN hash TEXT;
+CREATE TABLE admin_events (
+  id INTEGER PRIMARY KEY, at DATETIME NOT NULL, actor_user_id INTEGER REFERENCES users(id),
+  action TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '{}',
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+ALTER TABLE users ADD COLUMN disabled_at DATETIME;
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
+",
+    )?;
+    let sealed = super::chain::seal_existing_entries(conn)?;
+    conn.execute_batch(super::chain::TRIGGERS_SQL)?;
+    for table in UNLISTED_TABLES {
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?1", [table])?;
+    }
+    let data = serde_json::json!({ "to_version": 4, "case_entries_sealed": sealed });
+    let event = super::chain::AdminEvent {
+        at: crate::calendar::china_now(),
+        actor_user_id: None,
+        action: "migration",
+        subject: "schema 4",
+        data: &data,
+    };
+    super::chain::append_admin_entry(conn, &event)?;
+    Ok(())
+}
+
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2, migration_3];
+pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2, migration_3, migration_4];
