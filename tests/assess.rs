@@ -39,13 +39,7 @@ fn centre() -> Centre {
     let users = store
         .write(|tx| {
             let user = |login: &str, role: Role, unit: Option<UnitId>| {
-                Store::insert_user(tx, login, login, role, unit).map(|id| User {
-                    id,
-                    login: login.into(),
-                    display_name: login.into(),
-                    role,
-                    unit,
-                })
+                Store::insert_user(tx, login, login, role, unit).map(|id| User::new(id, login, login, role, unit))
             };
             Ok([
                 user("collector", Role::FieldCollector, None)?,
@@ -391,10 +385,14 @@ fn reports_per_grid_cell_and_trends() {
 #[test]
 fn the_weights_are_stored_for_every_seat_and_validated() {
     let mut week = week();
+    let leader = week.centre.leader.clone();
+    let dispatcher = week.centre.dispatcher.clone();
     let store = &mut week.centre.store;
     assert_eq!(Weights::load(store).expect("loads"), Weights::default(), "defaults until set");
     let only_on_time = Weights { closure: 0.0, on_time: 1.0, rework: 0.0, few_cases: 0.0 };
-    only_on_time.save(store).expect("saved");
+    assert!(only_on_time.save(store, &dispatcher).is_err(), "a dispatcher may not change how units are ranked");
+    assert_eq!(Weights::load(store).expect("loads"), Weights::default());
+    only_on_time.save(store, &leader).expect("saved");
     assert_eq!(Weights::load(store).expect("loads"), only_on_time);
     assert_eq!(
         store.meta(citygrid::assess::WEIGHTS_KEY).expect("meta").as_deref(),
@@ -411,7 +409,7 @@ fn the_weights_are_stored_for_every_seat_and_validated() {
         Weights { closure: 0.0, on_time: 0.0, rework: 0.0, few_cases: 0.0 },
     ] {
         assert!(bad.validate().is_err(), "{bad:?}");
-        assert!(bad.save(store).is_err(), "{bad:?}");
+        assert!(bad.save(store, &leader).is_err(), "{bad:?}");
     }
     assert_eq!(Weights::load(store).expect("loads"), only_on_time);
 }

@@ -241,6 +241,7 @@ fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
     let (_dir, path, _) = common::small_demo(500, 10);
     let run = |args: &[&str], stdin: &str| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+            .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
             .arg("--db")
             .arg(&path)
             .args(args)
@@ -253,7 +254,7 @@ fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
         child.wait_with_output().expect("finishes")
     };
     let added = run(
-        &["user", "add", "--login", "dispatch9", "--name", "派遣员 王芳", "--role", "dispatcher", "--password-stdin"],
+        &["user", "add", "--as", "admin", "--login", "dispatch9", "--name", "派遣员 王芳", "--role", "dispatcher", "--password-stdin"],
         "correct horse\n",
     );
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
@@ -261,14 +262,17 @@ fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
     assert_eq!(store.authenticate("dispatch9", "correct horse").expect("signs in").display_name, "派遣员 王芳");
     drop(store);
     // Mistakes say what is wrong, in one line, and change nothing.
-    let taken =
-        run(&["user", "add", "--login", "dispatch9", "--name", "again", "--role", "dispatcher", "--password-stdin"], "correct horse\n");
+    let taken = run(
+        &["user", "add", "--as", "admin", "--login", "dispatch9", "--name", "again", "--role", "dispatcher", "--password-stdin"],
+        "correct horse\n",
+    );
     assert!(!taken.status.success());
     let message = String::from_utf8_lossy(&taken.stderr);
     assert!(message.contains("already taken") && !message.contains("backtrace"), "{message}");
-    let role = run(&["user", "add", "--login", "x", "--name", "x", "--role", "boss", "--password-stdin"], "correct horse\n");
+    let role =
+        run(&["user", "add", "--as", "admin", "--login", "x", "--name", "x", "--role", "boss", "--password-stdin"], "correct horse\n");
     assert!(String::from_utf8_lossy(&role.stderr).contains("unknown role \"boss\""));
-    let short = run(&["user", "passwd", "--login", "dispatch9", "--password-stdin"], "short\n");
+    let short = run(&["user", "passwd", "--as", "admin", "--login", "dispatch9", "--password-stdin"], "short\n");
     assert!(String::from_utf8_lossy(&short.stderr).contains("password too short"));
     let store = Store::open(&path).expect("opens");
     assert!(store.authenticate("dispatch9", "correct horse").is_ok(), "the old password still works");

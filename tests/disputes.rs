@@ -221,12 +221,11 @@ fn a_returned_case_goes_through_a_dispute_to_the_designated_unit_and_sets_a_prec
     );
     let message = refused.message(true);
     assert!(message.contains("区城管局环卫所") && message.contains("区城管局路灯所、区城管局市政所"), "{message}");
-    let mut unbound = works.clone();
-    unbound.unit = None;
-    assert_eq!(
-        refusal(district.workflow.add_statement(&mut district.store, &unbound, dispute_id, &said("补充"), at("2026-11-24 17:00"))),
-        Refusal::DisputeNotBoundToUnit { step: DisputeStep::Statement }
-    );
+    let path = district._dir.path().join("demo.gpkg");
+    let unbound = common::while_unbound(&path, &works.login, || {
+        refusal(district.workflow.add_statement(&mut district.store, &works, dispute_id, &said("补充"), at("2026-11-24 17:00")))
+    });
+    assert_eq!(unbound, Refusal::DisputeNotBoundToUnit { step: DisputeStep::Statement });
     assert_eq!(
         refusal(district.workflow.add_statement(&mut district.store, &works, dispute_id, &said(" "), at("2026-11-24 17:00"))),
         Refusal::DisputeTextRequired { step: DisputeStep::Statement }

@@ -83,7 +83,13 @@ fn profile_for(path: &Path, target: Target, source: SourceOptions) -> MappingPro
 
 fn import(db: &Path, file: &Path, profile: &MappingProfile, on_issue: OnIssue) -> Result<io::ImportReport, ImportError> {
     let mut store = Store::open(db).expect("open db");
-    io::commit(&mut store, file, profile, &Policy::all(on_issue), &mut |_| {}, &AtomicBool::new(false))
+    let admin = admin(&store);
+    io::commit(&mut store, &admin, file, profile, &Policy::all(on_issue), &mut |_| {}, &AtomicBool::new(false))
+}
+
+/// The demo district's administrator, who makes the imports.
+fn admin(store: &Store) -> citygrid::model::User {
+    store.user_by_login("admin").expect("reads").expect("the demo has an administrator")
 }
 
 fn imported_parts(db: &Path) -> Vec<Part> {
@@ -190,15 +196,10 @@ fn a_geopackage_lists_its_layers_and_each_imports_in_its_own_system() {
     assert_eq!(inspection.layers[0].feature_count, FeatureCount::Exact(3));
     assert_eq!(inspection.layers[0].samples.len(), 3);
     assert_eq!(inspection.layers[1].crs.as_ref().map(|guess| guess.crs.epsg()).ok(), Some(4527));
-    let no_layer = io::commit(
-        &mut Store::open(&db).expect("open"),
-        &file,
-        &MappingProfile::default(),
-        &Policy::default(),
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect_err("two layers");
+    let mut store = Store::open(&db).expect("open");
+    let by = admin(&store);
+    let no_layer = io::commit(&mut store, &by, &file, &MappingProfile::default(), &Policy::default(), &mut |_| {}, &AtomicBool::new(false))
+        .expect_err("two layers");
     assert!(no_layer.to_string().contains("several layers (lamps, parks)"), "{no_layer}");
     for layer in ["lamps", "parks"] {
         let profile = profile_for(&file, Target::Parts, SourceOptions { layer: Some(layer.into()), ..SourceOptions::default() });
@@ -394,9 +395,11 @@ fn cancelling_mid_import_leaves_the_database_as_it_was() {
     let before = fingerprint(&db);
     let cancel = AtomicBool::new(false);
     let mut store = Store::open(&db).expect("open");
+    let by = admin(&store);
     let mut seen = Vec::new();
     let error = io::commit(
         &mut store,
+        &by,
         &file,
         &profile,
         &Policy::default(),
@@ -507,8 +510,13 @@ proptest! {
     }
 }
 
+/// `citygrid` with the demo administrator's password at hand for `--as admin`.
 fn citygrid(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_citygrid")).args(args).output().expect("citygrid runs")
+    Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+        .args(args)
+        .output()
+        .expect("citygrid runs")
 }
 
 #[test]
@@ -523,7 +531,18 @@ fn the_command_line_inspects_imports_and_refuses_with_one_line() {
     assert!(text.contains("layer parts_gbk: 3 features, geometry Point") && text.contains("GBK"), "{text}");
 
     let profile = dir.path().join("profile.json");
-    let imported = citygrid(&["import", "--db", db_arg, "--target", "parts", file_arg, "--save-profile", profile.to_str().expect("utf-8")]);
+    let imported = citygrid(&[
+        "import",
+        "--as",
+        "admin",
+        "--db",
+        db_arg,
+        "--target",
+        "parts",
+        file_arg,
+        "--save-profile",
+        profile.to_str().expect("utf-8"),
+    ]);
     let stdout = String::from_utf8_lossy(&imported.stdout);
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
     assert!(stdout.contains("wrote 3 Parts (3 points, 0 lines, 0 polygons)"), "{stdout}");
@@ -531,14 +550,14 @@ fn the_command_line_inspects_imports_and_refuses_with_one_line() {
     assert_eq!(saved.fields.get("code").map(String::as_str), Some("BJBM"));
 
     let before = fingerprint(&db);
-    let refused = citygrid(&["import", "--db", db_arg, "--profile", profile.to_str().expect("utf-8"), file_arg]);
+    let refused = citygrid(&["import", "--as", "admin", "--db", db_arg, "--profile", profile.to_str().expect("utf-8"), file_arg]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     let last = stderr.lines().last().unwrap_or_default();
     assert!(last.starts_with("citygrid: import stopped at the first issue") && last.contains("already in the database"), "{stderr}");
     assert_eq!(fingerprint(&db), before);
 
-    let per_class = citygrid(&["import", "--db", db_arg, "--target", "parts", "--on-issue", "stop,code=skip", file_arg]);
+    let per_class = citygrid(&["import", "--as", "admin", "--db", db_arg, "--target", "parts", "--on-issue", "stop,code=skip", file_arg]);
     assert!(per_class.status.success(), "{}", String::from_utf8_lossy(&per_class.stderr));
     assert!(String::from_utf8_lossy(&per_class.stdout).contains("wrote 0 Parts"), "{}", String::from_utf8_lossy(&per_class.stdout));
     let bad_class = citygrid(&["import", "--db", db_arg, "--target", "parts", "--on-issue", "colour=skip", file_arg]);
@@ -551,9 +570,22 @@ fn the_command_line_inspects_imports_and_refuses_with_one_line() {
     assert!(dry.status.success());
     assert!(String::from_utf8_lossy(&dry.stdout).contains("would write 0 Parts"), "{}", String::from_utf8_lossy(&dry.stdout));
 
-    let missing = citygrid(&["import", "--db", db_arg, "--target", "parts", "/nonexistent/file.geojson"]);
+    let missing = citygrid(&["import", "--as", "admin", "--db", db_arg, "--target", "parts", "/nonexistent/file.geojson"]);
     assert!(!missing.status.success());
     assert_eq!(String::from_utf8_lossy(&missing.stderr).lines().count(), 1, "{}", String::from_utf8_lossy(&missing.stderr));
+
+    // An import names who makes it, and only an administrator may.
+    for (acting, says) in [(None, "--as LOGIN"), (Some("dispatch1"), "may not import data")] {
+        let before = fingerprint(&db);
+        let mut args = vec!["import", "--db", db_arg, "--target", "parts", "--on-issue", "skip", file_arg];
+        if let Some(login) = acting {
+            args.extend(["--as", login]);
+        }
+        let refused = citygrid(&args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success() && stderr.lines().last().unwrap_or_default().contains(says), "{stderr}");
+        assert_eq!(fingerprint(&db), before);
+    }
 }
 
 #[test]

@@ -61,13 +61,7 @@ fn centre() -> Centre {
     let people = store
         .write(|tx| {
             let user = |login: &str, name: &str, role: Role, unit: Option<UnitId>| {
-                Store::insert_user(tx, login, name, role, unit).map(|id| User {
-                    id,
-                    login: login.into(),
-                    display_name: name.into(),
-                    role,
-                    unit,
-                })
+                Store::insert_user(tx, login, name, role, unit).map(|id| User::new(id, login, name, role, unit))
             };
             Ok(People {
                 intake: user("intake1", "受理员 王芳", Role::IntakeOperator, None)?,
@@ -280,9 +274,15 @@ fn a_unit_operator_may_act_only_on_cases_dispatched_to_the_own_unit() {
     assert!(matches!(refusal, Refusal::NotYourUnit { .. }), "{refusal:?}");
     let message = refusal.message(true);
     assert!(message.contains("区城管局路灯所") && message.contains("区城管局市政所"), "names both units: {message}");
-    let mut unbound = works.clone();
-    unbound.unit = None;
-    let refusal = centre.refused(&unbound, &case, Action::ReturnToCentre { reason: "不是我们的".into() }, "2026-11-23 10:00");
+    // A seat cannot claim another unit (or none): the account is judged as the file has it.
+    let mut claims_other = works.clone();
+    claims_other.unit = centre.people.lighting.unit;
+    let refusal = centre.refused(&claims_other, &case, Action::Handle { note: "修好".into(), photos: vec![] }, "2026-11-23 10:00");
+    assert!(matches!(refusal, Refusal::NotYourUnit { .. }), "{refusal:?}");
+    let path = centre._dir.path().join("centre.gpkg");
+    let refusal = common::while_unbound(&path, &works.login, || {
+        centre.refused(&works, &case, Action::ReturnToCentre { reason: "不是我们的".into() }, "2026-11-23 10:00")
+    });
     assert_eq!(refusal, Refusal::NotBoundToUnit { action: ActionKind::ReturnToCentre });
     assert_eq!(centre.reload(&case).state, CaseState::Dispatched);
 }

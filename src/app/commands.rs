@@ -73,7 +73,7 @@ impl CitygridApp {
             Command::ImportStep(step) => {
                 if let Phase::Ready(world) = &self.phase {
                     let path = world.path.clone();
-                    self.import.start(step, &path, &self.ctx);
+                    self.import.start(step, &path, self.desk.user.clone(), &self.ctx);
                 }
             }
             Command::CheckTopology(kind) => {

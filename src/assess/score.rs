@@ -62,18 +62,19 @@ impl Weights {
             .unwrap_or_default())
     }
 
-    /// Stores the weights for every seat, after [`Self::validate`].
+    /// Stores the weights for every seat, after [`Self::validate`], by `by` (an administrator
+    /// or a shift leader, checked in the write's transaction), with an audit entry.
     ///
     /// # Errors
-    /// Invalid weights, or SQL errors.
-    pub fn save(&self, store: &mut Store) -> Result<(), StoreError> {
+    /// Invalid weights, an account not allowed to change them, or SQL errors.
+    pub fn save(&self, store: &mut Store, by: &crate::model::User) -> Result<(), StoreError> {
         self.validate().map_err(|problem| StoreError::BadRow { table: "citygrid_meta", row: 0, problem })?;
         let json = serde_json::to_string(self).map_err(|error| StoreError::BadRow {
             table: "citygrid_meta",
             row: 0,
             problem: error.to_string(),
         })?;
-        store.set_meta_value(WEIGHTS_KEY, &json)
+        store.set_audited_meta(by, crate::store::Write::Weights, WEIGHTS_KEY, &json)
     }
 }
 

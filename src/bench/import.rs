@@ -156,8 +156,10 @@ fn run_formats(dir: &Path, features: usize, log: &impl Fn(&str)) -> Result<Vec<F
         profile.fields.insert("state".into(), "ZT".into());
         let started = Instant::now();
         let mut last_report = Instant::now();
+        let admin = store.user_by_login("admin")?.context("the demo has an administrator")?;
         let report = commit(
             &mut store,
+            &admin,
             &source,
             &profile,
             &Policy::all(OnIssue::Stop),

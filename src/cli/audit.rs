@@ -19,6 +19,16 @@ pub enum AuditCommand {
         #[arg(long)]
         expect_head: Option<String>,
     },
+    /// After editing units, the command manual or the calendar in a GIS tool or sqlite3, an
+    /// administrator accepts them as they are now (an audit entry seals them again).
+    AcceptReference {
+        /// The administrator; their password in CITYGRID_AS_PASSWORD.
+        #[arg(long = "as", value_name = "LOGIN")]
+        acting: String,
+        /// What was changed and why, for the trail.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 /// How many case mismatches are listed one per line before the rest are counted.
@@ -26,6 +36,13 @@ const LISTED: usize = 50;
 
 pub fn run(path: &Path, which: AuditCommand) -> Result<()> {
     match which {
+        AuditCommand::AcceptReference { acting, note } => {
+            let mut store = Store::open(path)?;
+            let by = super::acting_user(&store, path, &acting)?;
+            let id = store.accept_reference_data(&by, &note)?;
+            println!("reference data of {} accepted as it is now (administrative entry {id})", path.display());
+            Ok(())
+        }
         AuditCommand::Verify { expect_head } => {
             let store = Store::open_read_only(path)?;
             let report = store.verify_audit(expect_head.as_deref())?;
@@ -48,6 +65,15 @@ pub fn run(path: &Path, which: AuditCommand) -> Result<()> {
             if let Some(head) = &report.expected_head_missing {
                 println!("  REWRITTEN the expected head {head} is no longer in the case chain");
             }
+            for (group, entry) in &report.unsealed {
+                let what = if *group == "reference" { "units, command manual or calendar" } else { "user accounts" };
+                let since =
+                    if *entry == 0 { "no entry ever sealed them".to_owned() } else { format!("since administrative entry {entry}") };
+                println!("  CHANGED {what} ({group}) were changed without an audit entry ({since})");
+                if *group == "reference" {
+                    println!("          after checking the edit, an administrator accepts it: citygrid audit accept-reference --as LOGIN");
+                }
+            }
             for mismatch in report.cases.iter().take(LISTED) {
                 println!("  CASE {mismatch}");
             }
@@ -58,6 +84,7 @@ pub fn run(path: &Path, which: AuditCommand) -> Result<()> {
                 + usize::try_from(report.further_breaks).unwrap_or(usize::MAX)
                 + report.missing_triggers.len()
                 + report.cases.len()
+                + report.unsealed.len()
                 + usize::from(report.expected_head_missing.is_some());
             bail!("the audit trail of {} is not intact: {problems} problem(s), listed above", path.display())
         }

@@ -51,6 +51,10 @@ pub struct ImportArgs {
     /// Validate and report without writing.
     #[arg(long)]
     dry_run: bool,
+    /// The administrator importing (named in the audit trail); their password in
+    /// CITYGRID_AS_PASSWORD. Not needed for --inspect or --dry-run.
+    #[arg(long = "as", value_name = "LOGIN")]
+    acting: Option<String>,
     /// How many issues to list.
     #[arg(long, default_value_t = 20)]
     show_issues: usize,
@@ -151,7 +155,11 @@ pub fn run(db: Option<PathBuf>, args: ImportArgs) -> Result<()> {
     let result = if args.dry_run {
         io::validate(&store, &args.file, &profile, &policy, &mut progress, &cancel)
     } else {
-        io::commit(&mut store, &args.file, &profile, &policy, &mut progress, &cancel)
+        let login = args.acting.as_deref().context(
+            "an import writes to the district: name the administrator making it with --as LOGIN (password in CITYGRID_AS_PASSWORD), or check first with --dry-run",
+        )?;
+        let by = super::acting_user(&store, &path, login)?;
+        io::commit(&mut store, &by, &args.file, &profile, &policy, &mut progress, &cancel)
     };
     match result {
         Ok(report) => {

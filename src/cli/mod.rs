@@ -65,7 +65,7 @@ enum Command {
     /// Export parts, jurisdictions or cases (with their deadline status) to GeoJSON, GeoPackage
     /// or CSV, chosen by the extension of --out. The file opens in QGIS and GDAL.
     Export(export::ExportArgs),
-    /// User accounts: list, add, set a password. Passwords are read from the first line of
+    /// User accounts: list, add, set a password or role, disable, enable; changes are made `--as` an account whose password is in CITYGRID_AS_PASSWORD. New passwords are read from the first line of
     /// standard input with `--password-stdin`, else from the CITYGRID_PASSWORD variable.
     User {
         #[command(subcommand)]
@@ -123,6 +123,14 @@ fn parse_as_of(text: &str) -> Result<chrono::NaiveDateTime> {
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
         .with_context(|| format!("--as-of {text:?} is not `YYYY-MM-DD HH:MM`"))
+}
+
+/// The account making a change from the command line (`--as LOGIN`), signed in with the
+/// password in `CITYGRID_AS_PASSWORD`. The store checks its role again inside the write.
+fn acting_user(store: &citygrid::store::Store, path: &std::path::Path, login: &str) -> Result<citygrid::model::User> {
+    let password = std::env::var("CITYGRID_AS_PASSWORD")
+        .map_err(|_| anyhow::anyhow!("--as {login}: give that account's password in the CITYGRID_AS_PASSWORD environment variable"))?;
+    store.authenticate(login, &password).map_err(|error| anyhow::anyhow!("--as {login} in {}: {error}", path.display()))
 }
 
 /// `--db`, else the database in the platform data directory.

@@ -1,18 +1,26 @@
-//! `citygrid user`: list accounts, add one, set a password.
+//! `citygrid user`: list accounts, add one, set a password, disable or enable one. Every change
+//! is made by a named account (`--as LOGIN`, its password in `CITYGRID_AS_PASSWORD`), checked
+//! and recorded in the audit trail by the store.
 
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use clap::Subcommand;
 
+use citygrid::model::Keyword as _;
 use citygrid::store::Store;
+
+use super::acting_user;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// Every account with its role and unit.
+    /// Every account with its role, unit and state.
     List,
-    /// A new account.
+    /// A new account (by an administrator). It must change its password at its first sign-in.
     Add {
+        /// The administrator making the change; their password in CITYGRID_AS_PASSWORD.
+        #[arg(long = "as", value_name = "LOGIN")]
+        acting: String,
         #[arg(long)]
         login: String,
         /// Display name (shown in the audit trail).
@@ -27,12 +35,46 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Set or replace a password.
+    /// Set or replace a password: an account's own (`--as` the same login), or another's by an
+    /// administrator (who then makes it change the password at its next sign-in). Every seat
+    /// signed in with the account before must sign in again.
     Passwd {
+        /// Who makes the change; their current password in CITYGRID_AS_PASSWORD.
+        #[arg(long = "as", value_name = "LOGIN")]
+        acting: String,
         #[arg(long)]
         login: String,
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Disable an account (by an administrator): it cannot sign in, and its open seats are
+    /// refused at their next step.
+    Disable {
+        #[arg(long = "as", value_name = "LOGIN")]
+        acting: String,
+        #[arg(long)]
+        login: String,
+    },
+    /// Give an account another role (and unit), by an administrator. Its open seats are
+    /// refused at their next step and must sign in again.
+    Role {
+        #[arg(long = "as", value_name = "LOGIN")]
+        acting: String,
+        #[arg(long)]
+        login: String,
+        /// intake, dispatcher, shift_leader, collector, unit_operator, committee or admin.
+        #[arg(long)]
+        role: String,
+        /// Unit code (unit operators only).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long = "as", value_name = "LOGIN")]
+        acting: String,
+        #[arg(long)]
+        login: String,
     },
 }
 
@@ -47,44 +89,92 @@ fn read_password(from_stdin: bool) -> Result<String> {
         .map_err(|_| anyhow::anyhow!("give the password on standard input with --password-stdin, or in CITYGRID_PASSWORD"))
 }
 
+fn account(store: &Store, path: &Path, login: &str) -> Result<citygrid::model::User> {
+    store.user_by_login(login)?.with_context(|| format!("no account {login:?} in {}", path.display()))
+}
+
+/// `--role` and `--unit` as the store takes them.
+fn role_and_unit(
+    store: &Store,
+    path: &Path,
+    role: &str,
+    unit: Option<&str>,
+) -> Result<(citygrid::model::Role, Option<citygrid::model::UnitId>)> {
+    let role = citygrid::model::Role::from_keyword(role).with_context(|| {
+        let known: Vec<&str> = citygrid::model::Role::ALL.iter().map(|role| role.keyword()).collect();
+        format!("unknown role {role:?}; use one of {}", known.join(", "))
+    })?;
+    let unit = match unit {
+        Some(code) => Some(
+            store
+                .load_units()?
+                .iter()
+                .find(|unit| unit.code.eq_ignore_ascii_case(code))
+                .map(|unit| unit.id)
+                .with_context(|| format!("no unit with code {code:?} in {}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok((role, unit))
+}
+
 pub fn run(path: &Path, which: UserCommand) -> Result<()> {
-    use citygrid::model::Keyword as _;
     let mut store = Store::open(path)?;
     match which {
         UserCommand::List => {
             let units = store.load_units()?;
-            for user in store.load_users()? {
+            for account in store.load_accounts()? {
+                let user = &account.user;
                 let unit = user.unit.and_then(|id| units.iter().find(|unit| unit.id == id)).map_or("", |unit| unit.code.as_str());
-                println!("{:<24} {:<14} {:<10} {}", user.login, user.role.keyword(), unit, user.display_name);
+                let state = match (account.disabled, user.must_change_password) {
+                    (true, _) => "disabled",
+                    (false, true) => "must-change-password",
+                    (false, false) => "active",
+                };
+                println!("{:<24} {:<14} {:<10} {:<20} {}", user.login, user.role.keyword(), unit, state, user.display_name);
             }
         }
-        UserCommand::Add { login, name, role, unit, password_stdin } => {
-            let role = citygrid::model::Role::from_keyword(&role).with_context(|| {
-                let known: Vec<&str> = citygrid::model::Role::ALL.iter().map(|role| role.keyword()).collect();
-                format!("unknown role {role:?}; use one of {}", known.join(", "))
-            })?;
-            let unit = match unit {
-                Some(code) => {
-                    let units = store.load_units()?;
-                    Some(
-                        units
-                            .iter()
-                            .find(|unit| unit.code.eq_ignore_ascii_case(&code))
-                            .map(|unit| unit.id)
-                            .with_context(|| format!("no unit with code {code:?} in {}", path.display()))?,
-                    )
-                }
-                None => None,
-            };
+        UserCommand::Add { acting, login, name, role, unit, password_stdin } => {
+            let by = acting_user(&store, path, &acting)?;
+            let (role, unit) = role_and_unit(&store, path, &role, unit.as_deref())?;
             let password = read_password(password_stdin)?;
-            let user = store.add_user(&login, &name, role, unit, &password)?;
-            println!("added {} ({}) to {}", user.login, user.role.keyword(), path.display());
+            let user = store.add_user(&by, &login, &name, role, unit, &password)?;
+            println!(
+                "added {} ({}) to {}; it must change its password at its first sign-in",
+                user.login,
+                user.role.keyword(),
+                path.display()
+            );
         }
-        UserCommand::Passwd { login, password_stdin } => {
-            let user = store.user_by_login(&login)?.with_context(|| format!("no account {login:?} in {}", path.display()))?;
+        UserCommand::Passwd { acting, login, password_stdin } => {
+            let by = acting_user(&store, path, &acting)?;
+            let user = account(&store, path, &login)?;
             let password = read_password(password_stdin)?;
-            store.set_password(user.id, &password)?;
-            println!("password of {login} set");
+            let changed = store.set_password(&by, user.id, &password)?;
+            if changed.must_change_password {
+                println!("password of {login} set; it must be changed at the next sign-in");
+            } else {
+                println!("password of {login} changed");
+            }
+        }
+        UserCommand::Disable { acting, login } => {
+            let by = acting_user(&store, path, &acting)?;
+            let user = account(&store, path, &login)?;
+            store.set_disabled(&by, user.id, true)?;
+            println!("{login} disabled: it cannot sign in, and its open seats are refused at their next step");
+        }
+        UserCommand::Role { acting, login, role, unit } => {
+            let by = acting_user(&store, path, &acting)?;
+            let user = account(&store, path, &login)?;
+            let (role, unit) = role_and_unit(&store, path, &role, unit.as_deref())?;
+            let changed = store.set_role(&by, user.id, role, unit)?;
+            println!("{login} is now {}; its open seats must sign in again", changed.role.keyword());
+        }
+        UserCommand::Enable { acting, login } => {
+            let by = acting_user(&store, path, &acting)?;
+            let user = account(&store, path, &login)?;
+            store.set_disabled(&by, user.id, false)?;
+            println!("{login} enabled");
         }
     }
     Ok(())

@@ -457,7 +457,7 @@ fn insert_demo_users(store: &mut Store, units: &[Unit]) -> Result<DemoAccounts, 
         for (login, name, role, unit_id) in centre {
             let id = Store::insert_user(tx, login, name, role, unit_id)?;
             Store::set_password_hash(tx, id, &password_hash)?;
-            accounts.by_role.insert(role, User { id, login: login.to_owned(), display_name: name.to_owned(), role, unit: unit_id });
+            accounts.by_role.insert(role, User::new(id, login, name, role, unit_id));
         }
         // The centre (ZX) and the committee (CGW) dispatch and decide; they receive no cases.
         for unit in units.iter().filter(|unit| !matches!(unit.code.as_str(), "ZX" | "CGW")) {
@@ -465,8 +465,9 @@ fn insert_demo_users(store: &mut Store, units: &[Unit]) -> Result<DemoAccounts, 
             let name = format!("{} 操作员", unit.name_zh);
             let id = Store::insert_user(tx, &login, &name, Role::UnitOperator, Some(unit.id))?;
             Store::set_password_hash(tx, id, &password_hash)?;
-            accounts.by_unit.insert(unit.id, User { id, login, display_name: name, role: Role::UnitOperator, unit: Some(unit.id) });
+            accounts.by_unit.insert(unit.id, User::new(id, login, name, Role::UnitOperator, Some(unit.id)));
         }
+        Store::seal_new_accounts(tx, "the demo district's accounts", None)?;
         Ok(accounts)
     })?;
     Ok(accounts)

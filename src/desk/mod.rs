@@ -572,7 +572,7 @@ mod tests {
     #[test]
     fn a_unit_operator_sees_only_the_units_cases_whatever_the_filter_says() {
         let book = book();
-        let operator = User { id: 9, login: "unit_a".into(), display_name: "A".into(), role: Role::UnitOperator, unit: Some(UnitId(1)) };
+        let operator = User::new(9, "unit_a", "A", Role::UnitOperator, Some(UnitId(1)));
         let filter = CaseFilter { unit: Some(UnitId(2)), scope: Scope::All, ..CaseFilter::default() }.for_user(&operator);
         assert_eq!(ids(&book, &book.select(&filter, CaseSort::default(), &names)), vec![1, 3, 6]);
     }

@@ -314,11 +314,12 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
                 .map(|facts| Assessment::compute(facts, period, options)),
         )),
         DeskRequest::SaveWeights { actor, weights } => {
-            DeskReply::WeightsSaved(if matches!(actor.role, crate::model::Role::Administrator | crate::model::Role::ShiftLeader) {
-                weights.save(&mut link.store).map(|()| weights).map_err(|error| error.to_string())
-            } else {
-                Err("only an administrator or a shift leader may change the weights / 仅系统管理员或值班长可修改权重".to_owned())
-            })
+            // Who may change them is checked in the write's own transaction, on the account as
+            // it is in the file then.
+            DeskReply::WeightsSaved(weights.save(&mut link.store, &actor).map(|()| weights).map_err(|error| match error {
+                StoreError::Access(access) => format!("{} / {}", access.message(true), access.message(false)),
+                other => other.to_string(),
+            }))
         }
         DeskRequest::AssessCases { scope, period, measure, label } => DeskReply::AssessedCases(facts(link).map(|facts| {
             let mut case_ids = facts.cases(&scope, &period, measure);

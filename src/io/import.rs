@@ -21,9 +21,9 @@ use super::profile::{MappingProfile, Target};
 use super::{FeatureCount, ImportError, OpenLayer};
 use crate::model::{
     Case, CaseState, CaseSubject, CloseType, GeometryKind, ItemKind, Jurisdiction, JurisdictionKind, Keyword, Part, PartCode, PartGeometry,
-    PartState, SourceChannel, UnitId, Urgency,
+    PartState, SourceChannel, UnitId, Urgency, User,
 };
-use crate::store::{NewCaseEvent, Store};
+use crate::store::{AdminEvent, NewCaseEvent, Store, Write};
 
 mod geometry;
 mod records;
@@ -159,15 +159,42 @@ pub fn validate(
 /// and database errors. In every error case the database is unchanged.
 pub fn commit(
     store: &mut Store,
+    by: &User,
     path: &Path,
     profile: &MappingProfile,
     policy: &Policy,
     progress: &mut dyn FnMut(&Progress),
     cancel: &AtomicBool,
 ) -> Result<ImportReport, ImportError> {
-    let (layer, context) = prepare(store, path, profile)?;
-    store
-        .with_page_cache(IMPORT_CACHE_KIB, |store| store.atomically(|tx| run(&layer, context, profile, policy, Some(tx), progress, cancel)))
+    let (layer, mut context) = prepare(store, path, profile)?;
+    store.with_page_cache(IMPORT_CACHE_KIB, |store| {
+        store.atomically(|tx| {
+            // Who imports is checked in the import's own transaction, on the account as it is
+            // in the file now; imported cases' entries and the import's own entry name them.
+            let importer = Store::acting_user_for(tx, by, Write::Import)?;
+            context.importer = Some(importer.id);
+            let report = run(&layer, context, profile, policy, Some(tx), progress, cancel)?;
+            let data = serde_json::json!({
+                "file": path.display().to_string(),
+                "layer": report.layer,
+                "target": format!("{:?}", report.target),
+                "read": report.read,
+                "accepted": report.accepted,
+                "skipped": report.skipped,
+                "fixes": report.fix_count,
+            });
+            let subject = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+            let event = AdminEvent {
+                at: crate::calendar::china_now(),
+                actor_user_id: Some(importer.id),
+                action: "import",
+                subject: &subject,
+                data: &data,
+            };
+            crate::store::append_admin_event(tx, &event)?;
+            Ok(report)
+        })
+    })
 }
 
 /// Page cache during a commit, KiB.
@@ -191,6 +218,8 @@ struct Context {
     /// features); only then does `fix` swap them back.
     file_swapped: bool,
     total: Option<FeatureCount>,
+    /// The account importing (commit only): named by the imported cases' audit entries.
+    importer: Option<i64>,
 }
 
 /// Features farther than this outside the district's box are refused.
@@ -251,6 +280,7 @@ fn prepare(store: &Store, path: &Path, profile: &MappingProfile) -> Result<(Open
         parent_codes: HashSet::new(),
         file_swapped: false,
         total,
+        importer: None,
     };
     let file_swapped = plainly_swapped_file(&layer, &context)?;
     let parent_codes = if profile.target == Target::Jurisdictions && profile.fields.contains_key("parent_code") {
@@ -474,7 +504,7 @@ fn run(
                     }] += 1;
                 }
                 if let Some(tx) = tx {
-                    write_record(tx, record, &mut part_batch)?;
+                    write_record(tx, record, &mut part_batch, context.importer)?;
                 }
             }
             _ => report.skipped += 1,
@@ -505,7 +535,7 @@ fn run(
 
 const PART_BATCH: usize = 2_048;
 
-fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>) -> Result<(), ImportError> {
+fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>, importer: Option<i64>) -> Result<(), ImportError> {
     match record {
         Record::Part(part) => {
             part_batch.push(part);
@@ -527,7 +557,7 @@ fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>
                 &NewCaseEvent {
                     case_id,
                     at: case.reported_at,
-                    actor_user_id: None,
+                    actor_user_id: importer,
                     action: "report",
                     from_state: None,
                     to_state: CaseState::Reported,
@@ -542,7 +572,7 @@ fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>
                     &NewCaseEvent {
                         case_id,
                         at: closed_at,
-                        actor_user_id: None,
+                        actor_user_id: importer,
                         action: "close",
                         from_state: Some(CaseState::Reported),
                         to_state: CaseState::Closed,

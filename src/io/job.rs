@@ -36,14 +36,18 @@ pub struct ImportJob {
     pub job: Job<Option<Progress>, StepResult>,
 }
 
-/// Starts `step` for `file` against the database at `db` on a thread.
+/// Starts `step` for `file` against the database at `db` on a thread. A commit is made as
+/// `actor` (the signed-in account, checked again in the commit's transaction); without one it
+/// is refused.
 ///
 /// # Errors
 /// No thread could be started.
+#[allow(clippy::too_many_arguments)]
 pub fn start_step(
     step: ImportStep,
     file: PathBuf,
     db: PathBuf,
+    actor: Option<crate::model::User>,
     profile: MappingProfile,
     policy: Policy,
     notify: Notify,
@@ -57,9 +61,22 @@ pub fn start_step(
             ImportStep::Validate => StepResult::Validated(Store::open(&db).map_err(|error| error.to_string()).and_then(|store| {
                 super::validate(&store, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| error.to_string())
             })),
-            ImportStep::Commit => StepResult::Committed(Store::open(&db).map_err(|error| error.to_string()).and_then(|mut store| {
-                super::commit(&mut store, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| error.to_string())
-            })),
+            ImportStep::Commit => StepResult::Committed(match actor {
+                None => {
+                    Err("sign in as an administrator to import; nothing was written / 请以系统管理员身份登录后导入，未写入任何数据"
+                        .to_owned())
+                }
+                Some(actor) => Store::open(&db).map_err(|error| error.to_string()).and_then(|mut store| {
+                    super::commit(&mut store, &actor, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| {
+                        match error {
+                            super::ImportError::Store(crate::store::StoreError::Access(access)) => {
+                                format!("{} / {}", access.message(true), access.message(false))
+                            }
+                            other => other.to_string(),
+                        }
+                    })
+                }),
+            }),
         }
     })?;
     Ok(ImportJob { step, job })

@@ -31,4 +31,20 @@ pub struct User {
     pub role: Role,
     /// The unit a unit operator is bound to.
     pub unit: Option<UnitId>,
+    /// The account's epoch when it was read: every change of role, unit, password or state
+    /// raises it, and a write made with an older epoch is refused (sign in again).
+    #[serde(default)]
+    pub epoch: i64,
+    /// The password was set by an administrator (or is the demo's): it must be changed before
+    /// anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+impl User {
+    /// An account as first written: epoch 0, no password change pending.
+    #[must_use]
+    pub fn new(id: i64, login: impl Into<String>, display_name: impl Into<String>, role: Role, unit: Option<UnitId>) -> Self {
+        Self { id, login: login.into(), display_name: display_name.into(), role, unit, epoch: 0, must_change_password: false }
+    }
 }

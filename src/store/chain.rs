@@ -106,6 +106,61 @@ CREATE TRIGGER cases_never_deleted BEFORE DELETE ON cases
 BEGIN SELECT RAISE(ABORT, 'a case is never deleted (作废 is a step); nothing was changed'); END;
 ";
 
+/// Tables that change only through an administrative entry, in groups: each such entry carries
+/// the digest of its group as the change left it (`data.sealed.<group>`), and `audit verify`
+/// compares the newest with the tables as they are. An edit in QGIS or sqlite3 (a longer time
+/// limit, a unit operator made administrator) then shows. Each table with the columns it is
+/// ordered by.
+pub const SEALED_GROUPS: [(&str, &[(&str, &str)]); 2] = [
+    (
+        "reference",
+        &[
+            ("units", "id"),
+            ("manual_major_classes", "kind, code"),
+            ("manual_entries", "id"),
+            ("manual_limits", "id"),
+            ("stage_limits", "stage, urgency"),
+            ("calendar_days", "date"),
+        ],
+    ),
+    ("accounts", &[("users", "id")]),
+];
+
+/// SHA-256 over every row of a sealed group's tables, in order.
+///
+/// # Errors
+/// SQL errors.
+pub(super) fn group_digest(conn: &Connection, group: &str) -> rusqlite::Result<String> {
+    let tables = SEALED_GROUPS.iter().find(|(name, _)| *name == group).map_or(&[][..], |(_, tables)| *tables);
+    let mut hasher = Sha256::new();
+    hasher.update(b"citygrid sealed tables v1\0");
+    for (table, order) in tables {
+        feed(&mut hasher, ValueRef::Text(table.as_bytes()));
+        let mut statement = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+        let columns = statement.column_count();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            hasher.update(b"row");
+            for index in 0..columns {
+                feed(&mut hasher, row.get_ref(index)?);
+            }
+        }
+    }
+    Ok(hex(hasher.finalize()))
+}
+
+/// `data` with `sealed.<group>` set to the group's digest now (inside the change's transaction).
+///
+/// # Errors
+/// SQL errors.
+pub(super) fn with_seal(conn: &Connection, group: &str, mut data: serde_json::Value) -> Result<serde_json::Value, StoreError> {
+    let digest = group_digest(conn, group).context(format!("sealing the {group} tables"))?;
+    if let serde_json::Value::Object(map) = &mut data {
+        map.insert("sealed".into(), serde_json::json!({ group: digest }));
+    }
+    Ok(data)
+}
+
 /// Feeds one SQL value into a hash, typed and length-prefixed so no two different sequences of
 /// values hash the same bytes.
 fn feed(hasher: &mut Sha256, value: ValueRef<'_>) {
@@ -327,12 +382,19 @@ pub struct AuditReport {
     pub missing_triggers: Vec<&'static str>,
     /// An `--expect-head` hash that is not in the case chain.
     pub expected_head_missing: Option<String>,
+    /// Sealed groups whose tables no longer match the newest entry that sealed them:
+    /// (group, id of that entry, or 0 when no entry ever sealed them).
+    pub unsealed: Vec<(&'static str, i64)>,
 }
 
 impl AuditReport {
     #[must_use]
     pub fn is_intact(&self) -> bool {
-        self.breaks.is_empty() && self.cases.is_empty() && self.missing_triggers.is_empty() && self.expected_head_missing.is_none()
+        self.breaks.is_empty()
+            && self.cases.is_empty()
+            && self.missing_triggers.is_empty()
+            && self.expected_head_missing.is_none()
+            && self.unsealed.is_empty()
     }
 }
 
@@ -395,6 +457,26 @@ impl Store {
         self.atomically(|tx| append_admin_event(tx, event))
     }
 
+    /// An administrator accepts the reference data (units, command manual, calendar) as it is
+    /// now, after editing it in a GIS tool or sqlite3: an administrative entry seals it again.
+    ///
+    /// # Errors
+    /// An [`super::AccessError`]; SQL errors.
+    pub fn accept_reference_data(&mut self, by: &crate::model::User, note: &str) -> Result<i64, StoreError> {
+        self.atomically(|tx| {
+            let actor = Self::acting_user_for(tx, by, super::Write::ReferenceData)?;
+            let data = with_seal(tx, "reference", serde_json::json!({ "note": note }))?;
+            let event = AdminEvent {
+                at: crate::calendar::china_now(),
+                actor_user_id: Some(actor.id),
+                action: "reference_data",
+                subject: "accepted as it is",
+                data: &data,
+            };
+            append_admin_event(tx, &event)
+        })
+    }
+
     /// Checks the whole audit trail: both chains link and match their hashes, the triggers are
     /// in place, and every case row matches its last entry (digest, state) and has as many
     /// entries as its revision. `expect_head` is a case-chain hash written down earlier that
@@ -426,7 +508,28 @@ impl Store {
         {
             report.expected_head_missing = Some(expected.to_owned());
         }
-        let (entries, head, first, further, _) = walk_chain(conn, "admin_events", ADMIN_ENTRY_COLUMNS, None, |_| Ok(()))?;
+        // Per sealed group: (entry id, digest) of the newest entry that sealed it.
+        let mut seals: HashMap<String, (i64, String)> = HashMap::new();
+        let (entries, head, first, further, _) = walk_chain(conn, "admin_events", ADMIN_ENTRY_COLUMNS, None, |row| {
+            let id: i64 = row.get(0)?;
+            let data: String = row.get(5)?;
+            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&data)
+                && let Some(serde_json::Value::Object(sealed)) = map.get("sealed")
+            {
+                for (group, digest) in sealed {
+                    seals.insert(group.clone(), (id, digest.as_str().unwrap_or_default().to_owned()));
+                }
+            }
+            Ok(())
+        })?;
+        for (group, _) in SEALED_GROUPS {
+            let now = group_digest(conn, group).context(format!("reading the {group} tables"))?;
+            match seals.get(group) {
+                Some((_, digest)) if *digest == now => {}
+                Some((id, _)) => report.unsealed.push((group, *id)),
+                None => report.unsealed.push((group, 0)),
+            }
+        }
         report.admin_entries = entries;
         report.admin_head = head;
         report.breaks.extend(first);

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use rusqlite::OptionalExtension as _;
+
 use super::{SqlContext, Store, StoreError};
 
 impl Store {
@@ -76,17 +78,33 @@ impl Store {
         result
     }
 
-    /// Sets a `citygrid_meta` value for every seat (e.g. the assessment's weights).
+    /// Sets a `citygrid_meta` value for every seat that changes how units are ranked (the
+    /// assessment's weights), by `by`, who must be allowed `what`; the old and new values go
+    /// into the administrative audit trail in the same transaction.
     ///
     /// # Errors
-    /// SQL errors.
-    pub fn set_meta_value(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.write(|tx| {
+    /// An [`super::AccessError`] in [`StoreError::Access`]; SQL errors.
+    pub fn set_audited_meta(&mut self, by: &crate::model::User, what: super::Write, key: &str, value: &str) -> Result<(), StoreError> {
+        self.atomically(|tx| {
+            let actor = Self::acting_user_for(tx, by, what)?;
+            let old: Option<String> = tx
+                .query_row("SELECT value FROM citygrid_meta WHERE key = ?1", [key], |row| row.get(0))
+                .optional()
+                .context(format!("reading the setting {key}"))?;
             tx.execute(
                 "INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
             .context(format!("writing the setting {key}"))?;
+            let data = serde_json::json!({ "old": old, "new": value });
+            let event = super::AdminEvent {
+                at: crate::calendar::china_now(),
+                actor_user_id: Some(actor.id),
+                action: "setting",
+                subject: key,
+                data: &data,
+            };
+            super::append_admin_event(tx, &event)?;
             Ok(())
         })
     }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use accounts::{AuthError, MIN_PASSWORD_CHARS, hash_password, verify_password};
+pub use accounts::{AccessError, Account, AuthError, MIN_PASSWORD_CHARS, Write, hash_password, verify_password};
 pub use case_flow::{NearbyCase, NewCaseEvent};
 pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event};
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
@@ -58,6 +58,9 @@ pub enum StoreError {
     },
     #[error("bad data in {table} row {row}: {problem}")]
     BadRow { table: &'static str, row: i64, problem: String },
+    /// The account making a write may not make it (see [`AccessError`]); nothing was written.
+    #[error(transparent)]
+    Access(#[from] AccessError),
     /// The database could not be reached a moment ago (moved, locked past the busy timeout,
     /// on a share that went away); the step was not taken.
     #[error("the database is unavailable right now; nothing was changed, try again")]

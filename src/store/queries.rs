@@ -109,6 +109,26 @@ impl Store {
             }
             set_meta(tx, "district_code", district_code)?;
             set_meta(tx, "district_name", district_name)?;
+            let data = super::chain::with_seal(
+                tx,
+                "reference",
+                serde_json::json!({
+                    "district_code": district_code,
+                    "units": data.units.len(),
+                    "manual_entries": data.manual.entries.len(),
+                    "calendar_days": data.holidays.entries().count(),
+                }),
+            )?;
+            let subject = format!("{district_code} {district_name}");
+            // The district's creation: no account exists yet to name.
+            let event = super::AdminEvent {
+                at: crate::calendar::china_now(),
+                actor_user_id: None,
+                action: "reference_data",
+                subject: &subject,
+                data: &data,
+            };
+            super::append_admin_event(tx, &event)?;
             Ok(())
         })
     }

@@ -247,7 +247,10 @@ ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
     for table in UNLISTED_TABLES {
         conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?1", [table])?;
     }
-    let data = serde_json::json!({ "to_version": 4, "case_entries_sealed": sealed });
+    let mut data = serde_json::json!({ "to_version": 4, "case_entries_sealed": sealed, "sealed": {} });
+    for (group, _) in super::chain::SEALED_GROUPS {
+        data["sealed"][group] = serde_json::Value::String(super::chain::group_digest(conn, group)?);
+    }
     let event = super::chain::AdminEvent {
         at: crate::calendar::china_now(),
         actor_user_id: None,

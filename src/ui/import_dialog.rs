@@ -134,7 +134,7 @@ impl ImportDialog {
     }
 
     /// Starts `step` on a thread against the database at `db`.
-    pub fn start(&mut self, step: ImportStep, db: &Path, ctx: &egui::Context) {
+    pub fn start(&mut self, step: ImportStep, db: &Path, actor: Option<crate::model::User>, ctx: &egui::Context) {
         if self.running.is_some() {
             return;
         }
@@ -151,7 +151,7 @@ impl ImportDialog {
             }
             ImportStep::Commit => self.committed = None,
         }
-        match start_step(step, path, db.to_owned(), self.profile_for_run(), self.policy.clone(), super::repaint_notify(ctx)) {
+        match start_step(step, path, db.to_owned(), actor, self.profile_for_run(), self.policy.clone(), super::repaint_notify(ctx)) {
             Ok(job) => self.running = Some(job),
             Err(error) => self.inspection = Some(Err(format!("cannot start the import thread: {error}"))),
         }

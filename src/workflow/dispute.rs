@@ -195,6 +195,7 @@ impl Workflow {
     /// case as it now is.
     fn record_step(&self, tx: &Transaction<'_>, actor: &User, entry: CaseEntry<'_>, now: NaiveDateTime) -> Result<Case, WorkflowError> {
         let CaseEntry { before, after, step, data } = entry;
+        super::not_before_last_step(tx, before, now)?;
         if !Store::update_case(tx, &after, before.revision)? {
             // Only reachable if the row changed between our read and write in this transaction.
             return Err(self.stale(tx, before, before.revision)?);
@@ -237,6 +238,9 @@ impl Workflow {
         opening: &DisputeOpening,
         now: NaiveDateTime,
     ) -> Result<DisputeOutcome, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let step = DisputeStep::Open;
         check_role(actor, step)?;
         let case = Store::case_by_id(tx, case_id)?.ok_or(WorkflowError::NoSuchCase { case_id })?;
@@ -317,6 +321,9 @@ impl Workflow {
         report: &SiteCheckReport,
         now: NaiveDateTime,
     ) -> Result<DisputeOutcome, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let step = DisputeStep::SiteCheck;
         check_role(actor, step)?;
         let (_, case) = self.open_record(tx, dispute_id, step)?;
@@ -388,6 +395,9 @@ impl Workflow {
         statement: &UnitStatement,
         now: NaiveDateTime,
     ) -> Result<DisputeOutcome, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let step = DisputeStep::Statement;
         check_role(actor, step)?;
         let Some(own) = actor.unit else { return Err(Refusal::DisputeNotBoundToUnit { step }.into()) };
@@ -444,6 +454,9 @@ impl Workflow {
         decision: &DisputeDecision,
         now: NaiveDateTime,
     ) -> Result<DisputeOutcome, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let step = DisputeStep::Decide;
         check_role(actor, step)?;
         let (_, case) = self.open_record(tx, dispute_id, step)?;
@@ -534,6 +547,9 @@ impl Workflow {
         reason: &str,
         now: NaiveDateTime,
     ) -> Result<DisputeOutcome, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let step = DisputeStep::Withdraw;
         check_role(actor, step)?;
         let (_, case) = self.open_record(tx, dispute_id, step)?;

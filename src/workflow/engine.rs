@@ -349,7 +349,7 @@ mod tests {
     }
 
     fn user(role: Role, unit: Option<i64>) -> User {
-        User { id: 1, login: "u".into(), display_name: "U".into(), role, unit: unit.map(UnitId) }
+        User::new(1, "u", "U", role, unit.map(UnitId))
     }
 
     fn lamp_case(state: CaseState) -> Case {

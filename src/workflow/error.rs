@@ -57,6 +57,13 @@ pub enum Refusal {
     },
     /// A report without a description.
     DescriptionRequired,
+    /// The step's time is earlier than the case's last step: this seat's clock is behind (or
+    /// was set back). Steps only go forward in time.
+    EarlierThanLastStep {
+        case_no: String,
+        last_at: NaiveDateTime,
+        now: NaiveDateTime,
+    },
     UnknownUnit {
         unit: UnitId,
     },
@@ -242,6 +249,16 @@ impl Refusal {
                     format!("“{}”必须说明处置情况。", action.label_zh())
                 } else {
                     format!("“{}” needs a note of what was done.", action.label_en())
+                }
+            }
+            Self::EarlierThanLastStep { case_no, last_at, now } => {
+                let (last, now) = (last_at.format("%Y-%m-%d %H:%M:%S"), now.format("%Y-%m-%d %H:%M:%S"));
+                if zh {
+                    format!("本机时间 {now} 早于案卷 {case_no} 上一步的时间 {last}：请校准本机时钟后重试，办理时间不能倒退。")
+                } else {
+                    format!(
+                        "This computer's clock says {now}, earlier than the last step on case {case_no} ({last}): set the clock right and try again; steps cannot go back in time."
+                    )
                 }
             }
             Self::DescriptionRequired => {
@@ -510,6 +527,7 @@ impl WorkflowError {
             Self::Refused(refusal) => refusal.message(chinese),
             Self::Stale(stale) => stale_message(stale, chinese),
             Self::NoSuchCase { case_id } if chinese => format!("不存在编号为 {case_id} 的案卷。"),
+            Self::Store(StoreError::Access(access)) => access.message(chinese),
             Self::Store(error) if chinese => format!("数据库错误：{error}"),
             other => other.to_string(),
         }

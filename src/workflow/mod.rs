@@ -125,10 +125,14 @@ impl Workflow {
         action: &Action,
         now: NaiveDateTime,
     ) -> Result<Case, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let case = Store::case_by_id(tx, case_id)?.ok_or(WorkflowError::NoSuchCase { case_id })?;
         if case.revision != expected_revision {
             return Err(self.stale(tx, &case, expected_revision)?);
         }
+        not_before_last_step(tx, &case, now)?;
         let pending = if case.pending_request.is_some() { Store::pending_case_request(tx, case_id)? } else { None };
         let step = engine::decide(self, actor, &case, pending.as_ref(), action, now)?;
         if !Store::update_case(tx, &step.case, expected_revision)? {
@@ -166,6 +170,15 @@ impl Workflow {
             changed_at: last.as_ref().map(|event| event.at),
             last_action: last.map(|event| event.action),
         }))
+    }
+}
+
+/// Refuses a step timed before the case's last one: a seat whose clock was set back cannot make
+/// a late case on time.
+pub(crate) fn not_before_last_step(tx: &Transaction<'_>, case: &Case, now: NaiveDateTime) -> Result<(), WorkflowError> {
+    match Store::last_case_event(tx, case.id)? {
+        Some(last) if now < last.at => Err(Refusal::EarlierThanLastStep { case_no: case.case_no.clone(), last_at: last.at, now }.into()),
+        _ => Ok(()),
     }
 }
 

@@ -66,6 +66,9 @@ impl Workflow {
         new_case: NewCase,
         now: NaiveDateTime,
     ) -> Result<ReportedCase, WorkflowError> {
+        // The account as it is in the file now: a role, unit or password changed at another
+        // seat since this one signed in ends its session here.
+        let actor = &Store::acting_user(tx, actor)?;
         let row = transition(ActionKind::Report);
         if !row.roles.contains(&actor.role) {
             return Err(Refusal::RoleNotAllowed { action: ActionKind::Report, role: actor.role, allowed: row.roles.to_vec() }.into());

@@ -19,3 +19,15 @@ pub fn small_demo(parts: usize, cases: usize) -> (tempfile::TempDir, PathBuf, De
     let summary = write_demo(&path, &options, &mut |_| {}).expect("demo database");
     (dir, path, summary)
 }
+
+/// Runs `check` while the account `login` names no unit in the file at `path` (a unit operator
+/// account written around citygrid), then gives it its unit back: the workflow judges the
+/// account as the file has it, never as a seat describes it.
+pub fn while_unbound<T>(path: &std::path::Path, login: &str, check: impl FnOnce() -> T) -> T {
+    let conn = rusqlite::Connection::open(path).expect("open the file directly");
+    let unit: Option<i64> = conn.query_row("SELECT unit_id FROM users WHERE login = ?1", [login], |row| row.get(0)).expect("account");
+    conn.execute("UPDATE users SET unit_id = NULL WHERE login = ?1", [login]).expect("unbind");
+    let result = check();
+    conn.execute("UPDATE users SET unit_id = ?2 WHERE login = ?1", rusqlite::params![login, unit]).expect("bind again");
+    result
+}
