@@ -492,3 +492,55 @@ fn the_layer_panel_has_a_legend_for_the_part_density_grid() {
     }
     harness.get_by_label("Single parts show from zoom 17");
 }
+
+/// A password an administrator set must be changed before the desk opens; the shared demo
+/// password is shown on the demo district only; a seat whose clock is behind the newest step
+/// is warned when it signs in.
+#[test]
+fn a_reset_password_is_changed_first_and_a_slow_clock_is_warned() {
+    let (_dir, path, _) = common::small_demo(2_000, 60);
+    {
+        let mut store = citygrid::store::Store::open(&path).expect("open");
+        let admin = store.authenticate("admin", citygrid::demo::DEMO_PASSWORD).expect("admin");
+        let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("dispatch1");
+        store.set_password(&admin, dispatcher.id, "temporary pass").expect("reset");
+        // No longer the demo district: its shared password is not shown.
+        let conn = rusqlite::Connection::open(&path).expect("raw");
+        conn.execute("DELETE FROM citygrid_meta WHERE key = 'demo'", []).expect("unmark");
+    }
+    // The seat's clock is a day behind the demo's newest step.
+    let slow = common::as_of() - chrono::TimeDelta::days(1);
+    let mut harness = harness(&path, None, [1400, 900], Lang::Zh, Some(slow));
+    wait_until_loaded(&mut harness, Duration::from_secs(120)).expect("loads");
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("密码均为").is_none(), "the demo password is not shown for another district");
+    harness.state_mut().sign_in_blocking("dispatch1", "temporary pass", Duration::from_secs(30)).expect("signs in");
+    harness.run_steps(3);
+    harness.get_by_label("请先修改密码");
+    assert!(harness.query_by_label("图层").is_none(), "the desk stays closed until the password is changed");
+    harness.get_by_label("新密码").click();
+    harness.run_steps(1);
+    harness.get_by_label("新密码").type_text("my own password");
+    harness.get_by_label("再输入一次").click();
+    harness.run_steps(1);
+    harness.get_by_label("再输入一次").type_text("my own password");
+    harness.run_steps(1);
+    harness.get_by_label("修改密码").click();
+    let started = std::time::Instant::now();
+    while harness.state().user().is_some_and(|user| user.must_change_password) && started.elapsed() < Duration::from_secs(30) {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+    harness.get_by_label("图层");
+    harness.get_by_label_contains("密码已修改");
+    let store = citygrid::store::Store::open(&path).expect("open");
+    assert!(!store.authenticate("dispatch1", "my own password").expect("the new password works").must_change_password);
+    drop(store);
+    // Signing in again from the slow seat: warned about its clock.
+    harness.state_mut().apply(Command::SignOut);
+    harness.run_steps(2);
+    harness.state_mut().sign_in_blocking("dispatch1", "my own password", Duration::from_secs(30)).expect("signs in");
+    harness.run_steps(3);
+    harness.get_by_label_contains("本机时钟比数据库中最新一步");
+}

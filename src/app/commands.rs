@@ -18,6 +18,17 @@ impl CitygridApp {
     /// Shows why a step was refused; a stale copy is brought up to date by the next poll.
     pub(super) fn refused(&mut self, error: &WorkflowError) {
         let text = error.message(self.settings.lang.is_chinese());
+        // The account was changed, disabled or removed at another seat: this seat signs out.
+        if let WorkflowError::Store(crate::store::StoreError::Access(
+            crate::store::AccessError::SignedOut { .. }
+            | crate::store::AccessError::Disabled { .. }
+            | crate::store::AccessError::NoSuchUser(_),
+        )) = error
+        {
+            self.apply(Command::SignOut);
+            self.desk.sign_in.error = Some(text);
+            return;
+        }
         self.desk.notice = Some(ui::desk::Notice { text, error: true });
     }
 
@@ -43,7 +54,15 @@ impl CitygridApp {
             Command::SignIn { login, password } => {
                 self.desk.sign_in.busy = true;
                 self.desk.sign_in.error = None;
-                self.send_to_worker(DeskRequest::SignIn { login, password }, None, None);
+                let now = self.now();
+                self.send_to_worker(DeskRequest::SignIn { login, password, now }, None, None);
+            }
+            Command::ChangePassword { new_password } => {
+                if let Some(actor) = self.desk.user.clone() {
+                    self.desk.sign_in.busy = true;
+                    self.desk.sign_in.error = None;
+                    self.send_to_worker(DeskRequest::ChangePassword { actor, new_password }, None, None);
+                }
             }
             Command::SignOut => {
                 self.desk.user = None;

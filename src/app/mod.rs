@@ -333,9 +333,10 @@ impl eframe::App for CitygridApp {
                 let world = Arc::clone(world);
                 self.wall_ui(ui, &world, now);
             }
-            Phase::Ready(world) if self.desk.user.is_none() => {
+            Phase::Ready(world) if self.desk.user.as_ref().is_none_or(|user| user.must_change_password) => {
                 let lang = self.settings.lang;
-                commands.extend(ui::desk::sign_in_ui(ui, world, &mut self.desk.sign_in, lang));
+                let changing = self.desk.user.as_ref();
+                commands.extend(ui::desk::sign_in_ui(ui, world, &mut self.desk.sign_in, changing, lang));
             }
             Phase::Ready(world) => {
                 let lang = self.settings.lang;

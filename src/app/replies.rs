@@ -33,11 +33,25 @@ impl CitygridApp {
             DeskReply::SignedIn(result) => {
                 self.desk.sign_in.busy = false;
                 match result {
+                    Ok(session) => {
+                        self.desk.sign_in = ui::desk::SignInForm::default();
+                        self.desk.notice = session
+                            .clock_behind
+                            .map(|behind| ui::desk::Notice { text: ui::desk::clock_behind_text(behind, lang), error: true });
+                        self.desk.user = Some(session.user);
+                        self.send_to_worker(DeskRequest::Disputes, None, None);
+                    }
+                    Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
+                }
+            }
+            DeskReply::PasswordChanged(result) => {
+                self.desk.sign_in.busy = false;
+                match result {
                     Ok(user) => {
                         self.desk.sign_in = ui::desk::SignInForm::default();
-                        self.desk.notice = None;
                         self.desk.user = Some(user);
-                        self.send_to_worker(DeskRequest::Disputes, None, None);
+                        self.desk.notice =
+                            Some(ui::desk::Notice { text: lang.pick("密码已修改。", "Password changed.").to_owned(), error: false });
                     }
                     Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
                 }

@@ -179,6 +179,7 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
     progress(DemoProgress { stage: DemoStage::Regions, fraction: 0.0 });
     let reference = ReferenceData::embedded()?;
     store.seed_reference_data(&reference, DISTRICT_CODE, DISTRICT_NAME)?;
+    store.mark_demo()?;
     let units = store.load_units()?;
     let unit_ids: HashMap<String, UnitId> = units.iter().map(|unit| (unit.code.clone(), unit.id)).collect();
     let unit = |code: &str| unit_ids.get(code).copied();

@@ -6,6 +6,9 @@
 
 #[cfg(feature = "dev-tools")]
 pub mod sim;
+
+/// Shortest password an account may set (the sign-in screen's password change checks it too).
+pub use crate::store::MIN_PASSWORD_CHARS;
 pub mod worker;
 
 use std::collections::HashMap;

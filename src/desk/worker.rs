@@ -26,6 +26,13 @@ pub enum DeskRequest {
     SignIn {
         login: String,
         password: String,
+        /// The seat's clock, compared with the file's newest step.
+        now: NaiveDateTime,
+    },
+    /// The signed-in account changes its own password (required after an administrator set it).
+    ChangePassword {
+        actor: User,
+        new_password: String,
     },
     /// One step on a case made on the copy at `revision`.
     Apply {
@@ -96,6 +103,25 @@ pub struct CaseTimeline {
 
 pub use crate::assess::Assessment;
 
+/// How far behind the file's newest step a seat's clock may be before it is warned.
+pub const CLOCK_WARNING_MINUTES: i64 = 5;
+
+/// A signed-in seat: the account, and how far the seat's clock is behind the newest step in
+/// the file when it is more than [`CLOCK_WARNING_MINUTES`] (its steps on cases touched since
+/// would be refused).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub user: User,
+    pub clock_behind: Option<ClockBehind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockBehind {
+    pub minutes: i64,
+    /// The newest step's time (China time).
+    pub newest_step: NaiveDateTime,
+}
+
 /// The cases behind one figure of the assessment (drill-down).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrillDown {
@@ -108,7 +134,8 @@ pub struct DrillDown {
 /// What the worker has to say.
 #[derive(Debug)]
 pub enum DeskReply {
-    SignedIn(Result<User, AuthError>),
+    SignedIn(Result<Session, AuthError>),
+    PasswordChanged(Result<User, AuthError>),
     Applied {
         ticket: u64,
         result: Result<Case, WorkflowError>,
@@ -294,7 +321,18 @@ fn poll(link: &mut Connected, last_event_id: &mut i64) -> Result<Vec<Case>, Stor
 
 fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
     match request {
-        DeskRequest::SignIn { login, password } => DeskReply::SignedIn(link.store.authenticate(login.trim(), &password)),
+        DeskRequest::SignIn { login, password, now } => {
+            DeskReply::SignedIn(link.store.authenticate(login.trim(), &password).and_then(|user| {
+                let clock_behind = link.store.newest_step_time()?.and_then(|newest_step| {
+                    let minutes = (newest_step - now).num_minutes();
+                    (minutes > CLOCK_WARNING_MINUTES).then_some(ClockBehind { minutes, newest_step })
+                });
+                Ok(Session { user, clock_behind })
+            }))
+        }
+        DeskRequest::ChangePassword { actor, new_password } => {
+            DeskReply::PasswordChanged(link.store.set_password(&actor, actor.id, &new_password))
+        }
         DeskRequest::Apply { ticket, actor, case_id, revision, action, now } => {
             DeskReply::Applied { ticket, result: link.workflow.apply(&mut link.store, &actor, case_id, revision, &action, now) }
         }
@@ -375,6 +413,7 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
     let error = || StoreError::Unavailable;
     match request {
         DeskRequest::SignIn { .. } => DeskReply::SignedIn(Err(AuthError::Store(error()))),
+        DeskRequest::ChangePassword { .. } => DeskReply::PasswordChanged(Err(AuthError::Store(error()))),
         DeskRequest::Apply { ticket, .. } => DeskReply::Applied { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Report { ticket, .. } => DeskReply::Reported { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },

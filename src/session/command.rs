@@ -48,6 +48,10 @@ pub enum Command {
         login: String,
         password: String,
     },
+    /// The signed-in account sets its own new password.
+    ChangePassword {
+        new_password: String,
+    },
     SignOut,
     /// Take a step on a case, made on the copy at `revision`.
     Act {

@@ -27,6 +27,8 @@ pub struct World {
     pub path: PathBuf,
     pub district_code: String,
     pub district_name: String,
+    /// The file is the demo district (`citygrid demo`): its shared password may be shown.
+    pub is_demo: bool,
     /// Where the map opens before it is fitted (lon, lat): the database's `map_home` setting,
     /// else the demo district's urban core for the demo, else the centre of the managed district.
     pub home: (f64, f64),
@@ -176,6 +178,7 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
     let streets = store.load_streets()?;
     let district_code = store.meta("district_code")?.unwrap_or_default();
     let district_name = store.meta("district_name")?.unwrap_or_default();
+    let is_demo = store.meta("demo")?.as_deref() == Some("1");
     let near_boundary_m = store
         .meta("near_boundary_m")?
         .and_then(|text| text.trim().parse::<f64>().ok())
@@ -217,6 +220,7 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
         path: path.to_owned(),
         district_code,
         district_name,
+        is_demo,
         home,
         units,
         unit_positions,

@@ -1,6 +1,8 @@
 //! What another seat changed: SQLite's `data_version` says whether anyone else wrote since the
 //! last look, and the audit trail (every case change appends one entry) says which cases.
 
+use rusqlite::OptionalExtension as _;
+
 use super::queries::case_from_cells;
 use super::{SqlContext, Store, StoreError};
 use crate::model::Case;
@@ -13,6 +15,20 @@ impl Store {
     /// SQL errors (the file is gone or locked past the busy timeout).
     pub fn data_version(&self) -> Result<i64, StoreError> {
         self.conn().query_row("PRAGMA data_version", [], |row| row.get(0)).context("reading data_version")
+    }
+
+    /// The time of the newest step in the file (the last audit entry), if any: a seat whose
+    /// clock is well behind it is warned at sign-in.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn newest_step_time(&self) -> Result<Option<chrono::NaiveDateTime>, StoreError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row("SELECT at FROM case_events ORDER BY id DESC LIMIT 1", [], |row| row.get(0))
+            .optional()
+            .context("reading the newest step")?;
+        Ok(text.as_deref().and_then(crate::calendar::local_from_utc_text))
     }
 
     /// Writes a consistent copy of the whole database to `target` (`VACUUM INTO`), readers and

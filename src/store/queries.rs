@@ -133,6 +133,15 @@ impl Store {
         })
     }
 
+    /// Marks the file as the demo district (its accounts share the documented demo password,
+    /// which the sign-in screen then shows).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn mark_demo(&mut self) -> Result<(), StoreError> {
+        self.write(|tx| set_meta(tx, "demo", "1"))
+    }
+
     /// A value from the `citygrid_meta` table.
     ///
     /// # Errors

@@ -26,11 +26,13 @@ pub struct Notice {
     pub error: bool,
 }
 
-/// The sign-in form.
+/// The sign-in form (and the password change it asks for when an administrator set the password).
 #[derive(Debug, Clone, Default)]
 pub struct SignInForm {
     pub login: String,
     pub password: String,
+    pub new_password: String,
+    pub repeat: String,
     /// Waiting for the worker's answer.
     pub busy: bool,
     pub error: Option<String>,
@@ -134,8 +136,24 @@ impl DeskState {
     }
 }
 
-/// The sign-in screen. Returns [`Command::SignIn`] when the form is sent.
-pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, lang: Lang) -> Vec<Command> {
+/// The warning a seat gets when its clock is well behind the newest step in the file.
+#[must_use]
+pub fn clock_behind_text(behind: crate::desk::worker::ClockBehind, lang: Lang) -> String {
+    let newest = behind.newest_step.format("%Y-%m-%d %H:%M");
+    if lang.is_chinese() {
+        format!("本机时钟比数据库中最新一步（{newest}）慢约 {} 分钟：请校准时钟。早于案卷上一步时间的办理会被拒绝。", behind.minutes)
+    } else {
+        format!(
+            "This computer's clock is about {} minutes behind the newest step in the database ({newest}): set it right. Steps timed before a case's last step are refused.",
+            behind.minutes
+        )
+    }
+}
+
+/// The sign-in screen, or (`changing` an account whose password an administrator set) the
+/// password change it must make first. Returns [`Command::SignIn`] or
+/// [`Command::ChangePassword`] when the form is sent.
+pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, changing: Option<&User>, lang: Lang) -> Vec<Command> {
     let mut commands = Vec::new();
     egui::CentralPanel::default().show(ui, |ui| {
         ui.vertical_centered(|ui| {
@@ -143,6 +161,10 @@ pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, lang:
             ui.heading(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
             ui.label(RichText::new(&world.district_name).size(16.0));
             ui.add_space(20.0);
+            if let Some(user) = changing {
+                change_password_ui(ui, form, user, lang, &mut commands);
+                return;
+            }
             egui::Frame::group(ui.style()).inner_margin(18.0).show(ui, |ui| {
                 ui.set_max_width(340.0);
                 egui::Grid::new("sign_in").num_columns(2).spacing([10.0, 10.0]).show(ui, |ui| {
@@ -181,14 +203,70 @@ pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, lang:
                     ui.colored_label(ui.visuals().error_fg_color, error);
                 }
             });
-            ui.add_space(12.0);
-            ui.weak(lang.pick(
-                "演示数据库的账号：admin（导入）、intake1、dispatch1、leader1、collector1、committee1、unit_<单位代码>，密码均为 citygrid",
-                "Demo database accounts: admin (imports), intake1, dispatch1, leader1, collector1, committee1, unit_<unit code>; password citygrid",
-            ));
+            // The shared demo password is shown for the demo district only.
+            if world.is_demo {
+                ui.add_space(12.0);
+                ui.weak(lang.pick(
+                    "演示数据库的账号：admin（导入）、intake1、dispatch1、leader1、collector1、committee1、unit_<单位代码>，密码均为 citygrid",
+                    "Demo database accounts: admin (imports), intake1, dispatch1, leader1, collector1, committee1, unit_<unit code>; password citygrid",
+                ));
+            }
         });
     });
     commands
+}
+
+/// The password change an account must make before anything else.
+fn change_password_ui(ui: &mut egui::Ui, form: &mut SignInForm, user: &User, lang: Lang, commands: &mut Vec<Command>) {
+    egui::Frame::group(ui.style()).inner_margin(18.0).show(ui, |ui| {
+        ui.set_max_width(380.0);
+        ui.label(RichText::new(lang.pick("请先修改密码", "Change your password first")).strong());
+        ui.label(format!(
+            "{} {}",
+            user.display_name,
+            lang.pick("的密码由管理员设置，须修改后才能办理。", ": the administrator set this password; change it before anything else.")
+        ));
+        ui.add_space(8.0);
+        let min = crate::desk::MIN_PASSWORD_CHARS;
+        egui::Grid::new("change_password").num_columns(2).spacing([10.0, 10.0]).show(ui, |ui| {
+            let label = ui.label(lang.pick("新密码", "New password"));
+            ui.add(egui::TextEdit::singleline(&mut form.new_password).password(true).desired_width(220.0)).labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label(lang.pick("再输入一次", "Repeat it"));
+            let repeat = ui.add(egui::TextEdit::singleline(&mut form.repeat).password(true).desired_width(220.0)).labelled_by(label.id);
+            ui.end_row();
+            let long_enough = form.new_password.chars().count() >= min;
+            let same = form.new_password == form.repeat;
+            ui.label("");
+            let ready = !form.busy && long_enough && same;
+            let clicked = ui
+                .add_enabled(ready, egui::Button::new(lang.pick("修改密码", "Change password")).min_size(egui::vec2(120.0, 28.0)))
+                .clicked();
+            ui.end_row();
+            let entered = repeat.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            if !form.new_password.is_empty() && !long_enough {
+                ui.label("");
+                ui.weak(format!("{} {min} {}", lang.pick("至少", "At least"), lang.pick("个字符", "characters")));
+                ui.end_row();
+            } else if !form.repeat.is_empty() && !same {
+                ui.label("");
+                ui.weak(lang.pick("两次输入不一致", "The two do not match"));
+                ui.end_row();
+            }
+            if (clicked || entered) && ready {
+                commands.push(Command::ChangePassword { new_password: form.new_password.clone() });
+            }
+        });
+        if form.busy {
+            ui.spinner();
+        }
+        if let Some(error) = &form.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if ui.button(lang.pick("退出", "Sign out")).clicked() {
+            commands.push(Command::SignOut);
+        }
+    });
 }
 
 /// A case's remaining (or overrun) time as a short text, in the limit's measure.
