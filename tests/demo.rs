@@ -104,3 +104,38 @@ fn a_demo_build_killed_midway_leaves_no_half_made_database_and_the_next_run_succ
     citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect("a new build over the leftovers succeeds");
     assert_eq!(Store::open(&path).expect("open").load_parts().expect("parts").len(), 500);
 }
+
+/// `citygrid init` starts a real district: its boundary, the reference data, one administrator
+/// with the password given (no default, no forced change), an intact audit trail; a mistake
+/// leaves no file.
+#[test]
+fn init_starts_an_empty_real_district_with_one_administrator() {
+    use citygrid::demo::{InitOptions, init_district};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("tunxi.gpkg");
+    let options = |code: &str, password: &str| InitOptions {
+        district_code: code.into(),
+        admin_login: "gis_admin".into(),
+        admin_name: "信息科 管理员".into(),
+        admin_password: password.into(),
+    };
+    let short = init_district(&path, &options("341002", "short")).expect_err("too short");
+    assert!(short.to_string().contains("at least 8"), "{short}");
+    let unknown = init_district(&path, &options("110101", "a long password")).expect_err("unknown");
+    assert!(unknown.to_string().contains("341002 屯溪区"), "names the known districts: {unknown}");
+    assert!(!path.exists(), "a refused init leaves no file");
+    let summary = init_district(&path, &options("341002", "a long password")).expect("init");
+    assert_eq!((summary.district_code.as_str(), summary.district_name.as_str()), ("341002", "屯溪区"));
+    let store = Store::open(&path).expect("opens");
+    let admin = store.authenticate("gis_admin", "a long password").expect("the administrator signs in");
+    assert!(!admin.must_change_password, "the password was chosen at creation");
+    assert!(store.authenticate("admin", citygrid::demo::DEMO_PASSWORD).is_err(), "no demo account, no demo password");
+    assert_eq!(store.load_users().expect("users").len(), 1);
+    let jurisdictions = store.load_jurisdictions().expect("jurisdictions");
+    assert_eq!(jurisdictions.len(), 1);
+    assert_eq!(jurisdictions[0].code, "341002");
+    assert!(store.load_cases().expect("cases").is_empty() && store.load_parts().expect("parts").is_empty());
+    assert!(store.verify_audit(None).expect("verify").is_intact());
+    assert_eq!(store.meta("demo").expect("meta"), None, "not the demo: the sign-in screen shows no shared password");
+    assert!(matches!(init_district(&path, &options("341002", "a long password")), Err(citygrid::demo::DemoError::Exists(_))));
+}

@@ -10,6 +10,7 @@ mod demo;
 mod export;
 mod import;
 mod info;
+mod init;
 mod report;
 #[cfg(feature = "dev-tools")]
 mod screenshot;
@@ -40,6 +41,9 @@ pub struct Cli {
 enum Command {
     /// Write a demo database of 徽州区 (real boundaries, synthetic streets, parts and cases).
     Demo(demo::DemoArgs),
+    /// Start a real district: an empty database with its boundary, units, command manual and
+    /// calendars, and one administrator whose password is set now.
+    Init(init::InitArgs),
     /// The video wall (大屏): full screen, read-only, no sign-in; follows the database live.
     Wall {
         /// In a 1920×1080 window instead of full screen.
@@ -106,6 +110,7 @@ pub fn run() -> Result<()> {
         #[cfg(feature = "dev-tools")]
         Some(Command::Screenshot(args)) => screenshot::run(&database_path(cli.db)?, cli.basemap.as_deref(), args),
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Init(args)) => init::run(args),
         Some(Command::Info) => info::run(&database_path(cli.db)?),
         Some(Command::Report(args)) => report::run(&database_path(cli.db)?, args),
         Some(Command::Export(args)) => export::run(&database_path(cli.db)?, args),

@@ -6,6 +6,7 @@
 
 mod basemap;
 mod cases;
+mod init;
 mod regions;
 mod streets;
 
@@ -20,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use crate::spatial::LocalFrame;
 pub use basemap::basemap_input;
+pub use init::{InitOptions, InitSummary, init_district, known_districts};
 pub use regions::{BOUNDARY_SOURCE, CORE_CENTRE, DISTRICT_CODE, DISTRICT_NAME, river_lines};
 
 /// Metres per degree of latitude the demo district is laid out with (the meridian degree near
@@ -128,6 +130,10 @@ pub enum DemoError {
     Exists(PathBuf),
     #[error("the demo has no account with the role {0:?}")]
     MissingAccount(Role),
+    #[error("no district {code:?} in the boundaries citygrid carries; known: {known}")]
+    UnknownDistrict { code: String, known: String },
+    #[error("the administrator's password is too short: at least {min} characters")]
+    PasswordTooShort { min: usize },
 }
 
 /// Writes a demo database to `path` (which must not exist yet).
@@ -141,6 +147,12 @@ pub fn write_demo(path: &Path, options: &DemoOptions, progress: &mut dyn FnMut(D
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| DemoError::Io { path: parent.to_owned(), source })?;
     }
+    write_new(path, |store| populate(store, options, progress))
+}
+
+/// Writes a new database at `path` through `fill`, under a temporary name renamed only once
+/// complete: a failure leaves no file behind.
+fn write_new<T>(path: &Path, fill: impl FnOnce(&mut Store) -> Result<T, DemoError>) -> Result<T, DemoError> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
@@ -148,7 +160,7 @@ pub fn write_demo(path: &Path, options: &DemoOptions, progress: &mut dyn FnMut(D
     let result = (|| {
         let mut store = Store::create(&partial)?;
         store.set_bulk_loading()?;
-        let summary = populate(&mut store, options, progress)?;
+        let summary = fill(&mut store)?;
         store.checkpoint()?;
         drop(store);
         std::fs::rename(&partial, path).map_err(|source| DemoError::Io { path: path.to_owned(), source })?;
