@@ -6,6 +6,8 @@ mod audit;
 mod basemap;
 #[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "dev-tools")]
+mod crash_child;
 mod demo;
 mod export;
 mod import;
@@ -57,6 +59,10 @@ enum Command {
     #[cfg(feature = "dev-tools")]
     #[command(hide = true)]
     SeatSim(seat_sim::SeatSimArgs),
+    /// The crash test's child: writes and prints what it committed until killed.
+    #[cfg(feature = "dev-tools")]
+    #[command(hide = true)]
+    CrashChild(crash_child::CrashChildArgs),
     /// Render a view of the real app offscreen to a PNG.
     #[cfg(feature = "dev-tools")]
     Screenshot(screenshot::ScreenshotArgs),
@@ -107,6 +113,8 @@ pub fn run() -> Result<()> {
         Some(Command::Wall { windowed, cycle }) => citygrid::app::run_wall(database_path(cli.db)?, cli.basemap, windowed, cycle),
         #[cfg(feature = "dev-tools")]
         Some(Command::SeatSim(args)) => seat_sim::run(&database_path(cli.db)?, args),
+        #[cfg(feature = "dev-tools")]
+        Some(Command::CrashChild(args)) => crash_child::run(&database_path(cli.db)?, args),
         #[cfg(feature = "dev-tools")]
         Some(Command::Screenshot(args)) => screenshot::run(&database_path(cli.db)?, cli.basemap.as_deref(), args),
         Some(Command::Demo(args)) => demo::run(args),

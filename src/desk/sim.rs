@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use rand::seq::SliceRandom as _;
+use rand::seq::{IndexedRandom as _, SliceRandom as _};
 use rand::{Rng as _, SeedableRng as _};
 
 use crate::model::{CloseType, User};
@@ -55,6 +55,36 @@ fn action_for(kind: ActionKind, case: &crate::model::Case, workflow: &Workflow, 
 fn is_locked(error: &StoreError) -> bool {
     let text = error.to_string();
     text.contains("database is locked") || text.contains("database table is locked") || text.contains("busy")
+}
+
+/// Takes steps as every account of the district in turn (each step by a random account that may
+/// take one) until killed, calling `committed` with each case as its step committed: the child
+/// of the crash test, which prints them and is killed with SIGKILL at a random moment.
+///
+/// # Errors
+/// The database cannot be opened or read.
+pub fn run_until_killed(path: &Path, seed: u64, now: NaiveDateTime, committed: &mut dyn FnMut(&crate::model::Case)) -> anyhow::Result<()> {
+    let mut store = Store::open(path)?;
+    let workflow = Workflow::load(&store)?;
+    let users: Vec<User> = store.load_users()?.into_iter().filter(|user| user.role != crate::model::Role::Administrator).collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    loop {
+        let mut cases = store.load_cases()?;
+        cases.shuffle(&mut rng);
+        let Some((user, case, action)) = cases.into_iter().find_map(|case| {
+            let user = users.choose(&mut rng)?;
+            let mut kinds = allowed_actions(&workflow, user, &case);
+            kinds.shuffle(&mut rng);
+            kinds.into_iter().find_map(|kind| action_for(kind, &case, &workflow, &mut rng)).map(|action| (user, case, action))
+        }) else {
+            continue;
+        };
+        match workflow.apply(&mut store, user, case.id, case.revision, &action, now) {
+            Ok(case) => committed(&case),
+            Err(WorkflowError::Stale(_) | WorkflowError::Refused(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
 }
 
 /// Runs a seat signed in as `login` for `steps` attempts (or until `deadline`), acting at `now`.

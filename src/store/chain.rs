@@ -477,6 +477,17 @@ impl Store {
         })
     }
 
+    /// The actions of the administrative trail, oldest first.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn admin_actions(&self) -> Result<Vec<String>, StoreError> {
+        self.conn()
+            .prepare("SELECT action FROM admin_events ORDER BY id")
+            .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+            .context("reading the administrative trail")
+    }
+
     /// Checks the whole audit trail: both chains link and match their hashes, the triggers are
     /// in place, and every case row matches its last entry (digest, state) and has as many
     /// entries as its revision. `expect_head` is a case-chain hash written down earlier that
