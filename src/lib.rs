@@ -37,4 +37,5 @@ pub mod spatial;
 pub mod store;
 pub mod text;
 pub mod ui;
+pub mod untrusted;
 pub mod workflow;

@@ -105,6 +105,8 @@ impl CitygridApp {
         ui::fonts::install_fonts(&cc.egui_ctx);
         // Photos of cases and disputes are shown from their files.
         egui_extras::install_image_loaders(&cc.egui_ctx);
+        // …through our own loader: someone else's files, decoded with limits into thumbnails.
+        cc.egui_ctx.add_image_loader(std::sync::Arc::new(ui::photos::PhotoLoader::default()));
         // The city-scale layers are drawn by walkers' renderer on wgpu; under another renderer
         // the map falls back to egui's painter.
         let gpu = cc.wgpu_render_state.is_some();

@@ -7,8 +7,10 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 
+use rusqlite::Connection;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+
+use crate::untrusted::UntrustedDb;
 
 use super::ImportError;
 use super::feature::{FieldInfo, FieldKind, SourceFeature, Value};
@@ -28,21 +30,32 @@ pub(crate) struct GpkgLayer {
 }
 
 fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> ImportError + '_ {
-    move |error| ImportError::Malformed { what: format!("{}: {error}", path.display()) }
+    move |error| {
+        if crate::untrusted::was_interrupted(&error) {
+            return ImportError::Malformed {
+                what: format!(
+                    "{}: a query made no progress for {} s (a view or trigger in the file that never ends?); stopped",
+                    path.display(),
+                    crate::untrusted::SQLITE_STALL.as_secs()
+                ),
+            };
+        }
+        ImportError::Malformed { what: format!("{}: {error}", path.display()) }
+    }
 }
 
 fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Opens a GeoPackage read-only and lists its feature and attribute layers.
-pub(crate) fn open(path: &Path) -> Result<(Connection, Vec<GpkgLayer>), ImportError> {
+/// Opens a GeoPackage read-only and hardened (someone else's file: see `untrusted`) and lists
+/// its feature and attribute layers.
+pub(crate) fn open(path: &Path) -> Result<(UntrustedDb, Vec<GpkgLayer>), ImportError> {
     let length = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_owned(), source })?.len();
     if length == 0 {
         return Err(ImportError::Empty);
     }
-    let conn =
-        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(sql_error(path))?;
+    let conn = UntrustedDb::open(path, crate::untrusted::SQLITE_STALL).map_err(sql_error(path))?;
     let mut statement = conn
         .prepare(
             "SELECT c.table_name, g.column_name, g.geometry_type_name, c.srs_id, s.organization, s.organization_coordsys_id, s.srs_name, s.definition
@@ -105,7 +118,7 @@ fn blob_is_empty(blob: &[u8]) -> bool {
 
 /// Streams a layer's features in rowid order.
 pub(crate) fn read(
-    conn: &Connection,
+    conn: &UntrustedDb,
     path: &Path,
     layer: &GpkgLayer,
     visit: &mut dyn FnMut(SourceFeature) -> Result<ControlFlow<()>, ImportError>,
@@ -117,9 +130,11 @@ pub(crate) fn read(
     }
     let sql = format!("SELECT {} FROM {}", if columns.is_empty() { "NULL".into() } else { columns.join(", ") }, quoted(&layer.table));
     let mut statement = conn.prepare(&sql).map_err(sql_error(path))?;
+    conn.pet();
     let mut rows = statement.query([]).map_err(sql_error(path))?;
     let mut index = 0u64;
     while let Some(row) = rows.next().map_err(sql_error(path))? {
+        conn.pet();
         let mut attributes = Vec::with_capacity(fields.len());
         for (column, field) in fields.iter().enumerate() {
             let value = match row.get_ref(column).map_err(sql_error(path))? {

@@ -167,7 +167,7 @@ pub const SAMPLE_FEATURES: usize = 5;
 pub(crate) enum OpenLayer {
     GeoJson { path: PathBuf, crs_name: Option<String>, layer_name: String },
     Shapefile(Box<shapefile::Shapefile>),
-    GeoPackage { conn: Box<rusqlite::Connection>, path: PathBuf, layer: gpkg_reader::GpkgLayer },
+    GeoPackage { conn: Box<crate::untrusted::UntrustedDb>, path: PathBuf, layer: gpkg_reader::GpkgLayer },
     Csv(Box<csv_reader::CsvSource>),
 }
 

@@ -47,8 +47,12 @@ pub struct Basemap {
 /// The name this type had while it served only local files.
 pub type OfflineBasemap = Basemap;
 
+/// The largest tile side accepted: tiles are 256 or 512 pixels square; anything bigger (a
+/// 9000×1 "tile") would be refused by the GPU, so it is refused here, from its header.
+pub const MAX_TILE_SIDE: u32 = 1024;
+
 fn decode(bytes: &[u8]) -> Result<egui::ColorImage, String> {
-    let image = image::load_from_memory(bytes).map_err(|error| error.to_string())?.to_rgba8();
+    let image = crate::untrusted::decode_image(bytes, MAX_TILE_SIDE).map_err(|problem| format!("tile image: {problem}"))?;
     let size = [image.width() as usize, image.height() as usize];
     Ok(egui::ColorImage::from_rgba_unmultiplied(size, image.as_flat_samples().as_slice()))
 }

@@ -18,15 +18,15 @@ fn row_ui(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
     ui.end_row();
 }
 
-/// Photo thumbnails, read from their files off the UI thread by egui's file loader; a missing
-/// file shows as an error in its place.
+/// Photo thumbnails, read from their files off the UI thread with size limits and shrunk
+/// (`ui::photos`); a file that is not an acceptable image shows as an error in its place.
 pub fn thumbnails_ui(ui: &mut egui::Ui, photos: &[String]) {
     ui.horizontal_wrapped(|ui| {
         for photo in photos {
             let path = std::path::absolute(photo).unwrap_or_else(|_| std::path::PathBuf::from(photo));
             // A photo taken on a collector's device may not be on this machine (yet): its name only.
             if path.is_file() {
-                let uri = format!("file://{}", path.display());
+                let uri = super::photos::thumbnail_uri(&path);
                 ui.add(egui::Image::new(uri).max_size(egui::vec2(120.0, 90.0)).alt_text(photo.as_str())).on_hover_text(photo.as_str());
             } else {
                 ui.label(egui::RichText::new(photo).small().weak()).on_hover_text(path.display().to_string());

@@ -14,6 +14,7 @@ pub mod import_dialog;
 pub mod layers;
 pub mod map_view;
 pub mod new_case;
+pub mod photos;
 pub mod report_charts;
 
 pub mod top_bar;

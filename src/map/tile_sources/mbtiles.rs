@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::untrusted::{SQLITE_STALL, UntrustedDb};
 
 use super::{SQLITE_HEADER, TileFormat, TileKey, TileSource, TileSourceError, TileSourceInfo, decompress_vector_tile, file_magic};
 
@@ -22,7 +24,7 @@ pub struct MbTiles {
     info: TileSourceInfo,
     /// `rusqlite::Connection` is `Send` but not `Sync`: each read borrows one connection from
     /// here, opening another when all are in use, so two workers never wait on each other.
-    idle_connections: Mutex<Vec<Connection>>,
+    idle_connections: Mutex<Vec<UntrustedDb>>,
 }
 
 impl MbTiles {
@@ -104,6 +106,7 @@ impl MbTiles {
             Some(conn) => conn,
             None => open_read_only(&self.path)?,
         };
+        conn.pet();
         let result = query(&conn);
         let mut idle_connections = self.idle_connections.lock().unwrap_or_else(PoisonError::into_inner);
         if idle_connections.len() < MAX_IDLE_CONNECTIONS {
@@ -132,9 +135,10 @@ impl TileSource for MbTiles {
     }
 }
 
-/// Each worker's connection is used by one thread at a time, so SQLite's own mutex is not needed.
-fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
-    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+/// A basemap file is someone else's: read-only, hardened, and a query that makes no progress is
+/// interrupted (see `untrusted`). Each worker's connection is used by one thread at a time.
+fn open_read_only(path: &Path) -> rusqlite::Result<UntrustedDb> {
+    UntrustedDb::open(path, SQLITE_STALL)
 }
 
 /// The `metadata(name, value)` rows; empty when the table is missing (the spec requires it,

@@ -224,6 +224,10 @@ impl TileSource for PmTiles {
                 leaf = Some(self.leaf_directory(entry.offset, entry.length)?);
                 continue;
             }
+            if u64::from(entry.length) > super::online::MAX_TILE_BYTES {
+                let problem = format!("a tile of {} bytes, over the {} a map tile may have", entry.length, super::online::MAX_TILE_BYTES);
+                return Err(TileSourceError::CorruptTile { path: self.path.clone(), key, problem });
+            }
             if entry.offset.checked_add(u64::from(entry.length)).is_none_or(|end| end > self.header.tile_data_length) {
                 let problem = format!("its {} bytes at {} leave the tile data section", entry.length, entry.offset);
                 return Err(TileSourceError::CorruptTile { path: self.path.clone(), key, problem });
