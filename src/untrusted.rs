@@ -20,6 +20,20 @@ use rusqlite::{Connection, OpenFlags};
 /// How long a statement on an untrusted file may go without a row before it is interrupted.
 pub const SQLITE_STALL: Duration = Duration::from_secs(10);
 
+/// The stall in force ([`SQLITE_STALL`] unless [`set_sqlite_stall`] changed it), ms.
+static STALL_MS: AtomicU64 = AtomicU64::new(10_000);
+
+/// The stall files opened from now on get (the fuzzer shortens it).
+pub fn set_sqlite_stall(stall: Duration) {
+    STALL_MS.store(u64::try_from(stall.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
+/// The stall in force: [`SQLITE_STALL`] unless [`set_sqlite_stall`] changed it.
+#[must_use]
+pub fn sqlite_stall() -> Duration {
+    Duration::from_millis(STALL_MS.load(Ordering::Relaxed))
+}
+
 /// Resets the progress handler's clock: call it at each row read.
 #[derive(Debug, Clone)]
 pub struct Watchdog {

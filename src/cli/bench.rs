@@ -73,6 +73,24 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Feed every reader of outside bytes mutated inputs (GeoPackage blobs and files, GeoJSON,
+    /// CSV, shapefile, DBF, PMTiles, MBTiles, tile images) for a while; failing inputs go to
+    /// --crashes. Exits non-zero on any panic or input slower than 5 s.
+    Fuzz {
+        /// One target, or all of them one after the other.
+        #[arg(long, default_value = "all")]
+        target: String,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "fuzz-crashes")]
+        crashes: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a database and load every part, jurisdiction and case into memory.
     Load {
         /// Print JSON instead of text.
@@ -95,5 +113,22 @@ pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -
         }
         BenchCommand::Import { features, json } => run_and_print(&bench::import::Import { features }, json),
         BenchCommand::Load { json } => run_and_print(&bench::load::Load { path: path()? }, json),
+        BenchCommand::Fuzz { target, seconds, seed, crashes, json } => {
+            let targets: Vec<&str> =
+                if target == "all" { bench::fuzz::TARGETS.iter().map(|target| target.name).collect() } else { vec![target.as_str()] };
+            let mut failed = 0;
+            for name in targets {
+                eprintln!("fuzzing {name} for {seconds} s");
+                let report = bench::fuzz::fuzz(name, seconds, seed, &crashes)?;
+                failed += report.panics.len() + report.slow.len();
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    print!("{}", report.text());
+                }
+            }
+            anyhow::ensure!(failed == 0, "{failed} failing inputs, written to {}", crashes.display());
+            Ok(())
+        }
     }
 }

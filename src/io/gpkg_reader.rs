@@ -36,7 +36,7 @@ fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> ImportError + '_ {
                 what: format!(
                     "{}: a query made no progress for {} s (a view or trigger in the file that never ends?); stopped",
                     path.display(),
-                    crate::untrusted::SQLITE_STALL.as_secs()
+                    crate::untrusted::sqlite_stall().as_secs_f64()
                 ),
             };
         }
@@ -55,7 +55,7 @@ pub(crate) fn open(path: &Path) -> Result<(UntrustedDb, Vec<GpkgLayer>), ImportE
     if length == 0 {
         return Err(ImportError::Empty);
     }
-    let conn = UntrustedDb::open(path, crate::untrusted::SQLITE_STALL).map_err(sql_error(path))?;
+    let conn = UntrustedDb::open(path, crate::untrusted::sqlite_stall()).map_err(sql_error(path))?;
     let mut statement = conn
         .prepare(
             "SELECT c.table_name, g.column_name, g.geometry_type_name, c.srs_id, s.organization, s.organization_coordsys_id, s.srs_name, s.definition

@@ -4,7 +4,6 @@
 //! Follows OGC GeoPackage 1.3 (OGC 12-128r18). Nothing here knows about parts or cases.
 
 use geo::{BoundingRect, Geometry, Rect};
-use geo_traits::to_geo::ToGeoGeometry;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, params};
 
@@ -100,8 +99,126 @@ fn header_of(blob: &[u8]) -> Result<Header, BlobError> {
 /// A blob without the GP header, with bad WKB, or an empty geometry.
 pub fn geometry_from_blob(blob: &[u8]) -> Result<Geometry<f64>, BlobError> {
     let header = header_of(blob)?;
-    let wkb = wkb::reader::read_wkb(&blob[header.wkb_offset..]).map_err(|error| BlobError(error.to_string()))?;
-    wkb.try_to_geometry().ok_or_else(|| BlobError("empty geometry".into()))
+    let mut reader = WkbReader { bytes: &blob[header.wkb_offset..], position: 0 };
+    let geometry = reader.geometry(0).map_err(BlobError)?;
+    geometry.ok_or_else(|| BlobError("empty geometry".into()))
+}
+
+/// ISO WKB, read strictly: every count is checked against the bytes left before anything is
+/// allocated, nesting is limited, Z and M are read and dropped. (Blobs come from other
+/// people's GeoPackages; the `wkb` crate's reader panics on some truncated ones.)
+struct WkbReader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+/// Deepest nesting of collections accepted.
+const MAX_WKB_DEPTH: usize = 16;
+
+impl WkbReader<'_> {
+    fn take(&mut self, count: usize) -> Result<&[u8], String> {
+        let end = self
+            .position
+            .checked_add(count)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or_else(|| format!("WKB ends at byte {} but {count} more are needed at byte {}", self.bytes.len(), self.position))?;
+        let slice = &self.bytes[self.position..end];
+        self.position = end;
+        Ok(slice)
+    }
+
+    fn u32(&mut self, little: bool) -> Result<u32, String> {
+        let bytes: [u8; 4] = self.take(4)?.try_into().map_err(|_| "short read".to_owned())?;
+        Ok(if little { u32::from_le_bytes(bytes) } else { u32::from_be_bytes(bytes) })
+    }
+
+    fn f64(&mut self, little: bool) -> Result<f64, String> {
+        let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| "short read".to_owned())?;
+        Ok(if little { f64::from_le_bytes(bytes) } else { f64::from_be_bytes(bytes) })
+    }
+
+    /// A count of items of at least `min_bytes` each, checked against what is left.
+    fn count(&mut self, little: bool, min_bytes: usize, what: &str) -> Result<usize, String> {
+        let count = self.u32(little)? as usize;
+        let left = self.bytes.len() - self.position;
+        if count.saturating_mul(min_bytes) > left {
+            return Err(format!("WKB claims {count} {what} in {left} bytes"));
+        }
+        Ok(count)
+    }
+
+    fn coord(&mut self, little: bool, dims: usize) -> Result<geo::Coord<f64>, String> {
+        let x = self.f64(little)?;
+        let y = self.f64(little)?;
+        for _ in 2..dims {
+            self.f64(little)?;
+        }
+        Ok(geo::Coord { x, y })
+    }
+
+    fn coords(&mut self, little: bool, dims: usize) -> Result<Vec<geo::Coord<f64>>, String> {
+        let count = self.count(little, 8 * dims, "points")?;
+        (0..count).map(|_| self.coord(little, dims)).collect()
+    }
+
+    fn rings(&mut self, little: bool, dims: usize) -> Result<Option<geo::Polygon<f64>>, String> {
+        let count = self.count(little, 4, "rings")?;
+        let mut rings = (0..count).map(|_| self.coords(little, dims).map(geo::LineString)).collect::<Result<Vec<_>, _>>()?;
+        if rings.is_empty() {
+            return Ok(None);
+        }
+        let exterior = rings.remove(0);
+        Ok(Some(geo::Polygon::new(exterior, rings)))
+    }
+
+    /// One geometry; `None` for an empty one.
+    fn geometry(&mut self, depth: usize) -> Result<Option<Geometry<f64>>, String> {
+        if depth > MAX_WKB_DEPTH {
+            return Err(format!("WKB collections nested deeper than {MAX_WKB_DEPTH}"));
+        }
+        let little = match self.take(1)?[0] {
+            0 => false,
+            1 => true,
+            other => return Err(format!("WKB byte order {other} at byte {}", self.position - 1)),
+        };
+        let code = self.u32(little)?;
+        let (kind, dims) = match code / 1000 {
+            0 => (code, 2),
+            1 | 2 => (code % 1000, 3),
+            3 => (code % 1000, 4),
+            _ => return Err(format!("WKB geometry type {code}")),
+        };
+        let members = |reader: &mut Self, what: &str| -> Result<Vec<Geometry<f64>>, String> {
+            let count = reader.count(little, 5, what)?;
+            let mut members = Vec::with_capacity(count);
+            for _ in 0..count {
+                members.extend(reader.geometry(depth + 1)?);
+            }
+            Ok(members)
+        };
+        Ok(match kind {
+            1 => {
+                let coord = self.coord(little, dims)?;
+                (!coord.x.is_nan() || !coord.y.is_nan()).then_some(Geometry::Point(geo::Point(coord)))
+            }
+            2 => {
+                let coords = self.coords(little, dims)?;
+                (!coords.is_empty()).then_some(Geometry::LineString(geo::LineString(coords)))
+            }
+            3 => self.rings(little, dims)?.map(Geometry::Polygon),
+            4 => Some(Geometry::MultiPoint(geo::MultiPoint(
+                members(self, "points")?.into_iter().filter_map(|member| geo::Point::try_from(member).ok()).collect(),
+            ))),
+            5 => Some(Geometry::MultiLineString(geo::MultiLineString(
+                members(self, "lines")?.into_iter().filter_map(|member| geo::LineString::try_from(member).ok()).collect(),
+            ))),
+            6 => Some(Geometry::MultiPolygon(geo::MultiPolygon(
+                members(self, "polygons")?.into_iter().filter_map(|member| geo::Polygon::try_from(member).ok()).collect(),
+            ))),
+            7 => Some(Geometry::GeometryCollection(geo::GeometryCollection(members(self, "geometries")?))),
+            other => return Err(format!("WKB geometry type {other} is not supported")),
+        })
+    }
 }
 
 /// The XY envelope of a blob: from its header when present, else computed from the WKB.

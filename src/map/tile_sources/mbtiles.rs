@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::untrusted::{SQLITE_STALL, UntrustedDb};
+use crate::untrusted::{UntrustedDb, sqlite_stall};
 
 use super::{SQLITE_HEADER, TileFormat, TileKey, TileSource, TileSourceError, TileSourceInfo, decompress_vector_tile, file_magic};
 
@@ -138,7 +138,7 @@ impl TileSource for MbTiles {
 /// A basemap file is someone else's: read-only, hardened, and a query that makes no progress is
 /// interrupted (see `untrusted`). Each worker's connection is used by one thread at a time.
 fn open_read_only(path: &Path) -> rusqlite::Result<UntrustedDb> {
-    UntrustedDb::open(path, SQLITE_STALL)
+    UntrustedDb::open(path, sqlite_stall())
 }
 
 /// The `metadata(name, value)` rows; empty when the table is missing (the spec requires it,
