@@ -44,6 +44,17 @@ impl CitygridApp {
                     Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
                 }
             }
+            DeskReply::Busy { .. } => {
+                self.desk.notice = Some(ui::desk::Notice {
+                    text: lang
+                        .pick(
+                            "数据库正忙（另一处正在写入，例如导入数据），正在重试，办理不会丢失…",
+                            "The database is busy (another seat is writing, e.g. an import); retrying, the step will not be lost…",
+                        )
+                        .to_owned(),
+                    error: false,
+                });
+            }
             DeskReply::PasswordChanged(result) => {
                 self.desk.sign_in.busy = false;
                 match result {

@@ -52,6 +52,21 @@ fn action_for(kind: ActionKind, case: &crate::model::Case, workflow: &Workflow, 
     })
 }
 
+/// A step `user` may take on one of `cases` (tried in a random order), with made-up data.
+pub fn pick_step(
+    workflow: &Workflow,
+    user: &User,
+    mut cases: Vec<crate::model::Case>,
+    rng: &mut impl rand::Rng,
+) -> Option<(crate::model::Case, Action)> {
+    cases.shuffle(rng);
+    cases.into_iter().find_map(|case| {
+        let mut kinds = allowed_actions(workflow, user, &case);
+        kinds.shuffle(rng);
+        kinds.into_iter().find_map(|kind| action_for(kind, &case, workflow, rng)).map(|action| (case, action))
+    })
+}
+
 fn is_locked(error: &StoreError) -> bool {
     let text = error.to_string();
     text.contains("database is locked") || text.contains("database table is locked") || text.contains("busy")
@@ -108,13 +123,8 @@ pub fn run_seat(path: &Path, login: &str, steps: usize, seed: u64, now: NaiveDat
             }
             Err(error) => return Err(error.into()),
         };
-        cases.shuffle(&mut rng);
-        // The first case this seat can act on, with a step it knows how to fill in.
-        let Some((case, action)) = cases.into_iter().find_map(|case| {
-            let mut kinds = allowed_actions(&workflow, &user, &case);
-            kinds.shuffle(&mut rng);
-            kinds.into_iter().find_map(|kind| action_for(kind, &case, &workflow, &mut rng)).map(|action| (case, action))
-        }) else {
+        // A case this seat can act on, with a step it knows how to fill in.
+        let Some((case, action)) = pick_step(&workflow, &user, std::mem::take(&mut cases), &mut rng) else {
             break;
         };
         attempts += 1;

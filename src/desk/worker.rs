@@ -17,6 +17,13 @@ use crate::workflow::{
     Action, DisputeDecision, DisputeOpening, DisputeOutcome, NewCase, ReportedCase, SiteCheckReport, UnitStatement, Workflow, WorkflowError,
 };
 
+/// How long a step keeps trying while another writer (an import) holds the database; the UI
+/// is told "busy, retrying" after the first busy timeout ([`SEAT_BUSY_TIMEOUT`]).
+pub const BUSY_GIVE_UP: Duration = Duration::from_secs(600);
+
+/// How long one try of a step waits for another writer before the seat is told it is busy.
+pub const SEAT_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How often the worker looks for changes made at other seats.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(700);
 
@@ -135,6 +142,12 @@ pub struct DrillDown {
 #[derive(Debug)]
 pub enum DeskReply {
     SignedIn(Result<Session, AuthError>),
+    /// The step `ticket` waited the busy timeout for another writer (an import) and is being
+    /// tried again; its `Applied`/`Reported`/`DisputeDone` follows.
+    Busy {
+        ticket: u64,
+        waited: Duration,
+    },
     PasswordChanged(Result<User, AuthError>),
     Applied {
         ticket: u64,
@@ -223,6 +236,8 @@ struct Connected {
 
 fn connect(path: &std::path::Path) -> Result<Connected, StoreError> {
     let store = Store::open(path)?;
+    // A seat says "busy, retrying" after 3 s and keeps trying (`retry_while_busy`).
+    store.set_busy_timeout(SEAT_BUSY_TIMEOUT)?;
     let workflow = Workflow::load(&store)?;
     let data_version = store.data_version()?;
     Ok(Connected { store, workflow, data_version, facts: None })
@@ -266,7 +281,7 @@ fn run(path: &std::path::Path, since_event_id: i64, requests: &Receiver<DeskRequ
         match requests.recv_timeout(wait) {
             Ok(request) => {
                 let reply = match connected.as_mut() {
-                    Some(link) => handle(link, request),
+                    Some(link) => handle(link, request, &send),
                     None => unavailable_reply(request),
                 };
                 if !send(reply) {
@@ -319,7 +334,29 @@ fn poll(link: &mut Connected, last_event_id: &mut i64) -> Result<Vec<Case>, Stor
     Ok(cases)
 }
 
-fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
+/// Runs a write, trying again while another connection holds the database (SQLite's busy
+/// timeout each time), and tells the UI once that it is waiting.
+fn retry_while_busy<T>(
+    ticket: u64,
+    notify: &dyn Fn(DeskReply) -> bool,
+    mut attempt: impl FnMut() -> Result<T, WorkflowError>,
+) -> Result<T, WorkflowError> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        match attempt() {
+            Err(error) if error.is_busy() && started.elapsed() < BUSY_GIVE_UP => {
+                if !told {
+                    told = true;
+                    notify(DeskReply::Busy { ticket, waited: started.elapsed() });
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+fn handle(link: &mut Connected, request: DeskRequest, notify: &dyn Fn(DeskReply) -> bool) -> DeskReply {
     match request {
         DeskRequest::SignIn { login, password, now } => {
             DeskReply::SignedIn(link.store.authenticate(login.trim(), &password).and_then(|user| {
@@ -334,10 +371,14 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
             DeskReply::PasswordChanged(link.store.set_password(&actor, actor.id, &new_password))
         }
         DeskRequest::Apply { ticket, actor, case_id, revision, action, now } => {
-            DeskReply::Applied { ticket, result: link.workflow.apply(&mut link.store, &actor, case_id, revision, &action, now) }
+            let (workflow, store) = (&link.workflow, &mut link.store);
+            let result = retry_while_busy(ticket, notify, || workflow.apply(store, &actor, case_id, revision, &action, now));
+            DeskReply::Applied { ticket, result }
         }
         DeskRequest::Report { ticket, actor, new_case, now } => {
-            DeskReply::Reported { ticket, result: link.workflow.report_case(&mut link.store, &actor, new_case, now) }
+            let (workflow, store) = (&link.workflow, &mut link.store);
+            let result = retry_while_busy(ticket, notify, || workflow.report_case(store, &actor, new_case.clone(), now));
+            DeskReply::Reported { ticket, result }
         }
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
         DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
@@ -367,13 +408,13 @@ fn handle(link: &mut Connected, request: DeskRequest) -> DeskReply {
         })),
         DeskRequest::Dispute { ticket, actor, step, now } => {
             let (workflow, store) = (&link.workflow, &mut link.store);
-            let result = match step {
-                DisputeCommand::Open { case_id, opening } => workflow.open_dispute(store, &actor, case_id, &opening, now),
-                DisputeCommand::SiteCheck { dispute_id, report } => workflow.record_site_check(store, &actor, dispute_id, &report, now),
-                DisputeCommand::Statement { dispute_id, statement } => workflow.add_statement(store, &actor, dispute_id, &statement, now),
-                DisputeCommand::Decide { dispute_id, decision } => workflow.decide_dispute(store, &actor, dispute_id, &decision, now),
-                DisputeCommand::Withdraw { dispute_id, reason } => workflow.withdraw_dispute(store, &actor, dispute_id, &reason, now),
-            };
+            let result = retry_while_busy(ticket, notify, || match &step {
+                DisputeCommand::Open { case_id, opening } => workflow.open_dispute(store, &actor, *case_id, opening, now),
+                DisputeCommand::SiteCheck { dispute_id, report } => workflow.record_site_check(store, &actor, *dispute_id, report, now),
+                DisputeCommand::Statement { dispute_id, statement } => workflow.add_statement(store, &actor, *dispute_id, statement, now),
+                DisputeCommand::Decide { dispute_id, decision } => workflow.decide_dispute(store, &actor, *dispute_id, decision, now),
+                DisputeCommand::Withdraw { dispute_id, reason } => workflow.withdraw_dispute(store, &actor, *dispute_id, reason, now),
+            });
             DeskReply::DisputeDone { ticket, result: Box::new(result) }
         }
     }

@@ -67,6 +67,19 @@ pub enum StoreError {
     Unavailable,
 }
 
+impl StoreError {
+    /// Another connection holds the write lock past the busy timeout (an import, a migration):
+    /// worth trying again, nothing was written.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Sql { source: rusqlite::Error::SqliteFailure(failure, _), .. }
+                if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 /// Attaches context to SQLite errors.
 pub(crate) trait SqlContext<T> {
     fn context(self, context: impl Into<String>) -> Result<T, StoreError>;
@@ -244,6 +257,14 @@ impl Store {
     /// SQL errors.
     pub fn set_bulk_loading(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch("PRAGMA synchronous = OFF;").context("switching to bulk loading")
+    }
+
+    /// How long a write waits for another writer before it fails as busy (5 s unless set).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(timeout).context("setting the busy timeout")
     }
 
     /// Where the database lives (`None` in memory).

@@ -533,6 +533,13 @@ impl WorkflowError {
         }
     }
 
+    /// Another writer held the database past the busy timeout; nothing was written, and trying
+    /// again will do.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Store(error) if error.is_busy())
+    }
+
     /// The refusal, if the rules refused the step.
     #[must_use]
     pub fn refusal(&self) -> Option<&Refusal> {
