@@ -123,7 +123,7 @@ fn an_import_of_200000_parts_while_two_seats_work_and_the_wall_watches() {
     };
 
     let importing = Arc::new(AtomicBool::new(true));
-    let mut import = Command::new(env!("CARGO_BIN_EXE_citygrid"))
+    let import = Command::new(env!("CARGO_BIN_EXE_citygrid"))
         .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
         .arg("--db")
         .arg(&db)
