@@ -233,3 +233,29 @@ fn a_migration_killed_at_any_moment_leaves_the_old_version_or_the_new() {
     println!("migration: {trials} trials, {old_left} left at schema 3, {new_left} at schema 4");
     assert!(old_left > 0 && new_left > 0, "kills fell both before and after the upgrade ({old_left} old, {new_left} new)");
 }
+
+/// Two seats opening a schema-3 file at the same moment: one upgrades it, the other waits for
+/// the lock, finds it done and opens it; one migration entry, and the trail verifies.
+#[test]
+fn two_seats_opening_an_old_file_at_once_both_open_it_and_it_is_upgraded_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let old = dir.path().join("schema3.gpkg");
+    at_schema_3(template(), &old);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let seats: Vec<_> = (0..2)
+        .map(|_| {
+            let (path, barrier) = (old.clone(), std::sync::Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                Store::open(&path).map(|store| store.schema_version().expect("version")).map_err(|error| error.to_string())
+            })
+        })
+        .collect();
+    for seat in seats {
+        assert_eq!(seat.join().expect("the seat finished"), Ok(citygrid::store::schema::CURRENT_VERSION));
+    }
+    let store = Store::open(&old).expect("open");
+    let migrations = store.admin_actions().expect("trail").iter().filter(|action| *action == "migration").count();
+    assert_eq!(migrations, 1, "upgraded once");
+    intact(&store, 0);
+}
