@@ -61,8 +61,12 @@ impl CitygridApp {
                     Ok(user) => {
                         self.desk.sign_in = ui::desk::SignInForm::default();
                         self.desk.user = Some(user);
-                        self.desk.notice =
-                            Some(ui::desk::Notice { text: lang.pick("密码已修改。", "Password changed.").to_owned(), error: false });
+                        // A warning from the sign-in (the seat's clock) stays in view.
+                        let changed = lang.pick("密码已修改。", "Password changed.");
+                        self.desk.notice = Some(match self.desk.notice.take().filter(|notice| notice.error) {
+                            Some(warning) => ui::desk::Notice { text: format!("{changed} {}", warning.text), error: true },
+                            None => ui::desk::Notice { text: changed.to_owned(), error: false },
+                        });
                     }
                     Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
                 }
