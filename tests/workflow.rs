@@ -765,3 +765,26 @@ fn every_listed_day_off_counts_nothing_and_every_make_up_day_a_full_day() {
     }
     assert!(make_up_days > 5, "the embedded years list make-up days");
 }
+
+/// Issue 16, item 6: a field collector's report is a collector's report. It used to be filed
+/// as a 12319 call by default (and a collector could claim any channel), which hides who found
+/// what from the per-person assessment.
+#[test]
+fn a_report_comes_through_the_channel_of_the_role_that_makes_it() {
+    let mut centre = centre();
+    let (collector, intake) = (centre.people.collector.clone(), centre.people.intake.clone());
+    let mut claimed = lamp_report(HERE, None);
+    claimed.source = SourceChannel::Hotline12319;
+    let error = centre.workflow.report_case(&mut centre.store, &collector, claimed, at("2026-11-23 08:30")).expect_err("refused");
+    assert!(matches!(error.refusal(), Some(Refusal::SourceNotForRole { role: Role::FieldCollector, .. })), "{error:?}");
+    assert!(error.message(true).contains("信息采集员"), "{}", error.message(true));
+    let mut found = lamp_report(HERE, None);
+    found.source = SourceChannel::Collector;
+    let error = centre.workflow.report_case(&mut centre.store, &intake, found.clone(), at("2026-11-23 08:30")).expect_err("refused");
+    assert!(matches!(error.refusal(), Some(Refusal::SourceNotForRole { role: Role::IntakeOperator, .. })), "{error:?}");
+    let reported = centre.workflow.report_case(&mut centre.store, &collector, found, at("2026-11-23 08:30")).expect("a collector's find");
+    assert_eq!(reported.case.source, SourceChannel::Collector);
+    // The new-case form opens on the role's own channel.
+    assert_eq!(citygrid::ui::new_case::NewCaseForm::for_role(Role::FieldCollector).source, SourceChannel::Collector);
+    assert_eq!(citygrid::ui::new_case::NewCaseForm::for_role(Role::IntakeOperator).source, SourceChannel::Hotline12319);
+}

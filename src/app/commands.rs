@@ -165,7 +165,8 @@ impl CitygridApp {
                 self.send_to_worker(DeskRequest::Ledger, None, None);
             }
             Command::StartNewCase => {
-                self.desk.new_case = Some(ui::new_case::NewCaseForm::default());
+                let role = self.desk.user.as_ref().map_or(crate::model::Role::IntakeOperator, |user| user.role);
+                self.desk.new_case = Some(ui::new_case::NewCaseForm::for_role(role));
             }
             Command::PlaceNewCase { lon, lat } => {
                 if let (Some(form), Phase::Ready(world)) = (self.desk.new_case.as_mut(), &self.phase) {

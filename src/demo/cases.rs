@@ -173,8 +173,12 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         photos: vec![format!("report-{}.jpg", rng.random_range(1_000..10_000))],
         reporter_contact,
     };
-    let reporter =
-        if matches!(source, SourceChannel::Collector | SourceChannel::Video) { Role::FieldCollector } else { Role::IntakeOperator };
+    // Collectors report what they find; video patrols are the centre's; calls come in at intake.
+    let reporter = match source {
+        SourceChannel::Collector => Role::FieldCollector,
+        SourceChannel::Video => Role::ShiftLeader,
+        _ => Role::IntakeOperator,
+    };
     let unit = (inputs.route)(&report, reported_at).or(unit);
     let told_reporter = report.reporter_contact.is_some();
     let mut plan = Plan { steps: Vec::new(), as_of: inputs.as_of };

@@ -32,6 +32,8 @@ pub struct NewCaseForm {
     pub class_search: String,
     pub urgency: Urgency,
     pub source: SourceChannel,
+    /// The channels the reporting role takes reports from.
+    pub sources: &'static [SourceChannel],
     pub contact: String,
     pub description: String,
     pub photos: Vec<String>,
@@ -49,6 +51,7 @@ impl Default for NewCaseForm {
             class_search: String::new(),
             urgency: Urgency::Normal,
             source: SourceChannel::Hotline12319,
+            sources: SourceChannel::ALL,
             contact: String::new(),
             description: String::new(),
             photos: Vec::new(),
@@ -58,6 +61,15 @@ impl Default for NewCaseForm {
 }
 
 impl NewCaseForm {
+    /// A new report by `role`, its channel preset to the role's own (a collector's find, a
+    /// hotline call at intake).
+    #[must_use]
+    pub fn for_role(role: crate::model::Role) -> Self {
+        let source = crate::workflow::rules::sources_for(role).first().copied().unwrap_or(SourceChannel::Hotline12319);
+        let sources = crate::workflow::rules::sources_for(role);
+        Self { source, sources: if sources.is_empty() { SourceChannel::ALL } else { sources }, ..Self::default() }
+    }
+
     /// Places the case at a clicked spot and attaches the nearest part within
     /// [`SNAP_RADIUS_M`], taking its class.
     pub fn place(&mut self, world: &World, lon: f64, lat: f64) {
@@ -206,7 +218,7 @@ pub fn new_case_ui(ctx: &egui::Context, view: View<'_>, form_slot: &mut Option<N
                 egui::ComboBox::from_id_salt("new_case_source")
                     .selected_text(form.source.label(lang))
                     .show_ui(ui, |ui| {
-                        for source in SourceChannel::ALL {
+                        for source in form.sources {
                             ui.selectable_value(&mut form.source, *source, source.label(lang));
                         }
                     })

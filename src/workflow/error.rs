@@ -57,6 +57,13 @@ pub enum Refusal {
     },
     /// A report without a description.
     DescriptionRequired,
+    /// A report through a channel the role does not take reports from (a collector claiming a
+    /// hotline call, an intake operator claiming a collector's find).
+    SourceNotForRole {
+        source: crate::model::SourceChannel,
+        role: Role,
+        allowed: Vec<crate::model::SourceChannel>,
+    },
     /// The step's time is earlier than the case's last step: this seat's clock is behind (or
     /// was set back). Steps only go forward in time.
     EarlierThanLastStep {
@@ -249,6 +256,21 @@ impl Refusal {
                     format!("“{}”必须说明处置情况。", action.label_zh())
                 } else {
                     format!("“{}” needs a note of what was done.", action.label_en())
+                }
+            }
+            Self::SourceNotForRole { source, role, allowed } => {
+                let list = |chinese: bool| {
+                    allowed.iter().map(|source| if chinese { source.label_zh() } else { source.label_en() }).collect::<Vec<_>>()
+                };
+                if zh {
+                    format!("{}上报的案卷来源不能是“{}”；可选：{}。", role.label_zh(), source.label_zh(), list(true).join("、"))
+                } else {
+                    format!(
+                        "A {} cannot report through “{}”; the channels are: {}.",
+                        role.label_en(),
+                        source.label_en(),
+                        list(false).join(", ")
+                    )
                 }
             }
             Self::EarlierThanLastStep { case_no, last_at, now } => {

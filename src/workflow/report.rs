@@ -73,6 +73,10 @@ impl Workflow {
         if !row.roles.contains(&actor.role) {
             return Err(Refusal::RoleNotAllowed { action: ActionKind::Report, role: actor.role, allowed: row.roles.to_vec() }.into());
         }
+        let sources = super::rules::sources_for(actor.role);
+        if !sources.contains(&new_case.source) {
+            return Err(Refusal::SourceNotForRole { source: new_case.source, role: actor.role, allowed: sources.to_vec() }.into());
+        }
         if self.manual.entry(new_case.subject.item_kind(), &new_case.class_code).is_none() {
             return Err(Refusal::UnknownClass { subject: new_case.subject, class_code: new_case.class_code }.into());
         }

@@ -8,7 +8,7 @@
 //! reporter feedback are possible. The administrator manages accounts and reference data and
 //! takes no step on cases, so every step in the audit trail is someone's duty.
 
-use crate::model::{CaseState, RequestKind, Role};
+use crate::model::{CaseState, RequestKind, Role, SourceChannel};
 
 use super::ActionKind;
 
@@ -99,6 +99,20 @@ const EVERY_STATE: &[CaseState] =
     &[Reported, Filed, Rejected, Cancelled, Dispatched, Returned, Handled, Verified, Closed, Deferred, Backlog];
 const CENTRE_LEADER: &[Role] = &[ShiftLeader];
 const UNIT: &[Role] = &[UnitOperator];
+
+/// The channels a role may report through: a field collector's reports are its own (assessed per
+/// collector), hotline and citizen reports come in through intake, video patrols through the
+/// centre. A report claiming another channel is refused.
+#[must_use]
+pub fn sources_for(role: Role) -> &'static [SourceChannel] {
+    use SourceChannel::{Citizen, CityPlatform, Collector, Hotline12319, Hotline12345, Video};
+    match role {
+        FieldCollector => &[Collector],
+        IntakeOperator => &[Hotline12319, Hotline12345, Citizen, CityPlatform],
+        ShiftLeader => &[Video, CityPlatform, Hotline12319, Hotline12345, Citizen],
+        _ => &[],
+    }
+}
 
 /// The whole table, one row per action, in life-cycle order.
 pub const TRANSITIONS: &[Transition] = &[
