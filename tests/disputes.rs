@@ -301,6 +301,22 @@ fn a_returned_case_goes_through_a_dispute_to_the_designated_unit_and_sets_a_prec
         format!("责任争议 #{dispute_id} 已裁定，不能再“撤销争议”。")
     );
 
+    // Issue 16, item 3: the decision binds (Art. 18, 必须严格执行): the designated unit cannot
+    // return the case again. It used to be able to, starting the dispute over.
+    let works = district.user("unit_cgj_sz");
+    let returned = district.workflow.apply(
+        &mut district.store,
+        &works,
+        case.id,
+        case.revision,
+        &Action::ReturnToCentre { reason: "仍认为不是本所的".into() },
+        at("2026-11-25 11:00"),
+    );
+    let Err(WorkflowError::Refused(Refusal::DecisionBinds { dispute_id: bound, .. })) = returned else {
+        panic!("a decided case cannot be returned by the designated unit: {returned:?}")
+    };
+    assert_eq!(bound, dispute_id);
+
     // The audit trail: one entry per step, each with its actor's name and data.
     let events = district.store.case_events(case.id).expect("events");
     let trail: Vec<(&str, CaseState, Option<&str>)> =

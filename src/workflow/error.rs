@@ -57,6 +57,12 @@ pub enum Refusal {
     },
     /// A report without a description.
     DescriptionRequired,
+    /// The committee decided this case is this unit's (Art. 18: the decision must be carried
+    /// out); it cannot be returned again.
+    DecisionBinds {
+        case_no: String,
+        dispute_id: i64,
+    },
     /// A report through a channel the role does not take reports from (a collector claiming a
     /// hotline call, an intake operator claiming a collector's find).
     SourceNotForRole {
@@ -256,6 +262,15 @@ impl Refusal {
                     format!("“{}”必须说明处置情况。", action.label_zh())
                 } else {
                     format!("“{}” needs a note of what was done.", action.label_en())
+                }
+            }
+            Self::DecisionBinds { case_no, dispute_id } => {
+                if zh {
+                    format!("案卷 {case_no} 已由城管委裁定（争议 #{dispute_id}）由本单位办理，裁定必须严格执行，不能再退回。")
+                } else {
+                    format!(
+                        "The committee decided (dispute #{dispute_id}) that case {case_no} is your unit's; the decision must be carried out, so it cannot be returned again."
+                    )
                 }
             }
             Self::SourceNotForRole { source, role, allowed } => {

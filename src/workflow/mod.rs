@@ -133,6 +133,9 @@ impl Workflow {
             return Err(self.stale(tx, &case, expected_revision)?);
         }
         not_before_last_step(tx, &case, now)?;
+        if matches!(action, Action::ReturnToCentre { .. }) {
+            decision_binds(tx, &case)?;
+        }
         let pending = if case.pending_request.is_some() { Store::pending_case_request(tx, case_id)? } else { None };
         let step = engine::decide(self, actor, &case, pending.as_ref(), action, now)?;
         if !Store::update_case(tx, &step.case, expected_revision)? {
@@ -170,6 +173,20 @@ impl Workflow {
             changed_at: last.as_ref().map(|event| event.at),
             last_action: last.map(|event| event.action),
         }))
+    }
+}
+
+/// Art. 18: the committee's decision "必须严格执行". The unit it designated for a case cannot
+/// return that case again.
+fn decision_binds(tx: &Transaction<'_>, case: &Case) -> Result<(), WorkflowError> {
+    let Some(unit) = case.unit else { return Ok(()) };
+    let binding = Store::disputes_of_case_in(tx, case.id)?
+        .into_iter()
+        .rev()
+        .find(|dispute| dispute.state == crate::model::DisputeState::Decided && dispute.designated_unit == Some(unit));
+    match binding {
+        Some(dispute) => Err(Refusal::DecisionBinds { case_no: case.case_no.clone(), dispute_id: dispute.id }.into()),
+        None => Ok(()),
     }
 }
 
