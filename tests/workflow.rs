@@ -788,3 +788,24 @@ fn a_report_comes_through_the_channel_of_the_role_that_makes_it() {
     assert_eq!(citygrid::ui::new_case::NewCaseForm::for_role(Role::FieldCollector).source, SourceChannel::Collector);
     assert_eq!(citygrid::ui::new_case::NewCaseForm::for_role(Role::IntakeOperator).source, SourceChannel::Hotline12319);
 }
+
+/// Issue 16, item 2: a case due Thursday 09:00 whose unit asks for a 3-day extension on Friday,
+/// after the deadline, used to get it approved and count as handled on time. Art. 26 counts an
+/// approved extension as on time only when asked for in time: the late request is refused, and
+/// so is a late deferral.
+#[test]
+fn an_extension_or_deferral_asked_for_after_the_deadline_is_refused() {
+    let mut centre = centre();
+    let case = centre.dispatched_lamp();
+    let lighting = centre.people.lighting.clone();
+    let deadline = case.deadline_at.expect("deadline");
+    assert_eq!(deadline, at("2026-11-26 09:00"));
+    let late = Action::RequestExtension { amount: 3, unit: LimitUnit::WorkDays, reason: "灯具需外地采购".into() };
+    let refused = centre.refused(&lighting, &case, late.clone(), "2026-11-27 10:00");
+    assert_eq!(refused, Refusal::RequestAfterDeadline { action: ActionKind::RequestExtension, deadline });
+    assert!(refused.message(true).contains("超期后的申请不能使超期案卷变为按期"), "{}", refused.message(true));
+    let deferral = Action::RequestDeferral { reason: "另案".into() };
+    assert!(matches!(centre.refused(&lighting, &case, deferral, "2026-11-27 10:00"), Refusal::RequestAfterDeadline { .. }));
+    // In time, the same request is taken.
+    centre.step(&lighting, &case, late, "2026-11-26 08:59").expect("asked before the deadline");
+}

@@ -139,6 +139,16 @@ pub(crate) fn decide(
         | Action::RequestBacklog { reason }
         | Action::RequestExtension { reason, .. } => {
             let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            // Art. 26: an extension or deferral the centre approves counts as on time — when it
+            // is asked for in time. Asked for after the deadline it would turn an overdue case
+            // into an on-time one.
+            if matches!(action, Action::RequestExtension { .. } | Action::RequestDeferral { .. })
+                && case.paused_at.is_none()
+                && let Some(deadline) = case.deadline_at
+                && now > deadline
+            {
+                return Err(Refusal::RequestAfterDeadline { action: kind, deadline });
+            }
             let request = kind.opens_request().unwrap_or(RequestKind::Cancel);
             let extension = match action {
                 Action::RequestExtension { amount: 0, .. } => return Err(Refusal::ZeroExtension),

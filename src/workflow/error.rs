@@ -57,6 +57,12 @@ pub enum Refusal {
     },
     /// A report without a description.
     DescriptionRequired,
+    /// An extension or deferral asked for after the handling deadline (Art. 26 counts an
+    /// approved one as on time only when it was asked for in time).
+    RequestAfterDeadline {
+        action: ActionKind,
+        deadline: NaiveDateTime,
+    },
     /// The committee decided this case is this unit's (Art. 18: the decision must be carried
     /// out); it cannot be returned again.
     DecisionBinds {
@@ -262,6 +268,17 @@ impl Refusal {
                     format!("“{}”必须说明处置情况。", action.label_zh())
                 } else {
                     format!("“{}” needs a note of what was done.", action.label_en())
+                }
+            }
+            Self::RequestAfterDeadline { action, deadline } => {
+                let deadline = deadline.format("%Y-%m-%d %H:%M");
+                if zh {
+                    format!("处置时限 {deadline} 已过，不能再“{}”：超期后的申请不能使超期案卷变为按期。", action.label_zh())
+                } else {
+                    format!(
+                        "The handling deadline {deadline} has passed, so “{}” can no longer be asked for: a request after the deadline cannot make an overdue case on time.",
+                        action.label_en()
+                    )
                 }
             }
             Self::DecisionBinds { case_no, dispute_id } => {
