@@ -442,3 +442,35 @@ fn a_refresh_after_steps_at_other_seats_gives_the_figures_of_a_fresh_read() {
         assert_eq!(book.by_unit(&period), fresh.by_unit(&period), "{period:?}");
     }
 }
+
+/// Issue 16, item 5: a case filed and never dispatched, then closed specially, used to count
+/// as due and closed on time in the district's rates (it had no deadline to miss). Nobody was
+/// timed: it is not a due case now, and counts in neither rate.
+#[test]
+fn a_special_close_of_a_case_never_dispatched_is_not_counted_on_time() {
+    let mut c = centre();
+    let new_case = NewCase {
+        source: SourceChannel::Collector,
+        subject: CaseSubject::Part,
+        class_code: "0118".into(),
+        urgency: Urgency::Normal,
+        location: Point::new(118.3376, 29.8253),
+        part_code: None,
+        grid_code: None,
+        description: "路灯不亮".into(),
+        photos: vec![],
+        reporter_contact: None,
+    };
+    let collector = c.collector.clone();
+    let case = c.workflow.report_case(&mut c.store, &collector, new_case, at("2026-11-23 08:30")).expect("report").case;
+    let intake = c.intake.clone();
+    let case = c.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:45");
+    let leader = c.leader.clone();
+    let closed =
+        c.step(&leader, &case, Action::Close { close_type: CloseType::Special, note: "已由业主自行修复".into() }, "2026-11-23 10:00");
+    assert_eq!(closed.state, citygrid::model::CaseState::Closed);
+    let i = book(&c.store).indicators(&Scope::District, &the_week());
+    assert_eq!((i.reported, i.filed), (1, 1));
+    assert_eq!((i.due, i.closed_on_time, i.closed), (0, 0, 0), "{i:?}");
+    assert_eq!(i.on_time_rate(), None);
+}

@@ -86,6 +86,10 @@ pub struct CloseFact {
     pub extended: bool,
     /// 超时倍数 at the moment the unit's clock stopped (used ÷ allowed, paused time left out).
     pub overrun_ratio: Option<f64>,
+    /// A special close of a case that never had a handling deadline (filed and never
+    /// dispatched, or imported without one): nobody was timed, so it is not a due case and
+    /// counts in neither rate.
+    pub untimed: bool,
     /// Working minutes from the last dispatch to the last handle, paused working time left out.
     pub handling_minutes: Option<i64>,
 }
@@ -237,8 +241,9 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                 let on_time = match close_type {
                     CloseType::Normal => true,
                     CloseType::Overdue => false,
-                    CloseType::Erroneous | CloseType::Special => deadline.is_none_or(|d| stopped <= d),
+                    CloseType::Erroneous | CloseType::Special => deadline.is_some_and(|d| stopped <= d),
                 };
+                let untimed = close_type == CloseType::Special && deadline.is_none();
                 let (overrun, handling_minutes) = match (dispatched_at, deadline) {
                     (Some(from), Some(due)) => {
                         let used = (elapsed_minutes(calendar, limit_unit, from, stopped) - paused_measured).max(0);
@@ -248,7 +253,16 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                     }
                     _ => (None, None),
                 };
-                close = Some(CloseFact { at, close_type, while_deferred, on_time, extended, overrun_ratio: overrun, handling_minutes });
+                close = Some(CloseFact {
+                    at,
+                    close_type,
+                    while_deferred,
+                    on_time,
+                    extended,
+                    overrun_ratio: overrun,
+                    untimed,
+                    handling_minutes,
+                });
                 StepKind::Close
             }
             _ => StepKind::Other,

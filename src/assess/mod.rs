@@ -308,6 +308,8 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
             StepKind::DeferralApproved => Delta::Deferral,
             StepKind::BacklogEntered => Delta::Backlog,
             StepKind::Close => match &case.close {
+                // Never timed (never dispatched, imported without a deadline): not due.
+                Some(close) if close.at == step.at && close.untimed => continue,
                 Some(close) if close.at == step.at => {
                     if close.close_type == CloseType::Erroneous {
                         Delta::ClosedErroneous

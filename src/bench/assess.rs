@@ -120,6 +120,7 @@ fn synthetic_case(index: usize, count: usize, start: NaiveDateTime) -> CaseFacts
         on_time,
         extended,
         overrun_ratio: (!on_time).then_some(1.1),
+        untimed: false,
         handling_minutes: Some((handled - dispatched).num_minutes() / 3),
     };
     CaseFacts { case_id: i, regions: vec![u32::try_from(i % 50).unwrap_or(0)], steps, close: Some(close) }

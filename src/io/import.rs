@@ -565,7 +565,7 @@ fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>
                 },
             )?;
             if let (CaseState::Closed, Some(closed_at)) = (case.state, case.closed_at) {
-                let close_type = case.close_type.unwrap_or(CloseType::Normal);
+                let close_type = case.close_type.unwrap_or(CloseType::Special);
                 let data = serde_json::json!({ "imported": true, "close_type": close_type.keyword() });
                 Store::append_case_event(
                     tx,

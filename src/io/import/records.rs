@@ -248,7 +248,9 @@ pub(super) fn case_from(checking: Checking<'_, '_>, geometry: Option<Geometry<f6
         _ => time_of(mapper, feature, "closed_at", findings),
     };
     let close_type = match (state, mapper.value(feature, "close_type")) {
-        (CaseState::Closed, None) => Some(CloseType::Normal),
+        // Whether it was closed on time is not known: a special close, which the assessment
+        // leaves out of both rates when the case has no deadline.
+        (CaseState::Closed, None) => Some(CloseType::Special),
         (CaseState::Closed, Some(text)) => Some(keyword_from(&text, CloseType::label_zh, CloseType::label_en).unwrap_or_else(|| {
             findings.issue(
                 Some(mapper.source_field("close_type")),
