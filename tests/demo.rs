@@ -139,3 +139,22 @@ fn init_starts_an_empty_real_district_with_one_administrator() {
     assert_eq!(store.meta("demo").expect("meta"), None, "not the demo: the sign-in screen shows no shared password");
     assert!(matches!(init_district(&path, &options("341002", "a long password")), Err(citygrid::demo::DemoError::Exists(_))));
 }
+
+/// Issue 16, item 7: a unit-grid code is its community's 12-digit code and a 3-digit serial
+/// (GB/T 30428.1), unique; the serial used to be clamped at 999, so two cells could share one
+/// (now a community with more cells is an error, not a duplicate).
+#[test]
+fn every_grid_cell_has_its_own_fifteen_digit_code_under_its_community() {
+    let (_dir, path, _) = common::small_demo(300, 0);
+    let jurisdictions = Store::open(&path).expect("open").load_jurisdictions().expect("jurisdictions");
+    let cells: Vec<_> = jurisdictions.iter().filter(|j| j.kind == JurisdictionKind::GridCell).collect();
+    assert!(cells.len() > 1_000);
+    let mut codes = std::collections::HashSet::new();
+    for cell in &cells {
+        assert!(codes.insert(cell.code.clone()), "grid code {} is used twice", cell.code);
+        assert!(cell.code.len() == 15 && cell.code.bytes().all(|b| b.is_ascii_digit()), "{}", cell.code);
+        let parent = cell.parent_code.as_deref().expect("a community");
+        assert_eq!(parent.len(), 12, "{parent}");
+        assert!(cell.code.starts_with(parent) && &cell.code[12..] != "000", "{} under {parent}", cell.code);
+    }
+}

@@ -79,6 +79,10 @@ struct NbsVillage {
 pub enum RegionError {
     #[error("boundary asset {file}: {problem}")]
     Asset { file: &'static str, problem: String },
+    /// A unit-grid code is the community's 12 digits and a 3-digit serial (GB/T 30428.1): a
+    /// community with more cells cannot be coded, and two cells must never share a code.
+    #[error("community {community} would have {cells} grid cells; a grid code has room for 999 (GB/T 30428.1)")]
+    TooManyCells { community: String, cells: u32 },
 }
 
 /// The seven county-level units of 黄山市 from the shipped GeoJSON.
@@ -254,13 +258,13 @@ pub fn build_regions(frame: &LocalFrame, district: &MultiPolygon<f64>, rng: &mut
         });
     }
     let core_communities: Vec<&Region> = communities.iter().filter(|community| community.code.starts_with("341004100")).collect();
-    let grid_cells = build_grid(&core_communities);
+    let grid_cells = build_grid(&core_communities)?;
     Ok(Regions { district_uv, townships, communities, grid_cells })
 }
 
 /// Unit-grid cells of 100 m × 100 m within [`GRID_RADIUS_M`] of the core centre, each clipped to
 /// the one community it lies in, numbered per community from the north-west.
-fn build_grid(communities: &[&Region]) -> Vec<Region> {
+fn build_grid(communities: &[&Region]) -> Result<Vec<Region>, RegionError> {
     let boundary: RTree<Line<f64>> = RTree::bulk_load(
         communities
             .iter()
@@ -303,12 +307,15 @@ fn build_grid(communities: &[&Region]) -> Vec<Region> {
             let serial = serials.entry(index).or_insert(0);
             *serial += 1;
             let community = communities[index];
-            Region {
-                code: format!("{}{:03}", community.code, (*serial).min(999)),
+            if *serial > 999 {
+                return Err(RegionError::TooManyCells { community: community.code.clone(), cells: *serial });
+            }
+            Ok(Region {
+                code: format!("{}{:03}", community.code, *serial),
                 name: format!("{} 网格 {:03} (r{row} c{column})", community.name, *serial),
                 parent_code: Some(community.code.clone()),
                 shape_uv: shape,
-            }
+            })
         })
         .collect()
 }
@@ -344,5 +351,25 @@ impl GridLookup {
             [only] if self.cells[*only].1.0.len() == 1 && self.cells[*only].1.0[0].exterior().0.len() == 5 => Some(self.cells[*only].0),
             many => many.iter().find(|index| self.cells[**index].1.contains(&Point(uv))).map(|index| self.cells[*index].0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One community over the whole grid: about 1,960 cells of 100 m. The 3-digit serial used to
+    /// be clamped at 999, giving hundreds of cells the code …999; now it is an error.
+    #[test]
+    fn a_community_with_more_cells_than_a_grid_code_holds_is_an_error_not_a_duplicate() {
+        let side = GRID_RADIUS_M + 200.0;
+        let everything = Region {
+            code: "341004100001".into(),
+            name: "大社区".into(),
+            parent_code: Some("341004100".into()),
+            shape_uv: MultiPolygon(vec![Rect::new(coord! { x: -side, y: -side }, coord! { x: side, y: side }).to_polygon()]),
+        };
+        let refused = build_grid(&[&everything]).expect_err("too many cells for 3 digits");
+        assert!(matches!(refused, RegionError::TooManyCells { cells: 1_000, .. }), "{refused}");
     }
 }
