@@ -145,9 +145,9 @@ pub fn decode_image(bytes: &[u8], max_side: u32) -> Result<image::RgbaImage, Str
 }
 
 /// A valid 1×1 PNG whose header claims `width` × `height` (with its checksum right), as a
-/// hostile file would: no pixel data behind the claim.
-#[cfg(test)]
-pub(crate) fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+/// hostile file would: no pixel data behind the claim. For tests and the fuzzer's seeds.
+#[cfg(any(test, feature = "bench"))]
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     image::RgbaImage::new(1, 1).write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).expect("encode");
     bytes[16..20].copy_from_slice(&width.to_be_bytes());

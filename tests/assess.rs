@@ -64,18 +64,7 @@ impl Centre {
     /// A street-lamp case (0118, normal: 3 working days; file and dispatch within 30 minutes,
     /// verify within 1 hour) reported, filed and dispatched to `unit`.
     fn dispatched(&mut self, grid: Option<u64>, reported: &str, filed: &str, dispatched: &str, unit: UnitId) -> Case {
-        let new_case = NewCase {
-            source: SourceChannel::Collector,
-            subject: CaseSubject::Part,
-            class_code: "0118".into(),
-            urgency: Urgency::Normal,
-            location: Point::new(118.3376, 29.8253),
-            part_code: None,
-            grid_code: grid,
-            description: "路灯不亮".into(),
-            photos: vec![],
-            reporter_contact: None,
-        };
+        let new_case = lamp(grid);
         let collector = self.collector.clone();
         let case = self.workflow.report_case(&mut self.store, &collector, new_case, at(reported)).expect("report").case;
         let intake = self.intake.clone();
@@ -96,6 +85,22 @@ impl Centre {
 }
 
 const GRID: u64 = 341_004_100_001_001;
+
+/// A collector's street-lamp report (0118, normal urgency) in the urban core.
+fn lamp(grid: Option<u64>) -> NewCase {
+    NewCase {
+        source: SourceChannel::Collector,
+        subject: CaseSubject::Part,
+        class_code: "0118".into(),
+        urgency: Urgency::Normal,
+        location: Point::new(118.3376, 29.8253),
+        part_code: None,
+        grid_code: grid,
+        description: "路灯不亮".into(),
+        photos: vec![],
+        reporter_contact: None,
+    }
+}
 
 /// The week of Monday 2026-11-23 (no holidays; office hours 08–12, 14–18, 480 working minutes a
 /// day). L = lighting section, W = works section (both class 1).
@@ -449,18 +454,7 @@ fn a_refresh_after_steps_at_other_seats_gives_the_figures_of_a_fresh_read() {
 #[test]
 fn a_special_close_of_a_case_never_dispatched_is_not_counted_on_time() {
     let mut c = centre();
-    let new_case = NewCase {
-        source: SourceChannel::Collector,
-        subject: CaseSubject::Part,
-        class_code: "0118".into(),
-        urgency: Urgency::Normal,
-        location: Point::new(118.3376, 29.8253),
-        part_code: None,
-        grid_code: None,
-        description: "路灯不亮".into(),
-        photos: vec![],
-        reporter_contact: None,
-    };
+    let new_case = lamp(None);
     let collector = c.collector.clone();
     let case = c.workflow.report_case(&mut c.store, &collector, new_case, at("2026-11-23 08:30")).expect("report").case;
     let intake = c.intake.clone();

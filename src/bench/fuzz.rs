@@ -102,17 +102,6 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
-/// A 1×1 PNG whose header claims `width` × `height`, checksum fixed.
-fn png_claiming(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = png(1, 1);
-    bytes[16..20].copy_from_slice(&width.to_be_bytes());
-    bytes[20..24].copy_from_slice(&height.to_be_bytes());
-    let mut crc = flate2::Crc::new();
-    crc.update(&bytes[12..29]);
-    bytes[29..33].copy_from_slice(&crc.sum().to_be_bytes());
-    bytes
-}
-
 fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 40]));
@@ -257,7 +246,12 @@ fn seeds(target: &str, scratch: &Path) -> Vec<Vec<u8>> {
             seeds.push(sqlite_seed(scratch, "recursive.mbtiles", RECURSIVE_MBTILES_SQL, &[]));
         }
         "tile-image" => {
-            seeds.extend([Some(png(256, 256)), Some(jpeg(64, 64)), Some(png(9000, 1)), Some(png_claiming(60_000, 60_000))]);
+            seeds.extend([
+                Some(png(256, 256)),
+                Some(jpeg(64, 64)),
+                Some(png(9000, 1)),
+                Some(crate::untrusted::png_claiming(60_000, 60_000)),
+            ]);
         }
         _ => {}
     }

@@ -82,29 +82,38 @@ pub const TRIGGERS: [&str; 7] = [
     "cases_never_deleted",
 ];
 
-/// SQL creating the tables' triggers (migration 4; `audit verify` names any that is gone).
-pub const TRIGGERS_SQL: &str = "
-CREATE TRIGGER case_events_append_only_update BEFORE UPDATE ON case_events
-BEGIN SELECT RAISE(ABORT, 'case_events is the audit trail: an entry cannot be changed'); END;
-CREATE TRIGGER case_events_append_only_delete BEFORE DELETE ON case_events
-BEGIN SELECT RAISE(ABORT, 'case_events is the audit trail: an entry cannot be deleted'); END;
-CREATE TRIGGER case_events_linked BEFORE INSERT ON case_events
+/// The audit tables, each chained on its own.
+const CHAINED_TABLES: [&str; 2] = ["case_events", "admin_events"];
+
+/// SQL creating the triggers (migration 4; `audit verify` names any that is gone): for each
+/// chained table, no UPDATE, no DELETE, and an INSERT only when it follows the newest entry and
+/// carries its hash; and no DELETE on `cases`.
+#[must_use]
+pub fn triggers_sql() -> String {
+    let mut sql = String::new();
+    for table in CHAINED_TABLES {
+        let _ = write!(
+            sql,
+            "
+CREATE TRIGGER {table}_append_only_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is the audit trail: an entry cannot be changed'); END;
+CREATE TRIGGER {table}_append_only_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is the audit trail: an entry cannot be deleted'); END;
+CREATE TRIGGER {table}_linked BEFORE INSERT ON {table}
 WHEN NEW.hash IS NULL OR length(NEW.hash) <> 64
-  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM case_events ORDER BY id DESC LIMIT 1), '0000000000000000000000000000000000000000000000000000000000000000')
-  OR NEW.id <= coalesce((SELECT max(id) FROM case_events), 0)
-BEGIN SELECT RAISE(ABORT, 'case_events: a new entry must follow the newest one and carry its hash'); END;
-CREATE TRIGGER admin_events_append_only_update BEFORE UPDATE ON admin_events
-BEGIN SELECT RAISE(ABORT, 'admin_events is the audit trail: an entry cannot be changed'); END;
-CREATE TRIGGER admin_events_append_only_delete BEFORE DELETE ON admin_events
-BEGIN SELECT RAISE(ABORT, 'admin_events is the audit trail: an entry cannot be deleted'); END;
-CREATE TRIGGER admin_events_linked BEFORE INSERT ON admin_events
-WHEN NEW.hash IS NULL OR length(NEW.hash) <> 64
-  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM admin_events ORDER BY id DESC LIMIT 1), '0000000000000000000000000000000000000000000000000000000000000000')
-  OR NEW.id <= coalesce((SELECT max(id) FROM admin_events), 0)
-BEGIN SELECT RAISE(ABORT, 'admin_events: a new entry must follow the newest one and carry its hash'); END;
+  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM {table} ORDER BY id DESC LIMIT 1), '{GENESIS}')
+  OR NEW.id <= coalesce((SELECT max(id) FROM {table}), 0)
+BEGIN SELECT RAISE(ABORT, '{table}: a new entry must follow the newest one and carry its hash'); END;"
+        );
+    }
+    sql.push_str(
+        "
 CREATE TRIGGER cases_never_deleted BEFORE DELETE ON cases
 BEGIN SELECT RAISE(ABORT, 'a case is never deleted (作废 is a step); nothing was changed'); END;
-";
+",
+    );
+    sql
+}
 
 /// Tables that change only through an administrative entry, in groups: each such entry carries
 /// the digest of its group as the change left it (`data.sealed.<group>`), and `audit verify`

@@ -243,7 +243,7 @@ ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
 ",
     )?;
     let sealed = super::chain::seal_existing_entries(conn)?;
-    conn.execute_batch(super::chain::TRIGGERS_SQL)?;
+    conn.execute_batch(&super::chain::triggers_sql())?;
     for table in UNLISTED_TABLES {
         conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?1", [table])?;
     }
