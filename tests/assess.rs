@@ -285,15 +285,15 @@ fn units_classes_regions_and_posts() {
     let collector = book.indicators(&Scope::Post(Role::FieldCollector), &period);
     assert_eq!((collector.reported, collector.verifications, collector.stages[STAGE_VERIFY]), (8, 5, [4, 5]));
 
-    // Ranking (default weights): L = 0.3·75 + 0.3·75 + 0.3·(100 − 25) + 10·(1 − 5/5) = 67.5;
-    // W = 0.3·50 + 0.3·0 + 0.3·100 + 10·(1 − 4/5) = 47.
+    // Ranking (default weights): L = 0.3·75 + 0.4·75 + 0.3·(100 − 25) − 0.3·0 = 75;
+    // W = 0.3·50 + 0.4·0 + 0.3·100 − 0.3·25 (1 return of 4 received) = 37.5.
     let ranking = book.ranking(&period, &Weights::default());
     assert_eq!(ranking.len(), 1);
     assert_eq!(ranking[0].class, "1");
     let units: Vec<(usize, UnitId)> = ranking[0].units.iter().map(|ranked| (ranked.rank, ranked.unit)).collect();
     assert_eq!(units, vec![(1, week.lighting), (2, week.works)]);
-    assert!((ranking[0].units[0].score - 67.5).abs() < 1e-9);
-    assert!((ranking[0].units[1].score - 47.0).abs() < 1e-9);
+    assert!((ranking[0].units[0].score - 75.0).abs() < 1e-9, "{}", ranking[0].units[0].score);
+    assert!((ranking[0].units[1].score - 37.5).abs() < 1e-9, "{}", ranking[0].units[1].score);
 }
 
 #[test]
@@ -394,14 +394,14 @@ fn the_weights_are_stored_for_every_seat_and_validated() {
     let dispatcher = week.centre.dispatcher.clone();
     let store = &mut week.centre.store;
     assert_eq!(Weights::load(store).expect("loads"), Weights::default(), "defaults until set");
-    let only_on_time = Weights { closure: 0.0, on_time: 1.0, rework: 0.0, few_cases: 0.0 };
+    let only_on_time = Weights { closure: 0.0, on_time: 1.0, rework: 0.0, few_cases: 0.0, returns: 0.0 };
     assert!(only_on_time.save(store, &dispatcher).is_err(), "a dispatcher may not change how units are ranked");
     assert_eq!(Weights::load(store).expect("loads"), Weights::default());
     only_on_time.save(store, &leader).expect("saved");
     assert_eq!(Weights::load(store).expect("loads"), only_on_time);
     assert_eq!(
         store.meta(citygrid::assess::WEIGHTS_KEY).expect("meta").as_deref(),
-        Some(r#"{"closure":0.0,"on_time":1.0,"rework":0.0,"few_cases":0.0}"#)
+        Some(r#"{"closure":0.0,"on_time":1.0,"rework":0.0,"few_cases":0.0,"returns":0.0}"#)
     );
     // L: on time 75 %, W: 0 %.
     let ranking = book(store).ranking(&the_week(), &Weights::load(store).expect("loads"));
@@ -411,7 +411,7 @@ fn the_weights_are_stored_for_every_seat_and_validated() {
     for bad in [
         Weights { closure: -0.1, ..Weights::default() },
         Weights { on_time: f64::NAN, ..Weights::default() },
-        Weights { closure: 0.0, on_time: 0.0, rework: 0.0, few_cases: 0.0 },
+        Weights { closure: 0.0, on_time: 0.0, rework: 0.0, few_cases: 0.0, returns: 0.0 },
     ] {
         assert!(bad.validate().is_err(), "{bad:?}");
         assert!(bad.save(store, &leader).is_err(), "{bad:?}");
@@ -467,4 +467,34 @@ fn a_special_close_of_a_case_never_dispatched_is_not_counted_on_time() {
     assert_eq!((i.reported, i.filed), (1, 1));
     assert_eq!((i.due, i.closed_on_time, i.closed), (0, 0, 0), "{i:?}");
     assert_eq!(i.on_time_rate(), None);
+}
+
+/// Issue 16, item 1: the unit that returns every case it receives must not rank above the unit
+/// that closes everything on time. It used to: nothing assessed meant both rates at 100 %, and
+/// receiving few cases earned points (95.0 against 90.0 in the issue's example).
+#[test]
+fn returning_every_case_ranks_below_closing_every_case_on_time() {
+    let mut c = centre();
+    let (l, w) = (c.lighting.unit.expect("unit"), c.works.unit.expect("unit"));
+    let (lu, wu) = (c.lighting.clone(), c.works.clone());
+    for (hour, minute) in [(8, 30), (9, 0), (9, 30)] {
+        let (reported, filed, dispatched) = (
+            format!("2026-11-23 {hour:02}:{minute:02}"),
+            format!("2026-11-23 {hour:02}:{:02}", minute + 5),
+            format!("2026-11-23 {hour:02}:{:02}", minute + 10),
+        );
+        // L returns every case it is sent.
+        let case = c.dispatched(None, &reported, &filed, &dispatched, l);
+        c.step(&lu, &case, Action::ReturnToCentre { reason: "不是本单位的".into() }, "2026-11-23 11:00");
+        // W handles every case on time.
+        let case = c.dispatched(None, &reported, &filed, &dispatched, w);
+        let case = c.handle(&wu, &case, "2026-11-23 14:00");
+        c.verify_and_close(&case, "2026-11-23 14:30", "2026-11-23 15:00");
+    }
+    let ranking = book(&c.store).ranking(&the_week(), &Weights::default());
+    let order: Vec<UnitId> = ranking[0].units.iter().map(|ranked| ranked.unit).collect();
+    assert_eq!(order, vec![w, l], "{ranking:?}");
+    let (first, last) = (&ranking[0].units[0], &ranking[0].units[1]);
+    assert!((first.score - 100.0).abs() < 1e-9, "W: every rate perfect, nothing returned: {}", first.score);
+    assert!((last.score - 70.0).abs() < 1e-9, "L: 100 on nothing assessed, less 0.3 × 100 % returned: {}", last.score);
 }

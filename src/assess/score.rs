@@ -9,7 +9,9 @@ use crate::model::{Keyword, UnitClass, UnitId};
 use crate::store::{Store, StoreError};
 
 /// Weights of the composite score, out of 100 with the defaults: closure rate × 0.3 + on-time
-/// rate × 0.3 + (100 − rework rate) × 0.3 + up to 10 points for few cases received.
+/// rate × 0.4 (Art. 25 puts on-time closure first) + (100 − rework rate) × 0.3, less 0.3 a
+/// percentage point of the return rate (推诿, Art. 23). Receiving few cases earns nothing by
+/// default: the regulation gives it no weight, and it rewarded a unit for returning its cases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
@@ -20,13 +22,16 @@ pub struct Weights {
     /// Per percentage point of (100 − 返工率).
     pub rework: f64,
     /// Points for the unit with the fewest cases received in its class; the unit with the
-    /// most gets none, the others in proportion.
+    /// most gets none, the others in proportion (0 by default).
     pub few_cases: f64,
+    /// Points taken off per percentage point of 回退率 (returns ÷ cases received): a unit that
+    /// returns what it receives scores less than one that handles it.
+    pub returns: f64,
 }
 
 impl Default for Weights {
     fn default() -> Self {
-        Self { closure: 0.3, on_time: 0.3, rework: 0.3, few_cases: 10.0 }
+        Self { closure: 0.3, on_time: 0.4, rework: 0.3, few_cases: 0.0, returns: 0.3 }
     }
 }
 
@@ -39,11 +44,11 @@ impl Weights {
     /// # Errors
     /// What is wrong, in words.
     pub fn validate(&self) -> Result<(), String> {
-        let all = [self.closure, self.on_time, self.rework, self.few_cases];
+        let all = [self.closure, self.on_time, self.rework, self.few_cases, self.returns];
         if all.iter().any(|weight| !weight.is_finite() || *weight < 0.0) {
             return Err("every weight must be a number of at least 0 / 每项权重须为不小于 0 的数".to_owned());
         }
-        if all.iter().sum::<f64>() <= 0.0 {
+        if all[..4].iter().sum::<f64>() <= 0.0 {
             return Err("the weights must not all be 0 / 权重之和须大于 0".to_owned());
         }
         Ok(())
@@ -79,7 +84,9 @@ impl Weights {
 }
 
 /// The composite score of one unit. A rate without a denominator (no case assessed, nothing
-/// verified) counts as 100 %. `max_received` is the most cases received by a unit of the class.
+/// verified) counts as 100 %; returns are taken off (a unit that returned every case it received
+/// has nothing assessed, and used to rank first). `max_received` is the most cases received by
+/// a unit of the class.
 #[must_use]
 pub fn composite_score(indicators: &Indicators, max_received: u64, weights: &Weights) -> f64 {
     let percent = |rate: Option<f64>| rate.unwrap_or(1.0) * 100.0;
@@ -89,6 +96,7 @@ pub fn composite_score(indicators: &Indicators, max_received: u64, weights: &Wei
         + weights.on_time * percent(indicators.on_time_rate())
         + weights.rework * (100.0 - indicators.rework_rate().unwrap_or(0.0) * 100.0)
         + weights.few_cases * few
+        - weights.returns * indicators.return_rate().unwrap_or(0.0) * 100.0
 }
 
 /// One unit in its class ranking.

@@ -142,7 +142,7 @@ fn weights_ui(
     let weights = &report.options.weights;
     ui.horizontal_wrapped(|ui| {
         ui.weak(format!(
-            "{} {} × {} + {} × {} + {} × {} + {} {}",
+            "{} {} × {} + {} × {} + {} × {} + {} {} − {} × {}",
             lang.pick("综合得分 = 结案率%", "Score = closure %"),
             weights.closure,
             lang.pick("按期结案率%", "on-time %"),
@@ -151,7 +151,9 @@ fn weights_ui(
             weights.rework,
             lang.pick("接收少者最多", "up to"),
             weights.few_cases,
-            lang.pick("分", "points for few cases")
+            lang.pick("分", "points for few cases"),
+            lang.pick("回退率%", "return %"),
+            weights.returns
         ));
         if may_edit && draft.is_none() && ui.button(lang.pick("修改权重…", "Edit weights…")).clicked() {
             *draft = Some(weights.clone());
@@ -166,6 +168,7 @@ fn weights_ui(
             (lang.pick("按期结案率权重", "On-time weight"), &mut editing.on_time),
             (lang.pick("返工率权重", "Rework weight"), &mut editing.rework),
             (lang.pick("接收少加分", "Few-cases points"), &mut editing.few_cases),
+            (lang.pick("回退扣分", "Return deduction"), &mut editing.returns),
         ] {
             let label = ui.label(label);
             ui.add(egui::DragValue::new(value).speed(0.01).range(0.0..=1000.0).max_decimals(2)).labelled_by(label.id);

@@ -379,8 +379,8 @@ pub fn html(names: &ReportNames<'_>, report: &Assessment, lang: Lang, made_at: N
             "结案率 = 结案数 ÷ (应结案数 − 缓办数)；误报结案不计入考核。".to_owned(),
             "返工率 = 核查不通过数 ÷ 核查数；延期率 = 延期案件数 ÷ 考核案件数；超期数 = 超期结案 + 超期未结。".to_owned(),
             format!(
-                "综合得分 = 结案率% × {} + 按期结案率% × {} + (100 − 返工率%) × {} + 接收案件少者最多 {} 分；按单位类别排名，末位为各类后 20%（至少 1 个，三个单位以下不设）。",
-                weights.closure, weights.on_time, weights.rework, weights.few_cases
+                "综合得分 = 结案率% × {} + 按期结案率% × {} + (100 − 返工率%) × {} + 接收案件少者最多 {} 分 − 回退率% × {}；按单位类别排名，末位为各类后 20%（至少 1 个，三个单位以下不设）。",
+                weights.closure, weights.on_time, weights.rework, weights.few_cases, weights.returns
             ),
             format!("评价：得分 ≥ {} 为良好（绿），≥ {} 为一般（黄），其余为较差（红）。", Mark::GREEN_FROM, Mark::AMBER_FROM),
             "全部指标由审计记录计算，定义详见 docs/INDICATORS.md。".to_owned(),
@@ -392,8 +392,8 @@ pub fn html(names: &ReportNames<'_>, report: &Assessment, lang: Lang, made_at: N
             "Rework rate = failed verifications ÷ verifications; extension rate = extended cases ÷ assessed; overdue = closed late + open overdue."
                 .to_owned(),
             format!(
-                "Composite score = closure % × {} + on-time % × {} + (100 − rework %) × {} + up to {} points for few cases received; ranked within each unit class; the bottom units are the last fifth (at least one, none in a class under three).",
-                weights.closure, weights.on_time, weights.rework, weights.few_cases
+                "Composite score = closure % × {} + on-time % × {} + (100 − rework %) × {} + up to {} points for few cases received − return % × {}; ranked within each unit class; the bottom units are the last fifth (at least one, none in a class under three).",
+                weights.closure, weights.on_time, weights.rework, weights.few_cases, weights.returns
             ),
             format!("Marks: green from {}, amber from {}, red below.", Mark::GREEN_FROM, Mark::AMBER_FROM),
             "Every figure is computed from the audit trail; definitions in docs/INDICATORS.md.".to_owned(),
