@@ -96,12 +96,6 @@ impl UntrustedDb {
         Ok(Self { conn, watchdog })
     }
 
-    /// The file's watchdog: pet it at each row.
-    #[must_use]
-    pub fn watchdog(&self) -> &Watchdog {
-        &self.watchdog
-    }
-
     /// Pets the watchdog (before a statement, at each row).
     pub fn pet(&self) {
         self.watchdog.pet();

@@ -239,13 +239,11 @@ fn digest_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
 }
 
 /// The newest entry of a chain: (id, hash), or (0, [`GENESIS`]) for an empty one.
-fn head(conn: &Connection, table: &str) -> Result<(i64, String), StoreError> {
+fn head(conn: &Connection, table: &str) -> rusqlite::Result<(i64, String)> {
     let found: Option<(i64, Option<String>)> = conn
-        .prepare_cached(&format!("SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1"))
-        .context("preparing the audit head")?
+        .prepare_cached(&format!("SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1"))?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()
-        .context(format!("reading the newest entry of {table}"))?;
+        .optional()?;
     Ok(found.map_or_else(|| (0, GENESIS.to_owned()), |(id, hash)| (id, hash.unwrap_or_default())))
 }
 
@@ -253,7 +251,7 @@ fn head(conn: &Connection, table: &str) -> Result<(i64, String), StoreError> {
 /// leaves it: its digest goes into the entry.
 pub(super) fn append_case_entry(conn: &Connection, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
     let case_id = event.case_id;
-    let (last_id, prev_hash) = head(conn, "case_events")?;
+    let (last_id, prev_hash) = head(conn, "case_events").context("reading the newest audit entry")?;
     let id = last_id.checked_add(1).ok_or_else(|| StoreError::BadRow {
         table: "case_events",
         row: last_id,
@@ -306,10 +304,7 @@ pub fn append_admin_event(conn: &Connection, event: &AdminEvent<'_>) -> Result<i
 
 /// [`append_admin_event`] with SQLite's own error (for migrations).
 pub(super) fn append_admin_entry(conn: &Connection, event: &AdminEvent<'_>) -> rusqlite::Result<i64> {
-    let (last_id, prev_hash): (i64, String) = conn
-        .query_row("SELECT id, hash FROM admin_events ORDER BY id DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?
-        .unwrap_or_else(|| (0, GENESIS.to_owned()));
+    let (last_id, prev_hash) = head(conn, "admin_events")?;
     let id = last_id + 1;
     let content = [
         SqlValue::Integer(id),
@@ -458,14 +453,6 @@ fn walk_chain(
 }
 
 impl Store {
-    /// Appends an administrative audit entry in its own transaction.
-    ///
-    /// # Errors
-    /// SQL errors.
-    pub fn record_admin_event(&mut self, event: &AdminEvent<'_>) -> Result<i64, StoreError> {
-        self.atomically(|tx| append_admin_event(tx, event))
-    }
-
     /// An administrator accepts the reference data (units, command manual, calendar) as it is
     /// now, after editing it in a GIS tool or sqlite3: an administrative entry seals it again.
     ///
