@@ -71,6 +71,8 @@ pub const PRECEDENT: Color32 = Color32::from_rgb(0x7B, 0x2F, 0xBE);
 pub const CASE_PAUSED: Color32 = Color32::from_rgb(0x6E, 0x7F, 0xB8);
 /// Text of a state with a request waiting for the centre's decision.
 pub const PENDING_REQUEST: Color32 = Color32::from_rgb(0xC0, 0x6A, 0x00);
+/// Text of a case the centre urged (催办) or supervises (督办).
+pub const URGED: Color32 = Color32::from_rgb(0x9C, 0x27, 0xB0);
 /// Text of an overdue time.
 pub const OVERDUE_TEXT: Color32 = Color32::from_rgb(0xC6, 0x1F, 0x1F);
 

@@ -215,7 +215,9 @@ fn the_district_week_computed_by_hand() {
     assert_eq!(i.overdue_rate(), Some(2.0 / 6.0));
     assert_eq!(i.extension_rate(), Some(2.0 / 6.0));
     assert_eq!(i.rework_rate(), Some(1.0 / 5.0));
-    assert_eq!(i.return_rate(), Some(1.0 / 9.0));
+    // B's return by W was accepted (redispatched to L): it does not count (回退计入 0 of 9).
+    assert_eq!((i.returned, i.returns_accepted, i.returns_counted()), (1, 1, 0));
+    assert_eq!(i.return_rate(), Some(0.0));
     // D: used Mon 10:10 → Fri 14:10 = 110 + 240 + 3 × 480 + 240 + 10 = 2040 working minutes;
     // allowed Mon 10:10 → Fri 10:10 = 350 + 1440 + 130 = 1920 → 2040 / 1920 = 1.0625.
     assert_eq!(i.mean_overrun_ratio(), Some(1.0625));
@@ -260,7 +262,7 @@ fn units_classes_regions_and_posts() {
     assert_eq!((w.due, w.deferred, w.closed, w.closed_on_time, w.closed_late, w.open_overdue), (2, 0, 1, 0, 1, 0));
     assert_eq!(w.on_time_rate(), Some(0.0));
     assert_eq!(w.closure_rate(), Some(0.5));
-    assert_eq!(w.return_rate(), Some(0.25));
+    assert_eq!(w.return_rate(), Some(0.0), "its one return was accepted");
     assert_eq!(w.mean_overrun_ratio(), Some(1.0625));
     assert_eq!((w.open_at_end, w.backlog_at_end), (2, 1));
 
@@ -286,14 +288,14 @@ fn units_classes_regions_and_posts() {
     assert_eq!((collector.reported, collector.verifications, collector.stages[STAGE_VERIFY]), (8, 5, [4, 5]));
 
     // Ranking (default weights): L = 0.3·75 + 0.4·75 + 0.3·(100 − 25) − 0.3·0 = 75;
-    // W = 0.3·50 + 0.4·0 + 0.3·100 − 0.3·25 (1 return of 4 received) = 37.5.
+    // W = 0.3·50 + 0.4·0 + 0.3·100 − 0.3·0 (its one return was accepted) = 45.
     let ranking = book.ranking(&period, &Weights::default());
     assert_eq!(ranking.len(), 1);
     assert_eq!(ranking[0].class, "1");
     let units: Vec<(usize, UnitId)> = ranking[0].units.iter().map(|ranked| (ranked.rank, ranked.unit)).collect();
     assert_eq!(units, vec![(1, week.lighting), (2, week.works)]);
     assert!((ranking[0].units[0].score - 75.0).abs() < 1e-9, "{}", ranking[0].units[0].score);
-    assert!((ranking[0].units[1].score - 37.5).abs() < 1e-9, "{}", ranking[0].units[1].score);
+    assert!((ranking[0].units[1].score - 45.0).abs() < 1e-9, "{}", ranking[0].units[1].score);
 }
 
 #[test]
@@ -497,4 +499,49 @@ fn returning_every_case_ranks_below_closing_every_case_on_time() {
     let (first, last) = (&ranking[0].units[0], &ranking[0].units[1]);
     assert!((first.score - 100.0).abs() < 1e-9, "W: every rate perfect, nothing returned: {}", first.score);
     assert!((last.score - 70.0).abs() < 1e-9, "L: 100 on nothing assessed, less 0.3 × 100 % returned: {}", last.score);
+}
+
+/// Issue 16: a return the centre accepts (the case really was another unit's) costs the unit
+/// nothing; one it refuses, or has not reviewed by the period's end, counts as 推诿. Signing,
+/// arriving and returning are timed against their stage limits, and 催办 is counted.
+#[test]
+fn accepted_returns_cost_nothing_refused_and_unreviewed_ones_count() {
+    let mut c = centre();
+    let (l, w) = (c.lighting.unit.expect("unit"), c.works.unit.expect("unit"));
+    let (lu, dispatcher) = (c.lighting.clone(), c.dispatcher.clone());
+    let return_step = || Action::ReturnToCentre { reason: "不是本单位的".into() };
+    // 1: returned within 2 working hours, accepted (redispatched to W).
+    let one = c.dispatched(None, "2026-11-23 08:30", "2026-11-23 08:35", "2026-11-23 08:40", l);
+    let one = c.step(&lu, &one, return_step(), "2026-11-23 09:30");
+    c.step(&dispatcher, &one, Action::Redispatch { unit: w, note: "确属市政所".into() }, "2026-11-23 10:00");
+    // 2: signed late (110 working minutes after dispatch), returned in time, refused; then handled.
+    let two = c.dispatched(None, "2026-11-23 08:30", "2026-11-23 08:35", "2026-11-23 08:40", l);
+    let two = c.step(&lu, &two, Action::SignFor { note: String::new() }, "2026-11-23 10:30");
+    let two = c.step(&lu, &two, return_step(), "2026-11-23 10:35");
+    let two = c.step(&dispatcher, &two, Action::RefuseReturn { reason: "路灯属路灯所".into() }, "2026-11-23 11:00");
+    let two = c.step(&dispatcher, &two, Action::Urge { note: String::new() }, "2026-11-23 11:05");
+    let arrive = Action::Arrive { note: String::new(), photos: vec![], location: None };
+    let two = c.step(&lu, &two, arrive, "2026-11-23 11:10");
+    let two = c.handle(&lu, &two, "2026-11-23 15:00");
+    c.verify_and_close(&two, "2026-11-23 15:30", "2026-11-23 16:00");
+    // 3: returned late (Tuesday, more than 2 working hours after dispatch), never reviewed.
+    let three = c.dispatched(None, "2026-11-23 08:30", "2026-11-23 08:35", "2026-11-23 08:40", l);
+    c.step(&lu, &three, return_step(), "2026-11-24 09:00");
+
+    let facts = book(&c.store);
+    let week = the_week();
+    let li = facts.indicators(&Scope::Unit(l), &week);
+    assert_eq!((li.received, li.returned, li.returns_accepted, li.returns_refused, li.returns_counted()), (3, 3, 1, 1, 2));
+    assert_eq!(li.return_rate(), Some(2.0 / 3.0), "two of three received count as 推诿");
+    assert_eq!(li.stages[citygrid::assess::STAGE_RETURN], [2, 3], "the Tuesday return was late");
+    assert_eq!(li.stages[citygrid::assess::STAGE_SIGN], [0, 1], "signed 110 working minutes after dispatch, 60 allowed");
+    assert_eq!(li.stages[citygrid::assess::STAGE_ARRIVE], [1, 1]);
+    assert_eq!(li.urged, 1);
+    let mut counted = facts.cases(&Scope::Unit(l), &week, Measure::ReturnsCounted);
+    counted.sort_unstable();
+    assert_eq!(counted, vec![two.id, three.id], "the drill-down lists the refused and the unreviewed return");
+    // Reviewed after the period's end, a return still counts for that period.
+    let morning = Period::range(at("2026-11-23 00:00"), at("2026-11-23 09:45"));
+    let ml = facts.indicators(&Scope::Unit(l), &morning);
+    assert_eq!((ml.returned, ml.returns_accepted, ml.returns_counted()), (1, 0, 1), "accepted at 10:00, after the period");
 }

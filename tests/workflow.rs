@@ -297,7 +297,9 @@ fn a_unit_can_return_a_case_only_with_a_reason_and_the_centre_redispatches_it() 
     assert_eq!(refusal.message(true), "“回退”必须填写理由。");
     let case =
         centre.step(&lighting, &case, Action::ReturnToCentre { reason: "该灯杆属市政所管养".into() }, "2026-11-23 10:00").expect("return");
-    assert_eq!((case.state, case.deadline_at), (CaseState::Returned, None));
+    // The row keeps the deadline (a refused return restores it), but no clock runs.
+    assert_eq!((case.state, case.deadline_at), (CaseState::Returned, Some(at("2026-11-26 09:00"))));
+    assert_eq!(deadline_status(&case, centre.workflow.calendar(), at("2026-11-23 10:05")).deadline_at, None);
     let works_unit = works.unit.expect("bound");
     let case = centre
         .step(&dispatcher, &case, Action::Redispatch { unit: works_unit, note: String::new() }, "2026-11-23 10:30")
@@ -680,11 +682,11 @@ fn routing_sends_parts_to_their_owner_and_events_to_the_zone_or_the_manuals_unit
     let suggestion = suggest_unit(&data, &query).expect("suggestion");
     assert_eq!((Some(suggestion.unit), suggestion.rule), (part.owner_unit, RoutingRule::PartOwner));
     assert!(
-        suggestion.reason_zh.starts_with("按“先属主、后属地”") && suggestion.reason_zh.contains(&part.code.to_string()),
+        suggestion.reason_zh.starts_with("部件按“先属主、后属地”") && suggestion.reason_zh.contains(&part.code.to_string()),
         "{}",
         suggestion.reason_zh
     );
-    assert!(suggestion.reason_en.starts_with("Owner first, then territory"), "{}", suggestion.reason_en);
+    assert!(suggestion.reason_en.starts_with("Owner first (owner → zone → manual → area)"), "{}", suggestion.reason_en);
     assert!(suggestion.alternatives.iter().any(|candidate| candidate.rule == RoutingRule::Area), "the local office is the last resort");
 
     // An event in the park: the greening section's zone (same department as sanitation), territory first.
@@ -695,8 +697,27 @@ fn routing_sends_parts_to_their_owner_and_events_to_the_zone_or_the_manuals_unit
     let query = RoutingQuery { kind: ItemKind::Event, class_code: &garbage.code, location: inside, part_code: None, on };
     let suggestion = suggest_unit(&data, &query).expect("suggestion");
     assert_eq!((code_of(suggestion.unit).as_str(), suggestion.rule), ("CGJ-YL", RoutingRule::Zone), "{suggestion:?}");
-    assert!(suggestion.reason_zh.contains("丰乐公园") && suggestion.reason_zh.starts_with("按“先属地、后属主”"));
+    // The reason names the order applied: zone, part owner, manual, area (issue 16, item 4).
+    assert!(
+        suggestion.reason_zh.contains("丰乐公园")
+            && suggestion.reason_zh.starts_with("事件按“先责任区、后权属”（责任区→部件权属→手册→属地）"),
+        "{}",
+        suggestion.reason_zh
+    );
     assert_eq!(code_of(suggestion.alternatives[0].unit), "CGJ-HW", "then the manual's unit");
+    let last = suggestion.alternatives.last().expect("alternatives");
+    assert_eq!(last.rule, RoutingRule::Area, "the local office comes last, as the reason says");
+
+    // Issue 16, item 4: street vending and illegal building in the park need enforcement powers,
+    // which the greening section lacks: the enforcement brigade, not the zone's holder.
+    for class in ["0505", "0107"] {
+        let entry = manual.entries.iter().find(|entry| entry.kind == ItemKind::Event && entry.code == class).expect("class");
+        assert_eq!(entry.default_unit, "CGJ-ZF");
+        let query = RoutingQuery { kind: ItemKind::Event, class_code: class, location: inside, part_code: None, on };
+        let suggestion = suggest_unit(&data, &query).expect("suggestion");
+        assert_eq!((code_of(suggestion.unit).as_str(), suggestion.rule), ("CGJ-ZF", RoutingRule::Manual), "{class}: {suggestion:?}");
+        assert!(suggestion.alternatives.iter().all(|candidate| code_of(candidate.unit) != "CGJ-YL"), "{class}: {suggestion:?}");
+    }
 
     // Illegal parking in the park: the zone is not traffic police's, so the manual decides.
     let query = RoutingQuery { kind: ItemKind::Event, class_code: "0503", location: inside, part_code: None, on };
@@ -808,4 +829,142 @@ fn an_extension_or_deferral_asked_for_after_the_deadline_is_refused() {
     assert!(matches!(centre.refused(&lighting, &case, deferral, "2026-11-27 10:00"), Refusal::RequestAfterDeadline { .. }));
     // In time, the same request is taken.
     centre.step(&lighting, &case, late, "2026-11-26 08:59").expect("asked before the deadline");
+}
+
+/// Issue 16: 签收 and 到场 with their times, the centre's 催办 and 督办, each with its audit entry;
+/// the signing clock shows until the unit signs; a second signing or arrival, a step by another
+/// unit, a bad GPS position and supervision without a reason are refused.
+#[test]
+fn a_unit_signs_for_and_arrives_and_the_centre_urges_and_supervises() {
+    let mut centre = centre();
+    let p = &centre.people;
+    let (lighting, works, dispatcher, leader) = (p.lighting.clone(), p.works.clone(), p.dispatcher.clone(), p.leader.clone());
+    let case = centre.dispatched_lamp(); // Monday 09:00
+    let limits = centre.workflow.manual().stage_limits.clone();
+    let calendar = centre.workflow.calendar().clone();
+    // Signing: 1 working hour from dispatch.
+    let sign = citygrid::workflow::stage_clock(&case, &limits, &calendar, at("2026-11-23 09:30")).expect("a signing clock");
+    assert_eq!((sign.stage, sign.light, sign.remaining_minutes()), (citygrid::model::Stage::Sign, DeadlineLight::Green, 30));
+    let late = citygrid::workflow::stage_clock(&case, &limits, &calendar, at("2026-11-23 11:00")).expect("a signing clock");
+    assert_eq!((late.light, late.remaining_minutes()), (DeadlineLight::Red, -60));
+
+    assert!(matches!(
+        centre.refused(&works, &case, Action::SignFor { note: String::new() }, "2026-11-23 09:20"),
+        Refusal::NotYourUnit { .. }
+    ));
+    let case = centre.step(&lighting, &case, Action::SignFor { note: "收到".into() }, "2026-11-23 09:20").expect("sign");
+    assert_eq!((case.state, case.signed_at), (CaseState::Dispatched, Some(at("2026-11-23 09:20"))));
+    assert_eq!(citygrid::workflow::stage_clock(&case, &limits, &calendar, at("2026-11-23 11:00")), None, "signed: no signing clock");
+    assert_eq!(
+        centre.refused(&lighting, &case, Action::SignFor { note: String::new() }, "2026-11-23 09:25"),
+        Refusal::AlreadySigned { at: at("2026-11-23 09:20") }
+    );
+    let far_away = Action::Arrive { note: String::new(), photos: vec![], location: Some([218.0, 29.8]) };
+    assert!(matches!(centre.refused(&lighting, &case, far_away, "2026-11-23 10:00"), Refusal::BadLocation { .. }));
+    let arrive = Action::Arrive { note: "到达现场".into(), photos: vec!["site.jpg".into()], location: Some([118.3376, 29.8253]) };
+    let case = centre.step(&lighting, &case, arrive.clone(), "2026-11-23 10:00").expect("arrive");
+    assert_eq!(case.arrived_at, Some(at("2026-11-23 10:00")));
+    assert!(matches!(centre.refused(&lighting, &case, arrive, "2026-11-23 10:10"), Refusal::AlreadyArrived { .. }));
+
+    // The centre urges twice; a unit cannot urge; supervision needs a reason and happens once.
+    assert!(matches!(
+        centre.refused(&lighting, &case, Action::Urge { note: String::new() }, "2026-11-24 09:00"),
+        Refusal::RoleNotAllowed { .. }
+    ));
+    let case = centre.step(&dispatcher, &case, Action::Urge { note: "请加快".into() }, "2026-11-24 09:00").expect("urge");
+    let case = centre.step(&dispatcher, &case, Action::Urge { note: String::new() }, "2026-11-25 09:00").expect("urge again");
+    assert_eq!(case.urge_count, 2);
+    assert_eq!(
+        centre.refused(&leader, &case, Action::Supervise { reason: " ".into() }, "2026-11-25 10:00"),
+        Refusal::ReasonRequired { action: ActionKind::Supervise }
+    );
+    let case = centre.step(&leader, &case, Action::Supervise { reason: "群众反映强烈".into() }, "2026-11-25 10:00").expect("supervise");
+    assert_eq!(case.supervised_at, Some(at("2026-11-25 10:00")));
+    assert!(matches!(
+        centre.refused(&leader, &case, Action::Supervise { reason: "再次".into() }, "2026-11-25 11:00"),
+        Refusal::AlreadySupervised { .. }
+    ));
+    // An extension request pending does not stop the centre urging.
+    let request = Action::RequestExtension { amount: 1, unit: LimitUnit::WorkDays, reason: "配件".into() };
+    let case = centre.step(&lighting, &case, request, "2026-11-25 11:00").expect("request");
+    let case = centre.step(&dispatcher, &case, Action::Urge { note: String::new() }, "2026-11-25 11:30").expect("urge while pending");
+    assert_eq!(case.urge_count, 3);
+
+    let actions: Vec<String> = centre.events(&case).iter().map(|event| event.action.clone()).collect();
+    assert_eq!(
+        actions,
+        ["report", "file", "dispatch", "sign", "arrive", "urge", "urge", "supervise", "request_extension", "urge"].map(String::from)
+    );
+    let arrive_event = &centre.events(&case)[4];
+    assert_eq!(arrive_event.data["location"], serde_json::json!([118.3376, 29.8253]));
+    assert_eq!(arrive_event.data["within_limit"], serde_json::json!(true));
+    assert_eq!(arrive_event.actor_user_id, Some(lighting.id));
+    // The trail and every case row agree (this fixture's accounts are written without a seal).
+    let report = centre.store.verify_audit(None).expect("verify");
+    assert!(report.breaks.is_empty() && report.cases.is_empty(), "{report:?}");
+    assert_eq!(centre.reload(&case), case);
+}
+
+/// Issue 16: the centre reviews a return. Sending the case back to the unit that returned it is
+/// refusing the return — the deadline set at dispatch stays, time did not stop — and a plain
+/// redispatch to that unit (a fresh deadline) is refused.
+#[test]
+fn a_refused_return_puts_the_case_back_under_its_first_deadline() {
+    let mut centre = centre();
+    let p = &centre.people;
+    let (lighting, dispatcher) = (p.lighting.clone(), p.dispatcher.clone());
+    let case = centre.dispatched_lamp(); // deadline Thursday 09:00
+    let deadline = case.deadline_at;
+    // 3 working hours after dispatch: later than the 2 allowed for a return.
+    let case = centre.step(&lighting, &case, Action::ReturnToCentre { reason: "不是本单位的".into() }, "2026-11-23 15:00").expect("return");
+    assert_eq!(deadline_status(&case, centre.workflow.calendar(), at("2026-11-23 15:10")).clock, ClockState::NotStarted);
+    let unit = centre.lighting_unit();
+    assert!(matches!(
+        centre.refused(&dispatcher, &case, Action::Redispatch { unit, note: String::new() }, "2026-11-24 09:00"),
+        Refusal::RedispatchToReturningUnit { .. }
+    ));
+    assert_eq!(
+        centre.refused(&dispatcher, &case, Action::RefuseReturn { reason: String::new() }, "2026-11-24 09:00"),
+        Refusal::ReasonRequired { action: ActionKind::RefuseReturn }
+    );
+    let case =
+        centre.step(&dispatcher, &case, Action::RefuseReturn { reason: "路灯属路灯所养护".into() }, "2026-11-26 10:00").expect("refuse");
+    assert_eq!((case.state, case.unit, case.deadline_at), (CaseState::Dispatched, Some(unit), deadline));
+    let status = deadline_status(&case, centre.workflow.calendar(), at("2026-11-26 10:00"));
+    assert_eq!((status.clock, status.light), (ClockState::Running, Some(DeadlineLight::Red)), "Thursday 10:00 is past the deadline");
+    let events = centre.events(&case);
+    assert_eq!(events[3].data["within_limit"], serde_json::json!(false), "returned late");
+    assert_eq!(events[4].data["overdue"], serde_json::json!(true));
+    // The trail and every case row agree (this fixture's accounts are written without a seal).
+    let report = centre.store.verify_audit(None).expect("verify");
+    assert!(report.breaks.is_empty() && report.cases.is_empty(), "{report:?}");
+}
+
+/// Issue 16: every stage a case waits in has its clock — filing (30 min), dispatch (30 min),
+/// verification (1 h), close (1 working day) — not only handling.
+#[test]
+fn filing_dispatch_and_verification_have_their_own_lights() {
+    let mut centre = centre();
+    let p = &centre.people;
+    let (collector, intake, dispatcher, lighting) = (p.collector.clone(), p.intake.clone(), p.dispatcher.clone(), p.lighting.clone());
+    let limits = centre.workflow.manual().stage_limits.clone();
+    let calendar = centre.workflow.calendar().clone();
+    let clock = |case: &Case, now: &str| citygrid::workflow::stage_clock(case, &limits, &calendar, at(now)).map(|c| (c.stage, c.light));
+    use citygrid::model::Stage;
+    let case = centre.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
+    assert_eq!(clock(&case, "2026-11-23 08:50"), Some((Stage::File, DeadlineLight::Green)));
+    assert_eq!(clock(&case, "2026-11-23 08:56"), Some((Stage::File, DeadlineLight::Yellow)));
+    assert_eq!(clock(&case, "2026-11-23 09:01"), Some((Stage::File, DeadlineLight::Red)));
+    let case = centre.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 09:01").expect("file");
+    assert_eq!(clock(&case, "2026-11-23 09:40"), Some((Stage::Dispatch, DeadlineLight::Red)));
+    let unit = centre.lighting_unit();
+    let case = centre.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:10").expect("dispatch");
+    let case = centre.step(&lighting, &case, Action::SignFor { note: String::new() }, "2026-11-23 09:15").expect("sign");
+    assert_eq!(clock(&case, "2026-11-23 10:00"), None, "handling has its own light");
+    let case = centre.step(&lighting, &case, Action::Handle { note: "修好".into(), photos: vec![] }, "2026-11-23 15:00").expect("handle");
+    assert_eq!(clock(&case, "2026-11-23 15:30"), Some((Stage::Verify, DeadlineLight::Green)));
+    assert_eq!(clock(&case, "2026-11-23 16:30"), Some((Stage::Verify, DeadlineLight::Red)));
+    let case = centre.step(&collector, &case, Action::VerifyPass { note: String::new(), photos: vec![] }, "2026-11-23 16:30").expect("v");
+    assert_eq!(clock(&case, "2026-11-24 09:00"), Some((Stage::Close, DeadlineLight::Green)));
+    assert_eq!(clock(&case, "2026-11-24 17:00"), Some((Stage::Close, DeadlineLight::Red)));
 }

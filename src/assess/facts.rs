@@ -30,6 +30,16 @@ pub enum StepKind {
     Redispatch,
     /// 回退.
     Return,
+    /// 驳回回退: the centre refused a return; the case is back with the unit under its deadline.
+    ReturnRefused,
+    /// 签收.
+    Sign,
+    /// 到场.
+    Arrive,
+    /// 催办.
+    Urge,
+    /// 督办.
+    Supervise,
     /// 处置反馈.
     Handle,
     /// 核查通过.
@@ -67,9 +77,13 @@ pub struct StepFact {
     pub state: CaseState,
     /// The handling deadline in effect after the step (extensions and pauses included).
     pub deadline: Option<NaiveDateTime>,
-    /// Stage timeliness (file, first dispatch, handle, verify): whether the step came within
-    /// its stage limit. `None` for other steps or when no limit applies.
+    /// Stage timeliness (file, first dispatch, sign, arrive, return, handle, verify): whether
+    /// the step came within its stage limit. `None` for other steps or when no limit applies.
     pub stage_on_time: Option<bool>,
+    /// For a return: when the centre reviewed it and whether it accepted it (a redispatch to
+    /// another unit, or a committee decision for another unit) or refused it (驳回回退, or a
+    /// decision for the unit that returned it). `None` while not reviewed.
+    pub review: Option<(NaiveDateTime, bool)>,
 }
 
 /// How a case was closed, judged under Art. 26.
@@ -116,7 +130,18 @@ fn text_time(data: &Value, key: &str) -> Option<NaiveDateTime> {
 pub fn reads_data(action: &str) -> bool {
     matches!(
         action,
-        "dispatch" | "redispatch" | "dispute_decide" | "handle" | "approve_extension" | "resume" | "restore_from_backlog" | "close"
+        "dispatch"
+            | "redispatch"
+            | "dispute_decide"
+            | "handle"
+            | "approve_extension"
+            | "resume"
+            | "restore_from_backlog"
+            | "close"
+            | "refuse_return"
+            | "return"
+            | "sign"
+            | "arrive"
     )
 }
 
@@ -130,6 +155,27 @@ fn stage_on_time(
 ) -> Option<bool> {
     let limit = manual.stage_limit(stage, urgency)?;
     Some(elapsed_minutes(calendar, limit.unit, from, to) <= allowed_minutes(calendar, limit.amount, limit.unit))
+}
+
+fn within(data: &Value, key: &str) -> Option<bool> {
+    data.get(key).and_then(Value::as_bool)
+}
+
+/// Marks each return with the centre's review: the next redispatch (accepted: another unit),
+/// refusal, or committee dispatch after it (accepted when it names another unit).
+fn review_returns(steps: &mut [StepFact]) {
+    for index in 0..steps.len() {
+        if steps[index].kind != StepKind::Return {
+            continue;
+        }
+        let returned_by = steps[index].unit;
+        let review = steps[index + 1..].iter().find_map(|later| match later.kind {
+            StepKind::ReturnRefused => Some((later.at, false)),
+            StepKind::Redispatch => Some((later.at, later.unit != returned_by)),
+            _ => None,
+        });
+        steps[index].review = review;
+    }
 }
 
 /// What the fact builder needs besides the trail.
@@ -206,9 +252,25 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
             }
             "dispute_open" => StepKind::DisputeOpened,
             "return" => {
+                // Not timed while the centre reviews it; a refusal puts the deadline back.
                 deadline = None;
+                on_time = within(data, "within_limit");
                 StepKind::Return
             }
+            "refuse_return" => {
+                deadline = text_time(data, "deadline_at");
+                StepKind::ReturnRefused
+            }
+            "sign" => {
+                on_time = within(data, "within_limit");
+                StepKind::Sign
+            }
+            "arrive" => {
+                on_time = within(data, "within_limit");
+                StepKind::Arrive
+            }
+            "urge" => StepKind::Urge,
+            "supervise" => StepKind::Supervise,
             "handle" => {
                 handled_at = Some(at);
                 on_time = Some(data.get("on_time").and_then(Value::as_bool).unwrap_or_else(|| deadline.is_none_or(|d| at <= d)));
@@ -267,7 +329,22 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
             }
             _ => StepKind::Other,
         };
-        steps.push(StepFact { at, kind, unit, role, state: event.to_state, deadline, stage_on_time: on_time });
+        steps.push(StepFact { at, kind, unit, role, state: event.to_state, deadline, stage_on_time: on_time, review: None });
+        // Arriving signs for the case when nobody had: that signing is timed too.
+        if kind == StepKind::Arrive && data.get("signed").and_then(Value::as_bool) == Some(true) {
+            let sign_on_time = within(data, "sign_within_limit");
+            steps.push(StepFact {
+                at,
+                kind: StepKind::Sign,
+                unit,
+                role,
+                state: event.to_state,
+                deadline,
+                stage_on_time: sign_on_time,
+                review: None,
+            });
+        }
     }
+    review_returns(&mut steps);
     CaseFacts { case_id, regions, steps, close }
 }

@@ -14,6 +14,11 @@ pub enum Measure {
     Dispatched,
     Received,
     Returned,
+    ReturnsAccepted,
+    ReturnsRefused,
+    ReturnsCounted,
+    Urged,
+    Supervised,
     Disputes,
     Handled,
     Verifications,
@@ -36,12 +41,17 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 29] = [
         Self::Reported,
         Self::Filed,
         Self::Dispatched,
         Self::Received,
         Self::Returned,
+        Self::ReturnsAccepted,
+        Self::ReturnsRefused,
+        Self::ReturnsCounted,
+        Self::Urged,
+        Self::Supervised,
         Self::Disputes,
         Self::Handled,
         Self::Verifications,
@@ -72,6 +82,11 @@ impl Measure {
             Self::Dispatched => indicators.dispatched,
             Self::Received => indicators.received,
             Self::Returned => indicators.returned,
+            Self::ReturnsAccepted => indicators.returns_accepted,
+            Self::ReturnsRefused => indicators.returns_refused,
+            Self::ReturnsCounted => indicators.returns_counted(),
+            Self::Urged => indicators.urged,
+            Self::Supervised => indicators.supervised,
             Self::Disputes => indicators.disputes,
             Self::Handled => indicators.handled,
             Self::Verifications => indicators.verifications,
@@ -104,6 +119,11 @@ impl Measure {
             Self::Dispatched => pick("派遣", "Dispatched"),
             Self::Received => pick("接收", "Received"),
             Self::Returned => pick("回退", "Returns"),
+            Self::ReturnsAccepted => pick("回退被认可", "Returns accepted"),
+            Self::ReturnsRefused => pick("回退被驳回", "Returns refused"),
+            Self::ReturnsCounted => pick("回退计入", "Returns counted"),
+            Self::Urged => pick("催办", "Urged"),
+            Self::Supervised => pick("督办", "Supervised"),
             Self::Disputes => pick("争议", "Disputes"),
             Self::Handled => pick("处置反馈", "Handled"),
             Self::Verifications => pick("核查", "Verifications"),
@@ -134,7 +154,12 @@ impl Measure {
                 | (Self::Filed, Delta::Filed(_))
                 | (Self::Received, Delta::Dispatched { .. })
                 | (Self::Dispatched, Delta::Dispatched { first: true, .. })
-                | (Self::Returned, Delta::Returned)
+                | (Self::Returned, Delta::Returned { .. })
+                | (Self::ReturnsAccepted, Delta::Returned { accepted: true, .. })
+                | (Self::ReturnsRefused, Delta::Returned { refused: true, .. })
+                | (Self::ReturnsCounted, Delta::Returned { accepted: false, .. })
+                | (Self::Urged, Delta::Urged)
+                | (Self::Supervised, Delta::Supervised)
                 | (Self::Disputes, Delta::Dispute)
                 | (Self::Handled, Delta::Handled(_))
                 | (Self::Verifications, Delta::Verified { .. })
@@ -190,7 +215,7 @@ impl Rate {
             Self::Rework => Measure::Reworks,
             Self::Extension => Measure::ExtendedCases,
             Self::Overdue => Measure::Overdue,
-            Self::Return => Measure::Returned,
+            Self::Return => Measure::ReturnsCounted,
         }
     }
 
@@ -219,7 +244,7 @@ pub enum Column {
 
 impl Column {
     /// The columns every table shows, in order.
-    pub const TABLE: [Self; 14] = [
+    pub const TABLE: [Self; 16] = [
         Self::Count(Measure::Received),
         Self::Count(Measure::Due),
         Self::Count(Measure::Closed),
@@ -230,6 +255,8 @@ impl Column {
         Self::Rate(Rate::Extension),
         Self::AverageHandlingHours,
         Self::Count(Measure::Returned),
+        Self::Count(Measure::ReturnsCounted),
+        Self::Count(Measure::Urged),
         Self::Count(Measure::Reworks),
         Self::Count(Measure::ExtendedCases),
         Self::Count(Measure::Disputes),

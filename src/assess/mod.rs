@@ -64,8 +64,17 @@ pub struct Indicators {
     pub dispatched: u64,
     /// 接收数: dispatches, redispatches and committee dispatches to the scope's units.
     pub received: u64,
-    /// 回退数.
+    /// 回退数: every return.
     pub returned: u64,
+    /// 回退被认可数: returns the centre accepted (redispatched to another unit) before the
+    /// period's end; the others — refused or still unreviewed — count against the unit.
+    pub returns_accepted: u64,
+    /// 回退被驳回数: returns the centre refused before the period's end.
+    pub returns_refused: u64,
+    /// 催办数: times the centre urged the scope's units.
+    pub urged: u64,
+    /// 督办数: cases put under supervision.
+    pub supervised: u64,
     /// 争议数: disputes opened.
     pub disputes: u64,
     /// 处置反馈数.
@@ -102,8 +111,9 @@ pub struct Indicators {
     /// Sum and count of handling working minutes of assessed closes.
     pub handling_minutes: i64,
     pub handling_count: u64,
-    /// Stage timeliness: [on time, total] for file, first dispatch, handle, verify.
-    pub stages: [[u64; 2]; 4],
+    /// Stage timeliness: [on time, total] for file, first dispatch, handle, verify, sign,
+    /// arrive, return (`STAGE_…`).
+    pub stages: [[u64; 2]; 7],
     /// 期末未结数: open at the period's end (any open state).
     pub open_at_end: u64,
     /// 期末挂账数: in the backlog ledger at the period's end.
@@ -115,6 +125,12 @@ pub const STAGE_FILE: usize = 0;
 pub const STAGE_DISPATCH: usize = 1;
 pub const STAGE_HANDLE: usize = 2;
 pub const STAGE_VERIFY: usize = 3;
+/// 签收: signed for within the limit from dispatch.
+pub const STAGE_SIGN: usize = 4;
+/// 到场: on site within the limit from dispatch (Art. 25).
+pub const STAGE_ARRIVE: usize = 5;
+/// 回退: returned within the limit from dispatch (a late return is 推诿 too).
+pub const STAGE_RETURN: usize = 6;
 
 fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
@@ -157,10 +173,16 @@ impl Indicators {
     pub fn overdue_rate(&self) -> Option<f64> {
         ratio(self.overdue(), self.assessed())
     }
-    /// 回退率 = returns ÷ received.
+    /// 回退计入数: returns the centre did not accept (refused, or unreviewed at the period's end).
+    #[must_use]
+    pub fn returns_counted(&self) -> u64 {
+        self.returned.saturating_sub(self.returns_accepted)
+    }
+    /// 回退率 = returns not accepted ÷ received: a return the centre accepts (the case really
+    /// was not the unit's) costs the unit nothing; a refused or unreviewed one is 推诿.
     #[must_use]
     pub fn return_rate(&self) -> Option<f64> {
-        ratio(self.returned, self.received)
+        ratio(self.returns_counted(), self.received)
     }
     /// Mean 超时倍数 of late closes.
     #[must_use]
@@ -194,7 +216,16 @@ impl Indicators {
                     self.stage(STAGE_DISPATCH, on_time);
                 }
             }
-            Delta::Returned => self.returned += 1,
+            Delta::Returned { accepted, refused, on_time } => {
+                self.returned += 1;
+                self.returns_accepted += u64::from(accepted);
+                self.returns_refused += u64::from(refused);
+                self.stage(STAGE_RETURN, on_time);
+            }
+            Delta::Signed(on_time) => self.stage(STAGE_SIGN, on_time),
+            Delta::Arrived(on_time) => self.stage(STAGE_ARRIVE, on_time),
+            Delta::Urged => self.urged += 1,
+            Delta::Supervised => self.supervised += 1,
             Delta::Dispute => self.disputes += 1,
             Delta::Handled(on_time) => {
                 self.handled += 1;
@@ -257,7 +288,11 @@ enum Delta {
     Reported,
     Filed(Option<bool>),
     Dispatched { first: bool, on_time: Option<bool> },
-    Returned,
+    Returned { accepted: bool, refused: bool, on_time: Option<bool> },
+    Signed(Option<bool>),
+    Arrived(Option<bool>),
+    Urged,
+    Supervised,
     Dispute,
     Handled(Option<bool>),
     Verified { failed: bool, on_time: Option<bool> },
@@ -298,7 +333,20 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
             StepKind::File => Delta::Filed(step.stage_on_time),
             StepKind::Dispatch => Delta::Dispatched { first: true, on_time: step.stage_on_time },
             StepKind::Redispatch => Delta::Dispatched { first: false, on_time: None },
-            StepKind::Return => Delta::Returned,
+            StepKind::Return => {
+                // The review counts if it came before the period's end: a past period's figure
+                // does not change when a return is reviewed later.
+                let review = step.review.filter(|(at, _)| *at < period.to);
+                Delta::Returned {
+                    accepted: review.is_some_and(|(_, accepted)| accepted),
+                    refused: review.is_some_and(|(_, accepted)| !accepted),
+                    on_time: step.stage_on_time,
+                }
+            }
+            StepKind::Sign => Delta::Signed(step.stage_on_time),
+            StepKind::Arrive => Delta::Arrived(step.stage_on_time),
+            StepKind::Urge => Delta::Urged,
+            StepKind::Supervise => Delta::Supervised,
             StepKind::DisputeOpened => Delta::Dispute,
             StepKind::Handle => Delta::Handled(step.stage_on_time),
             StepKind::VerifyPass | StepKind::VerifyFail => {
@@ -326,7 +374,7 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
                 }
                 _ => continue,
             },
-            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::Other => continue,
+            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::ReturnRefused | StepKind::Other => continue,
         };
         sink(step.unit, step.role, &delta);
     }

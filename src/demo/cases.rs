@@ -200,6 +200,8 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         return demo(plan);
     }
     let mut deadline = deadline_from(calendar, dispatched_at, amount, limit_unit);
+    // The unit signs for the case a few minutes after it arrives (签收).
+    plan.push(dispatched_at + TimeDelta::minutes(12), Role::UnitOperator, Action::SignFor { note: String::new() });
 
     if outcome < 0.07 {
         let returned_at = dispatched_at + TimeDelta::minutes(rng.random_range(20..180));
@@ -238,6 +240,20 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         }
         deadline = deadline_from(calendar, deadline, amount, limit_unit);
         handled_at = handled_at.max(approved_at + TimeDelta::minutes(rng.random_range(30..240)));
+    }
+    // A case running late is urged by the centre (催办) once its deadline has passed.
+    if handled_at > deadline {
+        let urge_at = deadline.max(plan.last_at()) + TimeDelta::minutes(10);
+        if urge_at < handled_at {
+            plan.push(urge_at, Role::Dispatcher, Action::Urge { note: "已超期，请尽快处置".to_owned() });
+        }
+    }
+    // The unit is on site (到场) halfway between its last step and the handling report.
+    let last = plan.last_at();
+    let arrive_at = last + (handled_at - last) / 2;
+    if arrive_at > last && arrive_at < handled_at {
+        let arrive = Action::Arrive { note: "已到达现场".to_owned(), photos: Vec::new(), location: None };
+        plan.push(arrive_at, Role::UnitOperator, arrive);
     }
     let handle = |note: &str, at: NaiveDateTime| Action::Handle {
         note: note.to_owned(),
@@ -285,6 +301,11 @@ struct Plan {
 }
 
 impl Plan {
+    /// The time of the last step planned.
+    fn last_at(&self) -> NaiveDateTime {
+        self.steps.last().map_or(NaiveDateTime::MIN, |step| step.at)
+    }
+
     /// Adds a step unless it lies after "now" (then it and everything after it never happened).
     fn push(&mut self, at: NaiveDateTime, role: Role, action: Action) -> bool {
         if at > self.as_of {

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::calendar::{DeadlineLight, WorkCalendar};
-use crate::model::{Case, CaseState, CaseSubject, SourceChannel, UnitId, User};
+use crate::model::{Case, CaseState, CaseSubject, SourceChannel, StageLimit, UnitId, User};
 use crate::spatial::PointIndex;
-use crate::workflow::{ClockState, DeadlineStatus, deadline_status};
+use crate::workflow::{ClockState, DeadlineStatus, deadline_status, stage_clock};
 
 /// Every case the app knows, with its deadline status, indexed by id and by location.
 ///
@@ -35,6 +35,18 @@ pub struct CaseBook {
     generation: u64,
     /// The committee's precedents (routing rules from decided disputes), newest last.
     precedents: Vec<crate::model::Precedent>,
+    /// The command manual's stage limits: the clocks of filing, dispatch, signing,
+    /// verification and close (none until [`Self::with_stage_limits`]).
+    stage_limits: Vec<StageLimit>,
+}
+
+/// A case's deadline status with the clock of the stage it waits in.
+fn measure(case: &Case, stage_limits: &[StageLimit], calendar: &WorkCalendar, now: NaiveDateTime) -> DeadlineStatus {
+    let mut status = deadline_status(case, calendar, now);
+    if case.state.is_open() && !stage_limits.is_empty() {
+        status.stage = stage_clock(case, stage_limits, calendar, now);
+    }
+    status
 }
 
 impl CaseBook {
@@ -44,7 +56,25 @@ impl CaseBook {
         let statuses = cases.iter().map(|case| deadline_status(case, calendar, now)).collect();
         let positions = cases.iter().enumerate().map(|(position, case)| (case.id, position)).collect();
         let index = PointIndex::of_cases(&cases);
-        Self { cases, statuses, positions, index, measured_at: now, generation: 1, precedents: Vec::new() }
+        Self { cases, statuses, positions, index, measured_at: now, generation: 1, precedents: Vec::new(), stage_limits: Vec::new() }
+    }
+
+    /// The book measuring stage clocks too, against the command manual's stage limits.
+    #[must_use]
+    pub fn with_stage_limits(mut self, limits: Vec<StageLimit>, calendar: &WorkCalendar) -> Self {
+        self.stage_limits = limits;
+        for (case, status) in self.cases.iter().zip(self.statuses.iter_mut()) {
+            *status = measure(case, &self.stage_limits, calendar, self.measured_at);
+        }
+        self.generation += 1;
+        self
+    }
+
+    /// The light of the stage the case at a position waits in (filing, dispatch, signing,
+    /// verification, close), `None` when it waits in none.
+    #[must_use]
+    pub fn stage_light(&self, position: usize) -> Option<DeadlineLight> {
+        self.statuses.get(position).and_then(|status| status.stage).map(|clock| clock.light)
     }
 
     /// The committee's precedents as last read.
@@ -144,7 +174,7 @@ impl CaseBook {
     /// Puts a case read from the database in the book: replaces the copy with the same id when
     /// it is newer (or the same), appends it otherwise. Returns its position.
     pub fn upsert(&mut self, case: Case, calendar: &WorkCalendar) -> usize {
-        let status = deadline_status(&case, calendar, self.measured_at);
+        let status = measure(&case, &self.stage_limits, calendar, self.measured_at);
         self.generation += 1;
         if let Some(position) = self.position_of(case.id) {
             if case.revision >= self.cases[position].revision {
@@ -170,8 +200,8 @@ impl CaseBook {
     pub fn remeasure(&mut self, calendar: &WorkCalendar, now: NaiveDateTime) {
         let mut changed = false;
         for (case, status) in self.cases.iter().zip(self.statuses.iter_mut()) {
-            if status.clock == ClockState::Running {
-                let fresh = deadline_status(case, calendar, now);
+            if status.clock == ClockState::Running || status.stage.is_some() {
+                let fresh = measure(case, &self.stage_limits, calendar, now);
                 changed |= fresh != *status;
                 *status = fresh;
             }

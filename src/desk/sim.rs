@@ -48,6 +48,10 @@ fn action_for(kind: ActionKind, case: &crate::model::Case, workflow: &Workflow, 
         // A regular close follows a passed verification; erroneous closes are not simulated.
         ActionKind::Close if case.state == crate::model::CaseState::Verified => Action::Close { close_type: CloseType::Normal, note },
         ActionKind::ReturnToCentre => Action::ReturnToCentre { reason: note },
+        ActionKind::RefuseReturn => Action::RefuseReturn { reason: note },
+        ActionKind::SignFor => Action::SignFor { note },
+        ActionKind::Arrive => Action::Arrive { note, photos: Vec::new(), location: None },
+        ActionKind::Urge => Action::Urge { note },
         _ => return None,
     })
 }

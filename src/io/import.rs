@@ -335,7 +335,7 @@ fn plainly_swapped_file(layer: &OpenLayer, context: &Context) -> Result<bool, Im
 enum Record {
     Part(Part),
     Jurisdiction(Jurisdiction),
-    Case(Case),
+    Case(Box<Case>),
 }
 
 /// Problems of one feature while it is checked.
@@ -609,7 +609,7 @@ fn check_feature(
     let record = match target {
         Target::Parts => part_from(checking, geometry).map(Record::Part),
         Target::Jurisdictions => jurisdiction_from(checking, geometry).map(Record::Jurisdiction),
-        Target::Cases => case_from(checking, geometry).map(Record::Case),
+        Target::Cases => case_from(checking, geometry).map(|case| Record::Case(Box::new(case))),
     };
     (record, findings)
 }

@@ -149,6 +149,18 @@ pub struct Case {
     pub paused_minutes: i64,
     /// The request waiting for the centre's decision, if any.
     pub pending_request: Option<RequestKind>,
+    /// Street address or place description as reported (empty when none was given).
+    pub address: String,
+    /// 签收: when the unit acknowledged the current dispatch (cleared by a new dispatch).
+    pub signed_at: Option<NaiveDateTime>,
+    /// 到场 (Art. 25): when the unit first reported being on site for the current dispatch.
+    pub arrived_at: Option<NaiveDateTime>,
+    /// When the case entered its current state; `None` for rows written before schema 5.
+    pub state_since: Option<NaiveDateTime>,
+    /// 催办: how often the centre urged the unit on the current dispatch.
+    pub urge_count: u32,
+    /// 督办: since when the case is under the centre leadership's supervision (current dispatch).
+    pub supervised_at: Option<NaiveDateTime>,
 }
 
 impl Case {
@@ -195,6 +207,12 @@ impl Case {
             paused_at: None,
             paused_minutes: 0,
             pending_request: None,
+            address: String::new(),
+            signed_at: None,
+            arrived_at: None,
+            state_since: Some(reported_at),
+            urge_count: 0,
+            supervised_at: None,
         }
     }
 }

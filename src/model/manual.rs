@@ -46,6 +46,12 @@ keyword_enum! {
     pub enum Stage {
         File = ("file", "立案", "File"),
         Dispatch = ("dispatch", "派遣", "Dispatch"),
+        /// 签收: the unit acknowledges a dispatched case (from dispatch).
+        Sign = ("sign", "签收", "Sign for"),
+        /// 到场 (Art. 25, 第一时间到场): the unit on site (from dispatch).
+        Arrive = ("arrive", "到场", "Arrive on site"),
+        /// 回退时限: a unit that is not responsible says so within this time (from dispatch).
+        Return = ("return", "回退", "Return"),
         Handle = ("handle", "处置", "Handle"),
         Verify = ("verify", "核查", "Verify"),
         Close = ("close", "结案", "Close"),

@@ -21,7 +21,7 @@ pub use dispute::{
 };
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
 pub use lang::{Labelled, Lang};
-pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, TimeLimit, Urgency};
+pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, StageLimit, TimeLimit, Urgency};
 pub use part::{Part, PartCode, PartGeometry, PartState};
 pub use unit::{Unit, UnitClass, UnitId};
 pub use user::{Role, User};

@@ -30,6 +30,11 @@ pub struct Unit {
     pub parent: Option<UnitId>,
     pub contact: String,
     pub phone: String,
+    /// Holds administrative enforcement powers (执法权: the enforcement brigade, traffic police,
+    /// market regulation). A case whose class the command manual gives to such a unit is not
+    /// handed to a responsibility zone's holder that lacks them.
+    #[serde(default)]
+    pub enforcement: bool,
 }
 
 impl Unit {

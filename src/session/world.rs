@@ -213,7 +213,7 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
     }
     let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
     let unit_positions = units.iter().enumerate().map(|(position, unit)| (unit.id, position)).collect();
-    let mut book = CaseBook::new(cases, &calendar, now);
+    let mut book = CaseBook::new(cases, &calendar, now).with_stage_limits(manual.stage_limits.clone(), &calendar);
     book.set_precedents(precedents);
     let workflow = Workflow::new(manual.clone(), calendar.clone(), units.clone());
     let world = World {

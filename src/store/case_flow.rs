@@ -101,7 +101,9 @@ const REQUEST_SELECT: &str = "SELECT id, case_fid, kind, requested_at, requested
 
 /// The columns of a case that its steps change, in the order [`case_step_values`] binds them:
 /// the one list both the insert of a new case and the update after a step write.
-pub(super) const CASE_STEP_COLUMNS: [&str; 14] = [
+pub(super) const CASE_STEP_COLUMNS: [&str; 22] = [
+    "class_code",
+    "urgency",
     "state",
     "unit_id",
     "filed_at",
@@ -116,13 +118,22 @@ pub(super) const CASE_STEP_COLUMNS: [&str; 14] = [
     "paused_at",
     "paused_minutes",
     "pending_request",
+    "address",
+    "signed_at",
+    "arrived_at",
+    "state_since",
+    "urge_count",
+    "supervised_at",
 ];
 
 /// The values of [`CASE_STEP_COLUMNS`] for a case (times as the store's UTC text).
-pub(super) fn case_step_values(case: &Case) -> [SqlValue; 14] {
+pub(super) fn case_step_values(case: &Case) -> [SqlValue; 22] {
     let time = |moment: Option<NaiveDateTime>| SqlValue::from(moment.map(utc_text_from_local));
     let keyword = |word: Option<&'static str>| SqlValue::from(word.map(str::to_owned));
+    let address = case.address.trim();
     [
+        SqlValue::Text(case.class_code.clone()),
+        SqlValue::Text(case.urgency.keyword().to_owned()),
         SqlValue::Text(case.state.keyword().to_owned()),
         SqlValue::from(case.unit.map(|unit| unit.0)),
         time(case.filed_at),
@@ -137,6 +148,12 @@ pub(super) fn case_step_values(case: &Case) -> [SqlValue; 14] {
         time(case.paused_at),
         SqlValue::Integer(case.paused_minutes),
         keyword(case.pending_request.map(Keyword::keyword)),
+        if address.is_empty() { SqlValue::Null } else { SqlValue::Text(address.to_owned()) },
+        time(case.signed_at),
+        time(case.arrived_at),
+        time(case.state_since),
+        SqlValue::from(case.urge_count),
+        time(case.supervised_at),
     ]
 }
 

@@ -66,6 +66,12 @@ pub const CASE_DIGEST_COLUMNS: [&str; 28] = [
     "pending_request",
 ];
 
+/// Case columns added by schema 5 (address, 签收, 到场, stage clock, 催办, 督办). They enter the
+/// digest after [`CASE_DIGEST_COLUMNS`], each with its name, but only when they hold something
+/// (not NULL, 0 or empty text): a row written before schema 5 keeps the digest its entries
+/// carry, and any later value is covered.
+pub const CASE_DIGEST_COLUMNS_5: [&str; 6] = ["address", "signed_at", "arrived_at", "state_since", "urge_count", "supervised_at"];
+
 /// The content columns of a case entry, in the order they are hashed (`prev_hash` first).
 const CASE_ENTRY_COLUMNS: &str = "id, case_fid, at, actor_user_id, action, from_state, to_state, data, case_digest";
 /// The content columns of an administrative entry, in the order they are hashed.
@@ -158,6 +164,20 @@ pub(super) fn group_digest(conn: &Connection, group: &str) -> rusqlite::Result<S
     Ok(hex(hasher.finalize()))
 }
 
+/// The digest the newest admin entry that sealed `group` recorded, if any.
+///
+/// # Errors
+/// SQL errors.
+pub(super) fn latest_seal(conn: &Connection, group: &str) -> rusqlite::Result<Option<String>> {
+    let path = format!("$.sealed.{group}");
+    conn.query_row(
+        "SELECT json_extract(data, ?1) FROM admin_events WHERE json_extract(data, ?1) IS NOT NULL ORDER BY id DESC LIMIT 1",
+        [path],
+        |row| row.get(0),
+    )
+    .optional()
+}
+
 /// `data` with `sealed.<group>` set to the group's digest now (inside the change's transaction).
 ///
 /// # Errors
@@ -221,19 +241,34 @@ fn entry_hash<'a>(prev_hash: &str, content: impl IntoIterator<Item = ValueRef<'a
 /// # Errors
 /// SQL errors.
 pub(super) fn case_digest(conn: &Connection, case_id: i64) -> rusqlite::Result<Option<String>> {
-    static SQL: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| format!("SELECT {} FROM cases WHERE fid = ?1", CASE_DIGEST_COLUMNS.join(", ")));
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("SELECT {} FROM cases WHERE fid = ?1", digest_columns()));
     let mut statement = conn.prepare_cached(&SQL)?;
     let mut rows = statement.query([case_id])?;
     rows.next()?.map(digest_of_row).transpose()
 }
 
+/// The columns a case digest reads, in order: [`CASE_DIGEST_COLUMNS`], then
+/// [`CASE_DIGEST_COLUMNS_5`].
+fn digest_columns() -> String {
+    format!("{}, {}", CASE_DIGEST_COLUMNS.join(", "), CASE_DIGEST_COLUMNS_5.join(", "))
+}
+
+/// The digest of a row selected with [`digest_columns`] — or with [`CASE_DIGEST_COLUMNS`] only,
+/// as migration 4 does before the later columns exist.
 fn digest_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(b"citygrid case row v1\0");
     for (index, column) in CASE_DIGEST_COLUMNS.iter().enumerate() {
         feed(&mut hasher, ValueRef::Text(column.as_bytes()));
         feed(&mut hasher, row.get_ref(index)?);
+    }
+    let later = row.as_ref().column_count() > CASE_DIGEST_COLUMNS.len();
+    for (offset, column) in CASE_DIGEST_COLUMNS_5.iter().enumerate().filter(|_| later) {
+        let value = row.get_ref(CASE_DIGEST_COLUMNS.len() + offset)?;
+        if !matches!(value, ValueRef::Null | ValueRef::Integer(0)) && value != ValueRef::Text(b"") {
+            feed(&mut hasher, ValueRef::Text(column.as_bytes()));
+            feed(&mut hasher, value);
+        }
     }
     Ok(hex(hasher.finalize()))
 }
@@ -551,7 +586,7 @@ impl Store {
     }
 
     fn check_case_rows(&self, trail: &mut HashMap<i64, (u32, Option<String>, String)>, report: &mut AuditReport) -> Result<(), StoreError> {
-        let columns = CASE_DIGEST_COLUMNS.join(", ");
+        let columns = digest_columns();
         let mut statement = self.conn().prepare(&format!("SELECT {columns} FROM cases ORDER BY fid")).context("reading cases")?;
         let mut rows = statement.query([]).context("reading cases")?;
         while let Some(row) = rows.next().context("reading cases")? {
@@ -590,6 +625,12 @@ impl Store {
     }
 }
 
+/// A case's digest as migration 4 computes it: the later columns do not exist yet.
+fn digest_before_5(conn: &Connection, case_id: i64) -> rusqlite::Result<Option<String>> {
+    let sql = format!("SELECT {} FROM cases WHERE fid = ?1", CASE_DIGEST_COLUMNS.join(", "));
+    conn.prepare_cached(&sql)?.query_row([case_id], digest_of_row).optional()
+}
+
 /// Migration 4's work on a file that already has entries: hashes every existing case entry in
 /// order, and gives the newest entry of each case the digest of its row as it is now.
 pub(super) fn seal_existing_entries(conn: &Connection) -> rusqlite::Result<u64> {
@@ -605,7 +646,7 @@ pub(super) fn seal_existing_entries(conn: &Connection) -> rusqlite::Result<u64> 
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         let case_id: i64 = row.get(1)?;
-        let digest = if last_of_case.get(&case_id) == Some(&id) { case_digest(conn, case_id)? } else { None };
+        let digest = if last_of_case.get(&case_id) == Some(&id) { digest_before_5(conn, case_id)? } else { None };
         let mut content: Vec<SqlValue> = (0..8).map(|index| row.get::<_, SqlValue>(index)).collect::<rusqlite::Result<_>>()?;
         content.push(SqlValue::from(digest.clone()));
         let hash = entry_hash(&prev, content.iter().map(ValueRef::from));
@@ -643,16 +684,23 @@ mod tests {
         )
         .expect("a schema-3 trail");
         super::super::schema::MIGRATIONS[3](&tx).expect("migration 4");
+        // Migration 5 adds case columns: the digests sealed by migration 4 still hold.
+        super::super::schema::MIGRATIONS[4](&tx).expect("migration 5");
         tx.commit().expect("commit");
         let store = Store { conn, path: None };
         let report = store.verify_audit(None).expect("verify");
         assert!(report.is_intact(), "{report:?}");
-        assert_eq!((report.case_entries, report.admin_entries), (3, 1));
+        assert_eq!((report.case_entries, report.admin_entries), (3, 2));
         let error = store.conn().execute("UPDATE case_events SET at = at WHERE id = 1", []).expect_err("append-only now");
         assert!(error.to_string().contains("cannot be changed"), "{error}");
         store.conn().execute("UPDATE cases SET description = 'edited' WHERE fid = 1", []).expect("an edit without a step");
         let report = store.verify_audit(None).expect("verify");
         assert_eq!(report.cases.len(), 1, "{report:?}");
+        store.conn().execute("UPDATE cases SET description = '' WHERE fid = 1", []).expect("undo");
+        assert!(store.verify_audit(None).expect("verify").is_intact());
+        // A value in a schema-5 column is covered too.
+        store.conn().execute("UPDATE cases SET urge_count = 3 WHERE fid = 1", []).expect("an edit without a step");
+        assert_eq!(store.verify_audit(None).expect("verify").cases.len(), 1);
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct UnitSeed {
     pub phone: String,
     #[serde(default)]
     pub extension: bool,
+    /// Holds administrative enforcement powers (执法权).
+    #[serde(default)]
+    pub enforcement: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -161,7 +164,7 @@ impl Store {
         query_rows(
             self.conn(),
             "units",
-            "SELECT id, code, name_zh, name_en, class, parent_id, contact, phone FROM units ORDER BY id",
+            "SELECT id, code, name_zh, name_en, class, parent_id, contact, phone, enforcement FROM units ORDER BY id",
             |cells| {
                 let id = cells.get(0)?;
                 Ok(Unit {
@@ -173,6 +176,7 @@ impl Store {
                     parent: cells.get::<Option<i64>>(5)?.map(UnitId),
                     contact: cells.get(6)?,
                     phone: cells.get(7)?,
+                    enforcement: cells.get(8)?,
                 })
             },
         )
@@ -430,13 +434,11 @@ impl Store {
     pub fn insert_case(tx: &Transaction<'_>, case: &Case) -> Result<i64, StoreError> {
         use super::case_flow::{CASE_STEP_COLUMNS, case_step_values};
         use rusqlite::types::Value as SqlValue;
-        const FIXED: [&str; 13] = [
+        const FIXED: [&str; 11] = [
             "geom",
             "case_no",
             "source",
             "subject",
-            "class_code",
-            "urgency",
             "part_code",
             "grid_code",
             "description",
@@ -456,8 +458,6 @@ impl Store {
             SqlValue::Text(case.case_no.clone()),
             SqlValue::Text(case.source.keyword().to_owned()),
             SqlValue::Text(case.subject.keyword().to_owned()),
-            SqlValue::Text(case.class_code.clone()),
-            SqlValue::Text(case.urgency.keyword().to_owned()),
             SqlValue::from(case.part_code.map(|code| code.to_string())),
             SqlValue::from(case.grid_code.map(|code| code.to_string())),
             SqlValue::Text(case.description.clone()),
@@ -546,11 +546,11 @@ fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreErr
 
 fn insert_units(tx: &Transaction<'_>, units: &[UnitSeed]) -> Result<(), StoreError> {
     let mut insert = tx
-        .prepare("INSERT INTO units (code, name_zh, name_en, class, contact, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .prepare("INSERT INTO units (code, name_zh, name_en, class, contact, phone, enforcement) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .context("preparing unit insert")?;
     for unit in units {
         insert
-            .execute(params![unit.code, unit.name_zh, unit.name_en, unit.class.to_string(), unit.contact, unit.phone])
+            .execute(params![unit.code, unit.name_zh, unit.name_en, unit.class.to_string(), unit.contact, unit.phone, unit.enforcement])
             .context(format!("inserting unit {}", unit.code))?;
     }
     let mut parent =
@@ -725,7 +725,8 @@ fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError>
 /// The columns [`case_from_cells`] reads, in its order.
 pub(super) const CASE_COLUMNS: &str = "fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
    reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
-   revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request";
+   revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request, address, signed_at, arrived_at, state_since,
+   urge_count, supervised_at";
 
 pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
     const TABLE: &str = "cases";
@@ -773,5 +774,11 @@ pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError>
         paused_at: time(25)?,
         paused_minutes: cells.get(26)?,
         pending_request: cells.get::<Option<String>>(27)?.map(|text| keyword(TABLE, fid, &text)).transpose()?,
+        address: cells.get::<Option<String>>(28)?.unwrap_or_default(),
+        signed_at: time(29)?,
+        arrived_at: time(30)?,
+        state_since: time(31)?,
+        urge_count: cells.get(32)?,
+        supervised_at: time(33)?,
     })
 }

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 4;
+pub const CURRENT_VERSION: u32 = 5;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -262,5 +262,62 @@ ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
     Ok(())
 }
 
+/// The rules of issue 16: units get their enforcement powers (执法权, which routing respects);
+/// cases get an address, the times of 签收 (signed for) and 到场 (on site), the time they entered
+/// their state (the stage clocks of filing, dispatch, verification and close), and the centre's
+/// 催办 (urging, counted) and 督办 (supervision); the stage limits of signing, arriving and
+/// returning are added from the shipped manual where the file has none. Units named in the
+/// shipped unit list as holding enforcement powers get them. The reference data is sealed again
+/// only if it was intact before: an edit made around citygrid still shows after the upgrade.
+fn migration_5(conn: &Connection) -> rusqlite::Result<()> {
+    use super::chain::{AdminEvent, SEALED_GROUPS, append_admin_entry, group_digest, latest_seal};
+    let mut intact = Vec::new();
+    for (group, _) in SEALED_GROUPS {
+        if latest_seal(conn, group)?.is_some_and(|seal| seal == group_digest(conn, group).unwrap_or_default()) {
+            intact.push(group);
+        }
+    }
+    conn.execute_batch(
+        "
+ALTER TABLE units ADD COLUMN enforcement BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN address TEXT;
+ALTER TABLE cases ADD COLUMN signed_at DATETIME;
+ALTER TABLE cases ADD COLUMN arrived_at DATETIME;
+ALTER TABLE cases ADD COLUMN state_since DATETIME;
+ALTER TABLE cases ADD COLUMN urge_count INTEGER NOT NULL DEFAULT 0 CHECK (urge_count >= 0);
+ALTER TABLE cases ADD COLUMN supervised_at DATETIME;
+",
+    )?;
+    let shipped = super::ReferenceData::embedded().map_err(|error| rusqlite::Error::UserFunctionError(error.to_string().into()))?;
+    let mut powers = 0;
+    for unit in shipped.units.iter().filter(|unit| unit.enforcement) {
+        powers += conn.execute("UPDATE units SET enforcement = 1 WHERE code = ?1", [&unit.code])?;
+    }
+    let mut limits = 0;
+    // A new file gets every stage limit when it is seeded, after the migrations.
+    let seeded: i64 = conn.query_row("SELECT count(*) FROM stage_limits", [], |row| row.get(0))?;
+    for limit in shipped.manual.stage_limits.iter().filter(|limit| {
+        use crate::model::manual::Stage;
+        matches!(limit.stage, Stage::Sign | Stage::Arrive | Stage::Return)
+    }) {
+        use crate::model::Keyword as _;
+        if seeded == 0 {
+            break;
+        }
+        limits += conn.execute(
+            "INSERT OR IGNORE INTO stage_limits (stage, urgency, amount, unit) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![limit.stage.keyword(), limit.urgency.keyword(), limit.amount, limit.unit.as_str()],
+        )?;
+    }
+    let mut data =
+        serde_json::json!({ "to_version": 5, "units_with_enforcement_powers": powers, "stage_limits_added": limits, "sealed": {} });
+    for group in intact {
+        data["sealed"][group] = serde_json::Value::String(group_digest(conn, group)?);
+    }
+    let event = AdminEvent { at: crate::calendar::china_now(), actor_user_id: None, action: "migration", subject: "schema 5", data: &data };
+    append_admin_entry(conn, &event)?;
+    Ok(())
+}
+
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2, migration_3, migration_4];
+pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2, migration_3, migration_4, migration_5];

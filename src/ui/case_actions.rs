@@ -118,7 +118,7 @@ impl ActionDialog {
     }
 
     fn takes_photos(&self) -> bool {
-        matches!(self.kind, ActionKind::Handle | ActionKind::VerifyPass | ActionKind::VerifyFail)
+        matches!(self.kind, ActionKind::Handle | ActionKind::VerifyPass | ActionKind::VerifyFail | ActionKind::Arrive)
     }
 
     /// The step as filled in, or what is missing (in both languages: Chinese, English).
@@ -146,6 +146,11 @@ impl ActionDialog {
             ActionKind::Dispatch => Action::Dispatch { unit: unit()?, note: text },
             ActionKind::ReturnToCentre => Action::ReturnToCentre { reason: text },
             ActionKind::Redispatch => Action::Redispatch { unit: unit()?, note: text },
+            ActionKind::RefuseReturn => Action::RefuseReturn { reason: text },
+            ActionKind::SignFor => Action::SignFor { note: text },
+            ActionKind::Arrive => Action::Arrive { note: text, photos, location: None },
+            ActionKind::Urge => Action::Urge { note: text },
+            ActionKind::Supervise => Action::Supervise { reason: text },
             ActionKind::Handle => Action::Handle { note: text, photos },
             ActionKind::VerifyPass => Action::VerifyPass { note: text, photos },
             ActionKind::VerifyFail => Action::VerifyFail { reason: text, photos },

@@ -307,11 +307,59 @@ fn light_dot(ui: &mut egui::Ui, color: Color32) {
 /// The colour of a case's dot in lists: its light while the clock runs, grey otherwise.
 #[must_use]
 pub fn status_color(status: &DeadlineStatus) -> Color32 {
-    match status.clock {
-        ClockState::Running => tokens::case_color(status.light),
-        ClockState::Deferred | ClockState::Backlog => tokens::CASE_PAUSED,
+    match (status.clock, status.stage) {
+        (ClockState::Running, _) => tokens::case_color(status.light),
+        (ClockState::Deferred | ClockState::Backlog, _) => tokens::CASE_PAUSED,
+        // Waiting for the centre (filing, dispatch, verification, close): that stage's light.
+        (_, Some(stage)) => tokens::case_color(Some(stage.light)),
         _ => tokens::case_color(None),
     }
+}
+
+/// The clock of the stage a case waits in, as a short text: `立案 剩 12 分钟`, `核查 超 1.5 小时`.
+#[must_use]
+pub fn stage_text(clock: &crate::workflow::StageClock, lang: Lang) -> String {
+    let minutes = clock.remaining_minutes();
+    let working = clock.limit_unit.counts_working_time();
+    let magnitude = minutes.unsigned_abs();
+    #[allow(clippy::cast_precision_loss)]
+    let amount = match (magnitude < 60, working, lang) {
+        (true, _, Lang::Zh) => format!("{magnitude} 分钟"),
+        (true, _, Lang::En) => format!("{magnitude} min"),
+        (false, true, Lang::Zh) => format!("{:.1} 工时", magnitude as f64 / 60.0),
+        (false, false, Lang::Zh) => format!("{:.1} 小时", magnitude as f64 / 60.0),
+        (false, true, Lang::En) => format!("{:.1} working h", magnitude as f64 / 60.0),
+        (false, false, Lang::En) => format!("{:.1} h", magnitude as f64 / 60.0),
+    };
+    let stage = if lang.is_chinese() { clock.stage.label_zh() } else { clock.stage.label_en() };
+    match (minutes >= 0, lang) {
+        (true, Lang::Zh) => format!("{stage} 剩 {amount}"),
+        (false, Lang::Zh) => format!("{stage} 超 {amount}"),
+        (true, Lang::En) => format!("{stage}: {amount} left"),
+        (false, Lang::En) => format!("{stage}: {amount} over"),
+    }
+}
+
+/// What the state column adds to a case's state: 未签收, 已到场, 催×N, 督办.
+#[must_use]
+pub fn state_marks(case: &crate::model::Case, lang: Lang) -> String {
+    let mut marks = Vec::new();
+    if case.state == crate::model::CaseState::Dispatched {
+        if case.signed_at.is_none() {
+            marks.push(lang.pick("未签收", "not signed for").to_owned());
+        } else if case.arrived_at.is_some() {
+            marks.push(lang.pick("已到场", "on site").to_owned());
+        }
+    }
+    if case.state.is_open() {
+        if case.urge_count > 0 {
+            marks.push(format!("{}×{}", lang.pick("催", "urged "), case.urge_count));
+        }
+        if case.supervised_at.is_some() {
+            marks.push(lang.pick("督办", "supervised").to_owned());
+        }
+    }
+    marks.join(" · ")
 }
 
 /// The case list in the bottom panel: filters, the count, the table.
@@ -512,9 +560,14 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                     ui.label(RichText::new(&case.case_no).monospace());
                 });
                 row.col(|ui| {
-                    let mut text = RichText::new(case.state.label(lang));
+                    let marks = state_marks(case, lang);
+                    let label =
+                        if marks.is_empty() { case.state.label(lang).to_owned() } else { format!("{} · {marks}", case.state.label(lang)) };
+                    let mut text = RichText::new(label);
                     if case.pending_request.is_some() {
                         text = text.color(tokens::PENDING_REQUEST);
+                    } else if case.supervised_at.is_some() || case.urge_count > 0 {
+                        text = text.color(tokens::URGED);
                     }
                     ui.label(text);
                 });
@@ -534,8 +587,15 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                     ui.label(case.deadline_at.map_or_else(|| "—".to_owned(), |at| at.format("%m-%d %H:%M").to_string()));
                 });
                 row.col(|ui| {
-                    let text = remaining_text(status, lang);
-                    let color = if status.is_overdue() && status.clock == ClockState::Running { Some(tokens::OVERDUE_TEXT) } else { None };
+                    // The handling clock while it runs; otherwise the clock of the stage the case
+                    // waits in (filing, dispatch, verification, close).
+                    let (text, late) = match (status.clock, status.stage) {
+                        (ClockState::Running, _) | (_, None) => {
+                            (remaining_text(status, lang), status.is_overdue() && status.clock == ClockState::Running)
+                        }
+                        (_, Some(clock)) => (stage_text(&clock, lang), clock.is_late()),
+                    };
+                    let color = if late { Some(tokens::OVERDUE_TEXT) } else { None };
                     match color {
                         Some(color) => ui.colored_label(color, text),
                         None => ui.label(text),

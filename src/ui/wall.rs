@@ -31,6 +31,11 @@ pub struct WallFigures {
     /// first close of the day.
     pub on_time_rate_today: Option<f64>,
     pub open_now: usize,
+    /// Open cases late in the stage they wait in (filing, dispatch, signing, verification,
+    /// close): the centre's own clocks and the unit's signing.
+    pub stage_late_now: usize,
+    /// Open cases the centre urged (催办) or supervises (督办) on their current dispatch.
+    pub urged_now: usize,
 }
 
 /// A row of the league table: one unit this month.
@@ -85,6 +90,8 @@ pub fn figures(book: &CaseBook, now: NaiveDateTime) -> WallFigures {
         }
         figures.open_now += usize::from(case.state.is_open());
         figures.overdue_now += usize::from(book.live_light(position) == Some(crate::calendar::DeadlineLight::Red));
+        figures.stage_late_now += usize::from(book.stage_light(position) == Some(crate::calendar::DeadlineLight::Red));
+        figures.urged_now += usize::from(case.state.is_open() && (case.urge_count > 0 || case.supervised_at.is_some()));
     }
     #[allow(clippy::cast_precision_loss)]
     {
@@ -231,6 +238,13 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
             ui.end_row();
             tile(ui, lang.pick("今日按期结案率", "On time today"), &percent(figures.on_time_rate_today), TILE_VALUE, tile_width);
             tile(ui, lang.pick("在办案卷", "Open cases"), &figures.open_now.to_string(), TILE_VALUE, tile_width);
+            ui.end_row();
+            let late_color =
+                if figures.stage_late_now > 0 { tokens::case_color(Some(crate::calendar::DeadlineLight::Red)) } else { TILE_VALUE };
+            tile(ui, lang.pick("环节超时", "Stage late"), &figures.stage_late_now.to_string(), late_color, tile_width);
+            let urged_color =
+                if figures.urged_now > 0 { tokens::case_color(Some(crate::calendar::DeadlineLight::Yellow)) } else { TILE_VALUE };
+            tile(ui, lang.pick("催办督办", "Urged"), &figures.urged_now.to_string(), urged_color, tile_width);
             ui.end_row();
         });
         ui.add_space(14.0);

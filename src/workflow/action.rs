@@ -22,8 +22,19 @@ keyword_enum! {
         Dispatch = ("dispatch", "派遣", "Dispatch"),
         /// 回退 (Art. 18): the unit says the case is not its own.
         ReturnToCentre = ("return", "回退", "Return to centre"),
-        /// 重新派遣: a returned case sent out again.
+        /// 重新派遣: a returned case sent out again (to another unit: the return is accepted).
         Redispatch = ("redispatch", "重新派遣", "Redispatch"),
+        /// 驳回回退: the centre finds the return unfounded; the case goes back to the same unit
+        /// with its deadline unchanged (the time did not stop), and counts against the unit.
+        RefuseReturn = ("refuse_return", "驳回回退", "Refuse return"),
+        /// 签收: the unit acknowledges the dispatched case.
+        SignFor = ("sign", "签收", "Sign for"),
+        /// 到场 (Art. 25): the unit reports being on site.
+        Arrive = ("arrive", "到场", "On site"),
+        /// 催办: the centre urges the unit.
+        Urge = ("urge", "催办", "Urge"),
+        /// 督办: the centre's leadership puts the case under supervision.
+        Supervise = ("supervise", "督办", "Supervise"),
         /// 处置反馈: the unit reports the case handled.
         Handle = ("handle", "处置反馈", "Report handled"),
         /// 核查通过: the collector finds it fixed on site.
@@ -114,6 +125,27 @@ pub enum Action {
         unit: UnitId,
         note: String,
     },
+    /// Why the return is unfounded (mandatory).
+    RefuseReturn {
+        reason: String,
+    },
+    SignFor {
+        note: String,
+    },
+    /// On site, with where (WGS84 longitude, latitude, from the terminal's GPS) when known.
+    Arrive {
+        note: String,
+        photos: Vec<String>,
+        #[serde(default)]
+        location: Option<[f64; 2]>,
+    },
+    Urge {
+        note: String,
+    },
+    /// Why the case needs supervision (mandatory).
+    Supervise {
+        reason: String,
+    },
     /// What was done (mandatory) and photos of the result.
     Handle {
         note: String,
@@ -192,6 +224,11 @@ impl Action {
             Self::Dispatch { .. } => ActionKind::Dispatch,
             Self::ReturnToCentre { .. } => ActionKind::ReturnToCentre,
             Self::Redispatch { .. } => ActionKind::Redispatch,
+            Self::RefuseReturn { .. } => ActionKind::RefuseReturn,
+            Self::SignFor { .. } => ActionKind::SignFor,
+            Self::Arrive { .. } => ActionKind::Arrive,
+            Self::Urge { .. } => ActionKind::Urge,
+            Self::Supervise { .. } => ActionKind::Supervise,
             Self::Handle { .. } => ActionKind::Handle,
             Self::VerifyPass { .. } => ActionKind::VerifyPass,
             Self::VerifyFail { .. } => ActionKind::VerifyFail,

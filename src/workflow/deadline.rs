@@ -7,8 +7,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, elapsed_minutes, light_for, overrun_ratio};
-use crate::model::{Case, CaseState, keyword_enum};
+use crate::calendar::{DeadlineLight, LimitUnit, WorkCalendar, allowed_minutes, deadline_from, elapsed_minutes, light_for, overrun_ratio};
+use crate::model::{Case, CaseState, Stage, StageLimit, keyword_enum};
 
 keyword_enum! {
     /// Whether the handling clock of a case runs.
@@ -47,6 +47,73 @@ pub struct DeadlineStatus {
     pub allowed_minutes: i64,
     /// 超时倍数 = used ÷ allowed (above 1 when overdue).
     pub overrun_ratio: Option<f64>,
+    /// The clock of the stage the case waits in besides handling (filing, dispatch, signing,
+    /// verification, close), when the stage has a limit; see [`stage_clock`].
+    pub stage: Option<StageClock>,
+}
+
+/// Where a case stands against the limit of the stage it waits in (立案, 派遣, 签收, 核查, 结案).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageClock {
+    pub stage: Stage,
+    /// When the stage began (report, filing, return, dispatch, handling, verification).
+    pub since: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    pub light: DeadlineLight,
+    pub used_minutes: i64,
+    pub allowed_minutes: i64,
+    /// The measure of the minutes.
+    pub limit_unit: LimitUnit,
+}
+
+impl StageClock {
+    /// Minutes left (negative when late), in the limit's measure.
+    #[must_use]
+    pub fn remaining_minutes(&self) -> i64 {
+        self.allowed_minutes - self.used_minutes
+    }
+
+    /// Late (red).
+    #[must_use]
+    pub fn is_late(&self) -> bool {
+        self.light == DeadlineLight::Red
+    }
+}
+
+/// The stage a case waits in and since when: a report waits for filing, a filed or returned case
+/// for (re)dispatch, a dispatched case nobody signed for for signing, a handled case for
+/// verification, a verified one for its close. `None` for the others, and for rows from before
+/// schema 5 that do not say when they entered a returned or verified state.
+#[must_use]
+pub fn waiting_stage(case: &Case) -> Option<(Stage, NaiveDateTime)> {
+    match case.state {
+        CaseState::Reported => Some((Stage::File, case.reported_at)),
+        CaseState::Filed => Some((Stage::Dispatch, case.filed_at.or(case.state_since)?)),
+        CaseState::Returned => Some((Stage::Dispatch, case.state_since?)),
+        CaseState::Dispatched if case.signed_at.is_none() => Some((Stage::Sign, case.dispatched_at?)),
+        CaseState::Handled => Some((Stage::Verify, case.handled_at.or(case.state_since)?)),
+        CaseState::Verified => Some((Stage::Close, case.state_since?)),
+        _ => None,
+    }
+}
+
+/// The clock of the stage `case` waits in at `now`, measured against `limits` (the command
+/// manual's stage limits).
+#[must_use]
+pub fn stage_clock(case: &Case, limits: &[StageLimit], calendar: &WorkCalendar, now: NaiveDateTime) -> Option<StageClock> {
+    let (stage, since) = waiting_stage(case)?;
+    let limit = limits.iter().find(|limit| limit.stage == stage && limit.urgency == case.urgency)?;
+    let used_minutes = elapsed_minutes(calendar, limit.unit, since, now);
+    let allowed = allowed_minutes(calendar, limit.amount, limit.unit);
+    Some(StageClock {
+        stage,
+        since,
+        due_at: deadline_from(calendar, since, limit.amount, limit.unit),
+        light: light_for(used_minutes, allowed),
+        used_minutes,
+        allowed_minutes: allowed,
+        limit_unit: limit.unit,
+    })
 }
 
 impl DeadlineStatus {
@@ -100,9 +167,12 @@ pub fn deadline_status(case: &Case, calendar: &WorkCalendar, now: NaiveDateTime)
         used_minutes: 0,
         allowed_minutes: 0,
         overrun_ratio: None,
+        stage: None,
     };
     let (Some(dispatched_at), Some(deadline_at)) = (case.dispatched_at, case.deadline_at) else { return status };
     if matches!(clock, ClockState::NotStarted | ClockState::Void) {
+        // A returned case keeps its deadline for a refused return; it is not running now.
+        status.deadline_at = None;
         return status;
     }
     // Databases from before the limit unit was recorded: count working time.

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::calendar::{LimitUnit, WorkCalendar, deadline_from, elapsed_minutes};
 use crate::model::{
-    BacklogEnd, Case, CaseRequest, CaseState, CloseType, FeedbackChannel, Keyword, RequestDecision, RequestKind, Role, UnitId, User,
+    BacklogEnd, Case, CaseRequest, CaseState, CloseType, FeedbackChannel, Keyword, RequestDecision, RequestKind, Role, Stage, UnitId,
+    Urgency, User,
 };
 use crate::store::utc_text_from_local;
 
@@ -71,7 +72,16 @@ pub(crate) fn check_permission(workflow: &Workflow, actor: &User, case: &Case, a
         (Some(pending), _) => {
             // The unit finishing or returning the case makes its request moot; feedback to the
             // reporter is independent of it.
-            if matches!(action, ActionKind::Handle | ActionKind::ReturnToCentre | ActionKind::RecordReporterFeedback) {
+            if matches!(
+                action,
+                ActionKind::Handle
+                    | ActionKind::ReturnToCentre
+                    | ActionKind::RecordReporterFeedback
+                    | ActionKind::SignFor
+                    | ActionKind::Arrive
+                    | ActionKind::Urge
+                    | ActionKind::Supervise
+            ) {
                 Ok(())
             } else {
                 Err(Refusal::RequestPending { action, pending })
@@ -177,11 +187,16 @@ pub(crate) fn decide(
         }
         Action::Dispatch { unit, note } | Action::Redispatch { unit, note } => {
             let previous_unit = case.unit;
+            // The unit that returned a case does not get it back with a fresh deadline.
+            if kind == ActionKind::Redispatch && previous_unit == Some(*unit) {
+                return Err(Refusal::RedispatchToReturningUnit { unit: workflow.unit_label(*unit) });
+            }
             dispatch(workflow, &mut next, *unit, now)?;
             json!({
                 "unit_id": unit.0,
                 "unit": workflow.unit_label(*unit).name_zh,
                 "previous_unit_id": if kind == ActionKind::Redispatch { previous_unit.map(|unit| unit.0) } else { None },
+                "return_accepted": kind == ActionKind::Redispatch,
                 "deadline_at": time_text(next.deadline_at),
                 "limit_unit": next.limit_unit.map(LimitUnit::as_str),
                 "note": note.trim(),
@@ -190,9 +205,70 @@ pub(crate) fn decide(
         Action::ReturnToCentre { reason } => {
             let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
             let lapsed = lapse_pending(pending, &mut next, &mut effects);
-            let previous_deadline = next.deadline_at.take();
-            next.limit_unit = None;
-            json!({ "reason": reason, "previous_deadline_at": time_text(previous_deadline), "lapsed_request": lapsed })
+            // The deadline stays on the row: a refused return puts the case back under it.
+            let within_limit = stage_within(workflow, Stage::Return, case.urgency, case.dispatched_at, now);
+            json!({
+                "reason": reason,
+                "previous_deadline_at": time_text(case.deadline_at),
+                "lapsed_request": lapsed,
+                "within_limit": within_limit,
+            })
+        }
+        Action::RefuseReturn { reason } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            let overdue = next.deadline_at.is_some_and(|deadline| now > deadline);
+            json!({
+                "reason": reason,
+                "unit_id": next.unit.map(|unit| unit.0),
+                "deadline_at": time_text(next.deadline_at),
+                "limit_unit": next.limit_unit.map(LimitUnit::as_str),
+                "overdue": overdue,
+            })
+        }
+        Action::SignFor { note } => {
+            if let Some(at) = case.signed_at {
+                return Err(Refusal::AlreadySigned { at });
+            }
+            next.signed_at = Some(now);
+            let within_limit = stage_within(workflow, Stage::Sign, case.urgency, case.dispatched_at, now);
+            json!({ "note": note.trim(), "within_limit": within_limit })
+        }
+        Action::Arrive { note, photos, location } => {
+            if let Some(at) = case.arrived_at {
+                return Err(Refusal::AlreadyArrived { at });
+            }
+            if let Some([lon, lat]) = location
+                && !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(lon) && (-90.0..=90.0).contains(lat))
+            {
+                return Err(Refusal::BadLocation { location: format!("{lon}, {lat}") });
+            }
+            // Being on site acknowledges the case as well.
+            let signed_now = case.signed_at.is_none();
+            next.signed_at = next.signed_at.or(Some(now));
+            next.arrived_at = Some(now);
+            let within_limit = stage_within(workflow, Stage::Arrive, case.urgency, case.dispatched_at, now);
+            let sign_within_limit =
+                if signed_now { stage_within(workflow, Stage::Sign, case.urgency, case.dispatched_at, now) } else { None };
+            json!({
+                "note": note.trim(),
+                "photos": photos,
+                "location": location,
+                "within_limit": within_limit,
+                "signed": signed_now,
+                "sign_within_limit": sign_within_limit,
+            })
+        }
+        Action::Urge { note } => {
+            next.urge_count += 1;
+            json!({ "note": note.trim(), "urge_count": next.urge_count, "overdue": case.deadline_at.is_some_and(|deadline| now > deadline) })
+        }
+        Action::Supervise { reason } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            if let Some(at) = case.supervised_at {
+                return Err(Refusal::AlreadySupervised { at });
+            }
+            next.supervised_at = Some(now);
+            json!({ "reason": reason })
         }
         Action::Handle { note, photos } => {
             let note = required(note, Refusal::NoteRequired { action: kind })?;
@@ -287,6 +363,7 @@ pub(crate) fn decide(
     };
     if let Target::To(state) = transition(kind).to {
         next.state = state;
+        next.state_since = Some(now);
     }
     Ok(Step { case: next, action: kind, data, effects })
 }
@@ -310,7 +387,19 @@ pub(super) fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: 
     case.paused_at = None;
     case.paused_minutes = 0;
     case.extended = false;
+    case.signed_at = None;
+    case.arrived_at = None;
+    case.urge_count = 0;
+    case.supervised_at = None;
     Ok(())
+}
+
+/// Whether a step at `now` came within the stage limit counted from `from`; `None` when the
+/// manual has no limit for the stage or there is no start.
+fn stage_within(workflow: &Workflow, stage: Stage, urgency: Urgency, from: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<bool> {
+    let limit = workflow.manual.stage_limit(stage, urgency)?;
+    let from = from?;
+    Some(now <= deadline_from(&workflow.calendar, from, limit.amount, limit.unit))
 }
 
 /// Records the decision on the request being decided; returns its id.
@@ -354,6 +443,7 @@ mod tests {
             parent: None,
             contact: String::new(),
             phone: String::new(),
+            enforcement: false,
         };
         Workflow::new(CommandManual::embedded().expect("manual"), WorkCalendar::office_hours(), vec![unit(1, "CGJ-LD"), unit(2, "CGJ-SZ")])
     }

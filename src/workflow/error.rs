@@ -59,6 +59,28 @@ pub enum Refusal {
     DescriptionRequired,
     /// An extension or deferral asked for after the handling deadline (Art. 26 counts an
     /// approved one as on time only when it was asked for in time).
+    /// The case was already signed for on this dispatch.
+    AlreadySigned {
+        at: NaiveDateTime,
+    },
+    /// The unit already reported being on site on this dispatch.
+    AlreadyArrived {
+        at: NaiveDateTime,
+    },
+    /// The case is already under supervision (督办).
+    AlreadySupervised {
+        at: NaiveDateTime,
+    },
+    /// A returned case cannot be redispatched to the unit that returned it: refusing the
+    /// return does that, keeping its deadline.
+    RedispatchToReturningUnit {
+        unit: UnitLabel,
+    },
+    /// A location outside the valid range of WGS84 coordinates.
+    BadLocation {
+        /// The coordinates as given (`lon, lat`).
+        location: String,
+    },
     RequestAfterDeadline {
         action: ActionKind,
         deadline: NaiveDateTime,
@@ -268,6 +290,43 @@ impl Refusal {
                     format!("“{}”必须说明处置情况。", action.label_zh())
                 } else {
                     format!("“{}” needs a note of what was done.", action.label_en())
+                }
+            }
+            Self::AlreadySigned { at } => {
+                let at = at.format("%Y-%m-%d %H:%M");
+                if zh { format!("本次派遣已于 {at} 签收。") } else { format!("This dispatch was already signed for at {at}.") }
+            }
+            Self::AlreadyArrived { at } => {
+                let at = at.format("%Y-%m-%d %H:%M");
+                if zh {
+                    format!("本次派遣已于 {at} 报告到场。")
+                } else {
+                    format!("Arrival on site was already reported at {at}.")
+                }
+            }
+            Self::AlreadySupervised { at } => {
+                let at = at.format("%Y-%m-%d %H:%M");
+                if zh {
+                    format!("该案卷自 {at} 起已在督办中。")
+                } else {
+                    format!("The case has been under supervision since {at}.")
+                }
+            }
+            Self::RedispatchToReturningUnit { unit } => {
+                if zh {
+                    format!("案卷是{}回退的，不能重新派遣给它；如认为回退理由不成立，请“驳回回退”（原处置时限不变）。", unit.name(true))
+                } else {
+                    format!(
+                        "{} returned this case, so it cannot be redispatched to it; if the return is unfounded, refuse the return (the deadline stays as it was).",
+                        unit.name(false)
+                    )
+                }
+            }
+            Self::BadLocation { location } => {
+                if zh {
+                    format!("位置 ({location}) 不是有效的 WGS84 经纬度。")
+                } else {
+                    format!("The location ({location}) is not a valid WGS84 longitude and latitude.")
                 }
             }
             Self::RequestAfterDeadline { action, deadline } => {

@@ -26,7 +26,7 @@ mod routing;
 pub mod rules;
 
 pub use action::{Action, ActionKind};
-pub use deadline::{ClockState, DeadlineStatus, deadline_status};
+pub use deadline::{ClockState, DeadlineStatus, StageClock, deadline_status, stage_clock, waiting_stage};
 pub use dispute::{
     DisputeDecision, DisputeOpening, DisputeOutcome, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
 };

@@ -16,7 +16,10 @@
 //!   unclear → the local government), always last.
 //!
 //! Parts go owner first, then territory (先属主、后属地): part → zone → manual → area.
-//! Events go territory first, then owner (先属地、后属主): zone → part → manual → area.
+//! Events go responsibility zone first, then owner: zone → part → manual → area; the reason
+//! text names this order as applied. A zone counts only if its holder can act on the class: a
+//! class the manual gives to a unit with enforcement powers (执法权: illegal building, street
+//! vending) is never handed to a zone holder without them.
 //! The first candidate is the suggestion; the others, without repeats, are the alternatives.
 
 use chrono::NaiveDate;
@@ -116,9 +119,12 @@ pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<
     let routing =
         entry.map_or(if query.kind == ItemKind::Part { Routing::OwnerFirst } else { Routing::TerritoryFirst }, |entry| entry.routing);
     let manual_unit = entry.and_then(|entry| units.iter().find(|unit| unit.code == entry.default_unit)).map(|unit| unit.id);
+    // The order applied, in words (the reason names it, so it can be checked against it).
     let (principle_zh, principle_en) = match routing {
-        Routing::OwnerFirst => ("按“先属主、后属地”", "Owner first, then territory"),
-        Routing::TerritoryFirst => ("按“先属地、后属主”", "Territory first, then owner"),
+        Routing::OwnerFirst => ("部件按“先属主、后属地”（权属→责任区→手册→属地）", "Owner first (owner → zone → manual → area)"),
+        Routing::TerritoryFirst => {
+            ("事件按“先责任区、后权属”（责任区→部件权属→手册→属地）", "Responsibility zone first (zone → part owner → manual → area)")
+        }
     };
     let class_name = entry.map_or_else(|| query.class_code.to_owned(), |entry| format!("{}（{}）", entry.code, entry.name_zh));
     let class_name_en = entry.map_or_else(|| query.class_code.to_owned(), |entry| format!("{} ({})", entry.code, entry.name_en));
@@ -164,11 +170,16 @@ pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<
         })
     };
     let manual_root = manual_unit.map(|unit| department_root(units, unit));
+    // A class the manual gives to a unit with enforcement powers (违法建设, 占道经营…) needs
+    // them: a zone's holder without them (the park's greening section) cannot take it.
+    let needs_powers = manual_unit.and_then(|unit| unit_by_id(units, unit)).is_some_and(|unit| unit.enforcement);
+    let has_powers = |owner: UnitId| unit_by_id(units, owner).is_some_and(|unit| unit.enforcement);
     let mut zones: Vec<&Jurisdiction> = here
         .iter()
         .copied()
         .filter(|zone| zone.kind == JurisdictionKind::UnitZone)
         .filter(|zone| zone.owner_unit.is_some_and(|owner| area_authority(owner) || Some(department_root(units, owner)) == manual_root))
+        .filter(|zone| zone.owner_unit.is_some_and(|owner| !needs_powers || has_powers(owner)))
         .collect();
     // The most specific zone first.
     zones.sort_by(|a, b| a.geometry.unsigned_area().total_cmp(&b.geometry.unsigned_area()).then(a.id.cmp(&b.id)));

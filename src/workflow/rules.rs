@@ -167,6 +167,23 @@ pub const TRANSITIONS: &[Transition] = &[
         roles: &[Dispatcher, ShiftLeader],
         needs: &[Need::Unit, Need::TimeLimit],
     },
+    Transition {
+        action: ActionKind::RefuseReturn,
+        from: &[Returned],
+        to: Target::To(Dispatched),
+        roles: &[Dispatcher, ShiftLeader],
+        needs: &[Need::Reason],
+    },
+    Transition { action: ActionKind::SignFor, from: &[Dispatched], to: Target::Same, roles: UNIT, needs: &[] },
+    Transition { action: ActionKind::Arrive, from: &[Dispatched], to: Target::Same, roles: UNIT, needs: &[] },
+    Transition { action: ActionKind::Urge, from: &[Dispatched], to: Target::Same, roles: &[Dispatcher, ShiftLeader], needs: &[] },
+    Transition {
+        action: ActionKind::Supervise,
+        from: &[Dispatched],
+        to: Target::Same,
+        roles: &[ShiftLeader, CommitteeMember],
+        needs: &[Need::Reason],
+    },
     Transition { action: ActionKind::Handle, from: &[Dispatched], to: Target::To(Handled), roles: UNIT, needs: &[Need::Note] },
     Transition { action: ActionKind::VerifyPass, from: &[Handled], to: Target::To(Verified), roles: &[FieldCollector], needs: &[] },
     Transition {
