@@ -99,6 +99,7 @@ fn lamp(grid: Option<u64>) -> NewCase {
         description: "路灯不亮".into(),
         photos: vec![],
         reporter_contact: None,
+        address: String::new(),
     }
 }
 

@@ -78,6 +78,7 @@ impl District {
             description: "路灯不亮".into(),
             photos: vec![],
             reporter_contact: None,
+            address: String::new(),
         };
         let case = self.workflow.report_case(&mut self.store, &collector, report, at("2026-11-23 08:30")).expect("report").case;
         let case = self.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:45");
@@ -443,6 +444,7 @@ fn a_dispute_cannot_be_opened_on_a_case_never_filed() {
         description: "路灯不亮".into(),
         photos: vec![],
         reporter_contact: None,
+        address: String::new(),
     };
     let case = district.workflow.report_case(&mut district.store, &collector, report, at("2026-11-23 08:30")).expect("report").case;
     let opening = DisputeOpening { units: vec![district.unit("CGJ-LD")], summary: "权属不清".into() };

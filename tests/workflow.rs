@@ -91,6 +91,7 @@ fn lamp_report(location: Point<f64>, contact: Option<&str>) -> NewCase {
         description: "路灯不亮（路灯）".into(),
         photos: vec!["report.jpg".into()],
         reporter_contact: contact.map(str::to_owned),
+        address: String::new(),
     }
 }
 
@@ -967,4 +968,22 @@ fn filing_dispatch_and_verification_have_their_own_lights() {
     let case = centre.step(&collector, &case, Action::VerifyPass { note: String::new(), photos: vec![] }, "2026-11-23 16:30").expect("v");
     assert_eq!(clock(&case, "2026-11-24 09:00"), Some((Stage::Close, DeadlineLight::Green)));
     assert_eq!(clock(&case, "2026-11-24 17:00"), Some((Stage::Close, DeadlineLight::Red)));
+}
+
+/// Issue 16: a case carries the address the reporter gave, and the desk finds it by street or
+/// house number.
+#[test]
+fn a_case_keeps_its_address_and_the_desk_finds_it_by_house_number() {
+    let mut centre = centre();
+    let collector = centre.people.collector.clone();
+    let report = NewCase { address: "  岩寺镇文峰路 88 号门前  ".into(), ..lamp_report(HERE, None) };
+    let case = centre.report(&collector, report, "2026-11-23 08:30");
+    centre.report(&collector, lamp_report(Point::new(118.34, 29.83), None), "2026-11-23 08:40");
+    assert_eq!(case.address, "岩寺镇文峰路 88 号门前");
+    assert_eq!(centre.reload(&case).address, "岩寺镇文峰路 88 号门前");
+    let cases = centre.store.load_cases().expect("cases");
+    let book = citygrid::desk::CaseBook::new(cases, centre.workflow.calendar(), at("2026-11-23 09:00"));
+    let filter = citygrid::desk::CaseFilter { text: "88 号".into(), ..Default::default() };
+    let rows = book.select(&filter, citygrid::desk::CaseSort::default(), &|_| String::new());
+    assert_eq!(rows.iter().map(|position| book.get(*position).expect("case").id).collect::<Vec<_>>(), vec![case.id]);
 }

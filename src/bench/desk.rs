@@ -144,6 +144,7 @@ fn commit_figures(path: &Path, now: NaiveDateTime) -> Result<(usize, f64, f64)> 
                 description: format!("基准测试上报 {index}"),
                 photos: Vec::new(),
                 reporter_contact: None,
+                address: String::new(),
             };
             let started = Instant::now();
             if workflow.report_case(&mut store, &collector, new_case, now).is_ok() {

@@ -208,6 +208,7 @@ impl Seats {
                 description: format!("模拟巡查上报 {round}"),
                 photos: Vec::new(),
                 reporter_contact: None,
+                address: String::new(),
             };
             match workflow.report_case(&mut store, &collector, new_case, now) {
                 Ok(_) => self.reported += 1,

@@ -172,6 +172,7 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         description,
         photos: vec![format!("report-{}.jpg", rng.random_range(1_000..10_000))],
         reporter_contact,
+        address: String::new(),
     };
     // Collectors report what they find; video patrols are the centre's; calls come in at intake.
     let reporter = match source {

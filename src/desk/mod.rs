@@ -484,6 +484,7 @@ fn matches_text(case: &Case, text: &str) -> bool {
         || (text.bytes().all(|byte| byte.is_ascii_digit()) && case.part_code.is_some_and(|code| code.to_string().contains(text)))
         || contains_folded(&case.description, text)
         || case.reporter_contact.as_deref().is_some_and(|contact| contains_folded(contact, text))
+        || contains_folded(&case.address, text)
 }
 
 /// A column the list sorts by.

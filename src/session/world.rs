@@ -145,7 +145,46 @@ impl World {
         let mut by_name: Vec<usize> =
             (0..self.jurisdictions.len()).filter(|index| self.jurisdictions[*index].name.contains(text)).collect();
         by_name.sort_by_key(|index| (self.jurisdictions[*index].kind, self.jurisdictions[*index].name.len()));
-        by_name.first().copied().map(Selection::Jurisdiction)
+        if let Some(index) = by_name.first() {
+            return Some(Selection::Jurisdiction(*index));
+        }
+        // An address or house number: the newest case reported there.
+        let newest = cases
+            .cases()
+            .iter()
+            .enumerate()
+            .filter(|(_, case)| case.address.contains(text))
+            .max_by_key(|(_, case)| case.reported_at)
+            .map(|(position, _)| position);
+        newest.map(Selection::Case)
+    }
+
+    /// A place description for a point: the nearest named street within 150 m
+    /// (`文峰路附近`), or the smallest named jurisdiction there; empty when neither.
+    #[must_use]
+    pub fn address_hint(&self, lon: f64, lat: f64, lang: crate::model::Lang) -> String {
+        let here = geo::Point::new(lon, lat);
+        let nearest = self
+            .streets
+            .iter()
+            .filter(|street| !street.name.is_empty())
+            .map(|street| {
+                let metres = match geo::ClosestPoint::closest_point(&street.line, &here) {
+                    geo::Closest::Intersection(point) | geo::Closest::SinglePoint(point) => {
+                        geo::Distance::distance(&geo::Haversine, here, point)
+                    }
+                    geo::Closest::Indeterminate => f64::INFINITY,
+                };
+                (street, metres)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        match nearest {
+            Some((street, metres)) if metres <= 150.0 => match lang {
+                crate::model::Lang::Zh => format!("{}附近", street.name),
+                crate::model::Lang::En => format!("near {}", street.name),
+            },
+            _ => self.jurisdictions_at(lon, lat).first().map(|index| self.jurisdictions[*index].name.clone()).unwrap_or_default(),
+        }
     }
 
     /// Jurisdictions containing a lon/lat point, smallest kind first.

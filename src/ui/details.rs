@@ -169,6 +169,18 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         row_ui(ui, lang.pick("状态", "State"), state);
         row_ui(ui, lang.pick("预警", "Warning light"), status.label(lang.is_chinese()));
         row_ui(ui, lang.pick("剩余时间", "Time left"), remaining_text(status, lang));
+        if let Some(clock) = status.stage {
+            let text = crate::ui::desk::stage_text(&clock, lang);
+            let label = lang.pick("环节时限", "Stage limit");
+            ui.label(egui::RichText::new(label).weak());
+            let color = crate::ui::design_tokens::case_color(Some(clock.light));
+            ui.colored_label(color, format!("{text}（{}）", clock.due_at.format("%m-%d %H:%M")));
+            ui.end_row();
+        }
+        let marks = crate::ui::desk::state_marks(case, lang);
+        if !marks.is_empty() {
+            row_ui(ui, lang.pick("督促", "Follow-up"), marks);
+        }
         if let Some(near) = world.near_boundary(case.location, case.reported_at.date()) {
             ui.label(egui::RichText::new(lang.pick("责任边界", "Boundary")).weak());
             ui.colored_label(ui.visuals().warn_fg_color, world.near_boundary_text(&near, lang));
@@ -188,6 +200,10 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         row_ui(ui, lang.pick("上报时间", "Reported"), time_text(Some(case.reported_at)));
         row_ui(ui, lang.pick("立案时间", "Filed"), time_text(case.filed_at));
         row_ui(ui, lang.pick("派遣时间", "Dispatched"), time_text(case.dispatched_at));
+        if case.dispatched_at.is_some() {
+            row_ui(ui, lang.pick("签收时间", "Signed for"), time_text(case.signed_at));
+            row_ui(ui, lang.pick("到场时间", "On site"), time_text(case.arrived_at));
+        }
         row_ui(
             ui,
             lang.pick("处置时限", "Deadline"),
@@ -199,6 +215,9 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         }
         row_ui(ui, lang.pick("返工次数", "Rework count"), case.rework_count.to_string());
         row_ui(ui, lang.pick("单元网格", "Grid cell"), case.grid_code.map_or_else(|| "—".to_owned(), |code| code.to_string()));
+        if !case.address.is_empty() {
+            row_ui(ui, lang.pick("地址", "Address"), case.address.as_str());
+        }
         row_ui(ui, lang.pick("位置", "Location"), format!("{:.6}, {:.6}", case.location.x(), case.location.y()));
         if let Some(contact) = &case.reporter_contact {
             row_ui(ui, lang.pick("举报人联系方式", "Reporter contact"), contact.as_str());

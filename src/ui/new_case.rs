@@ -35,6 +35,11 @@ pub struct NewCaseForm {
     /// The channels the reporting role takes reports from.
     pub sources: &'static [SourceChannel],
     pub contact: String,
+    /// Street address, house number or place; proposed from the nearest street when placed.
+    pub address: String,
+    /// The proposal last written into `address` (replaced when the case is placed again,
+    /// unless the operator typed something else).
+    pub address_hint: String,
     pub description: String,
     pub photos: Vec<String>,
     pub photo_path: String,
@@ -53,6 +58,8 @@ impl Default for NewCaseForm {
             source: SourceChannel::Hotline12319,
             sources: SourceChannel::ALL,
             contact: String::new(),
+            address: String::new(),
+            address_hint: String::new(),
             description: String::new(),
             photos: Vec::new(),
             photo_path: String::new(),
@@ -89,6 +96,11 @@ impl NewCaseForm {
         } else if self.subject == CaseSubject::Part {
             self.class_code = None;
             self.subject = CaseSubject::Event;
+        }
+        if self.address.trim().is_empty() || self.address == self.address_hint {
+            let placed = self.location.unwrap_or(spot);
+            self.address_hint = world.address_hint(placed.x(), placed.y(), crate::model::Lang::Zh);
+            self.address = self.address_hint.clone();
         }
     }
 
@@ -137,6 +149,7 @@ impl NewCaseForm {
             description: self.description.trim().to_owned(),
             photos: self.photos.clone(),
             reporter_contact: Some(self.contact.trim().to_owned()).filter(|contact| !contact.is_empty()),
+            address: self.address.trim().to_owned(),
         })
     }
 }
@@ -227,6 +240,14 @@ pub fn new_case_ui(ctx: &egui::Context, view: View<'_>, form_slot: &mut Option<N
                 ui.end_row();
                 let contact = ui.label(lang.pick("举报人联系方式", "Reporter contact"));
                 ui.add(egui::TextEdit::singleline(&mut form.contact).desired_width(240.0)).labelled_by(contact.id);
+                ui.end_row();
+                let address = ui.label(lang.pick("地址", "Address"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut form.address)
+                        .desired_width(240.0)
+                        .hint_text(lang.pick("街道、门牌号或地名", "Street, house number or place")),
+                )
+                .labelled_by(address.id);
                 ui.end_row();
             });
             let description = ui.label(lang.pick("问题描述（必填）", "Description (required)"));

@@ -31,7 +31,12 @@ pub struct NewCase {
     pub description: String,
     pub photos: Vec<String>,
     pub reporter_contact: Option<String>,
+    /// Street address, house number or place name as the reporter gave it (may be empty).
+    pub address: String,
 }
+
+/// Longest address kept (characters); a longer one is cut.
+pub const MAX_ADDRESS_CHARS: usize = 200;
 
 /// An open case that may describe the same problem.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +111,7 @@ impl Workflow {
             description,
             photos: new_case.photos,
             reporter_contact: new_case.reporter_contact.map(|contact| contact.trim().to_owned()).filter(|contact| !contact.is_empty()),
+            address: new_case.address.trim().chars().take(MAX_ADDRESS_CHARS).collect(),
             ..Case::reported(
                 Store::next_case_no(tx, now.date())?,
                 new_case.source,
