@@ -180,6 +180,10 @@ fn at_schema_3(source: &Path, into: &Path) {
     }
     conn.execute_batch(
         "DROP TABLE admin_events;
+         ALTER TABLE units DROP COLUMN enforcement;
+         ALTER TABLE cases DROP COLUMN address; ALTER TABLE cases DROP COLUMN signed_at; ALTER TABLE cases DROP COLUMN arrived_at;
+         ALTER TABLE cases DROP COLUMN state_since; ALTER TABLE cases DROP COLUMN urge_count; ALTER TABLE cases DROP COLUMN supervised_at;
+         DELETE FROM stage_limits WHERE stage IN ('sign', 'arrive', 'return');
          ALTER TABLE case_events DROP COLUMN hash; ALTER TABLE case_events DROP COLUMN prev_hash; ALTER TABLE case_events DROP COLUMN case_digest;
          ALTER TABLE users DROP COLUMN disabled_at; ALTER TABLE users DROP COLUMN must_change_password; ALTER TABLE users DROP COLUMN auth_epoch;
          INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('case_events', 'attributes', 'case_events', 'Audit trail of every case transition');
@@ -220,7 +224,8 @@ fn a_migration_killed_at_any_moment_leaves_the_old_version_or_the_new() {
                 assert_eq!(has_chain, 0, "trial {trial}: at version 3 the schema is the old one, untouched");
                 old_left += 1;
             }
-            "4" => {
+            // Each migration commits on its own: a kill may fall between 4 and 5.
+            "4" | "5" => {
                 assert_eq!(has_chain, 1, "trial {trial}");
                 new_left += 1;
             }
@@ -230,7 +235,7 @@ fn a_migration_killed_at_any_moment_leaves_the_old_version_or_the_new() {
         let store = Store::open(&db).expect("opens");
         intact(&store, trial);
     }
-    println!("migration: {trials} trials, {old_left} left at schema 3, {new_left} at schema 4");
+    println!("migration: {trials} trials, {old_left} left at schema 3, {new_left} at schema 4 or 5");
     assert!(old_left > 0 && new_left > 0, "kills fell both before and after the upgrade ({old_left} old, {new_left} new)");
 }
 
@@ -256,6 +261,7 @@ fn two_seats_opening_an_old_file_at_once_both_open_it_and_it_is_upgraded_once() 
     }
     let store = Store::open(&old).expect("open");
     let migrations = store.admin_actions().expect("trail").iter().filter(|action| *action == "migration").count();
-    assert_eq!(migrations, 1, "upgraded once");
+    // Migrations 4 and 5 each write one entry: applied once each, not once per seat.
+    assert_eq!(migrations, (citygrid::store::schema::CURRENT_VERSION - 3) as usize, "upgraded once");
     intact(&store, 0);
 }

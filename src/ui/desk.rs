@@ -307,12 +307,21 @@ fn light_dot(ui: &mut egui::Ui, color: Color32) {
 /// The colour of a case's dot in lists: its light while the clock runs, grey otherwise.
 #[must_use]
 pub fn status_color(status: &DeadlineStatus) -> Color32 {
-    match (status.clock, status.stage) {
-        (ClockState::Running, _) => tokens::case_color(status.light),
-        (ClockState::Deferred | ClockState::Backlog, _) => tokens::CASE_PAUSED,
-        // Waiting for the centre (filing, dispatch, verification, close): that stage's light.
-        (_, Some(stage)) => tokens::case_color(Some(stage.light)),
+    match status.clock {
+        ClockState::Running => tokens::case_color(status.light),
+        ClockState::Deferred | ClockState::Backlog => tokens::CASE_PAUSED,
         _ => tokens::case_color(None),
+    }
+}
+
+/// The dot of a row in the case list: the handling light while the clock runs, otherwise the
+/// light of the stage the case waits in (filing, dispatch, verification, close), so the
+/// centre's own queues show their urgency too. The map keeps the handling lights of its legend.
+#[must_use]
+pub fn queue_color(status: &DeadlineStatus) -> Color32 {
+    match (status.clock, status.stage) {
+        (ClockState::NotStarted | ClockState::Stopped, Some(stage)) => tokens::case_color(Some(stage.light)),
+        _ => status_color(status),
     }
 }
 
@@ -555,7 +564,7 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                 let position = rows[row.index()];
                 let (Some(case), Some(status)) = (book.get(position), book.status(position)) else { return };
                 row.set_selected(selected == Some(position));
-                row.col(|ui| light_dot(ui, status_color(status)));
+                row.col(|ui| light_dot(ui, queue_color(status)));
                 row.col(|ui| {
                     ui.label(RichText::new(&case.case_no).monospace());
                 });
