@@ -665,3 +665,93 @@ fn citygrid_report_writes_the_months_assessment_as_csv() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("use 2026-11, 2026-Q4"), "{}", String::from_utf8_lossy(&bad.stderr));
 }
+
+/// Issue 16, through the UI as each role: the dispatcher urges a dispatched case (催办); the
+/// unit signs for it (签收), reports being on site (到场) and returns it; the dispatcher refuses
+/// the return (驳回回退) and the case is back with the unit under its first deadline. Every step
+/// is in the audit trail under the person who took it.
+#[test]
+fn a_unit_signs_for_and_arrives_and_the_dispatcher_urges_it_and_refuses_its_return() {
+    let (_dir, path, _) = common::small_demo(5_000, 300);
+    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let position = first_in(&seat, CaseState::Filed);
+    let case_id = seat.state().cases().get(position).expect("case").id;
+    let ok = |seat: &mut Harness<'static, CitygridApp>, what: &str| {
+        seat.get_by_label("OK").click();
+        steps(seat, 2);
+        until(seat, what, |app| app.desk().pending.is_none());
+    };
+    let with_reason = |seat: &mut Harness<'static, CitygridApp>, reason: &str| {
+        seat.get_by_label("Reason (required)").click();
+        steps(seat, 1);
+        seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("reason field").type_text(reason);
+        steps(seat, 2);
+    };
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    steps(&mut seat, 3);
+    seat.get_by_label("Dispatch").click();
+    steps(&mut seat, 3);
+    ok(&mut seat, "the dispatch");
+    let dispatched = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(dispatched.state, CaseState::Dispatched, "{:?}", seat.state().desk().notice);
+    assert!(seat.query_all_by_label_contains("not signed for").count() >= 1, "the desk marks it");
+    seat.get_by_label("Urge").click();
+    steps(&mut seat, 3);
+    ok(&mut seat, "the urging");
+    assert_eq!(seat.state().cases().get(position).expect("case").urge_count, 1, "{:?}", seat.state().desk().notice);
+
+    // The unit: sign for, on site, return.
+    seat.get_by_label("Sign out").click();
+    steps(&mut seat, 2);
+    let login = login_of_unit(&seat, dispatched.unit.expect("unit"));
+    seat.state_mut().sign_in_blocking(&login, DEMO_PASSWORD, Duration::from_secs(30)).expect("the unit signs in");
+    steps(&mut seat, 3);
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    steps(&mut seat, 3);
+    seat.get_by_label("Sign for").click();
+    steps(&mut seat, 3);
+    ok(&mut seat, "the signing");
+    seat.get_by_label("Arrived on site").click();
+    steps(&mut seat, 3);
+    ok(&mut seat, "the arrival");
+    let on_site = seat.state().cases().get(position).expect("case").clone();
+    assert!(on_site.signed_at.is_some() && on_site.arrived_at.is_some(), "{:?}", seat.state().desk().notice);
+    assert!(seat.query_all_by_label("Sign for").count() <= 1, "signed: no second signing button (the timeline may name it)");
+    seat.get_by_label("Return to centre").click();
+    steps(&mut seat, 3);
+    with_reason(&mut seat, "不属本单位");
+    ok(&mut seat, "the return");
+    assert_eq!(seat.state().cases().get(position).expect("case").state, CaseState::Returned);
+
+    // The dispatcher refuses the return: back to the unit, first deadline.
+    seat.get_by_label("Sign out").click();
+    steps(&mut seat, 2);
+    seat.state_mut().sign_in_blocking("dispatch1", DEMO_PASSWORD, Duration::from_secs(30)).expect("the dispatcher signs in");
+    steps(&mut seat, 3);
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    steps(&mut seat, 3);
+    seat.get_by_label("Refuse return").click();
+    steps(&mut seat, 3);
+    with_reason(&mut seat, "经核实属本单位职责");
+    ok(&mut seat, "the refusal");
+    let back = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!((back.state, back.unit, back.deadline_at), (CaseState::Dispatched, dispatched.unit, dispatched.deadline_at));
+
+    let store = Store::open(&path).expect("opens");
+    let events = store.case_events(case_id).expect("audit trail");
+    let tail: Vec<(&str, Option<&str>)> =
+        events.iter().rev().take(6).rev().map(|event| (event.action.as_str(), event.actor_name.as_deref())).collect();
+    let unit_name = store.load_users().expect("users").into_iter().find(|user| user.login == login).expect("unit account").display_name;
+    let dispatcher = store.load_users().expect("users").into_iter().find(|user| user.login == "dispatch1").expect("account").display_name;
+    assert_eq!(
+        tail,
+        vec![
+            ("dispatch", Some(dispatcher.as_str())),
+            ("urge", Some(dispatcher.as_str())),
+            ("sign", Some(unit_name.as_str())),
+            ("arrive", Some(unit_name.as_str())),
+            ("return", Some(unit_name.as_str())),
+            ("refuse_return", Some(dispatcher.as_str())),
+        ]
+    );
+}

@@ -201,8 +201,8 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         row_ui(ui, lang.pick("立案时间", "Filed"), time_text(case.filed_at));
         row_ui(ui, lang.pick("派遣时间", "Dispatched"), time_text(case.dispatched_at));
         if case.dispatched_at.is_some() {
-            row_ui(ui, lang.pick("签收时间", "Signed for"), time_text(case.signed_at));
-            row_ui(ui, lang.pick("到场时间", "On site"), time_text(case.arrived_at));
+            row_ui(ui, lang.pick("签收时间", "Signed for at"), time_text(case.signed_at));
+            row_ui(ui, lang.pick("到场时间", "On site at"), time_text(case.arrived_at));
         }
         row_ui(
             ui,

@@ -30,7 +30,7 @@ keyword_enum! {
         /// 签收: the unit acknowledges the dispatched case.
         SignFor = ("sign", "签收", "Sign for"),
         /// 到场 (Art. 25): the unit reports being on site.
-        Arrive = ("arrive", "到场", "On site"),
+        Arrive = ("arrive", "到场", "Arrived on site"),
         /// 催办: the centre urges the unit.
         Urge = ("urge", "催办", "Urge"),
         /// 督办: the centre's leadership puts the case under supervision.
