@@ -68,7 +68,7 @@ impl Centre {
         let collector = self.collector.clone();
         let case = self.workflow.report_case(&mut self.store, &collector, new_case, at(reported)).expect("report").case;
         let intake = self.intake.clone();
-        let case = self.step(&intake, &case, Action::File { note: String::new() }, filed);
+        let case = self.step(&intake, &case, Action::File { note: String::new(), correction: None }, filed);
         let dispatcher = self.dispatcher.clone();
         self.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, dispatched)
     }
@@ -461,7 +461,7 @@ fn a_special_close_of_a_case_never_dispatched_is_not_counted_on_time() {
     let collector = c.collector.clone();
     let case = c.workflow.report_case(&mut c.store, &collector, new_case, at("2026-11-23 08:30")).expect("report").case;
     let intake = c.intake.clone();
-    let case = c.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:45");
+    let case = c.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:45");
     let leader = c.leader.clone();
     let closed =
         c.step(&leader, &case, Action::Close { close_type: CloseType::Special, note: "已由业主自行修复".into() }, "2026-11-23 10:00");

@@ -81,7 +81,7 @@ impl District {
             address: String::new(),
         };
         let case = self.workflow.report_case(&mut self.store, &collector, report, at("2026-11-23 08:30")).expect("report").case;
-        let case = self.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:45");
+        let case = self.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:45");
         let unit = self.unit("CGJ-LD");
         self.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:00")
     }

@@ -120,7 +120,7 @@ impl Centre {
     fn dispatched_lamp(&mut self) -> Case {
         let (collector, intake, dispatcher) = (self.people.collector.clone(), self.people.intake.clone(), self.people.dispatcher.clone());
         let case = self.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
-        let case = self.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:45").expect("file");
+        let case = self.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:45").expect("file");
         let unit = self.lighting_unit();
         self.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:00").expect("dispatch")
     }
@@ -143,7 +143,8 @@ fn the_whole_life_of_a_case_leaves_one_audit_entry_per_step() {
     let case = centre.report(&intake, lamp_report(HERE, Some("138****0001")), "2026-11-23 08:30");
     assert_eq!((case.state, case.revision), (CaseState::Reported, 1));
     assert_eq!(case.case_no, "202611230001");
-    let case = centre.step(&intake, &case, Action::File { note: "符合立案条件".into() }, "2026-11-23 08:40").expect("file");
+    let case =
+        centre.step(&intake, &case, Action::File { note: "符合立案条件".into(), correction: None }, "2026-11-23 08:40").expect("file");
     let unit = centre.lighting_unit();
     let case = centre.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:00").expect("dispatch");
     assert_eq!(case.unit, Some(unit));
@@ -196,7 +197,7 @@ fn each_role_may_take_only_its_own_steps() {
     let mut centre = centre();
     let (dispatcher, admin, collector) = (centre.people.dispatcher.clone(), centre.people.admin.clone(), centre.people.collector.clone());
     let case = centre.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
-    let refusal = centre.refused(&dispatcher, &case, Action::File { note: String::new() }, "2026-11-23 08:40");
+    let refusal = centre.refused(&dispatcher, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:40");
     assert_eq!(
         refusal,
         Refusal::RoleNotAllowed {
@@ -255,11 +256,11 @@ fn a_step_in_the_wrong_state_is_refused_naming_the_states_it_needs() {
     let mut centre = centre();
     let (collector, intake, lighting) = (centre.people.collector.clone(), centre.people.intake.clone(), centre.people.lighting.clone());
     let case = centre.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
-    let case = centre.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:45").expect("file");
+    let case = centre.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:45").expect("file");
     let refusal = centre.refused(&collector, &case, Action::VerifyPass { note: String::new(), photos: vec![] }, "2026-11-23 09:00");
     assert_eq!(refusal, Refusal::WrongState { action: ActionKind::VerifyPass, state: CaseState::Filed, allowed: vec![CaseState::Handled] });
     assert_eq!(refusal.message(true), "“核查通过”只适用于待核查状态的案卷；本案卷当前为“已立案”。");
-    let again = centre.refused(&intake, &case, Action::File { note: String::new() }, "2026-11-23 09:00");
+    let again = centre.refused(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 09:00");
     assert!(matches!(again, Refusal::WrongState { state: CaseState::Filed, .. }));
     // A unit operator meets the state rule before the unit rule.
     let handle = Action::Handle { note: "修好".into(), photos: vec![] };
@@ -321,7 +322,7 @@ fn a_stale_copy_is_refused_naming_who_changed_the_case_and_when() {
     let (collector, intake, leader) = (centre.people.collector.clone(), centre.people.intake.clone(), centre.people.leader.clone());
     let reported = centre.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
     // The leader opens the case (revision 1); meanwhile the intake operator files it.
-    centre.step(&intake, &reported, Action::File { note: String::new() }, "2026-11-23 08:41").expect("file");
+    centre.step(&intake, &reported, Action::File { note: String::new(), correction: None }, "2026-11-23 08:41").expect("file");
     let error = centre.step(&leader, &reported, Action::Reject { reason: "重复".into() }, "2026-11-23 08:45").expect_err("stale");
     let WorkflowError::Stale(stale) = &error else { panic!("expected stale, got {error:?}") };
     assert_eq!((stale.expected_revision, stale.current_revision), (1, 2));
@@ -516,7 +517,7 @@ fn cancellation_needs_a_request_and_a_shift_leaders_approval() {
     ));
     let case = centre.step(&intake, &case, Action::RequestCancel { reason: "测试数据误报".into() }, "2026-11-23 08:40").expect("request");
     assert_eq!(
-        centre.refused(&intake, &case, Action::File { note: String::new() }, "2026-11-23 08:41"),
+        centre.refused(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:41"),
         Refusal::RequestPending { action: ActionKind::File, pending: RequestKind::Cancel }
     );
     assert!(matches!(
@@ -956,7 +957,7 @@ fn filing_dispatch_and_verification_have_their_own_lights() {
     assert_eq!(clock(&case, "2026-11-23 08:50"), Some((Stage::File, DeadlineLight::Green)));
     assert_eq!(clock(&case, "2026-11-23 08:56"), Some((Stage::File, DeadlineLight::Yellow)));
     assert_eq!(clock(&case, "2026-11-23 09:01"), Some((Stage::File, DeadlineLight::Red)));
-    let case = centre.step(&intake, &case, Action::File { note: String::new() }, "2026-11-23 09:01").expect("file");
+    let case = centre.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 09:01").expect("file");
     assert_eq!(clock(&case, "2026-11-23 09:40"), Some((Stage::Dispatch, DeadlineLight::Red)));
     let unit = centre.lighting_unit();
     let case = centre.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:10").expect("dispatch");
@@ -986,4 +987,45 @@ fn a_case_keeps_its_address_and_the_desk_finds_it_by_house_number() {
     let filter = citygrid::desk::CaseFilter { text: "88 号".into(), ..Default::default() };
     let rows = book.select(&filter, citygrid::desk::CaseSort::default(), &|_| String::new());
     assert_eq!(rows.iter().map(|position| book.get(*position).expect("case").id).collect::<Vec<_>>(), vec![case.id]);
+}
+
+/// Issue 16: filing (立案) corrects a report's class and urgency — the correction is in the audit
+/// trail, and the deadline set at dispatch follows the corrected urgency; a class the manual does
+/// not have is refused and changes nothing.
+#[test]
+fn filing_corrects_the_class_and_urgency_of_a_report() {
+    let mut centre = centre();
+    let p = &centre.people;
+    let (collector, intake, dispatcher) = (p.collector.clone(), p.intake.clone(), p.dispatcher.clone());
+    let case = centre.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
+    let correction = |class_code: &str, urgency| Some(citygrid::workflow::FileCorrection { class_code: class_code.into(), urgency });
+    let refusal = centre.refused(
+        &intake,
+        &case,
+        Action::File { note: String::new(), correction: correction("9999", Urgency::Urgent) },
+        "2026-11-23 08:40",
+    );
+    assert!(matches!(refusal, Refusal::UnknownClass { .. }), "{refusal:?}");
+    assert_eq!(centre.reload(&case), case, "nothing changed");
+    let filed = centre
+        .step(
+            &intake,
+            &case,
+            Action::File { note: "三盏连续不亮".into(), correction: correction(LAMP, Urgency::Urgent) },
+            "2026-11-23 08:40",
+        )
+        .expect("file");
+    assert_eq!((filed.class_code.as_str(), filed.urgency), (LAMP, Urgency::Urgent));
+    let event = centre.events(&filed).pop().expect("entry");
+    assert_eq!(event.data["corrected"]["urgency"], serde_json::json!({ "from": "normal", "to": "urgent" }));
+    let unit = centre.lighting_unit();
+    let dispatched =
+        centre.step(&dispatcher, &filed, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:00").expect("dispatch");
+    let entry = centre.workflow.manual().entry(ItemKind::Part, LAMP).expect("lamp class").clone();
+    let limit = entry.limit_for(Urgency::Urgent).expect("an urgent limit");
+    assert_eq!(
+        dispatched.deadline_at,
+        Some(deadline_from(centre.workflow.calendar(), at("2026-11-23 09:00"), limit.amount, limit.unit)),
+        "the urgent limit applies"
+    );
 }

@@ -192,7 +192,7 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         plan.push(filed_at, Role::ShiftLeader, Action::Reject { reason: reason.to_owned() });
         return demo(plan);
     }
-    if !plan.push(filed_at, Role::IntakeOperator, Action::File { note: String::new() }) {
+    if !plan.push(filed_at, Role::IntakeOperator, Action::File { note: String::new(), correction: None }) {
         return demo(plan);
     }
     let dispatched_at = filed_at + TimeDelta::minutes(rng.random_range(3..30));

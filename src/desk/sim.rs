@@ -39,7 +39,7 @@ fn action_for(kind: ActionKind, case: &crate::model::Case, workflow: &Workflow, 
     let unit = workflow.units().get(rng.random_range(0..workflow.units().len().max(1)))?.id;
     let note = String::from("模拟坐席");
     Some(match kind {
-        ActionKind::File => Action::File { note },
+        ActionKind::File => Action::File { note, correction: None },
         ActionKind::Dispatch => Action::Dispatch { unit, note },
         ActionKind::Redispatch => Action::Redispatch { unit, note },
         ActionKind::Handle => Action::Handle { note, photos: Vec::new() },

@@ -41,6 +41,11 @@ pub struct ActionDialog {
     pub photo_path: String,
     /// Why the OK button is not enabled, or what the engine refused last.
     pub problem: Option<String>,
+    /// Part or event: the kind of the class.
+    pub subject: crate::model::CaseSubject,
+    /// Filing: the class and urgency the case is filed with (the report's, unless corrected).
+    pub class_code: String,
+    pub urgency: crate::model::Urgency,
 }
 
 impl ActionDialog {
@@ -94,6 +99,9 @@ impl ActionDialog {
             photos: Vec::new(),
             photo_path: String::new(),
             problem: None,
+            subject: case.subject,
+            class_code: case.class_code.clone(),
+            urgency: case.urgency,
         }
     }
 
@@ -138,7 +146,10 @@ impl ActionDialog {
         let unit = || self.unit.ok_or(("请选择责任单位", "Choose a responsible unit"));
         Ok(match self.kind {
             ActionKind::Report => return Err(("新案卷请用“新建案卷”", "Use “New case” to report")),
-            ActionKind::File => Action::File { note: text },
+            ActionKind::File => Action::File {
+                note: text,
+                correction: Some(crate::workflow::FileCorrection { class_code: self.class_code.trim().to_owned(), urgency: self.urgency }),
+            },
             ActionKind::Reject => Action::Reject { reason: text },
             ActionKind::RequestCancel => Action::RequestCancel { reason: text },
             ActionKind::ApproveCancel => Action::ApproveCancel { note: text },
@@ -178,6 +189,35 @@ impl ActionDialog {
             }
         })
     }
+}
+
+/// Filing: the class and urgency (correctable), with the manual's filing and closing conditions
+/// of the class chosen.
+fn filing_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, lang: Lang) {
+    let kind = dialog.subject.item_kind();
+    ui.horizontal(|ui| {
+        let class = ui.label(lang.pick("类别（小类代码）", "Class (code)"));
+        ui.add(egui::TextEdit::singleline(&mut dialog.class_code).desired_width(60.0)).labelled_by(class.id);
+        ui.label(world.class_name(kind, dialog.class_code.trim(), lang));
+    });
+    ui.horizontal(|ui| {
+        ui.label(lang.pick("紧急程度", "Urgency"));
+        for urgency in crate::model::Urgency::ALL {
+            ui.radio_value(&mut dialog.urgency, *urgency, urgency.label(lang));
+        }
+    });
+    match world.workflow.manual().entry(kind, dialog.class_code.trim()) {
+        Some(entry) => {
+            ui.label(egui::RichText::new(lang.pick("立案条件", "Filing condition")).strong());
+            ui.label(&entry.filing_condition_zh);
+            ui.label(egui::RichText::new(lang.pick("结案条件", "Closing condition")).strong());
+            ui.label(&entry.closing_condition_zh);
+        }
+        None => {
+            ui.colored_label(ui.visuals().warn_fg_color, lang.pick("指挥手册中没有这个小类", "The command manual has no such class"));
+        }
+    }
+    ui.add_space(4.0);
 }
 
 /// The deadline, the step buttons and the timeline of a selected case (below its facts).
@@ -313,7 +353,16 @@ pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang:
         if matches!(dialog.kind, ActionKind::Dispatch | ActionKind::Redispatch) {
             unit_picker_ui(ui, world, dialog, lang);
         }
+        if dialog.kind == ActionKind::File {
+            filing_ui(ui, world, dialog, lang);
+        }
         if dialog.kind == ActionKind::Close {
+            let kind = dialog.subject.item_kind();
+            if let Some(entry) = world.workflow.manual().entry(kind, &dialog.class_code) {
+                ui.label(egui::RichText::new(lang.pick("结案条件", "Closing condition")).strong());
+                ui.label(&entry.closing_condition_zh);
+                ui.add_space(4.0);
+            }
             ui.horizontal(|ui| {
                 ui.label(lang.pick("结案类型", "Close type"));
                 for close_type in [CloseType::Normal, CloseType::Erroneous, CloseType::Special] {

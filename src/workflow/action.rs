@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::LimitUnit;
-use crate::model::{CloseType, FeedbackChannel, RequestKind, UnitId, keyword_enum};
+use crate::model::{CloseType, FeedbackChannel, RequestKind, UnitId, Urgency, keyword_enum};
 
 keyword_enum! {
     /// What a step does; the keyword is the `action` written to the audit trail.
@@ -93,13 +93,23 @@ impl ActionKind {
     }
 }
 
+/// What filing corrects in a report: the command-manual class (same subject) and the urgency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCorrection {
+    pub class_code: String,
+    pub urgency: Urgency,
+}
+
 /// One step on an existing case, with its data. Free-text fields are trimmed; an empty note
 /// means "none", an empty reason where one is required is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
+    /// 立案, correcting the reported class or urgency when the report had them wrong.
     File {
         note: String,
+        #[serde(default)]
+        correction: Option<FileCorrection>,
     },
     Reject {
         reason: String,

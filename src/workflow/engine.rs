@@ -135,9 +135,27 @@ pub(crate) fn decide(
         None => None,
     };
     let data = match action {
-        Action::File { note } => {
+        Action::File { note, correction } => {
             next.filed_at = Some(now);
-            json!({ "note": note.trim() })
+            let mut data = json!({ "note": note.trim() });
+            if let Some(correction) = correction {
+                let class_code = correction.class_code.trim();
+                let Some(entry) = workflow.manual.entry(case.subject.item_kind(), class_code) else {
+                    return Err(Refusal::UnknownClass { subject: case.subject, class_code: class_code.to_owned() });
+                };
+                if entry.limit_for(correction.urgency).is_none() {
+                    return Err(Refusal::NoTimeLimit { class_code: class_code.to_owned(), urgency: correction.urgency });
+                }
+                if class_code != case.class_code || correction.urgency != case.urgency {
+                    data["corrected"] = json!({
+                        "class_code": { "from": case.class_code, "to": class_code },
+                        "urgency": { "from": case.urgency.keyword(), "to": correction.urgency.keyword() },
+                    });
+                    next.class_code = class_code.to_owned();
+                    next.urgency = correction.urgency;
+                }
+            }
+            data
         }
         Action::Reject { reason } => {
             let reason = required(reason, Refusal::ReasonRequired { action: kind })?;

@@ -25,7 +25,7 @@ mod report;
 mod routing;
 pub mod rules;
 
-pub use action::{Action, ActionKind};
+pub use action::{Action, ActionKind, FileCorrection};
 pub use deadline::{ClockState, DeadlineStatus, StageClock, deadline_status, stage_clock, waiting_stage};
 pub use dispute::{
     DisputeDecision, DisputeOpening, DisputeOutcome, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
