@@ -244,14 +244,15 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
     }
     // A case running late is urged by the centre (催办) once its deadline has passed.
     if handled_at > deadline {
-        let urge_at = deadline.max(plan.last_at()) + TimeDelta::minutes(10);
+        let urge_at = calendar.add_working_minutes(deadline.max(plan.last_at()), 10);
         if urge_at < handled_at {
             plan.push(urge_at, Role::Dispatcher, Action::Urge { note: "已超期，请尽快处置".to_owned() });
         }
     }
-    // The unit is on site (到场) halfway between its last step and the handling report.
+    // The unit is on site (到场) halfway, in working time, between its last step and the
+    // handling report.
     let last = plan.last_at();
-    let arrive_at = last + (handled_at - last) / 2;
+    let arrive_at = calendar.add_working_minutes(last, calendar.working_minutes_between(last, handled_at) / 2);
     if arrive_at > last && arrive_at < handled_at {
         let arrive = Action::Arrive { note: "已到达现场".to_owned(), photos: Vec::new(), location: None };
         plan.push(arrive_at, Role::UnitOperator, arrive);
