@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use crate::calendar::local_from_utc_text;
-use crate::calendar::{LimitUnit, WorkCalendar, allowed_minutes, elapsed_minutes, overrun_ratio};
+use crate::calendar::{LimitUnit, WorkCalendar, elapsed_minutes, overrun_ratio};
 use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, Stage, UnitId, Urgency};
 
 /// What a step did, as far as the assessment cares.
@@ -145,18 +145,6 @@ pub fn reads_data(action: &str) -> bool {
     )
 }
 
-fn stage_on_time(
-    manual: &CommandManual,
-    stage: Stage,
-    urgency: Urgency,
-    calendar: &WorkCalendar,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> Option<bool> {
-    let limit = manual.stage_limit(stage, urgency)?;
-    Some(elapsed_minutes(calendar, limit.unit, from, to) <= allowed_minutes(calendar, limit.amount, limit.unit))
-}
-
 fn within(data: &Value, key: &str) -> Option<bool> {
     data.get(key).and_then(Value::as_bool)
 }
@@ -223,7 +211,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
             }
             "file" => {
                 filed_at = Some(at);
-                on_time = reported_at.and_then(|from| stage_on_time(manual, Stage::File, urgency, calendar, from, at));
+                on_time = reported_at.and_then(|from| manual.stage_on_time(Stage::File, urgency, calendar, from, at));
                 StepKind::File
             }
             "reject" | "approve_cancel" => StepKind::Void,
@@ -237,7 +225,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                     StepKind::Redispatch
                 } else {
                     dispatched_before = true;
-                    on_time = filed_at.and_then(|from| stage_on_time(manual, Stage::Dispatch, urgency, calendar, from, at));
+                    on_time = filed_at.and_then(|from| manual.stage_on_time(Stage::Dispatch, urgency, calendar, from, at));
                     StepKind::Dispatch
                 }
             }
@@ -277,7 +265,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                 StepKind::Handle
             }
             "verify_pass" | "verify_fail" => {
-                on_time = handled_at.and_then(|from| stage_on_time(manual, Stage::Verify, urgency, calendar, from, at));
+                on_time = handled_at.and_then(|from| manual.stage_on_time(Stage::Verify, urgency, calendar, from, at));
                 if event.action == "verify_pass" { StepKind::VerifyPass } else { StepKind::VerifyFail }
             }
             "approve_extension" => {

@@ -197,4 +197,23 @@ impl CommandManual {
     pub fn stage_limit(&self, stage: Stage, urgency: Urgency) -> Option<StageLimit> {
         self.stage_limits.iter().copied().find(|limit| limit.stage == stage && limit.urgency == urgency)
     }
+
+    /// Whether a step at `to` came within the stage's limit counted from `from` (time used no
+    /// more than time allowed, both in the limit's measure); `None` when the stage has no limit
+    /// for the urgency. The engine (`within_limit` of a step) and the assessment share it.
+    #[must_use]
+    pub fn stage_on_time(
+        &self,
+        stage: Stage,
+        urgency: Urgency,
+        calendar: &crate::calendar::WorkCalendar,
+        from: chrono::NaiveDateTime,
+        to: chrono::NaiveDateTime,
+    ) -> Option<bool> {
+        let limit = self.stage_limit(stage, urgency)?;
+        Some(
+            crate::calendar::elapsed_minutes(calendar, limit.unit, from, to)
+                <= crate::calendar::allowed_minutes(calendar, limit.amount, limit.unit),
+        )
+    }
 }

@@ -296,14 +296,12 @@ ALTER TABLE cases ADD COLUMN supervised_at DATETIME;
     let mut limits = 0;
     // A new file gets every stage limit when it is seeded, after the migrations.
     let seeded: i64 = conn.query_row("SELECT count(*) FROM stage_limits", [], |row| row.get(0))?;
-    for limit in shipped.manual.stage_limits.iter().filter(|limit| {
+    let new_stages = shipped.manual.stage_limits.iter().filter(|limit| {
         use crate::model::manual::Stage;
-        matches!(limit.stage, Stage::Sign | Stage::Arrive | Stage::Return)
-    }) {
+        seeded > 0 && matches!(limit.stage, Stage::Sign | Stage::Arrive | Stage::Return)
+    });
+    for limit in new_stages {
         use crate::model::Keyword as _;
-        if seeded == 0 {
-            break;
-        }
         limits += conn.execute(
             "INSERT OR IGNORE INTO stage_limits (stage, urgency, amount, unit) VALUES (?1, ?2, ?3, ?4)",
             rusqlite::params![limit.stage.keyword(), limit.urgency.keyword(), limit.amount, limit.unit.as_str()],

@@ -280,18 +280,7 @@ pub fn remaining_text(status: &DeadlineStatus, lang: Lang) -> String {
     #[allow(clippy::cast_precision_loss)]
     let hours = minutes.unsigned_abs() as f64 / 60.0;
     let amount = if hours >= 10.0 { format!("{hours:.0}") } else { format!("{hours:.1}") };
-    let unit = match (working, lang) {
-        (true, Lang::Zh) => "工时",
-        (false, Lang::Zh) => "小时",
-        (true, Lang::En) => "working h",
-        (false, Lang::En) => "h",
-    };
-    let text = match (minutes >= 0, lang) {
-        (true, Lang::Zh) => format!("剩 {amount} {unit}"),
-        (false, Lang::Zh) => format!("超 {amount} {unit}"),
-        (true, Lang::En) => format!("{amount} {unit} left"),
-        (false, Lang::En) => format!("{amount} {unit} over"),
-    };
+    let text = left_or_over(minutes, &format!("{amount} {}", hours_word(working, lang)), lang);
     match status.clock {
         ClockState::Running => text,
         ClockState::Deferred | ClockState::Backlog => format!("{text} {}", lang.pick("（暂停）", "(paused)")),
@@ -332,20 +321,36 @@ pub fn stage_text(clock: &crate::workflow::StageClock, lang: Lang) -> String {
     let working = clock.limit_unit.counts_working_time();
     let magnitude = minutes.unsigned_abs();
     #[allow(clippy::cast_precision_loss)]
-    let amount = match (magnitude < 60, working, lang) {
-        (true, _, Lang::Zh) => format!("{magnitude} 分钟"),
-        (true, _, Lang::En) => format!("{magnitude} min"),
-        (false, true, Lang::Zh) => format!("{:.1} 工时", magnitude as f64 / 60.0),
-        (false, false, Lang::Zh) => format!("{:.1} 小时", magnitude as f64 / 60.0),
-        (false, true, Lang::En) => format!("{:.1} working h", magnitude as f64 / 60.0),
-        (false, false, Lang::En) => format!("{:.1} h", magnitude as f64 / 60.0),
+    let amount = match (magnitude < 60, lang) {
+        (true, Lang::Zh) => format!("{magnitude} 分钟"),
+        (true, Lang::En) => format!("{magnitude} min"),
+        (false, _) => format!("{:.1} {}", magnitude as f64 / 60.0, hours_word(working, lang)),
     };
     let stage = if lang.is_chinese() { clock.stage.label_zh() } else { clock.stage.label_en() };
+    let text = left_or_over(minutes, &amount, lang);
+    match lang {
+        Lang::Zh => format!("{stage} {text}"),
+        Lang::En => format!("{stage}: {text}"),
+    }
+}
+
+/// Hours in a limit's measure: 工时 (working) or 小时 (clock).
+fn hours_word(working: bool, lang: Lang) -> &'static str {
+    match (working, lang) {
+        (true, Lang::Zh) => "工时",
+        (false, Lang::Zh) => "小时",
+        (true, Lang::En) => "working h",
+        (false, Lang::En) => "h",
+    }
+}
+
+/// `剩 amount` / `超 amount` (`amount left` / `amount over`) for minutes left, negative when late.
+fn left_or_over(minutes: i64, amount: &str, lang: Lang) -> String {
     match (minutes >= 0, lang) {
-        (true, Lang::Zh) => format!("{stage} 剩 {amount}"),
-        (false, Lang::Zh) => format!("{stage} 超 {amount}"),
-        (true, Lang::En) => format!("{stage}: {amount} left"),
-        (false, Lang::En) => format!("{stage}: {amount} over"),
+        (true, Lang::Zh) => format!("剩 {amount}"),
+        (false, Lang::Zh) => format!("超 {amount}"),
+        (true, Lang::En) => format!("{amount} left"),
+        (false, Lang::En) => format!("{amount} over"),
     }
 }
 

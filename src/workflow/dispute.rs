@@ -153,7 +153,8 @@ fn check_role(actor: &User, step: DisputeStep) -> Result<(), Refusal> {
     }
 }
 
-fn lonlat_ok(point: Point<f64>) -> bool {
+/// A WGS84 longitude and latitude.
+pub(super) fn lonlat_ok(point: Point<f64>) -> bool {
     point.x().is_finite() && point.y().is_finite() && point.x().abs() <= 180.0 && point.y().abs() <= 90.0
 }
 

@@ -89,6 +89,17 @@ pub(crate) fn check_permission(workflow: &Workflow, actor: &User, case: &Case, a
         }
         (None, Some(kind)) => Err(Refusal::NoPendingRequest { action, kind }),
         (None, None) => Ok(()),
+    }?;
+    once_per_dispatch(case, action)
+}
+
+/// Steps a dispatch takes once: signing for it, arriving, supervision.
+fn once_per_dispatch(case: &Case, action: ActionKind) -> Result<(), Refusal> {
+    match (action, case.signed_at, case.arrived_at, case.supervised_at) {
+        (ActionKind::SignFor, Some(at), _, _) => Err(Refusal::AlreadySigned { at }),
+        (ActionKind::Arrive, _, Some(at), _) => Err(Refusal::AlreadyArrived { at }),
+        (ActionKind::Supervise, _, _, Some(at)) => Err(Refusal::AlreadySupervised { at }),
+        _ => Ok(()),
     }
 }
 
@@ -244,19 +255,13 @@ pub(crate) fn decide(
             })
         }
         Action::SignFor { note } => {
-            if let Some(at) = case.signed_at {
-                return Err(Refusal::AlreadySigned { at });
-            }
             next.signed_at = Some(now);
             let within_limit = stage_within(workflow, Stage::Sign, case.urgency, case.dispatched_at, now);
             json!({ "note": note.trim(), "within_limit": within_limit })
         }
         Action::Arrive { note, photos, location } => {
-            if let Some(at) = case.arrived_at {
-                return Err(Refusal::AlreadyArrived { at });
-            }
             if let Some([lon, lat]) = location
-                && !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(lon) && (-90.0..=90.0).contains(lat))
+                && !super::dispute::lonlat_ok(geo::Point::new(*lon, *lat))
             {
                 return Err(Refusal::BadLocation { location: format!("{lon}, {lat}") });
             }
@@ -282,9 +287,6 @@ pub(crate) fn decide(
         }
         Action::Supervise { reason } => {
             let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
-            if let Some(at) = case.supervised_at {
-                return Err(Refusal::AlreadySupervised { at });
-            }
             next.supervised_at = Some(now);
             json!({ "reason": reason })
         }
@@ -415,9 +417,7 @@ pub(super) fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: 
 /// Whether a step at `now` came within the stage limit counted from `from`; `None` when the
 /// manual has no limit for the stage or there is no start.
 fn stage_within(workflow: &Workflow, stage: Stage, urgency: Urgency, from: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<bool> {
-    let limit = workflow.manual.stage_limit(stage, urgency)?;
-    let from = from?;
-    Some(now <= deadline_from(&workflow.calendar, from, limit.amount, limit.unit))
+    workflow.manual.stage_on_time(stage, urgency, &workflow.calendar, from?, now)
 }
 
 /// Records the decision on the request being decided; returns its id.

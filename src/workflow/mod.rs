@@ -242,12 +242,5 @@ pub fn allowed_actions(workflow: &Workflow, actor: &User, case: &Case) -> Vec<Ac
         .copied()
         .filter(|action| *action != ActionKind::Report)
         .filter(|action| engine::check_permission(workflow, actor, case, *action).is_ok())
-        // Steps taken once per dispatch are not offered again.
-        .filter(|action| match action {
-            ActionKind::SignFor => case.signed_at.is_none(),
-            ActionKind::Arrive => case.arrived_at.is_none(),
-            ActionKind::Supervise => case.supervised_at.is_none(),
-            _ => true,
-        })
         .collect()
 }
