@@ -64,7 +64,9 @@ impl CaseBook {
     pub fn with_stage_limits(mut self, limits: Vec<StageLimit>, calendar: &WorkCalendar) -> Self {
         self.stage_limits = limits;
         for (case, status) in self.cases.iter().zip(self.statuses.iter_mut()) {
-            *status = measure(case, &self.stage_limits, calendar, self.measured_at);
+            if case.state.is_open() {
+                status.stage = stage_clock(case, &self.stage_limits, calendar, self.measured_at);
+            }
         }
         self.generation += 1;
         self

@@ -168,15 +168,7 @@ impl World {
             .streets
             .iter()
             .filter(|street| !street.name.is_empty())
-            .map(|street| {
-                let metres = match geo::ClosestPoint::closest_point(&street.line, &here) {
-                    geo::Closest::Intersection(point) | geo::Closest::SinglePoint(point) => {
-                        geo::Distance::distance(&geo::Haversine, here, point)
-                    }
-                    geo::Closest::Indeterminate => f64::INFINITY,
-                };
-                (street, metres)
-            })
+            .filter_map(|street| Some((street, crate::spatial::boundary::distance_to_lines(here, [&street.line])?.metres)))
             .min_by(|a, b| a.1.total_cmp(&b.1));
         match nearest {
             Some((street, metres)) if metres <= 150.0 => match lang {

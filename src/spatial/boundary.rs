@@ -106,15 +106,21 @@ pub fn distance_to_shared_boundary(
     tolerance_m: f64,
 ) -> Option<(BoundaryDistance, MultiLineString<f64>)> {
     let shared = shared_boundary(a, b, tolerance_m);
+    Some((distance_to_lines(point, &shared.0)?, shared))
+}
+
+/// Distance from `point` to the nearest of `lines` (a shared boundary, street centre lines);
+/// `None` when they have no segment.
+#[must_use]
+pub fn distance_to_lines<'a>(point: Point<f64>, lines: impl IntoIterator<Item = &'a LineString<f64>>) -> Option<BoundaryDistance> {
     let frame = LocalFrame::at(point);
-    let segments = shared
-        .0
-        .iter()
-        .flat_map(|line| line.lines())
+    let segments = lines
+        .into_iter()
+        .flat_map(LineString::lines)
         .map(|line| (frame.metres(line.start.x, line.start.y), frame.metres(line.end.x, line.end.y)));
     let (nearest, _) = nearest_on_segments([0.0, 0.0], segments)?;
     let nearest = frame.lonlat(nearest);
-    Some((BoundaryDistance { metres: Geodesic.distance(point, nearest), nearest }, shared))
+    Some(BoundaryDistance { metres: Geodesic.distance(point, nearest), nearest })
 }
 
 #[cfg(test)]
