@@ -158,3 +158,25 @@ fn every_grid_cell_has_its_own_fifteen_digit_code_under_its_community() {
         assert!(cell.code.starts_with(parent) && &cell.code[12..] != "000", "{} under {parent}", cell.code);
     }
 }
+
+/// The demo's planned steps all pass the workflow's rules, whatever its "now": a refused step
+/// would cut a case's story short (a handling report planned before the signing once did, on a
+/// Saturday demo with an emergency class).
+#[test]
+fn every_planned_demo_step_passes_the_rules() {
+    let at = |text: &str| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runs = [
+        (100_000, 1, "2026-12-07 10:00"),
+        (5_000, 1, "2026-12-05 11:00"),
+        (5_000, 2, "2026-10-08 08:05"),
+        (5_000, 3, "2026-11-25 09:30"),
+        (5_000, 4, "2026-12-31 17:55"),
+    ];
+    for (index, (parts, seed, as_of)) in runs.into_iter().enumerate() {
+        let path = dir.path().join(format!("demo{index}.gpkg"));
+        let options = citygrid::demo::DemoOptions { parts, cases: 300, seed, as_of: at(as_of) };
+        let summary = citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect("demo");
+        assert_eq!(summary.steps_refused, 0, "{parts} parts, seed {seed}, as of {as_of}");
+    }
+}

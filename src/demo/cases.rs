@@ -201,8 +201,9 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         return demo(plan);
     }
     let mut deadline = deadline_from(calendar, dispatched_at, amount, limit_unit);
-    // The unit signs for the case a few minutes after it arrives (签收).
-    plan.push(dispatched_at + TimeDelta::minutes(12), Role::UnitOperator, Action::SignFor { note: String::new() });
+    // The unit signs for the case a few minutes after it arrives (签收): before its quickest
+    // handling (15 % of the shortest limit, 60 minutes) and its earliest return (20 minutes).
+    plan.push(dispatched_at + TimeDelta::minutes(5), Role::UnitOperator, Action::SignFor { note: String::new() });
 
     if outcome < 0.07 {
         let returned_at = dispatched_at + TimeDelta::minutes(rng.random_range(20..180));

@@ -106,6 +106,9 @@ pub struct DemoSummary {
     pub grid_cells: usize,
     pub unit_zones: usize,
     pub streets: usize,
+    /// Planned steps the workflow refused (each ends its case's plan); 0 when the generator and
+    /// the rules agree.
+    pub steps_refused: usize,
     pub elapsed: Duration,
 }
 
@@ -365,6 +368,7 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
     };
     let demo_cases = cases::generate(&inputs, options.cases, &mut rng);
     let workflow = Workflow::new(manual.clone(), calendar, units.clone());
+    let mut steps_refused = 0;
     store.atomically(|tx| {
         for demo in &demo_cases {
             let reporter = accounts.for_role(demo.reporter).ok_or(DemoError::MissingAccount(demo.reporter))?;
@@ -381,6 +385,7 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
                     // A refusal writes nothing; the plan of this case simply ends there.
                     Err(WorkflowError::Refused(refusal)) => {
                         tracing::warn!("demo case {}: {}", case.case_no, refusal.message(false));
+                        steps_refused += 1;
                         break;
                     }
                     Err(error) => return Err(error.into()),
@@ -400,6 +405,7 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
         grid_cells: built.grid_cells.len(),
         unit_zones: unit_zone_count,
         streets: segments.len(),
+        steps_refused,
         elapsed: started.elapsed(),
     })
 }
