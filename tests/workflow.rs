@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use citygrid::calendar::{DeadlineLight, LimitUnit, WorkCalendar, deadline_from};
 use citygrid::model::{
     BacklogEnd, Case, CaseState, CaseSubject, CloseType, FeedbackChannel, ItemKind, JurisdictionKind, RequestDecision, RequestKind, Role,
-    SourceChannel, UnitId, Urgency, User,
+    Satisfaction, SourceChannel, UnitId, Urgency, User,
 };
 use citygrid::spatial::JurisdictionIndex;
 use citygrid::store::{ReferenceData, Store, StoreError};
@@ -159,8 +159,12 @@ fn the_whole_life_of_a_case_leaves_one_audit_entry_per_step() {
         .step(&leader, &case, Action::Close { close_type: CloseType::Normal, note: String::new() }, "2026-11-24 11:30")
         .expect("close");
     assert_eq!((case.state, case.close_type, case.closed_at), (CaseState::Closed, Some(CloseType::Normal), Some(at("2026-11-24 11:30"))));
-    let feedback =
-        Action::RecordReporterFeedback { told_at: at("2026-11-24 14:00"), channel: FeedbackChannel::Phone, note: "满意".into() };
+    let feedback = Action::RecordReporterFeedback {
+        told_at: at("2026-11-24 14:00"),
+        channel: FeedbackChannel::Phone,
+        satisfaction: Some(Satisfaction::Satisfied),
+        note: "满意".into(),
+    };
     let case = centre.step(&intake, &case, feedback, "2026-11-24 14:05").expect("feedback");
     assert_eq!(case.revision, 7, "one revision per step");
     assert_eq!(centre.reload(&case), case, "what apply returns is what is stored");
@@ -224,11 +228,15 @@ fn every_role_outside_a_rows_list_is_refused_and_every_role_in_it_may_act() {
     let centre = centre();
     let p = &centre.people;
     let everyone = [&p.intake, &p.dispatcher, &p.leader, &p.collector, &p.committee, &p.admin, &p.lighting];
-    // A case never written, only asked about, dispatched to the lighting section.
+    // The unit operator who may report an assisting part is the assisting unit's.
+    let assisting = [&p.intake, &p.dispatcher, &p.leader, &p.collector, &p.committee, &p.admin, &p.works];
+    // A case never written, only asked about, dispatched to the lighting section, with the
+    // municipal-works section assisting.
     let mut case = Case {
         id: 1,
         description: "路灯不亮".into(),
         unit: p.lighting.unit,
+        assisting: vec![citygrid::model::Assist { unit: p.works.unit.expect("bound"), reported_at: None }],
         ..Case::reported(
             "202611230001".into(),
             SourceChannel::Collector,
@@ -243,7 +251,8 @@ fn every_role_outside_a_rows_list_is_refused_and_every_role_in_it_may_act() {
         for state in row.from {
             case.state = *state;
             case.pending_request = row.action.decides_request();
-            for person in everyone {
+            let people = if row.action == ActionKind::AssistReport { assisting } else { everyone };
+            for person in people {
                 let may = allowed_actions(&centre.workflow, person, &case).contains(&row.action);
                 assert_eq!(may, row.roles.contains(&person.role), "{:?} by {:?} in {:?}", row.action, person.role, state);
             }
@@ -571,7 +580,12 @@ fn reporter_feedback_needs_a_reporter_and_a_time_that_has_passed() {
     let mut centre = centre();
     let (collector, intake) = (centre.people.collector.clone(), centre.people.intake.clone());
     let silent = centre.report(&collector, lamp_report(HERE, None), "2026-11-23 08:30");
-    let feedback = |told: &str| Action::RecordReporterFeedback { told_at: at(told), channel: FeedbackChannel::Sms, note: String::new() };
+    let feedback = |told: &str| Action::RecordReporterFeedback {
+        told_at: at(told),
+        channel: FeedbackChannel::Sms,
+        satisfaction: None,
+        note: String::new(),
+    };
     assert_eq!(centre.refused(&intake, &silent, feedback("2026-11-23 09:00"), "2026-11-23 09:00"), Refusal::NoReporterContact);
     let citizen = centre.report(&intake, lamp_report(Point::new(118.35, 29.83), Some("139****1234")), "2026-11-23 08:35");
     assert_eq!(
@@ -1028,4 +1042,140 @@ fn filing_corrects_the_class_and_urgency_of_a_report() {
         Some(deadline_from(centre.workflow.calendar(), at("2026-11-23 09:00"), limit.amount, limit.unit)),
         "the urgent limit applies"
     );
+}
+
+/// Issue 16 (Art. 18): a case that needs several units has a lead unit (主办) and assisting units
+/// (协办). Each sees it; an assisting unit only reports its part; the lead unit reports the case
+/// handled once every assisting unit has, and the centre closes it.
+#[test]
+fn a_lead_unit_handles_a_case_once_its_assisting_units_have_reported() {
+    let mut centre = centre();
+    let p = &centre.people;
+    let (lighting, works, dispatcher, committee, collector, leader) =
+        (p.lighting.clone(), p.works.clone(), p.dispatcher.clone(), p.committee.clone(), p.collector.clone(), p.leader.clone());
+    let (lighting_unit, works_unit) = (centre.lighting_unit(), works.unit.expect("bound"));
+    let case = centre.dispatched_lamp();
+    // Only the centre or the committee names assisting units, with a reason; never the lead unit.
+    let assist = |units: Vec<UnitId>, reason: &str| Action::SetAssisting { units, reason: reason.into() };
+    assert!(matches!(
+        centre.refused(&lighting, &case, assist(vec![works_unit], "需要市政所配合"), "2026-11-23 09:30"),
+        Refusal::RoleNotAllowed { .. }
+    ));
+    assert_eq!(
+        centre.refused(&dispatcher, &case, assist(vec![works_unit], " "), "2026-11-23 09:30"),
+        Refusal::ReasonRequired { action: ActionKind::SetAssisting }
+    );
+    assert!(matches!(
+        centre.refused(&dispatcher, &case, assist(vec![lighting_unit], "自己"), "2026-11-23 09:30"),
+        Refusal::LeadCannotAssist { .. }
+    ));
+    assert_eq!(
+        centre.refused(&dispatcher, &case, assist(vec![UnitId(9999)], "不存在"), "2026-11-23 09:30"),
+        Refusal::UnknownUnit { unit: UnitId(9999) }
+    );
+    let case = centre
+        .step(&committee, &case, assist(vec![works_unit, works_unit], "灯杆基础破损，需市政所修复路面"), "2026-11-23 09:30")
+        .expect("assisting units");
+    assert_eq!(case.assisting.iter().map(|assist| assist.unit).collect::<Vec<_>>(), vec![works_unit], "named once");
+    assert!(case.involves(works_unit) && case.involves(lighting_unit));
+
+    // Both units see the case in their list; a third does not.
+    let book = citygrid::desk::CaseBook::new(vec![case.clone()], centre.workflow.calendar(), at("2026-11-23 10:00"));
+    let seen_by = |user: &User| {
+        let filter = citygrid::desk::CaseFilter { scope: citygrid::desk::Scope::All, ..Default::default() }.for_user(user);
+        book.select(&filter, citygrid::desk::CaseSort::default(), &|_| String::new()).len()
+    };
+    let park = User::new(99, "unit_yl", "园林所", Role::UnitOperator, Some(unit_id(&centre.store, "CGJ-YL")));
+    assert_eq!((seen_by(&lighting), seen_by(&works), seen_by(&park)), (1, 1, 0));
+
+    // The assisting unit reports its part, but cannot handle, sign for or return the case.
+    assert!(allowed_actions(&centre.workflow, &works, &case).contains(&ActionKind::AssistReport));
+    assert!(!allowed_actions(&centre.workflow, &works, &case).contains(&ActionKind::Handle));
+    assert!(matches!(
+        centre.refused(&works, &case, Action::Handle { note: "修好".into(), photos: vec![] }, "2026-11-23 11:00"),
+        Refusal::NotYourUnit { .. }
+    ));
+    assert!(matches!(
+        centre.refused(&lighting, &case, Action::AssistReport { note: "x".into(), photos: vec![] }, "2026-11-23 11:00"),
+        Refusal::NotAssisting { .. }
+    ));
+    // The lead unit cannot report it handled while the assisting unit has not reported.
+    let handle = Action::Handle { note: "已更换灯杆".into(), photos: vec!["done.jpg".into()] };
+    match centre.refused(&lighting, &case, handle.clone(), "2026-11-23 14:00") {
+        Refusal::AssistsOutstanding { units } => assert_eq!(units, vec!["区城管局市政所".to_owned()]),
+        other => panic!("expected assists outstanding, got {other:?}"),
+    }
+    let case = centre
+        .step(&works, &case, Action::AssistReport { note: "路面已修复".into(), photos: vec!["road.jpg".into()] }, "2026-11-23 15:00")
+        .expect("assist report");
+    assert_eq!(case.assisting[0].reported_at, Some(at("2026-11-23 15:00")));
+    assert!(matches!(
+        centre.refused(&works, &case, Action::AssistReport { note: "again".into(), photos: vec![] }, "2026-11-23 15:10"),
+        Refusal::AlreadyReportedAssist { .. }
+    ));
+    let case = centre.step(&lighting, &case, handle, "2026-11-23 16:00").expect("handled by the lead");
+    let case = centre.step(&collector, &case, Action::VerifyPass { note: String::new(), photos: vec![] }, "2026-11-23 16:30").expect("v");
+    let case = centre.step(&leader, &case, Action::Close { close_type: CloseType::Normal, note: String::new() }, "2026-11-23 17:00");
+    let case = case.expect("closed");
+    assert_eq!(case.state, CaseState::Closed);
+
+    // Every step names who took it; the assisting report names its unit.
+    let events = centre.events(&case);
+    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
+    assert_eq!(actions, ["report", "file", "dispatch", "set_assisting", "assist_report", "handle", "verify_pass", "close"]);
+    assert_eq!(events[3].actor_user_id, Some(committee.id));
+    assert_eq!(events[3].data["units"], serde_json::json!(["区城管局市政所"]));
+    assert_eq!((events[4].actor_user_id, events[4].data["unit_id"].as_i64()), (Some(works.id), Some(works_unit.0)));
+    assert_eq!(centre.reload(&case), case, "the assisting units are kept with the case row");
+    let report = centre.store.verify_audit(None).expect("verify");
+    assert!(report.breaks.is_empty() && report.cases.is_empty(), "{report:?}");
+}
+
+/// Issue 16 (Art. 21): a finished case whose reporter left a contact waits in the call-back queue
+/// (待回访) with its own clock until the reporter is told; the reply keeps the channel, the time and
+/// the satisfaction.
+#[test]
+fn a_closed_case_waits_for_its_reply_to_the_reporter() {
+    let mut centre = centre();
+    let p = &centre.people;
+    let (intake, dispatcher, lighting, collector, leader) =
+        (p.intake.clone(), p.dispatcher.clone(), p.lighting.clone(), p.collector.clone(), p.leader.clone());
+    let case = centre.report(&intake, lamp_report(HERE, Some("139****1234")), "2026-11-23 08:30");
+    let silent = centre.report(&collector, lamp_report(Point::new(118.35, 29.83), None), "2026-11-23 08:31");
+    let case = centre.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:45").expect("file");
+    let unit = centre.lighting_unit();
+    let case = centre.step(&dispatcher, &case, Action::Dispatch { unit, note: String::new() }, "2026-11-23 09:00").expect("dispatch");
+    assert!(!case.owes_reply(), "nothing to tell while the case is open");
+    let case = centre.step(&lighting, &case, Action::Handle { note: "修好".into(), photos: vec![] }, "2026-11-23 14:00").expect("handle");
+    let case = centre.step(&collector, &case, Action::VerifyPass { note: String::new(), photos: vec![] }, "2026-11-23 14:30").expect("v");
+    let case =
+        centre.step(&leader, &case, Action::Close { close_type: CloseType::Normal, note: String::new() }, "2026-11-23 15:00").expect("c");
+    let silent = centre.step(&leader, &silent, Action::Reject { reason: "重复上报".into() }, "2026-11-23 15:00").expect("reject");
+    assert!(case.owes_reply() && !silent.owes_reply(), "only a reporter who left a contact is owed a reply");
+
+    // The queue, with a 1-working-day clock from the close.
+    let limits = centre.workflow.manual().stage_limits.clone();
+    let book = citygrid::desk::CaseBook::new(centre.store.load_cases().expect("cases"), centre.workflow.calendar(), at("2026-11-24 16:00"))
+        .with_stage_limits(limits, centre.workflow.calendar());
+    let filter = citygrid::desk::CaseFilter { scope: citygrid::desk::Scope::Reply, ..Default::default() };
+    let rows = book.select(&filter, citygrid::desk::CaseSort::default(), &|_| String::new());
+    assert_eq!(rows.iter().map(|row| book.get(*row).expect("case").id).collect::<Vec<_>>(), vec![case.id]);
+    let clock = book.status(rows[0]).and_then(|status| status.stage).expect("a reply clock");
+    assert_eq!((clock.stage, clock.light), (citygrid::model::Stage::Reply, DeadlineLight::Red), "more than a working day after the close");
+
+    let reply = Action::RecordReporterFeedback {
+        told_at: at("2026-11-24 16:30"),
+        channel: FeedbackChannel::Phone,
+        satisfaction: Some(Satisfaction::Fair),
+        note: "已告知维修结果".into(),
+    };
+    let case = centre.step(&intake, &case, reply, "2026-11-24 16:40").expect("reply");
+    assert_eq!(case.replied_at, Some(at("2026-11-24 16:30")));
+    assert!(!case.owes_reply());
+    let reloaded = centre.reload(&case);
+    assert_eq!((reloaded.replied_at, reloaded.owes_reply()), (Some(at("2026-11-24 16:30")), false), "read back from the file");
+    let told = centre.store.reporter_feedback(case.id).expect("feedback");
+    assert_eq!((told[0].channel, told[0].satisfaction), (FeedbackChannel::Phone, Some(Satisfaction::Fair)));
+    let last = centre.events(&case).pop().expect("the reply's entry");
+    assert_eq!((last.data["satisfaction"].as_str(), last.data["within_limit"].as_bool()), (Some("fair"), Some(false)));
 }

@@ -290,6 +290,7 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         let feedback = Action::RecordReporterFeedback {
             told_at,
             channel: FeedbackChannel::Phone,
+            satisfaction: Some(crate::model::Satisfaction::Satisfied),
             note: "已电话告知处理结果，举报人表示满意".to_owned(),
         };
         plan.push(told_at, Role::IntakeOperator, feedback);

@@ -43,7 +43,7 @@ pub struct CaseBook {
 /// A case's deadline status with the clock of the stage it waits in.
 fn measure(case: &Case, stage_limits: &[StageLimit], calendar: &WorkCalendar, now: NaiveDateTime) -> DeadlineStatus {
     let mut status = deadline_status(case, calendar, now);
-    if case.state.is_open() && !stage_limits.is_empty() {
+    if (case.state.is_open() || case.owes_reply()) && !stage_limits.is_empty() {
         status.stage = stage_clock(case, stage_limits, calendar, now);
     }
     status
@@ -64,7 +64,7 @@ impl CaseBook {
     pub fn with_stage_limits(mut self, limits: Vec<StageLimit>, calendar: &WorkCalendar) -> Self {
         self.stage_limits = limits;
         for (case, status) in self.cases.iter().zip(self.statuses.iter_mut()) {
-            if case.state.is_open() {
+            if case.state.is_open() || case.owes_reply() {
                 status.stage = stage_clock(case, &self.stage_limits, calendar, self.measured_at);
             }
         }
@@ -295,12 +295,14 @@ pub enum Scope {
     Centre,
     /// With the units: dispatched or handled.
     Units,
+    /// 待回访 (Art. 21): finished, and the reporter who left a contact not told yet.
+    Reply,
     Closed,
     All,
 }
 
 impl Scope {
-    pub const ALL: [Self; 5] = [Self::Open, Self::Centre, Self::Units, Self::Closed, Self::All];
+    pub const ALL: [Self; 6] = [Self::Open, Self::Centre, Self::Units, Self::Reply, Self::Closed, Self::All];
 
     #[must_use]
     pub fn label(self, chinese: bool) -> &'static str {
@@ -311,6 +313,8 @@ impl Scope {
             (Self::Centre, false) => "At the centre",
             (Self::Units, true) => "在单位",
             (Self::Units, false) => "With units",
+            (Self::Reply, true) => "待回访",
+            (Self::Reply, false) => "Reply owed",
             (Self::Closed, true) => "已办结",
             (Self::Closed, false) => "Finished",
             (Self::All, true) => "全部案卷",
@@ -326,6 +330,7 @@ impl Scope {
                     || case.pending_request.is_some()
             }
             Self::Units => matches!(case.state, CaseState::Dispatched | CaseState::Handled),
+            Self::Reply => case.owes_reply(),
             Self::Closed => !case.state.is_open(),
             Self::All => true,
         }
@@ -421,6 +426,10 @@ pub struct CaseFilter {
     pub today: Option<NaiveDate>,
     /// Case number, class code, part code, description or reporter contact containing this.
     pub text: String,
+    /// Only the cases this unit leads or assists on (a unit operator's view, see
+    /// [`Self::for_user`]).
+    #[serde(skip)]
+    pub involving: Option<UnitId>,
     /// Only these cases: the cases behind a figure of the assessment (drill-down). Not kept
     /// between sessions.
     #[serde(skip)]
@@ -457,6 +466,7 @@ impl CaseFilter {
             && self.state.is_none_or(|state| case.state == state)
             && self.status.is_none_or(|filter| filter.admits(status))
             && self.unit.is_none_or(|unit| case.unit == Some(unit))
+            && self.involving.is_none_or(|unit| case.involves(unit))
             && self.class.as_ref().is_none_or(|(subject, code)| case.subject == *subject && case.class_code == *code)
             && self.source.is_none_or(|source| case.source == source)
             && self.today.is_none_or(|today| self.period.admits(case.reported_at, today))
@@ -464,11 +474,13 @@ impl CaseFilter {
             && (text.is_empty() || matches_text(case, text))
     }
 
-    /// Restricts the filter to what `user` may see: a unit operator sees only its unit's cases.
+    /// Restricts the filter to what `user` may see: a unit operator sees only the cases its
+    /// unit leads or assists on (协办).
     #[must_use]
     pub fn for_user(mut self, user: &User) -> Self {
         if let (crate::model::Role::UnitOperator, Some(unit)) = (user.role, user.unit) {
-            self.unit = Some(unit);
+            self.unit = None;
+            self.involving = Some(unit);
         }
         self
     }

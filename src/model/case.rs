@@ -95,6 +95,15 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// What the reporter said of the result when told (Art. 21 回访满意度).
+    pub enum Satisfaction {
+        Satisfied = ("satisfied", "满意", "Satisfied"),
+        Fair = ("fair", "基本满意", "Fairly satisfied"),
+        Dissatisfied = ("dissatisfied", "不满意", "Dissatisfied"),
+    }
+}
+
+keyword_enum! {
     /// How a case was closed.
     pub enum CloseType {
         Normal = ("normal", "正常结案", "Normal"),
@@ -161,6 +170,69 @@ pub struct Case {
     pub urge_count: u32,
     /// 督办: since when the case is under the centre leadership's supervision (current dispatch).
     pub supervised_at: Option<NaiveDateTime>,
+    /// 协办 (Art. 18): the units assisting the lead unit (主办, [`Self::unit`]) on the current
+    /// dispatch, each with the time it reported its part done.
+    pub assisting: Vec<Assist>,
+    /// When the reporter was last told the result (回访, Art. 21); read from
+    /// `reporter_feedback`, never written with the case row.
+    pub replied_at: Option<NaiveDateTime>,
+}
+
+/// An assisting unit (协办单位) of a case and when it reported its part done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Assist {
+    pub unit: UnitId,
+    /// 协办反馈: when the unit reported its part done; `None` while it has not.
+    #[serde(default, with = "crate::model::case::utc_option")]
+    pub reported_at: Option<NaiveDateTime>,
+}
+
+/// Times inside JSON columns as the store's UTC text.
+pub(crate) mod utc_option {
+    use chrono::NaiveDateTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::ref_option)]
+    pub fn serialize<S: Serializer>(at: &Option<NaiveDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => serializer.serialize_str(&crate::store::utc_text_from_local(*at)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDateTime>, D::Error> {
+        let text: Option<String> = Option::deserialize(deserializer)?;
+        text.map(|text| crate::calendar::local_from_utc_text(&text).ok_or_else(|| serde::de::Error::custom(format!("bad time {text:?}"))))
+            .transpose()
+    }
+}
+
+impl Case {
+    /// Whether `unit` assists on this case (协办).
+    #[must_use]
+    pub fn assisted_by(&self, unit: UnitId) -> bool {
+        self.assisting.iter().any(|assist| assist.unit == unit)
+    }
+
+    /// Whether `unit` leads or assists on this case: what its operators see.
+    #[must_use]
+    pub fn involves(&self, unit: UnitId) -> bool {
+        self.unit == Some(unit) || self.assisted_by(unit)
+    }
+
+    /// The assisting units that have not reported their part done yet.
+    pub fn assists_outstanding(&self) -> impl Iterator<Item = UnitId> + '_ {
+        self.assisting.iter().filter(|assist| assist.reported_at.is_none()).map(|assist| assist.unit)
+    }
+
+    /// Whether the reporter is owed the result (回访, Art. 21): the case is finished (closed or
+    /// not filed), the reporter left a contact, and nobody has told them yet.
+    #[must_use]
+    pub fn owes_reply(&self) -> bool {
+        matches!(self.state, CaseState::Closed | CaseState::Rejected)
+            && self.replied_at.is_none()
+            && self.reporter_contact.as_deref().is_some_and(|contact| !contact.trim().is_empty())
+    }
 }
 
 impl Case {
@@ -213,6 +285,8 @@ impl Case {
             state_since: Some(reported_at),
             urge_count: 0,
             supervised_at: None,
+            assisting: Vec::new(),
+            replied_at: None,
         }
     }
 }
@@ -293,6 +367,8 @@ pub struct ReporterFeedback {
     pub case_id: i64,
     pub told_at: NaiveDateTime,
     pub channel: FeedbackChannel,
+    /// What the reporter said of the result, when asked.
+    pub satisfaction: Option<Satisfaction>,
     pub note: String,
     pub recorded_at: NaiveDateTime,
     pub recorded_by: Option<i64>,

@@ -56,8 +56,8 @@ macro_rules! labelled {
 }
 
 use super::{
-    CaseState, CaseSubject, CloseType, DisputeState, FeedbackChannel, JurisdictionKind, PartState, RequestKind, Role, SourceChannel,
-    UnitClass, Urgency, part,
+    CaseState, CaseSubject, CloseType, DisputeState, FeedbackChannel, JurisdictionKind, PartState, RequestKind, Role, Satisfaction,
+    SourceChannel, UnitClass, Urgency, part,
 };
 
 labelled!(
@@ -70,6 +70,7 @@ labelled!(
     CaseSubject,
     CloseType,
     FeedbackChannel,
+    Satisfaction,
     DisputeState,
     RequestKind,
     Role,

@@ -55,6 +55,8 @@ keyword_enum! {
         Handle = ("handle", "处置", "Handle"),
         Verify = ("verify", "核查", "Verify"),
         Close = ("close", "结案", "Close"),
+        /// 回访 (Art. 21): the reporter told the result (from the close).
+        Reply = ("reply", "回访", "Reply to reporter"),
     }
 }
 

@@ -13,8 +13,8 @@ pub mod unit;
 pub mod user;
 
 pub use case::{
-    BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, CloseType, FeedbackChannel, ReporterFeedback,
-    RequestDecision, RequestKind, SourceChannel,
+    Assist, BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, CloseType, FeedbackChannel, ReporterFeedback,
+    RequestDecision, RequestKind, Satisfaction, SourceChannel,
 };
 pub use dispute::{
     Art19Rule, Dispute, DisputeOrigin, DisputeRecord, DisputeState, Precedent, PrecedentArea, PrecedentClass, SiteCheck, Statement,

@@ -14,8 +14,7 @@ use super::queries::{Cells, keyword, local_from_utc_text, query_rows_with, utc_t
 use super::{SqlContext, Store, StoreError};
 use crate::calendar::LimitUnit;
 use crate::model::{
-    BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, FeedbackChannel, Keyword, ReporterFeedback,
-    RequestDecision, RequestKind,
+    BacklogEnd, BacklogEntry, Case, CaseEvent, CaseRequest, CaseState, CaseSubject, Keyword, ReporterFeedback, RequestDecision, RequestKind,
 };
 
 /// An audit-trail entry to append.
@@ -101,7 +100,7 @@ const REQUEST_SELECT: &str = "SELECT id, case_fid, kind, requested_at, requested
 
 /// The columns of a case that its steps change, in the order [`case_step_values`] binds them:
 /// the one list both the insert of a new case and the update after a step write.
-pub(super) const CASE_STEP_COLUMNS: [&str; 22] = [
+pub(super) const CASE_STEP_COLUMNS: [&str; 23] = [
     "class_code",
     "urgency",
     "state",
@@ -124,10 +123,11 @@ pub(super) const CASE_STEP_COLUMNS: [&str; 22] = [
     "state_since",
     "urge_count",
     "supervised_at",
+    "assisting",
 ];
 
 /// The values of [`CASE_STEP_COLUMNS`] for a case (times as the store's UTC text).
-pub(super) fn case_step_values(case: &Case) -> [SqlValue; 22] {
+pub(super) fn case_step_values(case: &Case) -> [SqlValue; 23] {
     let time = |moment: Option<NaiveDateTime>| SqlValue::from(moment.map(utc_text_from_local));
     let keyword = |word: Option<&'static str>| SqlValue::from(word.map(str::to_owned));
     let address = case.address.trim();
@@ -154,6 +154,11 @@ pub(super) fn case_step_values(case: &Case) -> [SqlValue; 22] {
         time(case.state_since),
         SqlValue::from(case.urge_count),
         time(case.supervised_at),
+        if case.assisting.is_empty() {
+            SqlValue::Null
+        } else {
+            SqlValue::Text(serde_json::to_string(&case.assisting).unwrap_or_else(|_| "[]".to_owned()))
+        },
     ]
 }
 
@@ -375,24 +380,25 @@ impl Store {
         })
     }
 
-    /// Records that the reporter was told (Art. 21).
+    /// Records that the reporter was told (Art. 21); `feedback.id` is ignored.
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_reporter_feedback(
-        conn: &Connection,
-        case_id: i64,
-        told_at: NaiveDateTime,
-        channel: FeedbackChannel,
-        note: &str,
-        recorded_at: NaiveDateTime,
-        recorded_by: Option<i64>,
-    ) -> Result<i64, StoreError> {
+    pub fn insert_reporter_feedback(conn: &Connection, feedback: &ReporterFeedback) -> Result<i64, StoreError> {
         conn.prepare_cached(
-            "INSERT INTO reporter_feedback (case_fid, told_at, channel, note, recorded_at, recorded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO reporter_feedback (case_fid, told_at, channel, satisfaction, note, recorded_at, recorded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .context("preparing feedback insert")?
-        .execute(params![case_id, utc_text_from_local(told_at), channel.keyword(), note, utc_text_from_local(recorded_at), recorded_by])
+        .execute(params![
+            feedback.case_id,
+            utc_text_from_local(feedback.told_at),
+            feedback.channel.keyword(),
+            feedback.satisfaction.map(Keyword::keyword),
+            feedback.note,
+            utc_text_from_local(feedback.recorded_at),
+            feedback.recorded_by
+        ])
         .context("recording reporter feedback")?;
         Ok(conn.last_insert_rowid())
     }
@@ -402,8 +408,7 @@ impl Store {
     /// # Errors
     /// SQL errors or an undecodable row.
     pub fn reporter_feedback(&self, case_id: i64) -> Result<Vec<ReporterFeedback>, StoreError> {
-        let sql =
-            "SELECT id, case_fid, told_at, channel, note, recorded_at, recorded_by FROM reporter_feedback WHERE case_fid = ?1 ORDER BY id";
+        let sql = "SELECT id, case_fid, told_at, channel, note, recorded_at, recorded_by, satisfaction FROM reporter_feedback WHERE case_fid = ?1 ORDER BY id";
         query_rows_with(self.conn(), "reporter_feedback", sql, [case_id], |cells| {
             let id: i64 = cells.get(0)?;
             Ok(ReporterFeedback {
@@ -414,6 +419,7 @@ impl Store {
                 note: cells.get(4)?,
                 recorded_at: required_time(cells, 5, id)?,
                 recorded_by: cells.get(6)?,
+                satisfaction: optional_keyword(cells, 7, id)?,
             })
         })
     }

@@ -66,11 +66,12 @@ pub const CASE_DIGEST_COLUMNS: [&str; 28] = [
     "pending_request",
 ];
 
-/// Case columns added by schema 5 (address, 签收, 到场, stage clock, 催办, 督办). They enter the
-/// digest after [`CASE_DIGEST_COLUMNS`], each with its name, but only when they hold something
-/// (not NULL, 0 or empty text): a row written before schema 5 keeps the digest its entries
-/// carry, and any later value is covered.
-pub const CASE_DIGEST_COLUMNS_5: [&str; 6] = ["address", "signed_at", "arrived_at", "state_since", "urge_count", "supervised_at"];
+/// Case columns added by schema 5 (address, 签收, 到场, stage clock, 催办, 督办) and 6 (协办).
+/// They enter the digest after [`CASE_DIGEST_COLUMNS`], each with its name, but only when they
+/// hold something (not NULL, 0 or empty text): a row written before them keeps the digest its
+/// entries carry, and any later value is covered.
+pub const CASE_DIGEST_COLUMNS_5: [&str; 7] =
+    ["address", "signed_at", "arrived_at", "state_since", "urge_count", "supervised_at", "assisting"];
 
 /// The content columns of a case entry, in the order they are hashed (`prev_hash` first).
 const CASE_ENTRY_COLUMNS: &str = "id, case_fid, at, actor_user_id, action, from_state, to_state, data, case_digest";

@@ -726,7 +726,8 @@ fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError>
 pub(super) const CASE_COLUMNS: &str = "fid, geom, case_no, source, subject, class_code, urgency, part_code, grid_code, description, photos,
    reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
    revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request, address, signed_at, arrived_at, state_since,
-   urge_count, supervised_at";
+   urge_count, supervised_at, assisting,
+   (SELECT max(r.told_at) FROM reporter_feedback r WHERE r.case_fid = cases.fid) AS replied_at";
 
 pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
     const TABLE: &str = "cases";
@@ -780,5 +781,14 @@ pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError>
         state_since: time(31)?,
         urge_count: cells.get(32)?,
         supervised_at: time(33)?,
+        assisting: match cells.get::<Option<String>>(34)? {
+            Some(json) => serde_json::from_str(&json).map_err(|error| StoreError::BadRow {
+                table: TABLE,
+                row: fid,
+                problem: format!("assisting units: {error}"),
+            })?,
+            None => Vec::new(),
+        },
+        replied_at: time(35)?,
     })
 }

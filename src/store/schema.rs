@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 5;
+pub const CURRENT_VERSION: u32 = 6;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -270,13 +270,7 @@ ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
 /// shipped unit list as holding enforcement powers get them. The reference data is sealed again
 /// only if it was intact before: an edit made around citygrid still shows after the upgrade.
 fn migration_5(conn: &Connection) -> rusqlite::Result<()> {
-    use super::chain::{AdminEvent, SEALED_GROUPS, append_admin_entry, group_digest, latest_seal};
-    let mut intact = Vec::new();
-    for (group, _) in SEALED_GROUPS {
-        if latest_seal(conn, group)?.is_some_and(|seal| seal == group_digest(conn, group).unwrap_or_default()) {
-            intact.push(group);
-        }
-    }
+    let intact = intact_groups(conn)?;
     conn.execute_batch(
         "
 ALTER TABLE units ADD COLUMN enforcement BOOLEAN NOT NULL DEFAULT 0;
@@ -293,29 +287,69 @@ ALTER TABLE cases ADD COLUMN supervised_at DATETIME;
     for unit in shipped.units.iter().filter(|unit| unit.enforcement) {
         powers += conn.execute("UPDATE units SET enforcement = 1 WHERE code = ?1", [&unit.code])?;
     }
-    let mut limits = 0;
-    // A new file gets every stage limit when it is seeded, after the migrations.
-    let seeded: i64 = conn.query_row("SELECT count(*) FROM stage_limits", [], |row| row.get(0))?;
-    let new_stages = shipped.manual.stage_limits.iter().filter(|limit| {
-        use crate::model::manual::Stage;
-        seeded > 0 && matches!(limit.stage, Stage::Sign | Stage::Arrive | Stage::Return)
-    });
-    for limit in new_stages {
-        use crate::model::Keyword as _;
-        limits += conn.execute(
-            "INSERT OR IGNORE INTO stage_limits (stage, urgency, amount, unit) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![limit.stage.keyword(), limit.urgency.keyword(), limit.amount, limit.unit.as_str()],
-        )?;
+    use crate::model::manual::Stage;
+    let limits = add_shipped_stage_limits(conn, &[Stage::Sign, Stage::Arrive, Stage::Return])?;
+    let data = serde_json::json!({ "to_version": 5, "units_with_enforcement_powers": powers, "stage_limits_added": limits, "sealed": {} });
+    record_migration(conn, "schema 5", data, &intact)
+}
+
+/// The sealed groups of reference data whose latest seal matches their content: the ones a
+/// migration may seal again after changing them (an edit made around citygrid still shows).
+fn intact_groups(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
+    use super::chain::{SEALED_GROUPS, group_digest, latest_seal};
+    let mut intact = Vec::new();
+    for (group, _) in SEALED_GROUPS {
+        if latest_seal(conn, group)?.is_some_and(|seal| seal == group_digest(conn, group).unwrap_or_default()) {
+            intact.push(group);
+        }
     }
-    let mut data =
-        serde_json::json!({ "to_version": 5, "units_with_enforcement_powers": powers, "stage_limits_added": limits, "sealed": {} });
+    Ok(intact)
+}
+
+/// Appends the migration's administrative entry, sealing again the `intact` groups.
+fn record_migration(conn: &Connection, subject: &str, mut data: serde_json::Value, intact: &[&'static str]) -> rusqlite::Result<()> {
+    use super::chain::{AdminEvent, append_admin_entry, group_digest};
     for group in intact {
-        data["sealed"][group] = serde_json::Value::String(group_digest(conn, group)?);
+        data["sealed"][*group] = serde_json::Value::String(group_digest(conn, group)?);
     }
-    let event = AdminEvent { at: crate::calendar::china_now(), actor_user_id: None, action: "migration", subject: "schema 5", data: &data };
+    let event = AdminEvent { at: crate::calendar::china_now(), actor_user_id: None, action: "migration", subject, data: &data };
     append_admin_entry(conn, &event)?;
     Ok(())
 }
 
+/// Stage limits a migration adds from the shipped manual to a file that has stage limits (a new
+/// file gets every one when it is seeded, after the migrations). Returns how many it added.
+fn add_shipped_stage_limits(conn: &Connection, stages: &[crate::model::manual::Stage]) -> rusqlite::Result<usize> {
+    use crate::model::Keyword as _;
+    let shipped = super::ReferenceData::embedded().map_err(|error| rusqlite::Error::UserFunctionError(error.to_string().into()))?;
+    let seeded: i64 = conn.query_row("SELECT count(*) FROM stage_limits", [], |row| row.get(0))?;
+    let mut added = 0;
+    for limit in shipped.manual.stage_limits.iter().filter(|limit| seeded > 0 && stages.contains(&limit.stage)) {
+        added += conn.execute(
+            "INSERT OR IGNORE INTO stage_limits (stage, urgency, amount, unit) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![limit.stage.keyword(), limit.urgency.keyword(), limit.amount, limit.unit.as_str()],
+        )?;
+    }
+    Ok(added)
+}
+
+/// 主办/协办 and 回访: cases get their assisting units (协办, Art. 18; a JSON array of unit
+/// ids with the time each reported its part done, NULL when none), the reporter's satisfaction
+/// is kept with each reply (Art. 21), and the reply gets its stage limit (from the close).
+/// The reference data is sealed again only if it was intact before.
+fn migration_6(conn: &Connection) -> rusqlite::Result<()> {
+    let intact = intact_groups(conn)?;
+    conn.execute_batch(
+        "
+ALTER TABLE cases ADD COLUMN assisting TEXT;
+ALTER TABLE reporter_feedback ADD COLUMN satisfaction TEXT CHECK (satisfaction IS NULL OR satisfaction IN ('satisfied','fair','dissatisfied'));
+",
+    )?;
+    let limits = add_shipped_stage_limits(conn, &[crate::model::manual::Stage::Reply])?;
+    let data = serde_json::json!({ "to_version": 6, "stage_limits_added": limits, "sealed": {} });
+    record_migration(conn, "schema 6", data, &intact)
+}
+
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2, migration_3, migration_4, migration_5];
+pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] =
+    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6];

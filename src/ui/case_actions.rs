@@ -9,7 +9,7 @@ use crate::calendar::LimitUnit;
 use crate::desk::CaseBook;
 use crate::desk::worker::CaseTimeline;
 use crate::model::Labelled;
-use crate::model::{Case, CloseType, FeedbackChannel, Keyword, UnitId, User};
+use crate::model::{Case, CloseType, FeedbackChannel, Keyword, Satisfaction, UnitId, User};
 use crate::session::{Command, World};
 use crate::ui::Lang;
 use crate::ui::View;
@@ -35,6 +35,12 @@ pub struct ActionDialog {
     pub amount: u32,
     pub limit_unit: LimitUnit,
     pub channel: FeedbackChannel,
+    /// What the reporter said of the result (回访满意度), `None` when not asked.
+    pub satisfaction: Option<Satisfaction>,
+    /// 指定协办: the assisting units chosen (the case's current ones to start with).
+    pub assisting: Vec<UnitId>,
+    /// The lead unit (not offered as an assisting unit).
+    pub lead: Option<UnitId>,
     /// When the reporter was told, `YYYY-MM-DD HH:MM`.
     pub told_at: String,
     pub photos: Vec<String>,
@@ -95,6 +101,9 @@ impl ActionDialog {
             amount: 1,
             limit_unit: LimitUnit::WorkDays,
             channel: FeedbackChannel::Phone,
+            satisfaction: None,
+            assisting: case.assisting.iter().map(|assist| assist.unit).collect(),
+            lead: case.unit,
             told_at: now.format("%Y-%m-%d %H:%M").to_string(),
             photos: Vec::new(),
             photo_path: String::new(),
@@ -126,7 +135,10 @@ impl ActionDialog {
     }
 
     fn takes_photos(&self) -> bool {
-        matches!(self.kind, ActionKind::Handle | ActionKind::VerifyPass | ActionKind::VerifyFail | ActionKind::Arrive)
+        matches!(
+            self.kind,
+            ActionKind::Handle | ActionKind::VerifyPass | ActionKind::VerifyFail | ActionKind::Arrive | ActionKind::AssistReport
+        )
     }
 
     /// The step as filled in, or what is missing (in both languages: Chinese, English).
@@ -162,6 +174,8 @@ impl ActionDialog {
             ActionKind::Arrive => Action::Arrive { note: text, photos, location: None },
             ActionKind::Urge => Action::Urge { note: text },
             ActionKind::Supervise => Action::Supervise { reason: text },
+            ActionKind::SetAssisting => Action::SetAssisting { units: self.assisting.clone(), reason: text },
+            ActionKind::AssistReport => Action::AssistReport { note: text, photos },
             ActionKind::Handle => Action::Handle { note: text, photos },
             ActionKind::VerifyPass => Action::VerifyPass { note: text, photos },
             ActionKind::VerifyFail => Action::VerifyFail { reason: text, photos },
@@ -185,7 +199,7 @@ impl ActionDialog {
             ActionKind::RecordReporterFeedback => {
                 let told_at = NaiveDateTime::parse_from_str(self.told_at.trim(), "%Y-%m-%d %H:%M")
                     .map_err(|_| ("回访时间格式应为 YYYY-MM-DD HH:MM", "The time must read YYYY-MM-DD HH:MM"))?;
-                Action::RecordReporterFeedback { told_at, channel: self.channel, note: text }
+                Action::RecordReporterFeedback { told_at, channel: self.channel, satisfaction: self.satisfaction, note: text }
             }
         })
     }
@@ -277,6 +291,12 @@ fn no_action_reason(user: &User, case: &Case, lang: Lang) -> String {
         (crate::model::Role::Administrator, _) => {
             lang.pick("系统管理员不办理案卷（每一步都须由岗位责任人完成）。", "Administrators take no step on cases.").to_owned()
         }
+        (crate::model::Role::UnitOperator, true) if user.unit.is_some_and(|unit| case.assisted_by(unit)) => lang
+            .pick(
+                "本单位是此案卷的协办单位，协办反馈已提交或案卷不在处置环节；处置反馈由主办单位提交。",
+                "Your unit assists on this case: its part is reported or the case is not being handled; the lead unit reports it handled.",
+            )
+            .to_owned(),
         (crate::model::Role::UnitOperator, true) if case.unit != user.unit => {
             lang.pick("此案卷不属于本单位。", "This case is not your unit's.").to_owned()
         }
@@ -311,7 +331,14 @@ fn timeline_ui(ui: &mut egui::Ui, world: &World, timeline: &CaseTimeline, lang: 
         ui.add_space(4.0);
         ui.label(RichText::new(lang.pick("举报人回访", "Reporter feedback")).strong());
         for feedback in &timeline.feedback {
-            ui.label(format!("{} · {} · {}", feedback.told_at.format("%Y-%m-%d %H:%M"), feedback.channel.label(lang), feedback.note));
+            let satisfaction =
+                feedback.satisfaction.map_or_else(|| lang.pick("未评价", "not rated").to_owned(), |s| s.label(lang).to_owned());
+            ui.label(format!(
+                "{} · {} · {satisfaction} · {}",
+                feedback.told_at.format("%Y-%m-%d %H:%M"),
+                feedback.channel.label(lang),
+                feedback.note
+            ));
         }
     }
 }
@@ -328,6 +355,14 @@ fn event_details(world: &World, data: &serde_json::Value, lang: Lang) -> Vec<Str
     }
     if let Some(unit) = data.get("unit").and_then(serde_json::Value::as_i64) {
         lines.push(format!("{}{}", lang.pick("单位：", "Unit: "), world.unit_name(Some(UnitId(unit)), lang)));
+    }
+    if let Some(units) = data.get("units").and_then(serde_json::Value::as_array) {
+        let names: Vec<&str> = units.iter().filter_map(serde_json::Value::as_str).collect();
+        let names = if names.is_empty() { lang.pick("（无）", "(none)").to_owned() } else { names.join(lang.pick("、", ", ")) };
+        lines.push(format!("{}{names}", lang.pick("协办单位：", "Assisting units: ")));
+    }
+    if let Some(satisfaction) = text("satisfaction").and_then(Satisfaction::from_keyword) {
+        lines.push(format!("{}{}", lang.pick("满意度：", "Satisfaction: "), satisfaction.label(lang)));
     }
     if let Some(deadline) = text("deadline_at") {
         // Stored as UTC like every time in the file; shown in China time.
@@ -355,6 +390,9 @@ pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang:
         }
         if dialog.kind == ActionKind::File {
             filing_ui(ui, world, dialog, lang);
+        }
+        if dialog.kind == ActionKind::SetAssisting {
+            assisting_ui(ui, world, dialog, lang);
         }
         if dialog.kind == ActionKind::Close {
             let kind = dialog.subject.item_kind();
@@ -407,6 +445,13 @@ pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang:
                 let when = ui.label(lang.pick("时间", "When"));
                 ui.add(egui::TextEdit::singleline(&mut dialog.told_at).desired_width(130.0)).labelled_by(when.id);
             });
+            ui.horizontal(|ui| {
+                ui.label(lang.pick("满意度", "Satisfaction"));
+                ui.radio_value(&mut dialog.satisfaction, None, lang.pick("未评价", "Not rated"));
+                for satisfaction in Satisfaction::ALL {
+                    ui.radio_value(&mut dialog.satisfaction, Some(*satisfaction), satisfaction.label(lang));
+                }
+            });
         }
         let required = dialog.text_required();
         let label = match (dialog.needs(Need::Reason), dialog.needs(Need::Note), required) {
@@ -438,6 +483,28 @@ pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang:
         desk.dialog = None;
     }
     commands
+}
+
+/// 指定协办: a tick per unit (the lead unit is not offered); an empty choice removes them all.
+fn assisting_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, lang: Lang) {
+    ui.label(format!("{}{}", lang.pick("主办单位：", "Lead unit: "), world.unit_name(dialog.lead, lang)));
+    ui.weak(lang.pick(
+        "协办单位可查看案卷并提交协办反馈；全部协办单位反馈后，主办单位方可提交处置反馈。",
+        "Assisting units see the case and report their part; the lead unit reports it handled once they all have.",
+    ));
+    egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
+        for unit in world.units.iter().filter(|unit| Some(unit.id) != dialog.lead) {
+            let mut ticked = dialog.assisting.contains(&unit.id);
+            if ui.checkbox(&mut ticked, unit.name(lang.is_chinese())).changed() {
+                if ticked {
+                    dialog.assisting.push(unit.id);
+                } else {
+                    dialog.assisting.retain(|chosen| *chosen != unit.id);
+                }
+            }
+        }
+    });
+    ui.add_space(4.0);
 }
 
 fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, lang: Lang) {

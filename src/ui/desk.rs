@@ -354,7 +354,7 @@ fn left_or_over(minutes: i64, amount: &str, lang: Lang) -> String {
     }
 }
 
-/// What the state column adds to a case's state: 未签收, 已到场, 催×N, 督办.
+/// What the state column adds to a case's state: 未签收, 已到场, 催×N, 督办, 协办 reported/all.
 #[must_use]
 pub fn state_marks(case: &crate::model::Case, lang: Lang) -> String {
     let mut marks = Vec::new();
@@ -371,6 +371,10 @@ pub fn state_marks(case: &crate::model::Case, lang: Lang) -> String {
         }
         if case.supervised_at.is_some() {
             marks.push(lang.pick("督办", "supervised").to_owned());
+        }
+        if !case.assisting.is_empty() {
+            let reported = case.assisting.len() - case.assists_outstanding().count();
+            marks.push(format!("{}{reported}/{}", lang.pick("协办", "assists "), case.assisting.len()));
         }
     }
     marks.join(" · ")

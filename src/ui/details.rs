@@ -196,7 +196,16 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         );
         row_ui(ui, lang.pick("紧急程度", "Urgency"), case.urgency.label(lang));
         row_ui(ui, lang.pick("来源", "Source"), case.source.label(lang));
-        row_ui(ui, lang.pick("责任单位", "Responsible unit"), world.unit_name(case.unit, lang));
+        let lead =
+            if case.assisting.is_empty() { lang.pick("责任单位", "Responsible unit") } else { lang.pick("主办单位", "Lead unit") };
+        row_ui(ui, lead, world.unit_name(case.unit, lang));
+        for assist in &case.assisting {
+            let done = assist.reported_at.map_or_else(
+                || lang.pick("未反馈", "not reported yet").to_owned(),
+                |at| format!("{} {}", lang.pick("已反馈", "reported"), at.format("%m-%d %H:%M")),
+            );
+            row_ui(ui, lang.pick("协办单位", "Assisting unit"), format!("{} · {done}", world.unit_name(Some(assist.unit), lang)));
+        }
         row_ui(ui, lang.pick("上报时间", "Reported"), time_text(Some(case.reported_at)));
         row_ui(ui, lang.pick("立案时间", "Filed"), time_text(case.filed_at));
         row_ui(ui, lang.pick("派遣时间", "Dispatched"), time_text(case.dispatched_at));
@@ -221,6 +230,12 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         row_ui(ui, lang.pick("位置", "Location"), format!("{:.6}, {:.6}", case.location.x(), case.location.y()));
         if let Some(contact) = &case.reporter_contact {
             row_ui(ui, lang.pick("举报人联系方式", "Reporter contact"), contact.as_str());
+            let replied = match (case.replied_at, case.owes_reply()) {
+                (Some(at), _) => time_text(Some(at)),
+                (None, true) => lang.pick("待回访", "reply owed").to_owned(),
+                (None, false) => lang.pick("办结后回访", "after the case is finished").to_owned(),
+            };
+            row_ui(ui, lang.pick("回访时间", "Reporter told at"), replied);
         }
     });
     ui.add_space(6.0);

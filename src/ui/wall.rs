@@ -90,7 +90,8 @@ pub fn figures(book: &CaseBook, now: NaiveDateTime) -> WallFigures {
         }
         figures.open_now += usize::from(case.state.is_open());
         figures.overdue_now += usize::from(book.live_light(position) == Some(crate::calendar::DeadlineLight::Red));
-        figures.stage_late_now += usize::from(book.stage_light(position) == Some(crate::calendar::DeadlineLight::Red));
+        figures.stage_late_now +=
+            usize::from(case.state.is_open() && book.stage_light(position) == Some(crate::calendar::DeadlineLight::Red));
         figures.urged_now += usize::from(case.state.is_open() && (case.urge_count > 0 || case.supervised_at.is_some()));
     }
     #[allow(clippy::cast_precision_loss)]

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::LimitUnit;
-use crate::model::{CloseType, FeedbackChannel, RequestKind, UnitId, Urgency, keyword_enum};
+use crate::model::{CloseType, FeedbackChannel, RequestKind, Satisfaction, UnitId, Urgency, keyword_enum};
 
 keyword_enum! {
     /// What a step does; the keyword is the `action` written to the audit trail.
@@ -35,6 +35,10 @@ keyword_enum! {
         Urge = ("urge", "催办", "Urge"),
         /// 督办: the centre's leadership puts the case under supervision.
         Supervise = ("supervise", "督办", "Supervise"),
+        /// 指定协办 (Art. 18): the units that assist the lead unit on a case needing several.
+        SetAssisting = ("set_assisting", "指定协办单位", "Set assisting units"),
+        /// 协办反馈: an assisting unit reports its part done.
+        AssistReport = ("assist_report", "协办反馈", "Report assisting part done"),
         /// 处置反馈: the unit reports the case handled.
         Handle = ("handle", "处置反馈", "Report handled"),
         /// 核查通过: the collector finds it fixed on site.
@@ -156,6 +160,17 @@ pub enum Action {
     Supervise {
         reason: String,
     },
+    /// The assisting units (协办) of the current dispatch, replacing the ones set before (an
+    /// empty list removes them); why several units are needed (mandatory).
+    SetAssisting {
+        units: Vec<UnitId>,
+        reason: String,
+    },
+    /// What the assisting unit did (mandatory) and photos.
+    AssistReport {
+        note: String,
+        photos: Vec<String>,
+    },
     /// What was done (mandatory) and photos of the result.
     Handle {
         note: String,
@@ -217,6 +232,9 @@ pub enum Action {
     RecordReporterFeedback {
         told_at: NaiveDateTime,
         channel: FeedbackChannel,
+        /// What the reporter said of the result, when asked.
+        #[serde(default)]
+        satisfaction: Option<Satisfaction>,
         note: String,
     },
 }
@@ -239,6 +257,8 @@ impl Action {
             Self::Arrive { .. } => ActionKind::Arrive,
             Self::Urge { .. } => ActionKind::Urge,
             Self::Supervise { .. } => ActionKind::Supervise,
+            Self::SetAssisting { .. } => ActionKind::SetAssisting,
+            Self::AssistReport { .. } => ActionKind::AssistReport,
             Self::Handle { .. } => ActionKind::Handle,
             Self::VerifyPass { .. } => ActionKind::VerifyPass,
             Self::VerifyFail { .. } => ActionKind::VerifyFail,

@@ -93,6 +93,7 @@ pub fn waiting_stage(case: &Case) -> Option<(Stage, NaiveDateTime)> {
         CaseState::Dispatched if case.signed_at.is_none() => Some((Stage::Sign, case.dispatched_at?)),
         CaseState::Handled => Some((Stage::Verify, case.handled_at.or(case.state_since)?)),
         CaseState::Verified => Some((Stage::Close, case.state_since?)),
+        CaseState::Closed | CaseState::Rejected if case.owes_reply() => Some((Stage::Reply, case.closed_at?)),
         _ => None,
     }
 }

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::calendar::{LimitUnit, WorkCalendar, deadline_from, elapsed_minutes};
 use crate::model::{
-    BacklogEnd, Case, CaseRequest, CaseState, CloseType, FeedbackChannel, Keyword, RequestDecision, RequestKind, Role, Stage, UnitId,
-    Urgency, User,
+    Assist, BacklogEnd, Case, CaseRequest, CaseState, CloseType, FeedbackChannel, Keyword, RequestDecision, RequestKind, Role,
+    Satisfaction, Stage, UnitId, Urgency, User,
 };
 use crate::store::utc_text_from_local;
 
@@ -24,7 +24,7 @@ pub(crate) enum Effect {
     EndPause { paused_minutes: i64 },
     EnterLedger { reason: String },
     LeaveLedger { how: BacklogEnd, note: String },
-    ReporterFeedback { told_at: NaiveDateTime, channel: FeedbackChannel, note: String },
+    ReporterFeedback { told_at: NaiveDateTime, channel: FeedbackChannel, satisfaction: Option<Satisfaction>, note: String },
 }
 
 /// What a permitted step changes.
@@ -59,7 +59,14 @@ pub(crate) fn check_permission(workflow: &Workflow, actor: &User, case: &Case, a
     }
     if actor.role == Role::UnitOperator {
         let Some(own) = actor.unit else { return Err(Refusal::NotBoundToUnit { action }) };
-        if case.unit != Some(own) {
+        if action == ActionKind::AssistReport {
+            // Only an assisting unit reports a part; the lead unit handles the case.
+            match case.assisting.iter().find(|assist| assist.unit == own) {
+                None => return Err(Refusal::NotAssisting { unit: workflow.unit_label(own) }),
+                Some(Assist { reported_at: Some(at), .. }) => return Err(Refusal::AlreadyReportedAssist { at: *at }),
+                Some(_) => {}
+            }
+        } else if case.unit != Some(own) {
             return Err(Refusal::NotYourUnit {
                 action,
                 case_unit: case.unit.map(|unit| workflow.unit_label(unit)),
@@ -81,6 +88,7 @@ pub(crate) fn check_permission(workflow: &Workflow, actor: &User, case: &Case, a
                     | ActionKind::Arrive
                     | ActionKind::Urge
                     | ActionKind::Supervise
+                    | ActionKind::AssistReport
             ) {
                 Ok(())
             } else {
@@ -290,8 +298,51 @@ pub(crate) fn decide(
             next.supervised_at = Some(now);
             json!({ "reason": reason })
         }
+        Action::SetAssisting { units, reason } => {
+            let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
+            let mut chosen: Vec<UnitId> = Vec::with_capacity(units.len());
+            for unit in units {
+                if !workflow.units.iter().any(|known| known.id == *unit) {
+                    return Err(Refusal::UnknownUnit { unit: *unit });
+                }
+                if case.unit == Some(*unit) {
+                    return Err(Refusal::LeadCannotAssist { unit: workflow.unit_label(*unit) });
+                }
+                if !chosen.contains(unit) {
+                    chosen.push(*unit);
+                }
+            }
+            // A unit that stays keeps the report it made.
+            next.assisting = chosen
+                .iter()
+                .map(|unit| {
+                    case.assisting.iter().find(|assist| assist.unit == *unit).copied().unwrap_or(Assist { unit: *unit, reported_at: None })
+                })
+                .collect();
+            let names = |list: &[Assist]| -> Vec<String> { list.iter().map(|assist| workflow.unit_label(assist.unit).name_zh).collect() };
+            json!({
+                "reason": reason,
+                "unit_ids": chosen.iter().map(|unit| unit.0).collect::<Vec<_>>(),
+                "units": names(&next.assisting),
+                "previous_unit_ids": case.assisting.iter().map(|assist| assist.unit.0).collect::<Vec<_>>(),
+            })
+        }
+        Action::AssistReport { note, photos } => {
+            let note = required(note, Refusal::NoteRequired { action: kind })?;
+            let own = actor.unit;
+            for assist in next.assisting.iter_mut().filter(|assist| Some(assist.unit) == own) {
+                assist.reported_at = Some(now);
+            }
+            json!({ "note": note, "photos": photos, "unit_id": own.map(|unit| unit.0) })
+        }
         Action::Handle { note, photos } => {
             let note = required(note, Refusal::NoteRequired { action: kind })?;
+            // The lead unit reports the case handled once every assisting unit has done its part
+            // (the centre can take an assisting unit off the case).
+            let outstanding: Vec<String> = case.assists_outstanding().map(|unit| workflow.unit_label(unit).name_zh).collect();
+            if !outstanding.is_empty() {
+                return Err(Refusal::AssistsOutstanding { units: outstanding });
+            }
             let lapsed = lapse_pending(pending, &mut next, &mut effects);
             next.handled_at = Some(now);
             let on_time = next.deadline_at.is_none_or(|deadline| now <= deadline);
@@ -370,15 +421,29 @@ pub(crate) fn decide(
                 "deadline_at": time_text(next.deadline_at),
             })
         }
-        Action::RecordReporterFeedback { told_at, channel, note } => {
+        Action::RecordReporterFeedback { told_at, channel, satisfaction, note } => {
             if case.reporter_contact.as_deref().is_none_or(|contact| contact.trim().is_empty()) {
                 return Err(Refusal::NoReporterContact);
             }
             if *told_at > now {
                 return Err(Refusal::TimeInFuture { at: *told_at });
             }
-            effects.push(Effect::ReporterFeedback { told_at: *told_at, channel: *channel, note: note.trim().to_owned() });
-            json!({ "told_at": time_text(Some(*told_at)), "channel": channel.keyword(), "note": note.trim() })
+            effects.push(Effect::ReporterFeedback {
+                told_at: *told_at,
+                channel: *channel,
+                satisfaction: *satisfaction,
+                note: note.trim().to_owned(),
+            });
+            next.replied_at = Some(next.replied_at.map_or(*told_at, |before| before.max(*told_at)));
+            let within_limit =
+                if case.owes_reply() { stage_within(workflow, Stage::Reply, case.urgency, case.closed_at, *told_at) } else { None };
+            json!({
+                "told_at": time_text(Some(*told_at)),
+                "channel": channel.keyword(),
+                "satisfaction": satisfaction.map(Keyword::keyword),
+                "note": note.trim(),
+                "within_limit": within_limit,
+            })
         }
     };
     if let Target::To(state) = transition(kind).to {
@@ -411,6 +476,7 @@ pub(super) fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: 
     case.arrived_at = None;
     case.urge_count = 0;
     case.supervised_at = None;
+    case.assisting.clear();
     Ok(())
 }
 

@@ -71,6 +71,22 @@ pub enum Refusal {
     AlreadySupervised {
         at: NaiveDateTime,
     },
+    /// An assisting report from a unit that does not assist on the case.
+    NotAssisting {
+        unit: UnitLabel,
+    },
+    /// The assisting unit already reported its part done.
+    AlreadyReportedAssist {
+        at: NaiveDateTime,
+    },
+    /// The lead unit named as an assisting unit of its own case.
+    LeadCannotAssist {
+        unit: UnitLabel,
+    },
+    /// The lead unit reports the case handled while assisting units have not reported.
+    AssistsOutstanding {
+        units: Vec<String>,
+    },
     /// A returned case cannot be redispatched to the unit that returned it: refusing the
     /// return does that, keeping its deadline.
     RedispatchToReturningUnit {
@@ -310,6 +326,38 @@ impl Refusal {
                     format!("该案卷自 {at} 起已在督办中。")
                 } else {
                     format!("The case has been under supervision since {at}.")
+                }
+            }
+            Self::NotAssisting { unit } => {
+                if zh {
+                    format!("{}不是该案卷的协办单位，不能提交协办反馈。", unit.name(true))
+                } else {
+                    format!("{} does not assist on this case, so it cannot report an assisting part.", unit.name(false))
+                }
+            }
+            Self::AlreadyReportedAssist { at } => {
+                let at = at.format("%Y-%m-%d %H:%M");
+                if zh {
+                    format!("本单位已于 {at} 提交协办反馈。")
+                } else {
+                    format!("Your unit already reported its part at {at}.")
+                }
+            }
+            Self::LeadCannotAssist { unit } => {
+                if zh {
+                    format!("{}是该案卷的主办单位，不能同时作为协办单位。", unit.name(true))
+                } else {
+                    format!("{} leads this case and cannot also assist on it.", unit.name(false))
+                }
+            }
+            Self::AssistsOutstanding { units } => {
+                if zh {
+                    format!("协办单位尚未反馈：{}。请待其反馈后再提交处置反馈，或请中心调整协办单位。", units.join("、"))
+                } else {
+                    format!(
+                        "Assisting units have not reported their part yet: {}. Report the case handled after they do, or ask the centre to change the assisting units.",
+                        units.join(", ")
+                    )
                 }
             }
             Self::RedispatchToReturningUnit { unit } => {

@@ -226,8 +226,18 @@ fn write_effect(tx: &Transaction<'_>, case: &Case, actor: &User, now: NaiveDateT
             Store::open_backlog_entry(tx, case, &reason, now, Some(actor.id))?;
         }
         Effect::LeaveLedger { how, note } => Store::end_backlog_entry(tx, case.id, now, Some(actor.id), how, &note)?,
-        Effect::ReporterFeedback { told_at, channel, note } => {
-            Store::insert_reporter_feedback(tx, case.id, told_at, channel, &note, now, Some(actor.id))?;
+        Effect::ReporterFeedback { told_at, channel, satisfaction, note } => {
+            let feedback = crate::model::ReporterFeedback {
+                id: 0,
+                case_id: case.id,
+                told_at,
+                channel,
+                satisfaction,
+                note,
+                recorded_at: now,
+                recorded_by: Some(actor.id),
+            };
+            Store::insert_reporter_feedback(tx, &feedback)?;
         }
     }
     Ok(())

@@ -3,7 +3,8 @@
 //! (through [`super::allowed_actions`]) to offer only the buttons that can work.
 //!
 //! Two rules hold across the table: a unit operator (责任单位操作员) acts only on cases
-//! dispatched to the one unit the account is bound to; and while a request waits for a decision
+//! dispatched to the one unit the account is bound to (an assisting unit, 协办, only reports its
+//! part); and while a request waits for a decision
 //! only its approval or denial, the unit's handling report or return (which make it lapse) and
 //! reporter feedback are possible. The administrator manages accounts and reference data and
 //! takes no step on cases, so every step in the audit trail is someone's duty.
@@ -184,6 +185,14 @@ pub const TRANSITIONS: &[Transition] = &[
         roles: &[ShiftLeader, CommitteeMember],
         needs: &[Need::Reason],
     },
+    Transition {
+        action: ActionKind::SetAssisting,
+        from: &[Dispatched],
+        to: Target::Same,
+        roles: &[Dispatcher, ShiftLeader, CommitteeMember],
+        needs: &[Need::Reason],
+    },
+    Transition { action: ActionKind::AssistReport, from: &[Dispatched], to: Target::Same, roles: UNIT, needs: &[Need::Note] },
     Transition { action: ActionKind::Handle, from: &[Dispatched], to: Target::To(Handled), roles: UNIT, needs: &[Need::Note] },
     Transition { action: ActionKind::VerifyPass, from: &[Handled], to: Target::To(Verified), roles: &[FieldCollector], needs: &[] },
     Transition {
