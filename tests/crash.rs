@@ -183,7 +183,8 @@ fn at_schema_3(source: &Path, into: &Path) {
          ALTER TABLE units DROP COLUMN enforcement;
          ALTER TABLE cases DROP COLUMN address; ALTER TABLE cases DROP COLUMN signed_at; ALTER TABLE cases DROP COLUMN arrived_at;
          ALTER TABLE cases DROP COLUMN state_since; ALTER TABLE cases DROP COLUMN urge_count; ALTER TABLE cases DROP COLUMN supervised_at;
-         DELETE FROM stage_limits WHERE stage IN ('sign', 'arrive', 'return');
+         ALTER TABLE cases DROP COLUMN assisting; ALTER TABLE reporter_feedback DROP COLUMN satisfaction;
+         DELETE FROM stage_limits WHERE stage IN ('sign', 'arrive', 'return', 'reply');
          ALTER TABLE case_events DROP COLUMN hash; ALTER TABLE case_events DROP COLUMN prev_hash; ALTER TABLE case_events DROP COLUMN case_digest;
          ALTER TABLE users DROP COLUMN disabled_at; ALTER TABLE users DROP COLUMN must_change_password; ALTER TABLE users DROP COLUMN auth_epoch;
          INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('case_events', 'attributes', 'case_events', 'Audit trail of every case transition');

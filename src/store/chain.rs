@@ -685,13 +685,14 @@ mod tests {
         )
         .expect("a schema-3 trail");
         super::super::schema::MIGRATIONS[3](&tx).expect("migration 4");
-        // Migration 5 adds case columns: the digests sealed by migration 4 still hold.
+        // Migrations 5 and 6 add case columns: the digests sealed by migration 4 still hold.
         super::super::schema::MIGRATIONS[4](&tx).expect("migration 5");
+        super::super::schema::MIGRATIONS[5](&tx).expect("migration 6");
         tx.commit().expect("commit");
         let store = Store { conn, path: None };
         let report = store.verify_audit(None).expect("verify");
         assert!(report.is_intact(), "{report:?}");
-        assert_eq!((report.case_entries, report.admin_entries), (3, 2));
+        assert_eq!((report.case_entries, report.admin_entries), (3, 3));
         let error = store.conn().execute("UPDATE case_events SET at = at WHERE id = 1", []).expect_err("append-only now");
         assert!(error.to_string().contains("cannot be changed"), "{error}");
         store.conn().execute("UPDATE cases SET description = 'edited' WHERE fid = 1", []).expect("an edit without a step");
