@@ -397,14 +397,16 @@ fn the_weights_are_stored_for_every_seat_and_validated() {
     let dispatcher = week.centre.dispatcher.clone();
     let store = &mut week.centre.store;
     assert_eq!(Weights::load(store).expect("loads"), Weights::default(), "defaults until set");
-    let only_on_time = Weights { closure: 0.0, on_time: 1.0, rework: 0.0, few_cases: 0.0, returns: 0.0 };
+    let only_on_time = Weights { closure: 0.0, on_time: 1.0, rework: 0.0, few_cases: 0.0, returns: 0.0, ..Weights::default() };
     assert!(only_on_time.save(store, &dispatcher).is_err(), "a dispatcher may not change how units are ranked");
     assert_eq!(Weights::load(store).expect("loads"), Weights::default());
     only_on_time.save(store, &leader).expect("saved");
     assert_eq!(Weights::load(store).expect("loads"), only_on_time);
     assert_eq!(
         store.meta(citygrid::assess::WEIGHTS_KEY).expect("meta").as_deref(),
-        Some(r#"{"closure":0.0,"on_time":1.0,"rework":0.0,"few_cases":0.0,"returns":0.0}"#)
+        Some(
+            r#"{"closure":0.0,"on_time":1.0,"rework":0.0,"few_cases":0.0,"returns":0.0,"per_refused_return":2.0,"per_overdue":0.0,"per_rework":0.0}"#
+        )
     );
     // L: on time 75 %, W: 0 %.
     let ranking = book(store).ranking(&the_week(), &Weights::load(store).expect("loads"));
@@ -414,7 +416,7 @@ fn the_weights_are_stored_for_every_seat_and_validated() {
     for bad in [
         Weights { closure: -0.1, ..Weights::default() },
         Weights { on_time: f64::NAN, ..Weights::default() },
-        Weights { closure: 0.0, on_time: 0.0, rework: 0.0, few_cases: 0.0, returns: 0.0 },
+        Weights { closure: 0.0, on_time: 0.0, rework: 0.0, few_cases: 0.0, returns: 0.0, ..Weights::default() },
     ] {
         assert!(bad.validate().is_err(), "{bad:?}");
         assert!(bad.save(store, &leader).is_err(), "{bad:?}");
@@ -545,4 +547,124 @@ fn accepted_returns_cost_nothing_refused_and_unreviewed_ones_count() {
     let morning = Period::range(at("2026-11-23 00:00"), at("2026-11-23 09:45"));
     let ml = facts.indicators(&Scope::Unit(l), &morning);
     assert_eq!((ml.returned, ml.returns_accepted, ml.returns_counted()), (1, 0, 1), "accepted at 10:00, after the period");
+}
+
+/// Issue 16: each person at the centre and in the field is evaluated on the rates of their post
+/// (GB/T 30428.4 / CJ/T 292 practice), from the steps the audit trail says they took. Computed
+/// by hand:
+///
+/// | case | steps |
+/// |---|---|
+/// | 1 | collector reports Mon 08:30; intake files 08:45 (on time); dispatcher sends it to L 09:00 (on time); L handles 15:00; collector verifies 15:30 (on time); leader closes 16:00 (30 min after the check: on time) |
+/// | 2 | reported 09:00; filed 09:50 (50 min: late); sent to W 10:00 (on time); W returns 10:30; redispatched to L 11:00 (the return accepted: the first dispatch was wrong); L handles Tue 09:00; verified Tue 11:00 (2 h: late); closed Tue 11:30 |
+/// | 3 | reported 10:00; intake rejects it 10:10 (不予立案: not a valid report) |
+/// | 4 | reported 10:30; filed 10:40 (on time); closed as erroneous 11:00 (误报: an inaccurate filing) |
+///
+/// - collector: valid reports 3 of 4 decided = 75 %, on-time checks 1 of 2 = 50 % → 62.5, 不合格;
+/// - intake: on-time filing 2 of 3, accurate filing 2 of 3 → 66.7, 不合格 (no reply owed, no
+///   report entered: those rates do not count);
+/// - dispatcher: on-time dispatch 2 of 2 (the redispatch is not timed), accurate 2 of 3 → 83.3, 合格;
+/// - shift leader: on-time close 2 of 2 (the erroneous close had no check to time it from) → 100, 优秀.
+#[test]
+fn each_person_is_evaluated_on_the_rates_of_their_post() {
+    use citygrid::assess::{Grade, PersonRate};
+    let mut c = centre();
+    let (l, w) = (c.lighting.unit.expect("unit"), c.works.unit.expect("unit"));
+    let (collector, intake, dispatcher, leader, lu, wu) =
+        (c.collector.clone(), c.intake.clone(), c.dispatcher.clone(), c.leader.clone(), c.lighting.clone(), c.works.clone());
+    let one = c.dispatched(None, "2026-11-23 08:30", "2026-11-23 08:45", "2026-11-23 09:00", l);
+    let one = c.handle(&lu, &one, "2026-11-23 15:00");
+    c.verify_and_close(&one, "2026-11-23 15:30", "2026-11-23 16:00");
+    let two = c.dispatched(None, "2026-11-23 09:00", "2026-11-23 09:50", "2026-11-23 10:00", w);
+    let two = c.step(&wu, &two, Action::ReturnToCentre { reason: "不是本单位的".into() }, "2026-11-23 10:30");
+    let two = c.step(&dispatcher, &two, Action::Redispatch { unit: l, note: String::new() }, "2026-11-23 11:00");
+    let two = c.handle(&lu, &two, "2026-11-24 09:00");
+    c.verify_and_close(&two, "2026-11-24 11:00", "2026-11-24 11:30");
+    let three = c.workflow.report_case(&mut c.store, &collector, lamp(None), at("2026-11-23 10:00")).expect("report").case;
+    c.step(&intake, &three, Action::Reject { reason: "重复上报".into() }, "2026-11-23 10:10");
+    let four = c.workflow.report_case(&mut c.store, &collector, lamp(None), at("2026-11-23 10:30")).expect("report").case;
+    let four = c.step(&intake, &four, Action::File { note: String::new(), correction: None }, "2026-11-23 10:40");
+    c.step(&leader, &four, Action::Close { close_type: CloseType::Erroneous, note: "误报".into() }, "2026-11-23 11:00");
+
+    let people = book(&c.store).people(&the_week());
+    let row = |user: &User| people.iter().find(|person| person.user == user.id).expect("evaluated");
+    let rate = |user: &User, rate: PersonRate| rate.value(&row(user).figures);
+    let close = |value: Option<f64>, expected: f64| value.is_some_and(|value| (value - expected).abs() < 1e-9);
+
+    assert_eq!(rate(&collector, PersonRate::ValidReports), Some(0.75));
+    assert_eq!(rate(&collector, PersonRate::OnTimeVerification), Some(0.5));
+    assert!(close(row(&collector).score, 62.5) && row(&collector).grade == Some(Grade::Fail), "{:?}", row(&collector));
+
+    assert!(close(rate(&intake, PersonRate::OnTimeFiling), 2.0 / 3.0));
+    assert!(close(rate(&intake, PersonRate::AccurateFiling), 2.0 / 3.0));
+    assert_eq!(rate(&intake, PersonRate::ValidReports), None, "the intake operator entered no report");
+    assert!(close(row(&intake).score, 200.0 / 3.0) && row(&intake).grade == Some(Grade::Fail), "{:?}", row(&intake));
+
+    assert_eq!((row(&dispatcher).figures.dispatches, row(&dispatcher).figures.dispatches_wrong), (3, 1));
+    assert_eq!(rate(&dispatcher, PersonRate::OnTimeDispatch), Some(1.0));
+    assert!(close(row(&dispatcher).score, 250.0 / 3.0) && row(&dispatcher).grade == Some(Grade::Pass), "{:?}", row(&dispatcher));
+
+    assert_eq!(row(&leader).figures.close_timed, [2, 2]);
+    assert!(close(row(&leader).score, 100.0) && row(&leader).grade == Some(Grade::Excellent), "{:?}", row(&leader));
+    assert!(people.iter().all(|person| person.user != lu.id), "units are assessed as units, not per person");
+
+    // A past period does not change: the morning of Monday saw one wrong dispatch not yet known
+    // as wrong (the return was accepted at 11:00).
+    let morning = Period::range(at("2026-11-23 00:00"), at("2026-11-23 10:45"));
+    let early = book(&c.store).people(&morning);
+    let dispatched = early.iter().find(|person| person.user == dispatcher.id).expect("dispatcher");
+    assert_eq!((dispatched.figures.dispatches, dispatched.figures.dispatches_wrong), (2, 0));
+}
+
+/// Issue 16: the sections of an Art. 6 body roll up to it (区城管局 ← 路灯所, 市政所), and the
+/// report carries both levels.
+#[test]
+fn sections_roll_up_to_their_department() {
+    let week = week();
+    let facts = book(&week.centre.store);
+    let period = the_week();
+    let (l, w) = (week.centre.lighting.unit.expect("unit"), week.centre.works.unit.expect("unit"));
+    let cgj = unit_id(&week.centre.store, "CGJ");
+    let bodies = facts.bodies(&period, &Weights::default());
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(bodies[0].body, cgj);
+    let mut sections = bodies[0].sections.clone();
+    sections.sort_unstable();
+    let mut expected = vec![l, w];
+    expected.sort_unstable();
+    assert_eq!(sections, expected);
+    let (li, wi) = (facts.indicators(&Scope::Unit(l), &period), facts.indicators(&Scope::Unit(w), &period));
+    let body = &bodies[0].indicators;
+    assert_eq!(
+        (body.received, body.due, body.closed_on_time, body.returned),
+        (li.received + wi.received, li.due + wi.due, li.closed_on_time + wi.closed_on_time, li.returned + wi.returned)
+    );
+    let report = citygrid::assess::Assessment::compute(&facts, period, citygrid::assess::ReportOptions::default());
+    assert_eq!(report.bodies, bodies);
+    assert_eq!(report.ranking[0].units.len(), 2, "the sections keep their own ranking");
+}
+
+/// Issue 16: the scoring scheme kept in the database has per-case deductions — 2 points per
+/// refused return by default, per overdue case and per rework when configured — and never goes
+/// below 0; weights stored before the deductions existed read with the defaults.
+#[test]
+fn deductions_per_refused_return_overdue_case_and_rework() {
+    use citygrid::assess::{Indicators, composite_score};
+    let weights = Weights::default();
+    let clean = Indicators::default();
+    assert!((composite_score(&clean, 0, &weights) - 100.0).abs() < 1e-9);
+    let refused = Indicators { received: 4, returned: 1, returns_refused: 1, ..Indicators::default() };
+    // 100 − 0.3 × 25 (return rate) − 2 (one refused return).
+    assert!((composite_score(&refused, 0, &weights) - 90.5).abs() < 1e-9, "{}", composite_score(&refused, 0, &weights));
+    let late = Indicators { due: 3, closed: 3, closed_late: 3, verifications: 3, reworks: 1, ..Indicators::default() };
+    let strict = Weights { per_overdue: 1.0, per_rework: 5.0, ..Weights::default() };
+    // 0.3 × 100 + 0.4 × 0 + 0.3 × (100 − 33.3…) − 3 × 1 − 1 × 5.
+    let expected = 30.0 + 0.3 * (100.0 - 100.0 / 3.0) - 8.0;
+    assert!((composite_score(&late, 0, &strict) - expected).abs() < 1e-9);
+    let harsh = Weights { per_overdue: 100.0, ..Weights::default() };
+    assert!(composite_score(&late, 0, &harsh).abs() < 1e-9, "never below 0");
+    let stored: Weights =
+        serde_json::from_str(r#"{"closure":0.3,"on_time":0.4,"rework":0.3,"few_cases":0,"returns":0.3}"#).expect("old weights");
+    assert!((stored.per_refused_return - 2.0).abs() < 1e-9 && stored.per_overdue == 0.0);
+    assert!(Weights { per_rework: -1.0, ..Weights::default() }.validate().is_err());
 }

@@ -95,7 +95,9 @@ impl Attempt {
             Self::ResetPassword => auth(store.set_password(by, target, "long enough").map(drop)),
             Self::ChangeRole => auth(store.set_role(by, target, Role::Dispatcher, None).map(drop)),
             Self::Disable => auth(store.set_disabled(by, target, true)),
-            Self::Weights => Weights { closure: 0.1, on_time: 0.5, rework: 0.3, few_cases: 10.0, returns: 0.3 }.save(store, by),
+            Self::Weights => {
+                Weights { closure: 0.1, on_time: 0.5, rework: 0.3, few_cases: 10.0, returns: 0.3, ..Weights::default() }.save(store, by)
+            }
             Self::AcceptReference => store.accept_reference_data(by, "checked").map(drop),
         }
     }

@@ -600,7 +600,14 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     on_time.dedup();
     assert_eq!(*seat.state().desk().list.filter.cases.as_ref().expect("list").ids, on_time);
     // The shift leader changes the weights: stored for every seat, the ranking follows.
-    let weights = citygrid::assess::Weights { closure: 0.5, on_time: 0.5, rework: 0.0, few_cases: 0.0, returns: 0.0 };
+    let weights = citygrid::assess::Weights {
+        closure: 0.5,
+        on_time: 0.5,
+        rework: 0.0,
+        few_cases: 0.0,
+        returns: 0.0,
+        ..citygrid::assess::Weights::default()
+    };
     seat.state_mut().apply(Command::SaveWeights(weights.clone()));
     until(&mut seat, "the ranking with the new weights", |app| {
         app.desk().assessment.report.as_ref().is_some_and(|report| report.as_ref().is_ok_and(|report| report.options.weights == weights))

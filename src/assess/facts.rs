@@ -60,6 +60,8 @@ pub enum StepKind {
     BacklogLeft,
     /// 发起责任争议.
     DisputeOpened,
+    /// 回访: the reporter told the result (Art. 21).
+    Reply,
     /// Anything else (requests, denials, statements, reporter feedback).
     Other,
 }
@@ -73,6 +75,8 @@ pub struct StepFact {
     pub unit: Option<UnitId>,
     /// The role of the person who took the step.
     pub role: Option<Role>,
+    /// Who took the step (a user id), for the evaluation of each person.
+    pub user: Option<i64>,
     /// The case's state after the step.
     pub state: CaseState,
     /// The handling deadline in effect after the step (extensions and pauses included).
@@ -142,6 +146,7 @@ pub fn reads_data(action: &str) -> bool {
             | "return"
             | "sign"
             | "arrive"
+            | "reporter_feedback"
     )
 }
 
@@ -187,6 +192,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
     let mut dispatched_at: Option<NaiveDateTime> = None;
     let mut dispatched_before = false;
     let mut handled_at: Option<NaiveDateTime> = None;
+    let mut verified_at: Option<NaiveDateTime> = None;
     let mut extended = false;
     // Paused time since the last dispatch, in the limit's measure and in working minutes.
     let mut paused_measured = 0i64;
@@ -266,6 +272,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
             }
             "verify_pass" | "verify_fail" => {
                 on_time = handled_at.and_then(|from| manual.stage_on_time(Stage::Verify, urgency, calendar, from, at));
+                verified_at = (event.action == "verify_pass").then_some(at);
                 if event.action == "verify_pass" { StepKind::VerifyPass } else { StepKind::VerifyFail }
             }
             "approve_extension" => {
@@ -283,6 +290,8 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                 if event.action == "resume" { StepKind::Resume } else { StepKind::BacklogLeft }
             }
             "close" => {
+                // The shift leader's own clock: from the passed verification to the close.
+                on_time = verified_at.and_then(|from| manual.stage_on_time(Stage::Close, urgency, calendar, from, at));
                 let while_deferred = event.from_state == Some(CaseState::Deferred);
                 end_pause(&mut paused_since, &mut paused_measured, &mut paused_working);
                 let close_type =
@@ -315,9 +324,14 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                 });
                 StepKind::Close
             }
+            "reporter_feedback" => {
+                on_time = within(data, "within_limit");
+                StepKind::Reply
+            }
             _ => StepKind::Other,
         };
-        steps.push(StepFact { at, kind, unit, role, state: event.to_state, deadline, stage_on_time: on_time, review: None });
+        let user = event.actor_user_id;
+        steps.push(StepFact { at, kind, unit, role, user, state: event.to_state, deadline, stage_on_time: on_time, review: None });
         // Arriving signs for the case when nobody had: that signing is timed too.
         if kind == StepKind::Arrive && data.get("signed").and_then(Value::as_bool) == Some(true) {
             let sign_on_time = within(data, "sign_within_limit");
@@ -326,6 +340,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                 kind: StepKind::Sign,
                 unit,
                 role,
+                user,
                 state: event.to_state,
                 deadline,
                 stage_on_time: sign_on_time,

@@ -19,12 +19,14 @@ mod facts;
 mod measure;
 pub mod output;
 mod period;
+mod person;
 mod report;
 mod score;
 
 pub use facts::{CaseFacts, CloseFact, FactContext, StepFact, StepKind, case_facts};
 pub use measure::{Column, Measure, Rate};
 pub use period::{Granularity, Period};
+pub use person::{Grade, PersonFigures, PersonRate, PersonRow};
 pub use report::{Assessment, CaseRow, ReportOptions, TREND_PERIODS};
 pub use score::{ClassRanking, Mark, RankedUnit, WEIGHTS_KEY, Weights, bottom_count, composite_score};
 
@@ -202,6 +204,77 @@ impl Indicators {
         ratio(self.stages[stage][0], self.stages[stage][1])
     }
 
+    /// Adds another scope's figures (a section's to its body, Art. 6).
+    pub fn absorb(&mut self, other: &Self) {
+        let Self {
+            reported,
+            filed,
+            dispatched,
+            received,
+            returned,
+            returns_accepted,
+            returns_refused,
+            urged,
+            supervised,
+            disputes,
+            handled,
+            verifications,
+            reworks,
+            extensions_approved,
+            deferrals_approved,
+            backlog_entered,
+            closed_erroneous,
+            due,
+            deferred,
+            closed,
+            closed_on_time,
+            closed_late,
+            open_overdue,
+            extended_cases,
+            overrun_sum,
+            overrun_count,
+            handling_minutes,
+            handling_count,
+            stages,
+            open_at_end,
+            backlog_at_end,
+        } = other;
+        self.reported += reported;
+        self.filed += filed;
+        self.dispatched += dispatched;
+        self.received += received;
+        self.returned += returned;
+        self.returns_accepted += returns_accepted;
+        self.returns_refused += returns_refused;
+        self.urged += urged;
+        self.supervised += supervised;
+        self.disputes += disputes;
+        self.handled += handled;
+        self.verifications += verifications;
+        self.reworks += reworks;
+        self.extensions_approved += extensions_approved;
+        self.deferrals_approved += deferrals_approved;
+        self.backlog_entered += backlog_entered;
+        self.closed_erroneous += closed_erroneous;
+        self.due += due;
+        self.deferred += deferred;
+        self.closed += closed;
+        self.closed_on_time += closed_on_time;
+        self.closed_late += closed_late;
+        self.open_overdue += open_overdue;
+        self.extended_cases += extended_cases;
+        self.overrun_sum += overrun_sum;
+        self.overrun_count += overrun_count;
+        self.handling_minutes += handling_minutes;
+        self.handling_count += handling_count;
+        for (mine, theirs) in self.stages.iter_mut().zip(stages) {
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
+        }
+        self.open_at_end += open_at_end;
+        self.backlog_at_end += backlog_at_end;
+    }
+
     fn add(&mut self, delta: &Delta) {
         match *delta {
             Delta::Reported => self.reported += 1,
@@ -280,6 +353,16 @@ impl Indicators {
             self.stages[stage][0] += u64::from(on_time);
         }
     }
+}
+
+/// An Art. 6 body (区城管局) with its sections rolled up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BodyRow {
+    pub body: UnitId,
+    /// The sections with figures in the period (the body's own figures are included too).
+    pub sections: Vec<UnitId>,
+    pub indicators: Indicators,
+    pub score: f64,
 }
 
 /// One contribution of a case to a period's indicators.
@@ -374,7 +457,9 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
                 }
                 _ => continue,
             },
-            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::ReturnRefused | StepKind::Other => continue,
+            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::ReturnRefused | StepKind::Reply | StepKind::Other => {
+                continue;
+            }
         };
         sink(step.unit, step.role, &delta);
     }
@@ -407,6 +492,12 @@ pub struct FactBook {
     pub region_codes: Vec<String>,
     /// Each case's number (案卷号), when read from the database.
     pub case_numbers: HashMap<i64, String>,
+    /// Each unit's parent (a section's department), when read from the database (the roll-up
+    /// to the Art. 6 body).
+    pub unit_parents: HashMap<UnitId, UnitId>,
+    /// Each account's display name and role, when read from the database (the evaluation of
+    /// each person).
+    pub people: HashMap<i64, (String, Role)>,
     /// What [`FactBook::refresh`] needs to recompute single cases (absent for books made by
     /// hand).
     sources: Option<Box<FactSources>>,
@@ -476,7 +567,15 @@ impl FactSources {
 impl FactBook {
     #[must_use]
     pub fn new(facts: Vec<CaseFacts>, unit_classes: HashMap<UnitId, UnitClass>, region_codes: Vec<String>) -> Self {
-        Self { facts, unit_classes, region_codes, case_numbers: HashMap::new(), sources: None }
+        Self {
+            facts,
+            unit_classes,
+            region_codes,
+            case_numbers: HashMap::new(),
+            unit_parents: HashMap::new(),
+            people: HashMap::new(),
+            sources: None,
+        }
     }
 
     /// Reads cases, the whole audit trail, users, units, the manual, the calendar and the
@@ -486,8 +585,12 @@ impl FactBook {
     /// SQL errors or undecodable rows.
     pub fn load(store: &Store, calendar: &WorkCalendar) -> Result<Self, StoreError> {
         let manual: CommandManual = store.load_manual()?;
-        let roles: HashMap<i64, Role> = store.load_users()?.into_iter().map(|user| (user.id, user.role)).collect();
-        let unit_classes = store.load_units()?.into_iter().map(|unit| (unit.id, unit.class)).collect();
+        let people: HashMap<i64, (String, Role)> =
+            store.load_users()?.into_iter().map(|user| (user.id, (user.display_name, user.role))).collect();
+        let roles: HashMap<i64, Role> = people.iter().map(|(id, (_, role))| (*id, *role)).collect();
+        let units = store.load_units()?;
+        let unit_classes = units.iter().map(|unit| (unit.id, unit.class)).collect();
+        let unit_parents = units.iter().filter_map(|unit| Some((unit.id, unit.parent?))).collect();
         let jurisdictions = store.load_jurisdictions()?;
         let index = JurisdictionIndex::new(&jurisdictions);
         let mut sources = FactSources { manual, jurisdictions, index, region_ids: HashMap::new(), positions: HashMap::new() };
@@ -503,7 +606,7 @@ impl FactBook {
             sources.positions.insert(case.id, facts.len());
             facts.push(case_facts(&context, case.id, case.urgency, regions, &trail));
         }
-        Ok(Self { facts, unit_classes, region_codes, case_numbers, sources: Some(Box::new(sources)) })
+        Ok(Self { facts, unit_classes, region_codes, case_numbers, unit_parents, people, sources: Some(Box::new(sources)) })
     }
 
     /// Brings the facts up to the audit trail's newest entry, recomputing only the cases with
@@ -650,6 +753,67 @@ impl FactBook {
             Scope::Region(code) => self.region_codes.iter().position(|known| known == code).and_then(|at| u32::try_from(at).ok()),
             _ => None,
         }
+    }
+
+    /// The Art. 6 bodies whose sections have figures (区城管局 with its 环卫所, 路灯所…): each
+    /// body's own figures and its sections' summed, scored with `weights` against the other
+    /// bodies; ordered by score, best first.
+    #[must_use]
+    pub fn bodies(&self, period: &Period, weights: &Weights) -> Vec<BodyRow> {
+        let by_unit = self.by_unit(period);
+        let top = |mut unit: UnitId| {
+            // A parent chain is short; the bound guards against a cycle in hand-edited data.
+            for _ in 0..16 {
+                match self.unit_parents.get(&unit) {
+                    Some(parent) => unit = *parent,
+                    None => break,
+                }
+            }
+            unit
+        };
+        let mut bodies: BTreeMap<UnitId, BodyRow> = BTreeMap::new();
+        for (unit, indicators) in &by_unit {
+            let body = top(*unit);
+            let row =
+                bodies.entry(body).or_insert_with(|| BodyRow { body, sections: Vec::new(), indicators: Indicators::default(), score: 0.0 });
+            row.indicators.absorb(indicators);
+            if *unit != body {
+                row.sections.push(*unit);
+            }
+        }
+        let mut rows: Vec<BodyRow> = bodies.into_values().filter(|row| !row.sections.is_empty()).collect();
+        let max_received = rows.iter().map(|row| row.indicators.received).max().unwrap_or(0);
+        for row in &mut rows {
+            row.score = composite_score(&row.indicators, max_received, weights);
+        }
+        rows.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.body.cmp(&b.body)));
+        rows
+    }
+
+    /// Every person who took a step in the period, evaluated on the rates of their post (see
+    /// [`person`]); centre posts first, then by score, best first. People whose post is not
+    /// evaluated (unit operators, the committee) are left out.
+    #[must_use]
+    pub fn people(&self, period: &Period) -> Vec<PersonRow> {
+        let mut figures: HashMap<i64, PersonFigures> = HashMap::new();
+        for case in &self.facts {
+            person::visit_people(case, period, &mut figures);
+        }
+        let mut rows: Vec<PersonRow> = figures
+            .into_iter()
+            .filter_map(|(user, figures)| {
+                let (name, role) = self.people.get(&user).cloned()?;
+                (!PersonRate::of_post(role).is_empty()).then(|| PersonRow::new(user, name, role, figures))
+            })
+            .collect();
+        let post_order = |role: Role| <Role as crate::model::Keyword>::ALL.iter().position(|known| *known == role).unwrap_or(usize::MAX);
+        rows.sort_by(|a, b| {
+            post_order(a.role)
+                .cmp(&post_order(b.role))
+                .then_with(|| b.score.unwrap_or(-1.0).total_cmp(&a.score.unwrap_or(-1.0)))
+                .then_with(|| a.user.cmp(&b.user))
+        });
+        rows
     }
 
     /// Every unit scored and ranked within its class (Art. 24); see [`score`].

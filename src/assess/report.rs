@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ClassRanking, Column, FactBook, Granularity, Indicators, Measure, Period, Scope, Weights, visit};
+use super::{BodyRow, ClassRanking, Column, FactBook, Granularity, Indicators, Measure, Period, PersonRow, Scope, Weights, visit};
 use crate::model::UnitId;
 
 /// How many periods a trend shows.
@@ -26,6 +26,10 @@ pub struct Assessment {
     pub period: Period,
     pub district: Indicators,
     pub ranking: Vec<ClassRanking>,
+    /// The Art. 6 bodies with their sections rolled up (区城管局 ← its sections).
+    pub bodies: Vec<BodyRow>,
+    /// 岗位考核: each person of the centre and the field evaluated on their post's rates.
+    pub people: Vec<PersonRow>,
     pub options: ReportOptions,
     /// The last [`TREND_PERIODS`] periods of the granularity up to the period's last day, oldest
     /// first, with the indicators of the trend's scope.
@@ -62,6 +66,8 @@ impl Assessment {
             period,
             district: facts.indicators(&Scope::District, &period),
             ranking: facts.ranking(&period, &options.weights),
+            bodies: facts.bodies(&period, &options.weights),
+            people: facts.people(&period),
             trend,
             reported_by_region: facts.by_region(&period, Measure::Reported),
             cases: case_rows(facts, &period),

@@ -27,11 +27,28 @@ pub struct Weights {
     /// Points taken off per percentage point of 回退率 (returns ÷ cases received): a unit that
     /// returns what it receives scores less than one that handles it.
     pub returns: f64,
+    /// Points taken off per return the centre refused (驳回回退: the return was found
+    /// unfounded, 推诿 under Art. 23), 2 by default.
+    pub per_refused_return: f64,
+    /// Points taken off per overdue case (closed late, or due and still open over its
+    /// deadline: 拖延 under Art. 23), 0 by default (the on-time rate already counts them).
+    pub per_overdue: f64,
+    /// Points taken off per rework (返工), 0 by default (the rework rate already counts them).
+    pub per_rework: f64,
 }
 
 impl Default for Weights {
     fn default() -> Self {
-        Self { closure: 0.3, on_time: 0.4, rework: 0.3, few_cases: 0.0, returns: 0.3 }
+        Self {
+            closure: 0.3,
+            on_time: 0.4,
+            rework: 0.3,
+            few_cases: 0.0,
+            returns: 0.3,
+            per_refused_return: 2.0,
+            per_overdue: 0.0,
+            per_rework: 0.0,
+        }
     }
 }
 
@@ -44,7 +61,16 @@ impl Weights {
     /// # Errors
     /// What is wrong, in words.
     pub fn validate(&self) -> Result<(), String> {
-        let all = [self.closure, self.on_time, self.rework, self.few_cases, self.returns];
+        let all = [
+            self.closure,
+            self.on_time,
+            self.rework,
+            self.few_cases,
+            self.returns,
+            self.per_refused_return,
+            self.per_overdue,
+            self.per_rework,
+        ];
         if all.iter().any(|weight| !weight.is_finite() || *weight < 0.0) {
             return Err("every weight must be a number of at least 0 / 每项权重须为不小于 0 的数".to_owned());
         }
@@ -85,18 +111,25 @@ impl Weights {
 
 /// The composite score of one unit. A rate without a denominator (no case assessed, nothing
 /// verified) counts as 100 %; returns are taken off (a unit that returned every case it received
-/// has nothing assessed, and used to rank first). `max_received` is the most cases received by
-/// a unit of the class.
+/// has nothing assessed, and used to rank first), then the per-case deductions (refused
+/// returns, overdue cases, reworks); never below 0. `max_received` is the most cases received
+/// by a unit of the class.
 #[must_use]
 pub fn composite_score(indicators: &Indicators, max_received: u64, weights: &Weights) -> f64 {
     let percent = |rate: Option<f64>| rate.unwrap_or(1.0) * 100.0;
     #[allow(clippy::cast_precision_loss)]
     let few = if max_received == 0 { 1.0 } else { 1.0 - indicators.received as f64 / max_received as f64 };
-    weights.closure * percent(indicators.closure_rate())
+    #[allow(clippy::cast_precision_loss)]
+    let deductions = weights.per_refused_return * indicators.returns_refused as f64
+        + weights.per_overdue * indicators.overdue() as f64
+        + weights.per_rework * indicators.reworks as f64;
+    (weights.closure * percent(indicators.closure_rate())
         + weights.on_time * percent(indicators.on_time_rate())
         + weights.rework * (100.0 - indicators.rework_rate().unwrap_or(0.0) * 100.0)
         + weights.few_cases * few
         - weights.returns * indicators.return_rate().unwrap_or(0.0) * 100.0
+        - deductions)
+        .max(0.0)
 }
 
 /// One unit in its class ranking.

@@ -195,7 +195,7 @@ pub(crate) mod utc_option {
     #[allow(clippy::ref_option)]
     pub fn serialize<S: Serializer>(at: &Option<NaiveDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
         match at {
-            Some(at) => serializer.serialize_str(&crate::store::utc_text_from_local(*at)),
+            Some(at) => serializer.serialize_str(&crate::calendar::utc_text_from_local(*at)),
             None => serializer.serialize_none(),
         }
     }

@@ -129,6 +129,78 @@ fn figures_row_ui(ui: &mut egui::Ui, report: &Assessment, row: &FiguresRow<'_>, 
     }
 }
 
+/// 主管部门汇总: each Art. 6 body with its sections rolled up, scored like a unit.
+fn bodies_ui(ui: &mut egui::Ui, world: &World, report: &Assessment, lang: Lang) {
+    if report.bodies.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(lang.pick("主管部门汇总（含下属科所）", "Departments with their sections")).default_open(false).show(
+        ui,
+        |ui| {
+            egui::Grid::new("assessment_bodies").striped(true).show(ui, |ui| {
+                for header in [lang.pick("主管部门", "Department"), lang.pick("下属科所", "Sections"), lang.pick("得分", "Score")]
+                {
+                    ui.label(RichText::new(header).strong());
+                }
+                for column in &Column::TABLE[..6] {
+                    ui.label(RichText::new(column.label(lang.is_chinese())).strong());
+                }
+                ui.end_row();
+                for body in &report.bodies {
+                    ui.label(world.unit_name(Some(body.body), lang));
+                    let sections: Vec<String> = body.sections.iter().map(|unit| world.unit_name(Some(*unit), lang)).collect();
+                    ui.label(sections.join(lang.pick("、", ", ")));
+                    ui.label(format!("{:.1}", body.score));
+                    for column in &Column::TABLE[..6] {
+                        ui.label(column.text(&body.indicators));
+                    }
+                    ui.end_row();
+                }
+            });
+        },
+    );
+}
+
+/// 岗位考核: each person at the centre and in the field on their post's rates, with a grade.
+fn people_ui(ui: &mut egui::Ui, report: &Assessment, lang: Lang) {
+    use crate::assess::PersonRate;
+    let chinese = lang.is_chinese();
+    let title = format!("{} ({})", lang.pick("岗位考核（个人）", "Posts: each person"), report.people.len());
+    egui::CollapsingHeader::new(title).id_salt("assessment_people").default_open(false).show(ui, |ui| {
+        if report.people.is_empty() {
+            ui.weak(lang.pick("本期无岗位人员办理记录。", "Nobody at the centre took a step in this period."));
+            return;
+        }
+        egui::Grid::new("assessment_people_grid").striped(true).show(ui, |ui| {
+            for header in [
+                lang.pick("岗位", "Post"),
+                lang.pick("姓名", "Name"),
+                lang.pick("考核指标", "Rates"),
+                lang.pick("得分", "Score"),
+                lang.pick("等级", "Grade"),
+            ] {
+                ui.label(RichText::new(header).strong());
+            }
+            ui.end_row();
+            for person in &report.people {
+                ui.label(if chinese { person.role.label_zh() } else { person.role.label_en() });
+                ui.label(&person.name);
+                let rates: Vec<String> = PersonRate::of_post(person.role)
+                    .iter()
+                    .map(|rate| {
+                        let value = rate.value(&person.figures).map_or_else(|| "—".to_owned(), |value| format!("{:.1}%", value * 100.0));
+                        format!("{} {value}", rate.label(chinese))
+                    })
+                    .collect();
+                ui.label(rates.join(" · "));
+                ui.label(person.score.map_or_else(|| "—".to_owned(), |score| format!("{score:.1}")));
+                ui.label(person.grade.map_or("—", |grade| grade.label(chinese)));
+                ui.end_row();
+            }
+        });
+    });
+}
+
 /// The composite score's weights: shown to everyone, edited by administrators and shift
 /// leaders, stored in the database for every seat.
 fn weights_ui(
@@ -155,6 +227,15 @@ fn weights_ui(
             lang.pick("回退率%", "return %"),
             weights.returns
         ));
+        ui.weak(format!(
+            "{} {} · {} {} · {} {}",
+            lang.pick("每件驳回回退扣", "less per refused return"),
+            weights.per_refused_return,
+            lang.pick("每件超期扣", "per overdue case"),
+            weights.per_overdue,
+            lang.pick("每次返工扣", "per rework"),
+            weights.per_rework
+        ));
         if may_edit && draft.is_none() && ui.button(lang.pick("修改权重…", "Edit weights…")).clicked() {
             *draft = Some(weights.clone());
             *error = None;
@@ -169,6 +250,9 @@ fn weights_ui(
             (lang.pick("返工率权重", "Rework weight"), &mut editing.rework),
             (lang.pick("接收少加分", "Few-cases points"), &mut editing.few_cases),
             (lang.pick("回退扣分", "Return deduction"), &mut editing.returns),
+            (lang.pick("每件驳回回退扣分", "Per refused return"), &mut editing.per_refused_return),
+            (lang.pick("每件超期扣分", "Per overdue case"), &mut editing.per_overdue),
+            (lang.pick("每次返工扣分", "Per rework"), &mut editing.per_rework),
         ] {
             let label = ui.label(label);
             ui.add(egui::DragValue::new(value).speed(0.01).range(0.0..=1000.0).max_decimals(2)).labelled_by(label.id);
@@ -389,6 +473,8 @@ pub fn assessment_window_ui(
                     }
                 });
             });
+            bodies_ui(ui, world, report, lang);
+            people_ui(ui, report, lang);
             weights_ui(ui, (&mut state.weights_draft, &mut state.weights_error), report, may_edit_weights, lang, &mut commands);
             ui.horizontal(|ui| {
                 if ui.button(lang.pick("导出 CSV（Excel 可直接打开）", "Export CSV (opens in Excel)")).clicked() {

@@ -363,25 +363,35 @@ pub fn html(names: &ReportNames<'_>, report: &Assessment, lang: Lang, made_at: N
         }
         out.push_str("</section>");
     }
+    bodies_html(&mut out, names, report, lang);
+    people_html(&mut out, report, lang);
     // Cases per grid cell.
     let _ = write!(
         out,
         "<section><h2>{}</h2>{}</section>",
-        lang.pick("四、单元网格案件密度（本期上报）", "4. Cases reported per grid cell"),
+        lang.pick("六、单元网格案件密度（本期上报）", "6. Cases reported per grid cell"),
         density_svg(names, report, lang)
     );
     // Definitions.
     let weights = &report.options.weights;
-    let _ = write!(out, r#"<section class="definitions"><h2>{}</h2><ul>"#, lang.pick("五、指标说明", "5. Definitions"));
+    let _ = write!(out, r#"<section class="definitions"><h2>{}</h2><ul>"#, lang.pick("七、指标说明", "7. Definitions"));
     let definitions: Vec<String> = if chinese {
         vec![
             "按期结案率 = 按期结案数 ÷ (应结案数 − 缓办数)；在批准延期内结案视为按期。".to_owned(),
             "结案率 = 结案数 ÷ (应结案数 − 缓办数)；误报结案不计入考核。".to_owned(),
             "返工率 = 核查不通过数 ÷ 核查数；延期率 = 延期案件数 ÷ 考核案件数；超期数 = 超期结案 + 超期未结。".to_owned(),
             format!(
-                "综合得分 = 结案率% × {} + 按期结案率% × {} + (100 − 返工率%) × {} + 接收案件少者最多 {} 分 − 回退率% × {}；按单位类别排名，末位为各类后 20%（至少 1 个，三个单位以下不设）。",
-                weights.closure, weights.on_time, weights.rework, weights.few_cases, weights.returns
+                "综合得分 = 结案率% × {} + 按期结案率% × {} + (100 − 返工率%) × {} + 接收案件少者最多 {} 分 − 回退率% × {}，再每件驳回回退扣 {} 分、每件超期扣 {} 分、每次返工扣 {} 分（最低 0 分）；按单位类别排名，末位为各类后 20%（至少 1 个，三个单位以下不设）。",
+                weights.closure,
+                weights.on_time,
+                weights.rework,
+                weights.few_cases,
+                weights.returns,
+                weights.per_refused_return,
+                weights.per_overdue,
+                weights.per_rework
             ),
+            "岗位考核：各岗位人员按其岗位指标的平均值计分（×100），≥ 95 优秀、≥ 85 良好、≥ 70 合格，其余不合格。".to_owned(),
             format!("评价：得分 ≥ {} 为良好（绿），≥ {} 为一般（黄），其余为较差（红）。", Mark::GREEN_FROM, Mark::AMBER_FROM),
             "全部指标由审计记录计算，定义详见 docs/INDICATORS.md。".to_owned(),
         ]
@@ -392,9 +402,18 @@ pub fn html(names: &ReportNames<'_>, report: &Assessment, lang: Lang, made_at: N
             "Rework rate = failed verifications ÷ verifications; extension rate = extended cases ÷ assessed; overdue = closed late + open overdue."
                 .to_owned(),
             format!(
-                "Composite score = closure % × {} + on-time % × {} + (100 − rework %) × {} + up to {} points for few cases received − return % × {}; ranked within each unit class; the bottom units are the last fifth (at least one, none in a class under three).",
-                weights.closure, weights.on_time, weights.rework, weights.few_cases, weights.returns
+                "Composite score = closure % × {} + on-time % × {} + (100 − rework %) × {} + up to {} points for few cases received − return % × {}, less {} a refused return, {} an overdue case and {} a rework (never below 0); ranked within each unit class; the bottom units are the last fifth (at least one, none in a class under three).",
+                weights.closure,
+                weights.on_time,
+                weights.rework,
+                weights.few_cases,
+                weights.returns,
+                weights.per_refused_return,
+                weights.per_overdue,
+                weights.per_rework
             ),
+            "Post evaluation: each person scores the mean of their post's rates × 100; 95 and above excellent, 85 good, 70 pass, below that fail."
+                .to_owned(),
             format!("Marks: green from {}, amber from {}, red below.", Mark::GREEN_FROM, Mark::AMBER_FROM),
             "Every figure is computed from the audit trail; definitions in docs/INDICATORS.md.".to_owned(),
         ]
@@ -404,4 +423,81 @@ pub fn html(names: &ReportNames<'_>, report: &Assessment, lang: Lang, made_at: N
     }
     out.push_str("</ul></section>\n</body></html>\n");
     out
+}
+
+/// 四、主管部门汇总: each Art. 6 body with its sections rolled up.
+fn bodies_html(out: &mut String, names: &ReportNames<'_>, report: &Assessment, lang: Lang) {
+    let chinese = lang.is_chinese();
+    let _ = write!(out, "<section><h2>{}</h2>", lang.pick("四、主管部门汇总（含下属科所）", "4. Departments with their sections"));
+    if report.bodies.is_empty() {
+        let _ = write!(out, "<p>{}</p></section>", lang.pick("本期无下属科所参与考核。", "No section was assessed in this period."));
+        return;
+    }
+    let _ = write!(
+        out,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th>",
+        lang.pick("主管部门", "Department"),
+        lang.pick("下属科所", "Sections"),
+        lang.pick("综合得分", "Score")
+    );
+    for column in &Column::TABLE[..8] {
+        let _ = write!(out, "<th>{}</th>", escape(column.label(chinese)));
+    }
+    out.push_str("</tr>");
+    for body in &report.bodies {
+        let sections: Vec<String> = body.sections.iter().map(|unit| names.unit_name(Some(*unit), lang)).collect();
+        let _ = write!(
+            out,
+            r#"<tr><td class="name">{}</td><td class="name">{}</td><td>{:.1}</td>"#,
+            escape(&names.unit_name(Some(body.body), lang)),
+            escape(&sections.join(lang.pick("、", ", "))),
+            body.score
+        );
+        for column in &Column::TABLE[..8] {
+            let _ = write!(out, "<td>{}</td>", escape(&column.text(&body.indicators)));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table></section>");
+}
+
+/// 五、岗位考核: each person of the centre and the field on their post's rates.
+fn people_html(out: &mut String, report: &Assessment, lang: Lang) {
+    use crate::assess::PersonRate;
+    let chinese = lang.is_chinese();
+    let _ = write!(out, "<section><h2>{}</h2>", lang.pick("五、岗位考核（个人）", "5. Posts: each person"));
+    if report.people.is_empty() {
+        let _ =
+            write!(out, "<p>{}</p></section>", lang.pick("本期无岗位人员办理记录。", "Nobody at the centre took a step in this period."));
+        return;
+    }
+    let _ = write!(
+        out,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        lang.pick("岗位", "Post"),
+        lang.pick("姓名", "Name"),
+        lang.pick("考核指标", "Rates"),
+        lang.pick("得分", "Score"),
+        lang.pick("等级", "Grade")
+    );
+    for person in &report.people {
+        let rates: Vec<String> = PersonRate::of_post(person.role)
+            .iter()
+            .map(|rate| format!("{} {}", rate.label(chinese), rate.value(&person.figures).map_or_else(|| "—".to_owned(), percent_text)))
+            .collect();
+        let _ = write!(
+            out,
+            r#"<tr><td>{}</td><td class="name">{}</td><td class="name">{}</td><td>{}</td><td>{}</td></tr>"#,
+            escape(if chinese { person.role.label_zh() } else { person.role.label_en() }),
+            escape(&person.name),
+            escape(&rates.join(" · ")),
+            person.score.map_or_else(|| "—".to_owned(), |score| format!("{score:.1}")),
+            person.grade.map_or("—", |grade| grade.label(chinese))
+        );
+    }
+    out.push_str("</table></section>");
+}
+
+fn percent_text(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
 }

@@ -111,6 +111,9 @@ pub fn xlsx(names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> Result<
         sheet.set_freeze_panes(1, 2)?;
     }
 
+    bodies_sheet(&mut workbook, names, report, lang)?;
+    people_sheet(&mut workbook, report, lang)?;
+
     // The cases behind the district's figures: each column sums to the district's figure.
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name(lang.pick("案卷明细", "Cases")))?;
@@ -138,4 +141,73 @@ pub fn xlsx(names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> Result<
     sheet.set_column_width(2, 22)?;
     sheet.set_freeze_panes(1, 1)?;
     workbook.save_to_buffer()
+}
+
+/// 主管部门汇总: each Art. 6 body with its sections rolled up.
+fn bodies_sheet(workbook: &mut Workbook, names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> Result<(), XlsxError> {
+    let chinese = lang.is_chinese();
+    let (header, percent, decimal, _) = formats();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name(lang.pick("主管部门汇总", "Departments")))?;
+    let mut headers = vec![lang.pick("主管部门", "Department"), lang.pick("下属科所", "Sections"), lang.pick("综合得分", "Score")];
+    headers.extend(Column::TABLE.iter().map(|column| column.label(chinese)));
+    for (index, text) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col(index), *text, &header)?;
+    }
+    for (index, body) in report.bodies.iter().enumerate() {
+        let at = row(index + 1);
+        let sections: Vec<String> = body.sections.iter().map(|unit| names.unit_name(Some(*unit), lang)).collect();
+        sheet.write_string(at, 0, names.unit_name(Some(body.body), lang))?;
+        sheet.write_string(at, 1, sections.join(lang.pick("、", ", ")))?;
+        sheet.write_number_with_format(at, 2, body.score, &decimal)?;
+        for (offset, column) in Column::TABLE.iter().enumerate() {
+            write_figure(sheet, at, col(3 + offset), *column, &body.indicators, &percent, &decimal)?;
+        }
+    }
+    sheet.set_column_width(0, 20)?;
+    sheet.set_column_width(1, 40)?;
+    sheet.set_freeze_panes(1, 1)?;
+    Ok(())
+}
+
+/// 岗位考核: one line per person, the rates of every post (blank where the post has none).
+fn people_sheet(workbook: &mut Workbook, report: &Assessment, lang: Lang) -> Result<(), XlsxError> {
+    use crate::assess::PersonRate;
+    const RATES: [PersonRate; 8] = [
+        PersonRate::ValidReports,
+        PersonRate::OnTimeVerification,
+        PersonRate::OnTimeFiling,
+        PersonRate::AccurateFiling,
+        PersonRate::OnTimeDispatch,
+        PersonRate::AccurateDispatch,
+        PersonRate::OnTimeClose,
+        PersonRate::OnTimeReply,
+    ];
+    let chinese = lang.is_chinese();
+    let (header, percent, decimal, _) = formats();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name(lang.pick("岗位考核", "Posts")))?;
+    let mut headers = vec![lang.pick("岗位", "Post"), lang.pick("姓名", "Name"), lang.pick("得分", "Score"), lang.pick("等级", "Grade")];
+    headers.extend(RATES.iter().map(|rate| rate.label(chinese)));
+    for (index, text) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col(index), *text, &header)?;
+    }
+    for (index, person) in report.people.iter().enumerate() {
+        let at = row(index + 1);
+        sheet.write_string(at, 0, if chinese { person.role.label_zh() } else { person.role.label_en() })?;
+        sheet.write_string(at, 1, &person.name)?;
+        if let Some(score) = person.score {
+            sheet.write_number_with_format(at, 2, score, &decimal)?;
+        }
+        sheet.write_string(at, 3, person.grade.map_or("—", |grade| grade.label(chinese)))?;
+        let post = PersonRate::of_post(person.role);
+        for (offset, rate) in RATES.iter().enumerate() {
+            if let Some(value) = rate.value(&person.figures).filter(|_| post.contains(rate)) {
+                sheet.write_number_with_format(at, col(4 + offset), value, &percent)?;
+            }
+        }
+    }
+    sheet.set_column_width(1, 16)?;
+    sheet.set_freeze_panes(1, 2)?;
+    Ok(())
 }
