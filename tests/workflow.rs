@@ -1179,3 +1179,48 @@ fn a_closed_case_waits_for_its_reply_to_the_reporter() {
     let last = centre.events(&case).pop().expect("the reply's entry");
     assert_eq!((last.data["satisfaction"].as_str(), last.data["within_limit"].as_bool()), (Some("fair"), Some(false)));
 }
+
+/// Issue 16 (Art. 18): the backlog ledger is exported for the committee by period — every case in
+/// the ledger at some moment of the period, with the period's movement — as CSV and XLSX.
+#[test]
+fn the_backlog_ledger_is_exported_by_period() {
+    use calamine::Reader as _;
+    use citygrid::assess::Period;
+    use citygrid::assess::output::{ReportNames, ledger::LedgerReport};
+    let mut centre = centre();
+    let p = &centre.people;
+    let (lighting, leader, committee) = (p.lighting.clone(), p.leader.clone(), p.committee.clone());
+    let backlog = |centre: &mut Centre, case: &Case, on: &str| {
+        let case =
+            centre.step(&lighting, case, Action::RequestBacklog { reason: "产权不明".into() }, &format!("{on} 10:00")).expect("request");
+        centre.step(&leader, &case, Action::ApproveBacklog { note: String::new() }, &format!("{on} 11:00")).expect("approve")
+    };
+    let first = centre.dispatched_lamp();
+    let first = backlog(&mut centre, &first, "2026-11-25");
+    centre.step(&committee, &first, Action::RestoreFromBacklog { note: "由路灯所处置".into() }, "2026-12-01 09:00").expect("restore");
+    let second = centre.dispatched_lamp();
+    let second = backlog(&mut centre, &second, "2026-12-02");
+    let all = centre.store.backlog_ledger(false).expect("ledger");
+
+    let november = LedgerReport::new(&all, Period::parse("2026-11").expect("period"));
+    assert_eq!(november.entries.iter().map(|entry| entry.case_id).collect::<Vec<_>>(), vec![first.id]);
+    assert_eq!((november.at_start, november.entered, november.restored, november.closed, november.at_end), (0, 1, 0, 0, 1));
+    let december = LedgerReport::new(&all, Period::parse("2026-12").expect("period"));
+    assert_eq!(december.entries.iter().map(|entry| entry.case_id).collect::<Vec<_>>(), vec![first.id, second.id]);
+    assert_eq!((december.at_start, december.entered, december.restored, december.closed, december.at_end), (1, 1, 1, 0, 1));
+    let october = LedgerReport::new(&all, Period::parse("2026-10").expect("period"));
+    assert!(october.entries.is_empty() && october.at_end == 0);
+
+    let units = centre.store.load_units().expect("units");
+    let names = ReportNames { district_name: "徽州区", units: &units, jurisdictions: &[] };
+    let csv = december.csv(&names, citygrid::model::Lang::Zh);
+    assert!(csv.starts_with('\u{feff}') && csv.contains(&first.case_no) && csv.contains(&second.case_no), "{csv}");
+    assert!(csv.contains("恢复办理") && csv.contains("在账") && csv.contains("区城管局路灯所"), "{csv}");
+    let bytes = december.xlsx(&names, citygrid::model::Lang::Zh).expect("xlsx");
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("opens");
+    let sheet = workbook.worksheet_range("挂账台账").expect("sheet");
+    assert_eq!(sheet.get_value((2, 0)), Some(&calamine::Data::Float(1.0)), "one in the ledger at the start");
+    assert_eq!(sheet.get_value((5, 0)), Some(&calamine::Data::String(first.case_no.clone())));
+    assert_eq!(sheet.get_value((6, 0)), Some(&calamine::Data::String(second.case_no.clone())));
+    assert_eq!(december.file_name("xlsx"), "挂账台账-20261201-20261231.xlsx");
+}

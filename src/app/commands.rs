@@ -136,6 +136,18 @@ impl CitygridApp {
                     });
                 }
             }
+            Command::ExportLedger(period) => {
+                let lang = self.settings.lang;
+                if let (Phase::Ready(world), Some(Some(Ok(entries)))) = (&self.phase, &self.desk.ledger.entries) {
+                    let report = crate::assess::output::ledger::LedgerReport::new(entries, period);
+                    let path = self.export_dir.join(report.file_name("xlsx"));
+                    let world = Arc::clone(world);
+                    spawn_record_export(&self.record_exports, &self.ctx, path, move |path| {
+                        let bytes = report.xlsx(&world.report_names(), lang).map_err(|error| error.to_string())?;
+                        std::fs::write(path, bytes).map_err(|error| error.to_string())
+                    });
+                }
+            }
             Command::LoadDisputes => self.send_to_worker(DeskRequest::Disputes, None, None),
             Command::ExportDecision { dispute_id, case_no } => {
                 let path = self.export_dir.join(format!("裁定记录-争议{dispute_id}-{case_no}.png"));

@@ -23,10 +23,14 @@ pub struct ReportArgs {
     /// Interface language of the headers and names: `zh` or `en`.
     #[arg(long, default_value = "zh")]
     lang: String,
+    /// Write the backlog ledger (挂账台账) of the period for the committee instead of the
+    /// assessment (`csv` or `xlsx`).
+    #[arg(long)]
+    ledger: bool,
 }
 
 pub fn run(path: &Path, args: ReportArgs) -> Result<()> {
-    let ReportArgs { period, format, out, lang } = args;
+    let ReportArgs { period, format, out, lang, ledger } = args;
     if let Some(out) = &out {
         citygrid::io::export::refuse_live_database(out, path)?;
     }
@@ -36,10 +40,19 @@ pub fn run(path: &Path, args: ReportArgs) -> Result<()> {
     let now = citygrid::calendar::china_now();
     let (world, _) = citygrid::session::load_everything(path, now)?;
     let store = Store::open(path)?;
-    let facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
-    let options = citygrid::assess::ReportOptions { weights: citygrid::assess::Weights::load(&store)?, ..Default::default() };
-    let report = citygrid::assess::Assessment::compute(&facts, period, options);
-    let bytes = report_bytes(&world.report_names(), &report, format, lang, now)?;
+    let bytes = if ledger {
+        let report = citygrid::assess::output::ledger::LedgerReport::new(&store.backlog_ledger(false)?, period);
+        match format {
+            ReportFormat::Csv => report.csv(&world.report_names(), lang).into_bytes(),
+            ReportFormat::Xlsx => report.xlsx(&world.report_names(), lang)?,
+            ReportFormat::Html => bail!("the backlog ledger is written as csv or xlsx"),
+        }
+    } else {
+        let facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
+        let options = citygrid::assess::ReportOptions { weights: citygrid::assess::Weights::load(&store)?, ..Default::default() };
+        let report = citygrid::assess::Assessment::compute(&facts, period, options);
+        report_bytes(&world.report_names(), &report, format, lang, now)?
+    };
     match out {
         Some(out) => {
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;

@@ -111,6 +111,9 @@ pub enum Command {
     /// Write the assessment shown to the export folder (CSV, XLSX or the HTML notice), on a
     /// background thread.
     ExportAssessment(ReportFormat),
+    /// Write the backlog ledger of a period (挂账台账, for the committee) to the export folder
+    /// as XLSX, from the entries the ledger window read.
+    ExportLedger(crate::assess::Period),
     /// Check a jurisdiction layer for gaps and overlaps (on a thread), list and draw them.
     CheckTopology(JurisdictionKind),
     /// Save the window as it is now (the case on the map, its facts and the committee's

@@ -97,6 +97,9 @@ pub struct LedgerWindow {
     pub entries: Option<Option<Result<Vec<crate::model::BacklogEntry>, String>>>,
     /// Show ended entries (restored or closed) too.
     pub show_all: bool,
+    /// The period the export covers, as `citygrid report --period` reads it (`2026-11`,
+    /// `2026-Q4`, `2026`); this month when empty.
+    pub period: String,
 }
 
 /// The dispute queue window's state.
@@ -745,6 +748,25 @@ pub fn ledger_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -> 
                 ui.horizontal(|ui| {
                     ui.label(format!("{} {in_ledger}", lang.pick("在账", "In the ledger:")));
                     ui.checkbox(&mut show_all, lang.pick("显示已恢复、已结案的记录", "Show restored and closed entries"));
+                });
+                ui.horizontal(|ui| {
+                    if state.ledger.period.trim().is_empty() {
+                        state.ledger.period = now.format("%Y-%m").to_string();
+                    }
+                    let label = ui.label(lang.pick("统计期", "Period"));
+                    ui.add(egui::TextEdit::singleline(&mut state.ledger.period).desired_width(150.0).hint_text("2026-11 / 2026-Q4 / 2026"))
+                        .labelled_by(label.id);
+                    match crate::assess::Period::parse(state.ledger.period.trim()) {
+                        Ok(period) => {
+                            let export = lang.pick("导出本期挂账台账（Excel）", "Export the period's ledger (XLSX)");
+                            if ui.button(export).clicked() {
+                                commands.push(Command::ExportLedger(period));
+                            }
+                        }
+                        Err(error) => {
+                            ui.colored_label(ui.visuals().error_fg_color, error.to_string());
+                        }
+                    }
                 });
                 ui.separator();
                 egui::Grid::new("ledger").striped(true).num_columns(7).show(ui, |ui| {

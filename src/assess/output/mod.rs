@@ -2,6 +2,7 @@
 //! printable HTML notice ([`notice`]). The window, `citygrid report` and the benches call the
 //! same writers, so a figure reads the same everywhere.
 
+pub mod ledger;
 pub mod notice;
 pub mod workbook;
 
