@@ -762,3 +762,90 @@ fn a_unit_signs_for_and_arrives_and_the_dispatcher_urges_it_and_refuses_its_retu
         ]
     );
 }
+
+/// Issue 16: the dispatcher names an assisting unit (协办), whose operator sees the case and
+/// reports its part; the intake operator tells a reporter the result of a finished case from the
+/// call-back queue (待回访) with the reporter's satisfaction. Each step is in the audit trail
+/// under its person.
+#[test]
+fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_ui() {
+    use egui_kittest::kittest::By;
+    let (_dir, path, _) = common::small_demo(5_000, 300);
+    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let sign_in = |seat: &mut Harness<'static, CitygridApp>, login: &str, position: usize| {
+        seat.state_mut().apply(Command::SignOut);
+        seat.state_mut().sign_in_blocking(login, DEMO_PASSWORD, Duration::from_secs(30)).expect("signs in");
+        seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+        steps(seat, 4);
+    };
+    let click = |seat: &mut Harness<'static, CitygridApp>, label: &str| {
+        seat.get_by_label(label).scroll_to_me();
+        steps(seat, 20);
+        seat.get_by_label(label).click();
+        steps(seat, 3);
+    };
+    let type_into = |seat: &mut Harness<'static, CitygridApp>, text: &str| {
+        seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("text field").click();
+        steps(seat, 1);
+        seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("text field").type_text(text);
+        steps(seat, 2);
+    };
+    let ok = |seat: &mut Harness<'static, CitygridApp>, what: &str| {
+        seat.get_by_label("OK").click();
+        steps(seat, 2);
+        until(seat, what, |app| app.desk().pending.is_none());
+    };
+    let position = first_in(&seat, CaseState::Dispatched);
+    let case = seat.state().cases().get(position).expect("case").clone();
+    let lead = case.unit.expect("a lead unit");
+    let world = seat.state().world().expect("loaded");
+    let helper =
+        world.units.iter().find(|unit| unit.code == if world.unit(lead).expect("lead").code == "CGJ-SZ" { "CGJ-LD" } else { "CGJ-SZ" });
+    let (helper, helper_name) = helper.map(|unit| (unit.id, unit.name_en.clone())).expect("the helper unit");
+
+    sign_in(&mut seat, "dispatch1", position);
+    click(&mut seat, "Set assisting units");
+    seat.get(By::new().role(egui::accesskit::Role::CheckBox).label(&helper_name)).click();
+    steps(&mut seat, 2);
+    type_into(&mut seat, "需市政所修复路面");
+    ok(&mut seat, "the assisting units");
+    let assisted = seat.state().cases().get(position).expect("case").clone();
+    assert_eq!(assisted.assisting.iter().map(|assist| assist.unit).collect::<Vec<_>>(), vec![helper], "{:?}", seat.state().desk().notice);
+
+    // The assisting unit sees the case in its own list and reports its part.
+    let helper_login = login_of_unit(&seat, helper);
+    sign_in(&mut seat, &helper_login, position);
+    let rows = seat.state_mut().visible_case_rows();
+    assert!(rows.contains(&position), "the assisting unit's list shows the case");
+    assert!(seat.query_all_by_label("Report handled").next().is_none(), "only the lead unit reports it handled");
+    click(&mut seat, "Report assisting part done");
+    type_into(&mut seat, "路面已修复");
+    ok(&mut seat, "the assisting report");
+    let reported = seat.state().cases().get(position).expect("case").clone();
+    assert!(reported.assisting[0].reported_at.is_some(), "{:?}", seat.state().desk().notice);
+
+    // Intake: a finished case owed a reply, from the call-back queue.
+    let owed = (0..seat.state().cases().len())
+        .find(|at| seat.state().cases().get(*at).is_some_and(citygrid::model::Case::owes_reply))
+        .expect("the demo has a reply owed");
+    sign_in(&mut seat, "intake1", owed);
+    click(&mut seat, "Reply owed");
+    click(&mut seat, "Reporter feedback");
+    seat.get(By::new().role(egui::accesskit::Role::RadioButton).label("Fairly satisfied")).click();
+    steps(&mut seat, 2);
+    ok(&mut seat, "the reply");
+    let told = seat.state().cases().get(owed).expect("case").clone();
+    assert!(told.replied_at.is_some() && !told.owes_reply(), "{:?}", seat.state().desk().notice);
+
+    let store = Store::open(&path).expect("opens");
+    let feedback = store.reporter_feedback(told.id).expect("feedback");
+    assert_eq!(feedback.last().and_then(|reply| reply.satisfaction), Some(citygrid::model::Satisfaction::Fair));
+    let users = store.load_users().expect("users");
+    let name_of = |login: &str| users.iter().find(|user| user.login == login).map(|user| user.display_name.clone());
+    let trail = store.case_events(case.id).expect("audit");
+    let tail: Vec<(&str, Option<String>)> =
+        trail.iter().rev().take(2).rev().map(|event| (event.action.as_str(), event.actor_name.clone())).collect();
+    assert_eq!(tail, vec![("set_assisting", name_of("dispatch1")), ("assist_report", name_of(&helper_login))]);
+    let reply = store.case_events(told.id).expect("audit").pop().expect("the reply");
+    assert_eq!((reply.action.as_str(), reply.actor_name.clone()), ("reporter_feedback", name_of("intake1")));
+}

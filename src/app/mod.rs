@@ -266,6 +266,15 @@ impl CitygridApp {
         &self.desk
     }
 
+    /// The positions the case list shows now, for the user signed in (tests).
+    pub fn visible_case_rows(&mut self) -> Vec<usize> {
+        let (lang, now) = (self.settings.lang, self.now());
+        match &self.phase {
+            Phase::Ready(world) => self.desk.rows(world, &self.book, lang, now).to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn loading_ui(&self, ui: &mut egui::Ui) {
         let lang = self.settings.lang;
         let Phase::Loading { demo, opening, .. } = &self.phase else { return };
