@@ -53,7 +53,25 @@ fn the_workbook_holds_real_numbers_a_ranking_per_class_and_the_cases_behind_the_
     let names = workbook.sheet_names();
     assert_eq!(names[0], "全区");
     assert_eq!(names.last().map(String::as_str), Some("案卷明细"));
-    assert_eq!(names.len(), 2 + f.report.ranking.len(), "{names:?}");
+    assert_eq!(names.len(), 4 + f.report.ranking.len(), "{names:?}");
+    // Both levels (Art. 6): the departments with their sections rolled up; and each person.
+    let bodies = workbook.worksheet_range("主管部门汇总").expect("departments sheet");
+    assert!(!f.report.bodies.is_empty(), "the demo's urban management sections roll up to 区城管局");
+    for (index, body) in f.report.bodies.iter().enumerate() {
+        assert_eq!(text(&bodies, index + 1, 0), f.world.unit_name(Some(body.body), Lang::Zh));
+        #[allow(clippy::cast_precision_loss)]
+        let received = body.indicators.received as f64;
+        assert_eq!(number(&bodies, index + 1, 3), received, "接收数 of {}", text(&bodies, index + 1, 0));
+    }
+    let people = workbook.worksheet_range("岗位考核").expect("posts sheet");
+    assert!(!f.report.people.is_empty(), "the demo's centre staff took steps");
+    assert_eq!(people.height(), f.report.people.len() + 1, "a header and one line per person");
+    for (index, person) in f.report.people.iter().enumerate() {
+        assert_eq!(text(&people, index + 1, 1), person.name);
+        if let Some(score) = person.score {
+            assert!((number(&people, index + 1, 2) - score).abs() < 1e-9);
+        }
+    }
     assert!(names[1].starts_with("一类") || names[1].starts_with("二类") || names[1].starts_with("三类"), "{names:?}");
 
     // The district: one line per figure, counts as numbers, rates as fractions (formatted %).

@@ -28,7 +28,7 @@ pub use measure::{Column, Measure, Rate};
 pub use period::{Granularity, Period};
 pub use person::{Grade, PersonFigures, PersonRate, PersonRow};
 pub use report::{Assessment, CaseRow, ReportOptions, TREND_PERIODS};
-pub use score::{ClassRanking, Mark, RankedUnit, WEIGHTS_KEY, Weights, bottom_count, composite_score};
+pub use score::{BodyRow, ClassRanking, Mark, RankedUnit, WEIGHTS_KEY, Weights, bottom_count, composite_score};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -353,16 +353,6 @@ impl Indicators {
             self.stages[stage][0] += u64::from(on_time);
         }
     }
-}
-
-/// An Art. 6 body (区城管局) with its sections rolled up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BodyRow {
-    pub body: UnitId,
-    /// The sections with figures in the period (the body's own figures are included too).
-    pub sections: Vec<UnitId>,
-    pub indicators: Indicators,
-    pub score: f64,
 }
 
 /// One contribution of a case to a period's indicators.
@@ -753,67 +743,6 @@ impl FactBook {
             Scope::Region(code) => self.region_codes.iter().position(|known| known == code).and_then(|at| u32::try_from(at).ok()),
             _ => None,
         }
-    }
-
-    /// The Art. 6 bodies whose sections have figures (区城管局 with its 环卫所, 路灯所…): each
-    /// body's own figures and its sections' summed, scored with `weights` against the other
-    /// bodies; ordered by score, best first.
-    #[must_use]
-    pub fn bodies(&self, period: &Period, weights: &Weights) -> Vec<BodyRow> {
-        let by_unit = self.by_unit(period);
-        let top = |mut unit: UnitId| {
-            // A parent chain is short; the bound guards against a cycle in hand-edited data.
-            for _ in 0..16 {
-                match self.unit_parents.get(&unit) {
-                    Some(parent) => unit = *parent,
-                    None => break,
-                }
-            }
-            unit
-        };
-        let mut bodies: BTreeMap<UnitId, BodyRow> = BTreeMap::new();
-        for (unit, indicators) in &by_unit {
-            let body = top(*unit);
-            let row =
-                bodies.entry(body).or_insert_with(|| BodyRow { body, sections: Vec::new(), indicators: Indicators::default(), score: 0.0 });
-            row.indicators.absorb(indicators);
-            if *unit != body {
-                row.sections.push(*unit);
-            }
-        }
-        let mut rows: Vec<BodyRow> = bodies.into_values().filter(|row| !row.sections.is_empty()).collect();
-        let max_received = rows.iter().map(|row| row.indicators.received).max().unwrap_or(0);
-        for row in &mut rows {
-            row.score = composite_score(&row.indicators, max_received, weights);
-        }
-        rows.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.body.cmp(&b.body)));
-        rows
-    }
-
-    /// Every person who took a step in the period, evaluated on the rates of their post (see
-    /// [`person`]); centre posts first, then by score, best first. People whose post is not
-    /// evaluated (unit operators, the committee) are left out.
-    #[must_use]
-    pub fn people(&self, period: &Period) -> Vec<PersonRow> {
-        let mut figures: HashMap<i64, PersonFigures> = HashMap::new();
-        for case in &self.facts {
-            person::visit_people(case, period, &mut figures);
-        }
-        let mut rows: Vec<PersonRow> = figures
-            .into_iter()
-            .filter_map(|(user, figures)| {
-                let (name, role) = self.people.get(&user).cloned()?;
-                (!PersonRate::of_post(role).is_empty()).then(|| PersonRow::new(user, name, role, figures))
-            })
-            .collect();
-        let post_order = |role: Role| <Role as crate::model::Keyword>::ALL.iter().position(|known| *known == role).unwrap_or(usize::MAX);
-        rows.sort_by(|a, b| {
-            post_order(a.role)
-                .cmp(&post_order(b.role))
-                .then_with(|| b.score.unwrap_or(-1.0).total_cmp(&a.score.unwrap_or(-1.0)))
-                .then_with(|| a.user.cmp(&b.user))
-        });
-        rows
     }
 
     /// Every unit scored and ranked within its class (Art. 24); see [`score`].

@@ -246,3 +246,31 @@ pub(super) fn visit_people(case: &CaseFacts, period: &Period, people: &mut HashM
         }
     }
 }
+
+impl super::FactBook {
+    /// Every person who took a step in the period, evaluated on the rates of their post (see
+    /// [`person`]); centre posts first, then by score, best first. People whose post is not
+    /// evaluated (unit operators, the committee) are left out.
+    #[must_use]
+    pub fn people(&self, period: &Period) -> Vec<PersonRow> {
+        let mut figures: HashMap<i64, PersonFigures> = HashMap::new();
+        for case in &self.facts {
+            visit_people(case, period, &mut figures);
+        }
+        let mut rows: Vec<PersonRow> = figures
+            .into_iter()
+            .filter_map(|(user, figures)| {
+                let (name, role) = self.people.get(&user).cloned()?;
+                (!PersonRate::of_post(role).is_empty()).then(|| PersonRow::new(user, name, role, figures))
+            })
+            .collect();
+        let post_order = |role: Role| <Role as crate::model::Keyword>::ALL.iter().position(|known| *known == role).unwrap_or(usize::MAX);
+        rows.sort_by(|a, b| {
+            post_order(a.role)
+                .cmp(&post_order(b.role))
+                .then_with(|| b.score.unwrap_or(-1.0).total_cmp(&a.score.unwrap_or(-1.0)))
+                .then_with(|| a.user.cmp(&b.user))
+        });
+        rows
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::Indicators;
+use super::{Indicators, Period};
 use crate::model::{Keyword, UnitClass, UnitId};
 use crate::store::{Store, StoreError};
 
@@ -240,5 +240,52 @@ impl Mark {
             (Self::Amber, false) => "fair",
             (Self::Red, false) => "poor",
         }
+    }
+}
+
+/// An Art. 6 body (区城管局) with its sections rolled up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BodyRow {
+    pub body: UnitId,
+    /// The sections with figures in the period (the body's own figures are included too).
+    pub sections: Vec<UnitId>,
+    pub indicators: Indicators,
+    pub score: f64,
+}
+
+impl super::FactBook {
+    /// The Art. 6 bodies whose sections have figures (区城管局 with its 环卫所, 路灯所…): each
+    /// body's own figures and its sections' summed, scored with `weights` against the other
+    /// bodies; ordered by score, best first.
+    #[must_use]
+    pub fn bodies(&self, period: &Period, weights: &Weights) -> Vec<BodyRow> {
+        let by_unit = self.by_unit(period);
+        let top = |mut unit: UnitId| {
+            // A parent chain is short; the bound guards against a cycle in hand-edited data.
+            for _ in 0..16 {
+                match self.unit_parents.get(&unit) {
+                    Some(parent) => unit = *parent,
+                    None => break,
+                }
+            }
+            unit
+        };
+        let mut bodies: BTreeMap<UnitId, BodyRow> = BTreeMap::new();
+        for (unit, indicators) in &by_unit {
+            let body = top(*unit);
+            let row =
+                bodies.entry(body).or_insert_with(|| BodyRow { body, sections: Vec::new(), indicators: Indicators::default(), score: 0.0 });
+            row.indicators.absorb(indicators);
+            if *unit != body {
+                row.sections.push(*unit);
+            }
+        }
+        let mut rows: Vec<BodyRow> = bodies.into_values().filter(|row| !row.sections.is_empty()).collect();
+        let max_received = rows.iter().map(|row| row.indicators.received).max().unwrap_or(0);
+        for row in &mut rows {
+            row.score = composite_score(&row.indicators, max_received, weights);
+        }
+        rows.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.body.cmp(&b.body)));
+        rows
     }
 }

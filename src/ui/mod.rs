@@ -12,6 +12,7 @@ pub mod export_dialog;
 pub mod fonts;
 pub mod import_dialog;
 pub mod layers;
+pub mod ledger;
 pub mod map_view;
 pub mod new_case;
 pub mod photos;
