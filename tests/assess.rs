@@ -559,10 +559,11 @@ fn accepted_returns_cost_nothing_refused_and_unreviewed_ones_count() {
 /// | 2 | reported 09:00; filed 09:50 (50 min: late); sent to W 10:00 (on time); W returns 10:30; redispatched to L 11:00 (the return accepted: the first dispatch was wrong); L handles Tue 09:00; verified Tue 11:00 (2 h: late); closed Tue 11:30 |
 /// | 3 | reported 10:00; intake rejects it 10:10 (不予立案: not a valid report) |
 /// | 4 | reported 10:30; filed 10:40 (on time); closed as erroneous 11:00 (误报: an inaccurate filing) |
+/// | 5 | intake enters a hotline call 11:00 (the caller's contact kept); the leader does not file it 11:20 (不予立案); intake tells the caller Tue 09:00 (within 1 working day of 11:20: on time), who is satisfied |
 ///
 /// - collector: valid reports 3 of 4 decided = 75 %, on-time checks 1 of 2 = 50 % → 62.5, 不合格;
-/// - intake: on-time filing 2 of 3, accurate filing 2 of 3 → 66.7, 不合格 (no reply owed, no
-///   report entered: those rates do not count);
+/// - intake: valid reports 0 of 1 (the call was not filed), on-time filing 2 of 3, accurate filing
+///   2 of 3, on-time replies 1 of 1 → (0 + 66.7 + 66.7 + 100) ÷ 4 = 58.3, 不合格;
 /// - dispatcher: on-time dispatch 2 of 2 (the redispatch is not timed), accurate 2 of 3 → 83.3, 合格;
 /// - shift leader: on-time close 2 of 2 (the erroneous close had no check to time it from) → 100, 优秀.
 #[test]
@@ -585,6 +586,16 @@ fn each_person_is_evaluated_on_the_rates_of_their_post() {
     let four = c.workflow.report_case(&mut c.store, &collector, lamp(None), at("2026-11-23 10:30")).expect("report").case;
     let four = c.step(&intake, &four, Action::File { note: String::new(), correction: None }, "2026-11-23 10:40");
     c.step(&leader, &four, Action::Close { close_type: CloseType::Erroneous, note: "误报".into() }, "2026-11-23 11:00");
+    let call = NewCase { source: SourceChannel::Hotline12345, reporter_contact: Some("139****0001".into()), ..lamp(None) };
+    let five = c.workflow.report_case(&mut c.store, &intake, call, at("2026-11-23 11:00")).expect("report").case;
+    let five = c.step(&leader, &five, Action::Reject { reason: "非城管职责，已告知".into() }, "2026-11-23 11:20");
+    let reply = Action::RecordReporterFeedback {
+        told_at: at("2026-11-24 09:00"),
+        channel: citygrid::model::FeedbackChannel::Phone,
+        satisfaction: Some(citygrid::model::Satisfaction::Satisfied),
+        note: String::new(),
+    };
+    c.step(&intake, &five, reply, "2026-11-24 09:05");
 
     let people = book(&c.store).people(&the_week());
     let row = |user: &User| people.iter().find(|person| person.user == user.id).expect("evaluated");
@@ -597,8 +608,10 @@ fn each_person_is_evaluated_on_the_rates_of_their_post() {
 
     assert!(close(rate(&intake, PersonRate::OnTimeFiling), 2.0 / 3.0));
     assert!(close(rate(&intake, PersonRate::AccurateFiling), 2.0 / 3.0));
-    assert_eq!(rate(&intake, PersonRate::ValidReports), None, "the intake operator entered no report");
-    assert!(close(row(&intake).score, 200.0 / 3.0) && row(&intake).grade == Some(Grade::Fail), "{:?}", row(&intake));
+    assert_eq!(rate(&intake, PersonRate::ValidReports), Some(0.0), "the call was not filed");
+    assert_eq!(rate(&intake, PersonRate::OnTimeReply), Some(1.0));
+    assert!(close(row(&intake).score, (0.0 + 200.0 / 3.0 + 200.0 / 3.0 + 100.0) / 4.0), "{:?}", row(&intake));
+    assert_eq!(row(&intake).grade, Some(Grade::Fail));
 
     assert_eq!((row(&dispatcher).figures.dispatches, row(&dispatcher).figures.dispatches_wrong), (3, 1));
     assert_eq!(rate(&dispatcher, PersonRate::OnTimeDispatch), Some(1.0));

@@ -811,6 +811,12 @@ fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_
     ok(&mut seat, "the assisting units");
     let assisted = seat.state().cases().get(position).expect("case").clone();
     assert_eq!(assisted.assisting.iter().map(|assist| assist.unit).collect::<Vec<_>>(), vec![helper], "{:?}", seat.state().desk().notice);
+    // The shift leader puts it under supervision (督办).
+    sign_in(&mut seat, "leader1", position);
+    click(&mut seat, "Supervise");
+    type_into(&mut seat, "多部门协作，群众反映强烈");
+    ok(&mut seat, "the supervision");
+    assert!(seat.state().cases().get(position).expect("case").supervised_at.is_some(), "{:?}", seat.state().desk().notice);
 
     // The assisting unit sees the case in its own list and reports its part.
     let helper_login = login_of_unit(&seat, helper);
@@ -844,8 +850,11 @@ fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_
     let name_of = |login: &str| users.iter().find(|user| user.login == login).map(|user| user.display_name.clone());
     let trail = store.case_events(case.id).expect("audit");
     let tail: Vec<(&str, Option<String>)> =
-        trail.iter().rev().take(2).rev().map(|event| (event.action.as_str(), event.actor_name.clone())).collect();
-    assert_eq!(tail, vec![("set_assisting", name_of("dispatch1")), ("assist_report", name_of(&helper_login))]);
+        trail.iter().rev().take(3).rev().map(|event| (event.action.as_str(), event.actor_name.clone())).collect();
+    assert_eq!(
+        tail,
+        vec![("set_assisting", name_of("dispatch1")), ("supervise", name_of("leader1")), ("assist_report", name_of(&helper_login))]
+    );
     let reply = store.case_events(told.id).expect("audit").pop().expect("the reply");
     assert_eq!((reply.action.as_str(), reply.actor_name.clone()), ("reporter_feedback", name_of("intake1")));
 }
