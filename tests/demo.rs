@@ -178,5 +178,12 @@ fn every_planned_demo_step_passes_the_rules() {
         let options = citygrid::demo::DemoOptions { parts, cases: 300, seed, as_of: at(as_of) };
         let summary = citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect("demo");
         assert_eq!(summary.steps_refused, 0, "{parts} parts, seed {seed}, as of {as_of}");
+        if index == 0 {
+            // The desk has something in each of issue 16's queues to show.
+            let cases = citygrid::store::Store::open(&path).expect("opens").load_cases().expect("cases");
+            assert!(cases.iter().any(|case| !case.assisting.is_empty()), "a case with an assisting unit");
+            assert!(cases.iter().any(citygrid::model::Case::owes_reply), "a reporter owed a reply");
+            assert!(cases.iter().any(|case| case.replied_at.is_some()), "a reporter told");
+        }
     }
 }

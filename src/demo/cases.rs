@@ -243,6 +243,20 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
         deadline = deadline_from(calendar, deadline, amount, limit_unit);
         handled_at = handled_at.max(approved_at + TimeDelta::minutes(rng.random_range(30..240)));
     }
+    // A few cases need a second unit (主办/协办, Art. 18): the dispatcher names it after the
+    // signing, and it reports its part before the lead unit reports the case handled.
+    if (0.14..0.18).contains(&outcome) && handled_at - dispatched_at > TimeDelta::minutes(90) {
+        let helper_code = if (inputs.unit_by_code)("CGJ-SZ") == Some(unit) { "CGJ-HW" } else { "CGJ-SZ" };
+        if let Some(helper) = (inputs.unit_by_code)(helper_code) {
+            let reason = "需市政所（环卫所）配合处置".to_owned();
+            plan.push(dispatched_at + TimeDelta::minutes(15), Role::Dispatcher, Action::SetAssisting { units: vec![helper], reason });
+            let report = Action::AssistReport { note: "配合部分已完成".to_owned(), photos: Vec::new() };
+            let assisted_at = dispatched_at + TimeDelta::minutes(15) + (handled_at - dispatched_at - TimeDelta::minutes(15)) / 3;
+            if !plan.push(assisted_at, Role::UnitOperator, report) {
+                return demo(plan);
+            }
+        }
+    }
     // A case running late is urged by the centre (催办) once its deadline has passed.
     if handled_at > deadline {
         let urge_at = calendar.add_working_minutes(deadline.max(plan.last_at()), 10);
@@ -285,13 +299,20 @@ fn one_case(inputs: &CaseInputs<'_>, events: &[&ManualEntry], rng: &mut ChaCha8R
     let closed_at = verified_at + TimeDelta::minutes(rng.random_range(10..90));
     // The engine decides between normal and overdue from the deadline.
     let close_type = if handled_at > deadline { CloseType::Overdue } else { CloseType::Normal };
-    if plan.push(closed_at, Role::ShiftLeader, Action::Close { close_type, note: String::new() }) && told_reporter {
+    // Most reporters are told within hours of the close; one in five waits in the call-back queue.
+    if plan.push(closed_at, Role::ShiftLeader, Action::Close { close_type, note: String::new() }) && told_reporter && rng.random_bool(0.8) {
         let told_at = closed_at + TimeDelta::minutes(rng.random_range(30..240));
+        use crate::model::Satisfaction;
+        let (satisfaction, note) = match rng.random_range(0..10) {
+            0 => (Satisfaction::Dissatisfied, "已电话告知处理结果，举报人不满意：认为处置不彻底"),
+            1 | 2 => (Satisfaction::Fair, "已电话告知处理结果，举报人基本满意"),
+            _ => (Satisfaction::Satisfied, "已电话告知处理结果，举报人表示满意"),
+        };
         let feedback = Action::RecordReporterFeedback {
             told_at,
             channel: FeedbackChannel::Phone,
-            satisfaction: Some(crate::model::Satisfaction::Satisfied),
-            note: "已电话告知处理结果，举报人表示满意".to_owned(),
+            satisfaction: Some(satisfaction),
+            note: note.to_owned(),
         };
         plan.push(told_at, Role::IntakeOperator, feedback);
     }

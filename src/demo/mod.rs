@@ -374,7 +374,10 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
             let reporter = accounts.for_role(demo.reporter).ok_or(DemoError::MissingAccount(demo.reporter))?;
             let mut case = workflow.report_case_in(tx, reporter, demo.report.clone(), demo.reported_at)?.case;
             for step in &demo.steps {
-                let actor = if step.role == Role::UnitOperator {
+                let actor = if matches!(step.action, crate::workflow::Action::AssistReport { .. }) {
+                    // The assisting unit reports its part, not the lead.
+                    case.assists_outstanding().next().and_then(|unit| accounts.for_unit(unit))
+                } else if step.role == Role::UnitOperator {
                     case.unit.and_then(|unit| accounts.for_unit(unit))
                 } else {
                     accounts.for_role(step.role)
