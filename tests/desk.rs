@@ -140,7 +140,8 @@ fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_i
 
 #[test]
 fn a_step_on_a_stale_copy_is_refused_by_name_and_the_other_seat_catches_up_by_itself() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    common::file_one_case(&path);
     let mut first = harness_for(&path, None, [1400, 900], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
     let mut second =
         harness_as(&path, None, [1400, 900], Lang::Zh, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");

@@ -48,6 +48,7 @@ fn the_wall_shows_todays_figures_without_a_sign_in_at_both_sizes() {
 #[test]
 fn a_step_taken_at_another_seat_reaches_the_wall_within_two_seconds() {
     let (_dir, path, _) = common::small_demo(3_000, 300);
+    common::file_one_case(&path);
     let mut wall = wall(&path, [1920, 1080]);
     let before = citygrid::ui::wall::figures(wall.state().cases(), common::as_of());
     // Another seat (its own connection, as another process would) dispatches a filed case.

@@ -31,3 +31,20 @@ pub fn while_unbound<T>(path: &std::path::Path, login: &str, check: impl FnOnce(
     conn.execute("UPDATE users SET unit_id = ?2 WHERE login = ?1", rusqlite::params![login, unit]).expect("bind again");
     result
 }
+
+/// Files one reported case of the demo at `path` as `intake1` (a seat test that needs a filed
+/// case does not depend on the demo's dice leaving one); returns its id.
+#[allow(dead_code)]
+pub fn file_one_case(path: &std::path::Path) -> i64 {
+    let mut store = citygrid::store::Store::open(path).expect("opens");
+    let workflow = citygrid::workflow::Workflow::load(&store).expect("workflow");
+    let intake = store.load_users().expect("users").into_iter().find(|user| user.login == "intake1").expect("intake1");
+    let case = store
+        .load_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|case| case.state == citygrid::model::CaseState::Reported)
+        .expect("the demo has a reported case");
+    let action = citygrid::workflow::Action::File { note: String::new(), correction: None };
+    workflow.apply(&mut store, &intake, case.id, case.revision, &action, as_of()).expect("filed").id
+}
