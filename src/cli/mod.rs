@@ -13,6 +13,7 @@ mod export;
 mod import;
 mod info;
 mod init;
+mod migrate;
 mod report;
 #[cfg(feature = "dev-tools")]
 mod screenshot;
@@ -86,6 +87,10 @@ enum Command {
         #[command(subcommand)]
         which: audit::AuditCommand,
     },
+    /// Move a district from its GeoPackage file onto a PostgreSQL + PostGIS server (an empty
+    /// database): every table, the audit trail with its chain, accounts and settings; counts and
+    /// both chains are checked on the server before the commit. The file is not changed.
+    Migrate(migrate::MigrateArgs),
     /// Offline basemaps.
     Basemap {
         #[command(subcommand)]
@@ -126,6 +131,7 @@ pub fn run() -> Result<()> {
         Some(Command::Audit { which }) => audit::run(&database_path(cli.db)?, which),
         Some(Command::Basemap { which }) => basemap::run(&database_path(cli.db)?, which),
         Some(Command::Import(args)) => import::run(cli.db, args),
+        Some(Command::Migrate(args)) => migrate::run(args),
         #[cfg(feature = "bench")]
         Some(Command::Bench { which }) => bench::run(cli.db, cli.basemap, which),
     }

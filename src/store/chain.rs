@@ -74,9 +74,9 @@ pub const CASE_DIGEST_COLUMNS_5: [&str; 7] =
     ["address", "signed_at", "arrived_at", "state_since", "urge_count", "supervised_at", "assisting"];
 
 /// The content columns of a case entry, in the order they are hashed (`prev_hash` first).
-const CASE_ENTRY_COLUMNS: &str = "id, case_fid, at, actor_user_id, action, from_state, to_state, data, case_digest";
+pub(super) const CASE_ENTRY_COLUMNS: &str = "id, case_fid, at, actor_user_id, action, from_state, to_state, data, case_digest";
 /// The content columns of an administrative entry, in the order they are hashed.
-const ADMIN_ENTRY_COLUMNS: &str = "id, at, actor_user_id, action, subject, data";
+pub(super) const ADMIN_ENTRY_COLUMNS: &str = "id, at, actor_user_id, action, subject, data";
 
 /// The triggers that keep the trail append-only; `audit verify` reports any that is missing.
 pub const TRIGGERS: [&str; 7] = [
@@ -226,7 +226,7 @@ fn hex(digest: impl AsRef<[u8]>) -> String {
 }
 
 /// The hash of an entry: `prev_hash`, then its content columns in order.
-fn entry_hash<'a>(prev_hash: &str, content: impl IntoIterator<Item = ValueRef<'a>>) -> String {
+pub(super) fn entry_hash<'a>(prev_hash: &str, content: impl IntoIterator<Item = ValueRef<'a>>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"citygrid audit entry v1\0");
     feed(&mut hasher, ValueRef::Text(prev_hash.as_bytes()));

@@ -93,6 +93,36 @@ fn header_of(blob: &[u8]) -> Result<Header, BlobError> {
     Ok(Header { wkb_offset, envelope, empty: flags & 0b0001_0000 != 0 })
 }
 
+/// The geometry of a GeoPackage blob as PostGIS EWKB with `srid` (the GP header dropped, the
+/// SRID flag and value put into the outer geometry's header), for loading into a PostGIS
+/// column of that SRID. The WKB is checked by decoding it first.
+///
+/// # Errors
+/// A blob without the GP header or with bad WKB.
+pub fn ewkb_from_blob(blob: &[u8], srid: u32) -> Result<Vec<u8>, BlobError> {
+    geometry_from_blob(blob)?;
+    let wkb = &blob[header_of(blob)?.wkb_offset..];
+    if wkb.len() < 5 {
+        return Err(BlobError("WKB shorter than its header".into()));
+    }
+    let little_endian = wkb[0] == 1;
+    let mut kind = [0u8; 4];
+    kind.copy_from_slice(&wkb[1..5]);
+    let kind = if little_endian { u32::from_le_bytes(kind) } else { u32::from_be_bytes(kind) };
+    let flagged = kind | 0x2000_0000;
+    let mut out = Vec::with_capacity(wkb.len() + 4);
+    out.push(wkb[0]);
+    if little_endian {
+        out.extend_from_slice(&flagged.to_le_bytes());
+        out.extend_from_slice(&srid.to_le_bytes());
+    } else {
+        out.extend_from_slice(&flagged.to_be_bytes());
+        out.extend_from_slice(&srid.to_be_bytes());
+    }
+    out.extend_from_slice(&wkb[5..]);
+    Ok(out)
+}
+
 /// Decodes a GeoPackage geometry blob.
 ///
 /// # Errors

@@ -13,6 +13,7 @@ mod codes;
 mod disputes;
 pub mod gpkg;
 mod live;
+pub mod pg;
 mod queries;
 pub mod schema;
 

@@ -1,6 +1,8 @@
 //! Shared test helpers: a small demo database made fresh for each test.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::PathBuf;
 
 use chrono::NaiveDateTime;

@@ -1,0 +1,162 @@
+//! The district on a PostgreSQL + PostGIS server: the schema (forward-only migrations, the
+//! GeoPackage's tables with PostGIS geometry in EPSG:4326 and GiST indexes, the audit trail
+//! append-only and chained by triggers), and the move of a district from a GeoPackage file
+//! (`citygrid migrate`), verified by counts and by recomputing both hash chains from what the
+//! server holds.
+//!
+//! The client is `postgres` (rust-postgres' blocking client): citygrid's store is called from
+//! plain worker threads, never from async code, and the crate speaks the protocol itself (no
+//! libpq), supports COPY, LISTEN/NOTIFY and prepared statements, and is kept by the authors of
+//! `tokio-postgres`, which it wraps. Geometry travels as EWKB (the GeoPackage blob's WKB with the
+//! SRID put in), so no geometry crate is needed between the two.
+
+mod copy;
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use postgres::{Client, NoTls};
+
+pub use copy::{MoveReport, TableCount, move_district};
+
+/// The server schema's migrations, in order; index 0 is schema 1.
+const MIGRATIONS: &[&str] = &[include_str!("schema_1.sql")];
+
+/// The server schema version this build writes and reads.
+pub const PG_SCHEMA_VERSION: u32 = 1;
+
+/// The tables of a district, in the order they are loaded (foreign keys are checked at commit).
+pub const DISTRICT_TABLES: [&str; 24] = [
+    "citygrid_meta",
+    "units",
+    "manual_major_classes",
+    "manual_entries",
+    "manual_limits",
+    "stage_limits",
+    "calendar_days",
+    "users",
+    "part_points",
+    "part_lines",
+    "part_polygons",
+    "jurisdictions",
+    "streets",
+    "cases",
+    "case_events",
+    "admin_events",
+    "case_requests",
+    "case_pauses",
+    "backlog_ledger",
+    "reporter_feedback",
+    "disputes",
+    "dispute_statements",
+    "dispute_site_checks",
+    "routing_precedents",
+];
+
+/// A connection to a district's server database.
+pub struct PgStore {
+    client: Client,
+}
+
+/// `postgresql://user:password@host:port/db` without the password, for messages.
+#[must_use]
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:…{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Whether `text` names a PostgreSQL server rather than a file.
+#[must_use]
+pub fn is_server_url(text: &str) -> bool {
+    text.starts_with("postgresql://") || text.starts_with("postgres://")
+}
+
+impl PgStore {
+    /// Connects (plain TCP: a centre's own network or loopback; TLS is set up in front).
+    ///
+    /// # Errors
+    /// A malformed URL, an unreachable server or a refused login, naming the server.
+    pub fn connect(url: &str) -> Result<Self> {
+        let mut config: postgres::Config = url.parse().with_context(|| format!("{} is not a PostgreSQL URL", redacted(url)))?;
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        config.application_name("citygrid");
+        let client = config.connect(NoTls).with_context(|| format!("connecting to {}", redacted(url)))?;
+        Ok(Self { client })
+    }
+
+    /// The client, for the move and the tests.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// The schema version of the database: `None` when it holds no citygrid schema.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn schema_version(&mut self) -> Result<Option<u32>> {
+        let exists: bool = self.client.query_one("SELECT to_regclass('citygrid_meta') IS NOT NULL", &[])?.get(0);
+        if !exists {
+            return Ok(None);
+        }
+        let row = self.client.query_opt("SELECT value FROM citygrid_meta WHERE key = 'pg_schema_version'", &[])?;
+        let text: Option<String> = row.map(|row| row.get(0));
+        Ok(Some(text.and_then(|text| text.parse().ok()).unwrap_or(0)))
+    }
+}
+
+/// Creates PostGIS (when the login may) and applies the pending migrations in `tx`; returns
+/// the version reached. A database written by a newer citygrid is refused.
+///
+/// # Errors
+/// A newer schema, PostGIS missing and not creatable, SQL errors.
+pub(super) fn migrate_in(tx: &mut postgres::Transaction<'_>) -> Result<u32> {
+    let postgis: bool = tx.query_one("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')", &[])?.get(0);
+    if !postgis {
+        tx.batch_execute("CREATE EXTENSION postgis").context(
+            "PostGIS is not enabled in the target database and this login may not enable it: run `CREATE EXTENSION postgis` there as a superuser (scripts/setup-server.sh does)",
+        )?;
+    }
+    let exists: bool = tx.query_one("SELECT to_regclass('citygrid_meta') IS NOT NULL", &[])?.get(0);
+    let mut version: u32 = if exists {
+        let text: Option<String> =
+            tx.query_opt("SELECT value FROM citygrid_meta WHERE key = 'pg_schema_version'", &[])?.map(|row| row.get(0));
+        text.and_then(|text| text.parse().ok()).unwrap_or(0)
+    } else {
+        0
+    };
+    if version as usize > MIGRATIONS.len() {
+        bail!("the database has citygrid server schema {version}; this citygrid knows up to {PG_SCHEMA_VERSION}: update citygrid");
+    }
+    while (version as usize) < MIGRATIONS.len() {
+        tx.batch_execute(MIGRATIONS[version as usize]).with_context(|| format!("applying server schema {}", version + 1))?;
+        version += 1;
+        tx.execute(
+            "INSERT INTO citygrid_meta (key, value) VALUES ('pg_schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&version.to_string()],
+        )?;
+    }
+    Ok(version)
+}
+
+/// Refuses a target that is the source file itself or already holds a district.
+fn check_target_empty(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    let exists: bool = tx.query_one("SELECT to_regclass('cases') IS NOT NULL", &[])?.get(0);
+    if exists {
+        let cases: i64 = tx.query_one("SELECT count(*) FROM cases", &[])?.get(0);
+        let parts: i64 = tx.query_one("SELECT count(*) FROM part_points", &[])?.get(0);
+        bail!("the target database already holds a district ({cases} cases, {parts} point parts); move into an empty database");
+    }
+    Ok(())
+}
+
+/// Opens the source for the move: read-only, and its audit trail intact.
+fn open_source(path: &Path) -> Result<crate::store::Store> {
+    let store = crate::store::Store::open_read_only(path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(store)
+}

@@ -1,0 +1,56 @@
+//! The PostgreSQL + PostGIS server the tests run against: the cluster the test command started
+//! (`CITYGRID_TEST_PG`, scripts/test.sh), else a private one started for this test binary with
+//! scripts/pg-cluster.sh and stopped when the binary exits. Each test gets its own database.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The superuser URL of the test server.
+pub fn server() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("CITYGRID_TEST_PG") {
+            return url;
+        }
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-cluster.sh");
+        let output = std::process::Command::new(script)
+            .args(["start", "--watch", &std::process::id().to_string()])
+            .output()
+            .expect("scripts/pg-cluster.sh runs");
+        assert!(output.status.success(), "starting a test cluster: {}", String::from_utf8_lossy(&output.stderr));
+        let exports = String::from_utf8_lossy(&output.stdout);
+        exports
+            .lines()
+            .find_map(|line| line.strip_prefix("export CITYGRID_TEST_PG='").and_then(|rest| rest.strip_suffix('\'')))
+            .expect("the script prints the URL")
+            .to_owned()
+    })
+}
+
+/// A new, empty database on the test server with PostGIS enabled; returns its URL and name.
+pub fn fresh_database() -> (String, String) {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("citygrid_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut admin = postgres::Client::connect(server(), postgres::NoTls).expect("connects to the test server");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("creates a database");
+    let url = format!("{}/{name}", server().rsplit_once('/').expect("a URL with a database").0);
+    let mut database = postgres::Client::connect(&url, postgres::NoTls).expect("connects to the new database");
+    database.batch_execute("CREATE EXTENSION postgis").expect("PostGIS is installed");
+    (url, name)
+}
+
+/// The `PG:` connection string GDAL's PostgreSQL driver reads, for `url`.
+pub fn gdal_connection(url: &str) -> String {
+    let config: postgres::Config = url.parse().expect("a URL");
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let password = config.get_password().map(|bytes| String::from_utf8_lossy(bytes).into_owned()).unwrap_or_default();
+    format!(
+        "PG:host={host} port={} dbname={} user={} password={password}",
+        config.get_ports().first().copied().unwrap_or(5432),
+        config.get_dbname().unwrap_or("postgres"),
+        config.get_user().unwrap_or("postgres")
+    )
+}

@@ -1,0 +1,143 @@
+//! The district on a real PostgreSQL + PostGIS server (a private cluster the test command
+//! starts): `citygrid migrate` moves a GeoPackage district onto it with its audit chain, the
+//! server keeps the trail append-only whoever connects, and GDAL (as QGIS does) opens the layers.
+
+mod common;
+
+use std::process::Command;
+
+use citygrid::store::Store;
+
+fn migrate(from: &std::path::Path, to: &str, login: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .args(["migrate", "--from"])
+        .arg(from)
+        .args(["--to", to, "--as", login])
+        .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+        .output()
+        .expect("citygrid runs")
+}
+
+fn count(client: &mut postgres::Client, table: &str) -> i64 {
+    client.query_one(&format!("SELECT count(*) FROM {table}"), &[]).expect("counts").get(0)
+}
+
+fn file_bytes(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).expect("reads the file")
+}
+
+#[test]
+fn a_district_moves_onto_postgis_with_its_audit_chain_and_the_file_stays_as_it_was() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, _) = common::pg::fresh_database();
+    let before = file_bytes(&path);
+    let store = Store::open(&path).expect("opens");
+    let audit = store.verify_audit(None).expect("verifies");
+    let cases = store.load_cases().expect("cases").len();
+    drop(store);
+
+    // Only an administrator of the file may move it.
+    let refused = migrate(&path, &url, "dispatch1");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("administrator"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let output = migrate(&path, &url, "admin");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}{}", printed, String::from_utf8_lossy(&output.stderr));
+    assert!(printed.contains(&audit.case_head), "the server's chain ends where the file's does: {printed}");
+    assert_eq!(file_bytes(&path), before, "the file is left as it was");
+
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
+    assert_eq!(count(&mut client, "cases"), i64::try_from(cases).expect("fits"));
+    assert_eq!(count(&mut client, "case_events"), i64::try_from(audit.case_entries).expect("fits"));
+    assert_eq!(count(&mut client, "admin_events"), i64::try_from(audit.admin_entries + 1).expect("fits"), "the move is recorded");
+    let mover: String = client
+        .query_one("SELECT u.login FROM admin_events e JOIN users u ON u.id = e.actor_user_id ORDER BY e.id DESC LIMIT 1", &[])
+        .expect("the last administrative entry")
+        .get(0);
+    assert_eq!(mover, "admin");
+    // Geometry in EPSG:4326, where the file has it.
+    let srid: i32 = client.query_one("SELECT DISTINCT ST_SRID(geom) FROM cases", &[]).expect("srid").get(0);
+    assert_eq!(srid, 4326);
+    let first =
+        Store::open_read_only(&path).expect("opens").load_cases().expect("cases").into_iter().min_by_key(|case| case.id).expect("a case");
+    let (lon, lat): (f64, f64) = client
+        .query_one("SELECT ST_X(geom), ST_Y(geom) FROM cases WHERE fid = $1", &[&first.id])
+        .map(|row| (row.get(0), row.get(1)))
+        .expect("the case");
+    assert!((lon - first.location.x()).abs() < 1e-12 && (lat - first.location.y()).abs() < 1e-12);
+    // A new case continues after the moved ones.
+    let next: i64 = client.query_one("SELECT nextval(pg_get_serial_sequence('cases', 'fid'))", &[]).expect("sequence").get(0);
+    assert!(next > first.id && next > i64::try_from(cases).expect("fits"));
+
+    // The server keeps the trail append-only and cases undeletable, whoever asks.
+    for (sql, says) in [
+        ("UPDATE case_events SET action = 'close' WHERE id = 1", "audit trail"),
+        ("DELETE FROM case_events WHERE id = 1", "audit trail"),
+        ("TRUNCATE case_events CASCADE", "audit trail"),
+        ("DELETE FROM cases WHERE fid = 1", "cannot be deleted"),
+        (
+            "INSERT INTO case_events (id, case_fid, at, action, to_state, prev_hash, hash) VALUES (999999, 1, 'x', 'close', 'closed', 'forged', 'forged')",
+            "does not link",
+        ),
+    ] {
+        let error = client.batch_execute(sql).expect_err(sql);
+        let message = error.as_db_error().map(|db| db.message().to_owned()).unwrap_or_default();
+        assert!(message.contains(says), "{sql}: {message}");
+    }
+
+    // A second move into the same database is refused and changes nothing.
+    let again = migrate(&path, &url, "admin");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a district"), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(count(&mut client, "admin_events"), i64::try_from(audit.admin_entries + 1).expect("fits"));
+}
+
+#[test]
+fn gdal_lists_the_server_layers_with_their_geometry_and_counts() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, _) = common::pg::fresh_database();
+    assert!(migrate(&path, &url, "admin").status.success());
+    let file = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("opens");
+    let file_count =
+        |table: &str| -> i64 { file.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).expect("count") };
+    let connection = common::pg::gdal_connection(&url);
+    for (layer, geometry) in [
+        ("cases", "Point"),
+        ("part_points", "Point"),
+        ("part_lines", "Line String"),
+        ("part_polygons", "Polygon"),
+        ("jurisdictions", "Multi Polygon"),
+        ("streets", "Line String"),
+    ] {
+        let output = Command::new("ogrinfo").args(["-ro", "-so", &connection, layer]).output().expect("ogrinfo runs (gdal-bin)");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{layer}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(text.contains(&format!("Geometry: {geometry}")), "{layer}: {text}");
+        assert!(text.contains(&format!("Feature Count: {}", file_count(layer))), "{layer}: {text}");
+        assert!(text.contains("EPSG\",4326") || text.contains("ID[\"EPSG\",4326]") || text.contains("4326"), "{layer}: {text}");
+    }
+}
+
+#[test]
+fn a_file_whose_audit_trail_does_not_verify_is_not_moved_and_the_server_stays_empty() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, _) = common::pg::fresh_database();
+    // Someone drops the triggers and rewrites an entry.
+    let conn = rusqlite::Connection::open(&path).expect("opens the file directly");
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_events'")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .expect("triggers");
+    for name in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {name}")).expect("drops");
+    }
+    conn.execute("UPDATE case_events SET at = '2026-01-01T00:00:00Z' WHERE id = 5", []).expect("rewrites");
+    drop(conn);
+    let output = migrate(&path, &url, "admin");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not verify"), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
+    let empty: bool = client.query_one("SELECT to_regclass('cases') IS NULL", &[]).expect("asks").get(0);
+    assert!(empty, "nothing was written");
+}
