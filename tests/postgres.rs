@@ -141,3 +141,34 @@ fn a_file_whose_audit_trail_does_not_verify_is_not_moved_and_the_server_stays_em
     let empty: bool = client.query_one("SELECT to_regclass('cases') IS NULL", &[]).expect("asks").get(0);
     assert!(empty, "nothing was written");
 }
+
+/// The README's server set-up: scripts/setup-server.sh creates the district's database with
+/// PostGIS and an owner login that is not a superuser; the move then runs as that login. A
+/// database without PostGIS, for a login that may not enable it, gets a message saying what to do.
+#[test]
+fn the_setup_script_makes_a_database_an_ordinary_login_can_move_a_district_into() {
+    let (_dir, path, _) = common::small_demo(2_000, 100);
+    let name = format!("setup_{}", std::process::id());
+    let owner = format!("owner_{}", std::process::id());
+    let output = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/setup-server.sh"))
+        .args(["--db", &name, "--owner", &owner, "--superuser-url", common::pg::server()])
+        .output()
+        .expect("the script runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(url.starts_with(&format!("postgresql://{owner}:")) && url.ends_with(&format!("/{name}")), "{url}");
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("the owner signs in");
+    let superuser: bool = client.query_one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", &[]).expect("asks").get(0);
+    assert!(!superuser, "the centre's login is not a superuser");
+    let moved = migrate(&path, &url, "admin");
+    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    assert!(count(&mut client, "part_points") > 0);
+
+    // Without PostGIS, an ordinary login cannot enable it: the message says what to run.
+    let mut admin = postgres::Client::connect(common::pg::server(), postgres::NoTls).expect("superuser");
+    admin.batch_execute(&format!("CREATE DATABASE {name}_bare OWNER {owner}")).expect("a bare database");
+    let bare = url.replace(&format!("/{name}"), &format!("/{name}_bare"));
+    let refused = migrate(&path, &bare, "admin");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("CREATE EXTENSION postgis"), "{}", String::from_utf8_lossy(&refused.stderr));
+}
