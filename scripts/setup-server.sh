@@ -61,16 +61,17 @@ superuser_db() {
 
 password="$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
 if [ "$(superuser -c "SELECT count(*) FROM pg_roles WHERE rolname = '$owner'")" = "0" ]; then
-  superuser -c "CREATE ROLE $owner LOGIN PASSWORD '$password'"
+  superuser -c "CREATE ROLE $owner LOGIN CREATEROLE PASSWORD '$password'"
 else
-  superuser -c "ALTER ROLE $owner LOGIN PASSWORD '$password'"
+  superuser -c "ALTER ROLE $owner LOGIN CREATEROLE PASSWORD '$password'"
 fi
 if [ "$(superuser -c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" != "0" ]; then
   echo "database $db exists already; choose another name or drop it first" >&2
   exit 1
 fi
 superuser -c "CREATE DATABASE $db OWNER $owner ENCODING 'UTF8' TEMPLATE template0"
-# PostGIS needs a superuser to enable; the owner then creates every citygrid table.
+# PostGIS needs a superuser to enable; the owner then creates every citygrid table, and the
+# group role of the district's seat logins (CREATEROLE, not superuser).
 superuser_db "$db" -c "CREATE EXTENSION postgis"
 superuser_db "$db" -c "REVOKE ALL ON DATABASE $db FROM PUBLIC; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT ALL ON SCHEMA public TO $owner"
 

@@ -172,3 +172,98 @@ fn the_setup_script_makes_a_database_an_ordinary_login_can_move_a_district_into(
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("CREATE EXTENSION postgis"), "{}", String::from_utf8_lossy(&refused.stderr));
 }
+
+/// A login for the account `login` of the moved district, made by the server's superuser as an
+/// administrator would: a member of the district's seat role, mapped to the account.
+fn server_login(database: &str, url: &str, login: &str) -> String {
+    let role = format!("t_{login}_{}", std::process::id());
+    let mut admin = postgres::Client::connect(common::pg::server(), postgres::NoTls).expect("superuser");
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD 'seat-pass' IN ROLE {}", citygrid::store::pg::seat_role(database)))
+        .expect("a login");
+    let mut district = postgres::Client::connect(url, postgres::NoTls).expect("owner");
+    district.execute("UPDATE users SET pg_login = $1 WHERE login = $2", &[&role, &login]).expect("mapped");
+    let config: postgres::Config = url.parse().expect("url");
+    let port = config.get_ports().first().copied().expect("port");
+    format!("postgresql://{role}:seat-pass@127.0.0.1:{port}/{database}")
+}
+
+fn refused_with(client: &mut postgres::Client, sql: &str) -> String {
+    let error = client.batch_execute(sql).expect_err(sql);
+    error.as_db_error().map(|db| db.message().to_owned()).unwrap_or_else(|| error.to_string())
+}
+
+/// Issue 17: the server enforces the roles whoever connects — psql with a seat's login, or a
+/// modified seat. A unit operator reads and writes only its unit's cases; no seat changes units,
+/// accounts or the audit trail, reads password hashes, or writes an entry in someone else's name.
+#[test]
+fn a_seat_login_can_do_no_more_than_its_accounts_role() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, database) = common::pg::fresh_database();
+    assert!(migrate(&path, &url, "admin").status.success());
+    let store = Store::open_read_only(&path).expect("opens");
+    let users = store.load_users().expect("users");
+    let cases = store.load_cases().expect("cases");
+    // The operator of a unit that has a case to handle now.
+    let handling = cases.iter().find(|case| case.state == citygrid::model::CaseState::Dispatched).expect("a dispatched case");
+    let units = store.load_units().expect("units");
+    let code = &units.iter().find(|unit| Some(unit.id) == handling.unit).expect("its unit").code;
+    let unit_login = format!("unit_{}", code.to_lowercase().replace('-', "_"));
+    let operator = users.iter().find(|user| user.login == unit_login).expect("the unit's operator");
+    let operator_unit = operator.unit.expect("bound");
+    let dispatcher = users.iter().find(|user| user.login == "dispatch1").expect("dispatcher");
+    let own: Vec<i64> = cases.iter().filter(|case| case.involves(operator_unit)).map(|case| case.id).collect();
+    let other = cases.iter().find(|case| !case.involves(operator_unit)).expect("another unit's case");
+    assert!(!own.is_empty(), "the demo gives the operator section cases");
+
+    let mut unit = postgres::Client::connect(&server_login(&database, &url, &unit_login), postgres::NoTls).expect("the unit's login");
+    assert_eq!(count(&mut unit, "cases"), i64::try_from(own.len()).expect("fits"), "only its unit's cases");
+    let visible_events: i64 = unit.query_one("SELECT count(DISTINCT case_fid) FROM case_events", &[]).expect("events").get(0);
+    assert!(visible_events <= i64::try_from(own.len()).expect("fits"), "and only their trails");
+    let changed = unit.execute("UPDATE cases SET state = 'closed' WHERE fid = $1", &[&other.id]).expect("runs");
+    assert_eq!(changed, 0, "another unit's case is not there to change");
+    assert!(refused_with(&mut unit, "UPDATE units SET name_zh = '改名'").contains("permission denied"));
+    assert!(refused_with(&mut unit, "UPDATE users SET role = 'admin'").contains("permission denied"));
+    assert!(refused_with(&mut unit, "SELECT password_hash FROM users").contains("permission denied"));
+    assert!(refused_with(&mut unit, "DELETE FROM case_events").contains("permission denied"));
+    assert!(refused_with(&mut unit, "UPDATE case_events SET action = 'close'").contains("permission denied"));
+    assert!(refused_with(&mut unit, "UPDATE part_points SET state = 'removed'").contains("permission denied"));
+    let head: String = unit.query_one("SELECT hash FROM citygrid_audit_head('case_events')", &[]).expect("the head").get(0);
+    let forged = format!(
+        "INSERT INTO case_events (id, case_fid, at, actor_user_id, action, from_state, to_state, prev_hash, hash)
+         VALUES (999999, {}, '2026-11-25T02:00:00Z', {}, 'urge', 'dispatched', 'dispatched', '{head}', 'x')",
+        handling.id, dispatcher.id
+    );
+    assert!(refused_with(&mut unit, &forged).contains("row-level security"), "an entry in the dispatcher's name");
+    // In its own name, a step its role may not take (approving its own extension) is refused too.
+    let approve = format!(
+        "INSERT INTO case_events (id, case_fid, at, actor_user_id, action, from_state, to_state, prev_hash, hash)
+         VALUES (999999, {}, '2026-11-25T02:00:00Z', {}, 'approve_extension', 'dispatched', 'dispatched', '{head}', 'x')",
+        handling.id, operator.id
+    );
+    assert!(refused_with(&mut unit, &approve).contains("row-level security"), "a unit approving its own extension");
+    // A step its role may take, in its own name, on its own case, linked to the head, passes
+    // (rolled back: it was only asked).
+    let mut trial = unit.transaction().expect("a transaction");
+    let sign = approve.replace("'approve_extension'", "'sign'");
+    trial.batch_execute(&sign).expect("signing for its own case is the unit's to write");
+    trial.rollback().expect("rolled back");
+    // An entry that does not match its case row (closing it in the trail only) is refused.
+    let closing = approve.replace("'approve_extension', 'dispatched', 'dispatched'", "'handle', 'dispatched', 'handled'");
+    assert!(refused_with(&mut unit, &closing).contains("case row says otherwise"));
+
+    let mut centre =
+        postgres::Client::connect(&server_login(&database, &url, "dispatch1"), postgres::NoTls).expect("the dispatcher's login");
+    assert_eq!(count(&mut centre, "cases"), i64::try_from(cases.len()).expect("fits"), "the centre sees every case");
+    assert!(refused_with(&mut centre, "UPDATE units SET name_zh = '改名'").contains("permission denied"));
+    let report = "INSERT INTO cases (geom, case_no, source, subject, class_code, urgency, description, state, reported_at)
+                  VALUES (ST_SetSRID(ST_MakePoint(118.3, 29.8), 4326), '209901010001', 'video', 'event', '0101', 'normal', 'x', 'reported', '2026-11-25T02:00:00Z')";
+    assert!(refused_with(&mut centre, report).contains("row-level security"), "a dispatcher does not report cases");
+
+    // A disabled account's login sees nothing.
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("owner");
+    owner.execute("UPDATE users SET disabled_at = '2026-11-25T00:00:00Z' WHERE login = $1", &[&unit_login]).expect("disabled");
+    assert_eq!(count(&mut unit, "cases"), 0);
+    // A login of another database's district is no seat here.
+    assert!(count(&mut owner, "cases") > 0, "the owner, who moved the district in, is not subject to the seats' policies");
+}

@@ -33,7 +33,8 @@ pub fn run(args: MigrateArgs) -> Result<()> {
     drop(store);
     eprintln!("moving {} to {}", from.display(), citygrid::store::pg::redacted(&to));
     let mut last = String::new();
-    let report = citygrid::store::pg::move_district(&from, &to, &by, &mut |table, rows| {
+    let role_actions = citygrid::workflow::rules::role_actions();
+    let report = citygrid::store::pg::move_district(&from, &to, &by, &role_actions, &mut |table, rows| {
         if table != last {
             eprintln!("  {table}…");
             last = table.to_owned();

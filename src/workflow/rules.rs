@@ -279,6 +279,34 @@ pub fn transition(action: ActionKind) -> &'static Transition {
     TRANSITIONS.iter().find(|row| row.action == action).unwrap_or(&TRANSITIONS[0])
 }
 
+/// Every (role, audit action, state before) a person of that role may write to the audit trail:
+/// the transition table's rows, the report (no state before) and the dispute steps (in any
+/// state). The server store keeps it as `role_actions` and refuses any other entry, whoever
+/// connects.
+#[must_use]
+pub fn role_actions() -> Vec<(Role, &'static str, Option<CaseState>)> {
+    use crate::model::Keyword as _;
+    let mut rows = Vec::new();
+    for row in TRANSITIONS {
+        for role in row.roles {
+            if row.from.is_empty() {
+                rows.push((*role, row.action.keyword(), None));
+            }
+            for state in row.from {
+                rows.push((*role, row.action.keyword(), Some(*state)));
+            }
+        }
+    }
+    for step in super::DisputeStep::ALL {
+        for role in step.roles() {
+            for state in EVERY_STATE {
+                rows.push((*role, step.keyword(), Some(*state)));
+            }
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

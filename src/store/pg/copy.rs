@@ -104,7 +104,12 @@ fn copy_table(
     table: &'static str,
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<u64> {
-    let columns = columns_of(tx, table)?;
+    let in_file: Vec<String> = source
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .with_context(|| format!("reading the columns of {table} in the file"))?;
+    // Columns only the server has (a server login, say) take their defaults.
+    let columns: Vec<Column> = columns_of(tx, table)?.into_iter().filter(|column| in_file.contains(&column.name)).collect();
     if columns.is_empty() {
         bail!("the server schema has no table {table}");
     }
@@ -200,7 +205,13 @@ fn server_chain(tx: &mut postgres::Transaction<'_>, table: &str, columns: &str) 
 /// # Errors
 /// A source that does not verify, a target that is not empty or not reachable, a value the
 /// server refuses (named by table, row and column), or counts or chains that disagree.
-pub fn move_district(source: &Path, target_url: &str, by: &crate::model::User, progress: &mut dyn FnMut(&str, u64)) -> Result<MoveReport> {
+pub fn move_district(
+    source: &Path,
+    target_url: &str,
+    by: &crate::model::User,
+    role_actions: &[(crate::model::Role, &str, Option<crate::model::CaseState>)],
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<MoveReport> {
     let started = std::time::Instant::now();
     let store = open_source(source)?;
     let audit = store.verify_audit(None).with_context(|| format!("checking the audit trail of {}", source.display()))?;
@@ -218,6 +229,13 @@ pub fn move_district(source: &Path, target_url: &str, by: &crate::model::User, p
     let mut tx = target.client.transaction()?;
     check_target_empty(&mut tx)?;
     migrate_in(&mut tx)?;
+    {
+        use crate::model::Keyword as _;
+        let insert = tx.prepare("INSERT INTO role_actions (role, action, from_state) VALUES ($1, $2, $3)")?;
+        for (role, action, from) in role_actions {
+            tx.execute(&insert, &[&role.keyword(), action, &from.map(|state| state.keyword())])?;
+        }
+    }
     let mut tables = Vec::with_capacity(DISTRICT_TABLES.len());
     for table in DISTRICT_TABLES {
         let copied = copy_table(store.conn(), &mut tx, table, progress)?;

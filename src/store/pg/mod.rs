@@ -20,10 +20,16 @@ use postgres::{Client, NoTls};
 pub use copy::{MoveReport, TableCount, move_district};
 
 /// The server schema's migrations, in order; index 0 is schema 1.
-const MIGRATIONS: &[&str] = &[include_str!("schema_1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema_1.sql"), include_str!("schema_2.sql")];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 1;
+pub const PG_SCHEMA_VERSION: u32 = 2;
+
+/// The group role every seat login of the database `database` belongs to (schema 2).
+#[must_use]
+pub fn seat_role(database: &str) -> String {
+    format!("{database}_seat")
+}
 
 /// The tables of a district, in the order they are loaded (foreign keys are checked at commit).
 pub const DISTRICT_TABLES: [&str; 24] = [
