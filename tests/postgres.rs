@@ -267,3 +267,42 @@ fn a_seat_login_can_do_no_more_than_its_accounts_role() {
     // A login of another database's district is no seat here.
     assert!(count(&mut owner, "cases") > 0, "the owner, who moved the district in, is not subject to the seats' policies");
 }
+
+fn verify(url: &str) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_citygrid")).args(["--db", url, "audit", "verify"]).output().expect("citygrid runs");
+    (output.status.success(), format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+}
+
+/// Issue 17: `audit verify` checks the server's trail as it checks a file's: a row changed on the
+/// server without a step, an entry rewritten with its trigger switched off, a trigger dropped —
+/// each named, and the command fails.
+#[test]
+fn audit_verify_on_the_server_finds_what_was_changed_around_citygrid() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, _) = common::pg::fresh_database();
+    let file_head = Store::open_read_only(&path).expect("opens").verify_audit(None).expect("verifies").case_head;
+    assert!(migrate(&path, &url, "admin").status.success());
+    let (intact, printed) = verify(&url);
+    assert!(intact && printed.contains("intact") && printed.contains(&file_head), "{printed}");
+
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("owner");
+    let (fid, case_no): (i64, String) = owner
+        .query_one("SELECT fid, case_no FROM cases WHERE deadline_at IS NOT NULL ORDER BY fid LIMIT 1", &[])
+        .map(|row| (row.get(0), row.get(1)))
+        .expect("a case");
+    owner.execute("UPDATE cases SET deadline_at = '2099-01-01T00:00:00Z' WHERE fid = $1", &[&fid]).expect("an edit around citygrid");
+    let (intact, printed) = verify(&url);
+    assert!(!intact && printed.contains(&format!("CASE {case_no}")) && printed.contains("without an audit entry"), "{printed}");
+
+    owner
+        .batch_execute(
+            "ALTER TABLE case_events DISABLE TRIGGER case_events_no_update;
+             UPDATE case_events SET at = '2026-01-01T00:00:00Z' WHERE id = 7;
+             ALTER TABLE case_events ENABLE TRIGGER case_events_no_update;
+             DROP TRIGGER cases_no_delete ON cases;",
+        )
+        .expect("a superuser's tampering");
+    let (intact, printed) = verify(&url);
+    assert!(!intact && printed.contains("BROKEN case_events entry 7"), "{printed}");
+    assert!(printed.contains("MISSING trigger cases_no_delete"), "{printed}");
+}

@@ -43,6 +43,9 @@ pub fn run(path: &Path, which: AuditCommand) -> Result<()> {
             println!("reference data of {} accepted as it is now (administrative entry {id})", path.display());
             Ok(())
         }
+        AuditCommand::Verify { expect_head } if citygrid::store::pg::is_server_url(&path.to_string_lossy()) => {
+            verify_server(&path.to_string_lossy(), expect_head.as_deref())
+        }
         AuditCommand::Verify { expect_head } => {
             let store = Store::open_read_only(path)?;
             let report = store.verify_audit(expect_head.as_deref())?;
@@ -89,4 +92,33 @@ pub fn run(path: &Path, which: AuditCommand) -> Result<()> {
             bail!("the audit trail of {} is not intact: {problems} problem(s), listed above", path.display())
         }
     }
+}
+
+/// `audit verify` on a PostgreSQL server: the same checks on what the server holds.
+fn verify_server(url: &str, expect_head: Option<&str>) -> Result<()> {
+    let mut server = citygrid::store::pg::PgStore::connect(url)?;
+    let report = server.verify_audit(expect_head)?;
+    println!("{}", citygrid::store::pg::redacted(url));
+    println!("  case entries:           {:>10}  head {}", report.case_entries, report.case_head);
+    println!("  administrative entries: {:>10}  head {}", report.admin_entries, report.admin_head);
+    if report.is_intact() {
+        println!("  intact: every entry matches its hash and follows the one before; every case row matches its last entry");
+        return Ok(());
+    }
+    for (table, id) in &report.breaks {
+        println!("  BROKEN {table} entry {id}: its content no longer gives its hash, or it does not follow the entry before");
+    }
+    for name in &report.missing_triggers {
+        println!("  MISSING trigger {name}: the trail can be changed without the server refusing it");
+    }
+    if let Some(head) = &report.expected_head_missing {
+        println!("  REWRITTEN the expected head {head} is no longer in the case chain");
+    }
+    for (id, case_no, problem) in report.cases.iter().take(LISTED) {
+        println!("  CASE {case_no} (id {id}): {problem}");
+    }
+    if report.cases.len() > LISTED {
+        println!("  and {} more cases", report.cases.len() - LISTED);
+    }
+    bail!("the audit trail on the server does not verify")
 }

@@ -250,28 +250,33 @@ pub(super) fn case_digest(conn: &Connection, case_id: i64) -> rusqlite::Result<O
 
 /// The columns a case digest reads, in order: [`CASE_DIGEST_COLUMNS`], then
 /// [`CASE_DIGEST_COLUMNS_5`].
-fn digest_columns() -> String {
+pub(super) fn digest_columns() -> String {
     format!("{}, {}", CASE_DIGEST_COLUMNS.join(", "), CASE_DIGEST_COLUMNS_5.join(", "))
 }
 
 /// The digest of a row selected with [`digest_columns`] — or with [`CASE_DIGEST_COLUMNS`] only,
 /// as migration 4 does before the later columns exist.
 fn digest_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+    let values: Vec<ValueRef<'_>> = (0..row.as_ref().column_count()).map(|index| row.get_ref(index)).collect::<rusqlite::Result<_>>()?;
+    Ok(digest_of_values(&values))
+}
+
+/// The digest of a case row's values in the order of [`digest_columns`] (or of
+/// [`CASE_DIGEST_COLUMNS`] only): the one computation the file and the server share.
+pub(super) fn digest_of_values(values: &[ValueRef<'_>]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"citygrid case row v1\0");
-    for (index, column) in CASE_DIGEST_COLUMNS.iter().enumerate() {
+    for (column, value) in CASE_DIGEST_COLUMNS.iter().zip(values) {
         feed(&mut hasher, ValueRef::Text(column.as_bytes()));
-        feed(&mut hasher, row.get_ref(index)?);
+        feed(&mut hasher, *value);
     }
-    let later = row.as_ref().column_count() > CASE_DIGEST_COLUMNS.len();
-    for (offset, column) in CASE_DIGEST_COLUMNS_5.iter().enumerate().filter(|_| later) {
-        let value = row.get_ref(CASE_DIGEST_COLUMNS.len() + offset)?;
-        if !matches!(value, ValueRef::Null | ValueRef::Integer(0)) && value != ValueRef::Text(b"") {
+    for (column, value) in CASE_DIGEST_COLUMNS_5.iter().zip(values.iter().skip(CASE_DIGEST_COLUMNS.len())) {
+        if !matches!(value, ValueRef::Null | ValueRef::Integer(0)) && *value != ValueRef::Text(b"") {
             feed(&mut hasher, ValueRef::Text(column.as_bytes()));
-            feed(&mut hasher, value);
+            feed(&mut hasher, *value);
         }
     }
-    Ok(hex(hasher.finalize()))
+    hex(hasher.finalize())
 }
 
 /// The newest entry of a chain: (id, hash), or (0, [`GENESIS`]) for an empty one.

@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result, bail};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use super::{DISTRICT_TABLES, PgStore, check_target_empty, migrate_in, open_source};
-use crate::store::chain::{ADMIN_ENTRY_COLUMNS, CASE_ENTRY_COLUMNS, GENESIS, entry_hash};
+use crate::store::chain::{ADMIN_ENTRY_COLUMNS, CASE_ENTRY_COLUMNS, entry_hash};
 
 /// Rows of one table on both sides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +34,12 @@ pub struct MoveReport {
 }
 
 /// One PostgreSQL column: name and type (`int8`, `text`, `bool`, `float8`, `date`, `geometry`).
-struct Column {
-    name: String,
-    kind: String,
+pub(super) struct Column {
+    pub(super) name: String,
+    pub(super) kind: String,
 }
 
-fn columns_of(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Vec<Column>> {
+pub(super) fn columns_of(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Vec<Column>> {
     let rows = tx.query(
         "SELECT column_name, udt_name FROM information_schema.columns
          WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
@@ -158,44 +158,11 @@ fn copy_table(
 /// Recomputes a chain from the server's rows, oldest first: (entries, head). A break is an
 /// error naming the entry.
 fn server_chain(tx: &mut postgres::Transaction<'_>, table: &str, columns: &str) -> Result<(u64, String)> {
-    let types: Vec<String> = {
-        let all = columns_of(tx, table)?;
-        columns
-            .split(',')
-            .map(str::trim)
-            .map(|name| all.iter().find(|c| c.name == name).map(|c| c.kind.clone()).unwrap_or_default())
-            .collect()
-    };
-    let portal = tx.bind(&format!("SELECT {columns}, prev_hash, hash FROM {table} ORDER BY id"), &[])?;
-    let (mut prev, mut entries) = (GENESIS.to_owned(), 0u64);
-    loop {
-        let rows = tx.query_portal(&portal, 10_000)?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in rows {
-            let values: Vec<SqlValue> = types
-                .iter()
-                .enumerate()
-                .map(|(index, kind)| match kind.as_str() {
-                    "int8" => row.get::<_, Option<i64>>(index).map_or(SqlValue::Null, SqlValue::Integer),
-                    _ => row.get::<_, Option<String>>(index).map_or(SqlValue::Null, SqlValue::Text),
-                })
-                .collect();
-            let id = match values.first() {
-                Some(SqlValue::Integer(id)) => *id,
-                _ => 0,
-            };
-            let stored_prev: String = row.get(types.len());
-            let stored: String = row.get(types.len() + 1);
-            if stored_prev != prev || entry_hash(&stored_prev, values.iter().map(ValueRef::from)) != stored {
-                bail!("{table} entry {id} on the server does not verify: the move is refused, nothing was written");
-            }
-            prev = stored;
-            entries += 1;
-        }
+    let (entries, head, first, _) = super::verify::walk(tx, table, columns, None)?;
+    if let Some(id) = first {
+        bail!("{table} entry {id} on the server does not verify: the move is refused, nothing was written");
     }
-    Ok((entries, prev))
+    Ok((entries, head))
 }
 
 /// Moves the district in `source` into the empty database at `target_url`. The source is
