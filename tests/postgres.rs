@@ -176,7 +176,7 @@ fn the_setup_script_makes_a_database_an_ordinary_login_can_move_a_district_into(
 /// A login for the account `login` of the moved district, made by the server's superuser as an
 /// administrator would: a member of the district's seat role, mapped to the account.
 fn server_login(database: &str, url: &str, login: &str) -> String {
-    let role = format!("t_{login}_{}", std::process::id());
+    let role = format!("t_{login}_{database}");
     let mut admin = postgres::Client::connect(common::pg::server(), postgres::NoTls).expect("superuser");
     admin
         .batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD 'seat-pass' IN ROLE {}", citygrid::store::pg::seat_role(database)))
@@ -305,4 +305,62 @@ fn audit_verify_on_the_server_finds_what_was_changed_around_citygrid() {
     let (intact, printed) = verify(&url);
     assert!(!intact && printed.contains("BROKEN case_events entry 7"), "{printed}");
     assert!(printed.contains("MISSING trigger cases_no_delete"), "{printed}");
+}
+
+/// Issue 17: a step committed at one seat is announced to every listening seat and the wall by
+/// the server (LISTEN/NOTIFY, no table polled), only once committed; a step carries an id the
+/// server takes once, so a retried step is not applied twice.
+#[test]
+fn a_committed_step_is_announced_to_listeners_and_a_retried_step_is_taken_once() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, database) = common::pg::fresh_database();
+    assert!(migrate(&path, &url, "admin").status.success());
+    let mut wall = citygrid::store::pg::PgStore::connect(&url).expect("the wall connects");
+    wall.listen_for_cases().expect("listens");
+    assert!(wall.next_case_changes(std::time::Duration::from_millis(200)).expect("waits").is_empty(), "the move is not news");
+
+    let store = Store::open_read_only(&path).expect("opens");
+    let case = store
+        .load_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|case| case.state == citygrid::model::CaseState::Dispatched)
+        .expect("a dispatched case");
+    let dispatcher = store.load_users().expect("users").into_iter().find(|user| user.login == "dispatch1").expect("dispatcher");
+    let mut seat = postgres::Client::connect(&server_login(&database, &url, "dispatch1"), postgres::NoTls).expect("the dispatcher's seat");
+    let urge = |seat: &mut postgres::Client, step_id: &str, commit: bool| -> Result<i64, postgres::Error> {
+        let mut tx = seat.transaction()?;
+        let head: String = tx.query_one("SELECT hash FROM citygrid_audit_head('case_events')", &[])?.get(0);
+        let id: i64 = tx.query_one("SELECT id + 1 FROM citygrid_audit_head('case_events')", &[])?.get(0);
+        tx.execute("UPDATE cases SET urge_count = urge_count + 1, revision = revision + 1 WHERE fid = $1", &[&case.id])?;
+        tx.execute(
+            "INSERT INTO case_events (id, case_fid, at, actor_user_id, action, from_state, to_state, prev_hash, hash, step_id)
+             VALUES ($1, $2, '2026-11-25T02:00:00Z', $3, 'urge', 'dispatched', 'dispatched', $4, $5, $6)",
+            &[&id, &case.id, &dispatcher.id, &head, &format!("h{id}"), &step_id],
+        )?;
+        if commit {
+            tx.commit()?
+        } else {
+            tx.rollback()?
+        }
+        Ok(id)
+    };
+
+    urge(&mut seat, "seat-a-0001", false).expect("a step rolled back");
+    assert!(
+        wall.next_case_changes(std::time::Duration::from_millis(300)).expect("waits").is_empty(),
+        "nothing is announced before a commit"
+    );
+    let started = std::time::Instant::now();
+    let id = urge(&mut seat, "seat-a-0001", true).expect("the step");
+    let heard = wall.next_case_changes(std::time::Duration::from_secs(10)).expect("waits");
+    println!("announced in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    assert_eq!(heard, vec![id], "the newest entry id of the step");
+
+    // The same step sent again (the seat lost its connection before the answer) is refused.
+    let again = urge(&mut seat, "seat-a-0001", true).expect_err("a retried step");
+    assert_eq!(again.code(), Some(&postgres::error::SqlState::UNIQUE_VIOLATION), "{again}");
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("owner");
+    let urged: i64 = owner.query_one("SELECT urge_count FROM cases WHERE fid = $1", &[&case.id]).expect("the case").get(0);
+    assert_eq!(urged, i64::from(case.urge_count) + 1, "applied once");
 }

@@ -22,10 +22,17 @@ pub use copy::{MoveReport, TableCount, move_district};
 pub use verify::{SERVER_TRIGGERS, ServerAudit};
 
 /// The server schema's migrations, in order; index 0 is schema 1.
-const MIGRATIONS: &[&str] = &[include_str!("schema_1.sql"), include_str!("schema_2.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema_1.sql"), include_str!("schema_2.sql"), include_str!("schema_3.sql")];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 2;
+pub const PG_SCHEMA_VERSION: u32 = 3;
+
+/// The channel the server notifies with the newest case-trail entry id after every commit that
+/// appended to it (schema 3).
+#[must_use]
+pub fn cases_channel(database: &str) -> String {
+    format!("{database}_cases")
+}
 
 /// The group role every seat login of the database `database` belongs to (schema 2).
 #[must_use]
@@ -96,6 +103,37 @@ impl PgStore {
         config.application_name("citygrid");
         let client = config.connect(NoTls).with_context(|| format!("connecting to {}", redacted(url)))?;
         Ok(Self { client })
+    }
+
+    /// Starts listening for appended case-trail entries (see [`cases_channel`]).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn listen_for_cases(&mut self) -> Result<()> {
+        let database: String = self.client.query_one("SELECT current_database()", &[])?.get(0);
+        self.client.batch_execute(&format!("LISTEN \"{}\"", cases_channel(&database).replace('"', "")))?;
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for the next commit that appended case-trail entries; returns the
+    /// newest entry id each announced (empty when none came). Reads no table.
+    ///
+    /// # Errors
+    /// The connection failed (the server restarted: connect again and read what changed).
+    pub fn next_case_changes(&mut self, timeout: std::time::Duration) -> Result<Vec<i64>> {
+        use postgres::fallible_iterator::FallibleIterator as _;
+        let mut ids = Vec::new();
+        let mut notifications = self.client.notifications();
+        let first = notifications.timeout_iter(timeout).next()?;
+        if let Some(first) = first {
+            ids.extend(first.payload().parse::<i64>().ok());
+            // What else has already arrived comes with it, without waiting again.
+            let mut ready = notifications.iter();
+            while let Some(more) = ready.next()? {
+                ids.extend(more.payload().parse::<i64>().ok());
+            }
+        }
+        Ok(ids)
     }
 
     /// The client, for the move and the tests.
