@@ -364,3 +364,54 @@ fn a_committed_step_is_announced_to_listeners_and_a_retried_step_is_taken_once()
     let urged: i64 = owner.query_one("SELECT urge_count FROM cases WHERE fid = $1", &[&case.id]).expect("the case").get(0);
     assert_eq!(urged, i64::from(case.urge_count) + 1, "applied once");
 }
+
+/// Issue 17: an account gets its own server login from citygrid. `user passwd` on the server sets
+/// the password in citygrid and, as a SCRAM verifier made on the client, for the login
+/// `<database>_<login>`, which then connects with the account's rights and no more; the change is
+/// an administrative entry on the server's chain, which still verifies.
+#[test]
+fn an_accounts_password_set_on_the_server_gives_it_its_own_login() {
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let (url, database) = common::pg::fresh_database();
+    assert!(migrate(&path, &url, "admin").status.success());
+    let passwd = |acting: &str, login: &str, new_password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_citygrid"))
+            .args(["--db", &url, "user", "passwd", "--as", acting, "--login", login, "--password-stdin"])
+            .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("citygrid runs");
+        use std::io::Write as _;
+        child.stdin.take().expect("stdin").write_all(format!("{new_password}\n").as_bytes()).expect("writes");
+        child.wait_with_output().expect("finishes")
+    };
+    let refused = passwd("dispatch1", "leader1", "another-long-password");
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("only an administrator"));
+    let set = passwd("admin", "dispatch1", "seat-password-2026");
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let role = citygrid::store::pg::login_role(&database, "dispatch1").expect("a name");
+    assert!(String::from_utf8_lossy(&set.stdout).contains(&role));
+
+    let config: postgres::Config = url.parse().expect("url");
+    let port = config.get_ports().first().copied().expect("port");
+    let login_url = format!("postgresql://{role}:seat-password-2026@127.0.0.1:{port}/{database}");
+    let mut seat = postgres::Client::connect(&login_url, postgres::NoTls).expect("the dispatcher's own login");
+    assert!(count(&mut seat, "cases") > 0, "the dispatcher sees the district's cases");
+    assert!(refused_with(&mut seat, "UPDATE units SET name_zh = 'x'").contains("permission denied"));
+    assert!(postgres::Client::connect(&login_url.replace("seat-password-2026", "wrong-password"), postgres::NoTls).is_err());
+
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("owner");
+    let (must_change, last_action): (bool, String) = owner
+        .query_one(
+            "SELECT u.must_change_password, (SELECT action FROM admin_events ORDER BY id DESC LIMIT 1) FROM users u WHERE login = 'dispatch1'",
+            &[],
+        )
+        .map(|row| (row.get(0), row.get(1)))
+        .expect("the account");
+    assert!(must_change, "set by an administrator: to be changed at the next sign-in");
+    assert_eq!(last_action, "user_password");
+    let (intact, printed) = verify(&url);
+    assert!(intact, "{printed}");
+}

@@ -119,6 +119,9 @@ fn role_and_unit(
 }
 
 pub fn run(path: &Path, which: UserCommand) -> Result<()> {
+    if citygrid::store::pg::is_server_url(&path.to_string_lossy()) {
+        return run_on_server(&path.to_string_lossy(), which);
+    }
     let mut store = Store::open(path)?;
     match which {
         UserCommand::List => {
@@ -177,5 +180,20 @@ pub fn run(path: &Path, which: UserCommand) -> Result<()> {
             println!("{login} enabled");
         }
     }
+    Ok(())
+}
+
+/// `user` on a PostgreSQL server: setting a password also sets the account's own server login,
+/// which the server's roles and row-level security then apply to.
+fn run_on_server(url: &str, which: UserCommand) -> Result<()> {
+    let UserCommand::Passwd { acting, login, password_stdin } = which else {
+        anyhow::bail!("on a server, `user passwd` works so far; manage other account changes in the file before the move");
+    };
+    let as_password = std::env::var("CITYGRID_AS_PASSWORD")
+        .map_err(|_| anyhow::anyhow!("--as {acting}: give that account's password in the CITYGRID_AS_PASSWORD environment variable"))?;
+    let password = read_password(password_stdin)?;
+    let mut server = citygrid::store::pg::PgStore::connect(url)?;
+    let role = server.set_password(&acting, &as_password, &login, &password)?;
+    println!("password of {login} set; its server login is {role}");
     Ok(())
 }

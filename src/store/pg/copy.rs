@@ -242,7 +242,7 @@ pub fn move_district(
 }
 
 /// Appends an administrative entry on the server's chain after `head`; returns its hash.
-fn append_admin_entry(
+pub(super) fn append_admin_entry(
     tx: &mut postgres::Transaction<'_>,
     head: &str,
     actor: i64,

@@ -11,6 +11,7 @@
 //! SRID put in), so no geometry crate is needed between the two.
 
 mod copy;
+mod logins;
 mod verify;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use anyhow::{Context as _, Result, bail};
 use postgres::{Client, NoTls};
 
 pub use copy::{MoveReport, TableCount, move_district};
+pub use logins::login_role;
 pub use verify::{SERVER_TRIGGERS, ServerAudit};
 
 /// The server schema's migrations, in order; index 0 is schema 1.
