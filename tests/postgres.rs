@@ -101,6 +101,14 @@ fn gdal_lists_the_server_layers_with_their_geometry_and_counts() {
     let file = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("opens");
     let file_count =
         |table: &str| -> i64 { file.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).expect("count") };
+    // citygrid's own look at the server: the same layers and counts.
+    let info = Command::new(env!("CARGO_BIN_EXE_citygrid")).args(["--db", &url, "info"]).output().expect("citygrid runs");
+    let printed = String::from_utf8_lossy(&info.stdout);
+    assert!(info.status.success() && printed.contains("server schema 3"), "{printed}");
+    assert!(
+        printed.lines().any(|line| line.split_whitespace().collect::<Vec<_>>() == ["cases", &file_count("cases").to_string()]),
+        "{printed}"
+    );
     let connection = common::pg::gdal_connection(&url);
     for (layer, geometry) in [
         ("cases", "Point"),

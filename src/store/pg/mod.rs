@@ -138,6 +138,18 @@ impl PgStore {
         Ok(ids)
     }
 
+    /// The feature layers with their row counts (what `citygrid info` prints).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn layer_counts(&mut self) -> Result<Vec<(&'static str, i64)>> {
+        let mut counts = Vec::new();
+        for table in ["part_points", "part_lines", "part_polygons", "jurisdictions", "streets", "cases", "routing_precedents"] {
+            counts.push((table, self.client.query_one(&format!("SELECT count(*) FROM {table}"), &[])?.get(0)));
+        }
+        Ok(counts)
+    }
+
     /// The client, for the move and the tests.
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
