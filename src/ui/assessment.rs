@@ -301,6 +301,10 @@ pub fn assessment_window_ui(
         .id(egui::Id::unique("assessment_window"))
         .open(&mut open)
         .default_width(1100.0)
+        // The departments and each person open below the ranking: the window scrolls rather
+        // than push the export buttons off the screen, and starts as tall as the screen allows.
+        .vscroll(true)
+        .default_height((ctx.content_rect().height() - 60.0).max(400.0))
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 for choice in PeriodChoice::ALL {
