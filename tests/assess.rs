@@ -681,3 +681,39 @@ fn deductions_per_refused_return_overdue_case_and_rework() {
     assert!((stored.per_refused_return - 2.0).abs() < 1e-9 && stored.per_overdue == 0.0);
     assert!(Weights { per_rework: -1.0, ..Weights::default() }.validate().is_err());
 }
+
+/// Issue 16 (Art. 21): the reporters' satisfaction counts for the unit that handled the case:
+/// 满意率 = 满意 or 基本满意 ÷ replies rated; a reply not rated counts as a reply only; the
+/// dissatisfied ones drill down to their cases.
+#[test]
+fn the_reporters_satisfaction_counts_for_the_unit_that_handled_the_case() {
+    use citygrid::model::{FeedbackChannel, Satisfaction};
+    let mut c = centre();
+    let l = c.lighting.unit.expect("unit");
+    let (intake, dispatcher, lu) = (c.intake.clone(), c.dispatcher.clone(), c.lighting.clone());
+    let mut ids = Vec::new();
+    for (index, rating) in
+        [Some(Satisfaction::Satisfied), Some(Satisfaction::Fair), Some(Satisfaction::Dissatisfied), None].into_iter().enumerate()
+    {
+        let call = NewCase { source: SourceChannel::Hotline12345, reporter_contact: Some(format!("139****000{index}")), ..lamp(None) };
+        let case = c.workflow.report_case(&mut c.store, &intake, call, at("2026-11-23 08:30")).expect("report").case;
+        let case = c.step(&intake, &case, Action::File { note: String::new(), correction: None }, "2026-11-23 08:40");
+        let case = c.step(&dispatcher, &case, Action::Dispatch { unit: l, note: String::new() }, "2026-11-23 08:50");
+        let case = c.handle(&lu, &case, "2026-11-23 14:00");
+        let case = c.verify_and_close(&case, "2026-11-23 14:30", "2026-11-23 15:00");
+        let reply = Action::RecordReporterFeedback {
+            told_at: at("2026-11-23 16:00"),
+            channel: FeedbackChannel::Phone,
+            satisfaction: rating,
+            note: String::new(),
+        };
+        c.step(&intake, &case, reply, "2026-11-23 16:05");
+        ids.push(case.id);
+    }
+    let facts = book(&c.store);
+    let li = facts.indicators(&Scope::Unit(l), &the_week());
+    assert_eq!((li.replies, li.replies_rated, li.replies_satisfied, li.replies_dissatisfied), (4, 3, 2, 1));
+    assert_eq!(li.satisfaction_rate(), Some(2.0 / 3.0));
+    assert_eq!(facts.cases(&Scope::Unit(l), &the_week(), Measure::RepliesDissatisfied), vec![ids[2]]);
+    assert_eq!(facts.indicators(&Scope::District, &the_week()).replies, 4);
+}

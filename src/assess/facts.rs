@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::calendar::local_from_utc_text;
 use crate::calendar::{LimitUnit, WorkCalendar, elapsed_minutes, overrun_ratio};
-use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, Stage, UnitId, Urgency};
+use crate::model::{CaseEvent, CaseState, CloseType, CommandManual, Keyword, Role, Satisfaction, Stage, UnitId, Urgency};
 
 /// What a step did, as far as the assessment cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +77,8 @@ pub struct StepFact {
     pub role: Option<Role>,
     /// Who took the step (a user id), for the evaluation of each person.
     pub user: Option<i64>,
+    /// For a reply to the reporter: what the reporter said of the result, when asked.
+    pub satisfaction: Option<Satisfaction>,
     /// The case's state after the step.
     pub state: CaseState,
     /// The handling deadline in effect after the step (extensions and pauses included).
@@ -331,7 +333,23 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
             _ => StepKind::Other,
         };
         let user = event.actor_user_id;
-        steps.push(StepFact { at, kind, unit, role, user, state: event.to_state, deadline, stage_on_time: on_time, review: None });
+        let satisfaction = if kind == StepKind::Reply {
+            data.get("satisfaction").and_then(Value::as_str).and_then(Satisfaction::from_keyword)
+        } else {
+            None
+        };
+        steps.push(StepFact {
+            at,
+            kind,
+            unit,
+            role,
+            user,
+            satisfaction,
+            state: event.to_state,
+            deadline,
+            stage_on_time: on_time,
+            review: None,
+        });
         // Arriving signs for the case when nobody had: that signing is timed too.
         if kind == StepKind::Arrive && data.get("signed").and_then(Value::as_bool) == Some(true) {
             let sign_on_time = within(data, "sign_within_limit");
@@ -341,6 +359,7 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
                 unit,
                 role,
                 user,
+                satisfaction: None,
                 state: event.to_state,
                 deadline,
                 stage_on_time: sign_on_time,

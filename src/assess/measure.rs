@@ -38,10 +38,13 @@ pub enum Measure {
     ExtendedCases,
     OpenAtEnd,
     BacklogAtEnd,
+    Replies,
+    RepliesSatisfied,
+    RepliesDissatisfied,
 }
 
 impl Measure {
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 32] = [
         Self::Reported,
         Self::Filed,
         Self::Dispatched,
@@ -71,6 +74,9 @@ impl Measure {
         Self::ExtendedCases,
         Self::OpenAtEnd,
         Self::BacklogAtEnd,
+        Self::Replies,
+        Self::RepliesSatisfied,
+        Self::RepliesDissatisfied,
     ];
 
     /// The count in `indicators`.
@@ -106,6 +112,9 @@ impl Measure {
             Self::ExtendedCases => indicators.extended_cases,
             Self::OpenAtEnd => indicators.open_at_end,
             Self::BacklogAtEnd => indicators.backlog_at_end,
+            Self::Replies => indicators.replies,
+            Self::RepliesSatisfied => indicators.replies_satisfied,
+            Self::RepliesDissatisfied => indicators.replies_dissatisfied,
         }
     }
 
@@ -143,6 +152,9 @@ impl Measure {
             Self::ExtendedCases => pick("延期案件", "Extended"),
             Self::OpenAtEnd => pick("期末未结", "Open at end"),
             Self::BacklogAtEnd => pick("期末挂账", "Backlog at end"),
+            Self::Replies => pick("回访", "Replies"),
+            Self::RepliesSatisfied => pick("回访满意", "Satisfied"),
+            Self::RepliesDissatisfied => pick("回访不满意", "Dissatisfied"),
         }
     }
 
@@ -177,6 +189,9 @@ impl Measure {
                 | (Self::ExtendedCases, Delta::DueClosed { extended: true, .. } | Delta::DueOpen { extended: true, .. })
                 | (Self::OpenAtEnd, Delta::OpenAtEnd { .. })
                 | (Self::BacklogAtEnd, Delta::OpenAtEnd { backlog: true })
+                | (Self::Replies, Delta::Replied(_))
+                | (Self::RepliesSatisfied, Delta::Replied(Some(crate::model::Satisfaction::Satisfied | crate::model::Satisfaction::Fair)))
+                | (Self::RepliesDissatisfied, Delta::Replied(Some(crate::model::Satisfaction::Dissatisfied)))
         )
     }
 }
@@ -190,6 +205,8 @@ pub enum Rate {
     Extension,
     Overdue,
     Return,
+    /// 满意率 (Art. 21): rated 满意 or 基本满意 ÷ replies rated.
+    Satisfaction,
 }
 
 impl Rate {
@@ -203,6 +220,7 @@ impl Rate {
             Self::Extension => indicators.extension_rate(),
             Self::Overdue => indicators.overdue_rate(),
             Self::Return => indicators.return_rate(),
+            Self::Satisfaction => indicators.satisfaction_rate(),
         }
     }
 
@@ -216,6 +234,7 @@ impl Rate {
             Self::Extension => Measure::ExtendedCases,
             Self::Overdue => Measure::Overdue,
             Self::Return => Measure::ReturnsCounted,
+            Self::Satisfaction => Measure::RepliesSatisfied,
         }
     }
 
@@ -229,6 +248,7 @@ impl Rate {
             Self::Extension => pick("延期率", "Extension"),
             Self::Overdue => pick("超期率", "Overdue rate"),
             Self::Return => pick("回退率", "Return rate"),
+            Self::Satisfaction => pick("满意率", "Satisfaction"),
         }
     }
 }

@@ -120,6 +120,14 @@ pub struct Indicators {
     pub open_at_end: u64,
     /// 期末挂账数: in the backlog ledger at the period's end.
     pub backlog_at_end: u64,
+    /// 回访数: replies to reporters about the scope's cases (Art. 21).
+    pub replies: u64,
+    /// Replies where the reporter rated the result.
+    pub replies_rated: u64,
+    /// Rated 满意 or 基本满意.
+    pub replies_satisfied: u64,
+    /// Rated 不满意.
+    pub replies_dissatisfied: u64,
 }
 
 /// Index into [`Indicators::stages`].
@@ -238,6 +246,10 @@ impl Indicators {
             stages,
             open_at_end,
             backlog_at_end,
+            replies,
+            replies_rated,
+            replies_satisfied,
+            replies_dissatisfied,
         } = other;
         self.reported += reported;
         self.filed += filed;
@@ -273,10 +285,28 @@ impl Indicators {
         }
         self.open_at_end += open_at_end;
         self.backlog_at_end += backlog_at_end;
+        self.replies += replies;
+        self.replies_rated += replies_rated;
+        self.replies_satisfied += replies_satisfied;
+        self.replies_dissatisfied += replies_dissatisfied;
+    }
+
+    /// 满意率 = rated 满意 or 基本满意 ÷ replies rated.
+    #[must_use]
+    pub fn satisfaction_rate(&self) -> Option<f64> {
+        ratio(self.replies_satisfied, self.replies_rated)
     }
 
     fn add(&mut self, delta: &Delta) {
         match *delta {
+            Delta::Replied(rated) => {
+                self.replies += 1;
+                if let Some(satisfaction) = rated {
+                    self.replies_rated += 1;
+                    self.replies_satisfied += u64::from(satisfaction != crate::model::Satisfaction::Dissatisfied);
+                    self.replies_dissatisfied += u64::from(satisfaction == crate::model::Satisfaction::Dissatisfied);
+                }
+            }
             Delta::Reported => self.reported += 1,
             Delta::Filed(on_time) => {
                 self.filed += 1;
@@ -360,23 +390,45 @@ impl Indicators {
 enum Delta {
     Reported,
     Filed(Option<bool>),
-    Dispatched { first: bool, on_time: Option<bool> },
-    Returned { accepted: bool, refused: bool, on_time: Option<bool> },
+    Dispatched {
+        first: bool,
+        on_time: Option<bool>,
+    },
+    Returned {
+        accepted: bool,
+        refused: bool,
+        on_time: Option<bool>,
+    },
     Signed(Option<bool>),
     Arrived(Option<bool>),
     Urged,
     Supervised,
     Dispute,
     Handled(Option<bool>),
-    Verified { failed: bool, on_time: Option<bool> },
+    Verified {
+        failed: bool,
+        on_time: Option<bool>,
+    },
     Extension,
     Deferral,
     Backlog,
     ClosedErroneous,
     DueDeferred,
-    DueClosed { on_time: bool, extended: bool, overrun: Option<f64>, handling: Option<i64> },
-    DueOpen { overdue: bool, extended: bool },
-    OpenAtEnd { backlog: bool },
+    DueClosed {
+        on_time: bool,
+        extended: bool,
+        overrun: Option<f64>,
+        handling: Option<i64>,
+    },
+    DueOpen {
+        overdue: bool,
+        extended: bool,
+    },
+    OpenAtEnd {
+        backlog: bool,
+    },
+    /// A reply to the reporter, with the satisfaction when rated.
+    Replied(Option<crate::model::Satisfaction>),
 }
 
 /// Calls `sink(unit, role, delta)` for every contribution of `case` to `period`. Only steps
@@ -447,7 +499,8 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
                 }
                 _ => continue,
             },
-            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::ReturnRefused | StepKind::Reply | StepKind::Other => {
+            StepKind::Reply => Delta::Replied(step.satisfaction),
+            StepKind::Void | StepKind::Resume | StepKind::BacklogLeft | StepKind::ReturnRefused | StepKind::Other => {
                 continue;
             }
         };

@@ -38,7 +38,18 @@ fn synthetic_case(index: usize, count: usize, start: NaiveDateTime) -> CaseFacts
     let other = UnitId(1 + (i * 7919 + 1) % UNITS);
     let mut steps = Vec::with_capacity(12);
     let mut push = |at: NaiveDateTime, kind: StepKind, unit: Option<UnitId>, role: Role, state: CaseState, deadline, on_time| {
-        steps.push(StepFact { at, kind, unit, role: Some(role), user: None, state, deadline, stage_on_time: on_time, review: None });
+        steps.push(StepFact {
+            at,
+            kind,
+            unit,
+            role: Some(role),
+            user: None,
+            satisfaction: None,
+            state,
+            deadline,
+            stage_on_time: on_time,
+            review: None,
+        });
     };
     let filed = reported + Duration::minutes(5 + i % 40);
     let dispatched = filed + Duration::minutes(5 + (i / 3) % 40);

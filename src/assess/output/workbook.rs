@@ -70,7 +70,9 @@ pub fn xlsx(names: &ReportNames<'_>, report: &Assessment, lang: Lang) -> Result<
     sheet.write_string_with_format(1, 1, lang.pick("数值", "Value"), &header)?;
     let mut figures: Vec<Column> = Measure::ALL.iter().map(|measure| Column::Count(*measure)).collect();
     figures.extend(
-        [Rate::OnTime, Rate::Closure, Rate::Rework, Rate::Extension, Rate::Overdue, Rate::Return].iter().map(|rate| Column::Rate(*rate)),
+        [Rate::OnTime, Rate::Closure, Rate::Rework, Rate::Extension, Rate::Overdue, Rate::Return, Rate::Satisfaction]
+            .iter()
+            .map(|rate| Column::Rate(*rate)),
     );
     figures.push(Column::AverageHandlingHours);
     for (index, column) in figures.iter().enumerate() {
