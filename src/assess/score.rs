@@ -289,3 +289,84 @@ impl super::FactBook {
         rows
     }
 }
+
+impl Indicators {
+    /// Adds another scope's figures (a section's to its body, Art. 6).
+    pub fn absorb(&mut self, other: &Self) {
+        let Self {
+            reported,
+            filed,
+            dispatched,
+            received,
+            returned,
+            returns_accepted,
+            returns_refused,
+            urged,
+            supervised,
+            disputes,
+            handled,
+            verifications,
+            reworks,
+            extensions_approved,
+            deferrals_approved,
+            backlog_entered,
+            closed_erroneous,
+            due,
+            deferred,
+            closed,
+            closed_on_time,
+            closed_late,
+            open_overdue,
+            extended_cases,
+            overrun_sum,
+            overrun_count,
+            handling_minutes,
+            handling_count,
+            stages,
+            open_at_end,
+            backlog_at_end,
+            replies,
+            replies_rated,
+            replies_satisfied,
+            replies_dissatisfied,
+        } = other;
+        self.reported += reported;
+        self.filed += filed;
+        self.dispatched += dispatched;
+        self.received += received;
+        self.returned += returned;
+        self.returns_accepted += returns_accepted;
+        self.returns_refused += returns_refused;
+        self.urged += urged;
+        self.supervised += supervised;
+        self.disputes += disputes;
+        self.handled += handled;
+        self.verifications += verifications;
+        self.reworks += reworks;
+        self.extensions_approved += extensions_approved;
+        self.deferrals_approved += deferrals_approved;
+        self.backlog_entered += backlog_entered;
+        self.closed_erroneous += closed_erroneous;
+        self.due += due;
+        self.deferred += deferred;
+        self.closed += closed;
+        self.closed_on_time += closed_on_time;
+        self.closed_late += closed_late;
+        self.open_overdue += open_overdue;
+        self.extended_cases += extended_cases;
+        self.overrun_sum += overrun_sum;
+        self.overrun_count += overrun_count;
+        self.handling_minutes += handling_minutes;
+        self.handling_count += handling_count;
+        for (mine, theirs) in self.stages.iter_mut().zip(stages) {
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
+        }
+        self.open_at_end += open_at_end;
+        self.backlog_at_end += backlog_at_end;
+        self.replies += replies;
+        self.replies_rated += replies_rated;
+        self.replies_satisfied += replies_satisfied;
+        self.replies_dissatisfied += replies_dissatisfied;
+    }
+}
