@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, bail};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
-use super::{DISTRICT_TABLES, PgStore, check_target_empty, migrate_in, open_source};
+use super::{DISTRICT_TABLES, PgStore, check_target_empty, migrate_in};
 use crate::store::chain::{ADMIN_ENTRY_COLUMNS, CASE_ENTRY_COLUMNS, entry_hash};
 
 /// Rows of one table on both sides.
@@ -180,7 +180,7 @@ pub fn move_district(
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<MoveReport> {
     let started = std::time::Instant::now();
-    let store = open_source(source)?;
+    let store = crate::store::Store::open_read_only(source).with_context(|| format!("opening {}", source.display()))?;
     let audit = store.verify_audit(None).with_context(|| format!("checking the audit trail of {}", source.display()))?;
     if !audit.is_intact() {
         bail!(

@@ -14,8 +14,6 @@ mod copy;
 mod logins;
 mod verify;
 
-use std::path::Path;
-
 use anyhow::{Context as _, Result, bail};
 use postgres::{Client, NoTls};
 
@@ -160,14 +158,20 @@ impl PgStore {
     /// # Errors
     /// SQL errors.
     pub fn schema_version(&mut self) -> Result<Option<u32>> {
-        let exists: bool = self.client.query_one("SELECT to_regclass('citygrid_meta') IS NOT NULL", &[])?.get(0);
-        if !exists {
-            return Ok(None);
-        }
-        let row = self.client.query_opt("SELECT value FROM citygrid_meta WHERE key = 'pg_schema_version'", &[])?;
-        let text: Option<String> = row.map(|row| row.get(0));
-        Ok(Some(text.and_then(|text| text.parse().ok()).unwrap_or(0)))
+        stored_version(&mut self.client)
     }
+}
+
+/// The server schema version a database holds: `None` without a citygrid schema, 0 for one
+/// whose version is unreadable.
+fn stored_version(conn: &mut impl postgres::GenericClient) -> Result<Option<u32>> {
+    let exists: bool = conn.query_one("SELECT to_regclass('citygrid_meta') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let text: Option<String> =
+        conn.query_opt("SELECT value FROM citygrid_meta WHERE key = 'pg_schema_version'", &[])?.map(|row| row.get(0));
+    Ok(Some(text.and_then(|text| text.parse().ok()).unwrap_or(0)))
 }
 
 /// Creates PostGIS (when the login may) and applies the pending migrations in `tx`; returns
@@ -182,14 +186,7 @@ pub(super) fn migrate_in(tx: &mut postgres::Transaction<'_>) -> Result<u32> {
             "PostGIS is not enabled in the target database and this login may not enable it: run `CREATE EXTENSION postgis` there as a superuser (scripts/setup-server.sh does)",
         )?;
     }
-    let exists: bool = tx.query_one("SELECT to_regclass('citygrid_meta') IS NOT NULL", &[])?.get(0);
-    let mut version: u32 = if exists {
-        let text: Option<String> =
-            tx.query_opt("SELECT value FROM citygrid_meta WHERE key = 'pg_schema_version'", &[])?.map(|row| row.get(0));
-        text.and_then(|text| text.parse().ok()).unwrap_or(0)
-    } else {
-        0
-    };
+    let mut version = stored_version(tx)?.unwrap_or(0);
     if version as usize > MIGRATIONS.len() {
         bail!("the database has citygrid server schema {version}; this citygrid knows up to {PG_SCHEMA_VERSION}: update citygrid");
     }
@@ -204,7 +201,7 @@ pub(super) fn migrate_in(tx: &mut postgres::Transaction<'_>) -> Result<u32> {
     Ok(version)
 }
 
-/// Refuses a target that is the source file itself or already holds a district.
+/// Refuses a target that already holds a district.
 fn check_target_empty(tx: &mut postgres::Transaction<'_>) -> Result<()> {
     let exists: bool = tx.query_one("SELECT to_regclass('cases') IS NOT NULL", &[])?.get(0);
     if exists {
@@ -213,10 +210,4 @@ fn check_target_empty(tx: &mut postgres::Transaction<'_>) -> Result<()> {
         bail!("the target database already holds a district ({cases} cases, {parts} point parts); move into an empty database");
     }
     Ok(())
-}
-
-/// Opens the source for the move: read-only, and its audit trail intact.
-fn open_source(path: &Path) -> Result<crate::store::Store> {
-    let store = crate::store::Store::open_read_only(path).with_context(|| format!("opening {}", path.display()))?;
-    Ok(store)
 }

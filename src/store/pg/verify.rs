@@ -93,29 +93,18 @@ pub(super) fn walk(
     Ok((entries, prev, first, seen))
 }
 
-/// A case row's digest columns as the file holds them: the point's GeoPackage blob, booleans
-/// as 0/1, the rest as they are.
+/// A case row's digest columns: the point's coordinates (made into the file's GeoPackage blob),
+/// booleans as 0/1, the rest as they are.
 fn digest_select() -> String {
     let mut columns = Vec::new();
     for column in CASE_DIGEST_COLUMNS.iter().chain(CASE_DIGEST_COLUMNS_5.iter()) {
         columns.push(match *column {
-            "geom" => "ST_AsBinary(geom, 'NDR')".to_owned(),
+            "geom" => "ARRAY[ST_X(geom), ST_Y(geom)]".to_owned(),
             "extended" => "extended::int4::int8".to_owned(),
             other => other.to_owned(),
         });
     }
     format!("SELECT {}, case_no, state, revision FROM cases ORDER BY fid", columns.join(", "))
-}
-
-/// The GeoPackage blob citygrid writes for a point (no envelope, little-endian, EPSG:4326).
-fn point_blob(wkb: &[u8]) -> Vec<u8> {
-    let mut blob = Vec::with_capacity(8 + wkb.len());
-    blob.extend_from_slice(b"GP");
-    blob.push(0);
-    blob.push(0b0000_0001);
-    blob.extend_from_slice(&4326i32.to_le_bytes());
-    blob.extend_from_slice(wkb);
-    blob
 }
 
 impl PgStore {
@@ -159,7 +148,12 @@ impl PgStore {
                 let mut values: Vec<SqlValue> = Vec::with_capacity(width);
                 for (index, column) in CASE_DIGEST_COLUMNS.iter().chain(CASE_DIGEST_COLUMNS_5.iter()).enumerate() {
                     values.push(match *column {
-                        "geom" => SqlValue::Blob(point_blob(&row.get::<_, Vec<u8>>(index))),
+                        "geom" => {
+                            // The blob the file holds is the one citygrid writes for the point.
+                            let xy: Vec<f64> = row.get(index);
+                            let point = geo::Point::new(xy[0], xy[1]);
+                            SqlValue::Blob(crate::store::gpkg::blob_from_geometry(&geo::Geometry::Point(point)))
+                        }
                         "fid" | "unit_id" | "rework_count" | "extended" | "revision" | "paused_minutes" | "urge_count" => {
                             row.get::<_, Option<i64>>(index).map_or(SqlValue::Null, SqlValue::Integer)
                         }
