@@ -470,16 +470,17 @@ fn a_version_2_database_gains_the_dispute_tables_and_the_precedent_layer() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("version2.gpkg");
     {
-        let conn = rusqlite::Connection::open(&path).expect("create");
-        gpkg::register_functions(&conn).expect("functions");
+        let db = citygrid::store::Db::Lite(rusqlite::Connection::open(&path).expect("create"));
+        let conn = db.lite().expect("a file");
+        gpkg::register_functions(conn).expect("functions");
         conn.execute_batch(&format!(
             "PRAGMA application_id = {}; PRAGMA user_version = {};",
             gpkg::APPLICATION_ID,
             gpkg::GPKG_USER_VERSION
         ))
         .expect("GeoPackage marks");
-        (schema::MIGRATIONS[0])(&conn).expect("schema version 1");
-        (schema::MIGRATIONS[1])(&conn).expect("schema version 2");
+        (schema::MIGRATIONS[0])(&db).expect("schema version 1");
+        (schema::MIGRATIONS[1])(&db).expect("schema version 2");
         conn.execute("INSERT INTO citygrid_meta (key, value) VALUES ('schema_version', '2')", []).expect("version");
     }
     let store = Store::open(&path).expect("opens and upgrades");

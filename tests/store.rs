@@ -134,15 +134,16 @@ fn a_database_made_by_schema_version_1_is_upgraded_and_keeps_its_cases() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("version1.gpkg");
     {
-        let conn = rusqlite::Connection::open(&path).expect("create");
-        gpkg::register_functions(&conn).expect("functions");
+        let db = citygrid::store::Db::Lite(rusqlite::Connection::open(&path).expect("create"));
+        let conn = db.lite().expect("a file");
+        gpkg::register_functions(conn).expect("functions");
         conn.execute_batch(&format!(
             "PRAGMA application_id = {}; PRAGMA user_version = {};",
             gpkg::APPLICATION_ID,
             gpkg::GPKG_USER_VERSION
         ))
         .expect("GeoPackage marks");
-        (schema::MIGRATIONS[0])(&conn).expect("schema version 1");
+        (schema::MIGRATIONS[0])(&db).expect("schema version 1");
         conn.execute("INSERT INTO citygrid_meta (key, value) VALUES ('schema_version', '1')", []).expect("version");
         let location = gpkg::blob_from_geometry(&geo::Geometry::Point(geo::point!(x: 118.3376, y: 29.8253)));
         conn.execute(
@@ -184,9 +185,9 @@ fn a_database_made_by_schema_version_1_is_upgraded_and_keeps_its_cases() {
 #[test]
 fn a_case_number_serial_past_the_largest_integer_is_an_error_not_a_wrap() {
     let (_dir, db, _) = common::small_demo(300, 5);
-    let conn = rusqlite::Connection::open(&db).expect("open");
-    citygrid::store::gpkg::register_functions(&conn).expect("GeoPackage functions");
-    conn.execute("UPDATE cases SET case_no = '20261125' || '99999999999999999999' WHERE fid = (SELECT min(fid) FROM cases)", [])
+    let conn = citygrid::store::Db::Lite(rusqlite::Connection::open(&db).expect("open"));
+    citygrid::store::gpkg::register_functions(conn.lite().expect("a file")).expect("GeoPackage functions");
+    conn.execute("UPDATE cases SET case_no = '20261125' || '99999999999999999999' WHERE fid = (SELECT min(fid) FROM cases)", &[])
         .expect("a 20-digit serial");
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("day");
     let error = Store::next_case_no(&conn, day).expect_err("no number after the largest");

@@ -285,15 +285,14 @@ pub fn build_year_database(
     let mut store = Store::open(&path)?;
     let seeds = store.load_cases()?;
     let mut trails: HashMap<i64, Vec<RawEvent>> = HashMap::new();
-    {
-        let mut statement = store
-            .conn()
-            .prepare("SELECT case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events ORDER BY case_fid, id")?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
+    store.conn().each_row(
+        "SELECT case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events ORDER BY case_fid, id",
+        &[],
+        |row| {
             trails.entry(row.get(0)?).or_default().push((row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?));
-        }
-    }
+            Ok::<_, crate::store::SqlError>(())
+        },
+    )?;
     let copies = count.saturating_sub(seeds.len());
     let per_week = copies.div_ceil(50).max(1);
     store.write(|tx| {
@@ -362,7 +361,7 @@ pub fn real_assess_bench(count: usize, seed_cases: usize, mut progress: impl FnM
     let mut store = crate::store::Store::open(&path)?;
     let events: usize = store
         .conn()
-        .query_row("SELECT count(*) FROM case_events", [], |row| row.get::<_, i64>(0))
+        .query_row("SELECT count(*) FROM case_events", &[], |row| row.get::<i64>(0))
         .map(|n| usize::try_from(n).unwrap_or(0))?;
     let started = Instant::now();
     let mut book = FactBook::load(&store, &world.calendar)?;

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::store::Tx;
 use chrono::{NaiveDate, NaiveDateTime};
 use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, MapCoordsInPlace, MultiPolygon, Polygon, Rect, Validation};
-use rusqlite::Transaction;
 
 use super::crs::{Crs, CrsGuess, GaussKruger};
 use super::feature::SourceFeature;
@@ -438,7 +438,7 @@ fn run(
     mut context: Context,
     profile: &MappingProfile,
     policy: &Policy,
-    tx: Option<&Transaction<'_>>,
+    tx: Option<&Tx<'_>>,
     progress: &mut dyn FnMut(&Progress),
     cancel: &AtomicBool,
 ) -> Result<ImportReport, ImportError> {
@@ -535,7 +535,7 @@ fn run(
 
 const PART_BATCH: usize = 2_048;
 
-fn write_record(tx: &Transaction<'_>, record: Record, part_batch: &mut Vec<Part>, importer: Option<i64>) -> Result<(), ImportError> {
+fn write_record(tx: &Tx<'_>, record: Record, part_batch: &mut Vec<Part>, importer: Option<i64>) -> Result<(), ImportError> {
     match record {
         Record::Part(part) => {
             part_batch.push(part);

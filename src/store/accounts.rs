@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::params;
 
-use rusqlite::Transaction;
+use super::sql::{Db, OptionalExtension as _, Tx};
 
 use super::queries::{query_rows, query_rows_with};
 use super::{SqlContext, Store, StoreError};
@@ -197,9 +197,9 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors or an unknown role.
-    pub fn user_by_id(conn: &Connection, user_id: i64) -> Result<Option<User>, StoreError> {
+    pub fn user_by_id(conn: &Db, user_id: i64) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-        Ok(query_rows_with(conn, "users", &sql, [user_id], user_from_cells)?.pop())
+        Ok(query_rows_with(conn, "users", &sql, rusqlite::params![user_id], user_from_cells)?.pop())
     }
 
     /// One user account by login.
@@ -208,7 +208,7 @@ impl Store {
     /// SQL errors or an unknown role.
     pub fn user_by_login(&self, login: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1");
-        Ok(query_rows_with(self.conn(), "users", &sql, [login], user_from_cells)?.pop())
+        Ok(query_rows_with(self.conn(), "users", &sql, rusqlite::params![login], user_from_cells)?.pop())
     }
 
     /// The account `claimed` names, as it is in the file now (call it inside the write's
@@ -218,10 +218,10 @@ impl Store {
     ///
     /// # Errors
     /// [`AccessError`] wrapped in [`StoreError::Access`]; SQL errors.
-    pub fn acting_user(conn: &Connection, claimed: &User) -> Result<User, StoreError> {
+    pub fn acting_user(conn: &Db, claimed: &User) -> Result<User, StoreError> {
         let found: Option<(User, bool)> = {
             let sql = format!("SELECT {USER_COLUMNS}, disabled_at IS NOT NULL FROM users WHERE id = ?1");
-            query_rows_with(conn, "users", &sql, [claimed.id], |cells| Ok((user_from_cells(cells)?, cells.get(7)?)))?.pop()
+            query_rows_with(conn, "users", &sql, rusqlite::params![claimed.id], |cells| Ok((user_from_cells(cells)?, cells.get(7)?)))?.pop()
         };
         let (user, disabled) = found.ok_or(AccessError::NoSuchUser(claimed.id))?;
         if disabled {
@@ -240,7 +240,7 @@ impl Store {
     ///
     /// # Errors
     /// As [`Self::acting_user`], and [`AccessError::NotAllowed`].
-    pub fn acting_user_for(conn: &Connection, claimed: &User, what: Write) -> Result<User, StoreError> {
+    pub fn acting_user_for(conn: &Db, claimed: &User, what: Write) -> Result<User, StoreError> {
         let user = Self::acting_user(conn, claimed)?;
         if what.allowed().contains(&user.role) { Ok(user) } else { Err(AccessError::NotAllowed { what, role: user.role }.into()) }
     }
@@ -279,7 +279,8 @@ impl Store {
             }
             let id = Self::insert_user(tx, login, display_name.trim(), role, unit)?;
             Self::set_password_hash(tx, id, &phc)?;
-            tx.execute("UPDATE users SET must_change_password = 1 WHERE id = ?1", [id]).context("marking a new account")?;
+            tx.execute("UPDATE users SET must_change_password = 1 WHERE id = ?1", rusqlite::params![id])
+                .context("marking a new account")?;
             let data = serde_json::json!({ "user_id": id, "role": role.keyword(), "unit_id": unit.map(|unit| unit.0) });
             account_event(tx, &admin, "user_add", login, &data)?;
             Ok(id)
@@ -287,8 +288,10 @@ impl Store {
         Self::user_by_id(self.conn(), id)?.ok_or(AuthError::NoSuchUser(id))
     }
 
-    fn user_id_by_login(conn: &Connection, login: &str) -> Result<Option<i64>, StoreError> {
-        conn.query_row("SELECT id FROM users WHERE login = ?1", [login], |row| row.get(0)).optional().context("looking up a login")
+    fn user_id_by_login(conn: &Db, login: &str) -> Result<Option<i64>, StoreError> {
+        conn.query_row("SELECT id FROM users WHERE login = ?1", rusqlite::params![login], |row| row.get(0))
+            .optional()
+            .context("looking up a login")
     }
 
     /// Sets a password, by the account itself (signed in, old password checked by the caller's
@@ -327,7 +330,7 @@ impl Store {
 
     /// [`Self::acting_user`] that lets an account whose password must change through (for the
     /// change itself).
-    fn acting_user_unless_password_pending(conn: &Connection, claimed: &User) -> Result<User, StoreError> {
+    fn acting_user_unless_password_pending(conn: &Db, claimed: &User) -> Result<User, StoreError> {
         match Self::acting_user(conn, claimed) {
             Err(StoreError::Access(AccessError::MustChangePassword { .. })) => {
                 Self::user_by_id(conn, claimed.id)?.ok_or_else(|| AccessError::NoSuchUser(claimed.id).into())
@@ -348,9 +351,11 @@ impl Store {
             let target = Self::user_by_id(tx, user_id)?.ok_or(AuthError::NoSuchUser(user_id))?;
             if disabled {
                 let other_admins: i64 = tx
-                    .query_row("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?1", [user_id], |row| {
-                        row.get(0)
-                    })
+                    .query_row(
+                        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?1",
+                        rusqlite::params![user_id],
+                        |row| row.get(0),
+                    )
                     .context("counting administrators")?;
                 if user_id == admin.id || (target.role == Role::Administrator && other_admins == 0) {
                     return Err(StoreError::from(AccessError::WouldLockOut).into());
@@ -383,9 +388,11 @@ impl Store {
             let target = Self::user_by_id(tx, user_id)?.ok_or(AuthError::NoSuchUser(user_id))?;
             if target.role == Role::Administrator && role != Role::Administrator {
                 let other_admins: i64 = tx
-                    .query_row("SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?1", [user_id], |row| {
-                        row.get(0)
-                    })
+                    .query_row(
+                        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?1",
+                        rusqlite::params![user_id],
+                        |row| row.get(0),
+                    )
                     .context("counting administrators")?;
                 if other_admins == 0 {
                     return Err(StoreError::from(AccessError::WouldLockOut).into());
@@ -411,7 +418,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub(crate) fn set_password_hash(conn: &Connection, user_id: i64, phc: &str) -> Result<bool, StoreError> {
+    pub(crate) fn set_password_hash(conn: &Db, user_id: i64, phc: &str) -> Result<bool, StoreError> {
         let changed = conn
             .execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, phc])
             .context(format!("setting the password of user {user_id}"))?;
@@ -428,7 +435,7 @@ impl Store {
     pub fn authenticate(&self, login: &str, password: &str) -> Result<User, AuthError> {
         let found: Option<(i64, Option<String>, bool)> = self
             .conn()
-            .query_row("SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE login = ?1", [login], |row| {
+            .query_row("SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE login = ?1", rusqlite::params![login], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
             .optional()
@@ -447,7 +454,7 @@ impl Store {
 }
 
 /// An administrative audit entry for an account change, sealing the accounts as it left them.
-fn account_event(conn: &Connection, by: &User, action: &str, login: &str, data: &serde_json::Value) -> Result<i64, StoreError> {
+fn account_event(conn: &Db, by: &User, action: &str, login: &str, data: &serde_json::Value) -> Result<i64, StoreError> {
     let data = super::chain::with_seal(conn, "accounts", data.clone())?;
     super::chain::append_admin_event(
         conn,
@@ -461,8 +468,8 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn seal_new_accounts(conn: &Connection, builder: &str, by: Option<i64>) -> Result<i64, StoreError> {
-        let count: i64 = conn.query_row("SELECT count(*) FROM users", [], |row| row.get(0)).context("counting accounts")?;
+    pub fn seal_new_accounts(conn: &Db, builder: &str, by: Option<i64>) -> Result<i64, StoreError> {
+        let count: i64 = conn.query_row("SELECT count(*) FROM users", &[], |row| row.get(0)).context("counting accounts")?;
         let data = super::chain::with_seal(conn, "accounts", serde_json::json!({ "accounts": count }))?;
         super::chain::append_admin_event(
             conn,
@@ -491,13 +498,13 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors, e.g. a duplicate login.
-    pub fn insert_user(tx: &Transaction<'_>, login: &str, display_name: &str, role: Role, unit: Option<UnitId>) -> Result<i64, StoreError> {
-        tx.execute(
-            "INSERT INTO users (login, display_name, role, unit_id) VALUES (?1, ?2, ?3, ?4)",
+    pub fn insert_user(tx: &Tx<'_>, login: &str, display_name: &str, role: Role, unit: Option<UnitId>) -> Result<i64, StoreError> {
+        tx.query_row(
+            "INSERT INTO users (login, display_name, role, unit_id) VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![login, display_name, role.keyword(), unit.map(|unit| unit.0)],
+            |row| row.get(0),
         )
-        .context(format!("inserting user {login}"))?;
-        Ok(tx.last_insert_rowid())
+        .context(format!("inserting user {login}"))
     }
 
     /// Every user account, by id.

@@ -14,7 +14,7 @@ impl Store {
     /// # Errors
     /// SQL errors or a row that cannot be decoded.
     pub fn audit_trail_by_case(&self, wants_data: &dyn Fn(&str) -> bool) -> Result<HashMap<i64, Vec<CaseEvent>>, StoreError> {
-        events_where(self, "", [], wants_data)
+        events_where(self, "", &[], wants_data)
     }
 
     /// The whole trail, up to entry `up_to`, of every case with an entry in `(after, up_to]`.
@@ -30,29 +30,25 @@ impl Store {
         events_where(
             self,
             "WHERE case_fid IN (SELECT DISTINCT case_fid FROM case_events WHERE id > ?1 AND id <= ?2) AND id <= ?2",
-            [after, up_to],
+            rusqlite::params![after, up_to],
             wants_data,
         )
     }
 }
 
 /// The audit entries `filter` (a `WHERE` clause, or empty for all) picks, by case, in order.
-fn events_where<P: rusqlite::Params>(
+fn events_where(
     store: &Store,
     filter: &str,
-    params: P,
+    params: &[&dyn rusqlite::ToSql],
     wants_data: &dyn Fn(&str) -> bool,
 ) -> Result<HashMap<i64, Vec<CaseEvent>>, StoreError> {
-    let sql_error = |source| StoreError::Sql { context: "reading the audit trail".into(), source };
-    let conn = store.conn();
-    let mut statement = conn
-        .prepare(&format!(
-            "SELECT id, case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events {filter} ORDER BY case_fid, id"
-        ))
-        .map_err(sql_error)?;
-    let mut rows = statement.query(params).map_err(sql_error)?;
+    let sql_error = |source: rusqlite::Error| StoreError::Sql { context: "reading the audit trail".into(), source: source.into() };
+    let sql = format!(
+        "SELECT id, case_fid, at, actor_user_id, action, from_state, to_state, data FROM case_events {filter} ORDER BY case_fid, id"
+    );
     let mut events: HashMap<i64, Vec<CaseEvent>> = HashMap::new();
-    while let Some(row) = rows.next().map_err(sql_error)? {
+    store.conn().each_row(&sql, params, |row| {
         let id: i64 = row.get(0).map_err(sql_error)?;
         let bad = |problem: String| StoreError::BadRow { table: "case_events", row: id, problem };
         let at: String = row.get(2).map_err(sql_error)?;
@@ -78,6 +74,7 @@ fn events_where<P: rusqlite::Params>(
             data,
         };
         events.entry(event.case_id).or_default().push(event);
-    }
+        Ok::<_, StoreError>(())
+    })?;
     Ok(events)
 }

@@ -7,8 +7,10 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use geo::{Distance, Haversine, Point};
+use rusqlite::params;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, params};
+
+use super::sql::{Db, OptionalExtension as _};
 
 use super::queries::{Cells, keyword, local_from_utc_text, query_rows_with, utc_text_from_local};
 use super::{SqlContext, Store, StoreError};
@@ -169,7 +171,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn update_case(conn: &Connection, case: &Case, expected_revision: u32) -> Result<bool, StoreError> {
+    pub fn update_case(conn: &Db, case: &Case, expected_revision: u32) -> Result<bool, StoreError> {
         // Written once per process; every step then finds its prepared statement by this text.
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             let assignments: Vec<String> =
@@ -177,11 +179,8 @@ impl Store {
             format!("UPDATE cases SET {}, revision = revision + 1 WHERE fid = ?1 AND revision = ?2", assignments.join(", "))
         });
         let keys = [SqlValue::Integer(case.id), SqlValue::from(expected_revision)];
-        let changed = conn
-            .prepare_cached(&SQL)
-            .context("preparing case update")?
-            .execute(rusqlite::params_from_iter(keys.into_iter().chain(case_step_values(case))))
-            .context(format!("updating case {}", case.case_no))?;
+        let values: Vec<SqlValue> = keys.into_iter().chain(case_step_values(case)).collect();
+        let changed = conn.execute(&SQL, &super::sql::refs(&values)).context(format!("updating case {}", case.case_no))?;
         Ok(changed == 1)
     }
 
@@ -191,7 +190,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors, e.g. an actor id that names no user.
-    pub fn append_case_event(conn: &Connection, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
+    pub fn append_case_event(conn: &Db, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
         super::chain::append_case_entry(conn, event)
     }
 
@@ -199,8 +198,14 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn case_events_in(conn: &Connection, case_id: i64) -> Result<Vec<CaseEvent>, StoreError> {
-        query_rows_with(conn, "case_events", &format!("{EVENT_SELECT} WHERE e.case_fid = ?1 ORDER BY e.id"), [case_id], event_from_cells)
+    pub fn case_events_in(conn: &Db, case_id: i64) -> Result<Vec<CaseEvent>, StoreError> {
+        query_rows_with(
+            conn,
+            "case_events",
+            &format!("{EVENT_SELECT} WHERE e.case_fid = ?1 ORDER BY e.id"),
+            rusqlite::params![case_id],
+            event_from_cells,
+        )
     }
 
     /// The audit trail of a case, oldest first.
@@ -215,41 +220,43 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn last_case_event(conn: &Connection, case_id: i64) -> Result<Option<CaseEvent>, StoreError> {
+    pub fn last_case_event(conn: &Db, case_id: i64) -> Result<Option<CaseEvent>, StoreError> {
         let sql = format!("{EVENT_SELECT} WHERE e.case_fid = ?1 ORDER BY e.id DESC LIMIT 1");
-        Ok(query_rows_with(conn, "case_events", &sql, [case_id], event_from_cells)?.pop())
+        Ok(query_rows_with(conn, "case_events", &sql, rusqlite::params![case_id], event_from_cells)?.pop())
     }
 
     /// Records a new request (undecided).
     ///
     /// # Errors
     /// SQL errors, e.g. a second undecided request on the same case.
-    pub fn insert_case_request(conn: &Connection, request: &CaseRequest) -> Result<i64, StoreError> {
+    pub fn insert_case_request(conn: &Db, request: &CaseRequest) -> Result<i64, StoreError> {
         conn.prepare_cached(
             "INSERT INTO case_requests (case_fid, kind, requested_at, requested_by, reason, extension_amount, extension_unit)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         )
         .context("preparing request insert")?
-        .execute(params![
-            request.case_id,
-            request.kind.keyword(),
-            utc_text_from_local(request.requested_at),
-            request.requested_by,
-            request.reason,
-            request.extension.map(|(amount, _)| amount),
-            request.extension.map(|(_, unit)| unit.as_str()),
-        ])
-        .context("inserting a request")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![
+                request.case_id,
+                request.kind.keyword(),
+                utc_text_from_local(request.requested_at),
+                request.requested_by,
+                request.reason,
+                request.extension.map(|(amount, _)| amount),
+                request.extension.map(|(_, unit)| unit.as_str()),
+            ],
+            |row| row.get(0),
+        )
+        .context("inserting a request")
     }
 
     /// The undecided request of a case, if any.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn pending_case_request(conn: &Connection, case_id: i64) -> Result<Option<CaseRequest>, StoreError> {
+    pub fn pending_case_request(conn: &Db, case_id: i64) -> Result<Option<CaseRequest>, StoreError> {
         let sql = format!("{REQUEST_SELECT} WHERE case_fid = ?1 AND decision IS NULL ORDER BY id DESC LIMIT 1");
-        Ok(query_rows_with(conn, "case_requests", &sql, [case_id], request_from_cells)?.pop())
+        Ok(query_rows_with(conn, "case_requests", &sql, rusqlite::params![case_id], request_from_cells)?.pop())
     }
 
     /// Records the decision on a request.
@@ -257,7 +264,7 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn decide_case_request(
-        conn: &Connection,
+        conn: &Db,
         request_id: i64,
         decision: RequestDecision,
         at: NaiveDateTime,
@@ -280,7 +287,7 @@ impl Store {
             self.conn(),
             "case_requests",
             &format!("{REQUEST_SELECT} WHERE case_fid = ?1 ORDER BY id"),
-            [case_id],
+            rusqlite::params![case_id],
             request_from_cells,
         )
     }
@@ -290,7 +297,7 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn open_case_pause(
-        conn: &Connection,
+        conn: &Db,
         case_id: i64,
         kind: RequestKind,
         at: NaiveDateTime,
@@ -307,7 +314,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn close_case_pause(conn: &Connection, case_id: i64, at: NaiveDateTime, paused_minutes: i64) -> Result<(), StoreError> {
+    pub fn close_case_pause(conn: &Db, case_id: i64, at: NaiveDateTime, paused_minutes: i64) -> Result<(), StoreError> {
         conn.prepare_cached("UPDATE case_pauses SET resumed_at = ?2, paused_minutes = ?3 WHERE case_fid = ?1 AND resumed_at IS NULL")
             .context("preparing pause end")?
             .execute(params![case_id, utc_text_from_local(at), paused_minutes])
@@ -319,15 +326,17 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn open_backlog_entry(conn: &Connection, case: &Case, reason: &str, at: NaiveDateTime, by: Option<i64>) -> Result<i64, StoreError> {
+    pub fn open_backlog_entry(conn: &Db, case: &Case, reason: &str, at: NaiveDateTime, by: Option<i64>) -> Result<i64, StoreError> {
         conn.prepare_cached(
             "INSERT INTO backlog_ledger (case_fid, case_no, class_code, unit_id, reason, entered_at, entered_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         )
         .context("preparing ledger insert")?
-        .execute(params![case.id, case.case_no, case.class_code, case.unit.map(|unit| unit.0), reason, utc_text_from_local(at), by])
-        .context("entering the backlog ledger")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![case.id, case.case_no, case.class_code, case.unit.map(|unit| unit.0), reason, utc_text_from_local(at), by],
+            |row| row.get(0),
+        )
+        .context("entering the backlog ledger")
     }
 
     /// Takes a case out of the backlog ledger.
@@ -335,7 +344,7 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn end_backlog_entry(
-        conn: &Connection,
+        conn: &Db,
         case_id: i64,
         at: NaiveDateTime,
         by: Option<i64>,
@@ -361,7 +370,7 @@ impl Store {
             "SELECT id, case_fid, case_no, class_code, unit_id, reason, entered_at, entered_by, ended_at, ended_by, ended_how, end_note
              FROM backlog_ledger {filter} ORDER BY id"
         );
-        query_rows_with(self.conn(), "backlog_ledger", &sql, [], |cells| {
+        query_rows_with(self.conn(), "backlog_ledger", &sql, &[], |cells| {
             let id: i64 = cells.get(0)?;
             Ok(BacklogEntry {
                 id,
@@ -384,23 +393,25 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_reporter_feedback(conn: &Connection, feedback: &ReporterFeedback) -> Result<i64, StoreError> {
+    pub fn insert_reporter_feedback(conn: &Db, feedback: &ReporterFeedback) -> Result<i64, StoreError> {
         conn.prepare_cached(
             "INSERT INTO reporter_feedback (case_fid, told_at, channel, satisfaction, note, recorded_at, recorded_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         )
         .context("preparing feedback insert")?
-        .execute(params![
-            feedback.case_id,
-            utc_text_from_local(feedback.told_at),
-            feedback.channel.keyword(),
-            feedback.satisfaction.map(Keyword::keyword),
-            feedback.note,
-            utc_text_from_local(feedback.recorded_at),
-            feedback.recorded_by
-        ])
-        .context("recording reporter feedback")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![
+                feedback.case_id,
+                utc_text_from_local(feedback.told_at),
+                feedback.channel.keyword(),
+                feedback.satisfaction.map(Keyword::keyword),
+                feedback.note,
+                utc_text_from_local(feedback.recorded_at),
+                feedback.recorded_by
+            ],
+            |row| row.get(0),
+        )
+        .context("recording reporter feedback")
     }
 
     /// Reporter feedback of a case, oldest first.
@@ -409,7 +420,7 @@ impl Store {
     /// SQL errors or an undecodable row.
     pub fn reporter_feedback(&self, case_id: i64) -> Result<Vec<ReporterFeedback>, StoreError> {
         let sql = "SELECT id, case_fid, told_at, channel, note, recorded_at, recorded_by, satisfaction FROM reporter_feedback WHERE case_fid = ?1 ORDER BY id";
-        query_rows_with(self.conn(), "reporter_feedback", sql, [case_id], |cells| {
+        query_rows_with(self.conn(), "reporter_feedback", sql, rusqlite::params![case_id], |cells| {
             let id: i64 = cells.get(0)?;
             Ok(ReporterFeedback {
                 id,
@@ -429,17 +440,17 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn next_case_no(conn: &Connection, day: NaiveDate) -> Result<String, StoreError> {
+    pub fn next_case_no(conn: &Db, day: NaiveDate) -> Result<String, StoreError> {
         let prefix = day.format("%Y%m%d").to_string();
-        let highest: Option<i64> = conn
-            .prepare_cached(
-                "SELECT max(CAST(substr(case_no, 9) AS INTEGER)) FROM cases WHERE case_no LIKE ?1 || '%' AND length(case_no) > 8",
-            )
-            .context("preparing case number query")?
-            .query_row([&prefix], |row| row.get(0))
-            .optional()
-            .context("finding the next case number")?
-            .flatten();
+        // Only all-digit serials count on a server, whose cast refuses anything else.
+        let sql = if conn.is_server() {
+            "SELECT max(CAST(substr(case_no, 9) AS bigint)) FROM cases WHERE case_no LIKE ?1 || '%' AND length(case_no) > 8
+               AND substr(case_no, 9) ~ '^[0-9]{1,18}$'"
+        } else {
+            "SELECT max(CAST(substr(case_no, 9) AS INTEGER)) FROM cases WHERE case_no LIKE ?1 || '%' AND length(case_no) > 8"
+        };
+        let highest: Option<i64> =
+            conn.query_row(sql, params![prefix], |row| row.get(0)).optional().context("finding the next case number")?.flatten();
         // An imported or hand-edited number can carry a serial SQLite reads as the largest
         // integer; the day's numbers are then used up rather than wrapping round.
         let next = highest.unwrap_or(0).checked_add(1).ok_or_else(|| StoreError::BadRow {
@@ -456,7 +467,7 @@ impl Store {
     /// # Errors
     /// SQL errors or an undecodable row.
     pub fn open_cases_near(
-        conn: &Connection,
+        conn: &Db,
         subject: CaseSubject,
         class_code: &str,
         point: Point<f64>,

@@ -20,9 +20,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use super::sql::{Db, OptionalExtension as _, Row, SqlError, refs};
 use chrono::NaiveDateTime;
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use sha2::{Digest, Sha256};
 
 use super::case_flow::NewCaseEvent;
@@ -146,21 +146,19 @@ pub const SEALED_GROUPS: [(&str, &[(&str, &str)]); 2] = [
 ///
 /// # Errors
 /// SQL errors.
-pub(super) fn group_digest(conn: &Connection, group: &str) -> rusqlite::Result<String> {
+pub(super) fn group_digest(conn: &Db, group: &str) -> Result<String, SqlError> {
     let tables = SEALED_GROUPS.iter().find(|(name, _)| *name == group).map_or(&[][..], |(_, tables)| *tables);
     let mut hasher = Sha256::new();
     hasher.update(b"citygrid sealed tables v1\0");
     for (table, order) in tables {
         feed(&mut hasher, ValueRef::Text(table.as_bytes()));
-        let mut statement = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
-        let columns = statement.column_count();
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
+        conn.each_row(&format!("SELECT * FROM {table} ORDER BY {order}"), &[], |row| {
             hasher.update(b"row");
-            for index in 0..columns {
+            for index in 0..row.column_count() {
                 feed(&mut hasher, row.get_ref(index)?);
             }
-        }
+            Ok::<_, SqlError>(())
+        })?;
     }
     Ok(hex(hasher.finalize()))
 }
@@ -169,11 +167,20 @@ pub(super) fn group_digest(conn: &Connection, group: &str) -> rusqlite::Result<S
 ///
 /// # Errors
 /// SQL errors.
-pub(super) fn latest_seal(conn: &Connection, group: &str) -> rusqlite::Result<Option<String>> {
+pub(super) fn latest_seal(conn: &Db, group: &str) -> Result<Option<String>, SqlError> {
+    if conn.is_server() {
+        return conn
+            .query_row(
+                "SELECT data::jsonb -> 'sealed' ->> ?1 FROM admin_events WHERE data::jsonb -> 'sealed' ->> ?1 IS NOT NULL ORDER BY id DESC LIMIT 1",
+                rusqlite::params![group],
+                |row| row.get(0),
+            )
+            .optional();
+    }
     let path = format!("$.sealed.{group}");
     conn.query_row(
         "SELECT json_extract(data, ?1) FROM admin_events WHERE json_extract(data, ?1) IS NOT NULL ORDER BY id DESC LIMIT 1",
-        [path],
+        rusqlite::params![path],
         |row| row.get(0),
     )
     .optional()
@@ -183,7 +190,7 @@ pub(super) fn latest_seal(conn: &Connection, group: &str) -> rusqlite::Result<Op
 ///
 /// # Errors
 /// SQL errors.
-pub(super) fn with_seal(conn: &Connection, group: &str, mut data: serde_json::Value) -> Result<serde_json::Value, StoreError> {
+pub(super) fn with_seal(conn: &Db, group: &str, mut data: serde_json::Value) -> Result<serde_json::Value, StoreError> {
     let digest = group_digest(conn, group).context(format!("sealing the {group} tables"))?;
     if let serde_json::Value::Object(map) = &mut data {
         map.insert("sealed".into(), serde_json::json!({ group: digest }));
@@ -241,11 +248,9 @@ pub(super) fn entry_hash<'a>(prev_hash: &str, content: impl IntoIterator<Item = 
 ///
 /// # Errors
 /// SQL errors.
-pub(super) fn case_digest(conn: &Connection, case_id: i64) -> rusqlite::Result<Option<String>> {
+pub(super) fn case_digest(conn: &Db, case_id: i64) -> Result<Option<String>, SqlError> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("SELECT {} FROM cases WHERE fid = ?1", digest_columns()));
-    let mut statement = conn.prepare_cached(&SQL)?;
-    let mut rows = statement.query([case_id])?;
-    rows.next()?.map(digest_of_row).transpose()
+    conn.query_row(&SQL, rusqlite::params![case_id], digest_of_row).optional()
 }
 
 /// The columns a case digest reads, in order: [`CASE_DIGEST_COLUMNS`], then
@@ -256,8 +261,8 @@ pub(super) fn digest_columns() -> String {
 
 /// The digest of a row selected with [`digest_columns`] — or with [`CASE_DIGEST_COLUMNS`] only,
 /// as migration 4 does before the later columns exist.
-fn digest_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
-    let values: Vec<ValueRef<'_>> = (0..row.as_ref().column_count()).map(|index| row.get_ref(index)).collect::<rusqlite::Result<_>>()?;
+fn digest_of_row(row: &Row<'_>) -> rusqlite::Result<String> {
+    let values: Vec<ValueRef<'_>> = (0..row.column_count()).map(|index| row.get_ref(index)).collect::<rusqlite::Result<_>>()?;
     Ok(digest_of_values(&values))
 }
 
@@ -280,17 +285,21 @@ pub(super) fn digest_of_values(values: &[ValueRef<'_>]) -> String {
 }
 
 /// The newest entry of a chain: (id, hash), or (0, [`GENESIS`]) for an empty one.
-fn head(conn: &Connection, table: &str) -> rusqlite::Result<(i64, String)> {
-    let found: Option<(i64, Option<String>)> = conn
-        .prepare_cached(&format!("SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1"))?
-        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
+fn head(conn: &Db, table: &str) -> Result<(i64, String), SqlError> {
+    // On a server a unit's login sees only its cases' entries; the chain's head is read by a
+    // function that sees them all (schema 2).
+    let sql = if conn.is_server() {
+        format!("SELECT id, hash FROM citygrid_audit_head('{table}')")
+    } else {
+        format!("SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1")
+    };
+    let found: Option<(i64, Option<String>)> = conn.query_row(&sql, &[], |row| Ok((row.get(0)?, row.get(1)?))).optional()?;
     Ok(found.map_or_else(|| (0, GENESIS.to_owned()), |(id, hash)| (id, hash.unwrap_or_default())))
 }
 
 /// Appends a case entry linked to the newest one. The case row must already be as the step
 /// leaves it: its digest goes into the entry.
-pub(super) fn append_case_entry(conn: &Connection, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
+pub(super) fn append_case_entry(conn: &Db, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
     let case_id = event.case_id;
     let (last_id, prev_hash) = head(conn, "case_events").context("reading the newest audit entry")?;
     let id = last_id.checked_add(1).ok_or_else(|| StoreError::BadRow {
@@ -311,11 +320,11 @@ pub(super) fn append_case_entry(conn: &Connection, event: &NewCaseEvent<'_>) -> 
         SqlValue::from(digest),
     ];
     let hash = entry_hash(&prev_hash, content.iter().map(ValueRef::from));
-    conn.prepare_cached(&format!(
-        "INSERT INTO case_events ({CASE_ENTRY_COLUMNS}, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    ))
-    .context("preparing audit insert")?
-    .execute(params_from_iter(content.into_iter().chain([SqlValue::Text(prev_hash), SqlValue::Text(hash)])))
+    let values: Vec<SqlValue> = content.into_iter().chain([SqlValue::Text(prev_hash), SqlValue::Text(hash)]).collect();
+    conn.execute(
+        &format!("INSERT INTO case_events ({CASE_ENTRY_COLUMNS}, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        &refs(&values),
+    )
     .context("inserting audit entry")?;
     Ok(id)
 }
@@ -339,12 +348,12 @@ pub struct AdminEvent<'a> {
 ///
 /// # Errors
 /// SQL errors.
-pub fn append_admin_event(conn: &Connection, event: &AdminEvent<'_>) -> Result<i64, StoreError> {
+pub fn append_admin_event(conn: &Db, event: &AdminEvent<'_>) -> Result<i64, StoreError> {
     append_admin_entry(conn, event).context("inserting an administrative audit entry")
 }
 
 /// [`append_admin_event`] with SQLite's own error (for migrations).
-pub(super) fn append_admin_entry(conn: &Connection, event: &AdminEvent<'_>) -> rusqlite::Result<i64> {
+pub(super) fn append_admin_entry(conn: &Db, event: &AdminEvent<'_>) -> Result<i64, SqlError> {
     let (last_id, prev_hash) = head(conn, "admin_events")?;
     let id = last_id + 1;
     let content = [
@@ -356,10 +365,11 @@ pub(super) fn append_admin_entry(conn: &Connection, event: &AdminEvent<'_>) -> r
         SqlValue::Text(event.data.to_string()),
     ];
     let hash = entry_hash(&prev_hash, content.iter().map(ValueRef::from));
-    conn.prepare_cached(&format!(
-        "INSERT INTO admin_events ({ADMIN_ENTRY_COLUMNS}, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-    ))?
-    .execute(params_from_iter(content.into_iter().chain([SqlValue::Text(prev_hash), SqlValue::Text(hash)])))?;
+    let values: Vec<SqlValue> = content.into_iter().chain([SqlValue::Text(prev_hash), SqlValue::Text(hash)]).collect();
+    conn.execute(
+        &format!("INSERT INTO admin_events ({ADMIN_ENTRY_COLUMNS}, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        &refs(&values),
+    )?;
     Ok(id)
 }
 
@@ -446,19 +456,17 @@ impl AuditReport {
 /// Walks one chain; returns (entries, head hash, first break, further breaks, hashes seen when
 /// `remember` asks for them).
 fn walk_chain(
-    conn: &Connection,
+    conn: &Db,
     table: &'static str,
     columns: &str,
     expected: Option<&str>,
-    mut each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    mut each: impl FnMut(&Row<'_>) -> rusqlite::Result<()>,
 ) -> Result<(u64, String, Option<ChainBreak>, u64, bool), StoreError> {
     let count = columns.split(',').count();
-    let mut statement =
-        conn.prepare(&format!("SELECT {columns}, prev_hash, hash FROM {table} ORDER BY id")).context(format!("reading {table}"))?;
-    let mut rows = statement.query([]).context(format!("reading {table}"))?;
     let mut prev = GENESIS.to_owned();
     let (mut entries, mut first, mut further, mut seen_expected) = (0u64, None, 0u64, false);
-    while let Some(row) = rows.next().context(format!("reading {table}"))? {
+    let sql = format!("SELECT {columns}, prev_hash, hash FROM {table} ORDER BY id");
+    conn.each_row(&sql, &[], |row| {
         entries += 1;
         let id: i64 = row.get(0).context(format!("reading {table}"))?;
         let stored_prev: Option<String> = row.get(count).context(format!("reading {table}"))?;
@@ -489,7 +497,8 @@ fn walk_chain(
             seen_expected = true;
         }
         each(row).context(format!("reading {table}"))?;
-    }
+        Ok::<_, StoreError>(())
+    })?;
     Ok((entries, prev, first, further, seen_expected))
 }
 
@@ -520,8 +529,7 @@ impl Store {
     /// SQL errors.
     pub fn admin_actions(&self) -> Result<Vec<String>, StoreError> {
         self.conn()
-            .prepare("SELECT action FROM admin_events ORDER BY id")
-            .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+            .query_rows("SELECT action FROM admin_events ORDER BY id", &[], |row| row.get(0))
             .context("reading the administrative trail")
     }
 
@@ -534,6 +542,9 @@ impl Store {
     /// SQL errors (a file too damaged to read).
     pub fn verify_audit(&self, expect_head: Option<&str>) -> Result<AuditReport, StoreError> {
         let conn = self.conn();
+        let Some(lite) = conn.lite() else {
+            return Err(StoreError::NotOnServer { what: "file audit check here (run `citygrid --db URL audit verify`)" });
+        };
         let mut report = AuditReport::default();
         // Per case: (entries, last digest, last to_state).
         let mut trail: HashMap<i64, (u32, Option<String>, String)> = HashMap::new();
@@ -583,7 +594,7 @@ impl Store {
         report.breaks.extend(first);
         report.further_breaks += further;
         self.check_case_rows(&mut trail, &mut report)?;
-        let present: Vec<String> = conn
+        let present: Vec<String> = lite
             .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
             .context("reading the triggers")?;
@@ -593,9 +604,7 @@ impl Store {
 
     fn check_case_rows(&self, trail: &mut HashMap<i64, (u32, Option<String>, String)>, report: &mut AuditReport) -> Result<(), StoreError> {
         let columns = digest_columns();
-        let mut statement = self.conn().prepare(&format!("SELECT {columns} FROM cases ORDER BY fid")).context("reading cases")?;
-        let mut rows = statement.query([]).context("reading cases")?;
-        while let Some(row) = rows.next().context("reading cases")? {
+        self.conn().each_row(&format!("SELECT {columns} FROM cases ORDER BY fid"), &[], |row| {
             let read = || -> rusqlite::Result<(i64, String, String, i64, String)> {
                 Ok((row.get(0)?, row.get(2)?, row.get(12)?, row.get(22)?, digest_of_row(row)?))
             };
@@ -617,7 +626,8 @@ impl Store {
                     }
                 }
             }
-        }
+            Ok::<_, StoreError>(())
+        })?;
         let mut orphans: Vec<i64> = trail.keys().copied().collect();
         orphans.sort_unstable();
         for case_id in orphans {
@@ -632,31 +642,32 @@ impl Store {
 }
 
 /// A case's digest as migration 4 computes it: the later columns do not exist yet.
-fn digest_before_5(conn: &Connection, case_id: i64) -> rusqlite::Result<Option<String>> {
+fn digest_before_5(conn: &Db, case_id: i64) -> Result<Option<String>, SqlError> {
     let sql = format!("SELECT {} FROM cases WHERE fid = ?1", CASE_DIGEST_COLUMNS.join(", "));
-    conn.prepare_cached(&sql)?.query_row([case_id], digest_of_row).optional()
+    conn.query_row(&sql, rusqlite::params![case_id], digest_of_row).optional()
 }
 
 /// Migration 4's work on a file that already has entries: hashes every existing case entry in
 /// order, and gives the newest entry of each case the digest of its row as it is now.
-pub(super) fn seal_existing_entries(conn: &Connection) -> rusqlite::Result<u64> {
+pub(super) fn seal_existing_entries(conn: &Db) -> Result<u64, SqlError> {
     let last_of_case: HashMap<i64, i64> = conn
-        .prepare("SELECT case_fid, max(id) FROM case_events GROUP BY case_fid")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut select = conn.prepare(&format!("SELECT {CASE_ENTRY_COLUMNS} FROM case_events ORDER BY id"))?;
-    let mut update = conn.prepare("UPDATE case_events SET case_digest = ?2, prev_hash = ?3, hash = ?4 WHERE id = ?1")?;
-    let mut rows = select.query([])?;
+        .query_rows("SELECT case_fid, max(id) FROM case_events GROUP BY case_fid", &[], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .into_iter()
+        .collect();
+    let sql = format!("SELECT {CASE_ENTRY_COLUMNS} FROM case_events ORDER BY id");
+    let entries: Vec<Vec<SqlValue>> =
+        conn.query_rows(&sql, &[], |row| (0..8).map(|index| row.get::<SqlValue>(index)).collect::<rusqlite::Result<_>>())?;
     let mut prev = GENESIS.to_owned();
     let mut sealed = 0u64;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let case_id: i64 = row.get(1)?;
+    for mut content in entries {
+        let (SqlValue::Integer(id), SqlValue::Integer(case_id)) = (content[0].clone(), content[1].clone()) else { continue };
         let digest = if last_of_case.get(&case_id) == Some(&id) { digest_before_5(conn, case_id)? } else { None };
-        let mut content: Vec<SqlValue> = (0..8).map(|index| row.get::<_, SqlValue>(index)).collect::<rusqlite::Result<_>>()?;
         content.push(SqlValue::from(digest.clone()));
         let hash = entry_hash(&prev, content.iter().map(ValueRef::from));
-        update.execute(rusqlite::params![id, digest, prev, hash])?;
+        conn.execute(
+            "UPDATE case_events SET case_digest = ?2, prev_hash = ?3, hash = ?4 WHERE id = ?1",
+            rusqlite::params![id, digest, prev, hash],
+        )?;
         prev = hash;
         sealed += 1;
     }
@@ -671,9 +682,9 @@ mod tests {
     /// are sealed in order and the file verifies intact; an edit after that does not.
     #[test]
     fn migration_4_seals_an_existing_trail() {
-        let mut conn = Connection::open_in_memory().expect("memory");
-        super::super::gpkg::register_functions(&conn).expect("functions");
-        let tx = conn.transaction().expect("tx");
+        let conn = Db::Lite(rusqlite::Connection::open_in_memory().expect("memory"));
+        super::super::gpkg::register_functions(conn.lite().expect("a file")).expect("functions");
+        let tx = conn.begin().expect("tx");
         for migration in &super::super::schema::MIGRATIONS[..3] {
             migration(&tx).expect("schema 1 to 3");
         }
@@ -698,15 +709,15 @@ mod tests {
         let report = store.verify_audit(None).expect("verify");
         assert!(report.is_intact(), "{report:?}");
         assert_eq!((report.case_entries, report.admin_entries), (3, 3));
-        let error = store.conn().execute("UPDATE case_events SET at = at WHERE id = 1", []).expect_err("append-only now");
+        let error = store.conn().execute("UPDATE case_events SET at = at WHERE id = 1", &[]).expect_err("append-only now");
         assert!(error.to_string().contains("cannot be changed"), "{error}");
-        store.conn().execute("UPDATE cases SET description = 'edited' WHERE fid = 1", []).expect("an edit without a step");
+        store.conn().execute("UPDATE cases SET description = 'edited' WHERE fid = 1", &[]).expect("an edit without a step");
         let report = store.verify_audit(None).expect("verify");
         assert_eq!(report.cases.len(), 1, "{report:?}");
-        store.conn().execute("UPDATE cases SET description = '' WHERE fid = 1", []).expect("undo");
+        store.conn().execute("UPDATE cases SET description = '' WHERE fid = 1", &[]).expect("undo");
         assert!(store.verify_audit(None).expect("verify").is_intact());
         // A value in a schema-5 column is covered too.
-        store.conn().execute("UPDATE cases SET urge_count = 3 WHERE fid = 1", []).expect("an edit without a step");
+        store.conn().execute("UPDATE cases SET urge_count = 3 WHERE fid = 1", &[]).expect("an edit without a step");
         assert_eq!(store.verify_audit(None).expect("verify").cases.len(), 1);
     }
 

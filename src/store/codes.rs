@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::OptionalExtension as _;
+use super::sql::OptionalExtension as _;
 
 use super::{SqlContext, Store, StoreError};
 
@@ -14,17 +14,19 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn part_codes(&self) -> Result<HashSet<u64>, StoreError> {
-        let mut statement = self
-            .conn()
-            .prepare("SELECT code FROM part_points UNION ALL SELECT code FROM part_lines UNION ALL SELECT code FROM part_polygons")
-            .context("reading part codes")?;
-        let mut rows = statement.query([]).context("reading part codes")?;
         let mut codes = HashSet::new();
-        while let Some(row) = rows.next().context("reading part codes")? {
-            if let Ok(code) = row.get::<_, String>(0).map(|text| text.parse::<u64>().unwrap_or(0)) {
-                codes.insert(code);
-            }
-        }
+        self.conn()
+            .each_row(
+                "SELECT code FROM part_points UNION ALL SELECT code FROM part_lines UNION ALL SELECT code FROM part_polygons",
+                &[],
+                |row| {
+                    if let Ok(code) = row.get::<String>(0).map(|text| text.parse::<u64>().unwrap_or(0)) {
+                        codes.insert(code);
+                    }
+                    Ok::<_, super::SqlError>(())
+                },
+            )
+            .context("reading part codes")?;
         Ok(codes)
     }
 
@@ -33,13 +35,11 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn current_jurisdiction_keys(&self) -> Result<HashSet<(String, String)>, StoreError> {
-        let mut statement =
-            self.conn().prepare("SELECT kind, code FROM jurisdictions WHERE valid_to IS NULL").context("reading jurisdiction codes")?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
-            .and_then(|rows| rows.collect::<Result<HashSet<_>, _>>())
+        let rows = self
+            .conn()
+            .query_rows("SELECT kind, code FROM jurisdictions WHERE valid_to IS NULL", &[], |row| Ok((row.get(0)?, row.get(1)?)))
             .context("reading jurisdiction codes")?;
-        Ok(rows)
+        Ok(rows.into_iter().collect())
     }
 
     /// The code of every jurisdiction, in force or not.
@@ -47,10 +47,9 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn jurisdiction_codes(&self) -> Result<HashSet<String>, StoreError> {
-        let mut statement = self.conn().prepare("SELECT code FROM jurisdictions").context("reading jurisdiction codes")?;
         let codes =
-            statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).context("reading jurisdiction codes")?;
-        Ok(codes)
+            self.conn().query_rows("SELECT code FROM jurisdictions", &[], |row| row.get(0)).context("reading jurisdiction codes")?;
+        Ok(codes.into_iter().collect())
     }
 
     /// Every case number.
@@ -58,10 +57,8 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn case_numbers(&self) -> Result<HashSet<String>, StoreError> {
-        let mut statement = self.conn().prepare("SELECT case_no FROM cases").context("reading case numbers")?;
-        let numbers =
-            statement.query_map([], |row| row.get::<_, String>(0)).and_then(|rows| rows.collect()).context("reading case numbers")?;
-        Ok(numbers)
+        let numbers = self.conn().query_rows("SELECT case_no FROM cases", &[], |row| row.get(0)).context("reading case numbers")?;
+        Ok(numbers.into_iter().collect())
     }
 
     /// Runs `work` with SQLite's page cache at `kib` KiB, then puts the cache back as it was
@@ -71,7 +68,10 @@ impl Store {
     /// # Errors
     /// SQL errors setting the cache; `work`'s own result otherwise.
     pub fn with_page_cache<T, E: From<StoreError>>(&mut self, kib: i64, work: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E> {
-        let pages: i64 = self.conn().query_row("PRAGMA cache_size", [], |row| row.get(0)).context("reading the page cache size")?;
+        if self.is_server() {
+            return work(self);
+        }
+        let pages: i64 = self.conn().query_row("PRAGMA cache_size", &[], |row| row.get(0)).context("reading the page cache size")?;
         self.conn().execute_batch(&format!("PRAGMA cache_size = -{kib}")).context("setting the page cache")?;
         let result = work(self);
         self.conn().execute_batch(&format!("PRAGMA cache_size = {pages}")).context("restoring the page cache")?;
@@ -88,12 +88,12 @@ impl Store {
         self.atomically(|tx| {
             let actor = Self::acting_user_for(tx, by, what)?;
             let old: Option<String> = tx
-                .query_row("SELECT value FROM citygrid_meta WHERE key = ?1", [key], |row| row.get(0))
+                .query_row("SELECT value FROM citygrid_meta WHERE key = ?1", rusqlite::params![key], |row| row.get(0))
                 .optional()
                 .context(format!("reading the setting {key}"))?;
             tx.execute(
                 "INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
+                rusqlite::params![key, value],
             )
             .context(format!("writing the setting {key}"))?;
             let data = serde_json::json!({ "old": old, "new": value });

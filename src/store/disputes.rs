@@ -7,7 +7,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use geo::{Geometry, Point};
-use rusqlite::{Connection, params};
+use rusqlite::params;
+
+use super::sql::Db;
 
 use super::gpkg::{blob_from_geometry, geometry_from_blob};
 use super::queries::{Cells, keyword, local_from_utc_text, query_rows_with, utc_text_from_local};
@@ -146,57 +148,72 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors, e.g. a second open dispute on the same case.
-    pub fn insert_dispute(conn: &Connection, dispute: &Dispute) -> Result<i64, StoreError> {
+    pub fn insert_dispute(conn: &Db, dispute: &Dispute) -> Result<i64, StoreError> {
         conn.prepare_cached(
             "INSERT INTO disputes (case_fid, opened_at, opened_by, origin, summary, units_involved, state, art19_rule, decided_at,
                decided_by, designated_unit_id, reasoning, withdrawn_at, withdrawn_by, withdraw_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
         )
         .context("preparing dispute insert")?
-        .execute(params![
-            dispute.case_id,
-            utc_text_from_local(dispute.opened_at),
-            dispute.opened_by,
-            dispute.origin.keyword(),
-            dispute.summary,
-            units_json(&dispute.units),
-            dispute.state.keyword(),
-            dispute.art19_rule.map(Keyword::keyword),
-            dispute.decided_at.map(utc_text_from_local),
-            dispute.decided_by,
-            dispute.designated_unit.map(|unit| unit.0),
-            dispute.reasoning,
-            dispute.withdrawn_at.map(utc_text_from_local),
-            dispute.withdrawn_by,
-            dispute.withdraw_reason,
-        ])
-        .context("inserting a dispute")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![
+                dispute.case_id,
+                utc_text_from_local(dispute.opened_at),
+                dispute.opened_by,
+                dispute.origin.keyword(),
+                dispute.summary,
+                units_json(&dispute.units),
+                dispute.state.keyword(),
+                dispute.art19_rule.map(Keyword::keyword),
+                dispute.decided_at.map(utc_text_from_local),
+                dispute.decided_by,
+                dispute.designated_unit.map(|unit| unit.0),
+                dispute.reasoning,
+                dispute.withdrawn_at.map(utc_text_from_local),
+                dispute.withdrawn_by,
+                dispute.withdraw_reason,
+            ],
+            |row| row.get(0),
+        )
+        .context("inserting a dispute")
     }
 
     /// One dispute by id.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn dispute_by_id(conn: &Connection, dispute_id: i64) -> Result<Option<Dispute>, StoreError> {
-        Ok(query_rows_with(conn, "disputes", &format!("{DISPUTE_SELECT} WHERE id = ?1"), [dispute_id], dispute_from_cells)?.pop())
+    pub fn dispute_by_id(conn: &Db, dispute_id: i64) -> Result<Option<Dispute>, StoreError> {
+        Ok(query_rows_with(
+            conn,
+            "disputes",
+            &format!("{DISPUTE_SELECT} WHERE id = ?1"),
+            rusqlite::params![dispute_id],
+            dispute_from_cells,
+        )?
+        .pop())
     }
 
     /// The open dispute of a case, if any (there is at most one).
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn open_dispute_of_case(conn: &Connection, case_id: i64) -> Result<Option<Dispute>, StoreError> {
+    pub fn open_dispute_of_case(conn: &Db, case_id: i64) -> Result<Option<Dispute>, StoreError> {
         let sql = format!("{DISPUTE_SELECT} WHERE case_fid = ?1 AND state = 'open' ORDER BY id DESC LIMIT 1");
-        Ok(query_rows_with(conn, "disputes", &sql, [case_id], dispute_from_cells)?.pop())
+        Ok(query_rows_with(conn, "disputes", &sql, rusqlite::params![case_id], dispute_from_cells)?.pop())
     }
 
     /// Every dispute of a case, oldest first, read on `conn`.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn disputes_of_case_in(conn: &Connection, case_id: i64) -> Result<Vec<Dispute>, StoreError> {
-        query_rows_with(conn, "disputes", &format!("{DISPUTE_SELECT} WHERE case_fid = ?1 ORDER BY id"), [case_id], dispute_from_cells)
+    pub fn disputes_of_case_in(conn: &Db, case_id: i64) -> Result<Vec<Dispute>, StoreError> {
+        query_rows_with(
+            conn,
+            "disputes",
+            &format!("{DISPUTE_SELECT} WHERE case_fid = ?1 ORDER BY id"),
+            rusqlite::params![case_id],
+            dispute_from_cells,
+        )
     }
 
     /// Every dispute of a case, oldest first.
@@ -213,7 +230,7 @@ impl Store {
     /// SQL errors or an undecodable row.
     pub fn load_disputes(&self, open_only: bool) -> Result<Vec<Dispute>, StoreError> {
         let filter = if open_only { "WHERE state = 'open'" } else { "" };
-        query_rows_with(self.conn(), "disputes", &format!("{DISPUTE_SELECT} {filter} ORDER BY id"), [], dispute_from_cells)
+        query_rows_with(self.conn(), "disputes", &format!("{DISPUTE_SELECT} {filter} ORDER BY id"), &[], dispute_from_cells)
     }
 
     /// Records the committee's decision on an open dispute. Returns whether it was still open
@@ -222,7 +239,7 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn record_dispute_decision(
-        conn: &Connection,
+        conn: &Db,
         dispute_id: i64,
         at: NaiveDateTime,
         by: Option<i64>,
@@ -247,7 +264,7 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn record_dispute_withdrawal(
-        conn: &Connection,
+        conn: &Db,
         dispute_id: i64,
         at: NaiveDateTime,
         by: Option<i64>,
@@ -268,30 +285,32 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_dispute_statement(conn: &Connection, statement: &Statement) -> Result<i64, StoreError> {
+    pub fn insert_dispute_statement(conn: &Db, statement: &Statement) -> Result<i64, StoreError> {
         conn.prepare_cached(
-            "INSERT INTO dispute_statements (dispute_id, unit_id, at, by_user, text, photos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO dispute_statements (dispute_id, unit_id, at, by_user, text, photos) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         )
         .context("preparing statement insert")?
-        .execute(params![
-            statement.dispute_id,
-            statement.unit.0,
-            utc_text_from_local(statement.at),
-            statement.by,
-            statement.text,
-            photos_json(&statement.photos),
-        ])
-        .context("inserting a statement")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![
+                statement.dispute_id,
+                statement.unit.0,
+                utc_text_from_local(statement.at),
+                statement.by,
+                statement.text,
+                photos_json(&statement.photos),
+            ],
+            |row| row.get(0),
+        )
+        .context("inserting a statement")
     }
 
     /// The statements of a dispute, oldest first.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn dispute_statements(conn: &Connection, dispute_id: i64) -> Result<Vec<Statement>, StoreError> {
+    pub fn dispute_statements(conn: &Db, dispute_id: i64) -> Result<Vec<Statement>, StoreError> {
         let sql = "SELECT id, dispute_id, unit_id, at, by_user, text, photos FROM dispute_statements WHERE dispute_id = ?1 ORDER BY id";
-        query_rows_with(conn, "dispute_statements", sql, [dispute_id], |cells| {
+        query_rows_with(conn, "dispute_statements", sql, rusqlite::params![dispute_id], |cells| {
             let id: i64 = cells.get(0)?;
             Ok(Statement {
                 id,
@@ -309,35 +328,37 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_site_check(conn: &Connection, check: &SiteCheck) -> Result<i64, StoreError> {
+    pub fn insert_site_check(conn: &Db, check: &SiteCheck) -> Result<i64, StoreError> {
         conn.prepare_cached(
             "INSERT INTO dispute_site_checks (dispute_id, checked_on, units_present, lon, lat, photos, notes, by_user, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         )
         .context("preparing site check insert")?
-        .execute(params![
-            check.dispute_id,
-            date_text(check.checked_on),
-            units_json(&check.units_present),
-            check.location.x(),
-            check.location.y(),
-            photos_json(&check.photos),
-            check.notes,
-            check.by,
-            utc_text_from_local(check.at),
-        ])
-        .context("inserting a site check")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![
+                check.dispute_id,
+                date_text(check.checked_on),
+                units_json(&check.units_present),
+                check.location.x(),
+                check.location.y(),
+                photos_json(&check.photos),
+                check.notes,
+                check.by,
+                utc_text_from_local(check.at),
+            ],
+            |row| row.get(0),
+        )
+        .context("inserting a site check")
     }
 
     /// The on-site confirmations of a dispute, oldest first.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn site_checks(conn: &Connection, dispute_id: i64) -> Result<Vec<SiteCheck>, StoreError> {
+    pub fn site_checks(conn: &Db, dispute_id: i64) -> Result<Vec<SiteCheck>, StoreError> {
         let sql = "SELECT id, dispute_id, checked_on, units_present, lon, lat, photos, notes, by_user, at
                    FROM dispute_site_checks WHERE dispute_id = ?1 ORDER BY id";
-        query_rows_with(conn, "dispute_site_checks", sql, [dispute_id], |cells| {
+        query_rows_with(conn, "dispute_site_checks", sql, rusqlite::params![dispute_id], |cells| {
             let id: i64 = cells.get(0)?;
             Ok(SiteCheck {
                 id,
@@ -358,7 +379,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_precedent(conn: &Connection, precedent: &Precedent) -> Result<i64, StoreError> {
+    pub fn insert_precedent(conn: &Db, precedent: &Precedent) -> Result<i64, StoreError> {
         let (centre, radius_m) = match &precedent.area {
             PrecedentArea::Circle { centre, radius_m } => (Some(*centre), Some(*radius_m)),
             PrecedentArea::Polygon(_) => (None, None),
@@ -366,33 +387,35 @@ impl Store {
         conn.prepare_cached(
             "INSERT INTO routing_precedents (geom, centre_lon, centre_lat, radius_m, class_kind, class_code, unit_id, dispute_id,
                decided_on, valid_from, valid_to, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING fid",
         )
         .context("preparing precedent insert")?
-        .execute(params![
-            blob_from_geometry(&Geometry::Polygon(precedent.area.outline())),
-            centre.map(|point| point.x()),
-            centre.map(|point| point.y()),
-            radius_m,
-            precedent.class.as_ref().map(|class| class.kind.keyword()),
-            precedent.class.as_ref().map(|class| class.code.as_str()),
-            precedent.unit.0,
-            precedent.dispute_id,
-            date_text(precedent.decided_on),
-            date_text(precedent.valid_from),
-            precedent.valid_to.map(date_text),
-            precedent.note,
-        ])
-        .context("inserting a routing precedent")?;
-        Ok(conn.last_insert_rowid())
+        .query_row(
+            params![
+                blob_from_geometry(&Geometry::Polygon(precedent.area.outline())),
+                centre.map(|point| point.x()),
+                centre.map(|point| point.y()),
+                radius_m,
+                precedent.class.as_ref().map(|class| class.kind.keyword()),
+                precedent.class.as_ref().map(|class| class.code.as_str()),
+                precedent.unit.0,
+                precedent.dispute_id,
+                date_text(precedent.decided_on),
+                date_text(precedent.valid_from),
+                precedent.valid_to.map(date_text),
+                precedent.note,
+            ],
+            |row| row.get(0),
+        )
+        .context("inserting a routing precedent")
     }
 
     /// Every routing precedent, in force or not, oldest first, read on `conn`.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn precedents_in(conn: &Connection) -> Result<Vec<Precedent>, StoreError> {
-        query_rows_with(conn, "routing_precedents", &format!("{PRECEDENT_SELECT} ORDER BY fid"), [], precedent_from_cells)
+    pub fn precedents_in(conn: &Db) -> Result<Vec<Precedent>, StoreError> {
+        query_rows_with(conn, "routing_precedents", &format!("{PRECEDENT_SELECT} ORDER BY fid"), &[], precedent_from_cells)
     }
 
     /// Every routing precedent, in force or not, oldest first (routing and the map's history).
@@ -407,16 +430,16 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn precedent_of_dispute(conn: &Connection, dispute_id: i64) -> Result<Option<Precedent>, StoreError> {
+    pub fn precedent_of_dispute(conn: &Db, dispute_id: i64) -> Result<Option<Precedent>, StoreError> {
         let sql = format!("{PRECEDENT_SELECT} WHERE dispute_id = ?1 ORDER BY fid DESC LIMIT 1");
-        Ok(query_rows_with(conn, "routing_precedents", &sql, [dispute_id], precedent_from_cells)?.pop())
+        Ok(query_rows_with(conn, "routing_precedents", &sql, rusqlite::params![dispute_id], precedent_from_cells)?.pop())
     }
 
     /// A dispute with its site checks, statements and precedent, read on `conn`.
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn dispute_record_in(conn: &Connection, dispute_id: i64) -> Result<Option<DisputeRecord>, StoreError> {
+    pub fn dispute_record_in(conn: &Db, dispute_id: i64) -> Result<Option<DisputeRecord>, StoreError> {
         let Some(dispute) = Self::dispute_by_id(conn, dispute_id)? else { return Ok(None) };
         Ok(Some(DisputeRecord {
             site_checks: Self::site_checks(conn, dispute_id)?,

@@ -123,6 +123,30 @@ pub fn ewkb_from_blob(blob: &[u8], srid: u32) -> Result<Vec<u8>, BlobError> {
     Ok(out)
 }
 
+/// PostGIS EWKB (what a server sends for a geometry column) as the GeoPackage blob the file
+/// would hold for the same geometry, byte for byte (so a case digest reads the same on both).
+///
+/// # Errors
+/// Bytes that are not a 2-D EWKB geometry.
+pub fn blob_from_ewkb(ewkb: &[u8]) -> Result<Vec<u8>, BlobError> {
+    if ewkb.len() < 5 {
+        return Err(BlobError("EWKB shorter than its header".into()));
+    }
+    let little_endian = ewkb[0] == 1;
+    let mut kind = [0u8; 4];
+    kind.copy_from_slice(&ewkb[1..5]);
+    let kind = if little_endian { u32::from_le_bytes(kind) } else { u32::from_be_bytes(kind) };
+    let mut wkb = Vec::with_capacity(ewkb.len());
+    wkb.push(ewkb[0]);
+    let plain = kind & !0x2000_0000;
+    wkb.extend_from_slice(&if little_endian { plain.to_le_bytes() } else { plain.to_be_bytes() });
+    let body = if kind & 0x2000_0000 != 0 { 9 } else { 5 };
+    wkb.extend_from_slice(ewkb.get(body..).ok_or_else(|| BlobError("EWKB shorter than its SRID".into()))?);
+    let mut reader = WkbReader { bytes: &wkb, position: 0 };
+    let geometry = reader.geometry(0).map_err(BlobError)?.ok_or_else(|| BlobError("empty geometry".into()))?;
+    Ok(blob_from_geometry(&geometry))
+}
+
 /// Decodes a GeoPackage geometry blob.
 ///
 /// # Errors
@@ -401,11 +425,12 @@ mod tests {
         register_functions(&conn).expect("functions");
         let line = Geometry::LineString(LineString::from(vec![(1.0, 2.0), (3.0, -4.0)]));
         let blob = blob_from_geometry(&line);
-        let (min_x, max_y): (f64, f64) =
-            conn.query_row("SELECT ST_MinX(?1), ST_MaxY(?1)", [&blob], |row| Ok((row.get(0)?, row.get(1)?))).expect("query");
+        let (min_x, max_y): (f64, f64) = conn
+            .query_row("SELECT ST_MinX(?1), ST_MaxY(?1)", rusqlite::params![&blob], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query");
         assert_eq!((min_x, max_y), (1.0, 2.0));
         let point = blob_from_geometry(&Geometry::Point(geo::point!(x: 5.0, y: 6.0)));
-        let empty: bool = conn.query_row("SELECT ST_IsEmpty(?1)", [&point], |row| row.get(0)).expect("query");
+        let empty: bool = conn.query_row("SELECT ST_IsEmpty(?1)", rusqlite::params![&point], |row| row.get(0)).expect("query");
         assert!(!empty);
     }
 

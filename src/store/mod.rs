@@ -16,10 +16,13 @@ mod live;
 pub mod pg;
 mod queries;
 pub mod schema;
+pub mod sql;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
+
+pub use sql::{Db, OptionalExtension, Row, SqlError, Tx};
 
 pub use accounts::{AccessError, Account, AuthError, MIN_PASSWORD_CHARS, Write, hash_password, verify_password};
 pub use case_flow::{NearbyCase, NewCaseEvent};
@@ -49,7 +52,7 @@ pub enum StoreError {
     Sql {
         context: String,
         #[source]
-        source: rusqlite::Error,
+        source: SqlError,
     },
     #[error("{path}: {source}")]
     Io {
@@ -66,6 +69,9 @@ pub enum StoreError {
     /// on a share that went away); the step was not taken.
     #[error("the database is unavailable right now; nothing was changed, try again")]
     Unavailable,
+    /// Something only a database file has was asked of a server.
+    #[error("a district on a server has no {what}")]
+    NotOnServer { what: &'static str },
 }
 
 impl StoreError {
@@ -73,11 +79,7 @@ impl StoreError {
     /// worth trying again, nothing was written.
     #[must_use]
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            Self::Sql { source: rusqlite::Error::SqliteFailure(failure, _), .. }
-                if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
+        matches!(self, Self::Sql { source, .. } if source.is_transient())
     }
 }
 
@@ -88,13 +90,19 @@ pub(crate) trait SqlContext<T> {
 
 impl<T> SqlContext<T> for rusqlite::Result<T> {
     fn context(self, context: impl Into<String>) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sql { context: context.into(), source: source.into() })
+    }
+}
+
+impl<T> SqlContext<T> for Result<T, SqlError> {
+    fn context(self, context: impl Into<String>) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Sql { context: context.into(), source })
     }
 }
 
 /// An open citygrid database.
 pub struct Store {
-    conn: Connection,
+    conn: Db,
     path: Option<PathBuf>,
 }
 
@@ -111,7 +119,7 @@ impl Store {
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
             .context(format!("creating {}", path.display()))?;
-        let mut store = Self { conn, path: Some(path.to_owned()) };
+        let mut store = Self { conn: Db::Lite(conn), path: Some(path.to_owned()) };
         store.configure()?;
         store.migrate_from(0)?;
         Ok(store)
@@ -127,7 +135,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let version = Self::inspect(path)?;
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).context(format!("opening {}", path.display()))?;
-        let mut store = Self { conn, path: Some(path.to_owned()) };
+        let mut store = Self { conn: Db::Lite(conn), path: Some(path.to_owned()) };
         store.configure()?;
         if version < schema::CURRENT_VERSION {
             store.migrate_from(version)?;
@@ -148,7 +156,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).context(format!("reading {}", path.display()))?;
         gpkg::register_functions(&conn).context("registering GeoPackage SQL functions")?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
-        Ok(Self { conn, path: Some(path.to_owned()) })
+        Ok(Self { conn: Db::Lite(conn), path: Some(path.to_owned()) })
     }
 
     /// A database in memory with the current schema (tests, benchmarks).
@@ -157,7 +165,7 @@ impl Store {
     /// Only if SQLite fails.
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().context("opening an in-memory database")?;
-        let mut store = Self { conn, path: None };
+        let mut store = Self { conn: Db::Lite(conn), path: None };
         store.configure()?;
         store.migrate_from(0)?;
         Ok(store)
@@ -204,27 +212,34 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
-        gpkg::register_functions(&self.conn).context("registering GeoPackage SQL functions")?;
+        let on_disk = self.path.is_some();
+        let Some(conn) = self.conn.lite() else { return Ok(()) };
+        gpkg::register_functions(conn).context("registering GeoPackage SQL functions")?;
         // FULL: a committed case survives a power cut, not only a crash of the program.
-        self.conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;").context("configuring the connection")?;
-        if self.path.is_some() {
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;").context("configuring the connection")?;
+        if on_disk {
             // WAL: readers (the wall, other seats) never block the writer; a crash loses no commit.
-            self.conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).context("switching to WAL")?;
+            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).context("switching to WAL")?;
         }
-        self.conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).context("setting the busy timeout")?;
         Ok(())
     }
 
     /// Applies the migrations after `version`, each in a transaction that takes the write lock
     /// at once (`BEGIN IMMEDIATE`) and reads the version again inside it: a second seat opening
     /// the file during an upgrade waits for the lock, then finds the step done and skips it.
+    /// (A server's schema is migrated by `citygrid migrate` and `setup-server.sh`, never by a
+    /// seat: see [`pg`].)
     fn migrate_from(&mut self, version: u32) -> Result<(), StoreError> {
+        if self.is_server() {
+            return Ok(());
+        }
         for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
             let target = index + 1;
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).context("starting a migration")?;
+            let tx = self.conn.begin().context("starting a migration")?;
             // No meta table yet (a new file) reads as version 0.
             let done: usize = tx
-                .query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", [], |row| row.get::<_, String>(0))
+                .query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", &[], |row| row.get::<String>(0))
                 .ok()
                 .and_then(|text| text.parse().ok())
                 .unwrap_or(0);
@@ -243,7 +258,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO citygrid_meta (key, value) VALUES ('schema_version', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [target.to_string()],
+                rusqlite::params![target.to_string()],
             )
             .context("recording the schema version")?;
             tx.commit().context(format!("committing schema migration {target}"))?;
@@ -257,7 +272,10 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn set_bulk_loading(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("PRAGMA synchronous = OFF;").context("switching to bulk loading")
+        match self.conn.lite() {
+            Some(conn) => conn.execute_batch("PRAGMA synchronous = OFF;").context("switching to bulk loading"),
+            None => Ok(()),
+        }
     }
 
     /// How long a write waits for another writer before it fails as busy (5 s unless set).
@@ -265,13 +283,25 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
-        self.conn.busy_timeout(timeout).context("setting the busy timeout")
+        match &self.conn {
+            Db::Lite(conn) => conn.busy_timeout(timeout).context("setting the busy timeout"),
+            Db::Pg(_) => {
+                let millis = timeout.as_millis();
+                self.conn.execute_batch(&format!("SET lock_timeout = {millis}")).context("setting the lock timeout")
+            }
+        }
     }
 
-    /// Where the database lives (`None` in memory).
+    /// Where the database lives (`None` in memory or on a server).
     #[must_use]
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Whether the district is on a server rather than in a file.
+    #[must_use]
+    pub fn is_server(&self) -> bool {
+        self.conn.is_server()
     }
 
     /// The schema version of the open database.
@@ -281,7 +311,7 @@ impl Store {
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         let text: String = self
             .conn
-            .query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", [], |row| row.get(0))
+            .query_row("SELECT value FROM citygrid_meta WHERE key = 'schema_version'", &[], |row| row.get(0))
             .context("reading the schema version")?;
         text.parse().map_err(|_| StoreError::BadRow { table: "citygrid_meta", row: 0, problem: format!("schema version {text:?}") })
     }
@@ -290,41 +320,41 @@ impl Store {
     ///
     /// # Errors
     /// Whatever `write` returns, or a failed commit; the database is then unchanged.
-    pub fn write<T>(&mut self, write: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let tx = self.conn.transaction().context("starting a transaction")?;
-        let value = write(&tx)?;
-        tx.commit().context("committing")?;
-        Ok(value)
+    pub fn write<T>(&mut self, write: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.atomically(write)
     }
 
-    /// Runs `work` in one transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so
-    /// what it reads cannot change under it before it writes: all of it is committed, or none.
-    /// For callers whose error type wraps [`StoreError`] (the workflow).
+    /// Runs `work` in one transaction that takes the write lock at once (`BEGIN IMMEDIATE` on
+    /// the file, an advisory lock on a server), so what it reads cannot change under it before
+    /// it writes: all of it is committed, or none. For callers whose error type wraps
+    /// [`StoreError`] (the workflow).
     ///
     /// # Errors
     /// Whatever `work` returns, or a failed begin or commit; the database is then unchanged.
-    pub fn atomically<T, E: From<StoreError>>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).context("starting a transaction")?;
+    pub fn atomically<T, E: From<StoreError>>(&mut self, work: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.begin().context("starting a transaction")?;
         let value = work(&tx)?;
         tx.commit().context("committing")?;
         Ok(value)
     }
 
-    /// The raw connection, for queries inside this crate.
-    pub(crate) fn conn(&self) -> &Connection {
+    /// The connection, for queries inside this crate.
+    pub(crate) fn conn(&self) -> &Db {
         &self.conn
     }
 }
 
 impl Store {
-    /// Moves everything from the write-ahead log into the main file, so the file alone is complete.
+    /// Moves everything from the write-ahead log into the main file, so the file alone is
+    /// complete (nothing to do on a server).
     ///
     /// # Errors
     /// SQL errors.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        let Some(conn) = self.conn.lite() else { return Ok(()) };
         // Back to full durability first, so the checkpoint itself is synced to disk.
-        self.conn().execute_batch("PRAGMA synchronous = FULL;").context("restoring full durability")?;
-        self.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).context("checkpointing the write-ahead log")
+        conn.execute_batch("PRAGMA synchronous = FULL;").context("restoring full durability")?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).context("checkpointing the write-ahead log")
     }
 }
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use geo::{Geometry, LineString, MultiPolygon};
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::params;
 
 use super::gpkg::{blob_from_geometry, geometry_from_blob};
+use super::sql::{Db, OptionalExtension as _, Row, Tx, refs};
 use super::{SqlContext, Store, StoreError};
 use crate::calendar::{HolidayTable, LimitUnit};
 use crate::model::{
@@ -105,7 +106,10 @@ impl Store {
             insert_units(tx, &data.units)?;
             insert_manual(tx, &data.manual)?;
             let mut statement = tx
-                .prepare("INSERT OR REPLACE INTO calendar_days (date, is_off_day, name) VALUES (?1, ?2, ?3)")
+                .prepare(
+                    "INSERT INTO calendar_days (date, is_off_day, name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (date) DO UPDATE SET is_off_day = excluded.is_off_day, name = excluded.name",
+                )
                 .context("preparing calendar insert")?;
             for (date, is_off_day, name) in data.holidays.entries() {
                 statement.execute(params![date.format("%Y-%m-%d").to_string(), is_off_day, name]).context("inserting calendar day")?;
@@ -151,7 +155,7 @@ impl Store {
     /// SQL errors.
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn()
-            .query_row("SELECT value FROM citygrid_meta WHERE key = ?1", [key], |row| row.get(0))
+            .query_row("SELECT value FROM citygrid_meta WHERE key = ?1", rusqlite::params![key], |row| row.get(0))
             .optional()
             .context(format!("reading meta {key}"))
     }
@@ -188,10 +192,12 @@ impl Store {
     /// SQL errors or rows with unknown keywords.
     pub fn load_manual(&self) -> Result<CommandManual, StoreError> {
         let conn = self.conn();
+        // A server's tables have no rowid; the row number only names a bad row.
+        let rowid = if conn.is_server() { "0" } else { "rowid" };
         let major_classes = query_rows(
             conn,
             "manual_major_classes",
-            "SELECT rowid, kind, code, name_zh, name_en FROM manual_major_classes ORDER BY kind DESC, code",
+            &format!("SELECT {rowid}, kind, code, name_zh, name_en FROM manual_major_classes ORDER BY kind DESC, code"),
             |cells| {
                 Ok(MajorClass {
                     kind: cells.keyword(1, cells.get(0)?)?,
@@ -233,8 +239,14 @@ impl Store {
                 })
             },
         )?;
-        let stage_limits =
-            query_rows(conn, "stage_limits", "SELECT rowid, stage, urgency, amount, unit FROM stage_limits ORDER BY rowid", |cells| {
+        let stage_limits = query_rows(
+            conn,
+            "stage_limits",
+            &format!(
+                "SELECT {rowid}, stage, urgency, amount, unit FROM stage_limits ORDER BY {}",
+                if conn.is_server() { "stage, urgency" } else { "rowid" }
+            ),
+            |cells| {
                 let id = cells.get(0)?;
                 Ok(StageLimit {
                     stage: cells.keyword(1, id)?,
@@ -242,7 +254,8 @@ impl Store {
                     amount: cells.get(3)?,
                     unit: cells.limit_unit(4, id)?,
                 })
-            })?;
+            },
+        )?;
         let version = self.meta("manual_version")?.and_then(|text| text.parse().ok()).unwrap_or(1);
         let note = self.meta("manual_note")?.unwrap_or_default();
         Ok(CommandManual { version, note, major_classes, stage_limits, entries })
@@ -263,7 +276,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors, e.g. a duplicate part code; the caller's transaction then rolls back.
-    pub fn insert_parts<'a>(tx: &Transaction<'_>, parts: impl IntoIterator<Item = &'a Part>) -> Result<usize, StoreError> {
+    pub fn insert_parts<'a>(tx: &Tx<'_>, parts: impl IntoIterator<Item = &'a Part>) -> Result<usize, StoreError> {
         let sql = |table: &str| {
             format!(
                 "INSERT INTO {table} (geom, code, class_code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source)
@@ -311,7 +324,7 @@ impl Store {
     /// # Errors
     /// SQL errors or a row that cannot be decoded (named with its table and fid).
     pub fn load_parts(&self) -> Result<Vec<Part>, StoreError> {
-        let Some(path) = self.path() else {
+        let Some(path) = self.path().filter(|_| !self.is_server()) else {
             let mut parts = Vec::new();
             for table in PART_TABLES {
                 load_parts_from(self.conn(), table, &mut parts)?;
@@ -324,6 +337,7 @@ impl Store {
                 .spawn_scoped(scope, || {
                     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
                         .context(format!("opening {} for reading", path.display()))?;
+                    let conn = Db::Lite(conn);
                     let mut points = Vec::new();
                     load_parts_from(&conn, PART_TABLES[0], &mut points)?;
                     Ok::<_, StoreError>(points)
@@ -347,25 +361,24 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_jurisdiction(tx: &Transaction<'_>, jurisdiction: &Jurisdiction) -> Result<i64, StoreError> {
-        tx.prepare_cached(
+    pub fn insert_jurisdiction(tx: &Tx<'_>, jurisdiction: &Jurisdiction) -> Result<i64, StoreError> {
+        tx.query_row(
             "INSERT INTO jurisdictions (geom, kind, code, name, owner_unit, parent_code, valid_from, valid_to, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING fid",
+            params![
+                blob_from_geometry(&Geometry::MultiPolygon(jurisdiction.geometry.clone())),
+                jurisdiction.kind.keyword(),
+                jurisdiction.code,
+                jurisdiction.name,
+                jurisdiction.owner_unit.map(|unit| unit.0),
+                jurisdiction.parent_code,
+                date_text(Some(jurisdiction.valid_from)),
+                date_text(jurisdiction.valid_to),
+                jurisdiction.source,
+            ],
+            |row| row.get(0),
         )
-        .context("preparing jurisdiction insert")?
-        .execute(params![
-            blob_from_geometry(&Geometry::MultiPolygon(jurisdiction.geometry.clone())),
-            jurisdiction.kind.keyword(),
-            jurisdiction.code,
-            jurisdiction.name,
-            jurisdiction.owner_unit.map(|unit| unit.0),
-            jurisdiction.parent_code,
-            date_text(Some(jurisdiction.valid_from)),
-            date_text(jurisdiction.valid_to),
-            jurisdiction.source,
-        ])
-        .context(format!("inserting jurisdiction {}", jurisdiction.code))?;
-        Ok(tx.last_insert_rowid())
+        .context(format!("inserting jurisdiction {}", jurisdiction.code))
     }
 
     /// Every jurisdiction of every kind and period, in insertion order.
@@ -405,7 +418,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors.
-    pub fn insert_street(tx: &Transaction<'_>, street: &StreetRecord) -> Result<(), StoreError> {
+    pub fn insert_street(tx: &Tx<'_>, street: &StreetRecord) -> Result<(), StoreError> {
         tx.prepare_cached("INSERT INTO streets (geom, name, class) VALUES (?1, ?2, ?3)")
             .context("preparing street insert")?
             .execute(params![blob_from_geometry(&Geometry::LineString(street.line.clone())), street.name, street.class])
@@ -431,7 +444,7 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors, e.g. a duplicate case number.
-    pub fn insert_case(tx: &Transaction<'_>, case: &Case) -> Result<i64, StoreError> {
+    pub fn insert_case(tx: &Tx<'_>, case: &Case) -> Result<i64, StoreError> {
         use super::case_flow::{CASE_STEP_COLUMNS, case_step_values};
         use rusqlite::types::Value as SqlValue;
         const FIXED: [&str; 11] = [
@@ -451,7 +464,7 @@ impl Store {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             let columns: Vec<&str> = FIXED.iter().chain(CASE_STEP_COLUMNS.iter()).copied().collect();
             let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("?{index}")).collect();
-            format!("INSERT INTO cases ({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
+            format!("INSERT INTO cases ({}) VALUES ({}) RETURNING fid", columns.join(", "), placeholders.join(", "))
         });
         let fixed = [
             SqlValue::Blob(blob_from_geometry(&Geometry::Point(case.location))),
@@ -466,11 +479,8 @@ impl Store {
             SqlValue::Text(utc_text_from_local(case.reported_at)),
             SqlValue::from(case.revision),
         ];
-        tx.prepare_cached(&SQL)
-            .context("preparing case insert")?
-            .execute(rusqlite::params_from_iter(fixed.into_iter().chain(case_step_values(case))))
-            .context(format!("inserting case {}", case.case_no))?;
-        Ok(tx.last_insert_rowid())
+        let values: Vec<SqlValue> = fixed.into_iter().chain(case_step_values(case)).collect();
+        tx.query_row(&SQL, &refs(&values), |row| row.get(0)).context(format!("inserting case {}", case.case_no))
     }
 
     /// Every case, newest report first.
@@ -486,11 +496,9 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
-    pub fn case_by_id(conn: &rusqlite::Connection, case_id: i64) -> Result<Option<Case>, StoreError> {
+    pub fn case_by_id(conn: &Db, case_id: i64) -> Result<Option<Case>, StoreError> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE fid = ?1");
-        let mut statement = conn.prepare_cached(&sql).context("preparing a case query")?;
-        let mut rows = statement.query([case_id]).context("reading cases")?;
-        rows.next().context("reading cases")?.map(|row| case_from_cells(&Cells { row, table: "cases" })).transpose()
+        Ok(query_rows_with(conn, "cases", &sql, params![case_id], case_from_cells)?.pop())
     }
 
     /// One case by id, outside any transaction.
@@ -506,20 +514,21 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn layer_counts(&self) -> Result<Vec<LayerCount>, StoreError> {
-        let tables: Vec<String> = self
-            .conn()
-            .prepare("SELECT table_name FROM gpkg_contents ORDER BY table_name")
-            .context("listing layers")?
-            .query_map([], |row| row.get(0))
-            .context("listing layers")?
-            .collect::<Result<_, _>>()
-            .context("listing layers")?;
+        let tables: Vec<String> = if self.is_server() {
+            let mut tables: Vec<String> = super::schema::layer_tables().iter().map(|table| (*table).to_owned()).collect();
+            tables.sort();
+            tables
+        } else {
+            self.conn()
+                .query_rows("SELECT table_name FROM gpkg_contents ORDER BY table_name", &[], |row| row.get(0))
+                .context("listing layers")?
+        };
         tables
             .into_iter()
             .map(|table| {
                 let count = self
                     .conn()
-                    .query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |row| row.get(0))
+                    .query_row(&format!("SELECT count(*) FROM \"{table}\""), &[], |row| row.get(0))
                     .context(format!("counting {table}"))?;
                 Ok(LayerCount { table, count })
             })
@@ -531,11 +540,18 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub fn refresh_extents(&mut self) -> Result<(), StoreError> {
-        self.write(|tx| super::gpkg::refresh_extents(tx).context("refreshing layer extents"))
+        if self.is_server() {
+            // PostGIS has no stored extents: QGIS reads them from the GiST index.
+            return Ok(());
+        }
+        self.write(|tx| {
+            super::gpkg::refresh_extents(tx.lite().ok_or(StoreError::NotOnServer { what: "stored extents" })?)
+                .context("refreshing layer extents")
+        })
     }
 }
 
-fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {
+fn set_meta(tx: &Tx<'_>, key: &str, value: &str) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO citygrid_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -544,7 +560,7 @@ fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreErr
     Ok(())
 }
 
-fn insert_units(tx: &Transaction<'_>, units: &[UnitSeed]) -> Result<(), StoreError> {
+fn insert_units(tx: &Tx<'_>, units: &[UnitSeed]) -> Result<(), StoreError> {
     let mut insert = tx
         .prepare("INSERT INTO units (code, name_zh, name_en, class, contact, phone, enforcement) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         .context("preparing unit insert")?;
@@ -558,7 +574,7 @@ fn insert_units(tx: &Transaction<'_>, units: &[UnitSeed]) -> Result<(), StoreErr
     for unit in units {
         if let Some(parent_code) = &unit.parent {
             let parent_exists: bool = tx
-                .query_row("SELECT count(*) FROM units WHERE code = ?1", [parent_code], |row| row.get::<_, i64>(0))
+                .query_row("SELECT count(*) FROM units WHERE code = ?1", rusqlite::params![parent_code], |row| row.get::<i64>(0))
                 .context("checking a parent unit")?
                 > 0;
             if !parent_exists {
@@ -574,7 +590,7 @@ fn insert_units(tx: &Transaction<'_>, units: &[UnitSeed]) -> Result<(), StoreErr
     Ok(())
 }
 
-fn insert_manual(tx: &Transaction<'_>, manual: &CommandManual) -> Result<(), StoreError> {
+fn insert_manual(tx: &Tx<'_>, manual: &CommandManual) -> Result<(), StoreError> {
     set_meta(tx, "manual_version", &manual.version.to_string())?;
     set_meta(tx, "manual_note", &manual.note)?;
     for major in &manual.major_classes {
@@ -619,7 +635,7 @@ fn insert_manual(tx: &Transaction<'_>, manual: &CommandManual) -> Result<(), Sto
     Ok(())
 }
 
-fn load_parts_from(conn: &rusqlite::Connection, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {
+fn load_parts_from(conn: &Db, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {
     let sql = format!(
         "SELECT fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source FROM {table} ORDER BY fid"
     );
@@ -658,41 +674,38 @@ impl Cells<'_, '_> {
     }
 }
 
-/// Runs a cached query with parameters and maps every row.
+/// Runs a query with parameters and maps every row.
 pub(super) fn query_rows_with<T>(
-    conn: &rusqlite::Connection,
+    conn: &Db,
     table: &'static str,
     sql: &str,
-    params: impl rusqlite::Params,
+    params: &[&dyn rusqlite::ToSql],
     mut map: impl FnMut(&Cells<'_, '_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
-    let mut statement = conn.prepare_cached(sql).context(format!("preparing a query of {table}"))?;
-    let mut rows = statement.query(params).context(format!("reading {table}"))?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().context(format!("reading {table}"))? {
+    conn.each_row(sql, params, |row| {
         out.push(map(&Cells { row, table })?);
-    }
+        Ok::<_, StoreError>(())
+    })
+    .map_err(|error| match error {
+        StoreError::Sql { source, .. } => StoreError::Sql { context: format!("reading {table}"), source },
+        other => other,
+    })?;
     Ok(out)
 }
 
 /// Runs a query without parameters and maps every row.
 pub(super) fn query_rows<T>(
-    conn: &rusqlite::Connection,
+    conn: &Db,
     table: &'static str,
     sql: &str,
-    mut map: impl FnMut(&Cells<'_, '_>) -> Result<T, StoreError>,
+    map: impl FnMut(&Cells<'_, '_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
-    let mut statement = conn.prepare(sql).context(format!("preparing a query of {table}"))?;
-    let mut rows = statement.query([]).context(format!("reading {table}"))?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().context(format!("reading {table}"))? {
-        out.push(map(&Cells { row, table })?);
-    }
-    Ok(out)
+    query_rows_with(conn, table, sql, &[], map)
 }
 
 fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError> {
-    let read = |error| StoreError::Sql { context: format!("reading {table}"), source: error };
+    let read = |error: rusqlite::Error| StoreError::Sql { context: format!("reading {table}"), source: error.into() };
     let fid: i64 = row.get(0).map_err(read)?;
     let blob = row.get_ref(1).map_err(read)?.as_blob().map_err(|error| bad_geometry(table, fid, error))?;
     let geometry = match geometry_from_blob(blob).map_err(|error| bad_geometry(table, fid, error))? {
@@ -710,9 +723,9 @@ fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError>
     Ok(Part {
         code,
         name: row.get(3).map_err(read)?,
-        supervising_unit: row.get::<_, Option<i64>>(4).map_err(read)?.map(UnitId),
-        owner_unit: row.get::<_, Option<i64>>(5).map_err(read)?.map(UnitId),
-        maintainer_unit: row.get::<_, Option<i64>>(6).map_err(read)?.map(UnitId),
+        supervising_unit: row.get::<Option<i64>>(4).map_err(read)?.map(UnitId),
+        owner_unit: row.get::<Option<i64>>(5).map_err(read)?.map(UnitId),
+        maintainer_unit: row.get::<Option<i64>>(6).map_err(read)?.map(UnitId),
         state: keyword::<PartState>(table, fid, state)?,
         grid_code: grid_code.and_then(|text| text.parse().ok()),
         installed_on: parse_date(row.get(9).map_err(read)?),

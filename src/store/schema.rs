@@ -1,7 +1,7 @@
 //! The database schema as forward migrations. Migration `n` takes schema version `n - 1` to `n`;
 //! a released migration is never edited, only followed by a new one.
 
-use rusqlite::Connection;
+use super::sql::{Db, SqlError};
 
 use super::gpkg;
 
@@ -43,7 +43,12 @@ const PART_COLUMNS: &str = "
   changed_on DATE,
   source TEXT NOT NULL";
 
-fn migration_1(conn: &Connection) -> rusqlite::Result<()> {
+/// The file's connection: a migration of the GeoPackage schema runs only on a file.
+fn lite(conn: &Db) -> Result<&rusqlite::Connection, SqlError> {
+    conn.lite().ok_or_else(|| SqlError::Lite(rusqlite::Error::InvalidQuery))
+}
+
+fn migration_1(conn: &Db) -> Result<(), SqlError> {
     conn.execute_batch(gpkg::CORE_TABLES_SQL)?;
     conn.execute_batch(&format!(
         "
@@ -97,10 +102,10 @@ CREATE INDEX case_events_case ON case_events(case_fid);
 "
     ))?;
     for (table, geometry_type, description) in FEATURE_TABLES {
-        gpkg::register_feature_table(conn, table, geometry_type, description)?;
+        gpkg::register_feature_table(lite(conn)?, table, geometry_type, description)?;
     }
     for (table, description) in ATTRIBUTE_TABLES {
-        gpkg::register_attribute_table(conn, table, description)?;
+        gpkg::register_attribute_table(lite(conn)?, table, description)?;
     }
     Ok(())
 }
@@ -115,7 +120,7 @@ pub const WORKFLOW_ATTRIBUTE_TABLES: &[(&str, &str)] = &[
 
 /// The case workflow: clock and request state on `cases`, and the side tables for requests,
 /// pauses, the backlog ledger and reporter feedback. Times are UTC like every DATETIME.
-fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
+fn migration_2(conn: &Db) -> Result<(), SqlError> {
     conn.execute_batch(
         "
 ALTER TABLE cases ADD COLUMN handled_at DATETIME;
@@ -152,7 +157,7 @@ CREATE INDEX reporter_feedback_case ON reporter_feedback(case_fid);
 ",
     )?;
     for (table, description) in WORKFLOW_ATTRIBUTE_TABLES {
-        gpkg::register_attribute_table(conn, table, description)?;
+        gpkg::register_attribute_table(lite(conn)?, table, description)?;
     }
     Ok(())
 }
@@ -175,7 +180,7 @@ pub const PRECEDENT_FEATURE_TABLE: (&str, &str, &str) = (
 /// the on-site confirmations, and the precedents decisions set as a feature layer (a polygon,
 /// or a circle kept exactly as centre + radius and drawn as a 64-gon). One open dispute per
 /// case at a time. Times are UTC like every DATETIME; JSON arrays hold unit ids and photos.
-fn migration_3(conn: &Connection) -> rusqlite::Result<()> {
+fn migration_3(conn: &Db) -> Result<(), SqlError> {
     conn.execute_batch(
         "
 CREATE TABLE disputes (
@@ -214,10 +219,10 @@ CREATE INDEX routing_precedents_dispute ON routing_precedents(dispute_id);
 ",
     )?;
     for (table, description) in DISPUTE_ATTRIBUTE_TABLES {
-        gpkg::register_attribute_table(conn, table, description)?;
+        gpkg::register_attribute_table(lite(conn)?, table, description)?;
     }
     let (table, geometry_type, description) = PRECEDENT_FEATURE_TABLE;
-    gpkg::register_feature_table(conn, table, geometry_type, description)?;
+    gpkg::register_feature_table(lite(conn)?, table, geometry_type, description)?;
     Ok(())
 }
 
@@ -227,7 +232,7 @@ CREATE INDEX routing_precedents_dispute ON routing_precedents(dispute_id);
 /// deleting a case; the trail is no longer listed as a GeoPackage layer. Accounts can be
 /// disabled, can be made to change their password at the next sign-in, and carry an epoch that
 /// every change of role, unit, password or state raises, ending the sessions signed in before.
-fn migration_4(conn: &Connection) -> rusqlite::Result<()> {
+fn migration_4(conn: &Db) -> Result<(), SqlError> {
     conn.execute_batch(
         "
 ALTER TABLE case_events ADD COLUMN case_digest TEXT;
@@ -245,7 +250,7 @@ ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
     let sealed = super::chain::seal_existing_entries(conn)?;
     conn.execute_batch(&super::chain::triggers_sql())?;
     for table in UNLISTED_TABLES {
-        conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?1", [table])?;
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?1", rusqlite::params![table])?;
     }
     let mut data = serde_json::json!({ "to_version": 4, "case_entries_sealed": sealed, "sealed": {} });
     for (group, _) in super::chain::SEALED_GROUPS {
@@ -269,7 +274,7 @@ ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
 /// returning are added from the shipped manual where the file has none. Units named in the
 /// shipped unit list as holding enforcement powers get them. The reference data is sealed again
 /// only if it was intact before: an edit made around citygrid still shows after the upgrade.
-fn migration_5(conn: &Connection) -> rusqlite::Result<()> {
+fn migration_5(conn: &Db) -> Result<(), SqlError> {
     let intact = intact_groups(conn)?;
     conn.execute_batch(
         "
@@ -282,10 +287,11 @@ ALTER TABLE cases ADD COLUMN urge_count INTEGER NOT NULL DEFAULT 0 CHECK (urge_c
 ALTER TABLE cases ADD COLUMN supervised_at DATETIME;
 ",
     )?;
-    let shipped = super::ReferenceData::embedded().map_err(|error| rusqlite::Error::UserFunctionError(error.to_string().into()))?;
+    let shipped =
+        super::ReferenceData::embedded().map_err(|error| SqlError::Lite(rusqlite::Error::UserFunctionError(error.to_string().into())))?;
     let mut powers = 0;
     for unit in shipped.units.iter().filter(|unit| unit.enforcement) {
-        powers += conn.execute("UPDATE units SET enforcement = 1 WHERE code = ?1", [&unit.code])?;
+        powers += conn.execute("UPDATE units SET enforcement = 1 WHERE code = ?1", rusqlite::params![unit.code])?;
     }
     use crate::model::manual::Stage;
     let limits = add_shipped_stage_limits(conn, &[Stage::Sign, Stage::Arrive, Stage::Return])?;
@@ -295,7 +301,7 @@ ALTER TABLE cases ADD COLUMN supervised_at DATETIME;
 
 /// The sealed groups of reference data whose latest seal matches their content: the ones a
 /// migration may seal again after changing them (an edit made around citygrid still shows).
-fn intact_groups(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
+fn intact_groups(conn: &Db) -> Result<Vec<&'static str>, SqlError> {
     use super::chain::{SEALED_GROUPS, group_digest, latest_seal};
     let mut intact = Vec::new();
     for (group, _) in SEALED_GROUPS {
@@ -307,7 +313,7 @@ fn intact_groups(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
 }
 
 /// Appends the migration's administrative entry, sealing again the `intact` groups.
-fn record_migration(conn: &Connection, subject: &str, mut data: serde_json::Value, intact: &[&'static str]) -> rusqlite::Result<()> {
+fn record_migration(conn: &Db, subject: &str, mut data: serde_json::Value, intact: &[&'static str]) -> Result<(), SqlError> {
     use super::chain::{AdminEvent, append_admin_entry, group_digest};
     for group in intact {
         data["sealed"][*group] = serde_json::Value::String(group_digest(conn, group)?);
@@ -319,10 +325,11 @@ fn record_migration(conn: &Connection, subject: &str, mut data: serde_json::Valu
 
 /// Stage limits a migration adds from the shipped manual to a file that has stage limits (a new
 /// file gets every one when it is seeded, after the migrations). Returns how many it added.
-fn add_shipped_stage_limits(conn: &Connection, stages: &[crate::model::manual::Stage]) -> rusqlite::Result<usize> {
+fn add_shipped_stage_limits(conn: &Db, stages: &[crate::model::manual::Stage]) -> Result<usize, SqlError> {
     use crate::model::Keyword as _;
-    let shipped = super::ReferenceData::embedded().map_err(|error| rusqlite::Error::UserFunctionError(error.to_string().into()))?;
-    let seeded: i64 = conn.query_row("SELECT count(*) FROM stage_limits", [], |row| row.get(0))?;
+    let shipped =
+        super::ReferenceData::embedded().map_err(|error| SqlError::Lite(rusqlite::Error::UserFunctionError(error.to_string().into())))?;
+    let seeded: i64 = conn.query_row("SELECT count(*) FROM stage_limits", &[], |row| row.get(0))?;
     let mut added = 0;
     for limit in shipped.manual.stage_limits.iter().filter(|limit| seeded > 0 && stages.contains(&limit.stage)) {
         added += conn.execute(
@@ -337,7 +344,7 @@ fn add_shipped_stage_limits(conn: &Connection, stages: &[crate::model::manual::S
 /// ids with the time each reported its part done, NULL when none), the reporter's satisfaction
 /// is kept with each reply (Art. 21), and the reply gets its stage limit (from the close).
 /// The reference data is sealed again only if it was intact before.
-fn migration_6(conn: &Connection) -> rusqlite::Result<()> {
+fn migration_6(conn: &Db) -> Result<(), SqlError> {
     let intact = intact_groups(conn)?;
     conn.execute_batch(
         "
@@ -350,6 +357,16 @@ ALTER TABLE reporter_feedback ADD COLUMN satisfaction TEXT CHECK (satisfaction I
     record_migration(conn, "schema 6", data, &intact)
 }
 
+/// Every table registered in `gpkg_contents` (the layers QGIS lists), in any order.
+#[must_use]
+pub fn layer_tables() -> Vec<&'static str> {
+    let features = FEATURE_TABLES.iter().map(|(table, _, _)| *table).chain([PRECEDENT_FEATURE_TABLE.0]);
+    let attributes = ATTRIBUTE_TABLES.iter().chain(WORKFLOW_ATTRIBUTE_TABLES).chain(DISPUTE_ATTRIBUTE_TABLES).map(|(table, _)| *table);
+    features.chain(attributes).collect()
+}
+
+/// One step of the file's schema, run inside the migration's transaction.
+pub type Migration = fn(&Db) -> Result<(), SqlError>;
+
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] =
-    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6];
+pub const MIGRATIONS: &[Migration] = &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6];

@@ -14,9 +14,9 @@
 //!
 //! What it must not do: know about egui, write SQL itself, or read the wall clock.
 
+use crate::store::Tx;
 use chrono::{NaiveDate, NaiveDateTime};
 use geo::{Area, Point};
-use rusqlite::Transaction;
 use serde_json::{Value, json};
 
 use crate::calendar::LimitUnit;
@@ -182,7 +182,7 @@ impl Workflow {
     }
 
     /// The open dispute `dispute_id` with everything recorded on it, and its case.
-    fn open_record(&self, tx: &Transaction<'_>, dispute_id: i64, step: DisputeStep) -> Result<(DisputeRecord, Case), WorkflowError> {
+    fn open_record(&self, tx: &Tx<'_>, dispute_id: i64, step: DisputeStep) -> Result<(DisputeRecord, Case), WorkflowError> {
         let record = Store::dispute_record_in(tx, dispute_id)?.ok_or(Refusal::NoSuchDispute { dispute_id })?;
         if !record.dispute.is_open() {
             return Err(Refusal::DisputeNotOpen { step, dispute_id, state: record.dispute.state }.into());
@@ -194,7 +194,7 @@ impl Workflow {
 
     /// Writes the case row (revision + 1) and the audit entry of a dispute step; returns the
     /// case as it now is.
-    fn record_step(&self, tx: &Transaction<'_>, actor: &User, entry: CaseEntry<'_>, now: NaiveDateTime) -> Result<Case, WorkflowError> {
+    fn record_step(&self, tx: &Tx<'_>, actor: &User, entry: CaseEntry<'_>, now: NaiveDateTime) -> Result<Case, WorkflowError> {
         let CaseEntry { before, after, step, data } = entry;
         super::not_before_last_step(tx, before, now)?;
         if !Store::update_case(tx, &after, before.revision)? {
@@ -218,7 +218,7 @@ impl Workflow {
         Ok(updated)
     }
 
-    fn outcome(tx: &Transaction<'_>, dispute_id: i64, case: Case) -> Result<DisputeOutcome, WorkflowError> {
+    fn outcome(tx: &Tx<'_>, dispute_id: i64, case: Case) -> Result<DisputeOutcome, WorkflowError> {
         let record = Store::dispute_record_in(tx, dispute_id)?.ok_or(Refusal::NoSuchDispute { dispute_id })?;
         Ok(DisputeOutcome { record, case })
     }
@@ -233,7 +233,7 @@ impl Workflow {
     /// unit; [`WorkflowError::NoSuchCase`]; SQL errors. Nothing is written then.
     pub fn open_dispute_in(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         actor: &User,
         case_id: i64,
         opening: &DisputeOpening,
@@ -316,7 +316,7 @@ impl Workflow {
     /// written then.
     pub fn record_site_check_in(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         actor: &User,
         dispute_id: i64,
         report: &SiteCheckReport,
@@ -390,7 +390,7 @@ impl Workflow {
     /// unit not party to it, no text; SQL errors. Nothing is written then.
     pub fn add_statement_in(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         actor: &User,
         dispute_id: i64,
         statement: &UnitStatement,
@@ -449,7 +449,7 @@ impl Workflow {
     /// handling limit for the case's class; SQL errors. Nothing is written then.
     pub fn decide_dispute_in(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         actor: &User,
         dispute_id: i64,
         decision: &DisputeDecision,
@@ -542,7 +542,7 @@ impl Workflow {
     /// is written then.
     pub fn withdraw_dispute_in(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         actor: &User,
         dispute_id: i64,
         reason: &str,

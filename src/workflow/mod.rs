@@ -34,8 +34,8 @@ pub use error::{Refusal, StaleCase, UnitLabel, WorkflowError};
 pub use report::{DUPLICATE_RADIUS_M, DuplicateWarning, NewCase, ReportedCase};
 pub use routing::{Candidate, RoutingData, RoutingQuery, RoutingRule, Suggestion, suggest_unit};
 
+use crate::store::Tx;
 use chrono::NaiveDateTime;
-use rusqlite::Transaction;
 
 use crate::calendar::{WorkCalendar, WorkScheme};
 use crate::model::{Case, CommandManual, Keyword, Unit, UnitId, User};
@@ -118,7 +118,7 @@ impl Workflow {
     /// remains.
     pub fn apply_in(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         actor: &User,
         case_id: i64,
         expected_revision: u32,
@@ -162,7 +162,7 @@ impl Workflow {
         Ok(updated)
     }
 
-    fn stale(&self, tx: &Transaction<'_>, case: &Case, expected_revision: u32) -> Result<WorkflowError, StoreError> {
+    fn stale(&self, tx: &Tx<'_>, case: &Case, expected_revision: u32) -> Result<WorkflowError, StoreError> {
         let last = Store::last_case_event(tx, case.id)?;
         Ok(WorkflowError::Stale(StaleCase {
             case_id: case.id,
@@ -178,7 +178,7 @@ impl Workflow {
 
 /// Art. 18: the committee's decision "必须严格执行". The unit it designated for a case cannot
 /// return that case again.
-fn decision_binds(tx: &Transaction<'_>, case: &Case) -> Result<(), WorkflowError> {
+fn decision_binds(tx: &Tx<'_>, case: &Case) -> Result<(), WorkflowError> {
     let Some(unit) = case.unit else { return Ok(()) };
     let binding = Store::disputes_of_case_in(tx, case.id)?
         .into_iter()
@@ -192,14 +192,14 @@ fn decision_binds(tx: &Transaction<'_>, case: &Case) -> Result<(), WorkflowError
 
 /// Refuses a step timed before the case's last one: a seat whose clock was set back cannot make
 /// a late case on time.
-pub(crate) fn not_before_last_step(tx: &Transaction<'_>, case: &Case, now: NaiveDateTime) -> Result<(), WorkflowError> {
+pub(crate) fn not_before_last_step(tx: &Tx<'_>, case: &Case, now: NaiveDateTime) -> Result<(), WorkflowError> {
     match Store::last_case_event(tx, case.id)? {
         Some(last) if now < last.at => Err(Refusal::EarlierThanLastStep { case_no: case.case_no.clone(), last_at: last.at, now }.into()),
         _ => Ok(()),
     }
 }
 
-fn write_effect(tx: &Transaction<'_>, case: &Case, actor: &User, now: NaiveDateTime, effect: Effect) -> Result<(), StoreError> {
+fn write_effect(tx: &Tx<'_>, case: &Case, actor: &User, now: NaiveDateTime, effect: Effect) -> Result<(), StoreError> {
     match effect {
         Effect::OpenRequest { kind, reason, extension } => {
             let request = crate::model::CaseRequest {

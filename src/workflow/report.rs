@@ -2,9 +2,9 @@
 //! duplicates ("an open case of the same class within 50 m") and written with their first audit
 //! entry.
 
+use crate::store::Tx;
 use chrono::NaiveDateTime;
 use geo::Point;
-use rusqlite::Transaction;
 use serde_json::json;
 
 use crate::model::{Case, CaseState, CaseSubject, Keyword, PartCode, SourceChannel, Urgency, User};
@@ -64,13 +64,7 @@ impl Workflow {
     /// # Errors
     /// A role that may not report, an unknown class, a part code of another class, no
     /// description; SQL errors. Nothing is written then.
-    pub fn report_case_in(
-        &self,
-        tx: &Transaction<'_>,
-        actor: &User,
-        new_case: NewCase,
-        now: NaiveDateTime,
-    ) -> Result<ReportedCase, WorkflowError> {
+    pub fn report_case_in(&self, tx: &Tx<'_>, actor: &User, new_case: NewCase, now: NaiveDateTime) -> Result<ReportedCase, WorkflowError> {
         // The account as it is in the file now: a role, unit or password changed at another
         // seat since this one signed in ends its session here.
         let actor = &Store::acting_user(tx, actor)?;

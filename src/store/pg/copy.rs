@@ -205,10 +205,10 @@ pub fn move_district(
     }
     let mut tables = Vec::with_capacity(DISTRICT_TABLES.len());
     for table in DISTRICT_TABLES {
-        let copied = copy_table(store.conn(), &mut tx, table, progress)?;
+        let source = store.conn().lite().context("the source of a move is a GeoPackage file")?;
+        let copied = copy_table(source, &mut tx, table, progress)?;
         let filter = if table == "citygrid_meta" { " WHERE key <> 'schema_version'" } else { "" };
-        let source_rows: i64 = store
-            .conn()
+        let source_rows: i64 = source
             .query_row(&format!("SELECT count(*) FROM {table}{filter}"), [], |row| row.get(0))
             .with_context(|| format!("counting {table}"))?;
         let target_rows: i64 = tx.query_one(&format!("SELECT count(*) FROM {table}"), &[])?.get(0);
