@@ -433,6 +433,32 @@ impl Store {
     /// wrong password (all three take about the same time); [`AuthError::Disabled`] for a
     /// disabled account with the right password; SQL errors.
     pub fn authenticate(&self, login: &str, password: &str) -> Result<User, AuthError> {
+        if self.is_server() {
+            // The server checked the password when this connection signed in as the account's
+            // own login; a connection as another login (the owner's tools) checks the hash.
+            let own: Option<(i64, bool)> = self
+                .conn()
+                .query_row(
+                    "SELECT id, disabled_at IS NOT NULL FROM users WHERE login = ?1 AND pg_login = session_user",
+                    rusqlite::params![login],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .context("looking up a login")?;
+            match own {
+                Some((_, true)) => return Err(AuthError::Disabled),
+                Some((user_id, false)) => return Self::user_by_id(self.conn(), user_id)?.ok_or(AuthError::WrongCredentials),
+                None => {
+                    let may_read: bool = self
+                        .conn()
+                        .query_row("SELECT has_column_privilege('users', 'password_hash', 'SELECT')", &[], |row| row.get(0))
+                        .context("looking up a login")?;
+                    if !may_read {
+                        return Err(AuthError::WrongCredentials);
+                    }
+                }
+            }
+        }
         let found: Option<(i64, Option<String>, bool)> = self
             .conn()
             .query_row("SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE login = ?1", rusqlite::params![login], |row| {

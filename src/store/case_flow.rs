@@ -462,7 +462,7 @@ impl Store {
     }
 
     /// Open cases of one class within `radius_m` metres of `point`, nearest first (through the
-    /// GeoPackage R-tree of `cases`).
+    /// GeoPackage R-tree of `cases`, or the GiST index on a server).
     ///
     /// # Errors
     /// SQL errors or an undecodable row.
@@ -474,13 +474,21 @@ impl Store {
         radius_m: f64,
     ) -> Result<Vec<NearbyCase>, StoreError> {
         let [reach_lon, reach_lat] = crate::spatial::LocalFrame::at(point).degrees(radius_m);
-        let ids: Vec<i64> = query_rows_with(
-            conn,
-            "cases",
+        // The same box search through the file's R-tree or the server's GiST index.
+        let sql = if conn.is_server() {
+            "SELECT c.fid FROM cases c WHERE c.geom && ST_MakeEnvelope(?1, ?3, ?2, ?4, 4326)
+               AND c.class_code = ?5 AND c.subject = ?6 AND c.state NOT IN ('closed', 'rejected', 'cancelled')
+             ORDER BY c.fid"
+        } else {
             "SELECT c.fid FROM rtree_cases_geom r JOIN cases c ON c.fid = r.id
              WHERE r.maxx >= ?1 AND r.minx <= ?2 AND r.maxy >= ?3 AND r.miny <= ?4
                AND c.class_code = ?5 AND c.subject = ?6 AND c.state NOT IN ('closed', 'rejected', 'cancelled')
-             ORDER BY c.fid",
+             ORDER BY c.fid"
+        };
+        let ids: Vec<i64> = query_rows_with(
+            conn,
+            "cases",
+            sql,
             params![
                 point.x() - reach_lon,
                 point.x() + reach_lon,

@@ -69,6 +69,9 @@ pub enum StoreError {
     /// on a share that went away); the step was not taken.
     #[error("the database is unavailable right now; nothing was changed, try again")]
     Unavailable,
+    /// The server refused the connection or the sign-in, or holds no district this build reads.
+    #[error("{server}: {message}")]
+    Server { server: String, message: String },
     /// Something only a database file has was asked of a server.
     #[error("a district on a server has no {what}")]
     NotOnServer { what: &'static str },

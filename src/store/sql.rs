@@ -148,7 +148,9 @@ impl PgConn {
         }
         let mut arrived = 0;
         let mut notifications = client.notifications();
-        let mut ready = notifications.iter();
+        // A wait of a millisecond, not `iter()`: the client's reactor learns that the socket has
+        // data only while it waits, so a poll that never waits never sees a notification.
+        let mut ready = notifications.timeout_iter(std::time::Duration::from_millis(1));
         while ready.next()?.is_some() {
             arrived += 1;
         }

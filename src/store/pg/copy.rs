@@ -146,9 +146,17 @@ fn copy_table(
     writer.finish().with_context(|| format!("copying {table}"))?;
     progress(table, copied);
     // Identity columns continue after the copied ids.
-    if names.first() == Some(&"fid") {
+    let identities: Vec<String> = tx
+        .query(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
+            &[&table],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for column in identities {
         tx.execute(
-            &format!("SELECT setval(pg_get_serial_sequence('{table}', 'fid'), coalesce(max(fid), 0) + 1, false) FROM {table}"),
+            &format!("SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce(max({column}), 0) + 1, false) FROM {table}"),
             &[],
         )?;
     }

@@ -1,0 +1,164 @@
+//! Seats on the server (issue 17): the store opened on PostgreSQL with each account's own login
+//! runs the same workflow as on the file — steps, reports, the audit chain, what another seat
+//! changed — while the server's row-level security decides what each login sees and writes.
+
+mod common;
+
+use citygrid::model::{CaseState, CaseSubject, Role, SourceChannel, Urgency, User};
+use citygrid::store::Store;
+use citygrid::store::pg::{PgStore, ServerAccount};
+use citygrid::workflow::{Action, NewCase, Workflow};
+
+const PASSWORD: &str = "seat-password-17";
+
+/// A moved demo district whose accounts `logins` have their own server logins.
+fn district(logins: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let (dir, path, _) = common::small_demo(2_000, 200);
+    let (url, _) = common::pg::fresh_database();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .args(["migrate", "--from"])
+        .arg(&path)
+        .args(["--to", &url, "--as", "admin"])
+        .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+        .output()
+        .expect("citygrid runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut owner = PgStore::connect(&url).expect("owner");
+    for login in logins {
+        owner.set_password(login, citygrid::demo::DEMO_PASSWORD, login, PASSWORD).expect("own password");
+    }
+    (dir, path, url)
+}
+
+fn seat(url: &str, login: &str) -> (Store, User) {
+    let account = ServerAccount { login: login.into(), password: PASSWORD.into() };
+    let store = Store::connect(url, Some(&account)).expect("a seat connects with its own login");
+    let user = store.authenticate(login, PASSWORD).expect("signed in");
+    (store, user)
+}
+
+#[test]
+fn seats_on_the_server_take_steps_as_on_the_file_and_see_only_what_their_login_may() {
+    let (_dir, path, url) = district(&["dispatch1", "intake1"]);
+    let file = Store::open_read_only(&path).expect("the file");
+    let (mut dispatcher_store, dispatcher) = seat(&url, "dispatch1");
+    let workflow = Workflow::load(&dispatcher_store).expect("the workflow from the server");
+
+    // The centre sees what the file has: every case, every part.
+    let cases = dispatcher_store.load_cases().expect("cases");
+    assert_eq!(cases.len(), file.load_cases().expect("cases").len());
+    assert_eq!(dispatcher_store.load_parts().expect("parts").len(), file.load_parts().expect("parts").len());
+    assert_eq!(dispatcher_store.load_jurisdictions().expect("areas").len(), file.load_jurisdictions().expect("areas").len());
+    let first = cases.iter().min_by_key(|case| case.id).expect("a case");
+    let same = file.load_case(first.id).expect("read").expect("the case");
+    assert_eq!(first, &same, "a case reads the same from the server as from the file");
+
+    // A wrong password is refused by the server itself.
+    let wrong = ServerAccount { login: "dispatch1".into(), password: "not-the-password".into() };
+    let error = Store::connect(&url, Some(&wrong)).err().expect("refused");
+    assert!(error.to_string().contains("wrong login or password"), "{error}");
+
+    // The intake operator files a case, the dispatcher dispatches it.
+    let (mut intake_store, intake) = seat(&url, "intake1");
+    let reported = cases.iter().find(|case| case.state == CaseState::Reported).expect("a reported case");
+    let file_step = Action::File { note: String::new(), correction: None };
+    let filed = workflow.apply(&mut intake_store, &intake, reported.id, reported.revision, &file_step, common::as_of()).expect("filed");
+    assert_eq!(filed.state, CaseState::Filed);
+    // As a seat does when it connects: start listening.
+    let before = intake_store.data_version().expect("listening");
+    let unit = workflow.units().iter().find(|unit| unit.class == citygrid::model::UnitClass::First).expect("a unit").id;
+    let dispatch = Action::Dispatch { unit, note: String::new() };
+    let dispatched =
+        workflow.apply(&mut dispatcher_store, &dispatcher, filed.id, filed.revision, &dispatch, common::as_of()).expect("dispatched");
+    assert_eq!((dispatched.state, dispatched.unit), (CaseState::Dispatched, Some(unit)));
+
+    // The intake seat hears of it without reading a table, then reads the case as it is now.
+    let mut heard = false;
+    for _ in 0..50 {
+        if intake_store.data_version().expect("notifications") != before {
+            heard = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(heard, "the step was announced");
+    let (changed, _) = intake_store.cases_changed_since(0).expect("changes");
+    assert!(changed.iter().any(|case| case.id == filed.id && case.state == CaseState::Dispatched), "{changed:?}");
+
+    // A stale step (the revision moved on) is refused, as on the file.
+    let again = workflow.apply(&mut intake_store, &intake, filed.id, filed.revision, &file_step, common::as_of());
+    assert!(matches!(again, Err(citygrid::workflow::WorkflowError::Stale(_))), "{again:?}");
+
+    // A new report takes the next case id and number from the server.
+    let new_case = NewCase {
+        source: SourceChannel::Hotline12345,
+        subject: CaseSubject::Event,
+        class_code: workflow
+            .manual()
+            .entries
+            .iter()
+            .find(|entry| entry.kind == citygrid::model::ItemKind::Event)
+            .expect("an event class")
+            .code
+            .clone(),
+        urgency: Urgency::Normal,
+        location: first.location,
+        part_code: None,
+        grid_code: None,
+        description: "井盖缺失".into(),
+        photos: vec![],
+        reporter_contact: Some("13800000000".into()),
+        address: String::new(),
+    };
+    let intake_reports = workflow.report_case(&mut intake_store, &intake, new_case.clone(), common::as_of());
+    let reported = match intake_reports {
+        Ok(reported) => reported,
+        Err(error) => panic!("intake reports: {error}"),
+    };
+    assert!(reported.case.id > cases.iter().map(|case| case.id).max().expect("ids"), "a new id after the moved ones");
+
+    // The chain on the server still verifies after the seats' steps.
+    let mut owner = PgStore::connect(&url).expect("owner");
+    let audit = owner.verify_audit(None).expect("verifies");
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!(dispatcher.role, Role::Dispatcher);
+}
+
+#[test]
+fn a_unit_operator_on_the_server_sees_and_steps_only_its_own_units_cases() {
+    let (_dir, path, url) = district(&[]);
+    let file = Store::open_read_only(&path).expect("the file");
+    let cases = file.load_cases().expect("cases");
+    let dispatched = cases.iter().find(|case| case.state == CaseState::Dispatched).expect("a dispatched case");
+    let unit = dispatched.unit.expect("a unit");
+    let operator = file
+        .load_users()
+        .expect("users")
+        .into_iter()
+        .find(|user| user.role == Role::UnitOperator && user.unit == Some(unit))
+        .expect("the unit's operator");
+    let mut owner = PgStore::connect(&url).expect("owner");
+    owner.set_password(&operator.login, citygrid::demo::DEMO_PASSWORD, &operator.login, PASSWORD).expect("own password");
+    let (mut store, user) = seat(&url, &operator.login);
+    let workflow = Workflow::load(&store).expect("workflow");
+
+    let seen = store.load_cases().expect("cases");
+    assert!(!seen.is_empty() && seen.len() < cases.len(), "{} of {}", seen.len(), cases.len());
+    assert!(seen.iter().all(|case| case.involves(unit)), "only cases the unit leads or assists on");
+
+    // Its own case: it signs for it, under its own name in the trail.
+    let case = seen.iter().find(|case| case.id == dispatched.id).expect("its dispatched case");
+    if case.signed_at.is_none() {
+        let signed = workflow
+            .apply(&mut store, &user, case.id, case.revision, &Action::SignFor { note: String::new() }, common::as_of())
+            .expect("signed for");
+        assert!(signed.signed_at.is_some());
+    }
+    // Another unit's case does not exist for it.
+    let other = cases
+        .iter()
+        .find(|case| case.unit.is_some_and(|other| other != unit) && case.state == CaseState::Dispatched)
+        .expect("another unit's case");
+    let refused = workflow.apply(&mut store, &user, other.id, other.revision, &Action::SignFor { note: String::new() }, common::as_of());
+    assert!(matches!(refused, Err(citygrid::workflow::WorkflowError::NoSuchCase { .. })), "{refused:?}");
+}
