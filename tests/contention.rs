@@ -51,7 +51,7 @@ fn seat(db: &Path, login: &str, seed: u64, importing: &AtomicBool) -> SeatLog {
     let user = store.authenticate(login, citygrid::demo::DEMO_PASSWORD).expect("signs in");
     let workflow = Workflow::load(&store).expect("workflow");
     let since = store.last_case_event_id().expect("newest entry");
-    let mut worker = DeskWorker::start(db.to_owned(), since, || {}).expect("the seat's worker");
+    let mut worker = DeskWorker::start(citygrid::store::Location::File(db.to_owned()), since, || {}).expect("the seat's worker");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let now = chrono::NaiveDateTime::parse_from_str("2026-11-25 10:00", "%Y-%m-%d %H:%M").expect("time");
     let mut log = SeatLog::default();
@@ -107,7 +107,7 @@ fn an_import_of_200000_parts_while_two_seats_work_and_the_wall_watches() {
     let parts_before = Store::open(&db).expect("open").load_parts().expect("parts").len();
     // The wall's feed: the same worker and polling the wall uses, collecting what it reports.
     let since = Store::open(&db).expect("open").last_case_event_id().expect("newest");
-    let wall = DeskWorker::start(db.clone(), since, || {}).expect("the wall's worker");
+    let wall = DeskWorker::start(citygrid::store::Location::File(db.clone()), since, || {}).expect("the wall's worker");
     let seen: Arc<Mutex<Vec<(i64, u32, Instant)>>> = Arc::default();
     let done = Arc::new(AtomicBool::new(false));
     let watcher = {

@@ -8,6 +8,7 @@ use citygrid::model::{CaseState, CaseSubject, Role, SourceChannel, Urgency, User
 use citygrid::store::Store;
 use citygrid::store::pg::{PgStore, ServerAccount};
 use citygrid::workflow::{Action, NewCase, Workflow};
+use egui_kittest::kittest::Queryable as _;
 
 const PASSWORD: &str = "seat-password-17";
 
@@ -161,4 +162,39 @@ fn a_unit_operator_on_the_server_sees_and_steps_only_its_own_units_cases() {
         .expect("another unit's case");
     let refused = workflow.apply(&mut store, &user, other.id, other.revision, &Action::SignFor { note: String::new() }, common::as_of());
     assert!(matches!(refused, Err(citygrid::workflow::WorkflowError::NoSuchCase { .. })), "{refused:?}");
+}
+
+/// The seat itself on a server: `citygrid --db postgresql://…` shows the sign-in before reading
+/// anything; a wrong password is refused by the server and the form says so; the right one
+/// loads the district as that account and opens its desk.
+#[test]
+fn the_app_on_a_server_signs_in_first_then_opens_the_desk_with_what_the_login_may_see() {
+    let (_dir, _path, url) = district(&["dispatch1"]);
+    let location = citygrid::store::Location::parse(&url);
+    let mut harness = citygrid::app::harness_at(location, None, [1400, 900], citygrid::model::Lang::Zh, Some(common::as_of()));
+    harness.run_steps(3);
+    assert!(harness.state().world().is_none(), "nothing is read before the sign-in");
+    let _ = harness.get_by_label("账号");
+
+    let wait = |harness: &mut egui_kittest::Harness<'static, citygrid::app::CitygridApp>| {
+        let started = std::time::Instant::now();
+        while harness.state().sign_in_busy() && started.elapsed() < std::time::Duration::from_secs(60) {
+            harness.step();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        harness.run_steps(3);
+    };
+    harness.state_mut().apply(citygrid::session::Command::SignIn { login: "dispatch1".into(), password: "wrong-password".into() });
+    wait(&mut harness);
+    assert!(harness.state().world().is_none());
+    let _ = harness.get_by_label_contains("wrong login or password");
+
+    harness.state_mut().apply(citygrid::session::Command::SignIn { login: "dispatch1".into(), password: PASSWORD.into() });
+    wait(&mut harness);
+    let world = harness.state().world().expect("the district is read as dispatch1");
+    assert!(world.location.display().contains(":…@"), "the server's password is not shown: {}", world.location.display());
+    let signed_in = harness.state().signed_in_login();
+    assert_eq!(signed_in.as_deref(), Some("dispatch1"));
+    let (seat, _) = seat(&url, "dispatch1");
+    assert_eq!(harness.state().case_count(), seat.load_cases().expect("cases").len());
 }

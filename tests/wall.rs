@@ -84,7 +84,7 @@ fn the_seat_worker_says_when_the_file_is_gone_and_reconnects_by_itself() {
     // The share the file lives on goes away for a while.
     let away = path.with_file_name("away.gpkg");
     std::fs::rename(&path, &away).expect("moves");
-    let worker = DeskWorker::start(path.clone(), 0, || {}).expect("starts");
+    let worker = DeskWorker::start(citygrid::store::Location::File(path.clone()), 0, || {}).expect("starts");
     let started = Instant::now();
     loop {
         assert!(started.elapsed() < Duration::from_secs(10), "no 'unavailable' reply");

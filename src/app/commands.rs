@@ -54,6 +54,20 @@ impl CitygridApp {
             Command::SignIn { login, password } => {
                 self.desk.sign_in.busy = true;
                 self.desk.sign_in.error = None;
+                // On a server the sign-in is the connection: the district is read as the account.
+                if let Phase::Connect(location) = &self.phase {
+                    let account = crate::store::pg::ServerAccount { login: login.clone(), password: password.clone() };
+                    let server = location.clone();
+                    match super::jobs::spawn_loader(location.with_account(account), &self.ctx) {
+                        Ok(job) => {
+                            self.loader = Some(job);
+                            self.pending_sign_in = Some((login, password, server));
+                            self.phase = Phase::Loading { demo: None, opening: true };
+                        }
+                        Err(message) => self.desk.sign_in.error = Some(message),
+                    }
+                    return;
+                }
                 let now = self.now();
                 self.send_to_worker(DeskRequest::SignIn { login, password, now }, None, None);
             }
@@ -91,8 +105,8 @@ impl CitygridApp {
             Command::ReloadWorld => self.reload_world(),
             Command::ImportStep(step) => {
                 if let Phase::Ready(world) = &self.phase {
-                    let path = world.path.clone();
-                    self.import.start(step, &path, self.desk.user.clone(), &self.ctx);
+                    let location = world.location.clone();
+                    self.import.start(step, &location, self.desk.user.clone(), &self.ctx);
                 }
             }
             Command::CheckTopology(kind) => {

@@ -27,7 +27,18 @@ pub fn harness(
     lang: Lang,
     now: Option<NaiveDateTime>,
 ) -> egui_kittest::Harness<'static, CitygridApp> {
-    let path = db_path.to_owned();
+    harness_at(crate::session::Location::File(db_path.to_owned()), basemap, size, lang, now)
+}
+
+/// [`harness`] on a file or a server (a server seat shows its sign-in before reading anything).
+#[must_use]
+pub fn harness_at(
+    location: crate::session::Location,
+    basemap: Option<&Path>,
+    size: [u32; 2],
+    lang: Lang,
+    now: Option<NaiveDateTime>,
+) -> egui_kittest::Harness<'static, CitygridApp> {
     let basemap = basemap.map(Path::to_owned);
     #[allow(clippy::cast_precision_loss)]
     let size = egui::vec2(size[0] as f32, size[1] as f32);
@@ -38,7 +49,7 @@ pub fn harness(
         .wgpu()
         .build_eframe(move |cc| {
             // Tests and screenshots get exactly the basemap they ask for.
-            let mut app = CitygridApp::new(cc, path, basemap, false);
+            let mut app = CitygridApp::new(cc, location.clone(), basemap, false);
             app.set_lang(lang);
             if let Some(now) = now {
                 app.set_clock(now);

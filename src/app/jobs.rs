@@ -14,7 +14,7 @@ use crate::io::export::ExportProgress;
 use crate::job::Job;
 use crate::map::scene::{MapScene, SceneData};
 use crate::model::JurisdictionKind;
-use crate::session::{Command, ExportRequest, ExportScope, World, load_everything};
+use crate::session::{Command, ExportRequest, ExportScope, Location, World, load_from};
 use crate::ui;
 
 use super::{CitygridApp, Phase};
@@ -29,14 +29,16 @@ pub(super) struct LoadProgress {
 /// The loader: the world and the cases, or why they could not be read.
 pub(super) type LoaderJob = Job<LoadProgress, Result<Box<(World, CaseBook)>, String>>;
 
-/// Starts loading `path` on a worker thread; creates the demo database first when the file
-/// does not exist yet.
-pub(super) fn spawn_loader(path: PathBuf, ctx: &egui::Context) -> Result<LoaderJob, String> {
+/// Starts loading the district on a worker thread; creates the demo database first when the
+/// file does not exist yet.
+pub(super) fn spawn_loader(location: Location, ctx: &egui::Context) -> Result<LoaderJob, String> {
     Job::spawn("citygrid-loader", LoadProgress::default(), ui::repaint_notify(ctx), move |job| {
         let mut demo = None;
-        if !path.exists() {
+        if let Some(path) = location.path()
+            && !path.exists()
+        {
             let mut last_sent = Instant::now();
-            write_demo(&path, &DemoOptions::standard(), &mut |progress| {
+            write_demo(path, &DemoOptions::standard(), &mut |progress| {
                 if last_sent.elapsed() > Duration::from_millis(50) || progress.fraction >= 1.0 {
                     last_sent = Instant::now();
                     demo = Some(progress.clone());
@@ -46,7 +48,7 @@ pub(super) fn spawn_loader(path: PathBuf, ctx: &egui::Context) -> Result<LoaderJ
             .map_err(|error| format!("{error:#}"))?;
         }
         job.report(LoadProgress { demo, opening: true });
-        load_everything(&path, crate::calendar::china_now()).map(Box::new).map_err(|error| format!("{error:#}"))
+        load_from(&location, crate::calendar::china_now()).map(Box::new).map_err(|error| format!("{error:#}"))
     })
     .map_err(|error| format!("cannot start the loader thread: {error}"))
 }
@@ -92,7 +94,9 @@ impl CitygridApp {
         use crate::io::export::{CsvHeader, ExportWhat, Names, Selection, Sources, export, layers_for};
         let Phase::Ready(world) = &self.phase else { return };
         let world = Arc::clone(world);
-        if let Err(refused) = crate::io::export::refuse_live_database(&request.path, &world.path) {
+        if let Some(live) = world.location.path()
+            && let Err(refused) = crate::io::export::refuse_live_database(&request.path, live)
+        {
             self.export.outcome = Some(Err(refused.to_string()));
             return;
         }
@@ -166,7 +170,7 @@ impl CitygridApp {
                 self.book = book;
                 if self.worker.is_none() {
                     let ctx = self.ctx.clone();
-                    match DeskWorker::start(world.path.clone(), world.since_event_id, move || ctx.request_repaint()) {
+                    match DeskWorker::start(world.location.clone(), world.since_event_id, move || ctx.request_repaint()) {
                         Ok(worker) => self.worker = Some(worker),
                         Err(error) => self.desk.unavailable = Some(format!("cannot start the desk worker: {error}")),
                     }
@@ -180,6 +184,17 @@ impl CitygridApp {
                 } else {
                     self.apply(Command::ZoomToDistrict);
                 }
+                if let Some((login, password, _)) = self.pending_sign_in.take() {
+                    self.apply(Command::SignIn { login, password });
+                }
+            }
+            // A refused sign-in on a server: back to the form, with why.
+            Err(message) if self.pending_sign_in.is_some() => {
+                if let Some((_, _, server)) = self.pending_sign_in.take() {
+                    self.phase = Phase::Connect(server);
+                }
+                self.desk.sign_in.busy = false;
+                self.desk.sign_in.error = Some(message);
             }
             Err(message) => self.phase = Phase::Failed(message),
         }

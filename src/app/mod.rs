@@ -28,7 +28,9 @@ use crate::desk::worker::DeskWorker;
 use crate::map::basemap_choice::BasemapChoice;
 use crate::map::scene::MapScene;
 use crate::model::Lang;
-use crate::session::{BasemapProblem, Command, SETTINGS_KEY, Selection, Settings, World, demo_basemap_path, export_dir, tile_cache_dir};
+use crate::session::{
+    BasemapProblem, Command, Location, SETTINGS_KEY, Selection, Settings, World, demo_basemap_path, export_dir, tile_cache_dir,
+};
 use crate::ui;
 
 use basemap_slot::{ActiveBasemap, OpeningBasemap};
@@ -36,7 +38,12 @@ use jobs::TopologyCheck;
 use wall::WallState;
 
 enum Phase {
-    Loading { demo: Option<DemoProgress>, opening: bool },
+    /// A seat on a server signs in first: nothing can be read before the server knows who asks.
+    Connect(Location),
+    Loading {
+        demo: Option<DemoProgress>,
+        opening: bool,
+    },
     Ready(Arc<World>),
     Failed(String),
 }
@@ -68,6 +75,9 @@ pub struct CitygridApp {
     basemap_panel: ui::layers::BasemapPanelState,
     /// The loader thread until it has handed over the world.
     loader: Option<jobs::LoaderJob>,
+    /// A seat on a server that is connecting as an account: its sign-in, sent to the desk worker
+    /// once the district is read, and the server to go back to if the connection is refused.
+    pending_sign_in: Option<(String, String, Location)>,
     ctx: egui::Context,
     /// Whether walkers' GPU renderer is installed (egui on wgpu).
     gpu: bool,
@@ -101,7 +111,7 @@ impl CitygridApp {
     /// `basemap`, else the one used last time) in the background. With no basemap given or
     /// remembered, `use_demo_basemap` opens the shipped demo basemap.
     #[must_use]
-    pub fn new(cc: &eframe::CreationContext<'_>, db_path: PathBuf, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, location: Location, basemap: Option<PathBuf>, use_demo_basemap: bool) -> Self {
         ui::fonts::install_fonts(&cc.egui_ctx);
         // Photos of cases and disputes are shown from their files.
         egui_extras::install_image_loaders(&cc.egui_ctx);
@@ -120,7 +130,8 @@ impl CitygridApp {
             .map(|path| BasemapChoice::Offline { path })
             .or_else(|| settings.remembered_basemap())
             .or_else(|| if use_demo_basemap { demo_basemap.clone().map(|path| BasemapChoice::Offline { path }) } else { None });
-        let loader = jobs::spawn_loader(db_path, &cc.egui_ctx);
+        let connect = location.needs_account().then(|| location.clone());
+        let loader = if connect.is_some() { Err(String::new()) } else { jobs::spawn_loader(location, &cc.egui_ctx) };
         let mut map_memory = MapMemory::default();
         let _ = map_memory.set_zoom(11.0);
         let mut basemap_panel = ui::layers::BasemapPanelState { tianditu_key: settings.tianditu_key.clone(), ..Default::default() };
@@ -130,9 +141,10 @@ impl CitygridApp {
         }
         let mut app = Self {
             settings,
-            phase: match &loader {
-                Ok(_) => Phase::Loading { demo: None, opening: false },
-                Err(message) => Phase::Failed(message.clone()),
+            phase: match (&loader, connect) {
+                (_, Some(location)) => Phase::Connect(location),
+                (Ok(_), None) => Phase::Loading { demo: None, opening: false },
+                (Err(message), None) => Phase::Failed(message.clone()),
             },
             map_memory,
             selection: None,
@@ -146,6 +158,7 @@ impl CitygridApp {
             tile_cache_dir: tile_cache_dir(),
             basemap_panel,
             loader: loader.ok(),
+            pending_sign_in: None,
             ctx: cc.egui_ctx.clone(),
             gpu,
             scene: None,
@@ -184,7 +197,7 @@ impl CitygridApp {
         if let Phase::Ready(world) = &self.phase
             && self.loader.is_none()
         {
-            match jobs::spawn_loader(world.path.clone(), &self.ctx) {
+            match jobs::spawn_loader(world.location.clone(), &self.ctx) {
                 Ok(job) => self.loader = Some(job),
                 Err(message) => self.desk.notice = Some(ui::desk::Notice { text: message, error: true }),
             }
@@ -215,6 +228,24 @@ impl CitygridApp {
             Phase::Ready(world) => Some(world),
             _ => None,
         }
+    }
+
+    /// Whether a sign-in is on its way (tests).
+    #[must_use]
+    pub fn sign_in_busy(&self) -> bool {
+        self.desk.sign_in.busy
+    }
+
+    /// The login of the account signed in, if any (tests).
+    #[must_use]
+    pub fn signed_in_login(&self) -> Option<String> {
+        self.desk.user.as_ref().map(|user| user.login.clone())
+    }
+
+    /// How many cases the seat holds (tests).
+    #[must_use]
+    pub fn case_count(&self) -> usize {
+        self.book.len()
     }
 
     /// The failure message, if loading failed.
@@ -332,6 +363,11 @@ impl eframe::App for CitygridApp {
         let now = self.now();
         let mut commands = Vec::new();
         match &self.phase {
+            Phase::Connect(location) => {
+                let lang = self.settings.lang;
+                let heading = location.short_name();
+                commands.extend(ui::desk::sign_in_ui(ui, &heading, false, &mut self.desk.sign_in, None, lang));
+            }
             Phase::Loading { .. } => {
                 self.loading_ui(ui);
                 ui.ctx().request_repaint_after(Duration::from_millis(100));
@@ -347,7 +383,7 @@ impl eframe::App for CitygridApp {
             Phase::Ready(world) if self.desk.user.as_ref().is_none_or(|user| user.must_change_password) => {
                 let lang = self.settings.lang;
                 let changing = self.desk.user.as_ref();
-                commands.extend(ui::desk::sign_in_ui(ui, world, &mut self.desk.sign_in, changing, lang));
+                commands.extend(ui::desk::sign_in_ui(ui, &world.district_name, world.is_demo, &mut self.desk.sign_in, changing, lang));
             }
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
@@ -456,7 +492,7 @@ impl eframe::App for CitygridApp {
 ///
 /// # Errors
 /// The window cannot be created (no display, no graphics driver).
-pub fn run_native(db_path: PathBuf, basemap: Option<PathBuf>) -> Result<()> {
+pub fn run_native(location: Location, basemap: Option<PathBuf>) -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("citygrid 数字城管")
@@ -464,7 +500,7 @@ pub fn run_native(db_path: PathBuf, basemap: Option<PathBuf>) -> Result<()> {
             .with_min_inner_size([900.0, 600.0]),
         ..Default::default()
     };
-    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, db_path, basemap, true)))))
+    eframe::run_native("citygrid", options, Box::new(move |cc| Ok(Box::new(CitygridApp::new(cc, location, basemap, true)))))
         .map_err(|error| anyhow::anyhow!("cannot open the window: {error}"))
 }
 
@@ -473,7 +509,7 @@ pub fn run_native(db_path: PathBuf, basemap: Option<PathBuf>) -> Result<()> {
 ///
 /// # Errors
 /// The window cannot be created (no display, no graphics driver).
-pub fn run_wall(db_path: PathBuf, basemap: Option<PathBuf>, windowed: bool, cycle: bool) -> Result<()> {
+pub fn run_wall(location: Location, basemap: Option<PathBuf>, windowed: bool, cycle: bool) -> Result<()> {
     let viewport = egui::ViewportBuilder::default().with_title("citygrid 大屏").with_inner_size([1920.0, 1080.0]);
     let options =
         eframe::NativeOptions { viewport: if windowed { viewport } else { viewport.with_fullscreen(true) }, ..Default::default() };
@@ -481,7 +517,7 @@ pub fn run_wall(db_path: PathBuf, basemap: Option<PathBuf>, windowed: bool, cycl
         "citygrid-wall",
         options,
         Box::new(move |cc| {
-            let mut app = CitygridApp::new(cc, db_path, basemap, true);
+            let mut app = CitygridApp::new(cc, location, basemap, true);
             app.set_wall(cycle);
             Ok(Box::new(app))
         }),

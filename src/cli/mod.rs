@@ -114,8 +114,8 @@ enum Command {
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        None => citygrid::app::run_native(database_path(cli.db)?, cli.basemap),
-        Some(Command::Wall { windowed, cycle }) => citygrid::app::run_wall(database_path(cli.db)?, cli.basemap, windowed, cycle),
+        None => citygrid::app::run_native(database_location(cli.db)?, cli.basemap),
+        Some(Command::Wall { windowed, cycle }) => citygrid::app::run_wall(database_location(cli.db)?, cli.basemap, windowed, cycle),
         #[cfg(feature = "dev-tools")]
         Some(Command::SeatSim(args)) => seat_sim::run(&database_path(cli.db)?, args),
         #[cfg(feature = "dev-tools")]
@@ -153,6 +153,11 @@ fn acting_user(store: &citygrid::store::Store, path: &std::path::Path, login: &s
 }
 
 /// `--db`, else the database in the platform data directory.
+/// The district the seat or the wall opens: `--db` as a file or a `postgresql://` server.
+fn database_location(cli_db: Option<PathBuf>) -> Result<citygrid::session::Location> {
+    Ok(citygrid::session::Location::parse(&database_path(cli_db)?.to_string_lossy()))
+}
+
 fn database_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
     match cli_db {
         Some(path) => Ok(path),

@@ -5,14 +5,13 @@
 //! The UI sends [`DeskRequest`]s and reads [`DeskReply`]s once per frame; the worker wakes the UI
 //! when a reply is ready.
 
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
 use crate::model::{BacklogEntry, Case, CaseEvent, CaseRequest, DisputeRecord, ReporterFeedback, User};
-use crate::store::{AuthError, Store, StoreError};
+use crate::store::{AuthError, Location, Store, StoreError};
 use crate::workflow::{
     Action, DisputeDecision, DisputeOpening, DisputeOutcome, NewCase, ReportedCase, SiteCheckReport, UnitStatement, Workflow, WorkflowError,
 };
@@ -195,11 +194,11 @@ impl DeskWorker {
     ///
     /// # Errors
     /// The thread cannot be started.
-    pub fn start(path: PathBuf, since_event_id: i64, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+    pub fn start(location: Location, since_event_id: i64, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
         let (request_tx, request_rx) = channel();
         let (reply_tx, reply_rx) = channel();
         std::thread::Builder::new().name("citygrid-desk".into()).spawn(move || {
-            run(&path, since_event_id, &request_rx, &reply_tx, &wake);
+            run(&location, since_event_id, &request_rx, &reply_tx, &wake);
         })?;
         Ok(Self { requests: request_tx, replies: reply_rx, next_ticket: 1 })
     }
@@ -234,8 +233,8 @@ struct Connected {
     facts: Option<(i64, crate::assess::FactBook)>,
 }
 
-fn connect(path: &std::path::Path) -> Result<Connected, StoreError> {
-    let store = Store::open(path)?;
+fn connect(location: &Location) -> Result<Connected, StoreError> {
+    let store = location.open()?;
     // A seat says "busy, retrying" after 3 s and keeps trying (`retry_while_busy`).
     store.set_busy_timeout(SEAT_BUSY_TIMEOUT)?;
     let workflow = Workflow::load(&store)?;
@@ -243,7 +242,7 @@ fn connect(path: &std::path::Path) -> Result<Connected, StoreError> {
     Ok(Connected { store, workflow, data_version, facts: None })
 }
 
-fn run(path: &std::path::Path, since_event_id: i64, requests: &Receiver<DeskRequest>, replies: &Sender<DeskReply>, wake: &dyn Fn()) {
+fn run(location: &Location, since_event_id: i64, requests: &Receiver<DeskRequest>, replies: &Sender<DeskReply>, wake: &dyn Fn()) {
     let send = |reply: DeskReply| {
         let sent = replies.send(reply).is_ok();
         wake();
@@ -255,7 +254,7 @@ fn run(path: &std::path::Path, since_event_id: i64, requests: &Receiver<DeskRequ
     let mut last_poll = Instant::now().checked_sub(POLL_INTERVAL).unwrap_or_else(Instant::now);
     loop {
         if connected.is_none() {
-            match connect(path) {
+            match connect(location) {
                 Ok(fresh) => {
                     connected = Some(fresh);
                     if unavailable {

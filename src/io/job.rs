@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use crate::job::{Job, Notify};
-use crate::store::Store;
 
 use super::{ImportReport, Inspection, MappingProfile, Policy, Progress};
 
@@ -46,7 +45,7 @@ pub struct ImportJob {
 pub fn start_step(
     step: ImportStep,
     file: PathBuf,
-    db: PathBuf,
+    db: crate::store::Location,
     actor: Option<crate::model::User>,
     profile: MappingProfile,
     policy: Policy,
@@ -58,7 +57,7 @@ pub fn start_step(
             ImportStep::Inspect => {
                 StepResult::Inspected(super::inspect(&file, &profile.source).map_err(|error| format!("{}: {error}", file.display())))
             }
-            ImportStep::Validate => StepResult::Validated(Store::open(&db).map_err(|error| error.to_string()).and_then(|store| {
+            ImportStep::Validate => StepResult::Validated(db.open().map_err(|error| error.to_string()).and_then(|store| {
                 super::validate(&store, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| error.to_string())
             })),
             ImportStep::Commit => StepResult::Committed(match actor {
@@ -66,7 +65,7 @@ pub fn start_step(
                     Err("sign in as an administrator to import; nothing was written / 请以系统管理员身份登录后导入，未写入任何数据"
                         .to_owned())
                 }
-                Some(actor) => Store::open(&db).map_err(|error| error.to_string()).and_then(|mut store| {
+                Some(actor) => db.open().map_err(|error| error.to_string()).and_then(|mut store| {
                     super::commit(&mut store, &actor, &file, &profile, &policy, &mut report, context.cancel_flag()).map_err(|error| {
                         match error {
                             super::ImportError::Store(crate::store::StoreError::Access(access)) => {

@@ -3,7 +3,7 @@
 //! thread. The map, the desk, the wall, the benches and the command line all read it.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -17,14 +17,15 @@ use crate::map::scene_build::PartChunks;
 use crate::map::style;
 use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Lang, Part, Unit, UnitId};
 use crate::spatial::{JurisdictionIndex, PointIndex};
-use crate::store::{Store, StreetRecord};
+use crate::store::{Location, StreetRecord};
 use crate::workflow::{RoutingData, Workflow};
 
 use super::Selection;
 
 /// Everything the app shows, loaded and indexed off the UI thread.
 pub struct World {
-    pub path: PathBuf,
+    /// Where the district was read from (a file, or a server as the signed-in account).
+    pub location: Location,
     pub district_code: String,
     pub district_name: String,
     /// The file is the demo district (`citygrid demo`): its shared password may be shown.
@@ -194,9 +195,17 @@ impl World {
 /// # Errors
 /// The file cannot be opened (see [`crate::store::StoreError`]) or has bad rows.
 pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBook)> {
+    load_from(&Location::File(path.to_owned()), now)
+}
+
+/// [`load_everything`] from a file or a server.
+///
+/// # Errors
+/// The district cannot be opened (see [`crate::store::StoreError`]) or has bad rows.
+pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, CaseBook)> {
     let started = Instant::now();
-    // Store errors name the file themselves.
-    let store = Store::open(path)?;
+    // Store errors name the file or the server themselves.
+    let store = location.open()?;
     let units = store.load_units()?;
     let manual = store.load_manual()?;
     let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
@@ -248,7 +257,7 @@ pub fn load_everything(path: &Path, now: NaiveDateTime) -> Result<(World, CaseBo
     book.set_precedents(precedents);
     let workflow = Workflow::new(manual.clone(), calendar.clone(), units.clone());
     let world = World {
-        path: path.to_owned(),
+        location: location.clone(),
         district_code,
         district_name,
         is_demo,

@@ -13,6 +13,7 @@ mod codes;
 mod disputes;
 pub mod gpkg;
 mod live;
+mod location;
 pub mod pg;
 mod queries;
 pub mod schema;
@@ -27,6 +28,7 @@ pub use sql::{Db, OptionalExtension, Row, SqlError, Tx};
 pub use accounts::{AccessError, Account, AuthError, MIN_PASSWORD_CHARS, Write, hash_password, verify_password};
 pub use case_flow::{NearbyCase, NewCaseEvent};
 pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event};
+pub use location::Location;
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
 
 /// Why a database could not be opened or written.
@@ -348,6 +350,46 @@ impl Store {
 }
 
 impl Store {
+    /// Feature or row count of every layer registered in `gpkg_contents`, sorted by table name.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn layer_counts(&self) -> Result<Vec<LayerCount>, StoreError> {
+        let tables: Vec<String> = if self.is_server() {
+            let mut tables: Vec<String> = schema::layer_tables().iter().map(|table| (*table).to_owned()).collect();
+            tables.sort();
+            tables
+        } else {
+            self.conn()
+                .query_rows("SELECT table_name FROM gpkg_contents ORDER BY table_name", &[], |row| row.get(0))
+                .context("listing layers")?
+        };
+        tables
+            .into_iter()
+            .map(|table| {
+                let count = self
+                    .conn()
+                    .query_row(&format!("SELECT count(*) FROM \"{table}\""), &[], |row| row.get(0))
+                    .context(format!("counting {table}"))?;
+                Ok(LayerCount { table, count })
+            })
+            .collect()
+    }
+
+    /// Updates the layer extents after a bulk write.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn refresh_extents(&mut self) -> Result<(), StoreError> {
+        if self.is_server() {
+            // PostGIS has no stored extents: QGIS reads them from the GiST index.
+            return Ok(());
+        }
+        self.write(|tx| {
+            gpkg::refresh_extents(tx.lite().ok_or(StoreError::NotOnServer { what: "stored extents" })?).context("refreshing layer extents")
+        })
+    }
+
     /// Moves everything from the write-ahead log into the main file, so the file alone is
     /// complete (nothing to do on a server).
     ///

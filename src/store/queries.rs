@@ -508,47 +508,6 @@ impl Store {
     pub fn load_case(&self, case_id: i64) -> Result<Option<Case>, StoreError> {
         Self::case_by_id(self.conn(), case_id)
     }
-
-    /// Feature or row count of every layer registered in `gpkg_contents`, sorted by table name.
-    ///
-    /// # Errors
-    /// SQL errors.
-    pub fn layer_counts(&self) -> Result<Vec<LayerCount>, StoreError> {
-        let tables: Vec<String> = if self.is_server() {
-            let mut tables: Vec<String> = super::schema::layer_tables().iter().map(|table| (*table).to_owned()).collect();
-            tables.sort();
-            tables
-        } else {
-            self.conn()
-                .query_rows("SELECT table_name FROM gpkg_contents ORDER BY table_name", &[], |row| row.get(0))
-                .context("listing layers")?
-        };
-        tables
-            .into_iter()
-            .map(|table| {
-                let count = self
-                    .conn()
-                    .query_row(&format!("SELECT count(*) FROM \"{table}\""), &[], |row| row.get(0))
-                    .context(format!("counting {table}"))?;
-                Ok(LayerCount { table, count })
-            })
-            .collect()
-    }
-
-    /// Updates the layer extents after a bulk write.
-    ///
-    /// # Errors
-    /// SQL errors.
-    pub fn refresh_extents(&mut self) -> Result<(), StoreError> {
-        if self.is_server() {
-            // PostGIS has no stored extents: QGIS reads them from the GiST index.
-            return Ok(());
-        }
-        self.write(|tx| {
-            super::gpkg::refresh_extents(tx.lite().ok_or(StoreError::NotOnServer { what: "stored extents" })?)
-                .context("refreshing layer extents")
-        })
-    }
 }
 
 fn set_meta(tx: &Tx<'_>, key: &str, value: &str) -> Result<(), StoreError> {

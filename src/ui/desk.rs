@@ -144,13 +144,20 @@ pub fn clock_behind_text(behind: crate::desk::worker::ClockBehind, lang: Lang) -
 /// The sign-in screen, or (`changing` an account whose password an administrator set) the
 /// password change it must make first. Returns [`Command::SignIn`] or
 /// [`Command::ChangePassword`] when the form is sent.
-pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, changing: Option<&User>, lang: Lang) -> Vec<Command> {
+pub fn sign_in_ui(
+    ui: &mut egui::Ui,
+    district: &str,
+    is_demo: bool,
+    form: &mut SignInForm,
+    changing: Option<&User>,
+    lang: Lang,
+) -> Vec<Command> {
     let mut commands = Vec::new();
     egui::CentralPanel::default().show(ui, |ui| {
         ui.vertical_centered(|ui| {
             ui.add_space((ui.available_height() / 4.0).max(20.0));
             ui.heading(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
-            ui.label(RichText::new(&world.district_name).size(16.0));
+            ui.label(RichText::new(district).size(16.0));
             ui.add_space(20.0);
             if let Some(user) = changing {
                 change_password_ui(ui, form, user, lang, &mut commands);
@@ -195,7 +202,7 @@ pub fn sign_in_ui(ui: &mut egui::Ui, world: &World, form: &mut SignInForm, chang
                 }
             });
             // The shared demo password is shown for the demo district only.
-            if world.is_demo {
+            if is_demo {
                 ui.add_space(12.0);
                 ui.weak(lang.pick(
                     "演示数据库的账号：admin（导入）、intake1、dispatch1、leader1、collector1、committee1、unit_<单位代码>，密码均为 citygrid",

@@ -65,9 +65,9 @@ pub fn details_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, selec
 fn summary_ui(ui: &mut egui::Ui, view: View<'_>) {
     let View { world, cases: book, lang, .. } = view;
     egui::Grid::new("summary").num_columns(2).striped(true).show(ui, |ui| {
-        let file_name = world.path.file_name().map_or_else(|| world.path.display().to_string(), |name| name.to_string_lossy().into_owned());
+        let file_name = world.location.short_name();
         ui.label(egui::RichText::new(lang.pick("数据库", "Database")).weak());
-        ui.label(file_name).on_hover_text(world.path.display().to_string());
+        ui.label(file_name).on_hover_text(world.location.display());
         ui.end_row();
         row_ui(ui, lang.pick("部件总数", "Parts in database"), world.parts.len().to_string());
         row_ui(ui, lang.pick("案卷总数", "Cases in database"), book.len().to_string());

@@ -10,7 +10,7 @@
 //! Every step runs on its own thread with its own connection; the map reloads when an import
 //! has written. The work is `io`; this file asks and shows.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::io::{
     ImportJob, ImportReport, ImportStep, Inspection, IssueClass, MappingProfile, OnIssue, Policy, StepResult, Target, start_step,
@@ -134,7 +134,7 @@ impl ImportDialog {
     }
 
     /// Starts `step` on a thread against the database at `db`.
-    pub fn start(&mut self, step: ImportStep, db: &Path, actor: Option<crate::model::User>, ctx: &egui::Context) {
+    pub fn start(&mut self, step: ImportStep, db: &crate::session::Location, actor: Option<crate::model::User>, ctx: &egui::Context) {
         if self.running.is_some() {
             return;
         }
@@ -151,7 +151,7 @@ impl ImportDialog {
             }
             ImportStep::Commit => self.committed = None,
         }
-        match start_step(step, path, db.to_owned(), actor, self.profile_for_run(), self.policy.clone(), super::repaint_notify(ctx)) {
+        match start_step(step, path, db.clone(), actor, self.profile_for_run(), self.policy.clone(), super::repaint_notify(ctx)) {
             Ok(job) => self.running = Some(job),
             Err(error) => self.inspection = Some(Err(format!("cannot start the import thread: {error}"))),
         }
