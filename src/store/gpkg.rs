@@ -102,25 +102,25 @@ fn header_of(blob: &[u8]) -> Result<Header, BlobError> {
 pub fn ewkb_from_blob(blob: &[u8], srid: u32) -> Result<Vec<u8>, BlobError> {
     geometry_from_blob(blob)?;
     let wkb = &blob[header_of(blob)?.wkb_offset..];
-    if wkb.len() < 5 {
-        return Err(BlobError("WKB shorter than its header".into()));
-    }
-    let little_endian = wkb[0] == 1;
-    let mut kind = [0u8; 4];
-    kind.copy_from_slice(&wkb[1..5]);
-    let kind = if little_endian { u32::from_le_bytes(kind) } else { u32::from_be_bytes(kind) };
-    let flagged = kind | 0x2000_0000;
+    let (little_endian, kind) = wkb_type(wkb)?;
+    let word = |value: u32| if little_endian { value.to_le_bytes() } else { value.to_be_bytes() };
     let mut out = Vec::with_capacity(wkb.len() + 4);
     out.push(wkb[0]);
-    if little_endian {
-        out.extend_from_slice(&flagged.to_le_bytes());
-        out.extend_from_slice(&srid.to_le_bytes());
-    } else {
-        out.extend_from_slice(&flagged.to_be_bytes());
-        out.extend_from_slice(&srid.to_be_bytes());
-    }
+    out.extend_from_slice(&word(kind | EWKB_SRID_FLAG));
+    out.extend_from_slice(&word(srid));
     out.extend_from_slice(&wkb[5..]);
     Ok(out)
+}
+
+/// The flag PostGIS sets in an EWKB geometry type when an SRID follows it.
+const EWKB_SRID_FLAG: u32 = 0x2000_0000;
+
+/// The byte order and the geometry type word of (E)WKB.
+fn wkb_type(wkb: &[u8]) -> Result<(bool, u32), BlobError> {
+    let header = wkb.get(..5).ok_or_else(|| BlobError("WKB shorter than its header".into()))?;
+    let little_endian = header[0] == 1;
+    let bytes = [header[1], header[2], header[3], header[4]];
+    Ok((little_endian, if little_endian { u32::from_le_bytes(bytes) } else { u32::from_be_bytes(bytes) }))
 }
 
 /// PostGIS EWKB (what a server sends for a geometry column) as the GeoPackage blob the file
@@ -129,18 +129,12 @@ pub fn ewkb_from_blob(blob: &[u8], srid: u32) -> Result<Vec<u8>, BlobError> {
 /// # Errors
 /// Bytes that are not a 2-D EWKB geometry.
 pub fn blob_from_ewkb(ewkb: &[u8]) -> Result<Vec<u8>, BlobError> {
-    if ewkb.len() < 5 {
-        return Err(BlobError("EWKB shorter than its header".into()));
-    }
-    let little_endian = ewkb[0] == 1;
-    let mut kind = [0u8; 4];
-    kind.copy_from_slice(&ewkb[1..5]);
-    let kind = if little_endian { u32::from_le_bytes(kind) } else { u32::from_be_bytes(kind) };
+    let (little_endian, kind) = wkb_type(ewkb)?;
     let mut wkb = Vec::with_capacity(ewkb.len());
     wkb.push(ewkb[0]);
-    let plain = kind & !0x2000_0000;
+    let plain = kind & !EWKB_SRID_FLAG;
     wkb.extend_from_slice(&if little_endian { plain.to_le_bytes() } else { plain.to_be_bytes() });
-    let body = if kind & 0x2000_0000 != 0 { 9 } else { 5 };
+    let body = if kind & EWKB_SRID_FLAG != 0 { 9 } else { 5 };
     wkb.extend_from_slice(ewkb.get(body..).ok_or_else(|| BlobError("EWKB shorter than its SRID".into()))?);
     let mut reader = WkbReader { bytes: &wkb, position: 0 };
     let geometry = reader.geometry(0).map_err(BlobError)?.ok_or_else(|| BlobError("empty geometry".into()))?;
