@@ -32,7 +32,7 @@ fn fresh() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-const LOGINS: [(&str, Role); 7] = [
+const LOGINS: [(&str, Role); 8] = [
     ("intake1", Role::IntakeOperator),
     ("dispatch1", Role::Dispatcher),
     ("leader1", Role::ShiftLeader),
@@ -40,6 +40,7 @@ const LOGINS: [(&str, Role); 7] = [
     ("unit_cgj_ld", Role::UnitOperator),
     ("committee1", Role::CommitteeMember),
     ("admin", Role::Administrator),
+    ("wall1", Role::Viewer),
 ];
 
 fn signed_in(store: &Store, login: &str) -> User {

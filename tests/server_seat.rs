@@ -198,3 +198,64 @@ fn the_app_on_a_server_signs_in_first_then_opens_the_desk_with_what_the_login_ma
     let (seat, _) = seat(&url, "dispatch1");
     assert_eq!(harness.state().case_count(), seat.load_cases().expect("cases").len());
 }
+
+/// The wall on a server reads as a viewer account (`citygrid wall --as wall1`): it sees every
+/// case, a step taken at a seat reaches it through the server's notification, and the viewer's
+/// login itself can change nothing, whatever program uses it.
+#[test]
+fn the_wall_on_a_server_reads_as_a_viewer_and_follows_the_seats() {
+    let (_dir, path, url) = district(&["wall1", "dispatch1"]);
+    let all = Store::open_read_only(&path).expect("the file").load_cases().expect("cases").len();
+    let account = ServerAccount { login: "wall1".into(), password: PASSWORD.into() };
+    let location = citygrid::store::Location::parse(&url).with_account(account);
+    let mut wall = citygrid::app::harness_at(location, None, [1920, 1080], citygrid::model::Lang::Zh, Some(common::as_of()));
+    wall.state_mut().set_wall(false);
+    citygrid::app::wait_until_loaded(&mut wall, std::time::Duration::from_secs(60)).expect("the wall loads as wall1");
+    assert_eq!(wall.state().case_count(), all, "a viewer sees every case");
+
+    // A step at a dispatcher's seat reaches the wall.
+    let (mut store, dispatcher) = seat(&url, "dispatch1");
+    let workflow = Workflow::load(&store).expect("workflow");
+    let case = store
+        .load_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|case| citygrid::workflow::allowed_actions(&workflow, &dispatcher, case).contains(&citygrid::workflow::ActionKind::Urge))
+        .expect("a case the dispatcher may urge");
+    let urged = workflow
+        .apply(&mut store, &dispatcher, case.id, case.revision, &Action::Urge { note: "请尽快处置".into() }, common::as_of())
+        .expect("urged");
+    let started = std::time::Instant::now();
+    loop {
+        wall.step();
+        let shown =
+            wall.state().cases().position_of(case.id).and_then(|position| wall.state().cases().get(position)).map(|case| case.revision);
+        if shown == Some(urged.revision) {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the wall still shows revision {shown:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // The viewer's own login, in any program, takes no step and changes no case.
+    let config: postgres::Config = url.parse().expect("url");
+    let database = config.get_dbname().expect("a database").to_owned();
+    let mut viewer = config.clone();
+    viewer.user(&citygrid::store::pg::login_role(&database, "wall1").expect("role")).password(PASSWORD);
+    let mut psql = viewer.connect(postgres::NoTls).expect("the viewer's login connects");
+    let changed = psql.execute("UPDATE cases SET description = 'x' WHERE fid = $1", &[&case.id]);
+    assert!(matches!(changed, Ok(0)) || changed.is_err(), "a viewer changed a case: {changed:?}");
+    let count: i64 = psql.query_one("SELECT count(*) FROM cases", &[]).expect("reads").get(0);
+    assert_eq!(usize::try_from(count).expect("fits"), all);
+
+    // A dispatcher's login may step cases, but not change one without its step: the server
+    // refuses the commit of a row changed with no audit entry (a modified seat, psql).
+    let mut dispatcher_login = config.clone();
+    dispatcher_login.user(&citygrid::store::pg::login_role(&database, "dispatch1").expect("role")).password(PASSWORD);
+    let mut psql = dispatcher_login.connect(postgres::NoTls).expect("the dispatcher's login connects");
+    let quiet = psql.batch_execute(&format!("UPDATE cases SET deadline_at = '2030-01-01T00:00:00.000Z' WHERE fid = {}", case.id));
+    let message = quiet.expect_err("no quiet edit").as_db_error().map(|db| db.message().to_owned()).unwrap_or_default();
+    assert!(message.contains("without a step"), "{message}");
+    let after = Store::connect(&url, None).expect("owner").load_case(case.id).expect("read").expect("the case");
+    assert_eq!(after.deadline_at, urged.deadline_at, "nothing changed");
+}

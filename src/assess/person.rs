@@ -106,7 +106,7 @@ impl PersonRate {
         }
     }
 
-    /// The rates a post is evaluated on (none for units, the committee and administrators:
+    /// The rates a post is evaluated on (none for units, the committee, administrators and viewers:
     /// units are assessed as units).
     #[must_use]
     pub fn of_post(role: Role) -> &'static [Self] {
@@ -115,7 +115,7 @@ impl PersonRate {
             Role::IntakeOperator => &[Self::ValidReports, Self::OnTimeFiling, Self::AccurateFiling, Self::OnTimeReply],
             Role::Dispatcher => &[Self::OnTimeDispatch, Self::AccurateDispatch],
             Role::ShiftLeader => &[Self::OnTimeFiling, Self::AccurateFiling, Self::OnTimeClose],
-            Role::UnitOperator | Role::CommitteeMember | Role::Administrator => &[],
+            Role::UnitOperator | Role::CommitteeMember | Role::Administrator | Role::Viewer => &[],
         }
     }
 }

@@ -47,7 +47,9 @@ enum Command {
     /// Start a real district: an empty database with its boundary, units, command manual and
     /// calendars, and one administrator whose password is set now.
     Init(init::InitArgs),
-    /// The video wall (大屏): full screen, read-only, no sign-in; follows the database live.
+    /// The video wall (大屏): full screen, read-only, no sign-in on a file; follows the database
+    /// live. On a server it connects as a read-only account (`--as wall1`, password in
+    /// `CITYGRID_AS_PASSWORD`, so an unattended wall starts by itself), else shows the sign-in.
     Wall {
         /// In a 1920×1080 window instead of full screen.
         #[arg(long)]
@@ -55,6 +57,9 @@ enum Command {
         /// Move through focus areas (the district, each township, the hot spot) every minute.
         #[arg(long)]
         cycle: bool,
+        /// On a server: the account the wall reads as (a viewer account such as `wall1`).
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
     },
     /// A simulated seat taking steps as fast as it can (the several-seats test).
     #[cfg(feature = "dev-tools")]
@@ -115,7 +120,9 @@ pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => citygrid::app::run_native(database_location(cli.db)?, cli.basemap),
-        Some(Command::Wall { windowed, cycle }) => citygrid::app::run_wall(database_location(cli.db)?, cli.basemap, windowed, cycle),
+        Some(Command::Wall { windowed, cycle, as_login }) => {
+            citygrid::app::run_wall(server_account(database_location(cli.db)?, as_login.as_deref())?, cli.basemap, windowed, cycle)
+        }
         #[cfg(feature = "dev-tools")]
         Some(Command::SeatSim(args)) => seat_sim::run(&database_path(cli.db)?, args),
         #[cfg(feature = "dev-tools")]
@@ -152,12 +159,26 @@ fn acting_user(store: &citygrid::store::Store, path: &std::path::Path, login: &s
     store.authenticate(login, &password).map_err(|error| anyhow::anyhow!("--as {login} in {}: {error}", path.display()))
 }
 
-/// `--db`, else the database in the platform data directory.
+/// `location` as the account `--as LOGIN` names (password in `CITYGRID_AS_PASSWORD`) when it is a
+/// server; a file is opened as it is (its commands check `--as` against the file's accounts).
+fn server_account(location: citygrid::session::Location, login: Option<&str>) -> Result<citygrid::session::Location> {
+    match (login, location.path()) {
+        (Some(login), None) => {
+            let password = std::env::var("CITYGRID_AS_PASSWORD").map_err(|_| {
+                anyhow::anyhow!("--as {login}: give that account's password in the CITYGRID_AS_PASSWORD environment variable")
+            })?;
+            Ok(location.with_account(citygrid::store::pg::ServerAccount { login: login.to_owned(), password }))
+        }
+        _ => Ok(location),
+    }
+}
+
 /// The district the seat or the wall opens: `--db` as a file or a `postgresql://` server.
 fn database_location(cli_db: Option<PathBuf>) -> Result<citygrid::session::Location> {
     Ok(citygrid::session::Location::parse(&database_path(cli_db)?.to_string_lossy()))
 }
 
+/// `--db`, else the database in the platform data directory.
 fn database_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
     match cli_db {
         Some(path) => Ok(path),

@@ -35,7 +35,7 @@ use crate::store::{ReferenceData, Store, StoreError, StreetRecord};
 use crate::workflow::{RoutingData, RoutingQuery, Workflow, WorkflowError, suggest_unit};
 
 /// The password of every demo account (`admin`, `intake1`, `dispatch1`, `leader1`,
-/// `collector1`, `committee1`, and `unit_<unit code>` such as `unit_cgj_sz` for each unit).
+/// `collector1`, `committee1`, `wall1` (the video wall's read-only account), and `unit_<unit code>` such as `unit_cgj_sz` for each unit).
 pub const DEMO_PASSWORD: &str = "citygrid";
 
 /// What to generate.
@@ -470,6 +470,7 @@ fn insert_demo_users(store: &mut Store, units: &[Unit]) -> Result<DemoAccounts, 
         ("leader1", "值班长 张伟", Role::ShiftLeader, None),
         ("collector1", "采集员 刘洋", Role::FieldCollector, None),
         ("committee1", "城管委 赵敏", Role::CommitteeMember, code_of("CGW")),
+        ("wall1", "指挥大屏", Role::Viewer, None),
     ];
     // One hash for all demo accounts: they share the documented demo password, and hashing it
     // once keeps the build fast.

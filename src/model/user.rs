@@ -19,6 +19,9 @@ keyword_enum! {
         CommitteeMember = ("committee", "城管委成员", "Committee member"),
         /// 系统管理员.
         Administrator = ("admin", "系统管理员", "Administrator"),
+        /// 只读（大屏）: sees every case and takes no step: the video wall's account, or an
+        /// observer's. On a server it is the least a wall machine standing in a room may hold.
+        Viewer = ("viewer", "只读（大屏）", "Viewer (wall)"),
     }
 }
 

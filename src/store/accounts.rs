@@ -279,7 +279,7 @@ impl Store {
             }
             let id = Self::insert_user(tx, login, display_name.trim(), role, unit)?;
             Self::set_password_hash(tx, id, &phc)?;
-            tx.execute("UPDATE users SET must_change_password = 1 WHERE id = ?1", rusqlite::params![id])
+            tx.execute("UPDATE users SET must_change_password = TRUE WHERE id = ?1", rusqlite::params![id])
                 .context("marking a new account")?;
             let data = serde_json::json!({ "user_id": id, "role": role.keyword(), "unit_id": unit.map(|unit| unit.0) });
             account_event(tx, &admin, "user_add", login, &data)?;

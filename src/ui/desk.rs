@@ -205,8 +205,8 @@ pub fn sign_in_ui(
             if is_demo {
                 ui.add_space(12.0);
                 ui.weak(lang.pick(
-                    "演示数据库的账号：admin（导入）、intake1、dispatch1、leader1、collector1、committee1、unit_<单位代码>，密码均为 citygrid",
-                    "Demo database accounts: admin (imports), intake1, dispatch1, leader1, collector1, committee1, unit_<unit code>; password citygrid",
+                    "演示数据库的账号：admin（导入）、intake1、dispatch1、leader1、collector1、committee1、wall1（大屏，只读）、unit_<单位代码>，密码均为 citygrid",
+                    "Demo database accounts: admin (imports), intake1, dispatch1, leader1, collector1, committee1, wall1 (wall, read-only), unit_<unit code>; password citygrid",
                 ));
             }
         });

@@ -24,11 +24,16 @@ pub use seat::{ServerAccount, database_of};
 pub use verify::{SERVER_TRIGGERS, ServerAudit};
 
 /// The server schema's migrations, in order; index 0 is schema 1.
-const MIGRATIONS: &[&str] =
-    &[include_str!("schema_1.sql"), include_str!("schema_2.sql"), include_str!("schema_3.sql"), include_str!("schema_4.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_1.sql"),
+    include_str!("schema_2.sql"),
+    include_str!("schema_3.sql"),
+    include_str!("schema_4.sql"),
+    include_str!("schema_5.sql"),
+];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 4;
+pub const PG_SCHEMA_VERSION: u32 = 5;
 
 /// The channel the server notifies with the newest case-trail entry id after every commit that
 /// appended to it (schema 3).
