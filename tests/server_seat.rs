@@ -259,3 +259,32 @@ fn the_wall_on_a_server_reads_as_a_viewer_and_follows_the_seats() {
     let after = Store::connect(&url, None).expect("owner").load_case(case.id).expect("read").expect("the case");
     assert_eq!(after.deadline_at, urged.deadline_at, "nothing changed");
 }
+
+fn citygrid(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .args(args)
+        .env("CITYGRID_AS_PASSWORD", PASSWORD)
+        .output()
+        .expect("citygrid runs")
+}
+
+/// `report` and `export` read a district on a server as they read a file: the same assessment,
+/// and a GeoPackage GDAL reads with every case.
+#[test]
+fn report_and_export_read_the_server_as_the_file() {
+    let (dir, path, url) = district(&["dispatch1"]);
+    let file = path.to_string_lossy().into_owned();
+    let from_file = citygrid(&["--db", &file, "report", "--period", "2026-11"]);
+    assert!(from_file.status.success(), "{}", String::from_utf8_lossy(&from_file.stderr));
+    let from_server = citygrid(&["--db", &url, "report", "--period", "2026-11", "--as", "dispatch1"]);
+    assert!(from_server.status.success(), "{}", String::from_utf8_lossy(&from_server.stderr));
+    assert_eq!(String::from_utf8_lossy(&from_server.stdout), String::from_utf8_lossy(&from_file.stdout), "the same assessment");
+
+    let out = dir.path().join("server-cases.gpkg");
+    let export = citygrid(&["--db", &url, "export", "--layer", "cases", "--out", &out.to_string_lossy(), "--as", "dispatch1"]);
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let cases = Store::open_read_only(&path).expect("file").load_cases().expect("cases").len();
+    let info = std::process::Command::new("ogrinfo").args(["-so", "-al"]).arg(&out).output().expect("ogrinfo runs");
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains(&format!("Feature Count: {cases}")), "{text}");
+}

@@ -1,6 +1,8 @@
 //! `citygrid export`: parts, jurisdictions or cases to GeoPackage, GeoJSON or CSV.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use citygrid::session::Location;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
@@ -32,16 +34,23 @@ pub struct ExportArgs {
     /// CSV header row: `names` (field names) or `zh` (Chinese titles, for spreadsheets).
     #[arg(long, default_value = "names")]
     csv_header: String,
+    /// On a server: the account to read as (password in `CITYGRID_AS_PASSWORD`), so its role
+    /// and unit decide what is read; without it, the URL's own login.
+    #[arg(long = "as", value_name = "LOGIN")]
+    as_login: Option<String>,
 }
 
 /// `citygrid export`: reads the database like the app, measures deadlines, writes the file.
-pub fn run(path: &Path, args: ExportArgs) -> Result<()> {
-    let ExportArgs { layer, out, kind, bbox, class, open, now, csv_header } = args;
+pub fn run(location: Location, args: ExportArgs) -> Result<()> {
+    let ExportArgs { layer, out, kind, bbox, class, open, now, csv_header, as_login } = args;
+    let location = super::server_account(location, as_login.as_deref())?;
     let (layer, out, csv_header) = (layer.as_str(), out.as_path(), csv_header.as_str());
     use citygrid::io::export::{CsvHeader, ExportFormat, ExportWhat, Names, Selection, Sources, export, layers_for, refuse_live_database};
     use citygrid::model::Keyword as _;
     let what = ExportWhat::parse(layer).with_context(|| format!("--layer {layer:?}: use parts, jurisdictions, cases or all"))?;
-    refuse_live_database(out, path)?;
+    if let Some(path) = location.path() {
+        refuse_live_database(out, path)?;
+    }
     let format = ExportFormat::from_path(out)?;
     let csv_header = match csv_header {
         "names" => CsvHeader::Names,
@@ -67,7 +76,7 @@ pub fn run(path: &Path, args: ExportArgs) -> Result<()> {
         .transpose()?;
     let now = now.as_deref().map(super::parse_as_of).transpose()?.unwrap_or_else(citygrid::calendar::china_now);
     let started = Instant::now();
-    let (world, book) = citygrid::session::load_everything(path, now)?;
+    let (world, book) = citygrid::session::load_from(&location, now)?;
     let names = Names::new(&world.units, &world.manual);
     let cases = (0..book.len()).filter_map(|position| Some((book.get(position)?, book.status(position)?))).collect();
     let sources = Sources { parts: &world.parts, jurisdictions: &world.jurisdictions, cases };

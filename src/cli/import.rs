@@ -5,8 +5,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
-use citygrid::store::Store;
-
 #[derive(clap::Args)]
 pub struct ImportArgs {
     /// The file: .geojson/.json, .shp, .gpkg or .csv.
@@ -141,7 +139,11 @@ pub fn run(db: Option<PathBuf>, args: ImportArgs) -> Result<()> {
     }
     let policy = policy_from(&args.on_issue)?;
     let path = db.context("--db PATH is needed to import (the database to write into)")?;
-    let mut store = Store::open(&path)?;
+    // On a server the parts and boundaries are the owner's to write: the URL's own login, with
+    // the administrator named by --as checked against the district's accounts.
+    let location = citygrid::session::Location::parse(&path.to_string_lossy());
+    let mut store = location.open()?;
+    let path = std::path::PathBuf::from(location.display());
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut last = Instant::now();
     let mut progress = |progress: &io::Progress| {

@@ -1,12 +1,12 @@
 //! `citygrid report`: the assessment of a period as CSV, XLSX or the printable notice.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 
 use citygrid::assess::output::{ReportFormat, report_bytes};
 use citygrid::model::Lang;
-use citygrid::store::Store;
+use citygrid::session::Location;
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -27,19 +27,24 @@ pub struct ReportArgs {
     /// assessment (`csv` or `xlsx`).
     #[arg(long)]
     ledger: bool,
+    /// On a server: the account to read as (password in `CITYGRID_AS_PASSWORD`), so its role
+    /// and unit decide what is read; without it, the URL's own login.
+    #[arg(long = "as", value_name = "LOGIN")]
+    as_login: Option<String>,
 }
 
-pub fn run(path: &Path, args: ReportArgs) -> Result<()> {
-    let ReportArgs { period, format, out, lang, ledger } = args;
-    if let Some(out) = &out {
+pub fn run(location: Location, args: ReportArgs) -> Result<()> {
+    let ReportArgs { period, format, out, lang, ledger, as_login } = args;
+    let location = super::server_account(location, as_login.as_deref())?;
+    if let (Some(out), Some(path)) = (&out, location.path()) {
         citygrid::io::export::refuse_live_database(out, path)?;
     }
     let format = ReportFormat::parse(&format).with_context(|| format!("--format {format:?}: use csv, xlsx or html"))?;
     let lang = Lang::from_code(&lang).with_context(|| format!("unknown language {lang:?}; use zh or en"))?;
     let period = citygrid::assess::Period::parse(&period)?;
     let now = citygrid::calendar::china_now();
-    let (world, _) = citygrid::session::load_everything(path, now)?;
-    let store = Store::open(path)?;
+    let (world, _) = citygrid::session::load_from(&location, now)?;
+    let store = location.open()?;
     let bytes = if ledger {
         let report = citygrid::assess::output::ledger::LedgerReport::new(&store.backlog_ledger(false)?, period);
         match format {
