@@ -5,6 +5,7 @@
 #
 #   eval "$(scripts/pg-cluster.sh start --watch $$)"   # exports CITYGRID_TEST_PG, CITYGRID_TEST_PG_DIR
 #   scripts/pg-cluster.sh stop "$CITYGRID_TEST_PG_DIR"
+#   scripts/pg-cluster.sh restart "$CITYGRID_TEST_PG_DIR"   # cuts every connection, as a server restart does
 #
 # PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` account the
 # distribution's package creates. Installing the packages is scripts/install-deps.sh's job.
@@ -53,8 +54,13 @@ case "${1:-}" in
   stop)
     stop_cluster "${2:?stop needs the cluster directory}"
     ;;
+  restart)
+    # What a server restart does to the seats (the restart test): every connection is cut.
+    dir="${2:?restart needs the cluster directory}"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 restart >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    ;;
   *)
-    echo "usage: $0 start [--watch PID] | stop DIR" >&2
+    echo "usage: $0 start [--watch PID] | stop DIR | restart DIR" >&2
     exit 2
     ;;
 esac

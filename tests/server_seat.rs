@@ -288,3 +288,30 @@ fn report_and_export_read_the_server_as_the_file() {
     let text = String::from_utf8_lossy(&info.stdout);
     assert!(text.contains(&format!("Feature Count: {cases}")), "{text}");
 }
+
+/// Each step carries an id made at the seat; the server keeps each id once, so a step sent
+/// again (after a lost connection) is never applied twice, and the seat can read that it was
+/// taken.
+#[test]
+fn a_step_sent_again_with_its_id_is_taken_once_and_recognised() {
+    let (_dir, _path, url) = district(&["dispatch1"]);
+    let (mut store, dispatcher) = seat(&url, "dispatch1");
+    let workflow = Workflow::load(&store).expect("workflow");
+    let case = store
+        .load_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|case| citygrid::workflow::allowed_actions(&workflow, &dispatcher, case).contains(&citygrid::workflow::ActionKind::Urge))
+        .expect("a case to urge");
+    let urge = Action::Urge { note: String::new() };
+    assert_eq!(store.step_applied("seat-7-41").expect("look-up"), None);
+    store.set_step_id(Some("seat-7-41".into()));
+    let urged = workflow.apply(&mut store, &dispatcher, case.id, case.revision, &urge, common::as_of()).expect("urged");
+    assert_eq!(store.step_applied("seat-7-41").expect("look-up"), Some(case.id), "the seat can read that its step was taken");
+    // The same step again, even against the case as it is now: refused by the server, nothing doubled.
+    store.set_step_id(Some("seat-7-41".into()));
+    let again = workflow.apply(&mut store, &dispatcher, case.id, urged.revision, &urge, common::as_of());
+    assert!(again.is_err(), "{again:?}");
+    store.set_step_id(None);
+    assert_eq!(store.load_case(case.id).expect("read").expect("case").urge_count, urged.urge_count);
+}

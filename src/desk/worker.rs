@@ -249,6 +249,8 @@ fn run(location: &Location, since_event_id: i64, requests: &Receiver<DeskRequest
         sent
     };
     let mut connected: Option<Connected> = None;
+    // Step ids this worker makes: unique per worker, stable across the retries of one step.
+    let nonce = rand::random::<u64>();
     let mut last_event_id = since_event_id;
     let mut unavailable = false;
     let mut last_poll = Instant::now().checked_sub(POLL_INTERVAL).unwrap_or_else(Instant::now);
@@ -280,7 +282,7 @@ fn run(location: &Location, since_event_id: i64, requests: &Receiver<DeskRequest
         match requests.recv_timeout(wait) {
             Ok(request) => {
                 let reply = match connected.as_mut() {
-                    Some(link) => handle(link, request, &send),
+                    Some(link) => handle(link, &Steps { location, nonce }, request, &send),
                     None => unavailable_reply(request),
                 };
                 if !send(reply) {
@@ -355,7 +357,66 @@ fn retry_while_busy<T>(
     }
 }
 
-fn handle(link: &mut Connected, request: DeskRequest, notify: &dyn Fn(DeskReply) -> bool) -> DeskReply {
+/// Where the worker reconnects to, and what makes its step ids unique.
+struct Steps<'a> {
+    location: &'a Location,
+    nonce: u64,
+}
+
+/// How long a step waits for a lost server to come back before it is given up (the seat is
+/// told the server is unavailable meanwhile).
+pub const RECONNECT_GIVE_UP: Duration = Duration::from_secs(120);
+
+/// Takes a step with its id; when the connection to the server is lost on the way, connects
+/// again (telling the seat meanwhile) and reads whether the step was committed before it was
+/// lost: then its result is what `applied` reads, else the step is taken again. A step is thus
+/// applied once, never lost, whatever the moment the server went away.
+fn step_once<T>(
+    link: &mut Connected,
+    steps: &Steps<'_>,
+    ticket: u64,
+    notify: &dyn Fn(DeskReply) -> bool,
+    mut attempt: impl FnMut(&Workflow, &mut Store) -> Result<T, WorkflowError>,
+    applied: impl Fn(&Store, i64) -> Result<T, WorkflowError>,
+) -> Result<T, WorkflowError> {
+    let step_id = format!("{:016x}-{ticket}", steps.nonce);
+    loop {
+        let result = {
+            let (workflow, store) = (&link.workflow, &mut link.store);
+            retry_while_busy(ticket, notify, || {
+                store.set_step_id(Some(step_id.clone()));
+                let result = attempt(workflow, store);
+                store.set_step_id(None);
+                result
+            })
+        };
+        match result {
+            Err(error) if error.is_disconnected() => {
+                notify(DeskReply::Unavailable(error.to_string()));
+                let started = Instant::now();
+                *link = loop {
+                    match connect(steps.location) {
+                        Ok(fresh) => break fresh,
+                        Err(error) if started.elapsed() >= RECONNECT_GIVE_UP => return Err(error.into()),
+                        Err(_) => std::thread::sleep(Duration::from_millis(500)),
+                    }
+                };
+                notify(DeskReply::Available);
+                if let Some(case_id) = link.store.step_applied(&step_id)? {
+                    return applied(&link.store, case_id);
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A case as it is now, for a step found committed after a lost connection.
+fn case_now(store: &Store, case_id: i64) -> Result<Case, WorkflowError> {
+    store.load_case(case_id)?.ok_or(WorkflowError::NoSuchCase { case_id })
+}
+
+fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify: &dyn Fn(DeskReply) -> bool) -> DeskReply {
     match request {
         DeskRequest::SignIn { login, password, now } => {
             DeskReply::SignedIn(link.store.authenticate(login.trim(), &password).and_then(|user| {
@@ -370,13 +431,25 @@ fn handle(link: &mut Connected, request: DeskRequest, notify: &dyn Fn(DeskReply)
             DeskReply::PasswordChanged(link.store.set_password(&actor, actor.id, &new_password))
         }
         DeskRequest::Apply { ticket, actor, case_id, revision, action, now } => {
-            let (workflow, store) = (&link.workflow, &mut link.store);
-            let result = retry_while_busy(ticket, notify, || workflow.apply(store, &actor, case_id, revision, &action, now));
+            let result = step_once(
+                link,
+                steps,
+                ticket,
+                notify,
+                |workflow, store| workflow.apply(store, &actor, case_id, revision, &action, now),
+                case_now,
+            );
             DeskReply::Applied { ticket, result }
         }
         DeskRequest::Report { ticket, actor, new_case, now } => {
-            let (workflow, store) = (&link.workflow, &mut link.store);
-            let result = retry_while_busy(ticket, notify, || workflow.report_case(store, &actor, new_case.clone(), now));
+            let result = step_once(
+                link,
+                steps,
+                ticket,
+                notify,
+                |workflow, store| workflow.report_case(store, &actor, new_case.clone(), now),
+                |store, case_id| Ok(ReportedCase { case: case_now(store, case_id)?, possible_duplicates: Vec::new() }),
+            );
             DeskReply::Reported { ticket, result }
         }
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
@@ -406,14 +479,28 @@ fn handle(link: &mut Connected, request: DeskRequest, notify: &dyn Fn(DeskReply)
             DrillDown { label, case_ids }
         })),
         DeskRequest::Dispute { ticket, actor, step, now } => {
-            let (workflow, store) = (&link.workflow, &mut link.store);
-            let result = retry_while_busy(ticket, notify, || match &step {
-                DisputeCommand::Open { case_id, opening } => workflow.open_dispute(store, &actor, *case_id, opening, now),
-                DisputeCommand::SiteCheck { dispute_id, report } => workflow.record_site_check(store, &actor, *dispute_id, report, now),
-                DisputeCommand::Statement { dispute_id, statement } => workflow.add_statement(store, &actor, *dispute_id, statement, now),
-                DisputeCommand::Decide { dispute_id, decision } => workflow.decide_dispute(store, &actor, *dispute_id, decision, now),
-                DisputeCommand::Withdraw { dispute_id, reason } => workflow.withdraw_dispute(store, &actor, *dispute_id, reason, now),
-            });
+            let result = step_once(
+                link,
+                steps,
+                ticket,
+                notify,
+                |workflow, store| match &step {
+                    DisputeCommand::Open { case_id, opening } => workflow.open_dispute(store, &actor, *case_id, opening, now),
+                    DisputeCommand::SiteCheck { dispute_id, report } => workflow.record_site_check(store, &actor, *dispute_id, report, now),
+                    DisputeCommand::Statement { dispute_id, statement } => {
+                        workflow.add_statement(store, &actor, *dispute_id, statement, now)
+                    }
+                    DisputeCommand::Decide { dispute_id, decision } => workflow.decide_dispute(store, &actor, *dispute_id, decision, now),
+                    DisputeCommand::Withdraw { dispute_id, reason } => workflow.withdraw_dispute(store, &actor, *dispute_id, reason, now),
+                },
+                |store, case_id| {
+                    // The newest dispute of the case is the one the step wrote.
+                    let dispute = store.disputes_of_case(case_id)?.into_iter().max_by_key(|dispute| dispute.id);
+                    let record = dispute.map(|dispute| store.dispute_record(dispute.id)).transpose()?.flatten();
+                    let record = record.ok_or(WorkflowError::NoSuchCase { case_id })?;
+                    Ok(DisputeOutcome { record, case: case_now(store, case_id)? })
+                },
+            );
             DeskReply::DisputeDone { ticket, result: Box::new(result) }
         }
     }

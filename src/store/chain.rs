@@ -320,12 +320,19 @@ pub(super) fn append_case_entry(conn: &Db, event: &NewCaseEvent<'_>) -> Result<i
         SqlValue::from(digest),
     ];
     let hash = entry_hash(&prev_hash, content.iter().map(ValueRef::from));
-    let values: Vec<SqlValue> = content.into_iter().chain([SqlValue::Text(prev_hash), SqlValue::Text(hash)]).collect();
-    conn.execute(
-        &format!("INSERT INTO case_events ({CASE_ENTRY_COLUMNS}, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
-        &refs(&values),
-    )
-    .context("inserting audit entry")?;
+    // On a server the entry carries the seat's step id (outside the hash: the chain is the
+    // file's), which the server keeps once.
+    let step_id = conn.server().and_then(super::sql::PgConn::take_step_id);
+    let values: Vec<SqlValue> =
+        content.into_iter().chain([SqlValue::Text(prev_hash), SqlValue::Text(hash), SqlValue::from(step_id)]).collect();
+    let sql = if conn.is_server() {
+        format!(
+            "INSERT INTO case_events ({CASE_ENTRY_COLUMNS}, prev_hash, hash, step_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        )
+    } else {
+        format!("INSERT INTO case_events ({CASE_ENTRY_COLUMNS}, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+    };
+    conn.execute(&sql, &refs(&values[..if conn.is_server() { 12 } else { 11 }])).context("inserting audit entry")?;
     Ok(id)
 }
 

@@ -53,6 +53,31 @@ impl Store {
         Ok(())
     }
 
+    /// Names the step the next case entry written on this connection belongs to (a seat makes
+    /// the id); on a server the entry keeps it and the server takes each id once, so a step sent
+    /// again after a lost connection can be recognised ([`Self::step_applied`]). Nothing on a
+    /// file, where no commit is ever lost between the seat and the database.
+    pub fn set_step_id(&self, step_id: Option<String>) {
+        if let Some(pg) = self.conn().server() {
+            pg.set_step_id(step_id);
+        }
+    }
+
+    /// The case whose entry carries `step_id`, if that step was taken (on a server; `None` on
+    /// a file).
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn step_applied(&self, step_id: &str) -> Result<Option<i64>, StoreError> {
+        if !self.is_server() {
+            return Ok(None);
+        }
+        self.conn()
+            .query_row("SELECT case_fid FROM case_events WHERE step_id = ?1", rusqlite::params![step_id], |row| row.get(0))
+            .optional()
+            .context("looking up a step")
+    }
+
     /// The id of the newest audit-trail entry (0 when there is none).
     ///
     /// # Errors

@@ -86,6 +86,12 @@ impl StoreError {
     pub fn is_busy(&self) -> bool {
         matches!(self, Self::Sql { source, .. } if source.is_transient())
     }
+
+    /// The connection to the server is gone: connect again (see [`SqlError::is_disconnected`]).
+    #[must_use]
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Self::Sql { source, .. } if source.is_disconnected())
+    }
 }
 
 /// Attaches context to SQLite errors.

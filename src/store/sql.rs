@@ -62,26 +62,43 @@ impl From<SqlError> for super::StoreError {
 }
 
 impl SqlError {
-    /// Another writer held the lock past the timeout, or the connection to the server went away:
-    /// nothing was written, the same step may be tried again.
+    /// Another writer held the lock past the timeout: nothing was written, the same step may be
+    /// tried again on the same connection.
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Lite(rusqlite::Error::SqliteFailure(failure, _)) => {
                 matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
             }
+            Self::Pg(error) => error.code().is_some_and(|code| {
+                [
+                    postgres::error::SqlState::T_R_SERIALIZATION_FAILURE,
+                    postgres::error::SqlState::T_R_DEADLOCK_DETECTED,
+                    postgres::error::SqlState::LOCK_NOT_AVAILABLE,
+                ]
+                .contains(code)
+            }),
+            _ => false,
+        }
+    }
+
+    /// The connection to the server is gone (the server restarted, the network failed): connect
+    /// again. Whether a step sent just before was committed is then read from its step id.
+    #[must_use]
+    pub fn is_disconnected(&self) -> bool {
+        match self {
             Self::Pg(error) => {
                 error.is_closed()
                     || error.code().is_some_and(|code| {
                         [
-                            postgres::error::SqlState::T_R_SERIALIZATION_FAILURE,
-                            postgres::error::SqlState::T_R_DEADLOCK_DETECTED,
-                            postgres::error::SqlState::LOCK_NOT_AVAILABLE,
                             postgres::error::SqlState::ADMIN_SHUTDOWN,
+                            postgres::error::SqlState::CRASH_SHUTDOWN,
                             postgres::error::SqlState::CANNOT_CONNECT_NOW,
+                            postgres::error::SqlState::CONNECTION_FAILURE,
                         ]
                         .contains(code)
                     })
+                    || std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>())
             }
             _ => false,
         }
@@ -120,6 +137,9 @@ pub struct PgConn {
     listening: std::cell::Cell<bool>,
     notified: std::cell::Cell<i64>,
     channel: String,
+    /// The id of the step being taken (made at the seat): the next case entry carries it, and
+    /// the server keeps each id once (`case_events.step_id`).
+    step_id: RefCell<Option<String>>,
 }
 
 impl PgConn {
@@ -131,7 +151,19 @@ impl PgConn {
             listening: std::cell::Cell::new(false),
             notified: std::cell::Cell::new(0),
             channel,
+            step_id: RefCell::new(None),
         }
+    }
+
+    /// Names the step the next case entry belongs to (`None`: none).
+    pub fn set_step_id(&self, step_id: Option<String>) {
+        *self.step_id.borrow_mut() = step_id;
+    }
+
+    /// The step id for the case entry being appended, once.
+    #[must_use]
+    pub fn take_step_id(&self) -> Option<String> {
+        self.step_id.borrow_mut().take()
     }
 
     /// How many change notifications arrived so far (see `Store::data_version`); listens on the

@@ -701,6 +701,13 @@ impl WorkflowError {
         matches!(self, Self::Store(error) if error.is_busy())
     }
 
+    /// The connection to the server was lost during the step (see
+    /// [`StoreError::is_disconnected`]).
+    #[must_use]
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Self::Store(error) if error.is_disconnected())
+    }
+
     /// The refusal, if the rules refused the step.
     #[must_use]
     pub fn refusal(&self) -> Option<&Refusal> {
