@@ -10,3 +10,8 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 eval "$(scripts/pg-cluster.sh start --watch $$)"
 trap 'scripts/pg-cluster.sh stop "$CITYGRID_TEST_PG_DIR"' EXIT
 cargo test --locked "$@"
+# The suites written for both stores run again on the server: each test's district is moved onto
+# a fresh database of the cluster (`citygrid migrate`'s code) and every step's SQL runs there.
+if [ $# -eq 0 ]; then
+  CITYGRID_TEST_STORE=server cargo test --locked --test store --test workflow --test disputes
+fi

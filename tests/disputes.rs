@@ -45,7 +45,7 @@ struct District {
 impl District {
     fn new() -> Self {
         let (dir, path, _) = common::small_demo(800, 0);
-        let store = Store::open(&path).expect("open");
+        let store = common::pg::chosen_store(&path);
         let workflow = Workflow::load(&store).expect("workflow");
         let users = store.load_users().expect("users");
         Self { _dir: dir, store, workflow, users }

@@ -77,7 +77,7 @@ fn create_refuses_to_overwrite_an_existing_file() {
 #[test]
 fn a_failed_write_changes_nothing() {
     let (_dir, path, _) = common::small_demo(500, 10);
-    let mut store = Store::open(&path).expect("open");
+    let mut store = common::pg::chosen_store(&path);
     let before = store.load_parts().expect("parts");
     let mut duplicate = before[0].clone();
     duplicate.state = PartState::Damaged;
@@ -95,7 +95,7 @@ fn a_failed_write_changes_nothing() {
 #[test]
 fn parts_jurisdictions_and_cases_come_back_as_they_went_in() {
     let (_dir, path, summary) = common::small_demo(2_000, 40);
-    let store = Store::open(&path).expect("open");
+    let store = common::pg::chosen_store(&path);
     let parts = store.load_parts().expect("parts");
     assert_eq!(parts.len(), summary.parts);
     let mut memory = Store::open_in_memory().expect("memory");

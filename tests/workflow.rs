@@ -55,7 +55,8 @@ fn unit_id(store: &Store, code: &str) -> UnitId {
 /// A fresh database file with the reference data and one account per role.
 fn centre() -> Centre {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::create(&dir.path().join("centre.gpkg")).expect("create");
+    let path = dir.path().join("centre.gpkg");
+    let mut store = Store::create(&path).expect("create");
     store.seed_reference_data(&ReferenceData::embedded().expect("assets"), "341004", "徽州区").expect("seed");
     let (lighting_unit, works_unit, committee_unit) = (unit_id(&store, "CGJ-LD"), unit_id(&store, "CGJ-SZ"), unit_id(&store, "CGW"));
     let people = store
@@ -75,6 +76,10 @@ fn centre() -> Centre {
             })
         })
         .expect("users");
+    store.write(|tx| Store::seal_new_accounts(tx, "test centre", None)).expect("accounts sealed");
+    drop(store);
+    // The same centre on the file or, in the suite's server run, on PostgreSQL.
+    let store = common::pg::chosen_store(&path);
     let workflow = Workflow::load(&store).expect("workflow");
     Centre { _dir: dir, store, workflow, people }
 }

@@ -54,3 +54,41 @@ pub fn gdal_connection(url: &str) -> String {
         config.get_user().unwrap_or("postgres")
     )
 }
+
+/// Which store a suite that runs on both runs on: `CITYGRID_TEST_STORE=server` moves each test's
+/// district onto a fresh server database (`citygrid migrate`'s own code) and opens it there;
+/// anything else opens the file.
+#[must_use]
+pub fn on_server() -> bool {
+    std::env::var("CITYGRID_TEST_STORE").as_deref() == Ok("server")
+}
+
+/// The district at `path` as the suite's store (see [`on_server`]): the file, or the same
+/// district moved onto the server and opened as the owner, so the SQL of every step runs there.
+pub fn chosen_store(path: &std::path::Path) -> citygrid::store::Store {
+    if !on_server() {
+        return citygrid::store::Store::open(path).expect("opens the file");
+    }
+    let admin = {
+        let file = citygrid::store::Store::open(path).expect("opens the file");
+        file.load_users()
+            .expect("users")
+            .into_iter()
+            .find(|user| user.role == citygrid::model::Role::Administrator)
+            .expect("an administrator")
+    };
+    let (url, _) = fresh_database();
+    citygrid::store::pg::move_district(path, &url, &admin, &citygrid::workflow::rules::role_actions(), &mut |_, _| {})
+        .expect("the district moves onto the server");
+    MOVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(path.to_owned(), url.clone());
+    citygrid::store::Store::connect(&url, None).expect("connects to the server")
+}
+
+/// Where [`chosen_store`] moved each file's district.
+static MOVED: std::sync::Mutex<std::collections::BTreeMap<std::path::PathBuf, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// The server URL the district of `path` was moved to by [`chosen_store`], if it was.
+pub fn moved_to(path: &std::path::Path) -> Option<String> {
+    MOVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(path).cloned()
+}
