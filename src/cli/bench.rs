@@ -97,6 +97,20 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Many seats at once on a district on a server (`--db postgresql://OWNER…/DB`, a moved
+    /// demo): each its own connection as its account's login, taking steps as fast as it can;
+    /// commit p50/p99, steps a second, and the audit trail verified afterwards.
+    Seats {
+        /// How many seats (connections).
+        #[arg(long, default_value_t = 50)]
+        seats: usize,
+        /// Steps each seat attempts.
+        #[arg(long, default_value_t = 40)]
+        steps: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -> Result<()> {
@@ -113,6 +127,11 @@ pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -
         }
         BenchCommand::Import { features, json } => run_and_print(&bench::import::Import { features }, json),
         BenchCommand::Load { json } => run_and_print(&bench::load::Load { path: path()? }, json),
+        BenchCommand::Seats { seats, steps, json } => {
+            let url = path()?.to_string_lossy().into_owned();
+            anyhow::ensure!(citygrid::store::pg::is_server_url(&url), "bench seats runs on a server: --db postgresql://…");
+            run_and_print(&bench::seats::Seats { url, seats, steps }, json)
+        }
         BenchCommand::Fuzz { target, seconds, seed, crashes, json } => {
             let targets: Vec<&str> =
                 if target == "all" { bench::fuzz::TARGETS.iter().map(|target| target.name).collect() } else { vec![target.as_str()] };

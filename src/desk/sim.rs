@@ -12,7 +12,7 @@ use rand::seq::{IndexedRandom as _, SliceRandom as _};
 use rand::{Rng as _, SeedableRng as _};
 
 use crate::model::{CloseType, User};
-use crate::store::{Store, StoreError};
+use crate::store::{Location, Store, StoreError};
 use crate::workflow::{Action, ActionKind, Workflow, WorkflowError, allowed_actions};
 
 /// What one simulated seat did.
@@ -111,7 +111,22 @@ pub fn run_until_killed(path: &Path, seed: u64, now: NaiveDateTime, committed: &
 /// # Errors
 /// The database cannot be opened or the login does not exist.
 pub fn run_seat(path: &Path, login: &str, steps: usize, seed: u64, now: NaiveDateTime, deadline: Duration) -> anyhow::Result<SeatReport> {
-    let mut store = Store::open(path)?;
+    run_seat_at(&Location::File(path.to_owned()), login, steps, seed, now, deadline)
+}
+
+/// [`run_seat`] on a file or a server (as the account's own login there).
+///
+/// # Errors
+/// The database cannot be opened or the login does not exist.
+pub fn run_seat_at(
+    location: &Location,
+    login: &str,
+    steps: usize,
+    seed: u64,
+    now: NaiveDateTime,
+    deadline: Duration,
+) -> anyhow::Result<SeatReport> {
+    let mut store = location.open()?;
     let workflow = Workflow::load(&store)?;
     let user: User = store.user_by_login(login)?.ok_or_else(|| anyhow::anyhow!("no account {login:?}"))?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
