@@ -20,6 +20,7 @@ use crate::store::pg::{PgStore, ServerAccount};
 pub struct SeatsBench {
     pub seats: usize,
     pub attempts_per_seat: usize,
+    pub think_ms: u64,
     pub applied: usize,
     pub stale: usize,
     pub refused: usize,
@@ -39,6 +40,9 @@ pub struct Seats {
     pub url: String,
     pub seats: usize,
     pub steps: usize,
+    /// The longest pause a seat takes before a step (a random share of it each time); zero
+    /// measures the server saturated.
+    pub think: Duration,
 }
 
 /// The password the bench gives the seat accounts' server logins.
@@ -67,8 +71,15 @@ impl super::Bench for Seats {
                     let login = LOGINS[seat % LOGINS.len()];
                     let location = Location::parse(&self.url)
                         .with_account(ServerAccount { login: login.to_owned(), password: BENCH_PASSWORD.to_owned() });
-                    let steps = self.steps;
-                    scope.spawn(move || crate::desk::sim::run_seat_at(&location, login, steps, seat as u64, now, Duration::from_secs(600)))
+                    let plan = crate::desk::sim::Seat {
+                        login,
+                        steps: self.steps,
+                        seed: seat as u64,
+                        now,
+                        deadline: Duration::from_secs(900),
+                        think: self.think,
+                    };
+                    scope.spawn(move || crate::desk::sim::run_seat_at(&location, &plan))
                 })
                 .collect();
             handles.into_iter().map(|handle| handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a seat panicked")))).collect()
@@ -94,6 +105,7 @@ impl super::Bench for Seats {
         Ok(SeatsBench {
             seats: self.seats,
             attempts_per_seat: self.steps,
+            think_ms: u64::try_from(self.think.as_millis()).unwrap_or(u64::MAX),
             applied,
             stale,
             refused,
@@ -110,12 +122,13 @@ impl super::Bench for Seats {
 
     fn text(figures: &SeatsBench) -> String {
         format!(
-            "{} seats on the server, {} attempts each, {:.1} s\n\
+            "{} seats on the server, {} attempts each, a pause of up to {} ms before each, {:.1} s\n\
              steps applied: {} ({:.0} a second); stale (another seat first): {}; refused by the rules: {}; errors: {}\n\
              a step committed: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms\n\
              audit trail verifies afterwards: {}\n{}",
             figures.seats,
             figures.attempts_per_seat,
+            figures.think_ms,
             figures.wall_s,
             figures.applied,
             figures.steps_per_second,

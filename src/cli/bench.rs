@@ -107,6 +107,9 @@ pub enum BenchCommand {
         /// Steps each seat attempts.
         #[arg(long, default_value_t = 40)]
         steps: usize,
+        /// The longest pause before each step, ms (a person reading the case); 0 saturates.
+        #[arg(long, default_value_t = 4000)]
+        think_ms: u64,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -127,10 +130,10 @@ pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -
         }
         BenchCommand::Import { features, json } => run_and_print(&bench::import::Import { features }, json),
         BenchCommand::Load { json } => run_and_print(&bench::load::Load { path: path()? }, json),
-        BenchCommand::Seats { seats, steps, json } => {
+        BenchCommand::Seats { seats, steps, think_ms, json } => {
             let url = path()?.to_string_lossy().into_owned();
             anyhow::ensure!(citygrid::store::pg::is_server_url(&url), "bench seats runs on a server: --db postgresql://…");
-            run_and_print(&bench::seats::Seats { url, seats, steps }, json)
+            run_and_print(&bench::seats::Seats { url, seats, steps, think: std::time::Duration::from_millis(think_ms) }, json)
         }
         BenchCommand::Fuzz { target, seconds, seed, crashes, json } => {
             let targets: Vec<&str> =

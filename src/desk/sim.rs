@@ -111,21 +111,29 @@ pub fn run_until_killed(path: &Path, seed: u64, now: NaiveDateTime, committed: &
 /// # Errors
 /// The database cannot be opened or the login does not exist.
 pub fn run_seat(path: &Path, login: &str, steps: usize, seed: u64, now: NaiveDateTime, deadline: Duration) -> anyhow::Result<SeatReport> {
-    run_seat_at(&Location::File(path.to_owned()), login, steps, seed, now, deadline)
+    let seat = Seat { login, steps, seed, now, deadline, think: Duration::from_millis(5) };
+    run_seat_at(&Location::File(path.to_owned()), &seat)
+}
+
+/// What a simulated seat does: who, how many attempts, at what time, for how long at most, and
+/// how long a person takes between reading the list and acting (a random pause of up to
+/// `think`).
+#[derive(Debug, Clone)]
+pub struct Seat<'a> {
+    pub login: &'a str,
+    pub steps: usize,
+    pub seed: u64,
+    pub now: NaiveDateTime,
+    pub deadline: Duration,
+    pub think: Duration,
 }
 
 /// [`run_seat`] on a file or a server (as the account's own login there).
 ///
 /// # Errors
 /// The database cannot be opened or the login does not exist.
-pub fn run_seat_at(
-    location: &Location,
-    login: &str,
-    steps: usize,
-    seed: u64,
-    now: NaiveDateTime,
-    deadline: Duration,
-) -> anyhow::Result<SeatReport> {
+pub fn run_seat_at(location: &Location, seat: &Seat<'_>) -> anyhow::Result<SeatReport> {
+    let Seat { login, steps, seed, now, deadline, think } = *seat;
     let mut store = location.open()?;
     let workflow = Workflow::load(&store)?;
     let user: User = store.user_by_login(login)?.ok_or_else(|| anyhow::anyhow!("no account {login:?}"))?;
@@ -148,7 +156,7 @@ pub fn run_seat_at(
         };
         attempts += 1;
         // A person takes a moment between reading the list and acting on it.
-        std::thread::sleep(Duration::from_millis(rng.random_range(0..5)));
+        std::thread::sleep(think.mul_f64(rng.random_range(0.0..1.0)));
         let started = Instant::now();
         match workflow.apply(&mut store, &user, case.id, case.revision, &action, now) {
             Ok(_) => {
