@@ -10,6 +10,11 @@ use citygrid::store::Store;
 pub fn run(path: &Path) -> Result<()> {
     let text = path.to_string_lossy();
     if citygrid::store::pg::is_server_url(&text) {
+        // Connecting as the owner upgrades an older server schema (a seat cannot); a database
+        // that holds no district is still described below.
+        if let Err(error) = Store::connect(&text, None) {
+            tracing::debug!("{error}");
+        }
         let mut server = citygrid::store::pg::PgStore::connect(&text)?;
         let version = server.schema_version()?;
         println!(
