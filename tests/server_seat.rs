@@ -315,3 +315,29 @@ fn a_step_sent_again_with_its_id_is_taken_once_and_recognised() {
     store.set_step_id(None);
     assert_eq!(store.load_case(case.id).expect("read").expect("case").urge_count, urged.urge_count);
 }
+
+/// Accounts are managed on the server as on a file (`user list`, `disable`, `enable`, `role`
+/// through `--db postgresql://…` as an administrator); a disabled account's own server login can
+/// no longer connect, and can again once enabled.
+#[test]
+fn accounts_are_managed_on_the_server_and_a_disabled_account_cannot_connect() {
+    let (_dir, _path, url) = district(&["dispatch1"]);
+    let as_admin = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+            .args(["--db", &url, "user"])
+            .args(args)
+            .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+            .output()
+            .expect("citygrid runs");
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(as_admin(&["list"]).lines().any(|line| line.starts_with("dispatch1 ")), "the server's accounts are listed");
+    as_admin(&["disable", "--as", "admin", "--login", "dispatch1"]);
+    let account = ServerAccount { login: "dispatch1".into(), password: PASSWORD.into() };
+    let refused = Store::connect(&url, Some(&account)).err().expect("a disabled account cannot connect");
+    assert!(refused.to_string().contains("dispatch1") || refused.to_string().contains("login"), "{refused}");
+    as_admin(&["enable", "--as", "admin", "--login", "dispatch1"]);
+    let (store, _) = seat(&url, "dispatch1");
+    assert!(!store.load_cases().expect("cases").is_empty(), "enabled again, it reads as before");
+}

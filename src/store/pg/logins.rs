@@ -23,6 +23,26 @@ pub fn login_role(database: &str, login: &str) -> Result<String> {
 }
 
 impl PgStore {
+    /// Lets `login`'s server login connect again, or stops it (an account disabled in citygrid;
+    /// its row-level security already shows it nothing). Nothing to do for an account without a
+    /// server login yet.
+    ///
+    /// # Errors
+    /// SQL errors (the login making the change needs CREATEROLE).
+    pub fn set_login_enabled(&mut self, login: &str, enabled: bool) -> Result<()> {
+        let database: String = self.client.query_one("SELECT current_database()", &[])?.get(0);
+        let role = login_role(&database, login)?;
+        let exists: bool = self.client.query_one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", &[&role])?.get(0);
+        if exists {
+            let statement: String = self
+                .client
+                .query_one("SELECT format('ALTER ROLE %I ' || $2::text, $1::text)", &[&role, &if enabled { "LOGIN" } else { "NOLOGIN" }])?
+                .get(0);
+            self.client.batch_execute(&statement).context("changing the server login (the login making the change needs CREATEROLE)")?;
+        }
+        Ok(())
+    }
+
     /// Sets `login`'s password, in citygrid and for its server login (created on first use),
     /// by `by` (that account itself, or an administrator: the account must then change it at its
     /// next sign-in). Ends the account's open sessions (its epoch rises) and appends an
