@@ -13,5 +13,5 @@ cargo test --locked "$@"
 # The suites written for both stores run again on the server: each test's district is moved onto
 # a fresh database of the cluster (`citygrid migrate`'s code) and every step's SQL runs there.
 if [ $# -eq 0 ]; then
-  CITYGRID_TEST_STORE=server cargo test --locked --test store --test workflow --test disputes
+  CITYGRID_TEST_STORE=server cargo test --locked --test store --test workflow --test disputes --test assess
 fi

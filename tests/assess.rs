@@ -1,6 +1,7 @@
 //! Assessment indicators on a hand-made week, built through the real workflow on a database
 //! file: every indicator was computed by hand (see the comments) and is asserted exactly.
 
+mod common;
 use chrono::{NaiveDate, NaiveDateTime};
 use citygrid::assess::{FactBook, Granularity, Measure, Period, STAGE_DISPATCH, STAGE_FILE, STAGE_HANDLE, STAGE_VERIFY, Scope, Weights};
 use citygrid::calendar::{LimitUnit, WorkCalendar, WorkScheme};
@@ -33,7 +34,8 @@ fn unit_id(store: &Store, code: &str) -> UnitId {
 
 fn centre() -> Centre {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::create(&dir.path().join("assess.gpkg")).expect("create");
+    let path = dir.path().join("assess.gpkg");
+    let mut store = Store::create(&path).expect("create");
     store.seed_reference_data(&ReferenceData::embedded().expect("assets"), "341004", "徽州区").expect("seed");
     let (lighting, works) = (unit_id(&store, "CGJ-LD"), unit_id(&store, "CGJ-SZ"));
     let users = store
@@ -51,6 +53,15 @@ fn centre() -> Centre {
             ])
         })
         .expect("users");
+    // An administrator (who moves the district in the suite's server run) and the accounts sealed.
+    store
+        .write(|tx| {
+            Store::insert_user(tx, "admin", "admin", Role::Administrator, None)?;
+            Store::seal_new_accounts(tx, "assessment test centre", None)
+        })
+        .expect("accounts sealed");
+    drop(store);
+    let store = common::pg::chosen_store(&path);
     let workflow = Workflow::load(&store).expect("workflow");
     let [collector, intake, dispatcher, leader, lighting, works] = users;
     Centre { _dir: dir, store, workflow, collector, intake, dispatcher, leader, lighting, works }
@@ -433,13 +444,23 @@ fn a_refresh_after_steps_at_other_seats_gives_the_figures_of_a_fresh_read() {
     let as_of = NaiveDateTime::parse_from_str("2026-11-25 09:30", "%Y-%m-%d %H:%M").expect("time");
     let options = citygrid::demo::DemoOptions { parts: 500, cases: 300, seed: 11, as_of };
     citygrid::demo::write_demo(&path, &options, &mut |_| {}).expect("demo");
-    let mut store = Store::open(&path).expect("open");
+    let mut store = common::pg::chosen_store(&path);
+    let location = common::pg::moved_to(&path)
+        .map_or_else(|| citygrid::store::Location::File(path.clone()), |url: String| citygrid::store::Location::parse(&url));
     let calendar = WorkCalendar::new(store.load_holidays().expect("holidays"), WorkScheme::office_hours());
     let mut book = FactBook::load(&store, &calendar).expect("facts");
     let seen = store.last_case_event_id().expect("newest");
     let before = book.facts.len();
     for (login, seed) in [("dispatch1", 3), ("leader1", 4)] {
-        let report = citygrid::desk::sim::run_seat(&path, login, 12, seed, as_of, std::time::Duration::from_secs(60)).expect("seat");
+        let seat = citygrid::desk::sim::Seat {
+            login,
+            steps: 12,
+            seed,
+            now: as_of,
+            deadline: std::time::Duration::from_secs(60),
+            think: std::time::Duration::from_millis(5),
+        };
+        let report = citygrid::desk::sim::run_seat_at(&location, &seat).expect("seat");
         assert!(report.applied > 0, "{login} took no step: {report:?}");
     }
     let newest = book.refresh(&mut store, &calendar, seen).expect("refresh");
