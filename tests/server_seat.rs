@@ -341,3 +341,31 @@ fn accounts_are_managed_on_the_server_and_a_disabled_account_cannot_connect() {
     let (store, _) = seat(&url, "dispatch1");
     assert!(!store.load_cases().expect("cases").is_empty(), "enabled again, it reads as before");
 }
+
+/// `citygrid --db postgresql://… import` writes parts into a district on a server (with the
+/// URL's owner login, the administrator named by `--as`), and a second import of the same codes
+/// is refused with nothing written.
+#[test]
+fn parts_are_imported_into_the_server_and_a_refused_import_writes_nothing() {
+    let (_dir, _path, url) = district(&[]);
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/parts_gbk.shp");
+    let import = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+            .args(["import", "--as", "admin", "--db", &url, "--target", "parts"])
+            .arg(&file)
+            .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+            .output()
+            .expect("citygrid runs")
+    };
+    let owner = Store::connect(&url, None).expect("owner");
+    let before = owner.load_parts().expect("parts").len();
+    let first = import();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("wrote 3 Parts"), "{}", String::from_utf8_lossy(&first.stdout));
+    assert_eq!(owner.load_parts().expect("parts").len(), before + 3);
+    let again = import();
+    assert!(!again.status.success(), "the same codes again are refused");
+    assert_eq!(owner.load_parts().expect("parts").len(), before + 3, "nothing of the refused import was written");
+    let mut audit = PgStore::connect(&url).expect("owner");
+    assert!(audit.verify_audit(None).expect("verifies").is_intact());
+}
