@@ -187,7 +187,7 @@ fn the_app_on_a_server_signs_in_first_then_opens_the_desk_with_what_the_login_ma
     harness.state_mut().apply(citygrid::session::Command::SignIn { login: "dispatch1".into(), password: "wrong-password".into() });
     wait(&mut harness);
     assert!(harness.state().world().is_none());
-    let _ = harness.get_by_label_contains("wrong login or password");
+    let _ = harness.get_by_label_contains("用户名或密码错误");
 
     harness.state_mut().apply(citygrid::session::Command::SignIn { login: "dispatch1".into(), password: PASSWORD.into() });
     wait(&mut harness);

@@ -194,7 +194,16 @@ impl CitygridApp {
                     self.phase = Phase::Connect(server);
                 }
                 self.desk.sign_in.busy = false;
-                self.desk.sign_in.error = Some(message);
+                let chinese = self.settings.lang == crate::model::Lang::Zh;
+                // The server's refusal reads as the file's sign-in does; anything else says the
+                // server could not be reached, with why.
+                self.desk.sign_in.error = Some(if message.contains("wrong login or password") {
+                    crate::store::AuthError::WrongCredentials.message(chinese)
+                } else if chinese {
+                    format!("无法连接服务器：{message}")
+                } else {
+                    format!("Cannot reach the server: {message}")
+                });
             }
             Err(message) => self.phase = Phase::Failed(message),
         }
