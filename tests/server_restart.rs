@@ -49,14 +49,7 @@ fn a_server_restart_during_a_multi_seat_run_loses_no_step_and_doubles_none() {
         admin.batch_execute("CREATE DATABASE restart_district").expect("database");
         postgres::Client::connect(&url, postgres::NoTls).expect("district").batch_execute("CREATE EXTENSION postgis").expect("postgis");
     }
-    let moved = Command::new(env!("CARGO_BIN_EXE_citygrid"))
-        .args(["migrate", "--from"])
-        .arg(&path)
-        .args(["--to", &url, "--as", "admin"])
-        .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
-        .output()
-        .expect("citygrid runs");
-    assert!(moved.status.success(), "{}", String::from_utf8_lossy(&moved.stderr));
+    common::pg::migrate_demo(&path, &url);
     PgStore::connect(&url).expect("owner").set_password("dispatch1", citygrid::demo::DEMO_PASSWORD, "dispatch1", PASSWORD).expect("login");
 
     let account = ServerAccount { login: "dispatch1".into(), password: PASSWORD.into() };

@@ -16,19 +16,22 @@ const PASSWORD: &str = "seat-password-17";
 fn district(logins: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, String) {
     let (dir, path, _) = common::small_demo(2_000, 200);
     let (url, _) = common::pg::fresh_database();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
-        .args(["migrate", "--from"])
-        .arg(&path)
-        .args(["--to", &url, "--as", "admin"])
-        .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
-        .output()
-        .expect("citygrid runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    common::pg::migrate_demo(&path, &url);
     let mut owner = PgStore::connect(&url).expect("owner");
     for login in logins {
         owner.set_password(login, citygrid::demo::DEMO_PASSWORD, login, PASSWORD).expect("own password");
     }
     (dir, path, url)
+}
+
+/// A case `dispatcher` may urge now.
+fn urgeable(store: &Store, workflow: &Workflow, dispatcher: &User) -> citygrid::model::Case {
+    store
+        .load_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|case| citygrid::workflow::allowed_actions(workflow, dispatcher, case).contains(&citygrid::workflow::ActionKind::Urge))
+        .expect("a case the dispatcher may urge")
 }
 
 fn seat(url: &str, login: &str) -> (Store, User) {
@@ -216,12 +219,7 @@ fn the_wall_on_a_server_reads_as_a_viewer_and_follows_the_seats() {
     // A step at a dispatcher's seat reaches the wall.
     let (mut store, dispatcher) = seat(&url, "dispatch1");
     let workflow = Workflow::load(&store).expect("workflow");
-    let case = store
-        .load_cases()
-        .expect("cases")
-        .into_iter()
-        .find(|case| citygrid::workflow::allowed_actions(&workflow, &dispatcher, case).contains(&citygrid::workflow::ActionKind::Urge))
-        .expect("a case the dispatcher may urge");
+    let case = urgeable(&store, &workflow, &dispatcher);
     let urged = workflow
         .apply(&mut store, &dispatcher, case.id, case.revision, &Action::Urge { note: "请尽快处置".into() }, common::as_of())
         .expect("urged");
@@ -297,12 +295,7 @@ fn a_step_sent_again_with_its_id_is_taken_once_and_recognised() {
     let (_dir, _path, url) = district(&["dispatch1"]);
     let (mut store, dispatcher) = seat(&url, "dispatch1");
     let workflow = Workflow::load(&store).expect("workflow");
-    let case = store
-        .load_cases()
-        .expect("cases")
-        .into_iter()
-        .find(|case| citygrid::workflow::allowed_actions(&workflow, &dispatcher, case).contains(&citygrid::workflow::ActionKind::Urge))
-        .expect("a case to urge");
+    let case = urgeable(&store, &workflow, &dispatcher);
     let urge = Action::Urge { note: String::new() };
     assert_eq!(store.step_applied("seat-7-41").expect("look-up"), None);
     store.set_step_id(Some("seat-7-41".into()));

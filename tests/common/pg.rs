@@ -55,6 +55,19 @@ pub fn gdal_connection(url: &str) -> String {
     )
 }
 
+/// Moves the district at `path` onto the empty database at `url` with `citygrid migrate` as the
+/// demo's administrator; panics with the command's message when it fails.
+pub fn migrate_demo(path: &std::path::Path, url: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
+        .args(["migrate", "--from"])
+        .arg(path)
+        .args(["--to", url, "--as", "admin"])
+        .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
+        .output()
+        .expect("citygrid runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
 /// Which store a suite that runs on both runs on: `CITYGRID_TEST_STORE=server` moves each test's
 /// district onto a fresh server database (`citygrid migrate`'s own code) and opens it there;
 /// anything else opens the file.
