@@ -1,5 +1,6 @@
 //! `citygrid bench load`: open a database and load every part, jurisdiction and case into
-//! memory, as a seat does at start.
+//! memory, as a seat does at start: a file, or a district on a server (`--db postgresql://…`,
+//! as the URL's login).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -31,10 +32,11 @@ impl Bench for Load {
 
     fn run(&self, _progress: &mut dyn FnMut(&str)) -> anyhow::Result<LoadBench> {
         let started = Instant::now();
-        let (world, cases) = crate::session::load_everything(&self.path, crate::calendar::china_now())?;
+        let location = crate::store::Location::parse(&self.path.to_string_lossy());
+        let (world, cases) = crate::session::load_from(&location, crate::calendar::china_now())?;
         let load_s = started.elapsed().as_secs_f64();
         Ok(LoadBench {
-            db: self.path.display().to_string(),
+            db: location.display(),
             parts: world.parts.len(),
             jurisdictions: world.jurisdictions.len(),
             cases: cases.len(),
