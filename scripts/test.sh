@@ -13,5 +13,6 @@ cargo test --locked "$@"
 # The suites written for both stores run again on the server: each test's district is moved onto
 # a fresh database of the cluster (`citygrid migrate`'s code) and every step's SQL runs there.
 if [ $# -eq 0 ]; then
-  CITYGRID_TEST_STORE=server cargo test --locked --test store --test workflow --test disputes --test assess
+  CITYGRID_TEST_STORE=server cargo test --locked --test store --test workflow --test disputes --test assess \
+    --test desk --test multiseat --test import --test export
 fi

@@ -6,16 +6,22 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use citygrid::app::{CitygridApp, harness_as, harness_for};
+use citygrid::app::{CitygridApp, harness_signed_in};
 use citygrid::demo::DEMO_PASSWORD;
 use citygrid::model::CaseState;
 use citygrid::session::{Command, Selection};
-use citygrid::store::Store;
 use citygrid::ui::Lang;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A seat on the suite's district (the file, or its copy on the server: `CITYGRID_TEST_STORE`),
+/// signed in as `login`.
+fn seat_as(path: &std::path::Path, size: [u32; 2], lang: Lang, login: &str) -> anyhow::Result<Harness<'static, CitygridApp>> {
+    let location = common::pg::chosen_location(path);
+    harness_signed_in(location, None, size, lang, Some(common::as_of()), TIMEOUT, login, DEMO_PASSWORD)
+}
 
 fn steps(harness: &mut Harness<'static, CitygridApp>, count: usize) {
     for _ in 0..count {
@@ -39,7 +45,7 @@ fn click_at(harness: &mut Harness<'static, CitygridApp>, pos: egui::Pos2) {
 fn until(harness: &mut Harness<'static, CitygridApp>, what: &str, done: impl Fn(&CitygridApp) -> bool) {
     let started = Instant::now();
     while !done(harness.state()) {
-        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}: {:?}", harness.state().desk().notice);
         harness.step();
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -52,6 +58,12 @@ fn first_in(harness: &Harness<'static, CitygridApp>, state: CaseState) -> usize 
     (0..book.len()).find(|position| book.get(*position).is_some_and(|case| case.state == state)).expect("the demo has such a case")
 }
 
+/// Where the case `id` is in the seat's book now: on a server each sign-in reads the district
+/// again as its login, so positions change with who is signed in.
+fn at(seat: &Harness<'static, CitygridApp>, id: i64) -> usize {
+    seat.state().cases().position_of(id).expect("the seat holds the case")
+}
+
 fn login_of_unit(harness: &Harness<'static, CitygridApp>, unit: citygrid::model::UnitId) -> String {
     let world = harness.state().world().expect("loaded");
     let code = &world.unit(unit).expect("known unit").code;
@@ -61,7 +73,7 @@ fn login_of_unit(harness: &Harness<'static, CitygridApp>, unit: citygrid::model:
 #[test]
 fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_it() {
     let (_dir, path, _) = common::small_demo(5_000, 300);
-    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let mut seat = seat_as(&path, [1500, 950], Lang::En, "dispatch1").expect("loads");
     let position = first_in(&seat, CaseState::Filed);
     let case = seat.state().cases().get(position).expect("case").clone();
 
@@ -90,7 +102,7 @@ fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_i
     let unit = dispatched.unit.expect("a unit");
     assert!(dispatched.deadline_at.is_some(), "the deadline is set at dispatch");
     // Written to the file, with the dispatcher in the audit trail.
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     assert_eq!(store.load_case(case.id).expect("reads").expect("exists").state, CaseState::Dispatched);
     let events = store.case_events(case.id).expect("audit trail");
     let last = events.last().expect("an entry");
@@ -106,14 +118,15 @@ fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_i
     assert!(seat.query_all_by_label("Dispatch").count() >= 1);
 
     // The unit's operator sees only the unit's cases and returns this one with a reason.
+    let login = login_of_unit(&seat, unit);
     seat.get_by_label("Sign out").click();
     steps(&mut seat, 2);
     seat.get_by_label("Sign in");
-    let login = login_of_unit(&seat, unit);
     seat.state_mut().sign_in_blocking(&login, DEMO_PASSWORD, Duration::from_secs(30)).expect("the unit signs in");
     steps(&mut seat, 3);
     seat.get_by_label_contains("own unit only");
-    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    let selected = at(&seat, case.id);
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
     steps(&mut seat, 3);
     // Only the unit's steps are offered (the timeline still names the dispatch).
     assert_eq!(seat.query_all_by_label("Dispatch").count(), 1, "a unit gets no dispatch button");
@@ -122,7 +135,7 @@ fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_i
     // The reason is mandatory: OK stays disabled until it is given.
     seat.get_by_label("OK").click();
     steps(&mut seat, 2);
-    assert_eq!(seat.state().cases().get(position).expect("case").state, CaseState::Dispatched);
+    assert_eq!(seat.state().cases().get(at(&seat, case.id)).expect("case").state, CaseState::Dispatched);
     seat.get_by_label("Reason (required)").click();
     steps(&mut seat, 1);
     seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("reason field").type_text("井盖属燃气公司，不属本单位");
@@ -130,9 +143,9 @@ fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_i
     seat.get_by_label("OK").click();
     steps(&mut seat, 2);
     until(&mut seat, "the return", |app| app.desk().pending.is_none());
-    let returned = seat.state().cases().get(position).expect("case").clone();
+    let returned = seat.state().cases().get(at(&seat, case.id)).expect("case").clone();
     assert_eq!(returned.state, CaseState::Returned, "{:?}", seat.state().desk().notice);
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let last = store.case_events(case.id).expect("audit").pop().expect("entry");
     assert_eq!(last.action, "return");
     assert_eq!(last.data["reason"], "井盖属燃气公司，不属本单位");
@@ -142,9 +155,8 @@ fn a_dispatcher_sends_a_filed_case_to_the_suggested_unit_and_that_unit_returns_i
 fn a_step_on_a_stale_copy_is_refused_by_name_and_the_other_seat_catches_up_by_itself() {
     let (_dir, path, _) = common::small_demo(3_000, 300);
     common::file_one_case(&path);
-    let mut first = harness_for(&path, None, [1400, 900], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
-    let mut second =
-        harness_as(&path, None, [1400, 900], Lang::Zh, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");
+    let mut first = seat_as(&path, [1400, 900], Lang::En, "dispatch1").expect("loads");
+    let mut second = seat_as(&path, [1400, 900], Lang::Zh, "leader1").expect("loads");
     let position = first_in(&first, CaseState::Filed);
     let case = first.state().cases().get(position).expect("case").clone();
     let unit = first.state().world().expect("loaded").units[0].id;
@@ -173,14 +185,14 @@ fn a_step_on_a_stale_copy_is_refused_by_name_and_the_other_seat_catches_up_by_it
     until(&mut second, "the other seat's change", |app| {
         app.cases().get(second_position).is_some_and(|case| case.state == CaseState::Dispatched)
     });
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     assert_eq!(store.load_case(case.id).expect("reads").expect("exists").state, CaseState::Dispatched, "the stale step wrote nothing");
 }
 
 #[test]
 fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
     let (_dir, path, _) = common::small_demo(5_000, 100);
-    let mut seat = harness_as(&path, None, [1400, 900], Lang::En, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");
+    let mut seat = seat_as(&path, [1400, 900], Lang::En, "leader1").expect("loads");
     let (part_index, anchor, code) = {
         let world = seat.state().world().expect("loaded");
         let index =
@@ -230,7 +242,7 @@ fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
     }
     seat.get_by_label(&photo_text);
     let _ = part_index;
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let stored = store.load_case(case.id).expect("reads").expect("written");
     assert_eq!(stored.description, "井盖破损，有行人踩空风险");
     assert_eq!(store.case_events(case.id).expect("audit")[0].action, "report");
@@ -240,11 +252,12 @@ fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
 fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
     use std::io::Write as _;
     let (_dir, path, _) = common::small_demo(500, 10);
+    let db = common::pg::db_arg(&common::pg::chosen_location(&path));
     let run = |args: &[&str], stdin: &str| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citygrid"))
             .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
             .arg("--db")
-            .arg(&path)
+            .arg(&db)
             .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -259,7 +272,7 @@ fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
         "correct horse\n",
     );
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     assert_eq!(store.authenticate("dispatch9", "correct horse").expect("signs in").display_name, "派遣员 王芳");
     drop(store);
     // Mistakes say what is wrong, in one line, and change nothing.
@@ -275,7 +288,7 @@ fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
     assert!(String::from_utf8_lossy(&role.stderr).contains("unknown role \"boss\""));
     let short = run(&["user", "passwd", "--as", "admin", "--login", "dispatch9", "--password-stdin"], "short\n");
     assert!(String::from_utf8_lossy(&short.stderr).contains("password too short"));
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     assert!(store.authenticate("dispatch9", "correct horse").is_ok(), "the old password still works");
     assert!(store.user_by_login("x").expect("reads").is_none());
 }
@@ -283,7 +296,7 @@ fn an_administrator_adds_an_account_from_the_command_line_and_it_signs_in() {
 #[test]
 fn the_backlog_ledger_lists_the_cases_in_it_and_opens_one() {
     let (_dir, path, _) = common::small_demo(3_000, 300);
-    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let mut seat = seat_as(&path, [1500, 950], Lang::En, "dispatch1").expect("loads");
     let position = first_in(&seat, CaseState::Backlog);
     let case_no = seat.state().cases().get(position).expect("case").case_no.clone();
     seat.get_by_label("Backlog ledger").click();
@@ -302,7 +315,7 @@ fn the_backlog_ledger_lists_the_cases_in_it_and_opens_one() {
 #[test]
 fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
     let (_dir, path, _) = common::small_demo(3_000, 300);
-    let mut seat = harness_for(&path, None, [1600, 1000], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let mut seat = seat_as(&path, [1600, 1000], Lang::En, "dispatch1").expect("loads");
     let position = first_in(&seat, CaseState::Dispatched);
     let case = seat.state().cases().get(position).expect("case").clone();
     let holder = case.unit.expect("with a unit");
@@ -310,15 +323,12 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
     let sign_in_as = |seat: &mut Harness<'static, CitygridApp>, login: &str| {
         seat.state_mut().apply(Command::SignOut);
         seat.state_mut().sign_in_blocking(login, DEMO_PASSWORD, Duration::from_secs(30)).expect("signs in");
-        seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+        let selected = at(seat, case.id);
+        seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
         steps(seat, 4);
-        // The disputes are read after every sign-in; wait for them.
-        let known = seat.state().desk().disputes.records.len();
+        // The disputes are read after every sign-in (a sign-out forgets them); wait for them.
         let started = Instant::now();
-        while seat.state().desk().disputes.records.len() == known
-            && !seat.state().desk().disputes.records.is_empty()
-            && started.elapsed() < Duration::from_millis(300)
-        {
+        while seat.state().desk().disputes.records.is_empty() && started.elapsed() < Duration::from_millis(1500) {
             seat.step();
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -391,7 +401,7 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
     steps(&mut seat, 2);
     type_into_text(&mut seat, "Reasoning (required)", "依据权属台账，由该单位负责");
     ok_and_wait(&mut seat, "the decision");
-    let decided = seat.state().cases().get(position).expect("case").clone();
+    let decided = seat.state().cases().get(at(&seat, case.id)).expect("case").clone();
     assert_eq!(decided.state, CaseState::Dispatched, "the decision dispatches the case");
     assert_eq!(decided.unit, Some(designated.id));
     assert!(decided.deadline_at.is_some_and(|deadline| deadline > common::as_of()));
@@ -399,7 +409,7 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
     assert_eq!(precedents.len(), 1, "the decision set a precedent");
     assert_eq!(precedents[0].unit, designated.id);
     // Everything is in the file, with names in the audit trail.
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let actions: Vec<String> = store.case_events(case.id).expect("audit").into_iter().map(|event| event.action).collect();
     for action in ["return", "dispute_open", "dispute_statement", "dispute_decide"] {
         assert!(actions.iter().any(|known| known == action), "{action} in {actions:?}");
@@ -428,7 +438,7 @@ fn a_returned_case_goes_through_a_dispute_to_a_committee_decision_in_the_ui() {
 #[test]
 fn the_topology_check_of_a_layer_lists_its_gaps_and_overlaps() {
     let (_dir, path, _) = common::small_demo(1_000, 20);
-    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let mut seat = seat_as(&path, [1500, 950], Lang::En, "dispatch1").expect("loads");
     seat.get_by_label("communities").click();
     until(&mut seat, "the check", |app| app.topology_report().is_some());
     let report = seat.state().topology_report().expect("done").clone();
@@ -450,15 +460,15 @@ fn the_topology_check_of_a_layer_lists_its_gaps_and_overlaps() {
 #[test]
 fn a_case_is_filed_dispatched_handled_verified_and_closed_by_clicking_through_as_each_role() {
     let (_dir, path, _) = common::small_demo(3_000, 300);
-    let mut seat =
-        harness_as(&path, None, [1600, 1000], Lang::En, Some(common::as_of()), TIMEOUT, "intake1", DEMO_PASSWORD).expect("loads");
+    let mut seat = seat_as(&path, [1600, 1000], Lang::En, "intake1").expect("loads");
     let position = first_in(&seat, CaseState::Reported);
     let case_id = seat.state().cases().get(position).expect("case").id;
     // One step as one person: sign in, select the case, click the step, fill in what it asks, OK.
     let step = |seat: &mut Harness<'static, CitygridApp>, login: &str, button: &str, text: Option<(&str, &str)>, expect: CaseState| {
         seat.state_mut().apply(Command::SignOut);
         seat.state_mut().sign_in_blocking(login, DEMO_PASSWORD, Duration::from_secs(30)).expect("signs in");
-        seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+        let selected = at(seat, case_id);
+        seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
         steps(seat, 4);
         seat.get_by_label(button).scroll_to_me();
         steps(seat, 30);
@@ -473,20 +483,20 @@ fn a_case_is_filed_dispatched_handled_verified_and_closed_by_clicking_through_as
         seat.get_by_label("OK").click();
         steps(seat, 2);
         until(seat, button, |app| app.desk().pending.is_none());
-        let case = seat.state().cases().get(position).expect("case").clone();
+        let case = seat.state().cases().get(at(seat, case_id)).expect("case").clone();
         assert_eq!(case.state, expect, "{login} {button}: {:?}", seat.state().desk().notice);
     };
     step(&mut seat, "intake1", "File", None, CaseState::Filed);
     step(&mut seat, "dispatch1", "Dispatch", None, CaseState::Dispatched);
-    let unit = seat.state().cases().get(position).expect("case").unit.expect("dispatched to a unit");
+    let unit = seat.state().cases().get(at(&seat, case_id)).expect("case").unit.expect("dispatched to a unit");
     let unit_login = login_of_unit(&seat, unit);
     step(&mut seat, &unit_login, "Report handled", Some(("What was done (required)", "已更换井盖")), CaseState::Handled);
     step(&mut seat, "collector1", "Verification passed", None, CaseState::Verified);
     step(&mut seat, "leader1", "Close", None, CaseState::Closed);
-    let closed = seat.state().cases().get(position).expect("case").clone();
+    let closed = seat.state().cases().get(at(&seat, case_id)).expect("case").clone();
     assert_eq!(closed.close_type, Some(citygrid::model::CloseType::Normal), "closed within the limit");
     // Five people, five audit entries after the report, each naming its person.
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let events = store.case_events(case_id).expect("audit");
     let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
     assert_eq!(&actions[actions.len() - 5..], ["file", "dispatch", "handle", "verify_pass", "close"]);
@@ -497,7 +507,7 @@ fn a_case_is_filed_dispatched_handled_verified_and_closed_by_clicking_through_as
 #[test]
 fn a_spot_close_to_a_community_boundary_is_flagged_near_boundary() {
     let (_dir, path, _) = common::small_demo(500, 10);
-    let seat = harness_for(&path, None, [1200, 800], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let seat = seat_as(&path, [1200, 800], Lang::En, "dispatch1").expect("loads");
     let world = seat.state().world().expect("loaded");
     let today = common::as_of().date();
     // Two communities that share a boundary, and the midpoint of one shared stretch.
@@ -533,8 +543,7 @@ fn a_spot_close_to_a_community_boundary_is_flagged_near_boundary() {
 #[test]
 fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     let (_dir, path, _) = common::small_demo(1_000, 300);
-    let mut seat =
-        harness_as(&path, None, [1600, 1000], Lang::En, Some(common::as_of()), TIMEOUT, "leader1", DEMO_PASSWORD).expect("loads");
+    let mut seat = seat_as(&path, [1600, 1000], Lang::En, "leader1").expect("loads");
     seat.get_by_label("Assessment").click();
     until(&mut seat, "the report", |app| app.desk().assessment.report.is_some());
     let report = seat.state().desk().assessment.report.clone().expect("report").expect("no error");
@@ -574,7 +583,7 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     let received = this_month.district.received.to_string();
     seat.query_all_by_label(&received).next().expect("the district's received count").click();
     until(&mut seat, "the drill-down list", |app| app.desk().list.filter.cases.is_some());
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let world = seat.state().world().expect("loaded");
     let facts = citygrid::assess::FactBook::load(&store, &world.calendar).expect("facts");
     let mut expected = facts.cases(&citygrid::assess::Scope::District, &this_month.period, citygrid::assess::Measure::Received);
@@ -613,7 +622,7 @@ fn the_assessment_window_ranks_the_units_and_exports_csv_for_excel() {
     until(&mut seat, "the ranking with the new weights", |app| {
         app.desk().assessment.report.as_ref().is_some_and(|report| report.as_ref().is_ok_and(|report| report.options.weights == weights))
     });
-    assert_eq!(citygrid::assess::Weights::load(&Store::open(&path).expect("opens")).expect("stored"), weights);
+    assert_eq!(citygrid::assess::Weights::load(&common::pg::reopen(&path)).expect("stored"), weights);
     seat.get_by_label("Edit weights…").click();
     steps(&mut seat, 2);
     seat.get_by_label("Defaults").click();
@@ -681,7 +690,7 @@ fn citygrid_report_writes_the_months_assessment_as_csv() {
 #[test]
 fn a_unit_signs_for_and_arrives_and_the_dispatcher_urges_it_and_refuses_its_return() {
     let (_dir, path, _) = common::small_demo(5_000, 300);
-    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
+    let mut seat = seat_as(&path, [1500, 950], Lang::En, "dispatch1").expect("loads");
     let position = first_in(&seat, CaseState::Filed);
     let case_id = seat.state().cases().get(position).expect("case").id;
     let ok = |seat: &mut Harness<'static, CitygridApp>, what: &str| {
@@ -695,26 +704,28 @@ fn a_unit_signs_for_and_arrives_and_the_dispatcher_urges_it_and_refuses_its_retu
         seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("reason field").type_text(reason);
         steps(seat, 2);
     };
-    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    let selected = at(&seat, case_id);
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
     steps(&mut seat, 3);
     seat.get_by_label("Dispatch").click();
     steps(&mut seat, 3);
     ok(&mut seat, "the dispatch");
-    let dispatched = seat.state().cases().get(position).expect("case").clone();
+    let dispatched = seat.state().cases().get(at(&seat, case_id)).expect("case").clone();
     assert_eq!(dispatched.state, CaseState::Dispatched, "{:?}", seat.state().desk().notice);
     assert!(seat.query_all_by_label_contains("not signed for").count() >= 1, "the desk marks it");
     seat.get_by_label("Urge").click();
     steps(&mut seat, 3);
     ok(&mut seat, "the urging");
-    assert_eq!(seat.state().cases().get(position).expect("case").urge_count, 1, "{:?}", seat.state().desk().notice);
+    assert_eq!(seat.state().cases().get(at(&seat, case_id)).expect("case").urge_count, 1, "{:?}", seat.state().desk().notice);
 
     // The unit: sign for, on site, return.
+    let login = login_of_unit(&seat, dispatched.unit.expect("unit"));
     seat.get_by_label("Sign out").click();
     steps(&mut seat, 2);
-    let login = login_of_unit(&seat, dispatched.unit.expect("unit"));
     seat.state_mut().sign_in_blocking(&login, DEMO_PASSWORD, Duration::from_secs(30)).expect("the unit signs in");
     steps(&mut seat, 3);
-    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    let selected = at(&seat, case_id);
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
     steps(&mut seat, 3);
     seat.get_by_label("Sign for").click();
     steps(&mut seat, 3);
@@ -722,30 +733,31 @@ fn a_unit_signs_for_and_arrives_and_the_dispatcher_urges_it_and_refuses_its_retu
     seat.get_by_label("Arrived on site").click();
     steps(&mut seat, 3);
     ok(&mut seat, "the arrival");
-    let on_site = seat.state().cases().get(position).expect("case").clone();
+    let on_site = seat.state().cases().get(at(&seat, case_id)).expect("case").clone();
     assert!(on_site.signed_at.is_some() && on_site.arrived_at.is_some(), "{:?}", seat.state().desk().notice);
     assert!(seat.query_all_by_label("Sign for").count() <= 1, "signed: no second signing button (the timeline may name it)");
     seat.get_by_label("Return to centre").click();
     steps(&mut seat, 3);
     with_reason(&mut seat, "不属本单位");
     ok(&mut seat, "the return");
-    assert_eq!(seat.state().cases().get(position).expect("case").state, CaseState::Returned);
+    assert_eq!(seat.state().cases().get(at(&seat, case_id)).expect("case").state, CaseState::Returned);
 
     // The dispatcher refuses the return: back to the unit, first deadline.
     seat.get_by_label("Sign out").click();
     steps(&mut seat, 2);
     seat.state_mut().sign_in_blocking("dispatch1", DEMO_PASSWORD, Duration::from_secs(30)).expect("the dispatcher signs in");
     steps(&mut seat, 3);
-    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    let selected = at(&seat, case_id);
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
     steps(&mut seat, 3);
     seat.get_by_label("Refuse return").click();
     steps(&mut seat, 3);
     with_reason(&mut seat, "经核实属本单位职责");
     ok(&mut seat, "the refusal");
-    let back = seat.state().cases().get(position).expect("case").clone();
+    let back = seat.state().cases().get(at(&seat, case_id)).expect("case").clone();
     assert_eq!((back.state, back.unit, back.deadline_at), (CaseState::Dispatched, dispatched.unit, dispatched.deadline_at));
 
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let events = store.case_events(case_id).expect("audit trail");
     let tail: Vec<(&str, Option<&str>)> =
         events.iter().rev().take(6).rev().map(|event| (event.action.as_str(), event.actor_name.as_deref())).collect();
@@ -772,11 +784,12 @@ fn a_unit_signs_for_and_arrives_and_the_dispatcher_urges_it_and_refuses_its_retu
 fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_ui() {
     use egui_kittest::kittest::By;
     let (_dir, path, _) = common::small_demo(5_000, 300);
-    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), TIMEOUT).expect("loads");
-    let sign_in = |seat: &mut Harness<'static, CitygridApp>, login: &str, position: usize| {
+    let mut seat = seat_as(&path, [1500, 950], Lang::En, "dispatch1").expect("loads");
+    let sign_in = |seat: &mut Harness<'static, CitygridApp>, login: &str, case_id: i64| {
         seat.state_mut().apply(Command::SignOut);
         seat.state_mut().sign_in_blocking(login, DEMO_PASSWORD, Duration::from_secs(30)).expect("signs in");
-        seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+        let selected = at(seat, case_id);
+        seat.state_mut().apply(Command::Select(Some(Selection::Case(selected))));
         steps(seat, 4);
     };
     let click = |seat: &mut Harness<'static, CitygridApp>, label: &str| {
@@ -803,37 +816,37 @@ fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_
     let helper =
         world.units.iter().find(|unit| unit.code == if world.unit(lead).expect("lead").code == "CGJ-SZ" { "CGJ-LD" } else { "CGJ-SZ" });
     let (helper, helper_name) = helper.map(|unit| (unit.id, unit.name_en.clone())).expect("the helper unit");
+    let helper_login = login_of_unit(&seat, helper);
 
-    sign_in(&mut seat, "dispatch1", position);
+    sign_in(&mut seat, "dispatch1", case.id);
     click(&mut seat, "Set assisting units");
     seat.get(By::new().role(egui::accesskit::Role::CheckBox).label(&helper_name)).click();
     steps(&mut seat, 2);
     type_into(&mut seat, "需市政所修复路面");
     ok(&mut seat, "the assisting units");
-    let assisted = seat.state().cases().get(position).expect("case").clone();
+    let assisted = seat.state().cases().get(at(&seat, case.id)).expect("case").clone();
     assert_eq!(assisted.assisting.iter().map(|assist| assist.unit).collect::<Vec<_>>(), vec![helper], "{:?}", seat.state().desk().notice);
     // The shift leader puts it under supervision (督办).
-    sign_in(&mut seat, "leader1", position);
+    sign_in(&mut seat, "leader1", case.id);
     click(&mut seat, "Supervise");
     type_into(&mut seat, "多部门协作，群众反映强烈");
     ok(&mut seat, "the supervision");
-    assert!(seat.state().cases().get(position).expect("case").supervised_at.is_some(), "{:?}", seat.state().desk().notice);
+    assert!(seat.state().cases().get(at(&seat, case.id)).expect("case").supervised_at.is_some(), "{:?}", seat.state().desk().notice);
 
     // The assisting unit sees the case in its own list and reports its part.
-    let helper_login = login_of_unit(&seat, helper);
-    sign_in(&mut seat, &helper_login, position);
+    sign_in(&mut seat, &helper_login, case.id);
     let rows = seat.state_mut().visible_case_rows();
-    assert!(rows.contains(&position), "the assisting unit's list shows the case");
+    assert!(rows.contains(&at(&seat, case.id)), "the assisting unit's list shows the case");
     assert!(seat.query_all_by_label("Report handled").next().is_none(), "only the lead unit reports it handled");
     click(&mut seat, "Report assisting part done");
     type_into(&mut seat, "路面已修复");
     ok(&mut seat, "the assisting report");
-    let reported = seat.state().cases().get(position).expect("case").clone();
+    let reported = seat.state().cases().get(at(&seat, case.id)).expect("case").clone();
     assert!(reported.assisting[0].reported_at.is_some(), "{:?}", seat.state().desk().notice);
 
     // Intake: a finished case owed a reply, from the call-back queue.
     let owed = (0..seat.state().cases().len())
-        .find(|at| seat.state().cases().get(*at).is_some_and(citygrid::model::Case::owes_reply))
+        .find_map(|at| seat.state().cases().get(at).filter(|case| case.owes_reply()).map(|case| case.id))
         .expect("the demo has a reply owed");
     sign_in(&mut seat, "intake1", owed);
     click(&mut seat, "Reply owed");
@@ -841,10 +854,10 @@ fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_
     seat.get(By::new().role(egui::accesskit::Role::RadioButton).label("Fairly satisfied")).click();
     steps(&mut seat, 2);
     ok(&mut seat, "the reply");
-    let told = seat.state().cases().get(owed).expect("case").clone();
+    let told = seat.state().cases().get(at(&seat, owed)).expect("case").clone();
     assert!(told.replied_at.is_some() && !told.owes_reply(), "{:?}", seat.state().desk().notice);
 
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     let feedback = store.reporter_feedback(told.id).expect("feedback");
     assert_eq!(feedback.last().and_then(|reply| reply.satisfaction), Some(citygrid::model::Satisfaction::Fair));
     let users = store.load_users().expect("users");
@@ -858,4 +871,38 @@ fn an_assisting_unit_reports_its_part_and_intake_tells_the_reporter_through_the_
     );
     let reply = store.case_events(told.id).expect("audit").pop().expect("the reply");
     assert_eq!((reply.action.as_str(), reply.actor_name.clone()), ("reporter_feedback", name_of("intake1")));
+}
+
+/// Issue 22 (5): signing out leaves nothing of the previous user for the next one: no selected
+/// case, no search, no filter; on a server the next sign-in reads the district as the next
+/// account, whose login decides what it sees.
+#[test]
+fn signing_out_leaves_the_next_user_a_clean_desk() {
+    let (_dir, path, _) = common::small_demo(2_000, 200);
+    let mut seat = seat_as(&path, [1400, 900], Lang::En, "dispatch1").expect("loads");
+    let position = first_in(&seat, CaseState::Dispatched);
+    let case = seat.state().cases().get(position).expect("case").clone();
+    let everything = seat.state().cases().len();
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    steps(&mut seat, 2);
+    let text_input = egui::accesskit::Role::TextInput;
+    seat.query_all_by_role(text_input).nth(1).expect("the list's search field").click();
+    steps(&mut seat, 1);
+    seat.query_all_by_role(text_input).nth(1).expect("the list's search field").type_text(&case.case_no);
+    steps(&mut seat, 3);
+    assert_eq!(seat.state().desk().list.filter.text, case.case_no);
+    let login = login_of_unit(&seat, case.unit.expect("dispatched"));
+    seat.get_by_label("Sign out").click();
+    steps(&mut seat, 3);
+    assert_eq!(seat.state().selection(), None, "the case selected before is not selected for the next user");
+    assert!(seat.state().desk().list.filter.text.is_empty(), "the search typed before is gone");
+    seat.state_mut().sign_in_blocking(&login, DEMO_PASSWORD, Duration::from_secs(30)).expect("the unit signs in");
+    steps(&mut seat, 4);
+    assert_eq!(seat.state().selection(), None);
+    let rows = seat.state_mut().visible_case_rows();
+    assert!(rows.contains(&at(&seat, case.id)), "the unit's own case is listed");
+    assert!(rows.len() < everything, "the unit's list holds its own cases only");
+    if common::pg::on_server() {
+        assert!(seat.state().cases().len() < everything, "on a server the unit's login reads only its unit's cases");
+    }
 }

@@ -14,7 +14,13 @@ use citygrid::model::{JurisdictionKind, Keyword as _};
 const VALIDATOR: &str = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py";
 const AS_OF: &str = "2026-11-25 09:30";
 
+/// `citygrid --db` the suite's district: the file, or its copy on the server (the suite's server
+/// run, `CITYGRID_TEST_STORE=server`).
 fn citygrid(db: &Path, args: &[&str]) -> std::process::Output {
+    citygrid_on(&common::pg::db_arg(&common::pg::chosen_location(db)), args)
+}
+
+fn citygrid_on(db: &std::ffi::OsStr, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_citygrid")).arg("--db").arg(db).args(args).output().expect("citygrid runs")
 }
 
@@ -225,7 +231,7 @@ fn a_map_view_and_a_kind_select_the_townships_that_meet_it() {
 mod window {
     use std::time::{Duration, Instant};
 
-    use citygrid::app::{CitygridApp, harness_for};
+    use citygrid::app::{CitygridApp, harness_signed_in};
     use citygrid::ui::Lang;
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
@@ -254,7 +260,10 @@ mod window {
     #[test]
     fn the_case_list_exports_its_current_rows_to_csv_and_everything_goes_to_one_geopackage() {
         let (dir, db, _) = common::small_demo(2_000, 200);
-        let mut seat = harness_for(&db, None, [1500, 950], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+        let location = common::pg::chosen_location(&db);
+        let (timeout, password) = (Duration::from_secs(120), citygrid::demo::DEMO_PASSWORD);
+        let mut seat =
+            harness_signed_in(location, None, [1500, 950], Lang::En, Some(common::as_of()), timeout, "dispatch1", password).expect("loads");
         seat.state_mut().export_dir = dir.path().to_owned();
         // Narrow the list to the overdue cases, then export what it shows.
         seat.query_all_by_label("Light").last().expect("the light filter").click();
@@ -319,7 +328,7 @@ fn exports_and_reports_refuse_the_live_database() {
         vec!["export", "--layer", "cases", "--out", wal.as_str()],
         vec!["report", "--period", "2026-11", "--format", "csv", "--out", db_text],
     ] {
-        let run = citygrid(&db, &args);
+        let run = citygrid_on(db.as_os_str(), &args);
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(!run.status.success(), "{args:?} was not refused");
         assert!(stderr.contains("that is the database citygrid is using"), "{args:?}: {stderr}");
@@ -334,7 +343,18 @@ fn exports_and_reports_refuse_the_live_database() {
 #[test]
 fn csv_cells_that_look_like_formulas_are_written_as_text() {
     let (dir, db, _) = common::small_demo(500, 12);
-    {
+    // On the suite's server run the hostile text is written into the server's copy (a file
+    // edited around citygrid would not verify, and is not moved).
+    if common::pg::on_server() {
+        let url = common::pg::db_arg(&common::pg::chosen_location(&db)).into_string().expect("a URL");
+        let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("the owner connects");
+        owner
+            .batch_execute(
+                "UPDATE cases SET description = '=HYPERLINK(\"http://example.invalid\",\"点我\")' WHERE fid = (SELECT min(fid) FROM cases);
+                 UPDATE cases SET description = '+86 138 0000 0000 来电' WHERE fid = (SELECT max(fid) FROM cases)",
+            )
+            .expect("hostile descriptions");
+    } else {
         let conn = rusqlite::Connection::open(&db).expect("open");
         // The GeoPackage R-tree triggers call these, as GDAL and QGIS provide them.
         citygrid::store::gpkg::register_functions(&conn).expect("GeoPackage functions");

@@ -43,6 +43,10 @@ fn fresh_db() -> (tempfile::TempDir, PathBuf) {
 
 /// Every table's rows, hashed in rowid order, with the row counts: equal means unchanged content.
 fn fingerprint(path: &Path) -> (Vec<(String, i64)>, u64) {
+    if common::pg::on_server() {
+        drop(common::pg::owner_store(path));
+        return common::pg::fingerprint(&common::pg::moved_to(path).expect("moved"));
+    }
     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -66,7 +70,11 @@ fn fingerprint(path: &Path) -> (Vec<(String, i64)>, u64) {
     (counts, hasher.finish())
 }
 
+/// The file's commit counter (the server run compares fingerprints only).
 fn data_version(conn: &rusqlite::Connection) -> i64 {
+    if common::pg::on_server() {
+        return 0;
+    }
     conn.query_row("PRAGMA data_version", [], |row| row.get(0)).expect("data_version")
 }
 
@@ -82,7 +90,7 @@ fn profile_for(path: &Path, target: Target, source: SourceOptions) -> MappingPro
 }
 
 fn import(db: &Path, file: &Path, profile: &MappingProfile, on_issue: OnIssue) -> Result<io::ImportReport, ImportError> {
-    let mut store = Store::open(db).expect("open db");
+    let mut store = common::pg::owner_store(db);
     let admin = admin(&store);
     io::commit(&mut store, &admin, file, profile, &Policy::all(on_issue), &mut |_| {}, &AtomicBool::new(false))
 }
@@ -93,7 +101,7 @@ fn admin(store: &Store) -> citygrid::model::User {
 }
 
 fn imported_parts(db: &Path) -> Vec<Part> {
-    let store = Store::open(db).expect("open");
+    let store = common::pg::owner_store(db);
     let mut parts: Vec<Part> = store.load_parts().expect("parts").into_iter().filter(|p| p.code.serial() >= 900_000).collect();
     parts.sort_by_key(|part| part.code);
     parts
@@ -107,7 +115,7 @@ fn point_of(part: &Part) -> (f64, f64) {
 }
 
 fn unit_id(db: &Path, code: &str) -> citygrid::model::UnitId {
-    Store::open(db).expect("open").load_units().expect("units").into_iter().find(|unit| unit.code == code).expect("unit").id
+    common::pg::owner_store(db).load_units().expect("units").into_iter().find(|unit| unit.code == code).expect("unit").id
 }
 
 #[test]
@@ -196,7 +204,7 @@ fn a_geopackage_lists_its_layers_and_each_imports_in_its_own_system() {
     assert_eq!(inspection.layers[0].feature_count, FeatureCount::Exact(3));
     assert_eq!(inspection.layers[0].samples.len(), 3);
     assert_eq!(inspection.layers[1].crs.as_ref().map(|guess| guess.crs.epsg()).ok(), Some(4527));
-    let mut store = Store::open(&db).expect("open");
+    let mut store = common::pg::owner_store(&db);
     let by = admin(&store);
     let no_layer = io::commit(&mut store, &by, &file, &MappingProfile::default(), &Policy::default(), &mut |_| {}, &AtomicBool::new(false))
         .expect_err("two layers");
@@ -224,7 +232,7 @@ fn csv_cases_in_utf8_and_gbk_become_history_with_their_audit_trail() {
         let profile = profile_for(&path, Target::Cases, SourceOptions::default());
         let report = import(&db, &path, &profile, OnIssue::Stop).unwrap_or_else(|error| panic!("{file}: {error}"));
         assert_eq!(report.accepted, 2, "{file}");
-        let store = Store::open(&db).expect("open");
+        let store = common::pg::owner_store(&db);
         let cases = store.load_cases().expect("cases");
         let closed = cases.iter().find(|case| case.case_no == "2026110100001").expect("first case");
         assert_eq!(closed.state, CaseState::Closed);
@@ -246,7 +254,7 @@ fn responsibility_zones_become_multipolygon_jurisdictions_with_their_owner() {
     let profile = profile_for(&file, Target::Jurisdictions, SourceOptions::default());
     let report = import(&db, &file, &profile, OnIssue::Stop).expect("import");
     assert_eq!(report.accepted, 2);
-    let store = Store::open(&db).expect("open");
+    let store = common::pg::owner_store(&db);
     let zones: Vec<_> = store.load_jurisdictions().expect("jurisdictions").into_iter().filter(|j| j.source == "import").collect();
     assert_eq!(zones.len(), 2);
     assert_eq!(zones[0].kind, citygrid::model::JurisdictionKind::UnitZone);
@@ -318,7 +326,7 @@ fn a_part_code_already_in_the_database_is_a_duplicate_the_second_time() {
     let error = import(&db, &file, &profile, OnIssue::Stop).expect_err("second import");
     assert!(error.to_string().contains("code 3410040118900001 is already in the database"), "{error}");
     assert_eq!(fingerprint(&db), before);
-    let store = Store::open(&db).expect("open");
+    let store = common::pg::owner_store(&db);
     let report =
         io::validate(&store, &file, &profile, &Policy::all(OnIssue::Skip), &mut |_| {}, &AtomicBool::new(false)).expect("validate");
     assert_eq!((report.issue_count, report.accepted, report.skipped), (5, 0, 5));
@@ -330,7 +338,7 @@ fn skip_leaves_out_and_lists_the_features_with_issues_and_writes_the_rest() {
     let (_dir, db) = fresh_db();
     let file = malformed("duplicate_code.geojson");
     let profile = profile_for(&file, Target::Parts, SourceOptions::default());
-    let store = Store::open(&db).expect("open");
+    let store = common::pg::owner_store(&db);
     let checked =
         io::validate(&store, &file, &profile, &Policy::all(OnIssue::Skip), &mut |_| {}, &AtomicBool::new(false)).expect("validate");
     drop(store);
@@ -371,7 +379,7 @@ fn fix_closes_rings_and_swaps_a_plainly_swapped_file_and_reports_each_fix() {
     assert!(matches!(report.issues[0].kind, IssueKind::SwappedLonLat { .. }));
     let path = malformed("swapped.geojson");
     let profile = profile_for(&path, Target::Parts, SourceOptions::default());
-    let store = Store::open(&db).expect("open");
+    let store = common::pg::owner_store(&db);
     let report = io::validate(&store, &path, &profile, &Policy::all(OnIssue::Fix), &mut |_| {}, &AtomicBool::new(false)).expect("validate");
     assert!(report.fixes.iter().all(|fix| fix.kind == FixKind::SwappedLonLat));
 }
@@ -394,7 +402,7 @@ fn cancelling_mid_import_leaves_the_database_as_it_was() {
     let profile = profile_for(&file, Target::Parts, SourceOptions::default());
     let before = fingerprint(&db);
     let cancel = AtomicBool::new(false);
-    let mut store = Store::open(&db).expect("open");
+    let mut store = common::pg::owner_store(&db);
     let by = admin(&store);
     let mut seen = Vec::new();
     let error = io::commit(
@@ -522,7 +530,8 @@ fn citygrid(args: &[&str]) -> std::process::Output {
 #[test]
 fn the_command_line_inspects_imports_and_refuses_with_one_line() {
     let (dir, db) = fresh_db();
-    let db_arg = db.to_str().expect("utf-8 path");
+    let db_arg = common::pg::db_arg(&common::pg::chosen_location(&db));
+    let db_arg = db_arg.to_str().expect("utf-8 path");
     let file = data("parts_gbk.shp");
     let file_arg = file.to_str().expect("utf-8 path");
     let inspected = citygrid(&["import", "--inspect", file_arg]);
@@ -684,7 +693,7 @@ fn a_parent_code_must_name_a_jurisdiction_in_the_database_or_anywhere_in_the_fil
 mod window {
     use std::time::{Duration, Instant};
 
-    use citygrid::app::{CitygridApp, harness_as};
+    use citygrid::app::{CitygridApp, harness_signed_in};
     use citygrid::ui::Lang;
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
@@ -710,8 +719,8 @@ mod window {
     #[test]
     fn an_administrator_reads_checks_and_imports_a_gbk_shapefile_and_the_map_shows_the_parts() {
         let (_dir, db, _) = common::small_demo(500, 10);
-        let mut seat = harness_as(
-            &db,
+        let mut seat = harness_signed_in(
+            common::pg::chosen_location(&db),
             None,
             [1600, 1000],
             Lang::En,
@@ -724,6 +733,11 @@ mod window {
         let before = seat.state().world().expect("world").parts.len();
         seat.get_by_label("Import data…").click();
         steps(&mut seat, 3);
+        if common::pg::on_server() {
+            // A seat's login writes no parts on a server: the window says how the owner imports.
+            seat.get_by_label_contains("import --as admin FILE");
+            return;
+        }
         let file = data("parts_gbk.shp");
         seat.query_all_by_label("File").last().expect("the file field").click();
         steps(&mut seat, 2);
@@ -755,8 +769,10 @@ mod window {
     #[test]
     fn a_dispatcher_may_not_import() {
         let (_dir, db, _) = common::small_demo(300, 5);
+        let location = common::pg::chosen_location(&db);
+        let (size, timeout, password) = ([1600, 1000], Duration::from_secs(120), citygrid::demo::DEMO_PASSWORD);
         let mut seat =
-            citygrid::app::harness_for(&db, None, [1600, 1000], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+            harness_signed_in(location, None, size, Lang::En, Some(common::as_of()), timeout, "dispatch1", password).expect("loads");
         seat.get_by_label("Import data…").click();
         steps(&mut seat, 3);
         seat.get_by_label("Only an administrator may import data.");

@@ -1,13 +1,14 @@
 //! Several seats on one database file: four desk processes take steps as fast as they can while
 //! the wall watches. No step is lost, nobody sees "database is locked", every step has its audit
-//! entry, and the wall ends up showing exactly what the file holds.
+//! entry, and the wall ends up showing exactly what the file holds. The suite runs on the server
+//! too (`CITYGRID_TEST_STORE=server`), each seat and the wall with its own login.
 
 mod common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use citygrid::app::{harness, wait_until_loaded};
+use citygrid::app::{harness_at, wait_until_loaded};
 use citygrid::desk::sim::SeatReport;
 use citygrid::store::Store;
 use citygrid::ui::Lang;
@@ -34,7 +35,10 @@ fn four_seats_and_the_wall_on_one_file_lose_nothing() {
     let unit_login = format!("unit_{}", unit_code.to_lowercase().replace('-', "_"));
     drop(store);
 
-    let mut wall = harness(&path, None, [1920, 1080], Lang::Zh, Some(common::as_of()));
+    // On a server the wall reads as its viewer account, and each seat as its own login.
+    let location = common::pg::chosen_location(&path);
+    let wall_account = citygrid::store::pg::ServerAccount { login: "wall1".into(), password: citygrid::demo::DEMO_PASSWORD.into() };
+    let mut wall = harness_at(location.with_account(wall_account), None, [1920, 1080], Lang::Zh, Some(common::as_of()));
     wall.state_mut().set_wall(false);
     wait_until_loaded(&mut wall, Duration::from_secs(120)).expect("the wall loads");
 
@@ -45,8 +49,9 @@ fn four_seats_and_the_wall_on_one_file_lose_nothing() {
         .enumerate()
         .map(|(index, login)| {
             Command::new(env!("CARGO_BIN_EXE_citygrid"))
+                .env("CITYGRID_AS_PASSWORD", citygrid::demo::DEMO_PASSWORD)
                 .arg("--db")
-                .arg(&path)
+                .arg(common::pg::db_arg(&location))
                 .args(["seat-sim", "--login", login, "--steps", "40", "--seed", &index.to_string(), "--now", "2026-11-25 10:00"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -75,7 +80,7 @@ fn four_seats_and_the_wall_on_one_file_lose_nothing() {
     }
     assert!(applied >= 30, "the seats got work done: {reports:?}");
 
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::reopen(&path);
     assert_eq!(audit_entries(&store), before + applied, "every step has exactly one audit entry: {reports:?}");
     let cases = store.load_cases().expect("cases");
     for case in &cases {

@@ -269,6 +269,24 @@ fn a_seat_login_can_do_no_more_than_its_accounts_role() {
                   VALUES (ST_SetSRID(ST_MakePoint(118.3, 29.8), 4326), '209901010001', 'video', 'event', '0101', 'normal', 'x', 'reported', '2026-11-25T02:00:00Z')";
     assert!(refused_with(&mut centre, report).contains("row-level security"), "a dispatcher does not report cases");
 
+    // Settings: only the assessment weights, and only by a shift leader or an administrator.
+    let changed = centre.execute("UPDATE citygrid_meta SET value = '{}' WHERE key = 'assessment_weights'", &[]).expect("runs");
+    assert_eq!(changed, 0, "a dispatcher changes no weights");
+    assert!(
+        refused_with(&mut centre, "INSERT INTO citygrid_meta (key, value) VALUES ('assessment_weights', '{}')")
+            .contains("row-level security")
+    );
+    let mut leader =
+        postgres::Client::connect(&server_login(&database, &url, "leader1"), postgres::NoTls).expect("the shift leader's login");
+    assert!(
+        refused_with(&mut leader, "INSERT INTO citygrid_meta (key, value) VALUES ('schema_version', '99')").contains("row-level security")
+    );
+    let mut trial = leader.transaction().expect("a transaction");
+    trial
+        .batch_execute("INSERT INTO citygrid_meta (key, value) VALUES ('assessment_weights', '{}') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .expect("the weights are the shift leader's to change");
+    trial.rollback().expect("rolled back");
+
     // A disabled account's login sees nothing.
     let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("owner");
     owner.execute("UPDATE users SET disabled_at = '2026-11-25T00:00:00Z' WHERE login = $1", &[&unit_login]).expect("disabled");
@@ -423,4 +441,37 @@ fn an_accounts_password_set_on_the_server_gives_it_its_own_login() {
     assert_eq!(last_action, "user_password");
     let (intact, printed) = verify(&url);
     assert!(intact, "{printed}");
+}
+
+/// Every role a server policy names is a role an account can hold: a policy naming a role no
+/// account has (schema 4 named the committee `committee_member`) silently refuses that post its
+/// writes.
+#[test]
+fn every_role_a_server_policy_names_is_a_role_an_account_can_hold() {
+    let (_dir, path, _) = common::small_demo(300, 10);
+    let (url, _) = common::pg::fresh_database();
+    assert!(migrate(&path, &url, "admin").status.success());
+    let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("owner");
+    let roles: Vec<&str> =
+        <citygrid::model::Role as citygrid::model::Keyword>::ALL.iter().map(|role| citygrid::model::Keyword::keyword(*role)).collect();
+    let mut checked = 0;
+    for row in owner
+        .query(
+            "SELECT tablename::text, policyname::text, coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies WHERE schemaname = 'public'",
+            &[],
+        )
+        .expect("policies")
+    {
+        let (table, policy, text): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        if !text.contains("citygrid_login_role()") {
+            continue;
+        }
+        // Literals deparse as 'word'::text; the role names are among them.
+        for literal in text.split('\'').skip(1).step_by(2) {
+            let other = ["assessment_weights", "setting", "unit"];
+            assert!(roles.contains(&literal) || other.contains(&literal), "{table}.{policy} names {literal:?}, which is no role: {text}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "the policies were read ({checked} literals)");
 }

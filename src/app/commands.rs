@@ -78,12 +78,7 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::ChangePassword { actor, new_password }, None, None);
                 }
             }
-            Command::SignOut => {
-                self.desk.user = None;
-                self.desk.dialog = None;
-                self.desk.new_case = None;
-                self.desk.notice = None;
-            }
+            Command::SignOut => self.sign_out(),
             Command::Act { case_id, revision, action } => {
                 let Some(actor) = self.desk.user.clone() else { return };
                 let Some(ticket) = self.worker.as_mut().map(DeskWorker::ticket) else { return };

@@ -126,9 +126,33 @@ pub fn harness_as(
     login: &str,
     password: &str,
 ) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
-    let mut harness = harness(db_path, basemap, size, lang, now);
-    wait_until_loaded(&mut harness, timeout)?;
-    harness.state_mut().sign_in_blocking(login, password, Duration::from_secs(30)).with_context(|| format!("signing in as {login}"))?;
+    harness_signed_in(crate::session::Location::File(db_path.to_owned()), basemap, size, lang, now, timeout, login, password)
+}
+
+/// [`harness_as`] on a file or a server: a seat on a server signs in first, and its sign-in
+/// is the connection that reads the district.
+///
+/// # Errors
+/// Loading failed or took longer than `timeout`, or the sign-in failed.
+#[allow(clippy::too_many_arguments)]
+pub fn harness_signed_in(
+    location: crate::session::Location,
+    basemap: Option<&Path>,
+    size: [u32; 2],
+    lang: Lang,
+    now: Option<NaiveDateTime>,
+    timeout: Duration,
+    login: &str,
+    password: &str,
+) -> Result<egui_kittest::Harness<'static, CitygridApp>> {
+    let connect_first = location.needs_account();
+    let mut harness = harness_at(location, basemap, size, lang, now);
+    if connect_first {
+        harness.run_steps(2);
+    } else {
+        wait_until_loaded(&mut harness, timeout)?;
+    }
+    harness.state_mut().sign_in_blocking(login, password, timeout).with_context(|| format!("signing in as {login}"))?;
     harness.run_steps(4);
     Ok(harness)
 }
@@ -219,8 +243,15 @@ impl CitygridApp {
         self.apply(Command::SignIn { login: login.to_owned(), password: password.to_owned() });
         let started = Instant::now();
         while self.desk.sign_in.busy && started.elapsed() < timeout {
-            if let Some(reply) = self.worker.as_ref().and_then(|worker| worker.wait_reply(Duration::from_millis(50))) {
-                self.handle_reply(reply);
+            // On a server the sign-in is the connection: the district is read first.
+            self.poll_loader();
+            match &self.worker {
+                Some(worker) => {
+                    if let Some(reply) = worker.wait_reply(Duration::from_millis(50)) {
+                        self.handle_reply(reply);
+                    }
+                }
+                None => std::thread::sleep(Duration::from_millis(20)),
             }
         }
         match (&self.desk.user, &self.desk.sign_in.error) {

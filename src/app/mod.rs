@@ -191,6 +191,33 @@ impl CitygridApp {
         self.desk.rows(world, &self.book, self.settings.lang, now).to_vec()
     }
 
+    /// Signs the seat's user out: the next user starts from a clean desk (no selected case, no
+    /// search, the default filters, the whole district), and on a server the connection made as
+    /// the account's own login is closed, so the next sign-in connects as the next account.
+    fn sign_out(&mut self) {
+        let open = self.desk.list.open;
+        self.desk = ui::desk::DeskState::new();
+        self.desk.list.open = open;
+        self.selection = None;
+        self.search = ui::top_bar::SearchState::default();
+        self.topology = None;
+        let server = match &self.phase {
+            Phase::Ready(world) => match &world.location {
+                Location::Server { url, .. } => Some(Location::Server { url: url.clone(), account: None }),
+                Location::File(_) => None,
+            },
+            _ => None,
+        };
+        if let Some(server) = server {
+            self.worker = None;
+            self.scene = None;
+            self.book = CaseBook::empty();
+            self.phase = Phase::Connect(server);
+        } else {
+            self.apply(Command::ZoomToDistrict);
+        }
+    }
+
     /// Reads the database again in the background (after an import); the map shown stays until
     /// the new one is ready, and the seat stays signed in.
     fn reload_world(&mut self) {
@@ -431,8 +458,8 @@ impl eframe::App for CitygridApp {
                 ));
                 commands.extend(ui::committee::dispute_dialog_ui(ui.ctx(), view, &mut self.desk));
                 commands.extend(ui::export_dialog::export_window_ui(ui.ctx(), &mut self.export, lang));
-                let may_import = self.desk.user.as_ref().is_some_and(|user| user.role == crate::model::Role::Administrator);
-                commands.extend(ui::import_dialog::import_window_ui(ui.ctx(), &mut self.import, may_import, lang));
+                let refusal = ui::import_dialog::refusal(self.desk.user.as_ref(), &world.location, lang);
+                commands.extend(ui::import_dialog::import_window_ui(ui.ctx(), &mut self.import, refusal.as_deref(), lang));
                 if self.import.take_written() {
                     // New parts or areas: read the file again; the old map stays until then.
                     commands.push(Command::ReloadWorld);

@@ -124,7 +124,7 @@ pub fn run() -> Result<()> {
             citygrid::app::run_wall(server_account(database_location(cli.db)?, as_login.as_deref())?, cli.basemap, windowed, cycle)
         }
         #[cfg(feature = "dev-tools")]
-        Some(Command::SeatSim(args)) => seat_sim::run(&database_path(cli.db)?, args),
+        Some(Command::SeatSim(args)) => seat_sim::run(database_location(cli.db)?, args),
         #[cfg(feature = "dev-tools")]
         Some(Command::CrashChild(args)) => crash_child::run(&database_path(cli.db)?, args),
         #[cfg(feature = "dev-tools")]

@@ -189,9 +189,29 @@ impl ImportDialog {
     }
 }
 
-/// Draws the window; returns the step to start.
+/// Why this seat may not import, if it may not: only an administrator imports, and into a
+/// district on a server only its owner's login writes parts and areas (the seats' logins may
+/// not, whatever program uses them), so there the import is made with `citygrid import`.
 #[must_use]
-pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, may_import: bool, lang: Lang) -> Vec<Command> {
+pub fn refusal(user: Option<&crate::model::User>, location: &crate::session::Location, lang: Lang) -> Option<String> {
+    if user.is_none_or(|user| user.role != crate::model::Role::Administrator) {
+        return Some(lang.pick("仅系统管理员可以导入数据。", "Only an administrator may import data.").to_owned());
+    }
+    let login = user.map_or("admin", |user| user.login.as_str());
+    location.path().is_none().then(|| {
+        let command = format!("citygrid --db {} import --as {login} FILE", location.display());
+        match lang {
+            Lang::Zh => format!("服务器上的区数据由数据库所有者的登录导入，席位的登录无权写入部件和区域。请在服务器上运行：\n{command}"),
+            Lang::En => format!(
+                "Into a district on a server, data is imported with the database owner's login; a seat's login may not write parts or areas. Run, with the owner's login in the URL:\n{command}"
+            ),
+        }
+    })
+}
+
+/// Draws the window; returns the step to start. `refusal` says why this seat may not import.
+#[must_use]
+pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, refusal: Option<&str>, lang: Lang) -> Vec<Command> {
     let mut commands = Vec::new();
     dialog.collect();
     if !dialog.open {
@@ -199,8 +219,8 @@ pub fn import_window_ui(ctx: &egui::Context, dialog: &mut ImportDialog, may_impo
     }
     let mut open = true;
     crate::ui::centred_window(ctx, lang.pick("导入数据", "Import data"), 720.0).open(&mut open).default_height(620.0).show(ctx, |ui| {
-        if !may_import {
-            ui.colored_label(tokens::OVERDUE_TEXT, lang.pick("仅系统管理员可以导入数据。", "Only an administrator may import data."));
+        if let Some(refusal) = refusal {
+            ui.colored_label(tokens::OVERDUE_TEXT, refusal);
             return;
         }
         egui::ScrollArea::vertical().auto_shrink([false, true]).max_height(420.0).show(ui, |ui| {

@@ -97,6 +97,42 @@ pub fn chosen_store(path: &std::path::Path) -> citygrid::store::Store {
     citygrid::store::Store::connect(&url, None).expect("connects to the server")
 }
 
+/// Where a seat of the suite opens the district at `path` (see [`on_server`]): the file, or the
+/// server it was moved to, where every account of the demo has its own login with the demo's
+/// password, as an administrator gives them (`citygrid user` on a server).
+pub fn chosen_location(path: &std::path::Path) -> citygrid::store::Location {
+    if !on_server() {
+        return citygrid::store::Location::File(path.to_owned());
+    }
+    if let Some(url) = moved_to(path) {
+        return citygrid::store::Location::parse(&url);
+    }
+    drop(chosen_store(path));
+    let url = moved_to(path).expect("just moved");
+    let mut owner = citygrid::store::pg::PgStore::connect(&url).expect("the owner connects");
+    let password = citygrid::demo::DEMO_PASSWORD;
+    let logins: Vec<String> = postgres::Client::connect(&url, postgres::NoTls)
+        .expect("the owner connects")
+        .query("SELECT login FROM users WHERE disabled_at IS NULL", &[])
+        .expect("accounts")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for login in &logins {
+        owner.set_password(login, password, login, password).expect("a login of its own");
+    }
+    citygrid::store::Location::parse(&url)
+}
+
+/// The district at `path` as the suite checks it after a seat wrote: the file, or its server
+/// copy opened as the owner.
+pub fn reopen(path: &std::path::Path) -> citygrid::store::Store {
+    match moved_to(path) {
+        Some(url) => citygrid::store::Store::connect(&url, None).expect("connects to the server"),
+        None => citygrid::store::Store::open(path).expect("opens the file"),
+    }
+}
+
 /// Where [`chosen_store`] moved each file's district.
 static MOVED: std::sync::Mutex<std::collections::BTreeMap<std::path::PathBuf, String>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
@@ -104,4 +140,47 @@ static MOVED: std::sync::Mutex<std::collections::BTreeMap<std::path::PathBuf, St
 /// The server URL the district of `path` was moved to by [`chosen_store`], if it was.
 pub fn moved_to(path: &std::path::Path) -> Option<String> {
     MOVED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(path).cloned()
+}
+
+/// `--db` for the command line: the file's path, or the server's URL.
+pub fn db_arg(location: &citygrid::store::Location) -> std::ffi::OsString {
+    match location {
+        citygrid::store::Location::File(file) => file.into(),
+        citygrid::store::Location::Server { url, .. } => url.into(),
+    }
+}
+
+/// The suite's district at `path` opened as its owner (see [`on_server`]): the file, or its
+/// server copy, moved there by the first call.
+pub fn owner_store(path: &std::path::Path) -> citygrid::store::Store {
+    if on_server() && moved_to(path).is_none() {
+        return chosen_store(path);
+    }
+    reopen(path)
+}
+
+/// Every table of the server database at `url` (PostGIS's own aside), each row's text hashed in
+/// order, with the row counts: equal means unchanged content.
+pub fn fingerprint(url: &str) -> (Vec<(String, i64)>, u64) {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("the owner connects");
+    let tables: Vec<String> = client
+        .query("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys' ORDER BY 1", &[])
+        .expect("tables")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut counts = Vec::new();
+    for table in tables {
+        let row = client
+            .query_one(
+                &format!("SELECT count(*), coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '') FROM \"{table}\" t"),
+                &[],
+            )
+            .expect("rows");
+        row.get::<_, String>(1).hash(&mut hasher);
+        counts.push((table, row.get(0)));
+    }
+    (counts, hasher.finish())
 }

@@ -53,7 +53,7 @@ impl PgStore {
     /// password, SQL errors.
     pub fn set_password(&mut self, by_login: &str, by_password: &str, login: &str, password: &str) -> Result<String> {
         if password.chars().count() < crate::store::MIN_PASSWORD_CHARS {
-            bail!("the password needs at least {} characters", crate::store::MIN_PASSWORD_CHARS);
+            bail!("password too short: at least {} characters", crate::store::MIN_PASSWORD_CHARS);
         }
         let mut tx = self.client.transaction()?;
         let database: String = tx.query_one("SELECT current_database()", &[])?.get(0);

@@ -31,10 +31,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_4.sql"),
     include_str!("schema_5.sql"),
     include_str!("schema_6.sql"),
+    include_str!("schema_7.sql"),
 ];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 6;
+pub const PG_SCHEMA_VERSION: u32 = 7;
 
 /// The channel the server notifies with the newest case-trail entry id after every commit that
 /// appended to it (schema 3).
