@@ -3,7 +3,8 @@
 # open a window, a software Vulkan driver (llvmpipe) so tests render without a GPU, Xvfb for
 # screenshots of a real window, GDAL to check that GIS tools read our GeoPackage and PostGIS
 # layers, and PostgreSQL with PostGIS for the server store's tests (a private cluster each run,
-# scripts/pg-cluster.sh; the distribution's own cluster is not used).
+# scripts/pg-cluster.sh; the distribution's own cluster is not used), and Chromium with its
+# WebDriver for the mobile terminal's tests in a real headless browser.
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ packages=(
   xvfb xauth libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libgl1
   gdal-bin python3-gdal
   postgresql
+  chromium chromium-driver
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 sudo=""

@@ -32,6 +32,7 @@ pub mod job;
 pub mod map;
 pub mod model;
 pub mod palette;
+pub mod serve;
 pub mod session;
 pub mod spatial;
 pub mod store;

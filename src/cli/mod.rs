@@ -19,6 +19,7 @@ mod report;
 mod screenshot;
 #[cfg(feature = "dev-tools")]
 mod seat_sim;
+mod serve;
 mod user;
 
 use std::path::PathBuf;
@@ -61,6 +62,9 @@ enum Command {
         #[arg(long = "as", value_name = "LOGIN")]
         as_login: Option<String>,
     },
+    /// The HTTP service for unit terminals and field collectors, with the mobile web terminal
+    /// at `/` (JSON API under /api/v1; see README). Listens on loopback unless told otherwise.
+    Serve(serve::ServeArgs),
     /// A simulated seat taking steps as fast as it can (the several-seats test).
     #[cfg(feature = "dev-tools")]
     #[command(hide = true)]
@@ -129,6 +133,7 @@ pub fn run() -> Result<()> {
         Some(Command::CrashChild(args)) => crash_child::run(&database_path(cli.db)?, args),
         #[cfg(feature = "dev-tools")]
         Some(Command::Screenshot(args)) => screenshot::run(&database_path(cli.db)?, cli.basemap.as_deref(), args),
+        Some(Command::Serve(args)) => serve::run(database_location(cli.db)?, args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Info) => info::run(&database_path(cli.db)?),

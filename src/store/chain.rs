@@ -297,6 +297,26 @@ fn head(conn: &Db, table: &str) -> Result<(i64, String), SqlError> {
     Ok(found.map_or_else(|| (0, GENESIS.to_owned()), |(id, hash)| (id, hash.unwrap_or_default())))
 }
 
+thread_local! {
+    /// The channel the steps on this thread come through, when not the desk (see
+    /// [`through_channel`]).
+    static CHANNEL: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `work` with every case entry it appends marked as made through `channel` (`"terminal"`
+/// for `citygrid serve`): the entry's data gets `"channel": channel`, inside the hash like the
+/// rest of it. Entries without it were made at a desk.
+pub fn through_channel<T>(channel: &'static str, work: impl FnOnce() -> T) -> T {
+    struct Reset(Option<&'static str>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CHANNEL.with(|cell| cell.set(self.0));
+        }
+    }
+    let _reset = Reset(CHANNEL.with(|cell| cell.replace(Some(channel))));
+    work()
+}
+
 /// Appends a case entry linked to the newest one. The case row must already be as the step
 /// leaves it: its digest goes into the entry.
 pub(super) fn append_case_entry(conn: &Db, event: &NewCaseEvent<'_>) -> Result<i64, StoreError> {
@@ -316,7 +336,14 @@ pub(super) fn append_case_entry(conn: &Db, event: &NewCaseEvent<'_>) -> Result<i
         SqlValue::Text(event.action.to_owned()),
         SqlValue::from(event.from_state.map(|state| state.keyword().to_owned())),
         SqlValue::Text(event.to_state.keyword().to_owned()),
-        SqlValue::Text(event.data.to_string()),
+        SqlValue::Text(match CHANNEL.with(std::cell::Cell::get) {
+            Some(channel) if event.data.is_object() => {
+                let mut data = event.data.clone();
+                data["channel"] = serde_json::Value::String(channel.to_owned());
+                data.to_string()
+            }
+            _ => event.data.to_string(),
+        }),
         SqlValue::from(digest),
     ];
     let hash = entry_hash(&prev_hash, content.iter().map(ValueRef::from));

@@ -18,6 +18,7 @@ pub mod pg;
 mod queries;
 pub mod schema;
 pub mod sql;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +28,10 @@ pub use sql::{Db, OptionalExtension, Row, SqlError, Tx};
 
 pub use accounts::{AccessError, Account, AuthError, MIN_PASSWORD_CHARS, Write, hash_password, verify_password};
 pub use case_flow::{NearbyCase, NewCaseEvent};
-pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event};
+pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event, through_channel};
 pub use location::Location;
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
+pub use terminal::{TerminalRequest, TerminalSession};
 
 /// Why a database could not be opened or written.
 #[derive(Debug, thiserror::Error)]

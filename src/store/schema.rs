@@ -6,7 +6,7 @@ use super::sql::{Db, SqlError};
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 6;
+pub const CURRENT_VERSION: u32 = 7;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -357,6 +357,24 @@ ALTER TABLE reporter_feedback ADD COLUMN satisfaction TEXT CHECK (satisfaction I
     record_migration(conn, "schema 6", data, &intact)
 }
 
+/// `citygrid serve`: the terminals' sessions (a token's SHA-256, never the token, with the
+/// account's epoch at sign-in and the expiry) and the writes terminals made, by the id the
+/// device gave each (a retried request gets the answer kept here instead of a second write).
+fn migration_7(conn: &Db) -> Result<(), SqlError> {
+    let intact = intact_groups(conn)?;
+    conn.execute_batch(
+        "
+CREATE TABLE terminal_sessions (
+  token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), epoch INTEGER NOT NULL,
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL, ended_at TEXT, client TEXT NOT NULL DEFAULT '');
+CREATE TABLE terminal_requests (
+  request_id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), at TEXT NOT NULL,
+  kind TEXT NOT NULL, response TEXT NOT NULL);
+",
+    )?;
+    record_migration(conn, "schema 7", serde_json::json!({ "to_version": 7, "sealed": {} }), &intact)
+}
+
 /// Every table registered in `gpkg_contents` (the layers QGIS lists), in any order.
 #[must_use]
 pub fn layer_tables() -> Vec<&'static str> {
@@ -369,4 +387,4 @@ pub fn layer_tables() -> Vec<&'static str> {
 pub type Migration = fn(&Db) -> Result<(), SqlError>;
 
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[Migration] = &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6];
+pub const MIGRATIONS: &[Migration] = &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7];

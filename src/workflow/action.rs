@@ -107,6 +107,8 @@ pub struct FileCorrection {
 /// One step on an existing case, with its data. Free-text fields are trimmed; an empty note
 /// means "none", an empty reason where one is required is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// In JSON the tag is the variant's snake-case name; the action's keyword (`sign`, `return`,
+/// `reporter_feedback`: what `ActionKind` and the terminal's API name it) is read too.
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     /// 立案, correcting the reported class or urgency when the report had them wrong.
@@ -132,6 +134,7 @@ pub enum Action {
         note: String,
     },
     /// The unit says the case is not its own; the reason is mandatory (Art. 18).
+    #[serde(alias = "return")]
     ReturnToCentre {
         reason: String,
     },
@@ -143,6 +146,7 @@ pub enum Action {
     RefuseReturn {
         reason: String,
     },
+    #[serde(alias = "sign")]
     SignFor {
         note: String,
     },
@@ -229,6 +233,7 @@ pub enum Action {
         note: String,
     },
     /// When and how the reporter was told the result (Art. 21).
+    #[serde(alias = "reporter_feedback")]
     RecordReporterFeedback {
         told_at: NaiveDateTime,
         channel: FeedbackChannel,

@@ -1,7 +1,9 @@
 //! Shared test helpers: a small demo database made fresh for each test.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod pg;
+pub mod serve;
 
 use std::path::PathBuf;
 

@@ -32,10 +32,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_5.sql"),
     include_str!("schema_6.sql"),
     include_str!("schema_7.sql"),
+    include_str!("schema_8.sql"),
 ];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 7;
+pub const PG_SCHEMA_VERSION: u32 = 8;
 
 /// The channel the server notifies with the newest case-trail entry id after every commit that
 /// appended to it (schema 3).

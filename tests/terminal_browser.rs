@@ -1,0 +1,159 @@
+//! The mobile web terminal in a real headless browser (issue 18): Chromium at a phone's size
+//! loads the page `citygrid serve` serves; a unit operator signs in, signs for a case, uploads
+//! a photo and reports it handled; a collector reports a case with a photo and the phone's GPS
+//! position. Both reach a desk seat and the wall on the same file within 2 s.
+//!
+//! `CITYGRID_TERMINAL_SHOTS=DIR` keeps the phone's screenshots there (README's are made so).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use citygrid::app::{CitygridApp, harness, harness_for, wait_until_loaded};
+use citygrid::model::{CaseState, Lang};
+use citygrid::store::Store;
+use common::browser::Browser;
+use common::serve::{Service, jpeg};
+use egui_kittest::Harness;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Steps `seat` until `done` holds; panics after `limit`.
+fn seen_within(seat: &mut Harness<'static, CitygridApp>, limit: Duration, what: &str, done: impl Fn(&CitygridApp) -> bool) {
+    let started = Instant::now();
+    while !done(seat.state()) {
+        assert!(started.elapsed() < limit, "{what} not shown within {limit:?}");
+        seat.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn shot(browser: &Browser, name: &str) {
+    let png = browser.screenshot();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    if let Ok(dir) = std::env::var("CITYGRID_TERMINAL_SHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join(name), png).expect("the screenshot is written");
+    }
+}
+
+fn state_of(case: &citygrid::model::Case) -> CaseState {
+    case.state
+}
+
+#[test]
+fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_within_two_seconds() {
+    let (dir, path, _) = common::small_demo(2_000, 200);
+    // A case the centre has just dispatched, for a unit whose operator has a phone.
+    let mut store = Store::open(&path).expect("opens");
+    let cases = store.load_cases().expect("cases");
+    let filed = cases.iter().find(|case| case.state == CaseState::Filed).expect("a filed case").clone();
+    let unit = cases.iter().find_map(|case| case.unit.filter(|_| case.state == CaseState::Dispatched)).expect("a unit");
+    let workflow = citygrid::workflow::Workflow::load(&store).expect("workflow");
+    let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
+    let case = workflow
+        .apply(
+            &mut store,
+            &dispatcher,
+            filed.id,
+            filed.revision,
+            &citygrid::workflow::Action::Dispatch { unit, note: String::new() },
+            common::as_of(),
+        )
+        .expect("dispatched");
+    let code = store.load_units().expect("units").into_iter().find(|known| known.id == unit).expect("unit").code;
+    let login = format!("unit_{}", code.to_lowercase().replace('-', "_"));
+
+    let service = Service::start(path.as_os_str(), &[]);
+    let mut desk = harness_for(&path, None, [1400, 900], Lang::Zh, Some(common::as_of()), Duration::from_secs(120)).expect("a desk");
+    let mut wall = harness(&path, None, [1920, 1080], Lang::Zh, Some(common::as_of()));
+    wall.state_mut().set_wall(false);
+    wait_until_loaded(&mut wall, Duration::from_secs(120)).expect("the wall loads");
+
+    let phone = Browser::start(390, 844);
+    phone.open(&format!("{}/", service.base));
+    phone.type_into("#login", &login);
+    phone.type_into("#password", citygrid::demo::DEMO_PASSWORD);
+    shot(&phone, "terminal_sign_in.png");
+    phone.click("#sign-in");
+    // The task list: the case with its light and time left, in Chinese.
+    let card = format!("[data-case='{}']", case.id);
+    phone.find(&card, WAIT);
+    let listed = phone.text(&card);
+    assert!(listed.contains("剩余") || listed.contains("超时"), "time left on the card: {listed}");
+    assert!(
+        phone.script("return document.documentElement.scrollWidth <= window.innerWidth;", serde_json::json!([])) == serde_json::json!(true),
+        "no sideways scrolling at 390 px"
+    );
+    shot(&phone, "terminal_tasks.png");
+
+    // 签收.
+    phone.click(&card);
+    phone.click("[data-action='sign']");
+    phone.click("#step-submit");
+    seen_within(&mut desk, Duration::from_secs(10), "the signing", |app| {
+        app.cases().position_of(case.id).and_then(|at| app.cases().get(at)).is_some_and(|known| known.signed_at.is_some())
+    });
+    // 处置反馈 with a photo of the result.
+    phone.find("[data-action='handle']", WAIT);
+    shot(&phone, "terminal_case.png");
+    phone.click("[data-action='handle']");
+    phone.type_into("#step-text", "已更换井盖，现场已清理");
+    let photo = dir.path().join("result.jpg");
+    std::fs::write(&photo, jpeg(1200, 900)).expect("a photo on the phone");
+    phone.type_into("#photo-input", photo.to_str().expect("utf-8"));
+    phone.wait_for("the photo to be read", "return document.querySelectorAll('.photos img').length === 1;", WAIT);
+    shot(&phone, "terminal_handle.png");
+    let sent = Instant::now();
+    phone.click("#step-submit");
+    // The desk and the wall show it handled within 2 s of the tap (the upload included).
+    seen_within(&mut desk, Duration::from_secs(2), "the handling at the desk", |app| {
+        app.cases().position_of(case.id).and_then(|at| app.cases().get(at)).is_some_and(|known| state_of(known) == CaseState::Handled)
+    });
+    seen_within(
+        &mut wall,
+        Duration::from_secs(2).saturating_sub(sent.elapsed()).max(Duration::from_millis(500)),
+        "the handling on the wall",
+        |app| {
+            app.cases().position_of(case.id).and_then(|at| app.cases().get(at)).is_some_and(|known| state_of(known) == CaseState::Handled)
+        },
+    );
+    let trail = store.case_events(case.id).expect("trail");
+    let handling = trail.last().expect("the handling");
+    assert_eq!((handling.action.as_str(), handling.data["channel"].as_str()), ("handle", Some("terminal")));
+    assert!(handling.data["photos"][0].as_str().is_some_and(|kept| std::path::Path::new(kept).is_file()), "{}", handling.data);
+
+    // A collector reports a case with a photo and the phone's GPS position.
+    phone.script("localStorage.clear(); return true;", serde_json::json!([]));
+    phone.open(&format!("{}/", service.base));
+    phone.type_into("#login", "collector1");
+    phone.type_into("#password", citygrid::demo::DEMO_PASSWORD);
+    phone.click("#sign-in");
+    phone.find("#tabs button", WAIT);
+    phone.script("document.querySelectorAll('#tabs button')[1].click(); return true;", serde_json::json!([]));
+    phone.find("#report-class option", WAIT);
+    let (lon, lat) = (118.3305, 29.8310);
+    phone.set_position(&service.base, lon, lat);
+    phone.script(
+        "[...document.querySelectorAll('button')].find(b => b.textContent.includes('GPS')).click(); return true;",
+        serde_json::json!([]),
+    );
+    phone.wait_for("the GPS fix", "return document.body.innerText.includes('已定位');", WAIT);
+    phone.find("#report-map svg", WAIT);
+    phone.type_into("#report-address", "岩寺镇 前进路 12 号");
+    phone.type_into("#report-description", "路边暴露垃圾，约两立方米");
+    let scene = dir.path().join("scene.jpg");
+    std::fs::write(&scene, jpeg(1600, 1200)).expect("a photo on the phone");
+    phone.type_into("#photo-input", scene.to_str().expect("utf-8"));
+    phone.wait_for("the photo to be read", "return document.querySelectorAll('.photos img').length === 1;", WAIT);
+    shot(&phone, "terminal_report.png");
+    let before = store.load_cases().expect("cases").len();
+    phone.click("#report-submit");
+    seen_within(&mut desk, Duration::from_secs(2), "the report at the desk", |app| app.cases().len() > before);
+    let reported = store.load_cases().expect("cases").into_iter().max_by_key(|known| known.id).expect("the report");
+    assert_eq!((reported.state, reported.description.as_str()), (CaseState::Reported, "路边暴露垃圾，约两立方米"));
+    assert!((reported.location.x() - lon).abs() < 1e-6 && (reported.location.y() - lat).abs() < 1e-6, "{:?}", reported.location);
+    assert_eq!(reported.photos.len(), 1);
+    seen_within(&mut wall, Duration::from_secs(2), "the report on the wall", |app| app.cases().len() > before);
+    phone.wait_for("the list of my reports", "return document.body.innerText.includes('待受理');", WAIT);
+    shot(&phone, "terminal_mine.png");
+}
