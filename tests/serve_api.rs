@@ -1,7 +1,7 @@
 //! `citygrid serve` over real HTTP on loopback (issue 18): a unit operator and a collector at
 //! their terminals take the desk's own steps on the real database file, each once however often
 //! it is sent; each role is refused what it may not do; bad input is refused with what and
-//! where, and changes nothing.
+//! where, and changes nothing. The suite runs on the server too (`CITYGRID_TEST_STORE=server`).
 
 mod common;
 
@@ -43,11 +43,11 @@ fn counts(store: &Store) -> (usize, usize) {
 #[test]
 fn a_unit_operator_signs_for_arrives_and_reports_handled_with_a_photo_once_each() {
     let (_dir, path, _) = common::small_demo(2_000, 200);
-    let mut store = Store::open(&path).expect("opens");
+    let mut store = common::pg::owner_store(&path);
     let case = freshly_dispatched(&mut store);
     let unit = case.unit.expect("dispatched to a unit");
     let login = operator_of(&store, unit);
-    let service = Service::start(path.as_os_str(), &[]);
+    let service = Service::start(&path, &[]);
     let terminal = Terminal::signed_in(&service, &login);
 
     // The task list: the unit's open cases only, each with its light and time left.
@@ -120,14 +120,14 @@ fn a_unit_operator_signs_for_arrives_and_reports_handled_with_a_photo_once_each(
 #[test]
 fn each_role_is_refused_what_it_may_not_do_and_nothing_is_written() {
     let (_dir, path, _) = common::small_demo(2_000, 200);
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::owner_store(&path);
     let cases = store.load_cases().expect("cases");
     let dispatched = cases.iter().find(|case| case.state == CaseState::Dispatched).expect("a dispatched case");
     let unit = dispatched.unit.expect("unit");
     let other = cases.iter().find(|case| case.state == CaseState::Dispatched && !case.involves(unit)).expect("another unit's case");
     let login = operator_of(&store, unit);
     let before = counts(&store);
-    let service = Service::start(path.as_os_str(), &[]);
+    let service = Service::start(&path, &[]);
 
     // Without a token, with a made-up one.
     let anonymous = Terminal::new(&service);
@@ -173,11 +173,11 @@ fn each_role_is_refused_what_it_may_not_do_and_nothing_is_written() {
 #[test]
 fn an_offline_queue_sent_late_learns_which_items_were_refused_and_why() {
     let (_dir, path, _) = common::small_demo(2_000, 200);
-    let mut store = Store::open(&path).expect("opens");
+    let mut store = common::pg::owner_store(&path);
     let case = freshly_dispatched(&mut store);
     let unit = case.unit.expect("unit");
     let login = operator_of(&store, unit);
-    let service = Service::start(path.as_os_str(), &[]);
+    let service = Service::start(&path, &[]);
     let terminal = Terminal::signed_in(&service, &login);
 
     // Offline, the operator signed for the case and reported it handled: two queued writes made
@@ -225,9 +225,9 @@ fn an_offline_queue_sent_late_learns_which_items_were_refused_and_why() {
 #[test]
 fn bad_input_is_refused_with_what_and_where_and_changes_nothing() {
     let (_dir, path, _) = common::small_demo(2_000, 200);
-    let store = Store::open(&path).expect("opens");
+    let store = common::pg::owner_store(&path);
     let before = counts(&store);
-    let service = Service::start(path.as_os_str(), &[]);
+    let service = Service::start(&path, &[]);
     let collector = Terminal::signed_in(&service, "collector1");
     let photos_before = std::fs::read_dir(path.with_file_name("demo-photos")).map(Iterator::count).unwrap_or(0);
 
@@ -285,8 +285,8 @@ fn bad_input_is_refused_with_what_and_where_and_changes_nothing() {
 #[test]
 fn a_collector_reports_with_a_photo_and_verifies_and_sees_what_became_of_it() {
     let (_dir, path, _) = common::small_demo(2_000, 200);
-    let store = Store::open(&path).expect("opens");
-    let service = Service::start(path.as_os_str(), &[]);
+    let store = common::pg::owner_store(&path);
+    let service = Service::start(&path, &[]);
     let collector = Terminal::signed_in(&service, "collector1");
     let classes = collector.get("/api/v1/classes");
     assert!(classes.body["classes"].as_array().is_some_and(|classes| classes.iter().any(|class| class["code"] == "0101")), "{classes:?}");
@@ -326,7 +326,7 @@ fn a_collector_reports_with_a_photo_and_verifies_and_sees_what_became_of_it() {
 #[test]
 fn sign_in_is_limited_tokens_are_kept_hashed_and_signing_out_ends_them() {
     let (_dir, path, _) = common::small_demo(500, 20);
-    let service = Service::start(path.as_os_str(), &[]);
+    let service = Service::start(&path, &[]);
     let terminal = Terminal::new(&service);
     for _ in 0..5 {
         assert_eq!(terminal.sign_in("dispatch1", "wrong-password").code(), "wrong_credentials");
@@ -338,17 +338,29 @@ fn sign_in_is_limited_tokens_are_kept_hashed_and_signing_out_ends_them() {
     let collector = Terminal::signed_in(&service, "collector1");
     let token = collector.token.clone().expect("a token");
 
-    // The file holds the token's SHA-256, never the token.
-    let conn = rusqlite::Connection::open(&path).expect("the file");
-    let kept: Vec<String> = conn
-        .prepare("SELECT token_hash FROM terminal_sessions")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .expect("sessions");
+    // The store holds the token's SHA-256, never the token.
     use sha2::Digest as _;
     let hash: String = sha2::Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect();
+    let (kept, dump): (Vec<String>, String) = match common::pg::moved_to(&path) {
+        Some(url) => {
+            let mut owner = postgres::Client::connect(&url, postgres::NoTls).expect("the owner");
+            let kept =
+                owner.query("SELECT token_hash FROM terminal_sessions", &[]).expect("sessions").iter().map(|row| row.get(0)).collect();
+            let dump = owner.query_one("SELECT string_agg(token_hash || client, ',') FROM terminal_sessions", &[]).expect("dump").get(0);
+            (kept, dump)
+        }
+        None => {
+            let conn = rusqlite::Connection::open(&path).expect("the file");
+            let kept = conn
+                .prepare("SELECT token_hash FROM terminal_sessions")
+                .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+                .expect("sessions");
+            let dump =
+                conn.query_row("SELECT group_concat(token_hash || client) FROM terminal_sessions", [], |row| row.get(0)).expect("dump");
+            (kept, dump)
+        }
+    };
     assert_eq!(kept, vec![hash]);
-    let dump: String =
-        conn.query_row("SELECT group_concat(token_hash || client) FROM terminal_sessions", [], |row| row.get(0)).expect("dump");
     assert!(!dump.contains(&token));
 
     assert_eq!(collector.get("/api/v1/session").status, 200);

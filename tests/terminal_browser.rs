@@ -44,7 +44,7 @@ fn state_of(case: &citygrid::model::Case) -> CaseState {
 fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_within_two_seconds() {
     let (dir, path, _) = common::small_demo(2_000, 200);
     // A case the centre has just dispatched, for a unit whose operator has a phone.
-    let mut store = Store::open(&path).expect("opens");
+    let mut store = common::pg::owner_store(&path);
     let cases = store.load_cases().expect("cases");
     let filed = cases.iter().find(|case| case.state == CaseState::Filed).expect("a filed case").clone();
     let unit = cases.iter().find_map(|case| case.unit.filter(|_| case.state == CaseState::Dispatched)).expect("a unit");
@@ -63,7 +63,7 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
     let code = store.load_units().expect("units").into_iter().find(|known| known.id == unit).expect("unit").code;
     let login = format!("unit_{}", code.to_lowercase().replace('-', "_"));
 
-    let service = Service::start(path.as_os_str(), &[]);
+    let service = Service::start(&path, &[]);
     let mut desk = harness_for(&path, None, [1400, 900], Lang::Zh, Some(common::as_of()), Duration::from_secs(120)).expect("a desk");
     let mut wall = harness(&path, None, [1920, 1080], Lang::Zh, Some(common::as_of()));
     wall.state_mut().set_wall(false);

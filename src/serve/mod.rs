@@ -197,11 +197,13 @@ fn router(shared: Arc<Shared>) -> Router {
 /// # Errors
 /// The district cannot be opened, the address cannot be bound, the certificate cannot be read.
 pub fn run(options: ServeOptions) -> anyhow::Result<()> {
+    let listen = options.listen;
+    let tls = options.tls.clone();
+    // Opened outside the runtime: the server store's blocking client runs a runtime of its own,
+    // which may not start on an async thread (request threads are tokio's blocking ones).
+    let app = build(options)?.into_make_service_with_connect_info::<SocketAddr>();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("citygrid-serve").build()?;
     runtime.block_on(async move {
-        let listen = options.listen;
-        let tls = options.tls.clone();
-        let app = build(options)?.into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let stopping = handle.clone();
         tokio::spawn(async move {

@@ -20,13 +20,16 @@ impl Drop for Service {
 }
 
 impl Service {
-    /// `citygrid --db DB serve --listen 127.0.0.1:0 --clock …` plus `extra`; waits for the line
-    /// that says where it listens.
-    pub fn start(db: &std::ffi::OsStr, extra: &[&str]) -> Self {
+    /// `citygrid --db DB serve --listen 127.0.0.1:0 --clock …` plus `extra` on the suite's
+    /// district at `path` (the file, or its server copy: `CITYGRID_TEST_STORE=server`), photos
+    /// in `demo-photos` beside the file; waits for the line that says where it listens.
+    pub fn start(path: &std::path::Path, extra: &[&str]) -> Self {
+        let db = super::pg::db_arg(&super::pg::chosen_location(path));
         let mut child = Command::new(env!("CARGO_BIN_EXE_citygrid"))
             .arg("--db")
             .arg(db)
-            .args(["serve", "--listen", "127.0.0.1:0", "--clock", "2026-11-25 10:00"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--clock", "2026-11-25 10:00", "--photos"])
+            .arg(path.with_file_name("demo-photos"))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
