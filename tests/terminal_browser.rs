@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use citygrid::app::{CitygridApp, harness, harness_for, wait_until_loaded};
 use citygrid::model::{CaseState, Lang};
-use citygrid::store::Store;
 use common::browser::Browser;
 use common::serve::{Service, jpeg};
 use egui_kittest::Harness;
