@@ -13,7 +13,7 @@ packages=(
   xvfb xauth libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libgl1
   gdal-bin python3-gdal
   postgresql
-  chromium chromium-driver
+  chromium chromium-driver openssl
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 sudo=""

@@ -367,3 +367,31 @@ fn sign_in_is_limited_tokens_are_kept_hashed_and_signing_out_ends_them() {
     assert_eq!(collector.send("DELETE", "/api/v1/session", None).status, 200);
     assert_eq!(collector.get("/api/v1/session").code(), "signed_out", "the token stopped working");
 }
+
+/// Given a certificate, the service speaks HTTPS (rustls) and nothing else on that port.
+#[test]
+fn with_a_certificate_the_service_speaks_only_https() {
+    let (dir, path, _) = common::small_demo(300, 10);
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs (scripts/install-deps.sh)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let service = Service::start(&path, &["--tls-cert", cert.to_str().expect("utf-8"), "--tls-key", key.to_str().expect("utf-8")]);
+    assert!(service.base.starts_with("https://"), "{}", service.base);
+    let client = reqwest::blocking::Client::builder().danger_accept_invalid_certs(true).build().expect("a client");
+    let answer = client
+        .post(format!("{}/api/v1/session", service.base))
+        .header("content-type", "application/json")
+        .body(json!({ "login": "collector1", "password": citygrid::demo::DEMO_PASSWORD }).to_string())
+        .send()
+        .expect("an HTTPS answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let plain = service.base.replacen("https://", "http://", 1);
+    let refused = reqwest::blocking::Client::new().get(format!("{plain}/api/v1/session")).send();
+    assert!(refused.is_err() || refused.is_ok_and(|answer| !answer.status().is_success()), "plain HTTP is not served");
+}

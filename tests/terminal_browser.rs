@@ -1,7 +1,8 @@
 //! The mobile web terminal in a real headless browser (issue 18): Chromium at a phone's size
 //! loads the page `citygrid serve` serves; a unit operator signs in, signs for a case, uploads
 //! a photo and reports it handled; a collector reports a case with a photo and the phone's GPS
-//! position. Both reach a desk seat and the wall on the same file within 2 s.
+//! position. Both reach a desk seat and the wall on the same file within 2 s. A step taken
+//! without a network waits in the phone's outbox and is sent, once, when the network is back.
 //!
 //! `CITYGRID_TERMINAL_SHOTS=DIR` keeps the phone's screenshots there (README's are made so).
 
@@ -85,13 +86,25 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
     );
     shot(&phone, "terminal_tasks.png");
 
-    // 签收.
+    // 签收, in a basement without a network: kept in the phone's outbox, sent once it is back.
     phone.click(&card);
+    phone.find("[data-action='sign']", WAIT);
+    phone.set_offline(true);
     phone.click("[data-action='sign']");
     phone.click("#step-submit");
-    seen_within(&mut desk, Duration::from_secs(10), "the signing", |app| {
+    phone.wait_for("the outbox to hold the signing", "return document.querySelector('#queue').innerText.includes('1');", WAIT);
+    let signed = |app: &CitygridApp| {
         app.cases().position_of(case.id).and_then(|at| app.cases().get(at)).is_some_and(|known| known.signed_at.is_some())
-    });
+    };
+    let offline_since = Instant::now();
+    while offline_since.elapsed() < Duration::from_secs(1) {
+        desk.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!signed(desk.state()), "nothing reached the centre while offline");
+    phone.set_offline(false);
+    seen_within(&mut desk, Duration::from_secs(10), "the signing sent from the outbox", signed);
+    phone.wait_for("the outbox to empty", "return document.querySelector('#queue').hidden;", WAIT);
     // 处置反馈 with a photo of the result.
     phone.find("[data-action='handle']", WAIT);
     shot(&phone, "terminal_case.png");
@@ -117,6 +130,7 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
         },
     );
     let trail = store.case_events(case.id).expect("trail");
+    assert_eq!(trail.iter().filter(|event| event.action == "sign").count(), 1, "the signing sent from the outbox counts once");
     let handling = trail.last().expect("the handling");
     assert_eq!((handling.action.as_str(), handling.data["channel"].as_str()), ("handle", Some("terminal")));
     assert!(handling.data["photos"][0].as_str().is_some_and(|kept| std::path::Path::new(kept).is_file()), "{}", handling.data);

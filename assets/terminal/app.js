@@ -580,7 +580,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#back").addEventListener("click", () => { const previous = state.history.pop(); if (previous) { state.current = previous; previous(); } renderBar(); });
   $("#queue").addEventListener("click", () => open(showOutbox));
   $("#lang").addEventListener("click", () => { state.lang = state.lang === "zh" ? "en" : "zh"; localStorage.setItem(STORE.lang, state.lang); document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en"; start(); });
-  window.addEventListener("online", () => { renderBar(); flush(); });
+  // Back online: send what waited, then show the current view afresh.
+  window.addEventListener("online", () => { renderBar(); flush().then(() => { if (state.session && state.current) state.current(); }); });
   window.addEventListener("offline", renderBar);
   setInterval(flush, 15000);
   start();

@@ -9,6 +9,7 @@ pub mod import;
 pub mod load;
 pub mod map;
 pub mod seats;
+pub mod serve;
 pub mod soak;
 pub mod spatial;
 

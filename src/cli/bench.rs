@@ -97,6 +97,23 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Many terminals at once against `citygrid serve` on loopback (a copy of `--db`): photo
+    /// uploads, reports and task polls; throughput, p50/p99, nothing lost or doubled, the
+    /// service's memory.
+    Serve {
+        /// Terminals working at once (threads, each signed in).
+        #[arg(long, default_value_t = 200)]
+        terminals: usize,
+        /// Reports in all, each with a photo.
+        #[arg(long, default_value_t = 10_000)]
+        reports: usize,
+        /// Size of each photo, bytes (about).
+        #[arg(long, default_value_t = 200_000)]
+        photo_bytes: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Many seats at once on a district on a server (`--db postgresql://OWNER…/DB`, a moved
     /// demo): each its own connection as its account's login, taking steps as fast as it can;
     /// commit p50/p99, steps a second, and the audit trail verified afterwards.
@@ -129,6 +146,10 @@ pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -
             run_and_print(&bench::soak::Soak { path: path()?, basemap, days }, json)
         }
         BenchCommand::Import { features, json } => run_and_print(&bench::import::Import { features }, json),
+        BenchCommand::Serve { terminals, reports, photo_bytes, json } => {
+            anyhow::ensure!(terminals > 0 && reports > 0, "bench serve: --terminals and --reports above 0");
+            run_and_print(&bench::serve::Serve { path: path()?, terminals, reports, photo_bytes }, json)
+        }
         BenchCommand::Load { json } => run_and_print(&bench::load::Load { path: path()? }, json),
         BenchCommand::Seats { seats, steps, think_ms, json } => {
             let url = path()?.to_string_lossy().into_owned();

@@ -103,7 +103,7 @@ fn event_json(event: &CaseEvent, shared: &Shared) -> Value {
 
 /// Whether `user` may see `case` from a terminal: a unit operator its unit's cases (lead or
 /// assisting), as on the desk and on a server's row-level security; every other post all.
-pub(super) fn may_see(user: &User, case: &Case) -> bool {
+fn may_see(user: &User, case: &Case) -> bool {
     match (user.role, user.unit) {
         (Role::UnitOperator, Some(unit)) => case.involves(unit),
         (Role::UnitOperator, None) => false,
@@ -173,7 +173,7 @@ pub(super) async fn detail(
     let user = account.user;
     shared
         .with_store(move |store, shared| {
-            let case = store.load_case(id)?.filter(|case| may_see(&user, case)).ok_or_else(|| no_such_case(id))?;
+            let case = visible_case(store, &user, id)?;
             let timeline: Vec<Value> = store.case_events(id)?.iter().map(|event| event_json(event, shared)).collect();
             let mut shown = case_json(&case, &user, shared);
             shown["timeline"] = Value::Array(timeline);
@@ -182,7 +182,13 @@ pub(super) async fn detail(
         .await
 }
 
-pub(super) fn no_such_case(id: i64) -> ApiError {
+/// The case `id`, if `user` may see it from a terminal; "no such case" otherwise, the same
+/// answer whether it does not exist or is another unit's.
+pub(super) fn visible_case(store: &crate::store::Store, user: &User, id: i64) -> Result<Case, ApiError> {
+    store.load_case(id)?.filter(|case| may_see(user, case)).ok_or_else(|| no_such_case(id))
+}
+
+fn no_such_case(id: i64) -> ApiError {
     ApiError::not_found(format!("没有编号为 {id} 的案卷，或不属于本单位"), format!("no case {id}, or not one of this unit's"))
 }
 
@@ -206,10 +212,7 @@ pub(super) async fn step(
     shared
         .with_store(move |store, shared| {
             // Not even "stale" for a case the account may not see.
-            let visible = store.load_case(id)?.is_some_and(|case| may_see(&user, &case));
-            if !visible {
-                return Err(no_such_case(id));
-            }
+            visible_case(store, &user, id)?;
             let mut action = request.action;
             shared.photos.resolve_action(&mut action)?;
             check_arrival(&action, shared)?;

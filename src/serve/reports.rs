@@ -109,20 +109,11 @@ pub(super) fn check_position(lon: f64, lat: f64, shared: &Shared) -> Result<(), 
     }
     let bounds = shared.district.bounds;
     if !geo::Intersects::intersects(&bounds, &Point::new(lon, lat)) {
+        let (west, east, south, north) = (bounds.min().x, bounds.max().x, bounds.min().y, bounds.max().y);
         return Err(ApiError::bad_request(
+            format!("位置不在本区范围内：经度 {lon:.6}、纬度 {lat:.6}（本区约在经度 {west:.2}–{east:.2}、纬度 {south:.2}–{north:.2}）"),
             format!(
-                "位置不在本区范围内：经度 {lon:.6}、纬度 {lat:.6}（本区约在经度 {:.2}–{:.2}、纬度 {:.2}–{:.2}）",
-                bounds.min().x,
-                bounds.max().x,
-                bounds.min().y,
-                bounds.max().y
-            ),
-            format!(
-                "the position is outside the district: longitude {lon:.6}, latitude {lat:.6} (the district lies within {:.2}–{:.2} E, {:.2}–{:.2} N)",
-                bounds.min().x,
-                bounds.max().x,
-                bounds.min().y,
-                bounds.max().y
+                "the position is outside the district: longitude {lon:.6}, latitude {lat:.6} (the district lies within {west:.2}–{east:.2} E, {south:.2}–{north:.2} N)"
             ),
         ));
     }

@@ -62,8 +62,7 @@ pub(super) async fn case_map(
     let user = account.user;
     shared
         .with_store(move |store, shared| {
-            let case =
-                store.load_case(id)?.filter(|case| super::cases::may_see(&user, case)).ok_or_else(|| super::cases::no_such_case(id))?;
+            let case = super::cases::visible_case(store, &user, id)?;
             Ok(axum::Json(around(shared, case.location.x(), case.location.y())))
         })
         .await

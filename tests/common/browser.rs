@@ -140,6 +140,13 @@ impl Browser {
         );
     }
 
+    /// The phone loses (or regains) its network (Chrome DevTools protocol through the driver).
+    pub fn set_offline(&self, offline: bool) {
+        self.call("POST", "/goog/cdp/execute", Some(json!({ "cmd": "Network.enable", "params": {} })));
+        let conditions = json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 });
+        self.call("POST", "/goog/cdp/execute", Some(json!({ "cmd": "Network.emulateNetworkConditions", "params": conditions })));
+    }
+
     /// A PNG of what the phone shows.
     pub fn screenshot(&self) -> Vec<u8> {
         use base64_decode::decode;
