@@ -395,3 +395,44 @@ fn with_a_certificate_the_service_speaks_only_https() {
     let refused = reqwest::blocking::Client::new().get(format!("{plain}/api/v1/session")).send();
     assert!(refused.is_err() || refused.is_ok_and(|answer| !answer.status().is_success()), "plain HTTP is not served");
 }
+
+/// CORS is off unless an origin is named: a page elsewhere cannot call the API from a browser.
+#[test]
+fn cross_origin_calls_are_refused_unless_the_origin_is_named() {
+    let (_dir, path, _) = common::small_demo(300, 10);
+    let preflight = |service: &Service, origin: &str| {
+        reqwest::blocking::Client::new()
+            .request(reqwest::Method::OPTIONS, format!("{}/api/v1/tasks", service.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+            .expect("an answer")
+    };
+    let closed = Service::start(&path, &[]);
+    let answer = preflight(&closed, "https://elsewhere.example");
+    assert_eq!(answer.status().as_u16(), 403);
+    assert!(answer.headers().get("access-control-allow-origin").is_none());
+    drop(closed);
+    let open = Service::start(&path, &["--cors-origin", "https://intranet.example"]);
+    let allowed = preflight(&open, "https://intranet.example");
+    assert_eq!(allowed.status().as_u16(), 204);
+    assert_eq!(
+        allowed.headers().get("access-control-allow-origin").and_then(|value| value.to_str().ok()),
+        Some("https://intranet.example")
+    );
+    assert_eq!(preflight(&open, "https://elsewhere.example").status().as_u16(), 403);
+}
+
+/// A session ends at its expiry, and with it the token.
+#[test]
+fn a_terminal_session_expires() {
+    let (_dir, path, _) = common::small_demo(300, 10);
+    let mut store = common::pg::owner_store(&path);
+    let user = store.user_by_login("collector1").expect("reads").expect("account");
+    let now = common::as_of();
+    store.start_terminal_session(&"a".repeat(64), &user, now, now + chrono::Duration::hours(12), "test").expect("started");
+    assert!(store.terminal_session(&"a".repeat(64), now + chrono::Duration::hours(11)).expect("reads").is_some());
+    assert!(store.terminal_session(&"a".repeat(64), now + chrono::Duration::hours(13)).expect("reads").is_none(), "expired");
+    assert!(store.end_terminal_session(&"a".repeat(64), now).expect("ends"));
+    assert!(store.terminal_session(&"a".repeat(64), now).expect("reads").is_none(), "ended");
+}

@@ -69,7 +69,7 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
     wall.state_mut().set_wall(false);
     wait_until_loaded(&mut wall, Duration::from_secs(120)).expect("the wall loads");
 
-    let phone = Browser::start(390, 844);
+    let phone = Browser::start(360, 780);
     phone.open(&format!("{}/", service.base));
     phone.type_into("#login", &login);
     phone.type_into("#password", citygrid::demo::DEMO_PASSWORD);
@@ -82,7 +82,7 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
     assert!(listed.contains("剩余") || listed.contains("超时"), "time left on the card: {listed}");
     assert!(
         phone.script("return document.documentElement.scrollWidth <= window.innerWidth;", serde_json::json!([])) == serde_json::json!(true),
-        "no sideways scrolling at 390 px"
+        "no sideways scrolling at 360 px"
     );
     shot(&phone, "terminal_tasks.png");
 
