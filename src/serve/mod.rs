@@ -87,13 +87,17 @@ impl ServeOptions {
 /// What every request shares.
 pub(crate) struct Shared {
     options: ServeOptions,
-    pool: Mutex<Vec<Store>>,
-    permits: tokio::sync::Semaphore,
+    /// Work for the store's threads (see [`Shared::with_store`]).
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     workflow: Workflow,
     district: District,
     photos: PhotoStore,
     limiter: Mutex<auth::SignInLimiter>,
 }
+
+/// A piece of blocking work, run on one of the store's threads with that thread's connection
+/// (opened when first needed, dropped when it broke).
+type Job = Box<dyn FnOnce(&mut Option<Store>, &Shared) + Send>;
 
 /// Where reports may be: the district's boundary and its grid cells.
 struct District {
@@ -111,30 +115,62 @@ impl Shared {
         self.options.clock.unwrap_or_else(crate::calendar::china_now)
     }
 
-    /// Runs `work` with a connection of the pool on a blocking thread.
+    /// Runs `work` on one of the store's threads, with that thread's connection. The threads
+    /// are few and fixed (`--connections`), each with its own connection: the async side never
+    /// waits on disk, the store is never asked more at once than it has connections, and the
+    /// memory an Argon2 check or a photo's decoding takes is held by those few threads only
+    /// (a memory allocator keeps per-thread arenas: hundreds of blocking threads each kept
+    /// their own, 6 MB a terminal).
     async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut Store, &Self) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(|error| ApiError::internal("the connection pool", &error))?;
-        let shared = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let taken = shared.pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
-            let mut store = match taken {
-                Some(store) => store,
-                None => shared.options.location.open().map_err(|error| ApiError::unavailable(&error))?,
-            };
-            let result = work(&mut store, &shared);
-            // A connection that broke is dropped; the next request opens a new one.
-            let broken = matches!(&result, Err(error) if error.code == "unavailable");
-            if !broken {
-                shared.pool.lock().unwrap_or_else(PoisonError::into_inner).push(store);
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |slot, shared| {
+            if slot.is_none() {
+                match shared.options.location.open() {
+                    Ok(store) => *slot = Some(store),
+                    Err(error) => {
+                        let _ = answer.send(Err(ApiError::unavailable(&error)));
+                        return;
+                    }
+                }
             }
-            result
-        })
-        .await
-        .map_err(|error| ApiError::internal("a request's thread", &error))?
+            let Some(store) = slot.as_mut() else { return };
+            let result = work(store, shared);
+            // A connection that broke is dropped; the next job opens a new one.
+            if matches!(&result, Err(error) if error.code == "unavailable") {
+                *slot = None;
+            }
+            let _ = answer.send(result);
+        });
+        self.jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job)
+            .map_err(|error| ApiError::internal("the store's threads", &error))?;
+        answered.await.map_err(|error| ApiError::internal("a request's thread", &error))?
     }
+}
+
+/// Starts the store's threads; the first gets `first`, the connection already open.
+fn start_workers(shared: &Arc<Shared>, receiver: std::sync::mpsc::Receiver<Job>, count: usize, first: Store) -> anyhow::Result<()> {
+    let receiver = Arc::new(Mutex::new(receiver));
+    let mut first = Some(first);
+    for index in 0..count {
+        let (shared, receiver) = (Arc::clone(shared), Arc::clone(&receiver));
+        let mut slot = first.take();
+        std::thread::Builder::new().name(format!("citygrid-serve-store-{index}")).spawn(move || {
+            loop {
+                let job = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                match job {
+                    Ok(job) => job(&mut slot, &shared),
+                    Err(_) => return,
+                }
+            }
+        })?;
+    }
+    Ok(())
 }
 
 /// Opens the district and builds the service (no socket yet).
@@ -158,15 +194,16 @@ pub fn build(options: ServeOptions) -> anyhow::Result<Router> {
     let streets = store.load_streets()?;
     let photos = PhotoStore::open(&options.photos)?;
     let connections = options.connections.max(1);
+    let (jobs, receiver) = std::sync::mpsc::channel();
     let shared = Arc::new(Shared {
-        pool: Mutex::new(vec![store]),
-        permits: tokio::sync::Semaphore::new(connections),
+        jobs: Mutex::new(jobs),
         workflow,
         district: District { jurisdictions, index, streets, bounds },
         photos,
         limiter: Mutex::new(auth::SignInLimiter::default()),
         options,
     });
+    start_workers(&shared, receiver, connections, store)?;
     Ok(router(shared))
 }
 
@@ -202,7 +239,10 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     // Opened outside the runtime: the server store's blocking client runs a runtime of its own,
     // which may not start on an async thread (request threads are tokio's blocking ones).
     let app = build(options)?.into_make_service_with_connect_info::<SocketAddr>();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("citygrid-serve").build()?;
+    // The store's work and photos run on the store's own threads; tokio's blocking pool only
+    // reads photo files back.
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("citygrid-serve").max_blocking_threads(16).build()?;
     runtime.block_on(async move {
         let handle = axum_server::Handle::new();
         let stopping = handle.clone();

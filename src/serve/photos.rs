@@ -48,7 +48,8 @@ impl PhotoStore {
         let path = self.dir.join(&name);
         if !path.exists() {
             // Written whole under a temporary name, then renamed: a reader never sees half.
-            let partial = self.dir.join(format!(".{name}.partial"));
+            // Named for this write alone: two terminals may send the same photo at once.
+            let partial = self.dir.join(format!(".{name}.{:016x}.partial", rand::random::<u64>()));
             std::fs::write(&partial, bytes)?;
             std::fs::rename(&partial, &path)?;
         }
@@ -137,29 +138,31 @@ pub(super) async fn upload(
     if body.is_empty() {
         return Err(ApiError::bad_request("照片为空", "the photo is empty"));
     }
-    let store = shared.photos.clone();
-    tokio::task::spawn_blocking(move || {
-        // What the bytes are, not what the header says: a script named .jpg is no photo.
-        let actual = image::guess_format(&body).ok();
-        let expected = if extension == "jpg" { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
-        if actual != Some(expected) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                format!("文件内容不是 {}", if extension == "jpg" { "JPEG" } else { "PNG" }),
-                format!("the bytes are not a {} image", if extension == "jpg" { "JPEG" } else { "PNG" }),
-            ));
-        }
-        let image = crate::untrusted::decode_image(&body, MAX_PHOTO_SIDE)
-            .map_err(|problem| ApiError::bad_request(format!("照片无法读取：{problem}"), format!("the photo cannot be read: {problem}")))?;
-        let name = store.keep(&body, extension).map_err(|error| ApiError::internal("keeping a photo", &error))?;
-        Ok((
-            StatusCode::CREATED,
-            axum::Json(json!({ "photo": name, "width": image.width(), "height": image.height(), "bytes": body.len() })),
-        ))
-    })
-    .await
-    .map_err(|error| ApiError::internal("a photo's thread", &error))?
+    // Decoded on the store's threads: few at once, whatever the number of terminals.
+    shared
+        .with_store(move |_, shared| {
+            let store = &shared.photos;
+            // What the bytes are, not what the header says: a script named .jpg is no photo.
+            let actual = image::guess_format(&body).ok();
+            let expected = if extension == "jpg" { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
+            if actual != Some(expected) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    format!("文件内容不是 {}", if extension == "jpg" { "JPEG" } else { "PNG" }),
+                    format!("the bytes are not a {} image", if extension == "jpg" { "JPEG" } else { "PNG" }),
+                ));
+            }
+            let image = crate::untrusted::decode_image(&body, MAX_PHOTO_SIDE).map_err(|problem| {
+                ApiError::bad_request(format!("照片无法读取：{problem}"), format!("the photo cannot be read: {problem}"))
+            })?;
+            let name = store.keep(&body, extension).map_err(|error| ApiError::internal("keeping a photo", &error))?;
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(json!({ "photo": name, "width": image.width(), "height": image.height(), "bytes": body.len() })),
+            ))
+        })
+        .await
 }
 
 /// `GET /api/v1/photos/{name}`: a kept photo, to a signed-in terminal.
