@@ -15,6 +15,7 @@ use citygrid::model::{CaseState, Lang};
 use common::browser::Browser;
 use common::serve::{Service, jpeg};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -129,6 +130,19 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
             app.cases().position_of(case.id).and_then(|at| app.cases().get(at)).is_some_and(|known| state_of(known) == CaseState::Handled)
         },
     );
+    // The desk's timeline marks the terminal's steps and shows the unit's photo.
+    let position = desk.state().cases().position_of(case.id).expect("the desk holds the case");
+    desk.state_mut().apply(citygrid::session::Command::Select(Some(citygrid::session::Selection::Case(position))));
+    seen_within(&mut desk, Duration::from_secs(10), "the timeline", |app| {
+        app.desk().timeline.as_ref().is_some_and(|(id, _, timeline)| {
+            *id == case.id && timeline.as_ref().is_ok_and(|t| t.events.iter().any(|e| e.action == "handle"))
+        })
+    });
+    desk.run_steps(20);
+    assert!(desk.query_all_by_label_contains("（移动终端）").count() >= 2, "the signing and the handling are marked");
+    if let Ok(dir) = std::env::var("CITYGRID_TERMINAL_SHOTS") {
+        desk.render().expect("render").save(std::path::Path::new(&dir).join("desk_terminal_steps.png")).expect("saved");
+    }
     let trail = store.case_events(case.id).expect("trail");
     assert_eq!(trail.iter().filter(|event| event.action == "sign").count(), 1, "the signing sent from the outbox counts once");
     let handling = trail.last().expect("the handling");

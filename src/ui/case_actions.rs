@@ -321,9 +321,23 @@ fn timeline_ui(ui: &mut egui::Ui, world: &World, timeline: &CaseTimeline, lang: 
                     ui.weak(format!("{} → {}", from.label(lang), event.to_state.label(lang)));
                 }
                 ui.weak(event.actor_name.clone().unwrap_or_else(|| lang.pick("系统", "system").to_owned()));
+                // Steps taken at a unit's or a collector's terminal (`citygrid serve`).
+                if event.data.get("channel").and_then(serde_json::Value::as_str) == Some("terminal") {
+                    ui.label(RichText::new(lang.pick("（移动终端）", "(terminal)")).small().italics());
+                }
             });
             for line in event_details(world, &event.data, lang) {
                 ui.label(RichText::new(line).small());
+            }
+            // The photos a step carried (a unit's result, a collector's check), as the case's own.
+            let photos: Vec<String> = event
+                .data
+                .get("photos")
+                .and_then(serde_json::Value::as_array)
+                .map(|photos| photos.iter().filter_map(serde_json::Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default();
+            if !photos.is_empty() {
+                super::details::thumbnails_ui(ui, &photos);
             }
         });
     }
@@ -369,9 +383,6 @@ fn event_details(world: &World, data: &serde_json::Value, lang: Lang) -> Vec<Str
         let local = crate::calendar::local_from_utc_text(deadline)
             .map_or_else(|| deadline.to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
         lines.push(format!("{}{local}", lang.pick("时限：", "Deadline: ")));
-    }
-    if let Some(photos) = data.get("photos").and_then(serde_json::Value::as_array).filter(|photos| !photos.is_empty()) {
-        lines.push(format!("{}{}", lang.pick("照片：", "Photos: "), photos.len()));
     }
     lines
 }
