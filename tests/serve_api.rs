@@ -436,3 +436,29 @@ fn a_terminal_session_expires() {
     assert!(store.end_terminal_session(&"a".repeat(64), now).expect("ends"));
     assert!(store.terminal_session(&"a".repeat(64), now).expect("reads").is_none(), "ended");
 }
+
+/// An account whose password an administrator set must change it first: the terminal can do
+/// that itself, checked by the current password, and then works with the new one only.
+#[test]
+fn an_account_with_a_password_set_by_the_administrator_changes_it_from_the_terminal() {
+    let (_dir, path, _) = common::small_demo(300, 10);
+    let mut store = common::pg::owner_store(&path);
+    let admin = store.user_by_login("admin").expect("reads").expect("admin");
+    store.add_user(&admin, "collector9", "采集员 周敏", citygrid::model::Role::FieldCollector, None, "given-by-admin").expect("added");
+    let service = Service::start(&path, &[]);
+    let mut terminal = Terminal::new(&service);
+    let first = terminal.sign_in("collector9", "given-by-admin");
+    assert_eq!((first.status, first.body["must_change_password"].as_bool()), (200, Some(true)), "{first:?}");
+    terminal.token = first.body["token"].as_str().map(str::to_owned);
+    assert_eq!(terminal.get("/api/v1/tasks").code(), "password_change_required");
+
+    let change =
+        |old: &str, new: &str| terminal.post("/api/v1/password", json!({ "login": "collector9", "password": old, "new_password": new }));
+    assert_eq!(change("not-it", "my-own-secret").code(), "wrong_credentials");
+    assert_eq!(change("given-by-admin", "short").status, 400);
+    let changed = change("given-by-admin", "my-own-secret");
+    assert_eq!((changed.status, changed.body["must_change_password"].as_bool()), (200, Some(false)), "{changed:?}");
+    terminal.token = changed.body["token"].as_str().map(str::to_owned);
+    assert_eq!(terminal.get("/api/v1/tasks").status, 200);
+    assert_eq!(terminal.sign_in("collector9", "given-by-admin").code(), "wrong_credentials");
+}

@@ -184,3 +184,24 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
     phone.wait_for("the list of my reports", "return document.body.innerText.includes('待受理');", WAIT);
     shot(&phone, "terminal_mine.png");
 }
+
+/// A collector whose password the administrator set changes it on the phone, then works.
+#[test]
+fn a_password_set_by_the_administrator_is_changed_on_the_phone_first() {
+    let (_dir, path, _) = common::small_demo(300, 10);
+    let mut store = common::pg::owner_store(&path);
+    let admin = store.user_by_login("admin").expect("reads").expect("admin");
+    store.add_user(&admin, "collector9", "采集员 周敏", citygrid::model::Role::FieldCollector, None, "given-by-admin").expect("added");
+    let service = Service::start(&path, &[]);
+    let phone = Browser::start(360, 780);
+    phone.open(&format!("{}/", service.base));
+    phone.type_into("#login", "collector9");
+    phone.type_into("#password", "given-by-admin");
+    phone.click("#sign-in");
+    phone.type_into("#new-password", "my-own-secret");
+    phone.type_into("#new-password-again", "my-own-secret");
+    phone.click("#change-password");
+    phone.find("#tabs button", WAIT);
+    phone.wait_for("the verification list", "return document.querySelector('#title').innerText === '核查任务';", WAIT);
+    assert!(store.authenticate("collector9", "my-own-secret").is_ok_and(|user| !user.must_change_password));
+}

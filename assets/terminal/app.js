@@ -18,6 +18,7 @@ const TEXT = {
     cls: "类别", subject: "类型", part: "部件", event: "事件", urgency: "紧急程度", normal: "一般", urgent: "紧急", emergency: "特急",
     description: "问题描述（必填）", result: "处置情况（必填）", queued: "已保存，联网后自动发送", sent: "已提交", refused: "未被受理", retry: "重新读取案卷",
     discard: "删除", offline: "离线", online: "在线", position: "位置", noPosition: "尚未定位", back: "返回", duplicates: "附近可能重复的案卷",
+    changePassword: "修改密码", mustChange: "管理员设置的密码须先改为自己的密码。", newPassword: "新密码", newPasswordAgain: "再次输入新密码", passwordsDiffer: "两次输入的新密码不一致",
     signed: "已签收", arrived: "已到场", urged: "催办", by: "操作人", terminalChannel: "终端", pending: "待发送", requestPending: "待审批申请",
   },
   en: {
@@ -29,6 +30,7 @@ const TEXT = {
     cls: "Class", subject: "Subject", part: "Part", event: "Event", urgency: "Urgency", normal: "Normal", urgent: "Urgent", emergency: "Emergency",
     description: "Description (required)", result: "What was done (required)", queued: "Saved; sent when online", sent: "Submitted", refused: "Refused", retry: "Reload the case",
     discard: "Discard", offline: "Offline", online: "Online", position: "Position", noPosition: "No position yet", back: "Back", duplicates: "Possible duplicates nearby",
+    changePassword: "Change password", mustChange: "A password set by the administrator must first be changed to your own.", newPassword: "New password", newPasswordAgain: "New password again", passwordsDiffer: "The two new passwords differ",
     signed: "Signed for", arrived: "On site", urged: "Urged", by: "By", terminalChannel: "terminal", pending: "Pending", requestPending: "Request pending",
   },
 };
@@ -287,7 +289,9 @@ function showSignIn() {
     error.textContent = "";
     try {
       const answer = await api("POST", "/session", { login: login.value, password: password.value, client: navigator.userAgent.slice(0, 80) });
-      if (answer.status === 200) {
+      if (answer.status === 200 && answer.data.must_change_password) {
+        showChangePassword(login.value, password.value);
+      } else if (answer.status === 200) {
         state.session = { token: answer.data.token, account: answer.data.account };
         save();
         start();
@@ -300,6 +304,33 @@ function showSignIn() {
     button.disabled = false;
   });
   setView(t("app"), form);
+}
+
+// A password the administrator set is changed before anything else.
+function showChangePassword(login, current) {
+  const fresh = el("input", { id: "new-password", type: "password", autocomplete: "new-password" });
+  const again = el("input", { id: "new-password-again", type: "password", autocomplete: "new-password" });
+  const error = el("div", { class: "error" });
+  const button = el("button", { class: "btn wide", id: "change-password", type: "submit" }, t("changePassword"));
+  const form = el("form", { class: "card" }, el("h2", {}, t("changePassword")), el("p", { class: "hint" }, t("mustChange")),
+    el("label", { for: "new-password" }, t("newPassword")), fresh, el("label", { for: "new-password-again" }, t("newPasswordAgain")), again, error, button);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (fresh.value !== again.value) { error.textContent = t("passwordsDiffer"); return; }
+    button.disabled = true;
+    try {
+      const answer = await api("POST", "/password", { login, password: current, new_password: fresh.value, client: navigator.userAgent.slice(0, 80) });
+      if (answer.status === 200) {
+        state.session = { token: answer.data.token, account: answer.data.account };
+        save();
+        start();
+      } else {
+        error.textContent = errorText(answer.data);
+      }
+    } catch (_) { error.textContent = t("offline"); }
+    button.disabled = false;
+  });
+  setView(t("changePassword"), form);
 }
 
 async function signOut() {

@@ -113,6 +113,10 @@ pub(super) struct SignIn {
     /// What the terminal calls itself (kept with the session; shown to nobody else).
     #[serde(default)]
     client: String,
+    /// A new password (`POST /api/v1/password`): set, then signed in with it. How an account
+    /// whose password an administrator set gets its own without a desk.
+    #[serde(default)]
+    new_password: Option<String>,
 }
 
 /// The account as a terminal shows it.
@@ -130,6 +134,19 @@ pub(super) fn account_json(user: &User, shared: &Shared) -> Value {
         // Where the report form's map opens without a GPS fix: the middle of the district.
         "district_center": [shared.district.bounds.center().x, shared.district.bounds.center().y],
     })
+}
+
+/// `POST /api/v1/password` `{login, password, new_password}`: the account's own change, checked
+/// by its current password and limited like a sign-in; answers as a sign-in with the new one.
+pub(super) async fn change_password(
+    state: State<Arc<Shared>>,
+    peer: ConnectInfo<SocketAddr>,
+    body: super::reports::JsonBody<SignIn>,
+) -> Result<axum::Json<Value>, ApiError> {
+    if body.0.new_password.is_none() {
+        return Err(ApiError::bad_request("请填写新密码（new_password）", "give the new password (new_password)"));
+    }
+    sign_in(state, peer, body).await
 }
 
 /// `POST /api/v1/session` `{login, password}`.
@@ -161,7 +178,10 @@ pub(super) async fn sign_in(
     let limiter_shared = Arc::clone(&shared);
     let answer = shared
         .with_store(move |store, shared| {
-            let user = store.authenticate(&login, &request.password)?;
+            let mut user = store.authenticate(&login, &request.password)?;
+            if let Some(new_password) = &request.new_password {
+                user = store.set_password(&user, user.id, new_password)?;
+            }
             let token = new_token();
             let now = shared.now();
             let expires_at = now + chrono::Duration::from_std(shared.options.session).unwrap_or(chrono::Duration::hours(12));

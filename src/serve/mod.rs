@@ -211,6 +211,7 @@ fn router(shared: Arc<Shared>) -> Router {
     let cors = shared.options.cors_origins.clone();
     let api = Router::new()
         .route("/session", post(auth::sign_in).delete(auth::sign_out).get(auth::me))
+        .route("/password", post(auth::change_password))
         .route("/tasks", get(cases::tasks))
         .route("/cases/{id}", get(cases::detail))
         .route("/cases/{id}/steps", post(cases::step))
