@@ -544,3 +544,27 @@ fn a_reset_password_is_changed_first_and_a_slow_clock_is_warned() {
     harness.run_steps(3);
     harness.get_by_label_contains("本机时钟比数据库中最新一步");
 }
+
+/// Issue 22 (6): Ctrl+F puts the cursor in the top bar's search box, from anywhere on the desk,
+/// even while another text field (the case list's search) has the focus.
+#[test]
+fn ctrl_f_focuses_the_search_box() {
+    use egui_kittest::kittest::NodeT as _;
+    let (_dir, path, _) = common::small_demo(500, 20);
+    let mut seat = harness_for(&path, None, [1400, 900], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    let focused = |seat: &Harness<'static, CitygridApp>| {
+        seat.query_all_by_role(egui::accesskit::Role::TextInput).map(|node| node.accesskit_node().is_focused()).collect::<Vec<_>>()
+    };
+    assert_eq!(focused(&seat).first(), Some(&false));
+    seat.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    seat.run_steps(3);
+    assert_eq!(focused(&seat).first(), Some(&true), "from the map: {:?}", focused(&seat));
+    seat.key_press(egui::Key::Escape);
+    seat.run_steps(2);
+    // From the list's own search field.
+    seat.query_all_by_role(egui::accesskit::Role::TextInput).nth(1).expect("the list's search").click();
+    seat.run_steps(2);
+    seat.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    seat.run_steps(3);
+    assert_eq!(focused(&seat).first(), Some(&true), "the top bar's search has the focus: {:?}", focused(&seat));
+}
