@@ -568,3 +568,35 @@ fn ctrl_f_focuses_the_search_box() {
     seat.run_steps(3);
     assert_eq!(focused(&seat).first(), Some(&true), "the top bar's search has the focus: {:?}", focused(&seat));
 }
+
+/// Issue 22 (3): the default order follows its header, 剩余时间 (time left): running clocks
+/// first, least time left (most overdue) on top; the other direction reverses them, and the cases
+/// whose clock does not run stay below in both.
+#[test]
+fn the_time_left_column_orders_by_the_time_left_and_finished_cases_stay_below() {
+    use citygrid::workflow::ClockState;
+    let (_dir, path, _) = common::small_demo(1_000, 300);
+    let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
+    seat.get_by_label("All cases").click();
+    seat.run_steps(3);
+    let order = |seat: &mut Harness<'static, CitygridApp>| -> Vec<(bool, i64)> {
+        let rows = seat.state_mut().case_list_rows();
+        let book = seat.state().cases();
+        rows.iter()
+            .map(|position| {
+                let status = book.status(*position).expect("status");
+                (status.clock == ClockState::Running, status.remaining_minutes())
+            })
+            .collect()
+    };
+    let ascending = order(&mut seat);
+    let running = ascending.iter().take_while(|(running, _)| *running).count();
+    assert!(running > 10 && running < ascending.len(), "running clocks first ({running} of {})", ascending.len());
+    assert!(ascending[..running].windows(2).all(|pair| pair[0].1 <= pair[1].1), "least time left first");
+    assert!(ascending[running..].iter().all(|(running, _)| !running));
+    seat.get_by_label("Time left ↑").click();
+    seat.run_steps(3);
+    let descending = order(&mut seat);
+    assert!(descending[..running].iter().all(|(running, _)| *running), "finished cases do not come to the top");
+    assert!(descending[..running].windows(2).all(|pair| pair[0].1 >= pair[1].1), "most time left first");
+}

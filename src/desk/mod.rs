@@ -245,14 +245,24 @@ impl CaseBook {
                 SortColumn::Source => SortKey::Number(case.source as i64),
                 SortColumn::Reported => SortKey::Time(Some(case.reported_at)),
                 SortColumn::Deadline => SortKey::Time(case.deadline_at),
-                SortColumn::Urgency => SortKey::Number(urgency_rank(case, status)),
+                SortColumn::Urgency => urgency_key(case, status),
             }
         };
         let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|position| (key(position), *position)).collect();
         // Ties keep the book's order (by position), so the list does not shuffle between frames.
         keyed.sort_unstable_by(|a, b| {
-            let order = a.0.cmp(&b.0);
-            let order = if sort.descending { order.reverse() } else { order };
+            let order = match (&a.0, &b.0) {
+                // Cases whose clock runs come first either way; the direction orders the time
+                // left among them (and each other group by itself).
+                (SortKey::Grouped(group_a, left_a), SortKey::Grouped(group_b, left_b)) => {
+                    let within = left_a.cmp(left_b);
+                    group_a.cmp(group_b).then(if sort.descending { within.reverse() } else { within })
+                }
+                (a, b) => {
+                    let order = a.cmp(b);
+                    if sort.descending { order.reverse() } else { order }
+                }
+            };
             order.then(a.1.cmp(&b.1))
         });
         rows.clear();
@@ -263,25 +273,23 @@ impl CaseBook {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
+    /// A group sorted ascending whatever the direction, then a value within it.
+    Grouped(i64, i64),
     Number(i64),
     Text(String),
     Time(Option<NaiveDateTime>),
 }
 
-/// How pressing a case is, for sorting: overdue first, then by the share of time left, then the
-/// cases whose clock does not run.
-fn urgency_rank(case: &Case, status: &DeadlineStatus) -> i64 {
+/// How pressing a case is, for the "time left" column: cases whose clock runs first, by the
+/// minutes left (overdue ones most behind first), as the column reads; then those whose clock
+/// has not started, has stopped or is paused, and the finished last, in either direction.
+fn urgency_key(case: &Case, status: &DeadlineStatus) -> SortKey {
     match status.clock {
-        ClockState::Running if status.allowed_minutes > 0 => {
-            // Per mille of the limit left; overdue cases go negative.
-            let left = status.remaining_minutes().saturating_mul(1000) / status.allowed_minutes.max(1);
-            left.clamp(-1_000_000, 1000)
-        }
-        ClockState::Running => 0,
-        ClockState::NotStarted => 2000,
-        ClockState::Stopped => 3000,
-        ClockState::Deferred | ClockState::Backlog => 4000,
-        ClockState::Closed | ClockState::Void => 5000 + i64::from(!case.state.is_open()),
+        ClockState::Running => SortKey::Grouped(0, status.remaining_minutes()),
+        ClockState::NotStarted => SortKey::Grouped(1, 0),
+        ClockState::Stopped => SortKey::Grouped(2, 0),
+        ClockState::Deferred | ClockState::Backlog => SortKey::Grouped(3, 0),
+        ClockState::Closed | ClockState::Void => SortKey::Grouped(4, i64::from(!case.state.is_open())),
     }
 }
 
