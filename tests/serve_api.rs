@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::serve::{Service, Terminal, jpeg, png};
+use common::serve::{Service, Terminal, freshly_dispatched, jpeg, operator_of, png};
 use serde_json::{Value, json};
 
 use citygrid::model::{CaseState, Keyword as _};
@@ -14,23 +14,6 @@ use citygrid::store::Store;
 /// A request id as a device makes one.
 fn request_id(tag: &str) -> String {
     format!("dev-{tag}-{}", rand::random::<u64>())
-}
-
-/// The operator login of `unit`'s account in the demo.
-fn operator_of(store: &Store, unit: citygrid::model::UnitId) -> String {
-    let code = store.load_units().expect("units").into_iter().find(|known| known.id == unit).expect("unit").code;
-    format!("unit_{}", code.to_lowercase().replace('-', "_"))
-}
-
-/// A case just dispatched at a desk to a unit with an operator, not yet signed for.
-fn freshly_dispatched(store: &mut Store) -> citygrid::model::Case {
-    let cases = store.load_cases().expect("cases");
-    let filed = cases.iter().find(|case| case.state == CaseState::Filed).expect("a filed case").clone();
-    let unit = cases.iter().find_map(|case| case.unit.filter(|_| case.state == CaseState::Dispatched)).expect("a unit at work");
-    let workflow = citygrid::workflow::Workflow::load(store).expect("workflow");
-    let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
-    let action = citygrid::workflow::Action::Dispatch { unit, note: String::new() };
-    workflow.apply(store, &dispatcher, filed.id, filed.revision, &action, common::as_of()).expect("dispatched")
 }
 
 /// Rows in the case table and the trail: equal means no write.

@@ -46,23 +46,8 @@ fn a_unit_and_a_collector_work_from_phones_and_the_desk_and_the_wall_see_it_with
     let (dir, path, _) = common::small_demo(2_000, 200);
     // A case the centre has just dispatched, for a unit whose operator has a phone.
     let mut store = common::pg::owner_store(&path);
-    let cases = store.load_cases().expect("cases");
-    let filed = cases.iter().find(|case| case.state == CaseState::Filed).expect("a filed case").clone();
-    let unit = cases.iter().find_map(|case| case.unit.filter(|_| case.state == CaseState::Dispatched)).expect("a unit");
-    let workflow = citygrid::workflow::Workflow::load(&store).expect("workflow");
-    let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
-    let case = workflow
-        .apply(
-            &mut store,
-            &dispatcher,
-            filed.id,
-            filed.revision,
-            &citygrid::workflow::Action::Dispatch { unit, note: String::new() },
-            common::as_of(),
-        )
-        .expect("dispatched");
-    let code = store.load_units().expect("units").into_iter().find(|known| known.id == unit).expect("unit").code;
-    let login = format!("unit_{}", code.to_lowercase().replace('-', "_"));
+    let case = common::serve::freshly_dispatched(&mut store);
+    let login = common::serve::operator_of(&store, case.unit.expect("dispatched"));
 
     let service = Service::start(&path, &[]);
     let mut desk = harness_for(&path, None, [1400, 900], Lang::Zh, Some(common::as_of()), Duration::from_secs(120)).expect("a desk");

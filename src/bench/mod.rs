@@ -77,7 +77,11 @@ pub fn current_memory_mb() -> f64 {
 
 /// A `kB` line of `/proc/self/status`, in MB (0 where there is none).
 fn process_status_mb(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status_field_mb(&std::fs::read_to_string("/proc/self/status").unwrap_or_default(), field)
+}
+
+/// A `kB` line of a process's `/proc/PID/status` text, in MB (0 where there is none).
+pub(crate) fn status_field_mb(status: &str, field: &str) -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix(field))

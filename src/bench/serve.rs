@@ -224,14 +224,7 @@ impl Bench for Serve {
         }
         let seconds = started.elapsed().as_secs_f64();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let memory = |field: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(field))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-                .map_or(0.0, |kb| kb / 1024.0)
-        };
-        let (service_peak_mb, service_rss_mb) = (memory("VmHWM:"), memory("VmRSS:"));
+        let (service_peak_mb, service_rss_mb) = (super::status_field_mb(&status, "VmHWM:"), super::status_field_mb(&status, "VmRSS:"));
         let _ = child.kill();
         let _ = child.wait();
         let cleanup = Cleanup(dir.clone());

@@ -158,15 +158,6 @@ impl Store {
         query_rows_with(self.conn(), "cases", &sql, params![user_id], case_from_cells)
     }
 
-    /// The cases in `state`, oldest in it first.
-    ///
-    /// # Errors
-    /// SQL errors or an undecodable row.
-    pub fn cases_in_state(&self, state: CaseState) -> Result<Vec<Case>, StoreError> {
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE state = ?1 ORDER BY coalesce(state_since, reported_at), fid");
-        query_rows_with(self.conn(), "cases", &sql, params![state.keyword()], case_from_cells)
-    }
-
     /// The cases `user_id` reported (the author of each case's report entry), newest first,
     /// at most `limit`.
     ///

@@ -156,3 +156,21 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
         .expect("encode");
     bytes
 }
+
+/// The operator login of `unit`'s account in the demo.
+pub fn operator_of(store: &citygrid::store::Store, unit: citygrid::model::UnitId) -> String {
+    let code = store.load_units().expect("units").into_iter().find(|known| known.id == unit).expect("unit").code;
+    format!("unit_{}", code.to_lowercase().replace('-', "_"))
+}
+
+/// A case just dispatched at a desk to a unit with an operator, not yet signed for.
+pub fn freshly_dispatched(store: &mut citygrid::store::Store) -> citygrid::model::Case {
+    let cases = store.load_cases().expect("cases");
+    let filed = cases.iter().find(|case| case.state == citygrid::model::CaseState::Filed).expect("a filed case").clone();
+    let unit =
+        cases.iter().find_map(|case| case.unit.filter(|_| case.state == citygrid::model::CaseState::Dispatched)).expect("a unit at work");
+    let workflow = citygrid::workflow::Workflow::load(store).expect("workflow");
+    let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
+    let action = citygrid::workflow::Action::Dispatch { unit, note: String::new() };
+    workflow.apply(store, &dispatcher, filed.id, filed.revision, &action, super::as_of()).expect("dispatched")
+}
