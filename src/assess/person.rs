@@ -115,7 +115,7 @@ impl PersonRate {
             Role::IntakeOperator => &[Self::ValidReports, Self::OnTimeFiling, Self::AccurateFiling, Self::OnTimeReply],
             Role::Dispatcher => &[Self::OnTimeDispatch, Self::AccurateDispatch],
             Role::ShiftLeader => &[Self::OnTimeFiling, Self::AccurateFiling, Self::OnTimeClose],
-            Role::UnitOperator | Role::CommitteeMember | Role::Administrator | Role::Viewer => &[],
+            Role::UnitOperator | Role::CommitteeMember | Role::Administrator | Role::Viewer | Role::Interface => &[],
         }
     }
 }

@@ -6,6 +6,8 @@ mod audit;
 mod basemap;
 #[cfg(feature = "bench")]
 mod bench;
+mod client;
+mod codes;
 #[cfg(feature = "dev-tools")]
 mod crash_child;
 mod demo;
@@ -91,6 +93,18 @@ enum Command {
         #[command(subcommand)]
         which: user::UserCommand,
     },
+    /// Other systems allowed to call in (Open311 apps): list, add (prints the API key once),
+    /// revoke; changes are made `--as` an administrator (password in CITYGRID_AS_PASSWORD).
+    Client {
+        #[command(subcommand)]
+        which: client::ClientCommand,
+    },
+    /// Class codes of other systems (open311, the city platform) mapped to the command manual's
+    /// classes: list, set, remove; changes are made `--as` an administrator.
+    Codes {
+        #[command(subcommand)]
+        which: codes::CodesCommand,
+    },
     /// The tamper-evident audit trail: `verify` checks every entry and case row.
     Audit {
         #[command(subcommand)]
@@ -140,6 +154,8 @@ pub fn run() -> Result<()> {
         Some(Command::Report(args)) => report::run(database_location(cli.db)?, args),
         Some(Command::Export(args)) => export::run(database_location(cli.db)?, args),
         Some(Command::User { which }) => user::run(&database_path(cli.db)?, which),
+        Some(Command::Client { which }) => client::run(&database_path(cli.db)?, which),
+        Some(Command::Codes { which }) => codes::run(&database_path(cli.db)?, which),
         Some(Command::Audit { which }) => audit::run(&database_path(cli.db)?, which),
         Some(Command::Basemap { which }) => basemap::run(&database_path(cli.db)?, which),
         Some(Command::Import(args)) => import::run(cli.db, args),

@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod dispute;
+pub mod exchange;
 pub mod jurisdiction;
 pub mod lang;
 pub mod manual;
@@ -19,6 +20,7 @@ pub use case::{
 pub use dispute::{
     Art19Rule, Dispute, DisputeOrigin, DisputeRecord, DisputeState, Precedent, PrecedentArea, PrecedentClass, SiteCheck, Statement,
 };
+pub use exchange::{CaseLink, ClientKind, InterfaceClient};
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
 pub use lang::{Labelled, Lang};
 pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, StageLimit, TimeLimit, Urgency};

@@ -22,6 +22,10 @@ keyword_enum! {
         /// 只读（大屏）: sees every case and takes no step: the video wall's account, or an
         /// observer's. On a server it is the least a wall machine standing in a room may hold.
         Viewer = ("viewer", "只读（大屏）", "Viewer (wall)"),
+        /// 系统接口: the account another system writes as (an Open311 client, the city
+        /// platform, the 12345 hotline). It has no password and signs in nowhere; the service
+        /// acts as it for the client's API key, and it may only report.
+        Interface = ("interface", "系统接口", "System interface"),
     }
 }
 

@@ -12,6 +12,7 @@
 mod auth;
 mod cases;
 mod error;
+mod open311;
 mod photos;
 mod reports;
 mod snippet;
@@ -224,6 +225,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .fallback(|| async { ApiError::not_found("没有这个接口", "no such endpoint") });
     Router::new()
         .nest("/api/v1", api)
+        .nest("/open311/v2", open311::routes())
         .merge(terminal::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn(move |request, next| terminal::cors(cors.clone(), request, next)))

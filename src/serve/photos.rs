@@ -57,7 +57,7 @@ impl PhotoStore {
     }
 
     /// Whether `name` is the form this store gives (`<64 hex>.jpg|png`), nothing else.
-    fn is_kept_name(name: &str) -> bool {
+    pub(super) fn is_kept_name(name: &str) -> bool {
         let Some((hash, extension)) = name.split_once('.') else { return false };
         hash.len() == 64
             && hash.bytes().all(|byte| byte.is_ascii_hexdigit() && !byte.is_ascii_uppercase())
@@ -94,6 +94,44 @@ impl PhotoStore {
                 }
             })
             .collect()
+    }
+
+    /// Checks that `bytes` are the image `extension` says (by their bytes, decoded whole within
+    /// the size limits) and keeps them; the name and the image's size. Blocking: run it on the
+    /// store's threads.
+    ///
+    /// # Errors
+    /// Bytes of another kind (415), an image that cannot be read (400), a failed write.
+    pub(super) fn accept(&self, body: &[u8], extension: &str) -> Result<(String, image::RgbaImage), ApiError> {
+        // What the bytes are, not what the header says: a script named .jpg is no photo.
+        let actual = image::guess_format(body).ok();
+        let expected = if extension == "jpg" { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
+        if actual != Some(expected) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("文件内容不是 {}", if extension == "jpg" { "JPEG" } else { "PNG" }),
+                format!("the bytes are not a {} image", if extension == "jpg" { "JPEG" } else { "PNG" }),
+            ));
+        }
+        let image = crate::untrusted::decode_image(body, MAX_PHOTO_SIDE)
+            .map_err(|problem| ApiError::bad_request(format!("照片无法读取：{problem}"), format!("the photo cannot be read: {problem}")))?;
+        let name = self.keep(body, extension).map_err(|error| ApiError::internal("keeping a photo", &error))?;
+        Ok((name, image))
+    }
+
+    /// The photo `name` (a kept name, checked by the caller) as a response.
+    ///
+    /// # Errors
+    /// No such photo; the reading thread failed.
+    pub(super) async fn send(&self, name: &str) -> Result<Response, ApiError> {
+        let path = self.dir.join(name);
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(|error| ApiError::internal("a photo's thread", &error))?
+            .map_err(|_| ApiError::not_found("没有这张照片", "no such photo"))?;
+        let kind = if name.ends_with(".png") { "image/png" } else { "image/jpeg" };
+        Ok(([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes).into_response())
     }
 
     /// Replaces the names in a step's photos by their paths.
@@ -141,22 +179,7 @@ pub(super) async fn upload(
     // Decoded on the store's threads: few at once, whatever the number of terminals.
     shared
         .with_store(move |_, shared| {
-            let store = &shared.photos;
-            // What the bytes are, not what the header says: a script named .jpg is no photo.
-            let actual = image::guess_format(&body).ok();
-            let expected = if extension == "jpg" { image::ImageFormat::Jpeg } else { image::ImageFormat::Png };
-            if actual != Some(expected) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    format!("文件内容不是 {}", if extension == "jpg" { "JPEG" } else { "PNG" }),
-                    format!("the bytes are not a {} image", if extension == "jpg" { "JPEG" } else { "PNG" }),
-                ));
-            }
-            let image = crate::untrusted::decode_image(&body, MAX_PHOTO_SIDE).map_err(|problem| {
-                ApiError::bad_request(format!("照片无法读取：{problem}"), format!("the photo cannot be read: {problem}"))
-            })?;
-            let name = store.keep(&body, extension).map_err(|error| ApiError::internal("keeping a photo", &error))?;
+            let (name, image) = shared.photos.accept(&body, extension)?;
             Ok((
                 StatusCode::CREATED,
                 axum::Json(json!({ "photo": name, "width": image.width(), "height": image.height(), "bytes": body.len() })),
@@ -174,11 +197,5 @@ pub(super) async fn download(
     if !PhotoStore::is_kept_name(&name) {
         return Err(ApiError::not_found("没有这张照片", "no such photo"));
     }
-    let path = shared.photos.dir.join(&name);
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
-        .await
-        .map_err(|error| ApiError::internal("a photo's thread", &error))?
-        .map_err(|_| ApiError::not_found("没有这张照片", "no such photo"))?;
-    let kind = if name.ends_with(".png") { "image/png" } else { "image/jpeg" };
-    Ok(([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "private, max-age=31536000, immutable")], bytes).into_response())
+    shared.photos.send(&name).await
 }

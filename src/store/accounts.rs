@@ -38,6 +38,10 @@ pub enum AuthError {
     /// A unit operator account must name its unit.
     #[error("a unit operator account needs its unit")]
     UnitRequired,
+    /// A system interface's account (Open311 client, city platform, hotline) is made, and its
+    /// key changed, only as a client (`citygrid client`): it has no password and no other role.
+    #[error("system interface accounts are managed with `citygrid client`; they have no password and no other role")]
+    InterfaceAccount,
     /// The right password for an account an administrator disabled.
     #[error("this account is disabled; ask the administrator")]
     Disabled,
@@ -56,6 +60,7 @@ impl AuthError {
             (Self::Hashing(problem), true) => format!("密码加密失败：{problem}"),
             (Self::LoginTaken(login), true) => format!("账号 {login:?} 为空或已被使用"),
             (Self::UnitRequired, true) => "责任单位操作员账号必须指定所属单位".to_owned(),
+            (Self::InterfaceAccount, true) => "系统接口账号由 citygrid client 管理：没有密码，也不能改为其他角色".to_owned(),
             (Self::Disabled, true) => "该账号已停用，请联系系统管理员".to_owned(),
             (Self::Store(StoreError::Access(access)), chinese) => access.message(chinese),
             (Self::Store(error), true) => format!("数据库错误：{error}"),
@@ -296,6 +301,9 @@ impl Store {
         if role == Role::UnitOperator && unit.is_none() {
             return Err(AuthError::UnitRequired);
         }
+        if role == Role::Interface {
+            return Err(AuthError::InterfaceAccount);
+        }
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(AuthError::PasswordTooShort { min: MIN_PASSWORD_CHARS });
         }
@@ -346,6 +354,9 @@ impl Store {
                 Self::acting_user_for(tx, by, Write::Accounts)?
             };
             let target = Self::user_by_id(tx, user_id)?.ok_or(AuthError::NoSuchUser(user_id))?;
+            if target.role == Role::Interface {
+                return Err(AuthError::InterfaceAccount);
+            }
             Self::set_password_hash(tx, user_id, &phc)?;
             tx.execute("UPDATE users SET must_change_password = ?2, auth_epoch = auth_epoch + 1 WHERE id = ?1", params![user_id, !own])
                 .context("recording a password change")?;
@@ -414,6 +425,9 @@ impl Store {
         self.atomically(|tx| {
             let admin = Self::acting_user_for(tx, by, Write::Accounts)?;
             let target = Self::user_by_id(tx, user_id)?.ok_or(AuthError::NoSuchUser(user_id))?;
+            if target.role == Role::Interface || role == Role::Interface {
+                return Err(AuthError::InterfaceAccount);
+            }
             if target.role == Role::Administrator && role != Role::Administrator {
                 let other_admins: i64 = tx
                     .query_row(
@@ -508,7 +522,7 @@ impl Store {
 }
 
 /// An administrative audit entry for an account change, sealing the accounts as it left them.
-fn account_event(conn: &Db, by: &User, action: &str, login: &str, data: &serde_json::Value) -> Result<i64, StoreError> {
+pub(super) fn account_event(conn: &Db, by: &User, action: &str, login: &str, data: &serde_json::Value) -> Result<i64, StoreError> {
     let data = super::chain::with_seal(conn, "accounts", data.clone())?;
     super::chain::append_admin_event(
         conn,

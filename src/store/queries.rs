@@ -584,6 +584,7 @@ fn insert_manual(tx: &Tx<'_>, manual: &CommandManual) -> Result<(), StoreError> 
             .context(format!("inserting limit of {}", entry.code))?;
         }
     }
+    tx.execute(super::schema::SEED_OPEN311_SERVICES, &[]).context("seeding Open311's service codes")?;
     for limit in &manual.stage_limits {
         tx.execute(
             "INSERT INTO stage_limits (stage, urgency, amount, unit) VALUES (?1, ?2, ?3, ?4)",

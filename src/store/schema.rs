@@ -6,7 +6,7 @@ use super::sql::{Db, SqlError};
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 7;
+pub const CURRENT_VERSION: u32 = 8;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -375,6 +375,40 @@ CREATE TABLE terminal_requests (
     record_migration(conn, "schema 7", serde_json::json!({ "to_version": 7, "sealed": {} }), &intact)
 }
 
+/// Cases in and out (issue 19): the clients of other systems with the SHA-256 of each one's API
+/// key and the account it writes as (Open311 apps, the city platform, the 12345 hotline), the
+/// mapping of their class codes to the command manual's (an administrator edits it; Open311's
+/// service codes start as every class of the manual), and each case's link to the other system
+/// (its number there, the caller's contact and the reply owed).
+fn migration_8(conn: &Db) -> Result<(), SqlError> {
+    let intact = intact_groups(conn)?;
+    conn.execute_batch(EXCHANGE_TABLES)?;
+    conn.execute(SEED_OPEN311_SERVICES, &[])?;
+    record_migration(conn, "schema 8", serde_json::json!({ "to_version": 8, "sealed": {} }), &intact)
+}
+
+/// The tables of migration 8 (the server's schema 9 has the same).
+const EXCHANGE_TABLES: &str = "
+CREATE TABLE interface_clients (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL CHECK (kind IN ('open311', 'city', 'hotline')),
+  key_hash TEXT NOT NULL UNIQUE, user_id INTEGER NOT NULL REFERENCES users(id), created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE class_code_map (
+  system TEXT NOT NULL, external_code TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('part', 'event')),
+  class_code TEXT NOT NULL, PRIMARY KEY (system, external_code));
+CREATE TABLE case_links (
+  case_fid INTEGER NOT NULL REFERENCES cases(fid), system TEXT NOT NULL, external_id TEXT NOT NULL,
+  client_id INTEGER REFERENCES interface_clients(id), contact TEXT NOT NULL DEFAULT '', media_url TEXT,
+  reply_due_at TEXT, replied_at TEXT, received_at TEXT NOT NULL, PRIMARY KEY (system, external_id));
+CREATE INDEX case_links_case ON case_links (case_fid);
+";
+
+/// Open311's service codes, one per class of the command manual: `P0101` for the part class
+/// 0101, `E0101` for the event class (the two kinds share four-digit codes). Written with the
+/// manual and by migration 8; an administrator removes or renames them (`citygrid codes`).
+pub(super) const SEED_OPEN311_SERVICES: &str = "INSERT INTO class_code_map (system, external_code, kind, class_code)
+  SELECT 'open311', CASE WHEN kind = 'part' THEN 'P' ELSE 'E' END || code, kind, code FROM manual_entries WHERE true
+  ON CONFLICT DO NOTHING";
+
 /// Every table registered in `gpkg_contents` (the layers QGIS lists), in any order.
 #[must_use]
 pub fn layer_tables() -> Vec<&'static str> {
@@ -387,4 +421,5 @@ pub fn layer_tables() -> Vec<&'static str> {
 pub type Migration = fn(&Db) -> Result<(), SqlError>;
 
 /// Every migration in order; index 0 is migration 1.
-pub const MIGRATIONS: &[Migration] = &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7];
+pub const MIGRATIONS: &[Migration] =
+    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7, migration_8];

@@ -90,7 +90,7 @@ pub struct Transition {
 }
 
 use CaseState::{Backlog, Cancelled, Closed, Deferred, Dispatched, Filed, Handled, Rejected, Reported, Returned, Verified};
-use Role::{CommitteeMember, Dispatcher, FieldCollector, IntakeOperator, ShiftLeader, UnitOperator};
+use Role::{CommitteeMember, Dispatcher, FieldCollector, IntakeOperator, Interface, ShiftLeader, UnitOperator};
 
 /// States a cancellation may be asked for in: before the case is with a unit.
 const CANCELLABLE: &[CaseState] = &[Reported, Filed, Returned];
@@ -111,6 +111,7 @@ pub fn sources_for(role: Role) -> &'static [SourceChannel] {
         FieldCollector => &[Collector],
         IntakeOperator => &[Hotline12319, Hotline12345, Citizen, CityPlatform],
         ShiftLeader => &[Video, CityPlatform, Hotline12319, Hotline12345, Citizen],
+        Interface => &[Citizen, Hotline12345, Hotline12319, CityPlatform],
         _ => &[],
     }
 }
@@ -121,7 +122,7 @@ pub const TRANSITIONS: &[Transition] = &[
         action: ActionKind::Report,
         from: &[],
         to: Target::To(Reported),
-        roles: &[IntakeOperator, FieldCollector, ShiftLeader],
+        roles: &[IntakeOperator, FieldCollector, ShiftLeader, Interface],
         needs: &[Need::Description],
     },
     Transition { action: ActionKind::File, from: &[Reported], to: Target::To(Filed), roles: &[IntakeOperator, ShiftLeader], needs: &[] },

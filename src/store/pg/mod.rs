@@ -33,10 +33,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_6.sql"),
     include_str!("schema_7.sql"),
     include_str!("schema_8.sql"),
+    include_str!("schema_9.sql"),
 ];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 8;
+pub const PG_SCHEMA_VERSION: u32 = 9;
 
 /// The channel the server notifies with the newest case-trail entry id after every commit that
 /// appended to it (schema 3).
@@ -52,7 +53,7 @@ pub fn seat_role(database: &str) -> String {
 }
 
 /// The tables of a district, in the order they are loaded (foreign keys are checked at commit).
-pub const DISTRICT_TABLES: [&str; 24] = [
+pub const DISTRICT_TABLES: [&str; 27] = [
     "citygrid_meta",
     "units",
     "manual_major_classes",
@@ -77,6 +78,9 @@ pub const DISTRICT_TABLES: [&str; 24] = [
     "dispute_statements",
     "dispute_site_checks",
     "routing_precedents",
+    "interface_clients",
+    "class_code_map",
+    "case_links",
 ];
 
 /// A connection to a district's server database.

@@ -1,0 +1,51 @@
+//! Other systems that send cases in and take results back (issue 19): their kinds, and a case's
+//! link to one of them.
+
+use chrono::NaiveDateTime;
+
+use super::keyword_enum;
+
+keyword_enum! {
+    /// What kind of system a client is; each kind has its own API and its own class codes.
+    pub enum ClientKind {
+        /// A citizen app or a third party speaking Open311 GeoReport v2.
+        Open311 = ("open311", "Open311 应用", "Open311 app"),
+        /// The city-level platform (Art. 10, 14–16).
+        City = ("city", "市级平台", "City platform"),
+        /// The 12345 hotline (Art. 11, 21).
+        Hotline = ("hotline", "12345热线", "12345 hotline"),
+    }
+}
+
+/// A system allowed to call in, as the store keeps it (its key only as a SHA-256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceClient {
+    pub id: i64,
+    /// Unique, chosen by the administrator (`weixin`, `city`).
+    pub name: String,
+    pub kind: ClientKind,
+    /// The account (role `interface`) its writes are made as.
+    pub user_id: i64,
+    pub created_at: NaiveDateTime,
+    /// Since when its key no longer works.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A case's number and reply in another system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseLink {
+    pub case_id: i64,
+    /// `open311`, `city`, `12345`.
+    pub system: String,
+    /// The case's number there (for Open311, the service request id: our case number).
+    pub external_id: String,
+    pub client_id: Option<i64>,
+    /// How to reach the reporter (name, phone, e-mail), as they gave it.
+    pub contact: String,
+    /// A link to a photo hosted elsewhere, as an Open311 client gave it (never fetched).
+    pub media_url: Option<String>,
+    /// When the other system wants its reply.
+    pub reply_due_at: Option<NaiveDateTime>,
+    pub replied_at: Option<NaiveDateTime>,
+    pub received_at: NaiveDateTime,
+}
