@@ -431,3 +431,62 @@ fn an_administrator_edits_the_services_and_only_an_administrator() {
     let trail = store.verify_audit(None).expect("verifies");
     assert!(trail.is_intact(), "the changes are in the administrative trail and sealed: {trail:?}");
 }
+
+#[test]
+fn the_intake_operator_sees_a_citizens_report_and_its_likely_duplicate_at_the_desk() {
+    use citygrid::session::{Command, Selection};
+    use egui_kittest::kittest::Queryable as _;
+
+    let (_dir, path, _) = common::small_demo(2_000, 60);
+    // On the server pass: the district moved, every account with its own login, before anything.
+    let location = common::pg::chosen_location(&path);
+    let key = register(&path, "website");
+    let service = Service::start(&path, &[]);
+    let client = Client::new(&service, &key);
+    let spot = common::pg::owner_store(&path).load_cases().expect("cases")[0].location;
+    let (lat, lon) = (format!("{:.6}", spot.y()), format!("{:.6}", spot.x()));
+    let mut numbers = Vec::new();
+    for description in ["小区门口垃圾堆积", "门口垃圾没人清理"] {
+        let posted = client.post("json", &[("service_code", "E0101"), ("lat", &lat), ("long", &lon), ("description", description)]);
+        assert_eq!(posted.status, 201, "{posted:?}");
+        numbers.push(posted.rows[0]["service_request_id"].clone());
+    }
+
+    let timeout = std::time::Duration::from_secs(120);
+    let mut seat = citygrid::app::harness_signed_in(
+        location,
+        None,
+        [1600, 1000],
+        citygrid::ui::Lang::Zh,
+        Some(common::as_of() + chrono::Duration::hours(1)),
+        timeout,
+        "intake1",
+        citygrid::demo::DEMO_PASSWORD,
+    )
+    .expect("intake1 signs in");
+    let book = seat.state().cases();
+    let second = (0..book.len()).find(|at| book.get(*at).is_some_and(|case| case.case_no == numbers[1])).expect("the seat has the report");
+    let case = book.get(second).expect("case").clone();
+    assert_eq!((case.state, case.source), (CaseState::Reported, SourceChannel::Citizen), "waiting for intake as a citizen's report");
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(second))));
+    for _ in 0..6 {
+        seat.step();
+    }
+    seat.get_by_label_contains("50 米内已有同类在办案卷");
+    let label = format!("{} · ", numbers[0]);
+    let centre = seat.get_by_label_contains(&label).rect().center();
+    seat.event(egui::Event::PointerMoved(centre));
+    seat.step();
+    for pressed in [true, false] {
+        seat.event(egui::Event::PointerButton {
+            pos: centre,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        seat.step();
+    }
+    seat.step();
+    let Some(Selection::Case(selected)) = seat.state().selection() else { panic!("a case is selected") };
+    assert_eq!(seat.state().cases().get(selected).expect("case").case_no, numbers[0], "the link opens the earlier report");
+}

@@ -8,6 +8,7 @@ pub mod fuzz;
 pub mod import;
 pub mod load;
 pub mod map;
+pub mod open311;
 pub mod seats;
 pub mod serve;
 pub mod soak;

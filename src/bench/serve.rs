@@ -50,7 +50,7 @@ pub struct ServeFigures {
 }
 
 /// Removes the bench's folder (the copy and its photos) when done.
-struct Cleanup(std::path::PathBuf);
+pub(super) struct Cleanup(pub std::path::PathBuf);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
@@ -98,30 +98,38 @@ fn call(
     Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
+/// Copies the district at `path` into a fresh `dir` and starts `citygrid serve` on it (loopback,
+/// a free port, photos in `dir/photos`): the child and the base URL.
+pub(super) fn start_service(path: &std::path::Path, dir: &std::path::Path) -> Result<(std::process::Child, String)> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let db = dir.join("district.gpkg");
+    crate::store::Store::open(path)?.copy_to(&db).context("copying the district")?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--photos"])
+        .arg(dir.join("photos"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+    let Some(base) = line.trim().strip_prefix("citygrid serve: listening on ").map(|base| base.trim_end_matches('/').to_owned()) else {
+        let _ = child.kill();
+        bail!("serve did not start: {line}");
+    };
+    Ok((child, base))
+}
+
 impl Bench for Serve {
     type Figures = ServeFigures;
 
     #[allow(clippy::too_many_lines)]
     fn run(&self, progress: &mut dyn FnMut(&str)) -> Result<ServeFigures> {
         let dir = std::env::temp_dir().join(format!("citygrid-bench-serve-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
         let db = dir.join("district.gpkg");
-        crate::store::Store::open(&self.path)?.copy_to(&db).context("copying the district")?;
-        let mut child = Command::new(std::env::current_exe()?)
-            .arg("--db")
-            .arg(&db)
-            .args(["serve", "--listen", "127.0.0.1:0", "--photos"])
-            .arg(dir.join("photos"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
-        let Some(base) = line.trim().strip_prefix("citygrid serve: listening on ").map(|base| base.trim_end_matches('/').to_owned()) else {
-            let _ = child.kill();
-            bail!("serve did not start: {line}");
-        };
+        let (mut child, base) = start_service(&self.path, &dir)?;
         let pid = child.id();
         let photos: Arc<Vec<Vec<u8>>> = Arc::new((0..16).map(|seed| noise_jpeg(self.photo_bytes, seed)).collect());
         let photo_bytes = photos.iter().map(Vec::len).sum::<usize>() / photos.len();

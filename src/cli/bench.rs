@@ -97,6 +97,19 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Citizen apps against `citygrid serve`'s Open311 endpoint on loopback: POST requests and
+    /// list them, many clients at once; every request written once.
+    Open311 {
+        /// Clients posting at once (threads).
+        #[arg(long, default_value_t = 100)]
+        clients: usize,
+        /// Requests in all.
+        #[arg(long, default_value_t = 5_000)]
+        requests: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Many terminals at once against `citygrid serve` on loopback (a copy of `--db`): photo
     /// uploads, reports and task polls; throughput, p50/p99, nothing lost or doubled, the
     /// service's memory.
@@ -149,6 +162,10 @@ pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -
         BenchCommand::Serve { terminals, reports, photo_bytes, json } => {
             anyhow::ensure!(terminals > 0 && reports > 0, "bench serve: --terminals and --reports above 0");
             run_and_print(&bench::serve::Serve { path: path()?, terminals, reports, photo_bytes }, json)
+        }
+        BenchCommand::Open311 { clients, requests, json } => {
+            anyhow::ensure!(clients > 0 && requests > 0, "bench open311: --clients and --requests above 0");
+            run_and_print(&bench::open311::Open311 { path: path()?, clients, requests }, json)
         }
         BenchCommand::Load { json } => run_and_print(&bench::load::Load { path: path()? }, json),
         BenchCommand::Seats { seats, steps, think_ms, json } => {

@@ -145,6 +145,35 @@ impl CaseBook {
         self.cases.iter().position(|case| case.case_no == case_no)
     }
 
+    /// Open cases of `subject`'s class `class_code` within [`crate::workflow::DUPLICATE_RADIUS_M`] of
+    /// `location`, other than the case at `except`: (position, metres), nearest first. The new-case
+    /// dialog warns with them, and so does a report waiting for intake (a citizen's, the city's).
+    #[must_use]
+    pub fn same_class_near(
+        &self,
+        location: geo::Point<f64>,
+        subject: CaseSubject,
+        class_code: &str,
+        except: Option<usize>,
+    ) -> Vec<(usize, f64)> {
+        use geo::Distance as _;
+        let radius = crate::workflow::DUPLICATE_RADIUS_M;
+        let reach = radius / 111_000.0 * 2.0;
+        let mut found: Vec<(usize, f64)> = self
+            .index()
+            .in_box([location.x() - reach, location.y() - reach], [location.x() + reach, location.y() + reach])
+            .filter(|position| Some(*position) != except)
+            .filter_map(|position| {
+                let case = self.get(position)?;
+                let same = case.state.is_open() && case.subject == subject && case.class_code == class_code;
+                let metres = geo::Haversine.distance(location, case.location);
+                (same && metres <= radius).then_some((position, metres))
+            })
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1));
+        found
+    }
+
     /// The spatial index of case locations (by position).
     #[must_use]
     pub fn index(&self) -> &PointIndex {

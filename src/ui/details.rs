@@ -238,6 +238,12 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
             row_ui(ui, lang.pick("回访时间", "Reporter told at"), replied);
         }
     });
+    // A report waiting for intake (a citizen's through Open311, a hotline's): the new-case
+    // dialog's duplicate check, for the intake operator to file or reject it.
+    if case.state == crate::model::CaseState::Reported {
+        let duplicates = book.same_class_near(case.location, case.subject, &case.class_code, Some(index));
+        crate::ui::new_case::duplicates_ui(ui, book, &duplicates, lang, commands);
+    }
     ui.add_space(6.0);
     ui.label(egui::RichText::new(lang.pick("问题描述", "Description")).strong());
     ui.label(&case.description);

@@ -11,7 +11,7 @@ use crate::model::{CaseSubject, ItemKind, JurisdictionKind, Keyword, SourceChann
 use crate::session::{Command, World};
 use crate::ui::Lang;
 use crate::ui::View;
-use crate::workflow::{DUPLICATE_RADIUS_M, NewCase};
+use crate::workflow::NewCase;
 
 use super::case_actions::photos_ui;
 
@@ -104,23 +104,11 @@ impl NewCaseForm {
         }
     }
 
-    /// Open cases of the same class within [`DUPLICATE_RADIUS_M`]: (position, metres), nearest first.
+    /// Open cases of the same class within [`crate::workflow::DUPLICATE_RADIUS_M`]: (position, metres), nearest first.
     #[must_use]
     pub fn possible_duplicates(&self, book: &CaseBook) -> Vec<(usize, f64)> {
         let (Some(location), Some(code)) = (self.location, &self.class_code) else { return Vec::new() };
-        let reach = DUPLICATE_RADIUS_M / 111_000.0 * 2.0;
-        let mut found: Vec<(usize, f64)> = book
-            .index()
-            .in_box([location.x() - reach, location.y() - reach], [location.x() + reach, location.y() + reach])
-            .filter_map(|position| {
-                let case = book.get(position)?;
-                let same = case.state.is_open() && case.subject == self.subject && &case.class_code == code;
-                let metres = Haversine.distance(location, case.location);
-                (same && metres <= DUPLICATE_RADIUS_M).then_some((position, metres))
-            })
-            .collect();
-        found.sort_by(|a, b| a.1.total_cmp(&b.1));
-        found
+        book.same_class_near(location, self.subject, code, None)
     }
 
     /// The report as filled in, or what is missing (Chinese, English).
@@ -254,25 +242,7 @@ pub fn new_case_ui(ctx: &egui::Context, view: View<'_>, form_slot: &mut Option<N
             ui.add(egui::TextEdit::multiline(&mut form.description).desired_rows(3).desired_width(f32::INFINITY))
                 .labelled_by(description.id);
             photos_ui(ui, &mut form.photos, &mut form.photo_path, lang);
-            let duplicates = form.possible_duplicates(book);
-            if !duplicates.is_empty() {
-                egui::Frame::group(ui.style()).fill(ui.visuals().warn_fg_color.gamma_multiply(0.12)).show(ui, |ui| {
-                    ui.label(
-                        RichText::new(lang.pick(
-                            "！50 米内已有同类在办案卷，可能重复：",
-                            "! Open cases of the same class within 50 m, possibly the same problem:",
-                        ))
-                        .strong(),
-                    );
-                    for (position, metres) in duplicates.iter().take(5) {
-                        if let Some(case) = book.get(*position)
-                            && ui.link(format!("{} · {} · {metres:.0} m", case.case_no, case.state.label(lang))).clicked()
-                        {
-                            commands.push(Command::Select(Some(crate::session::Selection::Case(*position))));
-                        }
-                    }
-                });
-            }
+            duplicates_ui(ui, book, &form.possible_duplicates(book), lang, &mut commands);
             let ready = form.new_case(world);
             if let Err((zh, en)) = &ready {
                 ui.weak(lang.pick(zh, en));
@@ -323,5 +293,31 @@ fn class_picker_ui(ui: &mut egui::Ui, world: &World, form: &mut NewCaseForm, lan
             })
             .response
             .labelled_by(class_label.id);
+    });
+}
+
+/// The warning that open cases of the same class are within [`crate::workflow::DUPLICATE_RADIUS_M`], each a link
+/// that selects it; nothing when there are none.
+pub(crate) fn duplicates_ui(ui: &mut egui::Ui, book: &CaseBook, duplicates: &[(usize, f64)], lang: Lang, commands: &mut Vec<Command>) {
+    if duplicates.is_empty() {
+        return;
+    }
+    egui::Frame::group(ui.style()).fill(ui.visuals().warn_fg_color.gamma_multiply(0.12)).show(ui, |ui| {
+        ui.label(
+            RichText::new(
+                lang.pick(
+                    "！50 米内已有同类在办案卷，可能重复：",
+                    "! Open cases of the same class within 50 m, possibly the same problem:",
+                ),
+            )
+            .strong(),
+        );
+        for (position, metres) in duplicates.iter().take(5) {
+            if let Some(case) = book.get(*position)
+                && ui.link(format!("{} · {} · {metres:.0} m", case.case_no, case.state.label(lang))).clicked()
+            {
+                commands.push(Command::Select(Some(crate::session::Selection::Case(*position))));
+            }
+        }
     });
 }
