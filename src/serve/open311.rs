@@ -130,7 +130,7 @@ pub(super) fn routes() -> axum::Router<Arc<Shared>> {
         )
         .route("/requests/{file}", get(one))
         .route("/media/{name}", get(media))
-        .layer(axum::extract::DefaultBodyLimit::max(super::MAX_PHOTO_BYTES + super::MAX_JSON_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(2 * super::MAX_PHOTO_BYTES + super::MAX_JSON_BYTES))
         .fallback(|| async { error(Format::Json, &ApiError::not_found("没有这个接口", "no such endpoint")) })
 }
 
@@ -249,6 +249,10 @@ async fn read_posted(request: Request) -> Result<Posted, ApiError> {
             )
         })?;
         let mut posted = Posted { fields: HashMap::new(), media: None };
+        // A photo refused (over the limit, not a photo) is read to the end of the body (which may
+        // be twice the limit) before the refusal: a client still sending when the service
+        // answers and closes would see a broken connection instead of the answer.
+        let mut refusal = None;
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
@@ -268,18 +272,20 @@ async fn read_posted(request: Request) -> Result<Posted, ApiError> {
             };
             if name == "media" {
                 if bytes.len() > super::MAX_PHOTO_BYTES {
-                    return Err(too_large());
+                    refusal = Some(too_large());
+                    continue;
                 }
                 let extension = match image::guess_format(&bytes) {
                     Ok(image::ImageFormat::Jpeg) => "jpg",
                     Ok(image::ImageFormat::Png) => "png",
                     _ => {
-                        return Err(ApiError::new(
+                        refusal = Some(ApiError::new(
                             StatusCode::UNSUPPORTED_MEDIA_TYPE,
                             "unsupported_media_type",
                             "media 须为 JPEG 或 PNG 照片",
                             "media must be a JPEG or PNG photo",
                         ));
+                        continue;
                     }
                 };
                 posted.media = Some((bytes.to_vec(), extension));
@@ -290,7 +296,10 @@ async fn read_posted(request: Request) -> Result<Posted, ApiError> {
                 posted.fields.insert(name, text);
             }
         }
-        Ok(posted)
+        match refusal {
+            Some(refused) => Err(refused),
+            None => Ok(posted),
+        }
     } else if declared.starts_with("application/x-www-form-urlencoded") {
         let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, &()).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
