@@ -6,6 +6,8 @@ mod audit;
 mod basemap;
 #[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "dev-tools")]
+mod city_sim;
 mod client;
 mod codes;
 #[cfg(feature = "dev-tools")]
@@ -71,6 +73,11 @@ enum Command {
     #[cfg(feature = "dev-tools")]
     #[command(hide = true)]
     SeatSim(seat_sim::SeatSimArgs),
+    /// A test double of the city platform (docs/EXCHANGE.md): receives the district's messages,
+    /// sends it new cases.
+    #[cfg(feature = "dev-tools")]
+    #[command(hide = true)]
+    CitySim(city_sim::CitySimArgs),
     /// The crash test's child: writes and prints what it committed until killed.
     #[cfg(feature = "dev-tools")]
     #[command(hide = true)]
@@ -143,6 +150,8 @@ pub fn run() -> Result<()> {
         }
         #[cfg(feature = "dev-tools")]
         Some(Command::SeatSim(args)) => seat_sim::run(database_location(cli.db)?, args),
+        #[cfg(feature = "dev-tools")]
+        Some(Command::CitySim(args)) => city_sim::run(args),
         #[cfg(feature = "dev-tools")]
         Some(Command::CrashChild(args)) => crash_child::run(&database_path(cli.db)?, args),
         #[cfg(feature = "dev-tools")]

@@ -36,6 +36,25 @@ pub struct ServeArgs {
     /// A fixed clock, `YYYY-MM-DD HH:MM` China time, for demonstrations and tests.
     #[arg(long)]
     clock: Option<String>,
+    /// The city platform's inbox: every step of a case the city sent goes there (docs/EXCHANGE.md).
+    /// The key the city gave the district is read from CITYGRID_CITY_KEY.
+    #[arg(long)]
+    city_url: Option<String>,
+    /// The 12345 hotline's inbox: the filing, close and reply of each ticket go there. The key
+    /// is read from CITYGRID_HOTLINE_KEY.
+    #[arg(long)]
+    hotline_url: Option<String>,
+}
+
+/// A peer from its URL and the key in the environment variable `variable`.
+fn peer(system: &str, url: Option<String>, variable: &str) -> Result<Option<citygrid::serve::Peer>> {
+    let Some(url) = url else { return Ok(None) };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        bail!("the {system} inbox {url:?} is not an http(s) URL");
+    }
+    let key =
+        std::env::var(variable).map_err(|_| anyhow::anyhow!("the {system} inbox needs its key in the {variable} environment variable"))?;
+    Ok(Some(citygrid::serve::Peer { system: system.to_owned(), url, key }))
 }
 
 pub fn run(location: citygrid::session::Location, args: ServeArgs) -> Result<()> {
@@ -55,5 +74,9 @@ pub fn run(location: citygrid::session::Location, args: ServeArgs) -> Result<()>
     options.tls = args.tls_cert.zip(args.tls_key);
     options.connections = args.connections;
     options.clock = args.clock.as_deref().map(super::parse_as_of).transpose()?;
+    options.peers = [peer("city", args.city_url, "CITYGRID_CITY_KEY")?, peer("12345", args.hotline_url, "CITYGRID_HOTLINE_KEY")?]
+        .into_iter()
+        .flatten()
+        .collect();
     citygrid::serve::run(options)
 }

@@ -11,7 +11,9 @@
 
 mod auth;
 mod cases;
+mod deliver;
 mod error;
+mod exchange;
 mod open311;
 mod photos;
 mod reports;
@@ -28,7 +30,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use chrono::NaiveDateTime;
 
+pub use deliver::Peer;
 pub use error::ApiError;
+pub use exchange::{MAX_MESSAGE_BYTES, SCHEMA as EXCHANGE_SCHEMA};
 pub use photos::{MAX_PHOTO_BYTES, PhotoStore};
 
 use crate::model::{Jurisdiction, JurisdictionKind};
@@ -57,6 +61,8 @@ pub struct ServeOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Database connections kept open for requests.
     pub connections: usize,
+    /// Other systems' inboxes the outbox is delivered to (the city platform, the 12345 hotline).
+    pub peers: Vec<Peer>,
 }
 
 impl ServeOptions {
@@ -81,6 +87,7 @@ impl ServeOptions {
             cors_origins: Vec::new(),
             tls: None,
             connections: 4,
+            peers: Vec::new(),
         }
     }
 }
@@ -204,6 +211,13 @@ pub fn build(options: ServeOptions) -> anyhow::Result<Router> {
         limiter: Mutex::new(auth::SignInLimiter::default()),
         options,
     });
+    let district_code = shared
+        .district
+        .jurisdictions
+        .iter()
+        .find(|jurisdiction| jurisdiction.kind == JurisdictionKind::District)
+        .map_or_else(|| "district".to_owned(), |jurisdiction| jurisdiction.code.clone());
+    deliver::start(shared.options.location.clone(), shared.options.peers.clone(), district_code, shared.photos.clone())?;
     start_workers(&shared, receiver, connections, store)?;
     Ok(router(shared))
 }
@@ -223,8 +237,13 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/photos", post(photos::upload).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)))
         .route("/photos/{name}", get(photos::download))
         .fallback(|| async { ApiError::not_found("没有这个接口", "no such endpoint") });
+    let exchange = Router::new()
+        .route("/inbox", post(exchange::inbox).layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES)))
+        .route("/photos/{name}", get(exchange::photo))
+        .fallback(|| async { ApiError::not_found("没有这个接口", "no such endpoint") });
     Router::new()
         .nest("/api/v1", api)
+        .nest("/exchange/v1", exchange)
         .nest("/open311/v2", open311::routes())
         .merge(terminal::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))

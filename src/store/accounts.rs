@@ -153,6 +153,8 @@ pub enum Write {
     Import,
     /// Change units, the command manual or the calendar.
     ReferenceData,
+    /// Send a message to another system again (the exchange window's resend).
+    Exchange,
 }
 
 impl Write {
@@ -161,7 +163,7 @@ impl Write {
     pub fn allowed(self) -> &'static [Role] {
         match self {
             Self::Accounts | Self::Import | Self::ReferenceData => &[Role::Administrator],
-            Self::Weights => &[Role::Administrator, Role::ShiftLeader],
+            Self::Weights | Self::Exchange => &[Role::Administrator, Role::ShiftLeader],
         }
     }
 
@@ -175,6 +177,8 @@ impl Write {
             (Self::Import, false) => "import data",
             (Self::ReferenceData, true) => "修改基础数据",
             (Self::ReferenceData, false) => "change reference data",
+            (Self::Exchange, true) => "重发交换消息",
+            (Self::Exchange, false) => "resend exchange messages",
         }
     }
 }

@@ -338,7 +338,8 @@ impl Store {
         .context("looking up a linked case")
     }
 
-    /// Whether the photo file `name` belongs to a case linked to `system`.
+    /// Whether the photo file `name` belongs to a case linked to `system` (its report's photos or
+    /// a step's).
     ///
     /// # Errors
     /// SQL errors.
@@ -347,7 +348,8 @@ impl Store {
         let pattern = format!("%{}\"%", name.replace(['%', '_'], ""));
         self.conn()
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM cases WHERE photos LIKE ?2 AND fid IN (SELECT case_fid FROM case_links WHERE system = ?1))",
+                "SELECT EXISTS (SELECT 1 FROM cases WHERE photos LIKE ?2 AND fid IN (SELECT case_fid FROM case_links WHERE system = ?1))
+                     OR EXISTS (SELECT 1 FROM case_events WHERE data LIKE ?2 AND case_fid IN (SELECT case_fid FROM case_links WHERE system = ?1))",
                 params![system, pattern],
                 |row| row.get(0),
             )

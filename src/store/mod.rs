@@ -15,6 +15,7 @@ mod exchange;
 pub mod gpkg;
 mod live;
 mod location;
+mod outbox;
 pub mod pg;
 mod queries;
 pub mod schema;
@@ -32,6 +33,7 @@ pub use case_flow::{NearbyCase, NewCaseEvent};
 pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event, through_channel};
 pub use exchange::{ClassCodeMapping, LinkedCaseQuery, key_hash};
 pub use location::Location;
+pub use outbox::{OutboxItem, OutboxRow};
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
 pub use terminal::{TerminalRequest, TerminalSession};
 

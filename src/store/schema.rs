@@ -378,8 +378,11 @@ CREATE TABLE terminal_requests (
 /// Cases in and out (issue 19): the clients of other systems with the SHA-256 of each one's API
 /// key and the account it writes as (Open311 apps, the city platform, the 12345 hotline), the
 /// mapping of their class codes to the command manual's (an administrator edits it; Open311's
-/// service codes start as every class of the manual), and each case's link to the other system
-/// (its number there, the caller's contact and the reply owed).
+/// service codes start as every class of the manual), each case's link to the other system
+/// (its number there, the caller's contact and the reply owed), the messages received from them
+/// by their id (each applied once), and the outbox: a trigger queues every audit entry of a case
+/// linked to the city platform (and the filing, close and reply of a 12345 ticket) in the entry's
+/// own transaction, whoever wrote it, for `citygrid serve` to deliver in order.
 fn migration_8(conn: &Db) -> Result<(), SqlError> {
     let intact = intact_groups(conn)?;
     conn.execute_batch(EXCHANGE_TABLES)?;
@@ -400,6 +403,21 @@ CREATE TABLE case_links (
   client_id INTEGER REFERENCES interface_clients(id), contact TEXT NOT NULL DEFAULT '', media_url TEXT,
   reply_due_at TEXT, replied_at TEXT, received_at TEXT NOT NULL, PRIMARY KEY (system, external_id));
 CREATE INDEX case_links_case ON case_links (case_fid);
+CREATE TABLE exchange_outbox (
+  id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES case_events(id), case_fid INTEGER NOT NULL REFERENCES cases(fid),
+  system TEXT NOT NULL, created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
+  last_error TEXT, sent_at TEXT, UNIQUE (system, event_id));
+CREATE INDEX exchange_outbox_pending ON exchange_outbox (system, sent_at, case_fid, id);
+CREATE TABLE exchange_inbox (
+  message_id TEXT NOT NULL, client_id INTEGER NOT NULL REFERENCES interface_clients(id), received_at TEXT NOT NULL,
+  type TEXT NOT NULL, response TEXT NOT NULL, PRIMARY KEY (client_id, message_id));
+CREATE TRIGGER case_events_outbox AFTER INSERT ON case_events
+BEGIN
+  INSERT INTO exchange_outbox (event_id, case_fid, system, created_at)
+    SELECT NEW.id, NEW.case_fid, l.system, NEW.at FROM case_links l
+    WHERE l.case_fid = NEW.case_fid
+      AND (l.system = 'city' OR (l.system = '12345' AND NEW.action IN ('file', 'reject', 'approve_cancel', 'close', 'reporter_feedback')));
+END;
 ";
 
 /// Open311's service codes, one per class of the command manual: `P0101` for the part class

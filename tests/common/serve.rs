@@ -24,13 +24,20 @@ impl Service {
     /// district at `path` (the file, or its server copy: `CITYGRID_TEST_STORE=server`), photos
     /// in `demo-photos` beside the file; waits for the line that says where it listens.
     pub fn start(path: &std::path::Path, extra: &[&str]) -> Self {
+        Self::start_at(path, "127.0.0.1:0", extra, &[])
+    }
+
+    /// [`Self::start`] on the address `listen` (a fixed port survives a restart), with the
+    /// environment variables `env`.
+    pub fn start_at(path: &std::path::Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let db = super::pg::db_arg(&super::pg::chosen_location(path));
         let mut child = Command::new(env!("CARGO_BIN_EXE_citygrid"))
             .arg("--db")
             .arg(db)
-            .args(["serve", "--listen", "127.0.0.1:0", "--clock", "2026-11-25 10:00", "--photos"])
+            .args(["serve", "--listen", listen, "--clock", "2026-11-25 10:00", "--photos"])
             .arg(path.with_file_name("demo-photos"))
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -52,6 +59,11 @@ impl Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port free now (bound and let go), for a process that must come back on it.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("its address").port()
 }
 
 /// An answer: status and JSON body.

@@ -53,7 +53,7 @@ pub fn seat_role(database: &str) -> String {
 }
 
 /// The tables of a district, in the order they are loaded (foreign keys are checked at commit).
-pub const DISTRICT_TABLES: [&str; 27] = [
+pub const DISTRICT_TABLES: [&str; 29] = [
     "citygrid_meta",
     "units",
     "manual_major_classes",
@@ -81,6 +81,8 @@ pub const DISTRICT_TABLES: [&str; 27] = [
     "interface_clients",
     "class_code_map",
     "case_links",
+    "exchange_outbox",
+    "exchange_inbox",
 ];
 
 /// A connection to a district's server database.

@@ -1,0 +1,188 @@
+//! The exchange with the city platform (issue 19), two processes on loopback: the real
+//! `citygrid serve` of the district, and `citygrid city-sim`, a test double of the city that
+//! follows `docs/EXCHANGE.md`. The city sends cases in a burst while the district's service is
+//! killed and started again; the district files each once with the city's number. The centre
+//! and a unit then work the cases while the city is killed and started again; the city receives
+//! every step once, in order per case. The suite runs on the server too.
+
+mod common;
+
+use std::io::BufRead as _;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::serve::{Service, free_port};
+use serde_json::Value;
+
+use citygrid::model::{CaseState, ClientKind, CloseType, SourceChannel};
+use citygrid::store::Store;
+use citygrid::workflow::{Action, Workflow};
+
+/// The city's process, killed when dropped.
+struct City {
+    child: Child,
+}
+
+impl Drop for City {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl City {
+    /// `citygrid city-sim` on `port`, its log in `log`; `send` cases to the district's inbox.
+    fn start(port: u16, log: &std::path::Path, key: &str, send: Option<(usize, &str, &str, geo::Point<f64>)>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_citygrid"));
+        command.args(["city-sim", "--listen", &format!("127.0.0.1:{port}"), "--key", key, "--log"]).arg(log);
+        if let Some((count, district, district_key, near)) = send {
+            command.args([
+                "--send",
+                &count.to_string(),
+                "--district",
+                district,
+                "--district-key",
+                district_key,
+                "--near",
+                &format!("{},{}", near.x(), near.y()),
+            ]);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("city-sim starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("a first line").expect("readable");
+        assert!(first.starts_with("city-sim: listening on"), "{first}");
+        // Keep reading, so its later lines never meet a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child }
+    }
+}
+
+/// The complete lines of a log the city may be appending to (a line being written is left out).
+fn lines(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
+}
+
+/// Waits until `done` holds, up to two minutes.
+fn until(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The district's cases from the city, by the city's number.
+fn from_city(store: &Store) -> Vec<(String, citygrid::model::Case)> {
+    let query = citygrid::store::LinkedCaseQuery { limit: usize::MAX, ..Default::default() };
+    store.linked_cases("city", &query).expect("linked cases").into_iter().map(|(case, link)| (link.external_id, case)).collect()
+}
+
+#[test]
+fn cases_from_the_city_are_filed_once_and_every_step_goes_back_once_in_order_across_kills() {
+    let (dir, path, _) = common::small_demo(2_000, 60);
+    // The server pass moves the district before anything is written to it.
+    let _ = common::pg::chosen_location(&path);
+    let mut owner = common::pg::owner_store(&path);
+    let admin = owner.user_by_login("admin").expect("reads").expect("admin");
+    let (_, district_key) = owner.add_client(&admin, "city", ClientKind::City, common::as_of()).expect("the city is a client");
+    let near = owner.load_cases().expect("cases")[0].location;
+    let city_key = format!("city-gives-district-{}", rand::random::<u64>());
+    let (city_port, district_port) = (free_port(), free_port());
+    let log = dir.path().join("city");
+    let district_listen = format!("127.0.0.1:{district_port}");
+    let city_inbox = format!("http://127.0.0.1:{city_port}/inbox");
+    let env = [("CITYGRID_CITY_KEY", city_key.as_str())];
+    let extra = ["--city-url", city_inbox.as_str()];
+    let inbox = format!("http://127.0.0.1:{district_port}/exchange/v1/inbox");
+    let total = 40;
+
+    // A burst of 40 cases from the city; the district's service is killed after the first few
+    // and comes back on the same port; the city retries what was not acknowledged.
+    let service = Service::start_at(&path, &district_listen, &extra, &env);
+    let city = City::start(city_port, &log, &city_key, Some((total, &inbox, &district_key, near)));
+    until("a few acknowledgements", || lines(&log.join("acked.jsonl")).len() >= 5);
+    service.kill();
+    std::thread::sleep(Duration::from_millis(500));
+    let service = Service::start_at(&path, &district_listen, &extra, &env);
+    until("every case acknowledged", || lines(&log.join("acked.jsonl")).len() >= total);
+
+    let store = common::pg::owner_store(&path);
+    let filed = from_city(&store);
+    assert_eq!(filed.len(), total, "each city case filed once");
+    let mut numbers: Vec<&str> = filed.iter().map(|(number, _)| number.as_str()).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), total, "no city number twice");
+    for (_, case) in &filed {
+        assert_eq!((case.state, case.source), (CaseState::Reported, SourceChannel::CityPlatform));
+    }
+    let acked = lines(&log.join("acked.jsonl"));
+    for line in &acked {
+        let case_no = line["case_no"].as_str().expect("the district's number");
+        assert!(filed.iter().any(|(_, case)| case.case_no == case_no), "{case_no} is a filed case");
+    }
+    let link = store.links_of_case(filed[0].1.id).expect("links");
+    assert_eq!(link[0].reply_due_at.map(|due| due.format("%Y-%m-%d %H:%M").to_string()).as_deref(), Some("2026-11-27 18:00"));
+
+    // The centre and a unit work ten of them through to the close; the city is killed while
+    // the steps are on their way and comes back.
+    let workflow = Workflow::load(&store).expect("workflow");
+    drop(store);
+    let mut store = common::pg::owner_store(&path);
+    let user = |login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let (intake, dispatcher, collector, leader) = (user("intake1"), user("dispatch1"), user("collector1"), user("leader1"));
+    let unit = store
+        .load_cases()
+        .expect("cases")
+        .iter()
+        .find_map(|case| case.unit.filter(|_| case.state == CaseState::Dispatched))
+        .expect("a unit at work");
+    let operator = user(&common::serve::operator_of(&store, unit));
+    let mut now = common::as_of() + chrono::Duration::hours(1);
+    let worked: Vec<(String, i64)> = filed.iter().take(10).map(|(number, case)| (number.clone(), case.id)).collect();
+    let mut city = Some(city);
+    for (index, (_, id)) in worked.iter().enumerate() {
+        if index == 4 {
+            drop(city.take());
+        }
+        if index == 7 {
+            city = Some(City::start(city_port, &log, &city_key, None));
+        }
+        let steps: Vec<(&citygrid::model::User, Action)> = vec![
+            (&intake, Action::File { note: String::new(), correction: None }),
+            (&dispatcher, Action::Dispatch { unit, note: "按市级平台转办".into() }),
+            (&operator, Action::Handle { note: "已清理".into(), photos: vec![] }),
+            (&collector, Action::VerifyPass { note: String::new(), photos: vec![] }),
+            (&leader, Action::Close { close_type: CloseType::Normal, note: String::new() }),
+        ];
+        for (actor, action) in steps {
+            now += chrono::Duration::minutes(5);
+            let case = store.load_case(*id).expect("reads").expect("case");
+            workflow.apply(&mut store, actor, case.id, case.revision, &action, now).expect("a step");
+        }
+    }
+    let _city = city.expect("the city is back");
+    let expected = ["file", "dispatch", "handle", "verify_pass", "close"];
+    until("every step received by the city", || lines(&log.join("received.jsonl")).len() >= worked.len() * expected.len());
+    std::thread::sleep(Duration::from_millis(600));
+
+    let received = lines(&log.join("received.jsonl"));
+    assert_eq!(received.len(), worked.len() * expected.len(), "every step once, none twice");
+    for (number, _) in &worked {
+        let of_case: Vec<&Value> = received.iter().filter(|message| message["case"]["external_id"] == number.as_str()).collect();
+        let seqs: Vec<i64> = of_case.iter().map(|message| message["case"]["seq"].as_i64().expect("seq")).collect();
+        assert_eq!(seqs, (1..=5).collect::<Vec<_>>(), "{number}: in order");
+        let actions: Vec<&str> = of_case.iter().map(|message| message["step"]["action"].as_str().expect("action")).collect();
+        assert_eq!(actions, expected, "{number}");
+        let last = of_case.last().expect("the close");
+        assert_eq!(last["case"]["state"], "closed");
+        assert!(last["step"]["at"].as_str().is_some_and(|at| chrono::DateTime::parse_from_rfc3339(at).is_ok()), "{last}");
+        assert!(of_case[1]["case"]["unit"]["code"].is_string(), "the unit it was dispatched to: {}", of_case[1]);
+    }
+    let store = common::pg::owner_store(&path);
+    let unsent: Vec<_> = store.outbox_rows(0).expect("outbox").into_iter().filter(|row| row.sent_at.is_none()).collect();
+    assert!(unsent.is_empty(), "nothing left to send: {unsent:?}");
+    let _ = service;
+}
