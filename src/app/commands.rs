@@ -181,6 +181,18 @@ impl CitygridApp {
                 let now = self.now();
                 self.send_to_worker(DeskRequest::Dispute { ticket, actor, step: *step, now }, Some(what), Some(ticket));
             }
+            Command::OpenExchange => {
+                if self.desk.exchange.rows.is_none() {
+                    self.desk.exchange.rows = Some(None);
+                }
+                self.send_to_worker(DeskRequest::Outbox, None, None);
+            }
+            Command::ResendMessage(id) => {
+                if let Some(actor) = self.desk.user.clone() {
+                    let now = crate::calendar::china_now();
+                    self.send_to_worker(DeskRequest::Resend { actor, id, now }, None, None);
+                }
+            }
             Command::OpenLedger => {
                 self.desk.ledger.entries = Some(None);
                 self.send_to_worker(DeskRequest::Ledger, None, None);

@@ -442,6 +442,7 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &mut self.desk, lang));
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), view, &mut self.desk.new_case));
                 commands.extend(ui::ledger::ledger_ui(ui.ctx(), view, &mut self.desk));
+                commands.extend(ui::exchange::exchange_ui(ui.ctx(), view, &mut self.desk));
                 commands.extend(ui::committee::disputes_window_ui(ui.ctx(), view, &mut self.desk));
                 let may_edit_weights = self
                     .desk

@@ -133,6 +133,22 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::Ledger, None, None);
                 }
             }
+            DeskReply::Outbox(result) => {
+                if self.desk.exchange.rows.is_some() {
+                    self.desk.exchange.rows = Some(Some(result.map_err(|error| error.to_string())));
+                }
+            }
+            DeskReply::Resent(result) => {
+                let lang = self.settings.lang;
+                match result {
+                    Ok(_) => {
+                        let text = lang.pick("已安排立即重发", "Queued to be sent at once").to_owned();
+                        self.desk.notice = Some(crate::ui::desk::Notice { text, error: false });
+                        self.send_to_worker(DeskRequest::Outbox, None, None);
+                    }
+                    Err(error) => self.refused(&crate::workflow::WorkflowError::Store(error)),
+                }
+            }
             DeskReply::Ledger(result) => {
                 if self.desk.ledger.entries.is_some() {
                     self.desk.ledger.entries = Some(Some(result.map_err(|error| error.to_string())));

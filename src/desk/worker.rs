@@ -63,6 +63,14 @@ pub enum DeskRequest {
     Ledger,
     /// Read every dispute with its site checks, statements and precedent.
     Disputes,
+    /// Read the exchange's outbox: every unsent message and the newest sent ones.
+    Outbox,
+    /// Send an unsent message at once (shift leaders and administrators).
+    Resend {
+        actor: User,
+        id: i64,
+        now: NaiveDateTime,
+    },
     /// The assessment of a period: the district's indicators and the units ranked per class.
     Assess {
         period: crate::assess::Period,
@@ -162,6 +170,9 @@ pub enum DeskReply {
     },
     Ledger(Result<Vec<BacklogEntry>, StoreError>),
     Disputes(Result<Vec<DisputeRecord>, StoreError>),
+    Outbox(Result<Vec<crate::store::OutboxRow>, StoreError>),
+    /// The message will go at the next round (`true`), or was sent meanwhile; or why not.
+    Resent(Result<bool, StoreError>),
     Assessed(Box<Result<Assessment, StoreError>>),
     AssessedCases(Result<DrillDown, StoreError>),
     /// The weights were stored, or why not.
@@ -455,6 +466,8 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
         DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
         DeskRequest::Disputes => DeskReply::Disputes(disputes(&link.store)),
+        DeskRequest::Outbox => DeskReply::Outbox(link.store.outbox_rows(200)),
+        DeskRequest::Resend { actor, id, now } => DeskReply::Resent(link.store.resend_message(&actor, id, now)),
         DeskRequest::Assess { period, mut options } => DeskReply::Assessed(Box::new(
             // Every seat ranks with the weights stored in the database.
             crate::assess::Weights::load(&link.store)
@@ -546,6 +559,8 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
         DeskRequest::Ledger => DeskReply::Ledger(Err(error())),
         DeskRequest::Disputes => DeskReply::Disputes(Err(error())),
+        DeskRequest::Outbox => DeskReply::Outbox(Err(error())),
+        DeskRequest::Resend { .. } => DeskReply::Resent(Err(error())),
         DeskRequest::Assess { .. } => DeskReply::Assessed(Box::new(Err(error()))),
         DeskRequest::AssessCases { .. } => DeskReply::AssessedCases(Err(error())),
         DeskRequest::SaveWeights { .. } => DeskReply::WeightsSaved(Err(error().to_string())),

@@ -176,6 +176,9 @@ pub struct Case {
     /// When the reporter was last told the result (回访, Art. 21); read from
     /// `reporter_feedback`, never written with the case row.
     pub replied_at: Option<NaiveDateTime>,
+    /// The case's number in the system it came from (the city platform, the 12345 hotline),
+    /// with that system's deadline; read from `case_links`, never written with the case row.
+    pub external: Option<super::exchange::ExternalRef>,
 }
 
 /// An assisting unit (协办单位) of a case and when it reported its part done.
@@ -287,6 +290,7 @@ impl Case {
             supervised_at: None,
             assisting: Vec::new(),
             replied_at: None,
+            external: None,
         }
     }
 }

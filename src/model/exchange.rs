@@ -49,3 +49,28 @@ pub struct CaseLink {
     pub replied_at: Option<NaiveDateTime>,
     pub received_at: NaiveDateTime,
 }
+
+/// A case's number in the system it came from, as the desk shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRef {
+    /// `city` or `12345`.
+    pub system: String,
+    pub id: String,
+    /// That system's deadline: the city's for the handling, the hotline's for the reply.
+    pub due_at: Option<NaiveDateTime>,
+}
+
+impl ExternalRef {
+    /// `市级平台 SJ2026-00017`, `12345热线 GD…`.
+    #[must_use]
+    pub fn label(&self, chinese: bool) -> String {
+        let system = match (self.system.as_str(), chinese) {
+            ("city", true) => "市级平台",
+            ("city", false) => "City platform",
+            ("12345", true) => "12345热线",
+            ("12345", false) => "12345 hotline",
+            (other, _) => other,
+        };
+        format!("{system} {}", self.id)
+    }
+}

@@ -75,6 +75,10 @@ pub enum Command {
     Report(Box<NewCase>),
     /// Open the backlog ledger window (and read it).
     OpenLedger,
+    /// Open (or read again) the exchange window: messages to the city platform and the hotline.
+    OpenExchange,
+    /// Send an unsent exchange message at once.
+    ResendMessage(i64),
     /// Read the disputes again.
     LoadDisputes,
     /// One step of a responsibility dispute.

@@ -700,7 +700,9 @@ pub(super) const CASE_COLUMNS: &str = "fid, geom, case_no, source, subject, clas
    reporter_contact, state, unit_id, reported_at, filed_at, dispatched_at, deadline_at, closed_at, close_type, rework_count, extended,
    revision, handled_at, limit_unit, paused_at, paused_minutes, pending_request, address, signed_at, arrived_at, state_since,
    urge_count, supervised_at, assisting,
-   (SELECT max(r.told_at) FROM reporter_feedback r WHERE r.case_fid = cases.fid) AS replied_at";
+   (SELECT max(r.told_at) FROM reporter_feedback r WHERE r.case_fid = cases.fid) AS replied_at,
+   (SELECT min(l.system || ':' || l.external_id) FROM case_links l WHERE l.case_fid = cases.fid AND l.system <> 'open311') AS external_ref,
+   (SELECT min(l.reply_due_at) FROM case_links l WHERE l.case_fid = cases.fid AND l.system <> 'open311') AS external_due";
 
 pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError> {
     const TABLE: &str = "cases";
@@ -719,6 +721,11 @@ pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError>
     let part_code: Option<String> = cells.get(7)?;
     let grid_code: Option<String> = cells.get(8)?;
     let close_type: Option<String> = cells.get(19)?;
+    let due_at = time(37)?;
+    let external = cells.get::<Option<String>>(36)?.and_then(|text| {
+        let (system, id) = text.split_once(':')?;
+        Some(crate::model::ExternalRef { system: system.to_owned(), id: id.to_owned(), due_at })
+    });
     Ok(Case {
         id: fid,
         case_no: cells.get(2)?,
@@ -763,5 +770,6 @@ pub(super) fn case_from_cells(cells: &Cells<'_, '_>) -> Result<Case, StoreError>
             None => Vec::new(),
         },
         replied_at: time(35)?,
+        external,
     })
 }

@@ -70,6 +70,7 @@ pub struct DeskState {
     pub unavailable_since: Option<NaiveDateTime>,
     /// The backlog ledger window.
     pub ledger: super::ledger::LedgerWindow,
+    pub exchange: super::exchange::ExchangeWindow,
     /// The dispute queue window and the dispute step being filled in.
     pub disputes: DisputesWindow,
     /// The assessment window.
@@ -698,6 +699,13 @@ pub fn desk_panel_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, s
                     state.ledger.entries = None;
                 } else {
                     commands.push(Command::OpenLedger);
+                }
+            }
+            if ui.selectable_label(state.exchange.rows.is_some(), lang.pick("数据交换", "Exchange")).clicked() {
+                if state.exchange.rows.is_some() {
+                    state.exchange.rows = None;
+                } else {
+                    commands.push(Command::OpenExchange);
                 }
             }
             if let Some(notice) = &state.notice {

@@ -196,6 +196,25 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         );
         row_ui(ui, lang.pick("紧急程度", "Urgency"), case.urgency.label(lang));
         row_ui(ui, lang.pick("来源", "Source"), case.source.label(lang));
+        if let Some(external) = &case.external {
+            row_ui(ui, lang.pick("对方编号", "Number there"), external.label(lang.is_chinese()));
+            if let Some(due) = external.due_at {
+                let label = if external.system == "12345" {
+                    lang.pick("热线答复时限", "Hotline reply due")
+                } else {
+                    lang.pick("市级时限", "City deadline")
+                };
+                let late = due < view.now && (case.state.is_open() || case.owes_reply());
+                let text = due.format("%Y-%m-%d %H:%M").to_string();
+                ui.label(egui::RichText::new(label).weak());
+                if late {
+                    ui.colored_label(ui.visuals().error_fg_color, text)
+                } else {
+                    ui.label(text)
+                };
+                ui.end_row();
+            }
+        }
         let lead =
             if case.assisting.is_empty() { lang.pick("责任单位", "Responsible unit") } else { lang.pick("主办单位", "Lead unit") };
         row_ui(ui, lead, world.unit_name(case.unit, lang));

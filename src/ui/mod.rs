@@ -8,6 +8,7 @@ pub mod committee;
 pub mod design_tokens;
 pub mod desk;
 pub mod details;
+pub mod exchange;
 pub mod export_dialog;
 pub mod fonts;
 pub mod import_dialog;
