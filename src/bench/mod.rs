@@ -4,6 +4,7 @@
 
 pub mod assess;
 pub mod desk;
+pub mod exchange;
 pub mod fuzz;
 pub mod import;
 pub mod load;

@@ -101,6 +101,16 @@ fn call(
 /// Copies the district at `path` into a fresh `dir` and starts `citygrid serve` on it (loopback,
 /// a free port, photos in `dir/photos`): the child and the base URL.
 pub(super) fn start_service(path: &std::path::Path, dir: &std::path::Path) -> Result<(std::process::Child, String)> {
+    start_service_with(path, dir, &[], &[])
+}
+
+/// [`start_service`] with more arguments to `serve` and environment variables for it.
+pub(super) fn start_service_with(
+    path: &std::path::Path,
+    dir: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(std::process::Child, String)> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir)?;
     let db = dir.join("district.gpkg");
@@ -110,6 +120,8 @@ pub(super) fn start_service(path: &std::path::Path, dir: &std::path::Path) -> Re
         .arg(&db)
         .args(["serve", "--listen", "127.0.0.1:0", "--photos"])
         .arg(dir.join("photos"))
+        .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;

@@ -97,6 +97,20 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The city platform's burst against `citygrid serve` on loopback: new cases from several
+    /// senders until all are filed, then every case worked to its close and every step
+    /// acknowledged by the city's inbox (played by the bench).
+    Exchange {
+        /// Cases in the burst.
+        #[arg(long, default_value_t = 1_000)]
+        cases: usize,
+        /// Threads sending at once.
+        #[arg(long, default_value_t = 16)]
+        senders: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Citizen apps against `citygrid serve`'s Open311 endpoint on loopback: POST requests and
     /// list them, many clients at once; every request written once.
     Open311 {
@@ -162,6 +176,10 @@ pub fn run(db: Option<PathBuf>, basemap: Option<PathBuf>, which: BenchCommand) -
         BenchCommand::Serve { terminals, reports, photo_bytes, json } => {
             anyhow::ensure!(terminals > 0 && reports > 0, "bench serve: --terminals and --reports above 0");
             run_and_print(&bench::serve::Serve { path: path()?, terminals, reports, photo_bytes }, json)
+        }
+        BenchCommand::Exchange { cases, senders, json } => {
+            anyhow::ensure!(cases > 0 && senders > 0, "bench exchange: --cases and --senders above 0");
+            run_and_print(&bench::exchange::Exchange { path: path()?, cases, senders }, json)
         }
         BenchCommand::Open311 { clients, requests, json } => {
             anyhow::ensure!(clients > 0 && requests > 0, "bench open311: --clients and --requests above 0");
