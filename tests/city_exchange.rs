@@ -187,6 +187,32 @@ fn cases_from_the_city_are_filed_once_and_every_step_goes_back_once_in_order_acr
     let _ = service;
 }
 
+type Seat = egui_kittest::Harness<'static, citygrid::app::CitygridApp>;
+
+/// A desk seat on the district, in English, signed in as `login` with its clock at `now`.
+fn seat_as(location: citygrid::store::Location, login: &str, now: chrono::NaiveDateTime) -> Seat {
+    let timeout = Duration::from_secs(120);
+    citygrid::app::harness_signed_in(
+        location,
+        None,
+        [1500, 950],
+        citygrid::ui::Lang::En,
+        Some(now),
+        timeout,
+        login,
+        citygrid::demo::DEMO_PASSWORD,
+    )
+    .unwrap_or_else(|error| panic!("{login} signs in: {error:#}"))
+}
+
+/// `count` frames, as a person's clicks take them.
+fn frames(seat: &mut Seat, count: usize) {
+    for _ in 0..count {
+        seat.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// POSTs `message` to the district's inbox with `key`: status and answer.
 fn post_inbox(base: &str, key: &str, message: &Value) -> (u16, Value) {
     let response = reqwest::blocking::Client::new()
@@ -278,24 +304,8 @@ fn a_12345_ticket_is_answered_from_the_call_back_queue_and_the_reply_goes_back_t
     }
 
     // The intake operator answers the caller from the call-back queue, through the desk.
-    let timeout = Duration::from_secs(120);
-    let mut seat = citygrid::app::harness_signed_in(
-        location,
-        None,
-        [1500, 950],
-        citygrid::ui::Lang::En,
-        Some(now),
-        timeout,
-        "intake1",
-        citygrid::demo::DEMO_PASSWORD,
-    )
-    .expect("intake1 signs in");
-    let step = |seat: &mut egui_kittest::Harness<'static, citygrid::app::CitygridApp>, count: usize| {
-        for _ in 0..count {
-            seat.step();
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    };
+    let mut seat = seat_as(location, "intake1", now);
+    let step = frames;
     seat.get_by_label("Reply owed").click();
     step(&mut seat, 3);
     let position = seat.state().cases().position_of(case.id).expect("the seat holds the ticket");
@@ -370,24 +380,8 @@ fn a_shift_leader_sees_a_failing_delivery_with_its_reason_and_sends_it_again() {
     let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("dispatch1");
     assert!(store.resend_message(&dispatcher, row.id, now).is_err(), "a dispatcher may not");
 
-    let timeout = Duration::from_secs(120);
-    let mut seat = citygrid::app::harness_signed_in(
-        location,
-        None,
-        [1500, 950],
-        citygrid::ui::Lang::En,
-        Some(now),
-        timeout,
-        "leader1",
-        citygrid::demo::DEMO_PASSWORD,
-    )
-    .expect("leader1 signs in");
-    let step = |seat: &mut egui_kittest::Harness<'static, citygrid::app::CitygridApp>, count: usize| {
-        for _ in 0..count {
-            seat.step();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let mut seat = seat_as(location, "leader1", now);
+    let step = frames;
     seat.get_by_label("Exchange").click();
     let started = Instant::now();
     while !matches!(seat.state().desk().exchange.rows, Some(Some(_))) {

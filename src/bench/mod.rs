@@ -90,3 +90,16 @@ pub(crate) fn status_field_mb(status: &str, field: &str) -> f64 {
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// Joins worker threads of a bench: what each that failed said.
+pub(crate) fn join_all(threads: Vec<std::thread::JoinHandle<anyhow::Result<()>>>, what: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for thread in threads {
+        match thread.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => failures.push(error.to_string()),
+            Err(_) => failures.push(format!("a {what} thread panicked")),
+        }
+    }
+    failures
+}

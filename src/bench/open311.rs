@@ -141,14 +141,7 @@ impl Bench for Open311 {
                 })
             })
             .collect();
-        let mut failures = Vec::new();
-        for thread in threads {
-            match thread.join() {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => failures.push(error.to_string()),
-                Err(_) => failures.push("a client thread panicked".to_owned()),
-            }
-        }
+        let failures = super::join_all(threads, "client");
         let seconds = started.elapsed().as_secs_f64();
         let _ = child.kill();
         let _ = child.wait();

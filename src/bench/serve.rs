@@ -234,14 +234,7 @@ impl Bench for Serve {
                 })
             })
             .collect();
-        let mut failures = Vec::new();
-        for thread in threads {
-            match thread.join() {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => failures.push(error.to_string()),
-                Err(_) => failures.push("a terminal thread panicked".to_owned()),
-            }
-        }
+        let failures = super::join_all(threads, "terminal");
         let seconds = started.elapsed().as_secs_f64();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let (service_peak_mb, service_rss_mb) = (super::status_field_mb(&status, "VmHWM:"), super::status_field_mb(&status, "VmRSS:"));

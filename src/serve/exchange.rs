@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::reports::{JsonBody, check_position};
 use super::{ApiError, Shared};
-use crate::model::{CaseLink, CaseSubject, ClientKind, InterfaceClient, ItemKind, JurisdictionKind, SourceChannel, Urgency, User};
+use crate::model::{CaseLink, CaseSubject, ClientKind, InterfaceClient, ItemKind, SourceChannel, Urgency, User};
 use crate::store::Store;
 use crate::workflow::NewCase;
 
@@ -192,11 +192,7 @@ pub(super) async fn inbox(
             let kept = shared.photos.resolve(&kept)?;
             let now = shared.now();
             let location = Point::new(lon, lat);
-            let grid_code = shared
-                .district
-                .index
-                .layer_at(&shared.district.jurisdictions, JurisdictionKind::GridCell, location, now.date())
-                .and_then(|index| shared.district.jurisdictions[index].code.parse().ok());
+            let grid_code = shared.grid_code_at(location, now.date());
             let contact = incoming
                 .contact
                 .as_deref()

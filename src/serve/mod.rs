@@ -123,6 +123,14 @@ impl Shared {
         self.options.clock.unwrap_or_else(crate::calendar::china_now)
     }
 
+    /// The code of the unit-grid cell at `location` valid on `day`, if any.
+    fn grid_code_at(&self, location: geo::Point<f64>, day: chrono::NaiveDate) -> Option<u64> {
+        self.district
+            .index
+            .layer_at(&self.district.jurisdictions, JurisdictionKind::GridCell, location, day)
+            .and_then(|index| self.district.jurisdictions[index].code.parse().ok())
+    }
+
     /// Runs `work` on one of the store's threads, with that thread's connection. The threads
     /// are few and fixed (`--connections`), each with its own connection: the async side never
     /// waits on disk, the store is never asked more at once than it has connections, and the

@@ -401,11 +401,7 @@ async fn create_request(shared: Arc<Shared>, request: Request) -> Result<Value, 
             };
             let now = shared.now();
             let location = Point::new(lon, lat);
-            let grid_code = shared
-                .district
-                .index
-                .layer_at(&shared.district.jurisdictions, JurisdictionKind::GridCell, location, now.date())
-                .and_then(|index| shared.district.jurisdictions[index].code.parse().ok());
+            let grid_code = shared.grid_code_at(location, now.date());
             let description = if description.is_empty() {
                 format!("{}（市民经 {} 上报，未附说明）", entry.name_zh, client.name)
             } else {

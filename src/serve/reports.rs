@@ -15,7 +15,7 @@ use super::auth::Account;
 use super::cases::case_json;
 use super::{ApiError, Shared};
 use crate::calendar::utc_text_from_local;
-use crate::model::{CaseSubject, JurisdictionKind, Keyword as _, PartCode, Urgency, User};
+use crate::model::{CaseSubject, Keyword as _, PartCode, Urgency, User};
 use crate::store::{Store, Tx};
 use crate::workflow::NewCase;
 
@@ -185,11 +185,7 @@ pub(super) async fn report(
         .with_store(move |store, shared| {
             let location = Point::new(lon, lat);
             let today = shared.now().date();
-            let grid_code = shared
-                .district
-                .index
-                .layer_at(&shared.district.jurisdictions, JurisdictionKind::GridCell, location, today)
-                .and_then(|index| shared.district.jurisdictions[index].code.parse().ok());
+            let grid_code = shared.grid_code_at(location, today);
             let source = crate::workflow::rules::sources_for(user.role).first().copied();
             let new_case = NewCase {
                 source: source.unwrap_or(crate::model::SourceChannel::Collector),
