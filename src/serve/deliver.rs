@@ -26,6 +26,9 @@ pub struct Peer {
     pub key: String,
 }
 
+/// Messages (of different cases) sent at the same time.
+const SENT_AT_ONCE: usize = 16;
+
 /// Longest wait between two tries of one message.
 const MAX_BACKOFF_SECONDS: i64 = 300;
 
@@ -101,8 +104,11 @@ fn round(
     for peer in peers {
         // Real time, whatever the service's clock: back-off is about the network.
         let now = crate::calendar::china_now();
-        let due = store.due_messages(&peer.system, now, 50)?;
+        let due = store.due_messages(&peer.system, now, 200)?;
         busy |= !due.is_empty();
+        // Composed in order, then sent a few at a time: a round holds at most one message of a
+        // case, so sending them together keeps each case's order.
+        let mut composed = Vec::with_capacity(due.len());
         for item in due {
             if !context.users.contains_key(&item.event.actor_user_id.unwrap_or_default()) {
                 context.users = store.load_users()?.into_iter().map(|user| (user.id, user)).collect();
@@ -115,32 +121,44 @@ fn round(
                 .map(|link| link.external_id)
                 .unwrap_or_default();
             let message = compose(context, &item, &case, &external, now);
-            let outcome = client
-                .post(&peer.url)
-                .bearer_auth(&peer.key)
-                .header("content-type", "application/json")
-                .body(message.to_string())
-                .send()
-                .map_err(|error| format!("{error}"))
-                .and_then(|response| {
-                    let status = response.status();
-                    if status.is_success() {
-                        Ok(())
-                    } else {
-                        let text: String = response.text().unwrap_or_default().chars().take(300).collect();
-                        Err(format!("HTTP {}: {text}", status.as_u16()))
-                    }
-                });
-            match outcome {
-                Ok(()) => store.mark_sent(item.id, crate::calendar::china_now())?,
-                Err(reason) => {
+            composed.push((item, message));
+        }
+        for batch in composed.chunks(SENT_AT_ONCE) {
+            let outcomes: Vec<Result<(), String>> = std::thread::scope(|scope| {
+                let sending: Vec<_> = batch.iter().map(|(_, message)| scope.spawn(|| send(client, peer, message))).collect();
+                sending.into_iter().map(|handle| handle.join().unwrap_or_else(|_| Err("the sending thread panicked".to_owned()))).collect()
+            });
+            let sent_at = crate::calendar::china_now();
+            let records: Vec<_> = batch
+                .iter()
+                .zip(outcomes)
+                .map(|((item, _), outcome)| {
                     let wait = (1_i64 << item.attempts.clamp(0, 9)).saturating_mul(2).min(MAX_BACKOFF_SECONDS);
-                    store.mark_failed(item.id, &reason, now + chrono::Duration::seconds(wait))?;
-                }
-            }
+                    (item.id, outcome.map(|()| sent_at).map_err(|reason| (reason, now + chrono::Duration::seconds(wait))))
+                })
+                .collect();
+            store.record_deliveries(&records)?;
         }
     }
     Ok(busy)
+}
+
+/// POSTs one message; `Ok` on a 2xx answer, else why not.
+fn send(client: &reqwest::blocking::Client, peer: &Peer, message: &Value) -> Result<(), String> {
+    let response = client
+        .post(&peer.url)
+        .bearer_auth(&peer.key)
+        .header("content-type", "application/json")
+        .body(message.to_string())
+        .send()
+        .map_err(|error| format!("{error}"))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        let text: String = response.text().unwrap_or_default().chars().take(300).collect();
+        Err(format!("HTTP {}: {text}", status.as_u16()))
+    }
 }
 
 /// The message for one queued step (see `docs/EXCHANGE.md`).

@@ -208,6 +208,15 @@ impl Store {
         )
     }
 
+    /// One audit entry by its id.
+    ///
+    /// # Errors
+    /// SQL errors.
+    pub fn case_event_by_id(conn: &Db, event_id: i64) -> Result<Option<CaseEvent>, StoreError> {
+        let sql = format!("{EVENT_SELECT} WHERE e.id = ?1");
+        Ok(query_rows_with(conn, "case_events", &sql, rusqlite::params![event_id], event_from_cells)?.pop())
+    }
+
     /// The audit trail of a case, oldest first.
     ///
     /// # Errors

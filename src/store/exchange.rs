@@ -405,12 +405,22 @@ impl Store {
         );
         let params: Vec<&dyn rusqlite::ToSql> = values.iter().map(|value| value as &dyn rusqlite::ToSql).collect();
         let cases = query_rows_with(self.conn(), "cases", &sql, &params, case_from_cells)?;
+        // Their links in one query per 500 cases (ids are integers: written into the SQL).
+        let mut links: std::collections::HashMap<i64, CaseLink> = std::collections::HashMap::with_capacity(cases.len());
+        for chunk in cases.chunks(500) {
+            let ids = chunk.iter().map(|case| case.id.to_string()).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT {LINK_COLUMNS} FROM case_links WHERE system = ?1 AND case_fid IN ({ids})");
+            for link in query_rows_with(self.conn(), "case_links", &sql, params![system], link_from_cells)? {
+                links.insert(link.case_id, link);
+            }
+        }
         let mut linked = Vec::with_capacity(cases.len());
         for case in cases {
-            let link = Self::case_links(self.conn(), case.id)?
-                .into_iter()
-                .find(|link| link.system == system)
-                .ok_or_else(|| StoreError::BadRow { table: "case_links", row: case.id, problem: "the link vanished".into() })?;
+            let link = links.remove(&case.id).ok_or_else(|| StoreError::BadRow {
+                table: "case_links",
+                row: case.id,
+                problem: "the link vanished".into(),
+            })?;
             linked.push((case, link));
         }
         Ok(linked)

@@ -51,6 +51,9 @@ impl OutboxRow {
     }
 }
 
+/// How one delivery went: sent at, or why not and when to try again.
+pub type Delivery = Result<NaiveDateTime, (String, NaiveDateTime)>;
+
 fn time(cells: &Cells<'_, '_>, index: usize) -> Result<Option<NaiveDateTime>, StoreError> {
     Ok(cells.get::<Option<String>>(index)?.as_deref().and_then(local_from_utc_text))
 }
@@ -121,30 +124,33 @@ impl Store {
         Ok(items)
     }
 
-    /// The other side acknowledged message `id`.
+    /// Records how the delivery of messages went, in one transaction: `Ok(sent_at)` for one the
+    /// other side acknowledged, `Err((reason, retry_at))` for one it did not.
     ///
     /// # Errors
-    /// SQL errors.
-    pub fn mark_sent(&mut self, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
-        self.conn()
-            .execute("UPDATE exchange_outbox SET sent_at = ?2, last_error = NULL WHERE id = ?1", params![id, utc_text_from_local(now)])
-            .context("marking a message sent")?;
-        Ok(())
-    }
-
-    /// Message `id` could not be delivered: why, and when to try again.
-    ///
-    /// # Errors
-    /// SQL errors.
-    pub fn mark_failed(&mut self, id: i64, error: &str, retry_at: NaiveDateTime) -> Result<(), StoreError> {
-        let error: String = error.chars().take(500).collect();
-        self.conn()
-            .execute(
-                "UPDATE exchange_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-                params![id, error, utc_text_from_local(retry_at)],
-            )
-            .context("marking a message failed")?;
-        Ok(())
+    /// SQL errors (nothing is recorded then: the messages go again, with the same ids).
+    pub fn record_deliveries(&mut self, outcomes: &[(i64, Delivery)]) -> Result<(), StoreError> {
+        self.atomically(|tx| {
+            for (id, outcome) in outcomes {
+                match outcome {
+                    Ok(sent_at) => tx
+                        .execute(
+                            "UPDATE exchange_outbox SET sent_at = ?2, last_error = NULL WHERE id = ?1",
+                            params![id, utc_text_from_local(*sent_at)],
+                        )
+                        .context("marking a message sent")?,
+                    Err((reason, retry_at)) => {
+                        let reason: String = reason.chars().take(500).collect();
+                        tx.execute(
+                            "UPDATE exchange_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                            params![id, reason, utc_text_from_local(*retry_at)],
+                        )
+                        .context("marking a message failed")?
+                    }
+                };
+            }
+            Ok(())
+        })
     }
 
     /// The exchange window's list: every unsent message, and the newest `recent` sent ones.
