@@ -392,6 +392,13 @@ fn a_shift_leader_sees_a_failing_delivery_with_its_reason_and_sends_it_again() {
     seat.get_by_label("Failing: 1");
     seat.get_by_label(&case.case_no);
     seat.get_by_label("SJ-1");
+    // `CITYGRID_EXCHANGE_SHOT=FILE.png`: the window as the leader sees it, for the README.
+    if let Ok(shot) = std::env::var("CITYGRID_EXCHANGE_SHOT") {
+        let position = seat.state().cases().position_of(case.id).expect("held");
+        seat.state_mut().apply(citygrid::session::Command::Select(Some(citygrid::session::Selection::Case(position))));
+        step(&mut seat, 10);
+        seat.render().expect("renders").save(&shot).expect("the screenshot is written");
+    }
     // The city comes back; the leader does not wait for the back-off.
     let log = dir.path().join("city");
     let _city = City::start(city_port, &log, city_key, None);

@@ -170,7 +170,7 @@ pub enum DeskReply {
     },
     Ledger(Result<Vec<BacklogEntry>, StoreError>),
     Disputes(Result<Vec<DisputeRecord>, StoreError>),
-    Outbox(Result<Vec<crate::store::OutboxRow>, StoreError>),
+    Outbox(Result<Vec<crate::model::OutboxRow>, StoreError>),
     /// The message will go at the next round (`true`), or was sent meanwhile; or why not.
     Resent(Result<bool, StoreError>),
     Assessed(Box<Result<Assessment, StoreError>>),

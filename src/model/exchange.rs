@@ -74,3 +74,28 @@ impl ExternalRef {
         format!("{system} {}", self.id)
     }
 }
+
+/// A line of the exchange window: a queued message and how its delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub system: String,
+    pub case_id: i64,
+    pub case_no: String,
+    /// The case's number in the other system.
+    pub external_id: String,
+    pub action: String,
+    pub created_at: NaiveDateTime,
+    pub attempts: i64,
+    pub next_attempt_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl OutboxRow {
+    /// Not sent yet, and tried at least once.
+    #[must_use]
+    pub fn failing(&self) -> bool {
+        self.sent_at.is_none() && self.attempts > 0
+    }
+}

@@ -20,7 +20,7 @@ pub use case::{
 pub use dispute::{
     Art19Rule, Dispute, DisputeOrigin, DisputeRecord, DisputeState, Precedent, PrecedentArea, PrecedentClass, SiteCheck, Statement,
 };
-pub use exchange::{CaseLink, ClientKind, ExternalRef, InterfaceClient};
+pub use exchange::{CaseLink, ClientKind, ExternalRef, InterfaceClient, OutboxRow};
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
 pub use lang::{Labelled, Lang};
 pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, StageLimit, TimeLimit, Urgency};

@@ -145,13 +145,23 @@ fn round(
 
 /// POSTs one message; `Ok` on a 2xx answer, else why not.
 fn send(client: &reqwest::blocking::Client, peer: &Peer, message: &Value) -> Result<(), String> {
-    let response = client
-        .post(&peer.url)
-        .bearer_auth(&peer.key)
-        .header("content-type", "application/json")
-        .body(message.to_string())
-        .send()
-        .map_err(|error| format!("{error}"))?;
+    let response =
+        client.post(&peer.url).bearer_auth(&peer.key).header("content-type", "application/json").body(message.to_string()).send().map_err(
+            |error| {
+                // reqwest says "error sending request for url …"; the reason (refused, timed out)
+                // is the innermost cause: it goes first, where a narrow column still shows it.
+                let mut innermost = None;
+                let mut cause = std::error::Error::source(&error);
+                while let Some(inner) = cause {
+                    innermost = Some(inner.to_string());
+                    cause = inner.source();
+                }
+                match innermost {
+                    Some(reason) => format!("{reason} · {error}"),
+                    None => error.to_string(),
+                }
+            },
+        )?;
     let status = response.status();
     if status.is_success() {
         Ok(())

@@ -28,12 +28,13 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use sql::{Db, OptionalExtension, Row, SqlError, Tx};
 
+pub use crate::model::OutboxRow;
 pub use accounts::{AccessError, Account, AuthError, MIN_PASSWORD_CHARS, Write, hash_password, verify_password};
 pub use case_flow::{NearbyCase, NewCaseEvent};
 pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GENESIS, append_admin_event, through_channel};
 pub use exchange::{ClassCodeMapping, LinkedCaseQuery, key_hash};
 pub use location::Location;
-pub use outbox::{OutboxItem, OutboxRow};
+pub use outbox::{Delivery, OutboxItem};
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
 pub use terminal::{TerminalRequest, TerminalSession};
 

@@ -11,7 +11,7 @@ use rusqlite::params;
 use super::queries::{Cells, query_rows_with};
 use super::sql::{Db, OptionalExtension as _, Tx};
 use super::{SqlContext, Store, StoreError, Write, local_from_utc_text, utc_text_from_local};
-use crate::model::{CaseEvent, User};
+use crate::model::{CaseEvent, OutboxRow, User};
 
 /// A queued message, ready to be composed and sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,31 +24,6 @@ pub struct OutboxItem {
     /// Its place among the messages of its case to this system, from 1.
     pub seq: i64,
     pub attempts: i64,
-}
-
-/// A line of the exchange window: a queued message and how its delivery stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxRow {
-    pub id: i64,
-    pub system: String,
-    pub case_id: i64,
-    pub case_no: String,
-    /// The case's number in the other system.
-    pub external_id: String,
-    pub action: String,
-    pub created_at: NaiveDateTime,
-    pub attempts: i64,
-    pub next_attempt_at: Option<NaiveDateTime>,
-    pub last_error: Option<String>,
-    pub sent_at: Option<NaiveDateTime>,
-}
-
-impl OutboxRow {
-    /// Not sent yet, and tried at least once.
-    #[must_use]
-    pub fn failing(&self) -> bool {
-        self.sent_at.is_none() && self.attempts > 0
-    }
 }
 
 /// How one delivery went: sent at, or why not and when to try again.

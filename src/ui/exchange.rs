@@ -15,7 +15,7 @@ use super::desk::DeskState;
 #[derive(Debug, Default)]
 pub struct ExchangeWindow {
     /// `None` while closed; what was read, once read.
-    pub rows: Option<Option<Result<Vec<crate::store::OutboxRow>, String>>>,
+    pub rows: Option<Option<Result<Vec<crate::model::OutboxRow>, String>>>,
 }
 
 /// The window: counts, then one row per message, unsent first.
@@ -95,7 +95,9 @@ pub fn exchange_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -
                                 .map_or_else(|| row.action.clone(), |kind| kind.label(lang.is_chinese()).to_owned());
                             ui.label(action);
                             ui.label(row.created_at.format("%m-%d %H:%M:%S").to_string());
-                            ui.label(row.last_error.as_deref().unwrap_or(""));
+                            // The reason cut to its column; whole on hover.
+                            let reason = row.last_error.as_deref().unwrap_or("");
+                            ui.add_sized([300.0, 18.0], egui::Label::new(reason).truncate()).on_hover_text(reason);
                             if row.sent_at.is_none() && may_resend {
                                 if ui.button(lang.pick("立即重发", "Send now")).clicked() {
                                     commands.push(Command::ResendMessage(row.id));
