@@ -251,7 +251,7 @@ fn a_12345_ticket_is_answered_from_the_call_back_queue_and_the_reply_goes_back_t
             "external_id": "GD20261125-0042", "subject": "event", "class_code": "0101",
             "location": [near.x(), near.y()], "address": "滨江中路 12 号",
             "description": "市民来电：小区门口垃圾三天没人清运", "contact": "陈先生 13800001111",
-            "reply_due_at": "2026-11-30T17:00:00+08:00",
+            "reply_due_at": "2026-11-25T12:30:00+08:00",
         },
     });
     // Refused, and nothing written: a wrong key, a city's message type, a class nobody mapped.
@@ -310,6 +310,9 @@ fn a_12345_ticket_is_answered_from_the_call_back_queue_and_the_reply_goes_back_t
     step(&mut seat, 3);
     let position = seat.state().cases().position_of(case.id).expect("the seat holds the ticket");
     assert!(seat.state().cases().get(position).expect("case").owes_reply(), "the caller is owed the result");
+    // The queue's clock is the hotline's reply deadline, sooner than the manual's.
+    let clock = seat.state().cases().status(position).and_then(|status| status.stage).expect("a reply clock");
+    assert_eq!(clock.due_at.format("%m-%d %H:%M").to_string(), "11-25 12:30", "{clock:?}");
     seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
     step(&mut seat, 4);
     seat.get_by_label("12345 hotline GD20261125-0042");

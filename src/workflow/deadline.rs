@@ -105,11 +105,20 @@ pub fn stage_clock(case: &Case, limits: &[StageLimit], calendar: &WorkCalendar, 
     let (stage, since) = waiting_stage(case)?;
     let limit = limits.iter().find(|limit| limit.stage == stage && limit.urgency == case.urgency)?;
     let used_minutes = elapsed_minutes(calendar, limit.unit, since, now);
-    let allowed = allowed_minutes(calendar, limit.amount, limit.unit);
+    let mut allowed = allowed_minutes(calendar, limit.amount, limit.unit);
+    let mut due_at = deadline_from(calendar, since, limit.amount, limit.unit);
+    // A 12345 ticket's reply is due when the hotline wants it, if that is sooner (Art. 21).
+    if stage == Stage::Reply
+        && let Some(hotline_due) = case.external.as_ref().filter(|external| external.system == "12345").and_then(|external| external.due_at)
+        && hotline_due < due_at
+    {
+        due_at = hotline_due.max(since);
+        allowed = elapsed_minutes(calendar, limit.unit, since, due_at);
+    }
     Some(StageClock {
         stage,
         since,
-        due_at: deadline_from(calendar, since, limit.amount, limit.unit),
+        due_at,
         light: light_for(used_minutes, allowed),
         used_minutes,
         allowed_minutes: allowed,
