@@ -14,5 +14,5 @@ cargo test --locked "$@"
 # a fresh database of the cluster (`citygrid migrate`'s code) and every step's SQL runs there.
 if [ $# -eq 0 ]; then
   CITYGRID_TEST_STORE=server cargo test --locked --test store --test workflow --test disputes --test assess \
-    --test desk --test multiseat --test import --test export --test serve_api --test open311 --test city_exchange
+    --test desk --test multiseat --test import --test export --test serve_api --test open311 --test city_exchange --test dispatcher_day
 fi

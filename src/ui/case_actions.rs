@@ -52,6 +52,8 @@ pub struct ActionDialog {
     /// Filing: the class and urgency the case is filed with (the report's, unless corrected).
     pub class_code: String,
     pub urgency: crate::model::Urgency,
+    /// A dispatch: the manual's handling limit and the deadline it gives if sent now.
+    pub deadline: Option<(crate::model::TimeLimit, NaiveDateTime)>,
 }
 
 impl ActionDialog {
@@ -59,7 +61,7 @@ impl ActionDialog {
     /// suggestion for dispatches, now for reporter feedback).
     #[must_use]
     pub fn new(world: &World, book: &CaseBook, case: &Case, kind: ActionKind, now: NaiveDateTime) -> Self {
-        let suggestion = if matches!(kind, ActionKind::Dispatch | ActionKind::Redispatch) {
+        let mut suggestion = if matches!(kind, ActionKind::Dispatch | ActionKind::Redispatch) {
             suggest_unit(
                 &world.routing_data(book.precedents()),
                 &RoutingQuery {
@@ -73,14 +75,35 @@ impl ActionDialog {
         } else {
             None
         };
-        // A returned case should not go back to the unit that returned it by default.
-        let unit =
-            match kind {
-                ActionKind::Redispatch => suggestion.as_ref().map(|s| s.unit).filter(|unit| Some(*unit) != case.unit).or_else(|| {
-                    suggestion.as_ref().and_then(|s| s.alternatives.iter().map(|a| a.unit).find(|unit| Some(*unit) != case.unit))
-                }),
-                _ => suggestion.as_ref().map(|s| s.unit),
-            };
+        // Nobody is offered the centre or the committee, and a returned case is not suggested
+        // to the unit that returned it: the first other candidate is, saying why.
+        if let Some(found) = suggestion.as_mut() {
+            found.alternatives.retain(|candidate| dispatchable(world, candidate.unit));
+        }
+        let returned_by = (kind == ActionKind::Redispatch).then_some(case.unit).flatten();
+        suggestion = suggestion.and_then(|mut found| {
+            found.alternatives.retain(|candidate| Some(candidate.unit) != returned_by);
+            if Some(found.unit) != returned_by && dispatchable(world, found.unit) {
+                return Some(found);
+            }
+            if found.alternatives.is_empty() {
+                return None;
+            }
+            let next = found.alternatives.remove(0);
+            let (zh, en) = (world.unit_name(returned_by, crate::ui::Lang::Zh), world.unit_name(returned_by, crate::ui::Lang::En));
+            Some(Suggestion {
+                unit: next.unit,
+                rule: next.rule,
+                reason_zh: format!("{zh}已回退本案；{}", next.reason_zh),
+                reason_en: format!("{en} returned this case; {}", next.reason_en),
+                alternatives: found.alternatives,
+            })
+        });
+        let unit = suggestion.as_ref().map(|found| found.unit);
+        let deadline = matches!(kind, ActionKind::Dispatch | ActionKind::Redispatch)
+            .then(|| world.workflow.manual().entry(case.subject.item_kind(), &case.class_code)?.limit_for(case.urgency))
+            .flatten()
+            .map(|limit| (limit, crate::calendar::deadline_from(&world.calendar, now, limit.amount, limit.unit)));
         // Filing records the near-boundary flag in the audit trail (the note says it).
         let text = match kind {
             ActionKind::File => world
@@ -111,6 +134,7 @@ impl ActionDialog {
             subject: case.subject,
             class_code: case.class_code.clone(),
             urgency: case.urgency,
+            deadline,
         }
     }
 
@@ -554,13 +578,36 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, l
                 if !alternatives.is_empty() {
                     ui.separator();
                 }
-                for unit in world.units.iter().filter(|unit| !alternatives.contains(&unit.id)) {
+                for unit in world.units.iter().filter(|unit| !alternatives.contains(&unit.id) && dispatchable(world, unit.id)) {
                     ui.selectable_value(&mut dialog.unit, Some(unit.id), unit.name(lang.is_chinese()));
                 }
             })
             .response
             .labelled_by(label.id);
     });
+    if dialog.suggestion.is_some() {
+        ui.weak(lang.pick(
+            "★ 建议单位及备选单位（依据指挥手册的派遣规则、管辖范围与委员会先例）",
+            "★ the suggested unit and the other candidates (by the manual's routing rule, the boundaries and the committee's precedents)",
+        ));
+    }
+    if let Some((limit, due)) = dialog.deadline {
+        let (unit_zh, unit_en) = (limit.unit.label_zh(), limit.unit.label_en());
+        ui.label(format!(
+            "{} {} {}{} {}",
+            lang.pick("处置时限", "Handling limit"),
+            limit.amount,
+            lang.pick(unit_zh, unit_en),
+            lang.pick("，现在派遣则截止", "; sent now, due"),
+            due.format("%Y-%m-%d %H:%M")
+        ));
+    }
+}
+
+/// Whether cases may be sent to `unit`: not the centre (指挥中心, `ZX`), which dispatches, nor
+/// the city-management committee (`CGW`), which arbitrates (Art. 6, 19).
+fn dispatchable(world: &World, unit: UnitId) -> bool {
+    world.unit(unit).is_none_or(|known| !matches!(known.code.as_str(), "ZX" | "CGW"))
 }
 
 /// A dialog's OK and Cancel buttons; OK is enabled only when what the step needs is there.
