@@ -133,3 +133,56 @@ fn redispatching_a_returned_case_suggests_another_unit_and_shows_the_deadline_it
     let listed = seat.query_all_by_label(&other).count() + seat.query_all_by_label(&format!("★ {other}")).count();
     assert!(listed > 0, "the list is open");
 }
+
+/// Item 1: this month's assessment, opened mid-month, counts no case overdue whose deadline is
+/// still ahead, and its open overdue cases are the red ones of the case list due this month.
+#[test]
+fn this_months_assessment_counts_as_overdue_only_what_the_case_list_shows_red() {
+    let (_dir, path, _) = common::small_demo(3_000, 400);
+    let location = common::pg::chosen_location(&path);
+    let now = common::as_of();
+    let mut seat = harness_signed_in(location, None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), "leader1", DEMO_PASSWORD)
+        .expect("signs in");
+    let month = citygrid::assess::Period::month(2026, 11);
+    seat.state_mut().apply(Command::AssessCases {
+        scope: citygrid::assess::Scope::District,
+        period: month,
+        measure: citygrid::assess::Measure::OpenOverdue,
+        label: "open overdue".into(),
+    });
+    // The answer arrives as the case list's filter (the figure's cases).
+    let started = Instant::now();
+    while seat.state().desk().list.filter.cases.is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the drill-down is read: {:?}", seat.state().desk().notice);
+        frames(&mut seat, 1);
+    }
+    let listed: Vec<i64> = seat.state().desk().list.filter.cases.as_ref().expect("read").ids.to_vec();
+    let book = seat.state().cases();
+    let mut red: Vec<i64> = (0..book.len())
+        .filter_map(|at| {
+            let (case, status) = (book.get(at)?, book.status(at)?);
+            let due_this_month = case.deadline_at.is_some_and(|due| month.contains(due) && due < now);
+            (case.state.is_open() && status.is_overdue() && due_this_month).then_some(case.id)
+        })
+        .collect();
+    red.sort_unstable();
+    for id in &listed {
+        let case = book.get(book.position_of(*id).expect("held")).expect("case");
+        assert!(
+            case.deadline_at.is_some_and(|due| due < now),
+            "{} is counted overdue with its deadline ahead: {:?}",
+            case.case_no,
+            case.deadline_at
+        );
+    }
+    assert!(!red.is_empty(), "the demo has overdue cases this month");
+    for id in listed.iter().filter(|id| !red.contains(id)) {
+        let at = book.position_of(*id).expect("held");
+        let (case, status) = (book.get(at).expect("case"), book.status(at).expect("status"));
+        eprintln!(
+            "{id}: {:?} deadline {:?} light {:?} clock {:?} handled {:?} paused {:?} ext {}",
+            case.state, case.deadline_at, status.light, status.clock, case.handled_at, case.paused_at, case.extended
+        );
+    }
+    assert_eq!(listed, red, "the assessment's open overdue cases are the list's red ones due this month");
+}

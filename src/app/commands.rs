@@ -119,10 +119,12 @@ impl CitygridApp {
             Command::Assess(period) => {
                 self.desk.assessment.busy = true;
                 let options = self.desk.assessment.options();
-                self.send_to_worker(DeskRequest::Assess { period, options }, None, None);
+                let now = self.now();
+                self.send_to_worker(DeskRequest::Assess { period, options, now }, None, None);
             }
             Command::AssessCases { scope, period, measure, label } => {
-                self.send_to_worker(DeskRequest::AssessCases { scope, period, measure, label }, None, None);
+                let now = self.now();
+                self.send_to_worker(DeskRequest::AssessCases { scope, period, measure, label, now }, None, None);
             }
             Command::SaveWeights(weights) => {
                 if let Some(actor) = self.desk.user.clone() {

@@ -123,7 +123,8 @@ impl CitygridApp {
                     if self.desk.assessment.open {
                         let period = self.desk.assessment.choice.period(self.now().date());
                         let options = self.desk.assessment.options();
-                        self.send_to_worker(DeskRequest::Assess { period, options }, None, None);
+                        let now = self.now();
+                        self.send_to_worker(DeskRequest::Assess { period, options, now }, None, None);
                     }
                 }
                 for case in cases {

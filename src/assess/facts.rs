@@ -284,6 +284,10 @@ pub fn case_facts(context: &FactContext<'_>, case_id: i64, urgency: Urgency, reg
             }
             "approve_deferral" | "approve_backlog" => {
                 paused_since = Some(at);
+                // Entered before the deadline ran out, measured as the case list measures it
+                // (working time for working-time limits: after hours past a 18:00 deadline is
+                // not yet late).
+                on_time = deadline.map(|due| at <= due || elapsed_minutes(calendar, limit_unit, due, at) <= 0);
                 if event.action == "approve_deferral" { StepKind::DeferralApproved } else { StepKind::BacklogEntered }
             }
             "resume" | "restore_from_backlog" => {

@@ -354,11 +354,12 @@ enum Delta {
 
 /// Calls `sink(unit, role, delta)` for every contribution of `case` to `period`. Only steps
 /// dated before the period's end are read.
-fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>, Option<Role>, &Delta)) {
+fn visit(case: &CaseFacts, period: &Period, as_of: Option<NaiveDateTime>, sink: &mut impl FnMut(Option<UnitId>, Option<Role>, &Delta)) {
     let mut last: Option<&StepFact> = None;
     let mut extended_since_dispatch = false;
-    let mut last_handle: Option<NaiveDateTime> = None;
-    let mut last_backlog: Option<NaiveDateTime> = None;
+    // The last handling and backlog entry before the period's end: whether each came in time.
+    let mut last_handle: Option<bool> = None;
+    let mut last_backlog: Option<bool> = None;
     for step in case.steps.iter().take_while(|step| step.at < period.to) {
         match step.kind {
             StepKind::Dispatch | StepKind::Redispatch => {
@@ -366,8 +367,8 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
                 last_handle = None;
             }
             StepKind::ExtensionApproved => extended_since_dispatch = true,
-            StepKind::Handle => last_handle = Some(step.at),
-            StepKind::BacklogEntered => last_backlog = Some(step.at),
+            StepKind::Handle => last_handle = Some(step.stage_on_time != Some(false)),
+            StepKind::BacklogEntered => last_backlog = Some(step.stage_on_time != Some(false)),
             _ => {}
         }
         last = Some(step);
@@ -433,14 +434,18 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
         return;
     }
     sink(last.unit, last.role, &Delta::OpenAtEnd { backlog: last.state == CaseState::Backlog });
-    let Some(deadline) = last.deadline.filter(|deadline| period.contains(*deadline)) else { return };
+    // Measured as of now in a period that has not ended: a deadline still ahead is not due yet.
+    let end = as_of.map_or(period.to, |now| now.min(period.to));
+    if !last.deadline.is_some_and(|deadline| period.contains(deadline) && deadline < end) {
+        return;
+    }
     let delta = match last.state {
         CaseState::Deferred => Delta::DueDeferred,
         CaseState::Dispatched => Delta::DueOpen { overdue: true, extended: extended_since_dispatch },
         CaseState::Handled | CaseState::Verified => {
-            Delta::DueOpen { overdue: last_handle.is_some_and(|at| at > deadline), extended: extended_since_dispatch }
+            Delta::DueOpen { overdue: last_handle.is_some_and(|in_time| !in_time), extended: extended_since_dispatch }
         }
-        CaseState::Backlog => Delta::DueOpen { overdue: last_backlog.is_some_and(|at| at > deadline), extended: extended_since_dispatch },
+        CaseState::Backlog => Delta::DueOpen { overdue: last_backlog.is_some_and(|in_time| !in_time), extended: extended_since_dispatch },
         _ => return,
     };
     sink(last.unit, last.role, &delta);
@@ -450,6 +455,10 @@ fn visit(case: &CaseFacts, period: &Period, sink: &mut impl FnMut(Option<UnitId>
 #[derive(Debug, Clone, Default)]
 pub struct FactBook {
     pub facts: Vec<CaseFacts>,
+    /// The moment the figures are measured at (the seat's clock): a period that has not ended
+    /// counts a case as due, and overdue, only once its deadline has passed. `None`: at the
+    /// period's end.
+    pub as_of: Option<NaiveDateTime>,
     /// Each unit's class.
     pub unit_classes: HashMap<UnitId, UnitClass>,
     /// Jurisdiction codes that [`CaseFacts::regions`] index.
@@ -539,6 +548,7 @@ impl FactBook {
             unit_parents: HashMap::new(),
             people: HashMap::new(),
             sources: None,
+            as_of: None,
         }
     }
 
@@ -570,7 +580,7 @@ impl FactBook {
             sources.positions.insert(case.id, facts.len());
             facts.push(case_facts(&context, case.id, case.urgency, regions, &trail));
         }
-        Ok(Self { facts, unit_classes, region_codes, case_numbers, unit_parents, people, sources: Some(Box::new(sources)) })
+        Ok(Self { facts, unit_classes, region_codes, case_numbers, unit_parents, people, sources: Some(Box::new(sources)), as_of: None })
     }
 
     /// Brings the facts up to the audit trail's newest entry, recomputing only the cases with
@@ -629,7 +639,7 @@ impl FactBook {
             if matches!(scope, Scope::Region(_)) && !region.is_some_and(|region| case.regions.contains(&region)) {
                 continue;
             }
-            visit(case, period, &mut |unit, role, delta| {
+            visit(case, period, self.as_of, &mut |unit, role, delta| {
                 if self.matches(scope, region, case, unit, role) {
                     total.add(delta);
                 }
@@ -644,7 +654,7 @@ impl FactBook {
     pub fn by_unit(&self, period: &Period) -> BTreeMap<UnitId, Indicators> {
         let mut units: BTreeMap<UnitId, Indicators> = BTreeMap::new();
         for case in &self.facts {
-            visit(case, period, &mut |unit, _, delta| {
+            visit(case, period, self.as_of, &mut |unit, _, delta| {
                 if let Some(unit) = unit {
                     units.entry(unit).or_default().add(delta);
                 }
@@ -664,7 +674,7 @@ impl FactBook {
             if matches!(scope, Scope::Region(_)) && !region.is_some_and(|region| case.regions.contains(&region)) {
                 continue;
             }
-            visit(case, period, &mut |unit, role, delta| {
+            visit(case, period, self.as_of, &mut |unit, role, delta| {
                 if measure.counts(delta) && self.matches(scope, region, case, unit, role) {
                     ids.push(case.case_id);
                 }
@@ -680,7 +690,7 @@ impl FactBook {
         let mut counts: HashMap<u32, u64> = HashMap::new();
         for case in &self.facts {
             let mut count = 0;
-            visit(case, period, &mut |_, _, delta| count += u64::from(measure.counts(delta)));
+            visit(case, period, self.as_of, &mut |_, _, delta| count += u64::from(measure.counts(delta)));
             if count > 0 {
                 for region in &case.regions {
                     *counts.entry(*region).or_default() += count;
@@ -702,7 +712,7 @@ impl FactBook {
                 continue;
             }
             for (total, period) in totals.iter_mut().zip(periods) {
-                visit(case, period, &mut |unit, role, delta| {
+                visit(case, period, self.as_of, &mut |unit, role, delta| {
                     if self.matches(scope, region, case, unit, role) {
                         total.add(delta);
                     }

@@ -83,7 +83,7 @@ fn case_rows(facts: &FactBook, period: &Period) -> Vec<CaseRow> {
         let mut counts = vec![0u32; measures.len()];
         let mut unit = None;
         let mut counted = false;
-        visit(case, period, &mut |step_unit, _, delta| {
+        visit(case, period, facts.as_of, &mut |step_unit, _, delta| {
             for (count, measure) in counts.iter_mut().zip(&measures) {
                 if measure.is_some_and(|measure| measure.counts(delta)) {
                     *count += 1;

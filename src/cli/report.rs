@@ -53,7 +53,9 @@ pub fn run(location: Location, args: ReportArgs) -> Result<()> {
             ReportFormat::Html => bail!("the backlog ledger is written as csv or xlsx"),
         }
     } else {
-        let facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
+        let mut facts = citygrid::assess::FactBook::load(&store, &world.calendar)?;
+        // A period that has not ended is measured as of now.
+        facts.as_of = Some(now);
         let options = citygrid::assess::ReportOptions { weights: citygrid::assess::Weights::load(&store)?, ..Default::default() };
         let report = citygrid::assess::Assessment::compute(&facts, period, options);
         report_bytes(&world.report_names(), &report, format, lang, now)?

@@ -75,6 +75,8 @@ pub enum DeskRequest {
     Assess {
         period: crate::assess::Period,
         options: crate::assess::ReportOptions,
+        /// The seat's clock: a period that has not ended is measured as of it.
+        now: NaiveDateTime,
     },
     /// Store the composite score's weights for every seat (administrators and shift leaders).
     SaveWeights {
@@ -86,6 +88,7 @@ pub enum DeskRequest {
         scope: crate::assess::Scope,
         period: crate::assess::Period,
         measure: crate::assess::Measure,
+        now: NaiveDateTime,
         label: String,
     },
     /// One step of a responsibility dispute.
@@ -468,12 +471,12 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
         DeskRequest::Disputes => DeskReply::Disputes(disputes(&link.store)),
         DeskRequest::Outbox => DeskReply::Outbox(link.store.outbox_rows(200)),
         DeskRequest::Resend { actor, id, now } => DeskReply::Resent(link.store.resend_message(&actor, id, now)),
-        DeskRequest::Assess { period, mut options } => DeskReply::Assessed(Box::new(
+        DeskRequest::Assess { period, mut options, now } => DeskReply::Assessed(Box::new(
             // Every seat ranks with the weights stored in the database.
             crate::assess::Weights::load(&link.store)
                 .and_then(|weights| {
                     options.weights = weights;
-                    facts(link)
+                    facts(link, now)
                 })
                 .map(|facts| Assessment::compute(facts, period, options)),
         )),
@@ -485,7 +488,7 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
                 other => other.to_string(),
             }))
         }
-        DeskRequest::AssessCases { scope, period, measure, label } => DeskReply::AssessedCases(facts(link).map(|facts| {
+        DeskRequest::AssessCases { scope, period, measure, label, now } => DeskReply::AssessedCases(facts(link, now).map(|facts| {
             let mut case_ids = facts.cases(&scope, &period, measure);
             case_ids.sort_unstable();
             case_ids.dedup();
@@ -520,13 +523,18 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
 }
 
 /// The assessment facts from the audit trail: read once, and again only after a change.
-fn facts(link: &mut Connected) -> Result<&crate::assess::FactBook, StoreError> {
+/// The facts of every case, kept between requests (only changed cases are read again), measured
+/// as of `now`.
+fn facts(link: &mut Connected, now: NaiveDateTime) -> Result<&crate::assess::FactBook, StoreError> {
     let newest = link.store.last_case_event_id()?;
     match &mut link.facts {
         Some((seen, _)) if *seen == newest => {}
         // Only the cases changed since are recomputed.
         Some((seen, book)) => *seen = book.refresh(&mut link.store, link.workflow.calendar(), *seen)?,
         None => link.facts = Some((newest, crate::assess::FactBook::load(&link.store, link.workflow.calendar())?)),
+    }
+    if let Some((_, book)) = link.facts.as_mut() {
+        book.as_of = Some(now);
     }
     link.facts.as_ref().map(|(_, facts)| facts).ok_or(StoreError::Unavailable)
 }
