@@ -186,3 +186,62 @@ fn this_months_assessment_counts_as_overdue_only_what_the_case_list_shows_red() 
     }
     assert_eq!(listed, red, "the assessment's open overdue cases are the list's red ones due this month");
 }
+
+/// Item 4 (first part): a committee member deciding a dispute with no statement and no site check
+/// is told so, and decides only after confirming it.
+#[test]
+fn deciding_a_dispute_without_statements_or_a_site_check_is_warned_and_must_be_confirmed() {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let mut store = common::pg::owner_store(&path);
+    let workflow = Workflow::load(&store).expect("workflow");
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let case = store.load_cases().expect("cases").into_iter().find(|case| case.state == CaseState::Dispatched).expect("a dispatched case");
+    let holder = case.unit.expect("a unit");
+    let operator = user(&store, &common::serve::operator_of(&store, holder));
+    let case = workflow
+        .apply(&mut store, &operator, case.id, case.revision, &Action::ReturnToCentre { reason: "不属于本单位".into() }, now)
+        .expect("returned");
+    let other =
+        store.load_units().expect("units").into_iter().find(|unit| unit.code == "CGJ-SZ" && unit.id != holder).expect("another unit");
+    let opening = citygrid::workflow::DisputeOpening { units: vec![holder, other.id], summary: "权属不清".into() };
+    let dispatcher = user(&store, "dispatch1");
+    workflow.open_dispute(&mut store, &dispatcher, case.id, &opening, now).expect("opened");
+
+    let mut seat =
+        harness_signed_in(location, None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), "committee1", DEMO_PASSWORD)
+            .expect("signs in");
+    let position = seat.state().cases().position_of(case.id).expect("held");
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    frames(&mut seat, 4);
+    seat.get_by_label("Committee decision").scroll_to_me();
+    frames(&mut seat, 10);
+    seat.get_by_label("Committee decision").click();
+    frames(&mut seat, 4);
+    seat.get_by_label_contains("This dispute has no unit statement and no site check yet");
+    // Everything else filled in: still refused until confirmed, and the dialog says why.
+    seat.query_all_by_label("Responsible unit").last().expect("the unit list").click();
+    frames(&mut seat, 3);
+    seat.get_by_label(&format!("★ {}", other.name_en)).click();
+    frames(&mut seat, 2);
+    seat.query_all_by_label("Reasoning (required)").last().expect("the reasoning").click();
+    frames(&mut seat, 1);
+    seat.query_all_by_label("Reasoning (required)").last().expect("the reasoning").type_text("依据管线权属资料");
+    frames(&mut seat, 2);
+    seat.get_by_label_contains("No statement and no site check yet: check first");
+    seat.get_by_label("OK").click();
+    frames(&mut seat, 3);
+    assert!(seat.state().desk().disputes.dialog.is_some(), "not decided without the confirmation");
+    seat.get_by_label("Decide without statements or a site check").click();
+    frames(&mut seat, 2);
+    seat.get_by_label("OK").click();
+    frames(&mut seat, 3);
+    let started = Instant::now();
+    while seat.state().desk().pending.is_some() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the decision is recorded");
+        frames(&mut seat, 1);
+    }
+    let decided = common::pg::owner_store(&path).load_disputes(false).expect("disputes");
+    assert!(decided.iter().any(|dispute| dispute.case_id == case.id && !dispute.is_open()), "{:?}", seat.state().desk().notice);
+}

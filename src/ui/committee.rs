@@ -50,6 +50,10 @@ pub struct DisputeDialog {
     pub precedent: PrecedentShape,
     pub radius_m: f64,
     pub this_class_only: bool,
+    /// Statements and site checks on the dispute when the dialog opened.
+    pub evidence: usize,
+    /// A decision with no statement and no site check must be confirmed as such.
+    pub without_evidence: bool,
 }
 
 impl DisputeDialog {
@@ -62,6 +66,8 @@ impl DisputeDialog {
             case_id: case.id,
             case_no: case.case_no.clone(),
             dispute_id: record.map(|record| record.dispute.id),
+            evidence: record.map_or(0, |record| record.statements.len() + record.site_checks.len()),
+            without_evidence: false,
             text: String::new(),
             units: record.map(DisputeRecord::parties).unwrap_or_default(),
             designated: None,
@@ -110,6 +116,12 @@ impl DisputeDialog {
                 DisputeCommand::Statement { dispute_id: dispute_id()?, statement: UnitStatement { text, photos: self.photos.clone() } }
             }
             DisputeStep::Decide => {
+                if self.evidence == 0 && !self.without_evidence {
+                    return Err((
+                        "尚无单位陈述和现场核查：请先核查，或确认在没有陈述和核查的情况下裁定",
+                        "No statement and no site check yet: check first, or confirm deciding without them",
+                    ));
+                }
                 let designated_unit = self.designated.ok_or(("请选择责任单位", "Choose the responsible unit"))?;
                 let area = match self.precedent {
                     PrecedentShape::None => None,
@@ -422,6 +434,16 @@ pub fn dispute_dialog_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSta
                 ui.add(egui::TextEdit::singleline(&mut dialog.lon).desired_width(110.0)).labelled_by(spot.id);
                 ui.add(egui::TextEdit::singleline(&mut dialog.lat).desired_width(110.0)).labelled_by(spot.id);
             });
+        }
+        if dialog.step == DisputeStep::Decide && dialog.evidence == 0 {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                lang.pick(
+                    "！本争议尚无单位陈述，也无现场核查记录（第十九条：依据边界与现场证据裁定）",
+                    "! This dispute has no unit statement and no site check yet (Art. 19: decide from the boundaries and the evidence on site)",
+                ),
+            );
+            ui.checkbox(&mut dialog.without_evidence, lang.pick("确认在没有陈述和核查的情况下裁定", "Decide without statements or a site check"));
         }
         if dialog.step == DisputeStep::Decide {
             ui.horizontal(|ui| {
