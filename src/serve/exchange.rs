@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::reports::{JsonBody, check_position};
 use super::{ApiError, Shared};
-use crate::model::{CaseLink, CaseSubject, ClientKind, InterfaceClient, ItemKind, SourceChannel, Urgency, User};
+use crate::model::{CaseLink, CaseSubject, ClientKind, InterfaceClient, ItemKind, SourceChannel, User};
 use crate::store::Store;
 use crate::workflow::NewCase;
 
@@ -176,11 +176,7 @@ pub(super) async fn inbox(
             let system = system_of(client.kind);
             let incoming = &message.case;
             let (kind, class_code) = class_for(store, shared, system, incoming)?;
-            let urgency = match incoming.urgency.as_deref() {
-                None | Some("") => Urgency::Normal,
-                Some(text) => <Urgency as crate::model::Keyword>::from_keyword(text)
-                    .ok_or_else(|| ApiError::bad_request(format!("urgency：没有“{text}”"), format!("urgency: there is no {text:?}")))?,
-            };
+            let urgency = super::reports::urgency_of(incoming.urgency.as_deref())?;
             let mut kept = Vec::new();
             for bytes in &photos {
                 let extension = match image::guess_format(bytes) {

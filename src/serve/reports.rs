@@ -120,6 +120,15 @@ pub(super) fn check_position(lon: f64, lat: f64, shared: &Shared) -> Result<(), 
     Ok(())
 }
 
+/// An urgency keyword as sent (`normal` when none).
+pub(super) fn urgency_of(text: Option<&str>) -> Result<Urgency, ApiError> {
+    match text {
+        None | Some("") => Ok(Urgency::Normal),
+        Some(text) => <Urgency as crate::model::Keyword>::from_keyword(text)
+            .ok_or_else(|| ApiError::bad_request(format!("urgency：没有“{text}”"), format!("urgency: there is no {text:?}"))),
+    }
+}
+
 /// `GET /api/v1/classes`: what a report may name, from the command manual.
 pub(super) async fn classes(State(shared): State<Arc<Shared>>, _account: Account) -> axum::Json<Value> {
     let classes: Vec<Value> = shared
@@ -167,11 +176,7 @@ pub(super) async fn report(
             format!("subject: part or event, not {:?}", request.subject),
         )
     })?;
-    let urgency = match request.urgency.as_deref() {
-        None | Some("") => Urgency::Normal,
-        Some(text) => <Urgency as crate::model::Keyword>::from_keyword(text)
-            .ok_or_else(|| ApiError::bad_request(format!("urgency：没有“{text}”"), format!("urgency: there is no {text:?}")))?,
-    };
+    let urgency = urgency_of(request.urgency.as_deref())?;
     let [lon, lat] = request.location;
     check_position(lon, lat, &shared)?;
     let part_code = match request.part_code.as_deref().map(str::trim).filter(|code| !code.is_empty()) {

@@ -27,17 +27,8 @@ pub fn exchange_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -
     let mut open = true;
     egui::Window::new(lang.pick("数据交换", "Exchange")).id(egui::Id::unique("exchange_window")).open(&mut open).default_width(900.0).show(
         ctx,
-        |ui| match rows {
-            None => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label(lang.pick("正在读取…", "Reading…"));
-                });
-            }
-            Some(Err(error)) => {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
-            Some(Ok(rows)) => {
+        |ui| {
+            if let Some(rows) = super::read_or_wait(ui, rows.as_ref(), lang) {
                 let waiting = rows.iter().filter(|row| row.sent_at.is_none()).count();
                 let failing = rows.iter().filter(|row| row.failing()).count();
                 ui.horizontal(|ui| {

@@ -32,17 +32,8 @@ pub fn ledger_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -> 
         .id(egui::Id::unique("ledger_window"))
         .open(&mut open)
         .default_width(760.0)
-        .show(ctx, |ui| match ledger {
-            None => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label(lang.pick("正在读取…", "Reading…"));
-                });
-            }
-            Some(Err(error)) => {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
-            Some(Ok(entries)) => {
+        .show(ctx, |ui| {
+            if let Some(entries) = super::read_or_wait(ui, ledger.as_ref(), lang) {
                 let in_ledger = entries.iter().filter(|entry| entry.ended_at.is_none()).count();
                 ui.horizontal(|ui| {
                     ui.label(format!("{} {in_ledger}", lang.pick("在账", "In the ledger:")));

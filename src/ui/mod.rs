@@ -48,6 +48,25 @@ pub fn centred_window(ctx: &egui::Context, title: &str, default_width: f32) -> e
 
 /// A job's notify that repaints the UI (a job's progress or result shows in the next frame).
 #[must_use]
+/// What a window read on the desk worker: a spinner while it is being read, the error when it
+/// failed, and what was read otherwise.
+pub fn read_or_wait<'a, T>(ui: &mut egui::Ui, read: Option<&'a Result<T, String>>, lang: Lang) -> Option<&'a T> {
+    match read {
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(lang.pick("正在读取…", "Reading…"));
+            });
+            None
+        }
+        Some(Err(error)) => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+            None
+        }
+        Some(Ok(read)) => Some(read),
+    }
+}
+
 pub fn repaint_notify(ctx: &egui::Context) -> crate::job::Notify {
     let ctx = ctx.clone();
     std::sync::Arc::new(move || ctx.request_repaint())
