@@ -64,14 +64,19 @@ impl ExternalRef {
     /// `市级平台 SJ2026-00017`, `12345热线 GD…`.
     #[must_use]
     pub fn label(&self, chinese: bool) -> String {
-        let system = match (self.system.as_str(), chinese) {
-            ("city", true) => "市级平台",
-            ("city", false) => "City platform",
-            ("12345", true) => "12345热线",
-            ("12345", false) => "12345 hotline",
-            (other, _) => other,
-        };
-        format!("{system} {}", self.id)
+        format!("{} {}", system_name(&self.system, chinese), self.id)
+    }
+}
+
+/// The name of an exchange system (`city`, `12345`) for people.
+#[must_use]
+pub fn system_name(system: &str, chinese: bool) -> &str {
+    match (system, chinese) {
+        ("city", true) => "市级平台",
+        ("city", false) => "City platform",
+        ("12345", true) => "12345热线",
+        ("12345", false) => "12345 hotline",
+        (other, _) => other,
     }
 }
 

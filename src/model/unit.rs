@@ -38,6 +38,13 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// Whether cases are sent to this unit: not the centre (指挥中心, `ZX`), which dispatches,
+    /// nor the city-management committee (`CGW`), which arbitrates (Art. 6, 19).
+    #[must_use]
+    pub fn takes_dispatches(&self) -> bool {
+        !matches!(self.code.as_str(), "ZX" | "CGW")
+    }
+
     /// The name in the requested language.
     #[must_use]
     pub fn name(&self, chinese: bool) -> &str {

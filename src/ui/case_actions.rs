@@ -604,10 +604,9 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, l
     }
 }
 
-/// Whether cases may be sent to `unit`: not the centre (指挥中心, `ZX`), which dispatches, nor
-/// the city-management committee (`CGW`), which arbitrates (Art. 6, 19).
+/// Whether cases may be sent to `unit` ([`crate::model::Unit::takes_dispatches`]).
 fn dispatchable(world: &World, unit: UnitId) -> bool {
-    world.unit(unit).is_none_or(|known| !matches!(known.code.as_str(), "ZX" | "CGW"))
+    world.unit(unit).is_none_or(crate::model::Unit::takes_dispatches)
 }
 
 /// A dialog's OK and Cancel buttons; OK is enabled only when what the step needs is there.

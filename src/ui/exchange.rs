@@ -69,13 +69,7 @@ pub fn exchange_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -
                             } else {
                                 ui.label(status);
                             }
-                            ui.label(match (row.system.as_str(), lang.is_chinese()) {
-                                ("city", true) => "市级平台",
-                                ("city", false) => "City platform",
-                                ("12345", true) => "12345热线",
-                                ("12345", false) => "12345 hotline",
-                                (other, _) => other,
-                            });
+                            ui.label(crate::model::exchange::system_name(&row.system, lang.is_chinese()));
                             if ui.link(RichText::new(&row.case_no).monospace()).clicked()
                                 && let Some(position) = book.position_of(row.case_id)
                             {
