@@ -245,3 +245,257 @@ fn deciding_a_dispute_without_statements_or_a_site_check_is_warned_and_must_be_c
     let decided = common::pg::owner_store(&path).load_disputes(false).expect("disputes");
     assert!(decided.iter().any(|dispute| dispute.case_id == case.id && !dispute.is_open()), "{:?}", seat.state().desk().notice);
 }
+
+/// Item 4 (second part): a dispute over a part whose owner is on record lies between the part's
+/// units and the unit the manual names, not the township or community office whose boundary
+/// happens to be near; the centre and the committee are never offered as parties, and the
+/// workflow refuses them; the case's panel names the part's units instead of a boundary.
+#[test]
+fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre() {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let mut store = common::pg::owner_store(&path);
+    let workflow = Workflow::load(&store).expect("workflow");
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let mut seat =
+        harness_signed_in(location, None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    let (case, part, units, area_offices) = {
+        let world = seat.state().world().expect("loaded");
+        let routing = world.routing_data(&[]);
+        let area_office = |unit: citygrid::model::UnitId| {
+            world.jurisdictions.iter().any(|jurisdiction| {
+                matches!(jurisdiction.kind, citygrid::model::JurisdictionKind::Community | citygrid::model::JurisdictionKind::Township)
+                    && jurisdiction.owner_unit == Some(unit)
+            })
+        };
+        let disputed: Vec<i64> = store.load_disputes(false).expect("disputes").iter().map(|dispute| dispute.case_id).collect();
+        // A dispatched part case whose part has an owner on record, at a place where routing also
+        // knows the area offices (what the old dialog proposed).
+        let (case, part) = store
+            .load_cases()
+            .expect("cases")
+            .into_iter()
+            .filter(|case| case.state == CaseState::Dispatched && case.subject.item_kind() == citygrid::model::ItemKind::Part)
+            .filter(|case| !disputed.contains(&case.id))
+            .find_map(|case| {
+                let part = world.parts.iter().find(|part| Some(part.code) == case.part_code && part.owner_unit.is_some())?.clone();
+                let query = RoutingQuery {
+                    kind: case.subject.item_kind(),
+                    class_code: &case.class_code,
+                    location: case.location,
+                    part_code: case.part_code,
+                    on: case.reported_at.date(),
+                };
+                let suggestion = suggest_unit(&routing, &query)?;
+                let old_proposal: Vec<_> = std::iter::once(suggestion.unit)
+                    .chain(suggestion.alternatives.iter().map(|candidate| candidate.unit))
+                    .filter(|unit| Some(*unit) != case.unit)
+                    .take(3)
+                    .collect();
+                old_proposal.iter().any(|unit| area_office(*unit)).then_some((case, part))
+            })
+            .expect("a part case near area offices");
+        let area_offices: Vec<_> = world.units.iter().filter(|unit| area_office(unit.id)).map(|unit| unit.id).collect();
+        (case, part, world.units.clone(), area_offices)
+    };
+    let holder = case.unit.expect("dispatched");
+
+    let position = seat.state().cases().position_of(case.id).expect("held");
+    seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
+    frames(&mut seat, 4);
+    // The panel names the part's units, not the community boundary nearby.
+    seat.get_by_label_contains(&format!("Part {}: owner", part.code));
+    assert_eq!(
+        seat.query_all_by_label_contains("Community ").filter(|node| node.value().unwrap_or_default().contains("boundary")).count(),
+        0
+    );
+    seat.get_by_label("Open a dispute").scroll_to_me();
+    frames(&mut seat, 10);
+    seat.get_by_label("Open a dispute").click();
+    frames(&mut seat, 4);
+    let dialog = seat.state().desk().disputes.dialog.clone().expect("the dialog is open");
+    assert!(!dialog.units.is_empty(), "units are proposed");
+    for unit in &dialog.units {
+        assert!(!area_offices.contains(unit), "an area office is proposed for a part with an owner: {unit:?}");
+    }
+    let owner = part.owner_unit.expect("owned");
+    if owner != holder {
+        assert!(dialog.units.contains(&owner), "the part's owner is proposed");
+    }
+    for candidate in &dialog.candidates {
+        seat.get_by_label_contains(&candidate.reason_en);
+    }
+    // The other units, opened: neither the centre nor the committee.
+    seat.get_by_label("Other units").click();
+    frames(&mut seat, 4);
+    for own in ["District supervision and command centre", "District urban management committee"] {
+        assert_eq!(seat.query_all_by_label(own).count(), 0, "{own} is offered as a party");
+    }
+    let listed = units.iter().filter(|unit| unit.takes_dispatches() && !dialog.units.contains(&unit.id) && unit.id != holder);
+    assert!(listed.into_iter().any(|unit| seat.query_all_by_label(&unit.name_en).count() > 0), "the other units are listed");
+    seat.query_all_by_label("What is disputed (required)").last().expect("the summary").click();
+    frames(&mut seat, 1);
+    seat.query_all_by_label("What is disputed (required)").last().expect("the summary").type_text("管线权属不清");
+    frames(&mut seat, 2);
+    seat.get_by_label("OK").click();
+    let started = Instant::now();
+    while seat.state().desk().disputes.dialog.is_some() || seat.state().desk().pending.is_some() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the dispute is opened");
+        frames(&mut seat, 1);
+    }
+    let opened = store.load_disputes(true).expect("disputes").into_iter().find(|dispute| dispute.case_id == case.id).expect("opened");
+    let mut expected = vec![holder];
+    expected.extend(dialog.units.iter().copied().filter(|unit| *unit != holder));
+    assert_eq!(opened.units, expected, "the parties are the holder and the proposed units");
+
+    // The workflow refuses the centre and the committee, whatever a client sends.
+    let centre = units.iter().find(|unit| unit.code == "ZX").expect("centre").id;
+    let committee = units.iter().find(|unit| unit.code == "CGW").expect("committee").id;
+    let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
+    let intake = store.user_by_login("intake1").expect("reads").expect("account");
+    let report = citygrid::workflow::NewCase {
+        source: citygrid::model::SourceChannel::Hotline12345,
+        subject: case.subject,
+        class_code: case.class_code.clone(),
+        urgency: citygrid::model::Urgency::Normal,
+        location: case.location,
+        part_code: case.part_code,
+        grid_code: case.grid_code,
+        description: "市民来电".into(),
+        photos: vec![],
+        reporter_contact: None,
+        address: String::new(),
+    };
+    let filed = workflow.report_case(&mut store, &intake, report, now).expect("reported").case;
+    let filed = workflow
+        .apply(&mut store, &intake, filed.id, filed.revision, &Action::File { note: String::new(), correction: None }, now)
+        .expect("filed");
+    for unit in [centre, committee] {
+        let refused = workflow
+            .apply(&mut store, &dispatcher, filed.id, filed.revision, &Action::Dispatch { unit, note: String::new() }, now)
+            .expect_err("refused");
+        assert!(
+            matches!(refused, citygrid::workflow::WorkflowError::Refused(citygrid::workflow::Refusal::NotAHandlingUnit { .. })),
+            "{refused:?}"
+        );
+        let opening = citygrid::workflow::DisputeOpening { units: vec![unit], summary: "谁管".into() };
+        let refused = workflow.open_dispute(&mut store, &dispatcher, filed.id, &opening, now).expect_err("refused");
+        assert!(
+            matches!(refused, citygrid::workflow::WorkflowError::Refused(citygrid::workflow::Refusal::NotAHandlingUnit { .. })),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        store.load_cases().expect("cases").into_iter().find(|case| case.id == filed.id).expect("still there").revision,
+        filed.revision,
+        "nothing was written"
+    );
+}
+
+/// Urgency: the 待中心处理 queue shows each row's own clock (the stage it waits in) and orders
+/// the rows by it, as the "time left" header says: a case returned days ago and not redispatched
+/// sits among the most late, not last, and its row reads how late it is.
+#[test]
+fn the_centre_queue_orders_rows_by_their_own_clocks_and_a_long_returned_case_is_not_last() {
+    use citygrid::desk::shown_minutes_left;
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let mut store = common::pg::owner_store(&path);
+    let workflow = Workflow::load(&store).expect("workflow");
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let case = store
+        .load_cases()
+        .expect("cases")
+        .into_iter()
+        .find(|case| case.state == CaseState::Dispatched && case.pending_request.is_none())
+        .expect("a dispatched case");
+    let operator = store.user_by_login(&common::serve::operator_of(&store, case.unit.expect("unit"))).expect("reads").expect("account");
+    let returned = workflow
+        .apply(&mut store, &operator, case.id, case.revision, &Action::ReturnToCentre { reason: "不属于本单位职责范围".into() }, now)
+        .expect("returned");
+    // Sixteen days later nobody has redispatched it.
+    let later = now + chrono::Duration::days(16);
+    let mut seat =
+        harness_signed_in(location, None, [1500, 950], Lang::En, Some(later), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    seat.get_by_label("At the centre").click();
+    frames(&mut seat, 4);
+    let rows = seat.state_mut().case_list_rows();
+    let book = seat.state().cases();
+    let shown: Vec<Option<i64>> = rows.iter().map(|position| shown_minutes_left(book.status(*position).expect("status"))).collect();
+    let timed = shown.iter().take_while(|left| left.is_some()).count();
+    assert!(timed * 10 >= shown.len() * 9, "the rows at the centre show their own clock ({timed} of {})", shown.len());
+    assert!(shown[..timed].windows(2).all(|pair| pair[0] <= pair[1]), "rows are ordered by the time left they show: {shown:?}");
+    let at = rows.iter().position(|position| book.get(*position).expect("case").id == returned.id).expect("listed");
+    let left = shown[at].expect("the returned case shows its dispatch clock");
+    assert!(left < 0, "late after 16 days");
+    assert!(shown[..at].iter().all(|earlier| earlier.is_some_and(|earlier| earlier <= left)), "only later cases come before it");
+    let status = book.status(rows[at]).expect("status");
+    let text = citygrid::ui::desk::stage_text(&status.stage.expect("a stage clock"), Lang::En);
+    assert!(text.starts_with("Dispatch: ") && text.ends_with(" over"), "{text}");
+}
+
+/// The counters at the top of the desk: each reads the number of rows its click lists, the
+/// overdue and stage-late ones are the wall's tiles, and a unit operator's count only its unit.
+#[test]
+fn the_desks_counters_list_what_they_count_and_agree_with_the_wall() {
+    use citygrid::desk::Queue;
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let location = common::pg::chosen_location(&path);
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let mut seat =
+        harness_signed_in(location.clone(), None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    frames(&mut seat, 2);
+    let wall = citygrid::ui::wall::figures(seat.state().cases(), now);
+    for (label, queue) in [
+        ("Open", Queue::Open),
+        ("Overdue", Queue::OverdueNow),
+        ("Due soon", Queue::DueSoon),
+        ("At centre", Queue::AtCentre),
+        ("Stage late", Queue::StageLate),
+    ] {
+        let count = seat.state().cases().count(&queue.filter());
+        assert!(count > 0, "the demo has cases {label}");
+        seat.get_by_label(&format!("{label} {count}")).click();
+        frames(&mut seat, 3);
+        let rows = seat.state_mut().case_list_rows();
+        assert_eq!(rows.len(), count, "{label}: the click lists what the counter counts");
+        let book = seat.state().cases();
+        match queue {
+            Queue::OverdueNow => {
+                assert_eq!(count, wall.overdue_now, "the wall's 当前超期");
+                for position in &rows {
+                    let status = book.status(*position).expect("status");
+                    assert!(status.clock == citygrid::workflow::ClockState::Running && status.remaining_minutes() < 0);
+                }
+            }
+            Queue::StageLate => assert_eq!(count, wall.stage_late_now, "the wall's 环节超时"),
+            Queue::Open => assert_eq!(count, wall.open_now, "the wall's 在办案卷"),
+            _ => {}
+        }
+    }
+    drop(seat);
+
+    // A unit operator counts its own unit's cases, and has no centre queue.
+    let store = common::pg::owner_store(&path);
+    let busiest = {
+        let cases = store.load_cases().expect("cases");
+        let mut units: Vec<_> = cases.iter().filter(|case| case.state.is_open()).filter_map(|case| case.unit).collect();
+        units.sort_by_key(|unit| std::cmp::Reverse(cases.iter().filter(|case| case.unit == Some(*unit) && case.state.is_open()).count()));
+        units[0]
+    };
+    let login = common::serve::operator_of(&store, busiest);
+    let mut seat = harness_signed_in(location, None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), &login, DEMO_PASSWORD)
+        .expect("signs in");
+    frames(&mut seat, 2);
+    let user = store.user_by_login(&login).expect("reads").expect("account");
+    let own = seat.state().cases().count(&Queue::Open.filter().for_user(&user));
+    let all = seat.state().cases().count(&Queue::Open.filter());
+    assert!(own < all);
+    seat.get_by_label(&format!("Open {own}")).click();
+    frames(&mut seat, 3);
+    assert_eq!(seat.state_mut().case_list_rows().len(), own);
+    assert_eq!(seat.query_all_by_label_contains("At centre ").count(), 0, "no centre queue for a unit");
+}

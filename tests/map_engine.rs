@@ -180,6 +180,7 @@ fn identify(world: &World, transform: &ScreenTransform, zoom: f64, pointer: Pos2
         basemap_attribution: None,
         painter_part_limit: 0,
         painter_parts_min_zoom: 17.0,
+        wall: false,
     };
     view.identify(transform, pointer, zoom)
 }

@@ -63,7 +63,7 @@ fn clicking_the_map_identifies_the_area_and_shows_its_details() {
     // Hide cases so the click lands on an area, not a case marker.
     harness.get_by_label("Cases").click();
     harness.run_steps(2);
-    harness.get_by_label("All").click();
+    harness.get_by_label("Home").click();
     harness.run_steps(3);
     let zoom_in = harness.get_by_label("＋").rect();
     let centre = egui::pos2(zoom_in.left() - 330.0, zoom_in.top() + 420.0);
@@ -574,29 +574,33 @@ fn ctrl_f_focuses_the_search_box() {
 /// whose clock does not run stay below in both.
 #[test]
 fn the_time_left_column_orders_by_the_time_left_and_finished_cases_stay_below() {
-    use citygrid::workflow::ClockState;
+    use citygrid::desk::shown_minutes_left;
     let (_dir, path, _) = common::small_demo(1_000, 300);
     let mut seat = harness_for(&path, None, [1500, 950], Lang::En, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
     seat.get_by_label("All cases").click();
     seat.run_steps(3);
-    let order = |seat: &mut Harness<'static, CitygridApp>| -> Vec<(bool, i64)> {
+    // (the clock the column shows runs, its minutes left, the case is open)
+    let order = |seat: &mut Harness<'static, CitygridApp>| -> Vec<(bool, i64, bool)> {
         let rows = seat.state_mut().case_list_rows();
         let book = seat.state().cases();
         rows.iter()
             .map(|position| {
                 let status = book.status(*position).expect("status");
-                (status.clock == ClockState::Running, status.remaining_minutes())
+                let left = shown_minutes_left(status);
+                (left.is_some(), left.unwrap_or_default(), book.get(*position).expect("case").state.is_open())
             })
             .collect()
     };
     let ascending = order(&mut seat);
-    let running = ascending.iter().take_while(|(running, _)| *running).count();
-    assert!(running > 10 && running < ascending.len(), "running clocks first ({running} of {})", ascending.len());
-    assert!(ascending[..running].windows(2).all(|pair| pair[0].1 <= pair[1].1), "least time left first");
-    assert!(ascending[running..].iter().all(|(running, _)| !running));
+    let timed = ascending.iter().take_while(|(timed, ..)| *timed).count();
+    assert!(timed > 10 && timed < ascending.len(), "cases with a clock first ({timed} of {})", ascending.len());
+    assert!(ascending[..timed].windows(2).all(|pair| pair[0].1 <= pair[1].1), "least time left first");
+    assert!(ascending[timed..].iter().all(|(timed, ..)| !timed));
     seat.get_by_label("Time left ↑").click();
     seat.run_steps(3);
     let descending = order(&mut seat);
-    assert!(descending[..running].iter().all(|(running, _)| *running), "finished cases do not come to the top");
-    assert!(descending[..running].windows(2).all(|pair| pair[0].1 >= pair[1].1), "most time left first");
+    assert!(descending[..timed].iter().all(|(timed, ..)| *timed), "cases without a clock do not come to the top");
+    assert!(descending[..timed].windows(2).all(|pair| pair[0].1 >= pair[1].1), "most time left first");
+    let closed_without_clock = descending.iter().position(|(timed, _, open)| !timed && !open).expect("finished cases");
+    assert!(closed_without_clock >= timed, "finished cases stay below");
 }

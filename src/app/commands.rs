@@ -131,6 +131,10 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::SaveWeights { actor, weights }, None, None);
                 }
             }
+            Command::ShowQueue(queue) => {
+                self.desk.list.filter = queue.filter();
+                self.desk.list.open = true;
+            }
             Command::ShowUnitCases(unit) => {
                 self.desk.list.filter =
                     crate::desk::CaseFilter { scope: crate::desk::Scope::All, unit: Some(unit), ..crate::desk::CaseFilter::default() };

@@ -58,6 +58,8 @@ pub struct CitygridApp {
     clock_override: Option<NaiveDateTime>,
     /// The search box: what is typed and what the last search found.
     search: ui::top_bar::SearchState,
+    /// The queue counters of the top bar.
+    counts: ui::top_bar::QueueCounts,
     /// The basemap on the map.
     basemap: Option<ActiveBasemap>,
     /// The basemap being opened; it replaces `basemap` once open.
@@ -150,6 +152,7 @@ impl CitygridApp {
             selection: None,
             clock_override: None,
             search: ui::top_bar::SearchState::default(),
+            counts: ui::top_bar::QueueCounts::default(),
             basemap: None,
             basemap_opening: None,
             basemap_target: None,
@@ -415,11 +418,8 @@ impl eframe::App for CitygridApp {
             Phase::Ready(world) => {
                 let lang = self.settings.lang;
                 let view = ui::View { world, cases: &self.book, lang, now };
-                let overdue = (0..self.book.len())
-                    .filter(|position| self.book.live_light(*position) == Some(crate::calendar::DeadlineLight::Red))
-                    .count();
-                let open_cases = (self.book.open_count(), overdue);
-                commands.extend(ui::top_bar::top_bar_ui(ui, world, open_cases, self.desk.user.as_ref(), lang, now, &mut self.search));
+                let counts = self.counts.refresh(&self.book, self.desk.user.as_ref());
+                commands.extend(ui::top_bar::top_bar_ui(ui, world, counts, self.desk.user.as_ref(), lang, now, &mut self.search));
                 let panel = ui::layers::BasemapPanel {
                     active: self.basemap.as_ref().map(|active| (&active.choice, active.tiles.info())),
                     tile_error: self.basemap.as_ref().and_then(|active| active.tiles.last_error()),
@@ -500,6 +500,7 @@ impl eframe::App for CitygridApp {
                     basemap_attribution: basemap_attribution.as_deref(),
                     painter_part_limit: PAINTER_PART_LIMIT,
                     painter_parts_min_zoom: ui::map_view::PART_MIN_ZOOM,
+                    wall: false,
                 };
                 commands.extend(view.show(ui, &mut self.map_memory, tiles, self.scene.as_mut()));
                 // The clock in the top bar and the warning lights follow the time.

@@ -140,6 +140,7 @@ impl CitygridApp {
             basemap_attribution: basemap_attribution.as_deref(),
             painter_part_limit: super::PAINTER_PART_LIMIT,
             painter_parts_min_zoom: ui::map_view::PART_MIN_ZOOM,
+            wall: true,
         };
         // The wall is not clicked; whatever the map reports is dropped.
         let _ = view.show(ui, &mut self.map_memory, tiles, self.scene.as_mut());

@@ -90,6 +90,7 @@ impl Bench<'_> {
                 basemap_attribution: None,
                 painter_part_limit: usize::MAX,
                 painter_parts_min_zoom: if naive { 0.0 } else { PART_MIN_ZOOM },
+                wall: false,
             };
             let _ = view.show(ui, memory, None, scene.as_deref_mut());
         });
@@ -209,6 +210,7 @@ fn identify_figures(bench: &Bench<'_>) -> (f64, f64, f64) {
         basemap_attribution: None,
         painter_part_limit: 0,
         painter_parts_min_zoom: PART_MIN_ZOOM,
+        wall: false,
     };
     let home = crate::demo::CORE_CENTRE;
     let rect = Rect::from_min_size(Pos2::ZERO, vec2(1920.0, 1080.0));

@@ -133,6 +133,12 @@ impl CaseBook {
         self.statuses.get(position).filter(|status| status.clock == ClockState::Running).and_then(|status| status.light)
     }
 
+    /// How many cases `filter` lets through (no text search, no sorting).
+    #[must_use]
+    pub fn count(&self, filter: &CaseFilter) -> usize {
+        self.cases.iter().zip(&self.statuses).filter(|(case, status)| filter.admits(case, status, "")).count()
+    }
+
     /// Position of a case by database id.
     #[must_use]
     pub fn position_of(&self, case_id: i64) -> Option<usize> {
@@ -283,9 +289,9 @@ impl CaseBook {
             let order = match (&a.0, &b.0) {
                 // Cases whose clock runs come first either way; the direction orders the time
                 // left among them (and each other group by itself).
-                (SortKey::Grouped(group_a, left_a), SortKey::Grouped(group_b, left_b)) => {
+                (SortKey::Grouped(group_a, left_a, tie_a), SortKey::Grouped(group_b, left_b, tie_b)) => {
                     let within = left_a.cmp(left_b);
-                    group_a.cmp(group_b).then(if sort.descending { within.reverse() } else { within })
+                    group_a.cmp(group_b).then(if sort.descending { within.reverse() } else { within }).then(tie_a.cmp(tie_b))
                 }
                 (a, b) => {
                     let order = a.cmp(b);
@@ -302,23 +308,45 @@ impl CaseBook {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
-    /// A group sorted ascending whatever the direction, then a value within it.
-    Grouped(i64, i64),
+    /// A group sorted ascending whatever the direction, then a value within it, then a tie-break
+    /// sorted ascending whatever the direction.
+    Grouped(i64, i64, i64),
     Number(i64),
     Text(String),
     Time(Option<NaiveDateTime>),
 }
 
-/// How pressing a case is, for the "time left" column: cases whose clock runs first, by the
-/// minutes left (overdue ones most behind first), as the column reads; then those whose clock
-/// has not started, has stopped or is paused, and the finished last, in either direction.
+/// The minutes left (negative when late) on the clock the "time left" column shows: the
+/// handling clock while it runs, otherwise the clock of the stage the case waits in (filing and
+/// dispatch at the centre, signing, verification, close, the reply); `None` when neither runs.
+#[must_use]
+pub fn shown_minutes_left(status: &DeadlineStatus) -> Option<i64> {
+    match (status.clock, status.stage) {
+        (ClockState::Running, _) => Some(status.remaining_minutes()),
+        (_, Some(stage)) => Some(stage.remaining_minutes()),
+        _ => None,
+    }
+}
+
+/// How pressing a case is, for the "time left" column: cases with a clock the column shows
+/// first, by the minutes left on it (the most behind first), as the column reads; on a tie an
+/// urgent case, then a returned one, first. Then those whose clock has not started, has stopped
+/// or is paused, and the finished last, in either direction.
 fn urgency_key(case: &Case, status: &DeadlineStatus) -> SortKey {
+    if let Some(left) = shown_minutes_left(status) {
+        let urgency = match case.urgency {
+            crate::model::Urgency::Emergency => 0,
+            crate::model::Urgency::Urgent => 1,
+            crate::model::Urgency::Normal => 2,
+        };
+        let returned = i64::from(case.state != CaseState::Returned);
+        return SortKey::Grouped(0, left, urgency * 2 + returned);
+    }
     match status.clock {
-        ClockState::Running => SortKey::Grouped(0, status.remaining_minutes()),
-        ClockState::NotStarted => SortKey::Grouped(1, 0),
-        ClockState::Stopped => SortKey::Grouped(2, 0),
-        ClockState::Deferred | ClockState::Backlog => SortKey::Grouped(3, 0),
-        ClockState::Closed | ClockState::Void => SortKey::Grouped(4, i64::from(!case.state.is_open())),
+        ClockState::Running | ClockState::NotStarted => SortKey::Grouped(1, 0, 0),
+        ClockState::Stopped => SortKey::Grouped(2, 0, 0),
+        ClockState::Deferred | ClockState::Backlog => SortKey::Grouped(3, 0, 0),
+        ClockState::Closed | ClockState::Void => SortKey::Grouped(4, i64::from(!case.state.is_open()), 0),
     }
 }
 
@@ -384,10 +412,15 @@ pub enum StatusFilter {
     /// Deferred or in the backlog ledger.
     Paused,
     NotDispatched,
+    /// Overdue with its clock running: the wall's 当前超期 and the desk's counter.
+    OverdueNow,
+    /// Open and late in the stage it waits in (filing, dispatch, signing, verification, close).
+    StageLate,
 }
 
 impl StatusFilter {
-    pub const ALL: [Self; 6] = [Self::Red, Self::Yellow, Self::Green, Self::Extended, Self::Paused, Self::NotDispatched];
+    pub const ALL: [Self; 8] =
+        [Self::OverdueNow, Self::Red, Self::Yellow, Self::Green, Self::StageLate, Self::Extended, Self::Paused, Self::NotDispatched];
 
     #[must_use]
     pub fn label(self, chinese: bool) -> &'static str {
@@ -404,6 +437,10 @@ impl StatusFilter {
             (Self::Paused, false) => "Deferred or backlog",
             (Self::NotDispatched, true) => "未派遣",
             (Self::NotDispatched, false) => "Not dispatched",
+            (Self::OverdueNow, true) => "当前超期（处置中）",
+            (Self::OverdueNow, false) => "Overdue now (in handling)",
+            (Self::StageLate, true) => "环节超时",
+            (Self::StageLate, false) => "Late in its stage",
         }
     }
 
@@ -418,6 +455,57 @@ impl StatusFilter {
             Self::Extended => status.extended,
             Self::Paused => matches!(status.clock, ClockState::Deferred | ClockState::Backlog),
             Self::NotDispatched => status.clock == ClockState::NotStarted,
+            Self::OverdueNow => running && status.light == Some(DeadlineLight::Red),
+            Self::StageLate => status.stage.is_some_and(|stage| stage.is_late()),
+        }
+    }
+}
+
+/// The queues the desk counts at the top and the wall shows in its tiles: one definition for
+/// both, as a filter, so a counter is the number of rows its click lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// In progress (not finished).
+    Open,
+    /// Overdue with the clock running (当前超期).
+    OverdueNow,
+    /// Yellow light: the clock running past its warning share (临期).
+    DueSoon,
+    /// Waiting for the centre: to file, dispatch, redispatch, verify-close, or a pending request.
+    AtCentre,
+    /// Late in the stage it waits in (环节超时).
+    StageLate,
+}
+
+impl Queue {
+    pub const ALL: [Self; 5] = [Self::Open, Self::OverdueNow, Self::DueSoon, Self::AtCentre, Self::StageLate];
+
+    /// The case-list filter that lists exactly the cases counted.
+    #[must_use]
+    pub fn filter(self) -> CaseFilter {
+        let (scope, status) = match self {
+            Self::Open => (Scope::Open, None),
+            Self::OverdueNow => (Scope::Open, Some(StatusFilter::OverdueNow)),
+            Self::DueSoon => (Scope::Open, Some(StatusFilter::Yellow)),
+            Self::AtCentre => (Scope::Centre, None),
+            Self::StageLate => (Scope::Open, Some(StatusFilter::StageLate)),
+        };
+        CaseFilter { scope, status, ..CaseFilter::default() }
+    }
+
+    #[must_use]
+    pub fn label(self, chinese: bool) -> &'static str {
+        match (self, chinese) {
+            (Self::Open, true) => "在办",
+            (Self::Open, false) => "Open",
+            (Self::OverdueNow, true) => "当前超期",
+            (Self::OverdueNow, false) => "Overdue",
+            (Self::DueSoon, true) => "临期",
+            (Self::DueSoon, false) => "Due soon",
+            (Self::AtCentre, true) => "待中心处理",
+            (Self::AtCentre, false) => "At centre",
+            (Self::StageLate, true) => "环节超时",
+            (Self::StageLate, false) => "Stage late",
         }
     }
 }

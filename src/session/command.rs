@@ -85,6 +85,8 @@ pub enum Command {
     DisputeStep(Box<crate::desk::worker::DisputeCommand>),
     /// Compute the assessment of a period (on the desk worker).
     Assess(crate::assess::Period),
+    /// List a queue's cases (a counter of the top bar clicked).
+    ShowQueue(crate::desk::Queue),
     /// Show every case of a unit in the case list (drill-down from the assessment).
     ShowUnitCases(UnitId),
     /// Open the export window for this content and extent.

@@ -10,12 +10,12 @@ use geo::Point;
 
 use crate::desk::worker::DisputeCommand;
 use crate::model::Labelled;
-use crate::model::{Art19Rule, Case, DisputeRecord, JurisdictionKind, Keyword, PrecedentArea, PrecedentClass, UnitId};
+use crate::model::{Art19Rule, Case, DisputeRecord, ItemKind, JurisdictionKind, Keyword, Part, PrecedentArea, PrecedentClass, UnitId};
 use crate::session::{Command, Selection, World};
 use crate::ui::Lang;
 use crate::ui::View;
 use crate::workflow::{
-    DisputeDecision, DisputeOpening, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
+    Candidate, DisputeDecision, DisputeOpening, DisputeStep, PrecedentDraft, SiteCheckReport, UnitStatement, allowed_dispute_steps,
 };
 
 use super::desk::DeskState;
@@ -54,6 +54,8 @@ pub struct DisputeDialog {
     pub evidence: usize,
     /// A decision with no statement and no site check must be confirmed as such.
     pub without_evidence: bool,
+    /// Opening: the units the class's routing rule names, each with its reason.
+    pub candidates: Vec<Candidate>,
 }
 
 impl DisputeDialog {
@@ -68,6 +70,7 @@ impl DisputeDialog {
             dispute_id: record.map(|record| record.dispute.id),
             evidence: record.map_or(0, |record| record.statements.len() + record.site_checks.len()),
             without_evidence: false,
+            candidates: Vec::new(),
             text: String::new(),
             units: record.map(DisputeRecord::parties).unwrap_or_default(),
             designated: None,
@@ -247,6 +250,24 @@ pub fn disputes_window_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSt
     commands
 }
 
+/// What routing is asked about `case`: its class and place as reported.
+fn routing_query(case: &Case) -> crate::workflow::RoutingQuery<'_> {
+    crate::workflow::RoutingQuery {
+        kind: case.subject.item_kind(),
+        class_code: &case.class_code,
+        location: case.location,
+        part_code: case.part_code,
+        on: case.reported_at.date(),
+    }
+}
+
+/// The part a part case names, when its owner or maintainer is on record: then ownership, not
+/// a boundary, decides who is responsible (先属主).
+fn owned_part<'a>(world: &'a World, case: &Case) -> Option<&'a Part> {
+    let code = case.part_code.filter(|_| case.subject.item_kind() == ItemKind::Part)?;
+    world.parts.iter().find(|part| part.code == code).filter(|part| part.owner_unit.is_some() || part.maintainer_unit.is_some())
+}
+
 /// The dispute part of a selected case: its record and the steps the user may take.
 #[allow(clippy::too_many_arguments)]
 pub fn dispute_section_ui(ui: &mut egui::Ui, view: View<'_>, case: &Case, desk: &mut DeskState, commands: &mut Vec<Command>) {
@@ -272,23 +293,12 @@ pub fn dispute_section_ui(ui: &mut egui::Ui, view: View<'_>, case: &Case, desk: 
                 if ui.add_enabled(desk.pending.is_none(), egui::Button::new(step.label(lang.is_chinese()))).clicked() {
                     let mut dialog = DisputeDialog::new(step, case, open_record, now);
                     if step == DisputeStep::Open {
-                        // Propose the unit holding it and the routing candidates as parties.
-                        let suggestion = crate::workflow::suggest_unit(
-                            &world.routing_data(&[]),
-                            &crate::workflow::RoutingQuery {
-                                kind: case.subject.item_kind(),
-                                class_code: &case.class_code,
-                                location: case.location,
-                                part_code: case.part_code,
-                                on: case.reported_at.date(),
-                            },
-                        );
-                        dialog.units = suggestion
-                            .iter()
-                            .flat_map(|s| std::iter::once(s.unit).chain(s.alternatives.iter().map(|a| a.unit)))
-                            .filter(|unit| Some(*unit) != case.unit)
-                            .take(3)
+                        // Propose the candidates of the class's routing rule as parties.
+                        dialog.candidates = crate::workflow::dispute_candidates(&world.routing_data(&[]), &routing_query(case))
+                            .into_iter()
+                            .filter(|candidate| Some(candidate.unit) != case.unit)
                             .collect();
+                        dialog.units = dialog.candidates.iter().map(|candidate| candidate.unit).collect();
                     }
                     desk.disputes.dialog = Some(dialog);
                 }
@@ -364,9 +374,19 @@ fn record_ui(ui: &mut egui::Ui, world: &World, record: &DisputeRecord, lang: Lan
     }
 }
 
-/// The boundaries near the case: which jurisdictions are candidates and how far the case lies
-/// from their shared boundary.
+/// What places the case between units. For a part whose owner or maintainer is on record, the
+/// part's own units (a boundary says nothing of who owns a pipe); otherwise the boundaries near
+/// the case: which jurisdictions are candidates and how far the case lies from their shared
+/// boundary.
 fn near_boundary_ui(ui: &mut egui::Ui, world: &World, case: &Case, lang: Lang) {
+    if let Some(part) = owned_part(world, case) {
+        ui.label(format!("{} {}{}{}", lang.pick("部件", "Part"), part.code, lang.pick("：", ": "), part_units_text(world, part, lang)));
+        ui.weak(lang.pick(
+            "部件按“先属主、后属地”：责任由权属和养护关系决定，不看辖区边界。",
+            "Parts go owner first: ownership and maintenance decide, not the area boundaries.",
+        ));
+        return;
+    }
     for kind in [JurisdictionKind::UnitZone, JurisdictionKind::Community, JurisdictionKind::Township] {
         for near in world
             .jurisdiction_index
@@ -385,6 +405,19 @@ fn near_boundary_ui(ui: &mut egui::Ui, world: &World, case: &Case, lang: Lang) {
             ));
         }
     }
+}
+
+/// "权属 A · 养护 B · 主管 C", the part's units on record.
+fn part_units_text(world: &World, part: &Part, lang: Lang) -> String {
+    [
+        (part.owner_unit, lang.pick("权属", "owner")),
+        (part.maintainer_unit, lang.pick("养护", "maintainer")),
+        (part.supervising_unit, lang.pick("主管", "supervisor")),
+    ]
+    .into_iter()
+    .filter_map(|(unit, role)| unit.map(|unit| format!("{role} {}", world.unit_name(Some(unit), lang))))
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 /// The open dispute dialog, as a modal window.
@@ -407,17 +440,34 @@ pub fn dispute_dialog_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSta
                 } else {
                     lang.pick("到场单位", "Units present")
                 });
-                egui::ScrollArea::vertical().max_height(140.0).show(ui, |ui| {
-                    for unit in &world.units {
-                        let mut on = dialog.units.contains(&unit.id);
-                        if ui.checkbox(&mut on, unit.name(lang.is_chinese())).changed() {
-                            if on {
-                                dialog.units.push(unit.id);
-                            } else {
-                                dialog.units.retain(|other| *other != unit.id);
-                            }
+                let toggle = |ui: &mut egui::Ui, units: &mut Vec<UnitId>, unit: UnitId, name: &str| {
+                    let mut on = units.contains(&unit);
+                    if ui.checkbox(&mut on, name).changed() {
+                        if on {
+                            units.push(unit);
+                        } else {
+                            units.retain(|other| *other != unit);
                         }
                     }
+                };
+                if dialog.step == DisputeStep::Open && !dialog.candidates.is_empty() {
+                    ui.weak(lang.pick("按本类案卷的派遣规则，可能的责任单位：", "By the routing rule of this class, the units that may be responsible:"));
+                    for candidate in &dialog.candidates {
+                        toggle(ui, &mut dialog.units, candidate.unit, &world.unit_name(Some(candidate.unit), lang));
+                        ui.indent(("candidate_reason", candidate.unit.0), |ui| {
+                            ui.weak(if lang.is_chinese() { candidate.reason_zh.as_str() } else { candidate.reason_en.as_str() });
+                        });
+                    }
+                }
+                let others = lang.pick("其他单位", "Other units");
+                egui::CollapsingHeader::new(others).default_open(dialog.step == DisputeStep::SiteCheck || dialog.candidates.is_empty()).show(ui, |ui| {
+                    egui::ScrollArea::vertical().max_height(140.0).show(ui, |ui| {
+                        // The centre and the committee are on site at a check, never a party.
+                        let listed = world.units.iter().filter(|unit| dialog.step == DisputeStep::SiteCheck || unit.takes_dispatches());
+                        for unit in listed.filter(|unit| !dialog.candidates.iter().any(|candidate| candidate.unit == unit.id)) {
+                            toggle(ui, &mut dialog.units, unit.id, unit.name(lang.is_chinese()));
+                        }
+                    });
                 });
             }
             _ => {}
@@ -459,7 +509,7 @@ pub fn dispute_dialog_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSta
                             ui.selectable_value(&mut dialog.designated, Some(*unit), format!("★ {}", world.unit_name(Some(*unit), lang)));
                         }
                         ui.separator();
-                        for unit in world.units.iter().filter(|unit| !dialog.units.contains(&unit.id)) {
+                        for unit in world.units.iter().filter(|unit| unit.takes_dispatches() && !dialog.units.contains(&unit.id)) {
                             ui.selectable_value(&mut dialog.designated, Some(unit.id), unit.name(lang.is_chinese()));
                         }
                     })
@@ -532,6 +582,12 @@ pub fn draw_dispute_map(
     use crate::map::mercator_from_lonlat;
     let screen = |point: Point<f64>| transform.screen(mercator_from_lonlat(point.x(), point.y()));
     let spot = record.site_checks.last().map_or(case.location, |check| check.location);
+    if let Some(part) = owned_part(world, case) {
+        // Ownership decides a part's dispute: the part and its units, no boundary.
+        draw_part_ownership(painter, &screen, world, part, lang);
+        draw_measured_spot(painter, &screen, spot, case, lang);
+        return;
+    }
     let near = [JurisdictionKind::UnitZone, JurisdictionKind::Community, JurisdictionKind::Township].into_iter().find_map(|kind| {
         world.jurisdiction_index.near_boundaries(&world.jurisdictions, kind, spot, case.reported_at.date(), 500.0).into_iter().next()
     });
@@ -565,8 +621,12 @@ pub fn draw_dispute_map(
             crate::ui::design_tokens::MAP_TEXT_HALO,
         );
     }
+    draw_measured_spot(painter, &screen, spot, case, lang);
+}
+
+/// The site-check spot, where it differs from the reported one.
+fn draw_measured_spot(painter: &egui::Painter, screen: &impl Fn(Point<f64>) -> egui::Pos2, spot: Point<f64>, case: &Case, lang: Lang) {
     if spot != case.location {
-        // The site-check spot differs from the reported one.
         painter.circle_stroke(screen(spot), 7.0, egui::Stroke::new(2.0, Color32::from_rgb(0xB0, 0x1E, 0x68)));
         crate::map::halo_label(
             painter,
@@ -577,4 +637,29 @@ pub fn draw_dispute_map(
             crate::ui::design_tokens::MAP_TEXT_HALO,
         );
     }
+}
+
+/// The disputed part drawn bold in the first side's colour, with its units on record beside it.
+fn draw_part_ownership(painter: &egui::Painter, screen: &impl Fn(Point<f64>) -> egui::Pos2, world: &World, part: &Part, lang: Lang) {
+    use crate::model::PartGeometry;
+    let stroke = egui::Stroke::new(5.0, SIDE_A);
+    let anchor = match &part.geometry {
+        PartGeometry::Point(point) => {
+            painter.circle_stroke(screen(*point), 11.0, stroke);
+            screen(*point)
+        }
+        PartGeometry::Line(line) => {
+            let points: Vec<egui::Pos2> = line.points().map(screen).collect();
+            painter.add(egui::Shape::line(points.clone(), stroke));
+            points.get(points.len() / 2).copied().unwrap_or_default()
+        }
+        PartGeometry::Polygon(polygon) => {
+            let points: Vec<egui::Pos2> = polygon.exterior().points().map(screen).collect();
+            let centre = points.iter().fold(egui::Vec2::ZERO, |sum, point| sum + point.to_vec2()) / points.len().max(1) as f32;
+            painter.add(egui::Shape::closed_line(points, stroke));
+            centre.to_pos2()
+        }
+    };
+    let label = format!("{} · {}", part.code, part_units_text(world, part, lang));
+    crate::map::halo_label(painter, anchor + egui::vec2(0.0, -24.0), &label, 13.0, Color32::BLACK, crate::ui::design_tokens::MAP_TEXT_HALO);
 }

@@ -8,6 +8,8 @@ pub use crate::map::style::*;
 pub const PICK_RADIUS: f32 = 6.0;
 /// Width of the side panels, points.
 pub const SIDE_PANEL_WIDTH: f32 = 300.0;
+/// The details panel's width to begin with (the case details, its actions and the dispute).
+pub const DETAILS_PANEL_WIDTH: f32 = 380.0;
 
 /// The colour of an assessment mark.
 #[must_use]

@@ -530,6 +530,13 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
         }
     };
     let row_height = 22.0;
+    // The fixed columns (dot, case number, two times, the time left) get what they need; state,
+    // class, unit and source share the rest of the width, so nothing is cut while space is left.
+    // Under 1000 points the source column gives its room to the others.
+    let compact = ui.available_width() < 1000.0;
+    let spacing = ui.spacing().item_spacing.x * 9.0;
+    let shared = (ui.available_width() - 16.0 - 120.0 - 2.0 * 88.0 - 170.0 - spacing).max(200.0);
+    let share = |fraction: f32| (shared * if compact { fraction / 0.84 } else { fraction }).floor();
     // A click anywhere on a row selects it (selectable text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui);
@@ -539,21 +546,24 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
     if let Some(offset) = state.list.scroll_offset.take() {
         table = table.vertical_scroll_offset(offset);
     }
-    table
+    let mut table = table
         .id_salt("case_list")
         .striped(true)
         .auto_shrink([false, false])
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(16.0))
-        .column(Column::initial(108.0).at_least(60.0).clip(true))
-        .column(Column::initial(60.0).at_least(40.0).clip(true))
-        .column(Column::initial(130.0).at_least(60.0).clip(true))
-        .column(Column::initial(110.0).at_least(60.0).clip(true))
-        .column(Column::initial(76.0).at_least(40.0).clip(true))
-        .column(Column::initial(80.0).at_least(60.0).clip(true))
-        .column(Column::initial(80.0).at_least(60.0).clip(true))
-        .column(Column::remainder().at_least(70.0).clip(true))
+        .column(Column::exact(120.0).clip(true))
+        .column(Column::exact(share(0.22)).clip(true))
+        .column(Column::exact(share(0.30)).clip(true))
+        .column(Column::exact(share(0.32)).clip(true));
+    if !compact {
+        table = table.column(Column::exact(share(0.16)).clip(true));
+    }
+    table
+        .column(Column::exact(88.0).clip(true))
+        .column(Column::exact(88.0).clip(true))
+        .column(Column::remainder().at_least(150.0).clip(true))
         .min_scrolled_height(0.0)
         .max_scroll_height(f32::INFINITY)
         .header(24.0, |mut row| {
@@ -562,7 +572,9 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
             row.col(|ui| header(ui, SortColumn::State, "状态", "State", &mut sort));
             row.col(|ui| header(ui, SortColumn::Class, "类别", "Class", &mut sort));
             row.col(|ui| header(ui, SortColumn::Unit, "责任单位", "Unit", &mut sort));
-            row.col(|ui| header(ui, SortColumn::Source, "来源", "Source", &mut sort));
+            if !compact {
+                row.col(|ui| header(ui, SortColumn::Source, "来源", "Source", &mut sort));
+            }
             row.col(|ui| header(ui, SortColumn::Reported, "上报时间", "Reported", &mut sort));
             row.col(|ui| header(ui, SortColumn::Deadline, "处置时限", "Deadline", &mut sort));
             row.col(|ui| header(ui, SortColumn::Urgency, "剩余时间", "Time left", &mut sort));
@@ -594,9 +606,11 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                 row.col(|ui| {
                     ui.label(world.unit_name(case.unit, lang));
                 });
-                row.col(|ui| {
-                    ui.label(case.source.label(lang));
-                });
+                if !compact {
+                    row.col(|ui| {
+                        ui.label(case.source.label(lang));
+                    });
+                }
                 row.col(|ui| {
                     ui.label(case.reported_at.format("%m-%d %H:%M").to_string());
                 });
@@ -669,7 +683,9 @@ pub fn desk_panel_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, s
         });
     }
     let mut panel = egui::Panel::bottom("desk").resizable(true);
-    panel = if state.list.open { panel.default_size(300.0).min_size(120.0) } else { panel.resizable(false) };
+    // Two fifths of the window to begin with (about 15 rows at 1080 lines), resizable.
+    let height = (ui.available_height() * 0.4).clamp(300.0, 640.0);
+    panel = if state.list.open { panel.default_size(height).min_size(120.0) } else { panel.resizable(false) };
     panel.show(ui, |ui| {
         ui.horizontal(|ui| {
             let label = if state.list.open {

@@ -14,9 +14,17 @@ use crate::ui::desk::{DeskState, remaining_text, status_color};
 
 fn row_ui(ui: &mut egui::Ui, key: &str, value: impl Into<egui::WidgetText>) {
     ui.label(egui::RichText::new(key).weak());
-    ui.label(value);
+    ui.add(egui::Label::new(value).wrap());
     ui.end_row();
 }
+
+/// A key–value grid whose values wrap at the panel's edge instead of widening the panel.
+fn details_grid(ui: &egui::Ui, id: &str) -> egui::Grid {
+    egui::Grid::new(id).num_columns(2).striped(true).max_col_width((ui.available_width() - KEY_WIDTH).max(120.0))
+}
+
+/// Room for the key column of the details grids (the longest keys, in either language).
+const KEY_WIDTH: f32 = 120.0;
 
 /// Photo thumbnails, read from their files off the UI thread with size limits and shrunk
 /// (`ui::photos`); a file that is not an acceptable image shows as an error in its place.
@@ -43,28 +51,38 @@ fn time_text(time: Option<NaiveDateTime>) -> String {
 pub fn details_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, selection: Option<Selection>) -> Vec<Command> {
     let View { world, lang, .. } = view;
     let mut commands = Vec::new();
-    egui::Panel::right("details").default_size(tokens::SIDE_PANEL_WIDTH + 40.0).show(ui, |ui| {
-        ui.heading(lang.pick("详情", "Details"));
-        ui.add_space(4.0);
-        egui::ScrollArea::vertical().show(ui, |ui| match selection {
-            None => {
-                ui.label(
-                    lang.pick("在地图上点击部件、案卷或区域查看详情。", "Click a part, a case or an area on the map to see its details."),
-                );
-                ui.add_space(8.0);
-                summary_ui(ui, view);
-            }
-            Some(Selection::Part(index)) => part_ui(ui, view, index, &mut commands),
-            Some(Selection::Case(index)) => case_ui(ui, view, desk, index, &mut commands),
-            Some(Selection::Jurisdiction(index)) => jurisdiction_ui(ui, world, index, lang, &mut commands),
+    // A steady width: content wraps inside it rather than pushing the map and the filters
+    // around as the selection changes; the user may drag it between the bounds.
+    egui::Panel::right("details")
+        .resizable(true)
+        .default_size((ui.available_width() * 0.24).clamp(tokens::SIDE_PANEL_WIDTH, tokens::DETAILS_PANEL_WIDTH))
+        .min_size(tokens::SIDE_PANEL_WIDTH)
+        .max_size(tokens::DETAILS_PANEL_WIDTH * 1.6)
+        .show(ui, |ui| {
+            ui.heading(lang.pick("详情", "Details"));
+            ui.add_space(4.0);
+            egui::ScrollArea::vertical().show(ui, |ui| match selection {
+                None => {
+                    ui.label(
+                        lang.pick(
+                            "在地图上点击部件、案卷或区域查看详情。",
+                            "Click a part, a case or an area on the map to see its details.",
+                        ),
+                    );
+                    ui.add_space(8.0);
+                    summary_ui(ui, view);
+                }
+                Some(Selection::Part(index)) => part_ui(ui, view, index, &mut commands),
+                Some(Selection::Case(index)) => case_ui(ui, view, desk, index, &mut commands),
+                Some(Selection::Jurisdiction(index)) => jurisdiction_ui(ui, world, index, lang, &mut commands),
+            });
         });
-    });
     commands
 }
 
 fn summary_ui(ui: &mut egui::Ui, view: View<'_>) {
     let View { world, cases: book, lang, .. } = view;
-    egui::Grid::new("summary").num_columns(2).striped(true).show(ui, |ui| {
+    details_grid(ui, "summary").show(ui, |ui| {
         let file_name = world.location.short_name();
         ui.label(egui::RichText::new(lang.pick("数据库", "Database")).weak());
         ui.label(file_name).on_hover_text(world.location.display());
@@ -92,7 +110,7 @@ fn part_ui(ui: &mut egui::Ui, view: View<'_>, index: usize, commands: &mut Vec<C
     let part = &world.parts[index];
     let class = world.class_name(ItemKind::Part, &part.code.class_code(), lang);
     ui.label(egui::RichText::new(format!("{} {}", lang.pick("部件", "Part"), class)).size(18.0));
-    egui::Grid::new("part").num_columns(2).striped(true).show(ui, |ui| {
+    details_grid(ui, "part").show(ui, |ui| {
         row_ui(ui, lang.pick("部件编码", "Part code"), egui::RichText::new(part.code.to_string()).monospace());
         row_ui(ui, lang.pick("小类", "Minor class"), format!("{} {}", part.code.class_code(), class));
         row_ui(ui, lang.pick("几何", "Geometry"), part.geometry.kind().label_zh_or_en(lang));
@@ -161,7 +179,7 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         ui.painter().circle_filled(rect.center(), 6.0, status_color(status));
         ui.label(egui::RichText::new(format!("{} {}", lang.pick("案卷", "Case"), case.case_no)).size(18.0));
     });
-    egui::Grid::new("case").num_columns(2).striped(true).show(ui, |ui| {
+    details_grid(ui, "case").show(ui, |ui| {
         let state = match case.pending_request {
             Some(request) => format!("{} · {}", case.state.label(lang), request.label(lang)),
             None => case.state.label(lang).to_owned(),
@@ -174,7 +192,7 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
             let label = lang.pick("环节时限", "Stage limit");
             ui.label(egui::RichText::new(label).weak());
             let color = crate::ui::design_tokens::case_color(Some(clock.light));
-            ui.colored_label(color, format!("{text}（{}）", clock.due_at.format("%m-%d %H:%M")));
+            ui.add(egui::Label::new(egui::RichText::new(format!("{text}（{}）", clock.due_at.format("%m-%d %H:%M"))).color(color)).wrap());
             ui.end_row();
         }
         let marks = crate::ui::desk::state_marks(case, lang);
@@ -183,7 +201,8 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
         }
         if let Some(near) = world.near_boundary(case.location, case.reported_at.date()) {
             ui.label(egui::RichText::new(lang.pick("责任边界", "Boundary")).weak());
-            ui.colored_label(ui.visuals().warn_fg_color, world.near_boundary_text(&near, lang));
+            let warn = ui.visuals().warn_fg_color;
+            ui.add(egui::Label::new(egui::RichText::new(world.near_boundary_text(&near, lang)).color(warn)).wrap());
             ui.end_row();
         }
         if let Some(ratio) = status.overrun_ratio.filter(|ratio| *ratio > 1.0) {
@@ -292,7 +311,7 @@ fn case_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, index: usize
 fn jurisdiction_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, commands: &mut Vec<Command>) {
     let jurisdiction = &world.jurisdictions[index];
     ui.label(egui::RichText::new(format!("{} {}", jurisdiction.kind.label(lang), jurisdiction.name)).size(18.0));
-    egui::Grid::new("jurisdiction").num_columns(2).striped(true).show(ui, |ui| {
+    details_grid(ui, "jurisdiction").show(ui, |ui| {
         row_ui(ui, lang.pick("代码", "Code"), egui::RichText::new(&jurisdiction.code).monospace());
         row_ui(ui, lang.pick("类型", "Kind"), jurisdiction.kind.label(lang));
         row_ui(ui, lang.pick("责任单位", "Owner unit"), world.unit_name(jurisdiction.owner_unit, lang));

@@ -84,7 +84,13 @@ pub struct MapView<'a> {
     /// Without a GPU scene, parts go through the painter from this zoom on ([`PART_MIN_ZOOM`]
     /// in the app; 0 in `bench map`'s naive baseline, which paints every visible part).
     pub painter_parts_min_zoom: f64,
+    /// The video wall: read from metres away and never touched, so no buttons, no tooltips, no
+    /// cursor read-out, and labels and the scale bar at [`WALL_TEXT_SCALE`].
+    pub wall: bool,
 }
+
+/// How much larger the wall draws the map's labels and scale bar than a desk.
+pub const WALL_TEXT_SCALE: f32 = 1.5;
 
 /// Draws the scene's builds through walkers' GPU renderer, under everything egui paints.
 struct SceneLayer<'s> {
@@ -177,7 +183,8 @@ impl MapView<'_> {
                 }
                 if self.placing {
                     ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
-                } else if let Some(pointer) = response.hover_pos()
+                } else if !self.wall
+                    && let Some(pointer) = response.hover_pos()
                     && let Some(hovered) = self.identify(&transform, pointer, zoom)
                 {
                     response.clone().on_hover_text_at_pointer(self.hover_text(hovered));
@@ -390,7 +397,9 @@ impl MapView<'_> {
 
     fn draw_labels(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
         let world = self.world;
+        let scale = self.text_scale();
         let label = |kind: JurisdictionKind, size: f32, text_of: &dyn Fn(usize) -> String| {
+            let size = size * scale;
             for feature in world.outlines.get(&kind).map_or(&[][..], Vec::as_slice) {
                 if transform.sees(feature.label_at, feature.label_at) {
                     let at = transform.screen(feature.label_at);
@@ -530,32 +539,50 @@ impl MapView<'_> {
         }
     }
 
+    /// The labels' and scale bar's size factor: larger on the wall.
+    fn text_scale(&self) -> f32 {
+        if self.wall { WALL_TEXT_SCALE } else { 1.0 }
+    }
+
     fn overlays_ui(&self, ui: &mut egui::Ui, drawn: &DrawnMap<'_>, commands: &mut Vec<Command>) {
         let DrawnMap { painter, transform, projector, response, zoom } = *drawn;
         let lang = self.lang;
         let rect = response.rect;
         // Scale bar, bottom left.
+        let scale = self.text_scale();
         let centre = projector.unproject(rect.center().to_vec2());
         let points_per_m = f64::from(projector.scale_pixel_per_meter(centre));
-        let length_m = nice_scale_length_m(160.0 / points_per_m.max(1e-9));
+        let length_m = nice_scale_length_m(f64::from(160.0 * scale) / points_per_m.max(1e-9));
         let bar = (length_m * points_per_m) as f32;
-        let origin = pos2(rect.left() + 16.0, rect.bottom() - 44.0);
-        painter.rect_filled(Rect::from_min_size(origin - vec2(6.0, 18.0), vec2(bar + 70.0, 30.0)), 4.0, tokens::MAP_TEXT_HALO);
-        painter.line_segment([origin, origin + vec2(bar, 0.0)], Stroke::new(3.0, tokens::MAP_TEXT));
+        let origin = pos2(rect.left() + 16.0 * scale, rect.bottom() - 44.0 * scale);
+        painter.rect_filled(
+            Rect::from_min_size(origin - vec2(6.0, 18.0) * scale, vec2(bar + 70.0 * scale, 30.0 * scale)),
+            4.0,
+            tokens::MAP_TEXT_HALO,
+        );
+        painter.line_segment([origin, origin + vec2(bar, 0.0)], Stroke::new(3.0 * scale, tokens::MAP_TEXT));
         for x in [0.0, bar] {
-            painter.line_segment([origin + vec2(x, -6.0), origin + vec2(x, 0.0)], Stroke::new(2.0, tokens::MAP_TEXT));
+            painter.line_segment([origin + vec2(x, -6.0 * scale), origin + vec2(x, 0.0)], Stroke::new(2.0 * scale, tokens::MAP_TEXT));
         }
         let scale_text = if length_m >= 1_000.0 { format!("{} km", length_m / 1_000.0) } else { format!("{length_m} m") };
-        painter.text(origin + vec2(bar + 8.0, 0.0), Align2::LEFT_CENTER, scale_text, FontId::proportional(13.0), tokens::MAP_TEXT);
+        painter.text(
+            origin + vec2(bar + 8.0 * scale, 0.0),
+            Align2::LEFT_CENTER,
+            scale_text,
+            FontId::proportional(13.0 * scale),
+            tokens::MAP_TEXT,
+        );
 
-        // Cursor position and zoom, bottom left under the scale bar.
-        let cursor = response.hover_pos().map(|pointer| lonlat_from_mercator(transform.mercator(pointer)));
-        let status = match cursor {
-            Some([lon, lat]) => format!("{} {zoom:.1}   {lon:.6}°E  {lat:.6}°N", lang.pick("缩放级别", "Zoom")),
-            None => format!("{} {zoom:.1}", lang.pick("缩放级别", "Zoom")),
-        };
-        let status_at = pos2(rect.left() + 10.0, rect.bottom() - 12.0);
-        halo_label(painter, status_at + vec2(150.0, 0.0), &status, 13.0, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
+        if !self.wall {
+            // Cursor position and zoom, bottom left under the scale bar.
+            let cursor = response.hover_pos().map(|pointer| lonlat_from_mercator(transform.mercator(pointer)));
+            let status = match cursor {
+                Some([lon, lat]) => format!("{} {zoom:.1}   {lon:.6}°E  {lat:.6}°N", lang.pick("缩放级别", "Zoom")),
+                None => format!("{} {zoom:.1}", lang.pick("缩放级别", "Zoom")),
+            };
+            let status_at = pos2(rect.left() + 10.0, rect.bottom() - 12.0);
+            halo_label(painter, status_at + vec2(150.0, 0.0), &status, 13.0, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
+        }
 
         // Attribution, bottom right.
         let boundaries = lang.pick(
@@ -575,18 +602,23 @@ impl MapView<'_> {
         painter.rect_filled(attribution_rect.expand(3.0), 3.0, tokens::MAP_TEXT_HALO);
         painter.galley(attribution_rect.min, galley, tokens::MAP_TEXT);
 
+        if self.wall {
+            return;
+        }
         // Navigation buttons, top right.
-        let buttons = Rect::from_min_size(pos2(rect.right() - 60.0, rect.top() + 12.0), vec2(48.0, 140.0));
+        // English words need wider buttons than the two-character Chinese ones.
+        let width = if lang.is_chinese() { 44.0 } else { 72.0 };
+        let buttons = Rect::from_min_size(pos2(rect.right() - width - 16.0, rect.top() + 12.0), vec2(width + 4.0, 140.0));
         let mut child = ui.new_child(egui::UiBuilder::new().max_rect(buttons).layout(egui::Layout::top_down(egui::Align::Center)));
         child.style_mut().spacing.button_padding = vec2(8.0, 6.0);
-        if child.add_sized([44.0, 26.0], egui::Button::new("＋")).on_hover_text(lang.pick("放大 (+)", "Zoom in (+)")).clicked() {
+        if child.add_sized([width, 26.0], egui::Button::new("＋")).on_hover_text(lang.pick("放大 (+)", "Zoom in (+)")).clicked() {
             commands.push(Command::ZoomIn);
         }
-        if child.add_sized([44.0, 26.0], egui::Button::new("－")).on_hover_text(lang.pick("缩小 (-)", "Zoom out (-)")).clicked() {
+        if child.add_sized([width, 26.0], egui::Button::new("－")).on_hover_text(lang.pick("缩小 (-)", "Zoom out (-)")).clicked() {
             commands.push(Command::ZoomOut);
         }
         if child
-            .add_sized([44.0, 26.0], egui::Button::new(lang.pick("全区", "All")))
+            .add_sized([width, 26.0], egui::Button::new(lang.pick("全区", "Home")))
             .on_hover_text(lang.pick("缩放到全区 (Home)", "Zoom to district (Home)"))
             .clicked()
         {
@@ -594,7 +626,7 @@ impl MapView<'_> {
         }
         if self.selection.is_some()
             && child
-                .add_sized([44.0, 26.0], egui::Button::new(lang.pick("选中", "Sel")))
+                .add_sized([width, 26.0], egui::Button::new(lang.pick("选中", "Selected")))
                 .on_hover_text(lang.pick("缩放到选中对象", "Zoom to selection"))
                 .clicked()
         {

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::desk::{CaseBook, Queue};
 use crate::model::Labelled;
 use crate::model::{Role, User};
 use crate::session::{Command, World};
@@ -15,11 +16,42 @@ pub struct SearchState {
     pub found: Option<bool>,
 }
 
+/// The desk's queue counters, counted again only when the cases or the user change.
+#[derive(Debug, Default)]
+pub struct QueueCounts {
+    key: Option<(u64, Option<i64>)>,
+    counts: Vec<(Queue, usize)>,
+}
+
+impl QueueCounts {
+    /// The counts for what `user` may see (a unit operator: its own unit's cases), each the
+    /// number of rows its queue's filter lists.
+    pub fn refresh(&mut self, book: &CaseBook, user: Option<&User>) -> &[(Queue, usize)] {
+        let key = (book.generation(), user.map(|user| user.id));
+        if self.key != Some(key) {
+            self.counts = Queue::ALL
+                .into_iter()
+                .filter(|queue| *queue != Queue::AtCentre || user.is_none_or(|user| user.role != Role::UnitOperator))
+                .map(|queue| {
+                    let filter = queue.filter();
+                    let filter = match user {
+                        Some(user) => filter.for_user(user),
+                        None => filter,
+                    };
+                    (queue, book.count(&filter))
+                })
+                .collect();
+            self.key = Some(key);
+        }
+        &self.counts
+    }
+}
+
 /// Draws the top bar; returns the commands the user gave.
 pub fn top_bar_ui(
     ui: &mut egui::Ui,
     world: &World,
-    open_cases: (usize, usize),
+    counts: &[(Queue, usize)],
     user: Option<&User>,
     lang: Lang,
     now: NaiveDateTime,
@@ -27,20 +59,20 @@ pub fn top_bar_ui(
 ) -> Vec<Command> {
     let mut commands = Vec::new();
     egui::Panel::top("top_bar").show(ui, |ui| {
+        let narrow = ui.available_width() < 1700.0;
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("citygrid").size(18.0).strong())
                 .on_hover_text(lang.pick("citygrid 数字城管指挥中心", "citygrid command centre"));
             ui.separator();
             ui.label(egui::RichText::new(&world.district_name).strong()).on_hover_text(&world.district_code);
             ui.separator();
-            ui.label(format!("{} {}", lang.pick("在办案卷", "Open cases"), open_cases.0));
-            if open_cases.1 > 0 {
-                ui.colored_label(crate::ui::design_tokens::OVERDUE_TEXT, format!("{} {}", lang.pick("超期", "Overdue"), open_cases.1));
+            for (queue, count) in counts {
+                counter_ui(ui, *queue, *count, lang, &mut commands);
             }
             ui.separator();
             let hint = lang.pick("部件编码、网格编码、案卷号或地名 (Ctrl+F)", "Part, grid, case no. or place (Ctrl+F)");
             let label = ui.label(lang.pick("定位", "Go to"));
-            let edit = ui.add(egui::TextEdit::singleline(&mut search.text).hint_text(hint).desired_width(240.0)).labelled_by(label.id);
+            let edit = ui.add(egui::TextEdit::singleline(&mut search.text).hint_text(hint).desired_width(200.0)).labelled_by(label.id);
             if ui.input(|input| input.modifiers.command && input.key_pressed(egui::Key::F)) {
                 edit.request_focus();
             }
@@ -80,16 +112,55 @@ pub fn top_bar_ui(
                     Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
                 };
                 let day = weekday[chrono::Datelike::weekday(&now).num_days_from_monday() as usize];
-                let working = world.calendar.is_working_minute(now);
-                ui.label(egui::RichText::new(format!("{} {} {}", now.format("%Y-%m-%d"), day, now.format("%H:%M:%S"))).monospace())
-                    .on_hover_text(lang.pick("北京时间", "China Standard Time"));
-                ui.label(if working {
+                let working = if world.calendar.is_working_minute(now) {
                     lang.pick("工作时间", "Working time")
                 } else {
                     lang.pick("非工作时间", "Outside working time")
-                });
+                };
+                // A narrow window (under 1700 points) keeps the bar on one line: the year and
+                // the working-time word move into the clock's tooltip.
+                let date = if narrow { now.format("%m-%d") } else { now.format("%Y-%m-%d") };
+                let clock = ui.label(egui::RichText::new(format!("{date} {day} {}", now.format("%H:%M:%S"))).monospace());
+                if narrow {
+                    clock.on_hover_text(format!(
+                        "{} · {} · {working}",
+                        lang.pick("北京时间", "China Standard Time"),
+                        now.format("%Y-%m-%d")
+                    ));
+                } else {
+                    clock.on_hover_text(lang.pick("北京时间", "China Standard Time"));
+                    ui.label(working);
+                }
             });
         });
     });
     commands
+}
+
+/// One counter: its figure in the queue's colour, a click lists its cases.
+fn counter_ui(ui: &mut egui::Ui, queue: Queue, count: usize, lang: Lang, commands: &mut Vec<Command>) {
+    use crate::calendar::DeadlineLight;
+    use crate::ui::design_tokens as tokens;
+    let color = match queue {
+        Queue::OverdueNow | Queue::StageLate if count > 0 => Some(tokens::OVERDUE_TEXT),
+        Queue::DueSoon if count > 0 => Some(tokens::case_color(Some(DeadlineLight::Yellow))),
+        _ => None,
+    };
+    let mut text = egui::RichText::new(format!("{} {count}", queue.label(lang.is_chinese())));
+    if let Some(color) = color {
+        text = text.color(color).strong();
+    }
+    let hover = match queue {
+        Queue::Open => lang.pick("未办结的案卷", "Cases not finished"),
+        Queue::OverdueNow => lang.pick(
+            "处置时限已过、仍在处置的案卷（与大屏“当前超期”相同；考核只计本期到期的）",
+            "Past the handling deadline and still in handling (the wall's “Overdue now”; the assessment counts only those due in its period)",
+        ),
+        Queue::DueSoon => lang.pick("处置时限将到（黄灯）", "The handling deadline is near (yellow light)"),
+        Queue::AtCentre => lang.pick("待立案、待派遣、被回退、待结案或有待审批申请", "To file, dispatch, redispatch, close, or with a request to decide"),
+        Queue::StageLate => lang.pick("立案、派遣、签收、核查或结案环节已超时", "Late to file, dispatch, sign for, verify or close"),
+    };
+    if ui.add(egui::Button::new(text).frame(false)).on_hover_text(hover).clicked() {
+        commands.push(Command::ShowQueue(queue));
+    }
 }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use egui::{Color32, RichText};
 
-use crate::desk::CaseBook;
-use crate::model::{CaseState, CloseType, UnitId};
+use crate::desk::{CaseBook, Queue};
+use crate::model::{CaseState, CloseType, Labelled, UnitId};
 use crate::ui::Lang;
 use crate::ui::View;
 use crate::ui::design_tokens as tokens;
@@ -74,7 +74,7 @@ pub fn figures(book: &CaseBook, now: NaiveDateTime) -> WallFigures {
     let today = now.date();
     let mut figures = WallFigures::default();
     let (mut closed_counted, mut closed_on_time) = (0usize, 0usize);
-    for (position, case) in book.cases().iter().enumerate() {
+    for case in book.cases() {
         figures.reported_today += usize::from(case.reported_at.date() == today);
         figures.dispatched_today += usize::from(on(case.dispatched_at, today));
         if case.state == CaseState::Closed && on(case.closed_at, today) {
@@ -88,12 +88,12 @@ pub fn figures(book: &CaseBook, now: NaiveDateTime) -> WallFigures {
                 _ => {}
             }
         }
-        figures.open_now += usize::from(case.state.is_open());
-        figures.overdue_now += usize::from(book.live_light(position) == Some(crate::calendar::DeadlineLight::Red));
-        figures.stage_late_now +=
-            usize::from(case.state.is_open() && book.stage_light(position) == Some(crate::calendar::DeadlineLight::Red));
         figures.urged_now += usize::from(case.state.is_open() && (case.urge_count > 0 || case.supervised_at.is_some()));
     }
+    // The desk's counters by the same filters, so the two agree.
+    figures.open_now = book.count(&Queue::Open.filter());
+    figures.overdue_now = book.count(&Queue::OverdueNow.filter());
+    figures.stage_late_now = book.count(&Queue::StageLate.filter());
     #[allow(clippy::cast_precision_loss)]
     {
         figures.on_time_rate_today = (closed_counted > 0).then(|| closed_on_time as f64 / closed_counted as f64);
@@ -152,6 +152,63 @@ pub fn newly_overdue(book: &CaseBook, now: NaiveDateTime, within: TimeDelta) -> 
     items
 }
 
+/// A community with open cases, for the wall's hot spots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotSpot {
+    pub name: String,
+    pub open: usize,
+    pub overdue: usize,
+}
+
+/// The communities with the most open cases now (by the grid cell each case lies in), most
+/// first, with how many of them are overdue.
+#[must_use]
+pub fn hot_spots(world: &crate::session::World, book: &CaseBook) -> Vec<HotSpot> {
+    use crate::model::JurisdictionKind;
+    let community_of: HashMap<&str, &str> = world
+        .jurisdictions
+        .iter()
+        .filter(|jurisdiction| jurisdiction.kind == JurisdictionKind::GridCell)
+        .filter_map(|cell| Some((cell.code.as_str(), cell.parent_code.as_deref()?)))
+        .collect();
+    let name_of: HashMap<&str, &str> = world
+        .jurisdictions
+        .iter()
+        .filter(|jurisdiction| jurisdiction.kind == JurisdictionKind::Community)
+        .map(|community| (community.code.as_str(), community.name.as_str()))
+        .collect();
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (position, case) in book.cases().iter().enumerate() {
+        if !case.state.is_open() {
+            continue;
+        }
+        let Some(cell) = case.grid_code.map(|code| code.to_string()) else { continue };
+        let Some(name) = community_of.get(cell.as_str()).and_then(|community| name_of.get(community)) else { continue };
+        let entry = counts.entry(name).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(book.live_light(position) == Some(crate::calendar::DeadlineLight::Red));
+    }
+    let mut spots: Vec<HotSpot> =
+        counts.into_iter().map(|(name, (open, overdue))| HotSpot { name: short_area_name(name), open, overdue }).collect();
+    spots.sort_by(|a, b| b.open.cmp(&a.open).then(b.overdue.cmp(&a.overdue)).then(a.name.cmp(&b.name)));
+    spots
+}
+
+/// A community's name without its committee suffix (居委会, 村委会 → 村), as the map labels it.
+fn short_area_name(name: &str) -> String {
+    name.replace("居委会", "").replace("村委会", "村")
+}
+
+/// A unit's name short enough for a wall row and still told apart from its neighbours: the
+/// English name without its parenthesis ("Sanitation section (urban management)"), cut at 24
+/// characters; the Chinese at 11.
+#[must_use]
+pub fn short_unit_name(name: &str, chinese: bool) -> String {
+    let name = if chinese { name } else { name.split(" (").next().unwrap_or(name) };
+    let limit = if chinese { 11 } else { 24 };
+    if name.chars().count() > limit { name.chars().take(limit - 1).chain(std::iter::once('…')).collect() } else { name.to_owned() }
+}
+
 /// Colours of the wall (dark, high contrast, readable across a room).
 const WALL_BG: Color32 = Color32::from_rgb(0x0B, 0x14, 0x22);
 const TILE_BG: Color32 = Color32::from_rgb(0x14, 0x22, 0x38);
@@ -166,6 +223,25 @@ fn tile(ui: &mut egui::Ui, label: &str, value: &str, accent: Color32, width: f32
             ui.label(RichText::new(label).size(18.0).color(TILE_LABEL));
             ui.label(RichText::new(value).size(44.0).strong().color(accent));
         });
+    });
+}
+
+/// What the colours of the cases on the map mean.
+fn legend_ui(ui: &mut egui::Ui, lang: Lang) {
+    use crate::calendar::DeadlineLight;
+    ui.horizontal(|ui| {
+        for (color, zh, en) in [
+            (tokens::case_color(Some(DeadlineLight::Green)), "按期处置中", "in time"),
+            (tokens::case_color(Some(DeadlineLight::Yellow)), "临近时限", "deadline near"),
+            (tokens::case_color(Some(DeadlineLight::Red)), "已超期", "overdue"),
+            (tokens::CASE_PAUSED, "缓办、挂账", "deferred, backlog"),
+            (tokens::case_color(None), "待派遣、待核查", "to dispatch, to verify"),
+        ] {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(22.0, 22.0), egui::Sense::hover());
+            ui.painter().circle_filled(rect.center(), 9.0, color);
+            ui.label(RichText::new(lang.pick(zh, en)).size(20.0).color(TILE_LABEL));
+            ui.add_space(14.0);
+        }
     });
 }
 
@@ -201,6 +277,7 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
                 ui.label(RichText::new(format!("{}  {day}  {working}", now.format("%Y-%m-%d"))).size(20.0).color(TILE_LABEL));
             });
         });
+        legend_ui(ui, lang);
         if let Some(since) = stale_since {
             ui.label(
                 RichText::new(format!(
@@ -265,12 +342,9 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
                 ui.label(RichText::new(header).size(17.0).color(TILE_LABEL));
             }
             ui.end_row();
-            for (rank, row) in league.iter().take(12).enumerate() {
+            for (rank, row) in league.iter().take(10).enumerate() {
                 ui.label(RichText::new((rank + 1).to_string()).size(18.0).color(TILE_LABEL));
-                let mut name = world.unit_name(Some(row.unit), lang);
-                if name.chars().count() > 11 {
-                    name = name.chars().take(10).chain(std::iter::once('…')).collect();
-                }
+                let name = short_unit_name(&world.unit_name(Some(row.unit), lang), lang.is_chinese());
                 ui.label(RichText::new(name).size(18.0).color(TILE_VALUE));
                 ui.label(RichText::new(row.open.to_string()).size(18.0).color(TILE_VALUE));
                 let overdue_color =
@@ -280,6 +354,57 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
                 ui.end_row();
             }
         });
+        // The rest of the column: where the cases gather, and what waits at the centre.
+        let rows_left = ((ui.available_height() - 2.0 * 48.0) / 28.0).floor().max(0.0) as usize;
+        let spots = hot_spots(world, book);
+        let spot_rows = spots.len().min(5).min(rows_left / 2);
+        if spot_rows > 0 {
+            ui.add_space(14.0);
+            ui.label(
+                RichText::new(lang.pick("热点社区（在办案卷最多）", "Hot spots (most open cases)")).size(22.0).strong().color(TILE_VALUE),
+            );
+            egui::Grid::new("wall_hot_spots").num_columns(3).spacing([14.0, 6.0]).show(ui, |ui| {
+                for spot in spots.iter().take(spot_rows) {
+                    ui.label(RichText::new(&spot.name).size(18.0).color(TILE_VALUE));
+                    ui.label(RichText::new(format!("{} {}", lang.pick("在办", "open"), spot.open)).size(18.0).color(TILE_VALUE));
+                    let color = if spot.overdue > 0 { tokens::case_color(Some(crate::calendar::DeadlineLight::Red)) } else { TILE_LABEL };
+                    ui.label(RichText::new(format!("{} {}", lang.pick("超期", "overdue"), spot.overdue)).size(18.0).color(color));
+                    ui.end_row();
+                }
+            });
+        }
+        let waiting_rows = rows_left.saturating_sub(spot_rows).min(5);
+        let waiting = book.select(
+            &Queue::AtCentre.filter(),
+            crate::desk::CaseSort { column: crate::desk::SortColumn::Urgency, descending: false },
+            &|_| String::new(),
+        );
+        if waiting_rows > 0 {
+            ui.add_space(14.0);
+            ui.label(
+                RichText::new(format!("{} {}", lang.pick("待中心处理", "Waiting at the centre:"), waiting.len()))
+                    .size(22.0)
+                    .strong()
+                    .color(TILE_VALUE),
+            );
+            egui::Grid::new("wall_at_centre").num_columns(2).spacing([14.0, 6.0]).show(ui, |ui| {
+                for position in waiting.iter().take(waiting_rows) {
+                    let (Some(case), Some(status)) = (book.get(*position), book.status(*position)) else { continue };
+                    let class = short_unit_name(&world.class_name(case.subject.item_kind(), &case.class_code, lang), lang.is_chinese());
+                    ui.label(RichText::new(class).size(18.0).color(TILE_VALUE));
+                    match status.stage {
+                        Some(clock) => {
+                            let color = tokens::case_color(Some(clock.light));
+                            ui.label(RichText::new(crate::ui::desk::stage_text(&clock, lang)).size(18.0).color(color));
+                        }
+                        None => {
+                            ui.label(RichText::new(case.state.label(lang)).size(18.0).color(TILE_LABEL));
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        }
     });
     egui::Panel::bottom("wall_ticker").frame(egui::Frame::new().fill(WALL_BG).inner_margin(egui::Margin::symmetric(20, 8))).show(
         ui,
@@ -302,10 +427,12 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
                     ui.label(RichText::new(format!("{}", items.len())).size(22.0).strong().color(TILE_VALUE));
                     ui.separator();
                 }
-                // Pages through the list, three items every 5 seconds.
+                // Pages through the list, as many items as the line holds (about 520 points
+                // each), every 5 seconds.
+                let per_page = ((ui.available_width() / 520.0).floor() as usize).max(1);
                 let page = usize::try_from(now.and_utc().timestamp() / 5).unwrap_or(0);
-                let start = if items.len() > 3 { (page * 3) % items.len() } else { 0 };
-                for item in items.iter().cycle().skip(start).take(items.len().min(3)) {
+                let start = if items.len() > per_page { (page * per_page) % items.len() } else { 0 };
+                for item in items.iter().cycle().skip(start).take(items.len().min(per_page)) {
                     let Some(case) = book.get(item.position) else { continue };
                     let hours = (now - item.deadline_at).num_minutes() as f64 / 60.0;
                     ui.label(
@@ -313,7 +440,7 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
                             "{} {} · {} · {}{hours:.1}{}",
                             case.case_no,
                             world.class_name(case.subject.item_kind(), &case.class_code, lang),
-                            world.unit_name(case.unit, lang),
+                            short_unit_name(&world.unit_name(case.unit, lang), lang.is_chinese()),
                             lang.pick("超 ", "over by "),
                             lang.pick(" 小时", " h"),
                         ))

@@ -175,10 +175,7 @@ fn units_data(units: &[UnitId]) -> Value {
 
 impl Workflow {
     fn check_units(&self, units: &[UnitId]) -> Result<(), Refusal> {
-        match units.iter().find(|unit| !self.units.iter().any(|known| known.id == **unit)) {
-            Some(unit) => Err(Refusal::UnknownUnit { unit: *unit }),
-            None => Ok(()),
-        }
+        units.iter().try_for_each(|unit| self.check_handling_unit(*unit))
     }
 
     /// The open dispute `dispute_id` with everything recorded on it, and its case.
@@ -332,7 +329,10 @@ impl Workflow {
             return Err(Refusal::DateInFuture { date: report.checked_on }.into());
         }
         let notes = required(&report.notes, step)?;
-        self.check_units(&report.units_present)?;
+        // The centre and the committee may well be on site: only unknown units are refused.
+        if let Some(unit) = report.units_present.iter().find(|unit| !self.units.iter().any(|known| known.id == **unit)) {
+            return Err(Refusal::UnknownUnit { unit: *unit }.into());
+        }
         if !lonlat_ok(report.location) {
             return Err(Refusal::InvalidLocation.into());
         }

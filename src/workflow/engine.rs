@@ -302,9 +302,7 @@ pub(crate) fn decide(
             let reason = required(reason, Refusal::ReasonRequired { action: kind })?;
             let mut chosen: Vec<UnitId> = Vec::with_capacity(units.len());
             for unit in units {
-                if !workflow.units.iter().any(|known| known.id == *unit) {
-                    return Err(Refusal::UnknownUnit { unit: *unit });
-                }
+                workflow.check_handling_unit(*unit)?;
                 if case.unit == Some(*unit) {
                     return Err(Refusal::LeadCannotAssist { unit: workflow.unit_label(*unit) });
                 }
@@ -455,9 +453,7 @@ pub(crate) fn decide(
 
 /// Sends the case to `unit`: the handling clock starts now with the command manual's limit.
 pub(super) fn dispatch(workflow: &Workflow, case: &mut Case, unit: UnitId, now: NaiveDateTime) -> Result<(), Refusal> {
-    if !workflow.units.iter().any(|known| known.id == unit) {
-        return Err(Refusal::UnknownUnit { unit });
-    }
+    workflow.check_handling_unit(unit)?;
     let entry = workflow
         .manual
         .entry(case.subject.item_kind(), &case.class_code)

@@ -124,6 +124,11 @@ pub enum Refusal {
     UnknownUnit {
         unit: UnitId,
     },
+    /// The centre dispatches and the committee decides: neither is sent cases, assists, or is
+    /// a party to a dispute ([`crate::model::Unit::takes_dispatches`]).
+    NotAHandlingUnit {
+        unit: UnitLabel,
+    },
     UnknownClass {
         subject: CaseSubject,
         class_code: String,
@@ -427,6 +432,16 @@ impl Refusal {
                     "上报问题必须填写问题描述。".to_owned()
                 } else {
                     "A report needs a description of the problem.".to_owned()
+                }
+            }
+            Self::NotAHandlingUnit { unit } => {
+                if zh {
+                    format!("{}不承办案卷（指挥中心负责派遣，城管委负责裁定），不能派遣给它，也不能列为协办或争议单位。", unit.name(true))
+                } else {
+                    format!(
+                        "{} does not handle cases (the centre dispatches, the committee decides): it cannot be sent a case, assist, or be party to a dispute.",
+                        unit.name(false)
+                    )
                 }
             }
             Self::UnknownUnit { unit } => {

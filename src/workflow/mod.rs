@@ -32,7 +32,7 @@ pub use dispute::{
 };
 pub use error::{Refusal, StaleCase, UnitLabel, WorkflowError};
 pub use report::{DUPLICATE_RADIUS_M, DuplicateWarning, NewCase, ReportedCase};
-pub use routing::{Candidate, RoutingData, RoutingQuery, RoutingRule, Suggestion, suggest_unit};
+pub use routing::{Candidate, RoutingData, RoutingQuery, RoutingRule, Suggestion, dispute_candidates, suggest_unit};
 
 use crate::store::Tx;
 use chrono::NaiveDateTime;
@@ -89,6 +89,18 @@ impl Workflow {
             || UnitLabel { id: unit, name_zh: format!("单位 {}", unit.0), name_en: format!("unit {}", unit.0) },
             |known| UnitLabel { id: unit, name_zh: known.name_zh.clone(), name_en: known.name_en.clone() },
         )
+    }
+
+    /// Whether `unit` exists and handles cases (not the centre nor the committee).
+    ///
+    /// # Errors
+    /// [`Refusal::UnknownUnit`], [`Refusal::NotAHandlingUnit`].
+    pub(crate) fn check_handling_unit(&self, unit: UnitId) -> Result<(), Refusal> {
+        match self.units.iter().find(|known| known.id == unit) {
+            None => Err(Refusal::UnknownUnit { unit }),
+            Some(known) if !known.takes_dispatches() => Err(Refusal::NotAHandlingUnit { unit: self.unit_label(unit) }),
+            Some(_) => Ok(()),
+        }
     }
 
     /// Takes one step on a case in a transaction of its own.

@@ -114,6 +114,69 @@ fn department_root(units: &[Unit], id: UnitId) -> UnitId {
 /// the manual, outside every jurisdiction, without a known part).
 #[must_use]
 pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<Suggestion> {
+    let found = candidates(data, query);
+    let ordered: Vec<Candidate> = match found.routing {
+        Routing::OwnerFirst => [found.precedent, found.part, found.zone, found.manual, found.area].concat(),
+        Routing::TerritoryFirst => [found.precedent, found.zone, found.part, found.manual, found.area].concat(),
+    };
+    let mut unique = unique_units(ordered).into_iter();
+    let first = unique.next()?;
+    Some(Suggestion {
+        unit: first.unit,
+        rule: first.rule,
+        reason_zh: first.reason_zh,
+        reason_en: first.reason_en,
+        alternatives: unique.collect(),
+    })
+}
+
+/// The units a responsibility dispute over the case lies between, by the routing rule of its
+/// class, each with the fact that makes it one, without the centre and the committee (which
+/// decide, not handle):
+/// - a part whose owner or maintainer is known (先属主): its owner, maintainer and supervisor,
+///   and the unit the manual names for the class; never the township or community office,
+///   whose boundary says nothing of who owns a pipe;
+/// - a part with neither (ownership unclear) and an event: the rule's own order, the local
+///   township or community office last (Art. 19 (3)).
+///
+/// A committee precedent for the place comes first either way.
+#[must_use]
+pub fn dispute_candidates(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Vec<Candidate> {
+    let found = candidates(data, query);
+    let owned = found.part.iter().any(|candidate| matches!(candidate.rule, RoutingRule::PartOwner | RoutingRule::PartMaintainer));
+    let ordered: Vec<Candidate> = match found.routing {
+        Routing::OwnerFirst if owned => [found.precedent, found.part, found.manual].concat(),
+        Routing::OwnerFirst => [found.precedent, found.part, found.zone, found.manual, found.area].concat(),
+        Routing::TerritoryFirst => [found.precedent, found.zone, found.part, found.manual, found.area].concat(),
+    };
+    let takes = |unit: UnitId| unit_by_id(data.units, unit).is_none_or(Unit::takes_dispatches);
+    unique_units(ordered.into_iter().filter(|candidate| takes(candidate.unit)).collect())
+}
+
+/// The first candidate of each unit, in order.
+fn unique_units(ordered: Vec<Candidate>) -> Vec<Candidate> {
+    let mut seen = Vec::new();
+    ordered
+        .into_iter()
+        .filter(|candidate| {
+            let fresh = !seen.contains(&candidate.unit);
+            seen.push(candidate.unit);
+            fresh
+        })
+        .collect()
+}
+
+/// The candidates of each rule, before they are put in order.
+struct Found {
+    routing: Routing,
+    precedent: Vec<Candidate>,
+    part: Vec<Candidate>,
+    zone: Vec<Candidate>,
+    manual: Vec<Candidate>,
+    area: Vec<Candidate>,
+}
+
+fn candidates(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Found {
     let units = data.units;
     let entry = data.manual.entry(query.kind, query.class_code);
     let routing =
@@ -225,25 +288,14 @@ pub fn suggest_unit(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Option<
         }
     }
 
-    let precedent_candidates = precedent_candidates(data, query);
-    let ordered: Vec<Candidate> = match routing {
-        Routing::OwnerFirst => [precedent_candidates, part_candidates, zone_candidates, manual_candidates, area_candidates].concat(),
-        Routing::TerritoryFirst => [precedent_candidates, zone_candidates, part_candidates, manual_candidates, area_candidates].concat(),
-    };
-    let mut seen = Vec::new();
-    let mut unique = ordered.into_iter().filter(|candidate| {
-        let fresh = !seen.contains(&candidate.unit);
-        seen.push(candidate.unit);
-        fresh
-    });
-    let first = unique.next()?;
-    Some(Suggestion {
-        unit: first.unit,
-        rule: first.rule,
-        reason_zh: first.reason_zh,
-        reason_en: first.reason_en,
-        alternatives: unique.collect(),
-    })
+    Found {
+        routing,
+        precedent: precedent_candidates(data, query),
+        part: part_candidates,
+        zone: zone_candidates,
+        manual: manual_candidates,
+        area: area_candidates,
+    }
 }
 
 /// The precedents that decide this case, newest decision first (then one for the class before
