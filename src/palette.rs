@@ -54,6 +54,39 @@ pub fn part_color(major: u8) -> Color32 {
     }
 }
 
+/// A line part (pipe, cable) at street zoom, coloured by its network after the usual utility
+/// colour code (water blue, sewer brown, storm teal, gas yellow, power red, telecom orange) and
+/// translucent, so a dense network recedes under the streets, their names and the cases.
+#[must_use]
+pub fn part_line_color(major: u8, minor: u8) -> Color32 {
+    let (r, g, b) = match (major, minor) {
+        (1, 51 | 57) => (0x1F, 0x6F, 0xC4),
+        (1, 52 | 58) => (0x8B, 0x5A, 0x2B),
+        (1, 53) => (0x1A, 0x93, 0x86),
+        (1, 54) => (0xD4, 0xA0, 0x00),
+        (1, 55) => (0xC8, 0x32, 0x2A),
+        (1, 56) => (0xE0, 0x7B, 0x1A),
+        _ => {
+            let base = part_color(major);
+            (base.r(), base.g(), base.b())
+        }
+    };
+    Color32::from_rgba_unmultiplied(r, g, b, 0xA0)
+}
+
+/// Width of a line part in points: mains wider than the laterals that branch off them.
+#[must_use]
+pub fn part_line_width(major: u8, minor: u8) -> f32 {
+    if major == 1 && matches!(minor, 57 | 58) { 0.8 } else { 1.2 }
+}
+
+/// A green space or other area part at street zoom: a faint fill and a soft outline.
+#[must_use]
+pub fn part_area_colors(major: u8) -> (Color32, Color32) {
+    let base = part_color(major);
+    (base.gamma_multiply(0.18), base.gamma_multiply(0.5))
+}
+
 /// Fill of a case marker by warning light; closed cases are grey.
 #[must_use]
 pub fn case_color(light: Option<DeadlineLight>) -> Color32 {
@@ -67,6 +100,8 @@ pub fn case_color(light: Option<DeadlineLight>) -> Color32 {
 
 /// The committee's precedents (decided responsibility) on the map.
 pub const PRECEDENT: Color32 = Color32::from_rgb(0x7B, 0x2F, 0xBE);
+/// The dark rim of an open case's marker, setting it apart from part dots of its colour.
+pub const CASE_RIM: Color32 = Color32::from_rgb(0x20, 0x20, 0x20);
 /// A deferred or backlogged case: its clock is paused.
 pub const CASE_PAUSED: Color32 = Color32::from_rgb(0x6E, 0x7F, 0xB8);
 /// Text of a state with a request waiting for the centre's decision.

@@ -189,12 +189,12 @@ struct LabelRules {
     avoid_minor_streets: bool,
 }
 
-/// Street names from zoom 15: main roads only at 15, minor streets too (sparser) from 16. The
-/// app shows a tile zoom from half a level below to half a level above it (zoom 15.5 shows
-/// zoom-16 tiles at 71 %), hence the sizes and spacings.
+/// Street names at zooms 15 and 16: main roads only at 15, minor streets too (sparser) at 16.
+/// The app shows a tile zoom from half a level below to half a level above it (zoom 15.5 shows
+/// zoom-16 tiles at 71 %), hence the sizes and spacings. From zoom 17 (the app's zoom 16.5) the
+/// app names the streets itself, above the parts that crowd them there.
 fn label_rules(zoom: u8) -> Option<LabelRules> {
     match zoom {
-        0..=14 => None,
         15 => Some(LabelRules {
             main_size: 15.0,
             minor_size: None,
@@ -209,13 +209,7 @@ fn label_rules(zoom: u8) -> Option<LabelRules> {
             minor_spacing: 520.0,
             avoid_minor_streets: true,
         }),
-        _ => Some(LabelRules {
-            main_size: 17.0,
-            minor_size: Some(14.0),
-            main_spacing: 400.0,
-            minor_spacing: 400.0,
-            avoid_minor_streets: true,
-        }),
+        _ => None,
     }
 }
 
@@ -391,12 +385,9 @@ fn render_tile(input: &BasemapInput, font: &FontRef<'_>, key: TileKey, labels: &
     let river_width = (f32::from(zoom) - 6.0).clamp(1.0, 6.0);
     let rivers: Vec<&LineString<f64>> = input.rivers.iter().filter(|river| touches(river.bounding_rect(), bounds, 0.01)).collect();
     stroke_lines(&mut pixmap, key, rivers, Color::from_rgba8(0x9C, 0xC3, 0xE6, 0xFF), river_width);
-    for (_, shape, managed) in &input.districts {
-        if touches(shape.bounding_rect(), bounds, 0.0) {
-            let width = if *managed { 2.0 } else { 1.0 };
-            stroke_lines(&mut pixmap, key, shape.0.iter().map(Polygon::exterior), Color::from_rgba8(0xB5, 0xA8, 0xB5, 0xFF), width);
-        }
-    }
+    // No district outlines: the app draws them as vector lines at every zoom. Drawn into the
+    // tiles, a line of a low zoom is magnified where no tile of the zoom shown exists (outside the
+    // urban core) into a blurred band that stops where the detailed tiles begin.
     if zoom >= 12 {
         for main in [false, true] {
             let width = road_width_px(main, zoom).max(if main { 2.0 } else { 1.0 });
@@ -542,8 +533,9 @@ mod tests {
     fn street_names_neither_overlap_nor_repeat_closer_than_the_spacing_nor_cover_main_roads() {
         let input = grid();
         let font = FontRef::try_from_slice(crate::assets::NOTO_SANS_SC).expect("font");
-        for zoom in 15..=17 {
-            let rules = label_rules(zoom).expect("names from zoom 15");
+        assert!(place_street_labels(&input, &font, 17).is_empty(), "the app names the streets from zoom 17");
+        for zoom in 15..=16 {
+            let rules = label_rules(zoom).expect("names at zooms 15 and 16");
             let labels = place_street_labels(&input, &font, zoom);
             for (index, label) in labels.iter().enumerate() {
                 for other in &labels[index + 1..] {

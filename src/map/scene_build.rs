@@ -260,8 +260,7 @@ pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), 
     let project = |coords: &[geo::Coord<f64>]| coords.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect::<Vec<_>>();
     for (_, part) in shown() {
         if let PartGeometry::Polygon(polygon) = &part.geometry {
-            let color = tokens::part_color(part.code.major());
-            let fill = color.gamma_multiply(0.35);
+            let (fill, color) = tokens::part_area_colors(part.code.major());
             let triangulation = polygon.earcut_triangles_raw();
             let first = u32::try_from(builder.fill.vertices.len()).unwrap_or(u32::MAX);
             for vertex in &triangulation.vertices {
@@ -280,7 +279,8 @@ pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), 
         if let PartGeometry::Line(line) = &part.geometry {
             let path = project(&line.0);
             let points = simplified(&builder, path.into_iter(), local_per_point * 0.5);
-            builder.line(points, tokens::PART_LINE_WIDTH, tokens::part_color(part.code.major()));
+            let (major, minor) = (part.code.major(), part.code.minor());
+            builder.line(points, tokens::part_line_width(major, minor), tokens::part_line_color(major, minor));
             builder.features += 1;
         }
     }

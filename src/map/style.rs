@@ -8,5 +8,3 @@ pub use crate::palette::*;
 pub const CASE_RADIUS: f32 = 5.0;
 /// Radius of a point part at street zoom, points.
 pub const PART_RADIUS: f32 = 2.5;
-/// Width of a line part (pipe, kerb) at street zoom, points.
-pub const PART_LINE_WIDTH: f32 = 1.5;

@@ -26,6 +26,12 @@ const PRECEDENT_MIN_ZOOM: f64 = 13.0;
 const CLOSED_CASES_MIN_ZOOM: f64 = 14.0;
 /// Streets show from this zoom on.
 const STREET_MIN_ZOOM: f64 = 13.0;
+/// Street names from this zoom on.
+const STREET_LABEL_MIN_ZOOM: f64 = 15.0;
+/// Street names over a basemap from this zoom on.
+const STREET_LABEL_OVER_BASEMAP_ZOOM: f64 = 16.5;
+/// The same street name is repeated no closer than this, points.
+const STREET_LABEL_SPACING: f32 = 420.0;
 /// Grid cells show from this zoom on.
 const GRID_MIN_ZOOM: f64 = 14.0;
 /// Communities show from this zoom on.
@@ -323,6 +329,15 @@ impl MapView<'_> {
         let cases = self.cases;
         // Closed cases are history: shown faintly, and only once zoomed in.
         let show_closed = zoom >= CLOSED_CASES_MIN_ZOOM;
+        // Larger at street zoom, where the part dots crowd, and on the wall, read from afar.
+        let radius = tokens::CASE_RADIUS
+            * if self.wall {
+                WALL_TEXT_SCALE
+            } else if zoom >= 16.0 {
+                1.4
+            } else {
+                1.0
+            };
         let (min, max) = Self::visible_lonlat_box(transform, 10.0);
         let mut visible: Vec<usize> = cases.index().in_box(min, max).collect();
         // Open cases over closed ones, red over yellow over green.
@@ -339,12 +354,15 @@ impl MapView<'_> {
             let at = transform.screen(mercator_from_lonlat(case.location.x(), case.location.y()));
             let color = crate::ui::desk::status_color(status);
             if case.state.is_open() {
-                painter.circle(at, tokens::CASE_RADIUS, color, Stroke::new(1.5, Color32::WHITE));
+                // Above everything: a white halo and a dark rim set a case apart from the part
+                // dots of its colour (a green light beside the greening parts).
+                painter.circle_filled(at, radius + 2.5, Color32::WHITE);
+                painter.circle(at, radius, color, Stroke::new(1.5, tokens::CASE_RIM));
             } else {
-                painter.circle(at, tokens::CASE_RADIUS - 2.0, color.gamma_multiply(0.6), Stroke::NONE);
+                painter.circle(at, radius - 2.0, color.gamma_multiply(0.6), Stroke::NONE);
             }
             if selected {
-                painter.circle_stroke(at, tokens::CASE_RADIUS + 4.0, Stroke::new(2.5, tokens::SELECTION));
+                painter.circle_stroke(at, radius + 5.0, Stroke::new(2.5, tokens::SELECTION));
             }
             // Newly overdue (within the last two hours): a pulsing ring draws the eye.
             if status.clock == crate::workflow::ClockState::Running
@@ -352,7 +370,7 @@ impl MapView<'_> {
                 && status.deadline_at.is_some_and(|deadline| self.now >= deadline && self.now - deadline < chrono::TimeDelta::hours(2))
             {
                 let pulse = if chrono::Timelike::second(&self.now).is_multiple_of(2) { 0.0 } else { 3.0 };
-                painter.circle_stroke(at, tokens::CASE_RADIUS + 5.0 + pulse, Stroke::new(2.0, tokens::OVERDUE_TEXT));
+                painter.circle_stroke(at, radius + 6.0 + pulse, Stroke::new(2.0, tokens::OVERDUE_TEXT));
             }
         }
     }
@@ -376,20 +394,23 @@ impl MapView<'_> {
         });
         for index in visible.take(self.painter_part_limit) {
             let part = &world.parts[index];
-            let color = tokens::part_color(part.code.major());
+            let (major, minor) = (part.code.major(), part.code.minor());
             match &part.geometry {
                 PartGeometry::Point(point) => {
-                    painter.circle_filled(transform.screen(mercator_from_lonlat(point.x(), point.y())), tokens::PART_RADIUS, color);
+                    let at = transform.screen(mercator_from_lonlat(point.x(), point.y()));
+                    painter.circle_filled(at, tokens::PART_RADIUS, tokens::part_color(major));
                 }
                 PartGeometry::Line(line) => {
                     let path: Vec<[f64; 2]> = line.0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
                     screen_path(transform, &path, 0.5, &mut buffer);
-                    painter.add(Shape::line(std::mem::take(&mut buffer), Stroke::new(1.2, color)));
+                    let stroke = Stroke::new(tokens::part_line_width(major, minor), tokens::part_line_color(major, minor));
+                    painter.add(Shape::line(std::mem::take(&mut buffer), stroke));
                 }
                 PartGeometry::Polygon(polygon) => {
                     let path: Vec<[f64; 2]> = polygon.exterior().0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
                     screen_path(transform, &path, 0.5, &mut buffer);
-                    painter.add(Shape::convex_polygon(std::mem::take(&mut buffer), color.gamma_multiply(0.35), Stroke::new(1.0, color)));
+                    let (fill, outline) = tokens::part_area_colors(major);
+                    painter.add(Shape::convex_polygon(std::mem::take(&mut buffer), fill, Stroke::new(1.0, outline)));
                 }
             }
         }
@@ -398,15 +419,28 @@ impl MapView<'_> {
     fn draw_labels(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
         let world = self.world;
         let scale = self.text_scale();
+        // Labels never overlap: the first placed (the larger areas, called first) wins.
+        let placed = std::cell::RefCell::new(Vec::<Rect>::new());
         let label = |kind: JurisdictionKind, size: f32, text_of: &dyn Fn(usize) -> String| {
             let size = size * scale;
             for feature in world.outlines.get(&kind).map_or(&[][..], Vec::as_slice) {
                 if transform.sees(feature.label_at, feature.label_at) {
                     let at = transform.screen(feature.label_at);
-                    halo_label(painter, at, &text_of(feature.source), size, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
+                    let text = text_of(feature.source);
+                    let extent = painter.layout_no_wrap(text.clone(), FontId::proportional(size), tokens::MAP_TEXT).size();
+                    let rect = Rect::from_center_size(at, extent).expand(4.0);
+                    let mut placed = placed.borrow_mut();
+                    if placed.iter().any(|other| other.intersects(rect)) {
+                        continue;
+                    }
+                    placed.push(rect);
+                    halo_label(painter, at, &text, size, tokens::MAP_TEXT, tokens::MAP_TEXT_HALO);
                 }
             }
         };
+        if self.layers.districts && zoom < 11.5 {
+            label(JurisdictionKind::District, 16.0, &|index| world.jurisdictions[index].name.clone());
+        }
         if self.layers.townships && (9.5..14.5).contains(&zoom) {
             label(JurisdictionKind::Township, 15.0, &|index| world.jurisdictions[index].name.clone());
         }
@@ -415,11 +449,69 @@ impl MapView<'_> {
                 world.jurisdictions[index].name.replace("居委会", "").replace("村委会", "村")
             });
         }
+        // Over a basemap the app names the streets where the demo basemap stops (its zoom-17
+        // tiles, shown from 16.5); without one, from STREET_LABEL_MIN_ZOOM.
+        let names_from = if self.basemap_attribution.is_some() { STREET_LABEL_OVER_BASEMAP_ZOOM } else { STREET_LABEL_MIN_ZOOM };
+        if self.layers.streets && zoom >= names_from {
+            self.draw_street_labels(painter, transform, zoom, &mut placed.borrow_mut());
+        }
         if self.layers.grid && zoom >= 18.5 {
             label(JurisdictionKind::GridCell, 11.0, &|index| world.jurisdictions[index].code.clone());
         }
-        if self.layers.districts && zoom < 11.5 {
-            label(JurisdictionKind::District, 16.0, &|index| world.jurisdictions[index].name.clone());
+    }
+
+    /// Street names along their streets, above the streets and the parts (which would bury the
+    /// basemap's own names), upright, each name at most once per [`STREET_LABEL_SPACING`] points,
+    /// never over another label.
+    fn draw_street_labels(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64, placed: &mut Vec<Rect>) {
+        let world = self.world;
+        let size = if zoom >= 17.0 { 14.0 } else { 13.0 } * self.text_scale();
+        let clip = painter.clip_rect().shrink(8.0);
+        let mut shown: Vec<(&str, Pos2)> = Vec::new();
+        for street in world.street_lines.iter().filter(|street| transform.sees(street.min, street.max)) {
+            let record = &world.streets[street.source];
+            if record.name.is_empty() {
+                continue;
+            }
+            // The longest stretch of the street between two vertices on screen.
+            let points: Vec<Pos2> = street.rings[0].iter().map(|point| transform.screen(*point)).collect();
+            let Some((a, b)) = points
+                .windows(2)
+                .map(|pair| (pair[0], pair[1]))
+                .filter(|(a, b)| clip.contains(a.lerp(*b, 0.5)))
+                .max_by(|x, y| x.0.distance(x.1).total_cmp(&y.0.distance(y.1)))
+            else {
+                continue;
+            };
+            let galley = painter.layout_no_wrap(record.name.clone(), FontId::proportional(size), tokens::MAP_TEXT);
+            let extent = galley.size();
+            if a.distance(b) < extent.x + 16.0 {
+                continue;
+            }
+            let middle = a.lerp(b, 0.5);
+            if shown.iter().any(|(name, at)| *name == record.name && at.distance(middle) < STREET_LABEL_SPACING) {
+                continue;
+            }
+            // Upright: never upside down.
+            let mut angle = (b.y - a.y).atan2(b.x - a.x);
+            if angle > std::f32::consts::FRAC_PI_2 {
+                angle -= std::f32::consts::PI;
+            } else if angle < -std::f32::consts::FRAC_PI_2 {
+                angle += std::f32::consts::PI;
+            }
+            let rotation = egui::emath::Rot2::from_angle(angle);
+            let half = extent / 2.0 + vec2(3.0, 1.0);
+            let corners = [vec2(-half.x, -half.y), vec2(half.x, -half.y), vec2(half.x, half.y), vec2(-half.x, half.y)]
+                .map(|corner| middle + rotation * corner);
+            let bounds = Rect::from_points(&corners);
+            if placed.iter().any(|other| other.intersects(bounds)) {
+                continue;
+            }
+            placed.push(bounds);
+            shown.push((record.name.as_str(), middle));
+            painter.add(Shape::convex_polygon(corners.to_vec(), tokens::MAP_TEXT_HALO, Stroke::NONE));
+            let origin = middle - rotation * (extent / 2.0);
+            painter.add(egui::epaint::TextShape::new(origin, galley, tokens::MAP_TEXT).with_angle(angle));
         }
     }
 
