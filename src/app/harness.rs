@@ -188,6 +188,15 @@ pub fn screenshot(
     } else {
         harness_for(db_path, basemap, size, lang, now, Duration::from_secs(300))?
     };
+    if view != "wall" && size[1] >= 1440 {
+        // A desk on a HiDPI display is scaled by the desktop (200 % at 2160 lines), as the
+        // wall scales itself: the same layout, sharper.
+        #[allow(clippy::cast_precision_loss)]
+        harness.ctx.set_zoom_factor((size[1] as f32 / 1080.0).floor());
+        // Panels sized on the first frames (at 100 %) start over at the new scale.
+        harness.ctx.data_mut(egui::util::IdTypeMap::clear);
+        harness.run_steps(4);
+    }
     if basemap.is_some() {
         harness.state_mut().wait_for_basemap(Duration::from_secs(60));
     }

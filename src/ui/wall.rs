@@ -427,26 +427,27 @@ pub fn wall_panels_ui(ui: &mut egui::Ui, view: View<'_>, stale_since: Option<Nai
                     ui.label(RichText::new(format!("{}", items.len())).size(22.0).strong().color(TILE_VALUE));
                     ui.separator();
                 }
-                // Pages through the list, as many items as the line holds (about 520 points
-                // each), every 5 seconds.
+                // Pages through the list, as many whole items as the line holds, every 5
+                // seconds.
                 let per_page = ((ui.available_width() / 520.0).floor() as usize).max(1);
                 let page = usize::try_from(now.and_utc().timestamp() / 5).unwrap_or(0);
                 let start = if items.len() > per_page { (page * per_page) % items.len() } else { 0 };
                 for item in items.iter().cycle().skip(start).take(items.len().min(per_page)) {
                     let Some(case) = book.get(item.position) else { continue };
                     let hours = (now - item.deadline_at).num_minutes() as f64 / 60.0;
-                    ui.label(
-                        RichText::new(format!(
-                            "{} {} · {} · {}{hours:.1}{}",
-                            case.case_no,
-                            world.class_name(case.subject.item_kind(), &case.class_code, lang),
-                            short_unit_name(&world.unit_name(case.unit, lang), lang.is_chinese()),
-                            lang.pick("超 ", "over by "),
-                            lang.pick(" 小时", " h"),
-                        ))
-                        .size(20.0)
-                        .color(TILE_VALUE),
+                    let text = format!(
+                        "{} {} · {} · {}{hours:.1}{}",
+                        case.case_no,
+                        short_unit_name(&world.class_name(case.subject.item_kind(), &case.class_code, lang), lang.is_chinese()),
+                        short_unit_name(&world.unit_name(case.unit, lang), lang.is_chinese()),
+                        lang.pick("超 ", "over by "),
+                        lang.pick(" 小时", " h"),
                     );
+                    let width = ui.painter().layout_no_wrap(text.clone(), egui::FontId::proportional(20.0), TILE_VALUE).size().x;
+                    if width + 16.0 > ui.available_width() {
+                        break;
+                    }
+                    ui.label(RichText::new(text).size(20.0).color(TILE_VALUE));
                     ui.separator();
                 }
             });
