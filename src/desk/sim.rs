@@ -36,7 +36,9 @@ pub struct SeatReport {
 
 /// The data a step needs, made up for the simulation; `None` for steps it does not take.
 fn action_for(kind: ActionKind, case: &crate::model::Case, workflow: &Workflow, rng: &mut impl rand::Rng) -> Option<Action> {
-    let unit = workflow.units().get(rng.random_range(0..workflow.units().len().max(1)))?.id;
+    // Cases go to the units that handle them, never the centre or the committee.
+    let handling: Vec<&crate::model::Unit> = workflow.units().iter().filter(|unit| unit.takes_dispatches()).collect();
+    let unit = handling.get(rng.random_range(0..handling.len().max(1)))?.id;
     let note = String::from("模拟坐席");
     Some(match kind {
         ActionKind::File => Action::File { note, correction: None },

@@ -412,7 +412,7 @@ fn event_details(world: &World, data: &serde_json::Value, lang: Lang) -> Vec<Str
 }
 
 /// The open step dialog, if any, as a modal window. Returns [`Command::Act`] on OK.
-pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang: Lang) -> Vec<Command> {
+pub fn dialog_ui(ctx: &egui::Context, world: &World, book: &crate::desk::CaseBook, desk: &mut DeskState, lang: Lang) -> Vec<Command> {
     let mut commands = Vec::new();
     let Some(dialog) = desk.dialog.as_mut() else { return commands };
     let mut close = false;
@@ -421,7 +421,7 @@ pub fn dialog_ui(ctx: &egui::Context, world: &World, desk: &mut DeskState, lang:
         ui.heading(format!("{} · {}", dialog.kind.label(lang.is_chinese()), dialog.case_no));
         ui.add_space(6.0);
         if matches!(dialog.kind, ActionKind::Dispatch | ActionKind::Redispatch) {
-            unit_picker_ui(ui, world, dialog, lang);
+            unit_picker_ui(ui, world, book, dialog, lang);
         }
         if dialog.kind == ActionKind::File {
             filing_ui(ui, world, dialog, lang);
@@ -542,7 +542,42 @@ fn assisting_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, lan
     ui.add_space(4.0);
 }
 
-fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, lang: Lang) {
+/// What a unit has in hand now: cases it is handling (paused ones left out) and how many of them
+/// are overdue.
+fn unit_loads(book: &crate::desk::CaseBook) -> std::collections::HashMap<UnitId, (usize, usize)> {
+    let mut loads = std::collections::HashMap::new();
+    for (position, case) in book.cases().iter().enumerate() {
+        if let Some(unit) = case.unit.filter(|_| case.state.is_open() && !case.state.is_paused()) {
+            let entry: &mut (usize, usize) = loads.entry(unit).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(book.live_light(position) == Some(crate::calendar::DeadlineLight::Red));
+        }
+    }
+    loads
+}
+
+/// A unit in the dispatch picker: its name, what it has in hand and its duty phone.
+fn unit_choice_text(
+    world: &World,
+    loads: &std::collections::HashMap<UnitId, (usize, usize)>,
+    unit: UnitId,
+    star: bool,
+    lang: Lang,
+) -> String {
+    let (open, overdue) = loads.get(&unit).copied().unwrap_or_default();
+    let phone = world.unit(unit).map_or("", |unit| unit.phone.as_str());
+    let load = match (overdue, lang) {
+        (0, Lang::Zh) => format!("在办 {open}"),
+        (_, Lang::Zh) => format!("在办 {open}，超期 {overdue}"),
+        (0, Lang::En) => format!("{open} open"),
+        (_, Lang::En) => format!("{open} open, {overdue} overdue"),
+    };
+    let phone = if phone.is_empty() { String::new() } else { format!(" · {}{phone}", lang.pick("电话 ", "tel. ")) };
+    format!("{}{} · {load}{phone}", if star { "★ " } else { "" }, world.unit_name(Some(unit), lang))
+}
+
+fn unit_picker_ui(ui: &mut egui::Ui, world: &World, book: &crate::desk::CaseBook, dialog: &mut ActionDialog, lang: Lang) {
+    let loads = unit_loads(book);
     if let Some(suggestion) = &dialog.suggestion {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.label(
@@ -564,7 +599,7 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, l
         let selected = dialog.unit.map_or_else(|| lang.pick("请选择", "Choose").to_owned(), |unit| world.unit_name(Some(unit), lang));
         egui::ComboBox::from_id_salt("dispatch_unit")
             .selected_text(selected)
-            .width(260.0)
+            .width(360.0)
             .height(360.0)
             .show_ui(ui, |ui| {
                 let alternatives: Vec<UnitId> = dialog
@@ -573,18 +608,21 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, l
                     .flat_map(|suggestion| std::iter::once(suggestion.unit).chain(suggestion.alternatives.iter().map(|a| a.unit)))
                     .collect();
                 for unit in &alternatives {
-                    ui.selectable_value(&mut dialog.unit, Some(*unit), format!("★ {}", world.unit_name(Some(*unit), lang)));
+                    ui.selectable_value(&mut dialog.unit, Some(*unit), unit_choice_text(world, &loads, *unit, true, lang));
                 }
                 if !alternatives.is_empty() {
                     ui.separator();
                 }
                 for unit in world.units.iter().filter(|unit| !alternatives.contains(&unit.id) && dispatchable(world, unit.id)) {
-                    ui.selectable_value(&mut dialog.unit, Some(unit.id), unit.name(lang.is_chinese()));
+                    ui.selectable_value(&mut dialog.unit, Some(unit.id), unit_choice_text(world, &loads, unit.id, false, lang));
                 }
             })
             .response
             .labelled_by(label.id);
     });
+    if let Some(unit) = dialog.unit {
+        ui.weak(unit_choice_text(world, &loads, unit, false, lang));
+    }
     if dialog.suggestion.is_some() {
         ui.weak(lang.pick(
             "★ 建议单位及备选单位（依据指挥手册的派遣规则、管辖范围与委员会先例）",

@@ -459,6 +459,12 @@ pub fn dispute_dialog_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSta
                         });
                     }
                 }
+                if dialog.step == DisputeStep::Open && dialog.candidates.is_empty() {
+                    ui.weak(lang.pick(
+                        "本类案卷的派遣规则只指向持有案卷的单位（权属、养护或手册规定）：请在下面选择对方单位。",
+                        "The routing rule of this class names only the unit holding the case (owner, maintainer or the manual): choose the other side below.",
+                    ));
+                }
                 let others = lang.pick("其他单位", "Other units");
                 egui::CollapsingHeader::new(others).default_open(dialog.step == DisputeStep::SiteCheck || dialog.candidates.is_empty()).show(ui, |ui| {
                     egui::ScrollArea::vertical().max_height(140.0).show(ui, |ui| {
