@@ -14,6 +14,31 @@ use citygrid::workflow::{Action, RoutingQuery, Workflow, suggest_unit};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
+/// A citizen's hotline report of the class of `like` at its place, filed by intake1.
+fn report_and_file(
+    workflow: &Workflow,
+    store: &mut citygrid::store::Store,
+    like: &citygrid::model::Case,
+    now: chrono::NaiveDateTime,
+) -> citygrid::model::Case {
+    let intake = store.user_by_login("intake1").expect("reads").expect("account");
+    let report = citygrid::workflow::NewCase {
+        source: citygrid::model::SourceChannel::Hotline12345,
+        subject: like.subject,
+        class_code: like.class_code.clone(),
+        urgency: citygrid::model::Urgency::Normal,
+        location: like.location,
+        part_code: like.part_code,
+        grid_code: like.grid_code,
+        description: "市民来电".into(),
+        photos: vec![],
+        reporter_contact: None,
+        address: String::new(),
+    };
+    let case = workflow.report_case(store, &intake, report, now).expect("reported").case;
+    workflow.apply(store, &intake, case.id, case.revision, &Action::File { note: String::new(), correction: None }, now).expect("filed")
+}
+
 fn frames(seat: &mut Harness<'static, CitygridApp>, count: usize) {
     for _ in 0..count {
         seat.step();
@@ -58,24 +83,7 @@ fn redispatching_a_returned_case_suggests_another_unit_and_shows_the_deadline_it
         })
         .expect("a class and place with more than one candidate");
     // A new report of that class at that place, filed.
-    let intake = user(&store, "intake1");
-    let new_case = citygrid::workflow::NewCase {
-        source: citygrid::model::SourceChannel::Hotline12345,
-        subject: found.subject,
-        class_code: found.class_code.clone(),
-        urgency: citygrid::model::Urgency::Normal,
-        location: found.location,
-        part_code: found.part_code,
-        grid_code: found.grid_code,
-        description: "市民来电".into(),
-        photos: vec![],
-        reporter_contact: None,
-        address: String::new(),
-    };
-    let case = workflow.report_case(&mut store, &intake, new_case, now).expect("reported").case;
-    let case = workflow
-        .apply(&mut store, &intake, case.id, case.revision, &Action::File { note: String::new(), correction: None }, now)
-        .expect("filed");
+    let case = report_and_file(&workflow, &mut store, &found, now);
     drop(seat);
     let case = workflow
         .apply(&mut store, &dispatcher, case.id, case.revision, &Action::Dispatch { unit: suggested, note: String::new() }, now)
@@ -363,24 +371,7 @@ fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre
     let centre = units.iter().find(|unit| unit.code == "ZX").expect("centre").id;
     let committee = units.iter().find(|unit| unit.code == "CGW").expect("committee").id;
     let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
-    let intake = store.user_by_login("intake1").expect("reads").expect("account");
-    let report = citygrid::workflow::NewCase {
-        source: citygrid::model::SourceChannel::Hotline12345,
-        subject: case.subject,
-        class_code: case.class_code.clone(),
-        urgency: citygrid::model::Urgency::Normal,
-        location: case.location,
-        part_code: case.part_code,
-        grid_code: case.grid_code,
-        description: "市民来电".into(),
-        photos: vec![],
-        reporter_contact: None,
-        address: String::new(),
-    };
-    let filed = workflow.report_case(&mut store, &intake, report, now).expect("reported").case;
-    let filed = workflow
-        .apply(&mut store, &intake, filed.id, filed.revision, &Action::File { note: String::new(), correction: None }, now)
-        .expect("filed");
+    let filed = report_and_file(&workflow, &mut store, &case, now);
     for unit in [centre, committee] {
         let refused = workflow
             .apply(&mut store, &dispatcher, filed.id, filed.revision, &Action::Dispatch { unit, note: String::new() }, now)
