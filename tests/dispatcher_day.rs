@@ -70,13 +70,7 @@ fn redispatching_a_returned_case_suggests_another_unit_and_shows_the_deadline_it
         .expect("cases")
         .into_iter()
         .find_map(|case| {
-            let query = RoutingQuery {
-                kind: case.subject.item_kind(),
-                class_code: &case.class_code,
-                location: case.location,
-                part_code: case.part_code,
-                on: case.reported_at.date(),
-            };
+            let query = RoutingQuery::of_case(&case);
             let suggestion = suggest_unit(&routing, &query)?;
             let others = suggestion.alternatives.iter().filter(|candidate| candidate.unit != suggestion.unit).count();
             (others > 0).then_some((case.clone(), suggestion.unit))
@@ -298,13 +292,7 @@ fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre
             .filter(|case| !disputed.contains(&case.id))
             .find_map(|case| {
                 let part = world.parts.iter().find(|part| Some(part.code) == case.part_code && part.owner_unit.is_some())?.clone();
-                let query = RoutingQuery {
-                    kind: case.subject.item_kind(),
-                    class_code: &case.class_code,
-                    location: case.location,
-                    part_code: case.part_code,
-                    on: case.reported_at.date(),
-                };
+                let query = RoutingQuery::of_case(&case);
                 let suggestion = suggest_unit(&routing, &query)?;
                 let old_proposal: Vec<_> = std::iter::once(suggestion.unit)
                     .chain(suggestion.alternatives.iter().map(|candidate| candidate.unit))

@@ -62,16 +62,7 @@ impl ActionDialog {
     #[must_use]
     pub fn new(world: &World, book: &CaseBook, case: &Case, kind: ActionKind, now: NaiveDateTime) -> Self {
         let mut suggestion = if matches!(kind, ActionKind::Dispatch | ActionKind::Redispatch) {
-            suggest_unit(
-                &world.routing_data(book.precedents()),
-                &RoutingQuery {
-                    kind: case.subject.item_kind(),
-                    class_code: &case.class_code,
-                    location: case.location,
-                    part_code: case.part_code,
-                    on: case.reported_at.date(),
-                },
-            )
+            suggest_unit(&world.routing_data(book.precedents()), &RoutingQuery::of_case(case))
         } else {
             None
         };

@@ -250,17 +250,6 @@ pub fn disputes_window_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSt
     commands
 }
 
-/// What routing is asked about `case`: its class and place as reported.
-fn routing_query(case: &Case) -> crate::workflow::RoutingQuery<'_> {
-    crate::workflow::RoutingQuery {
-        kind: case.subject.item_kind(),
-        class_code: &case.class_code,
-        location: case.location,
-        part_code: case.part_code,
-        on: case.reported_at.date(),
-    }
-}
-
 /// The part a part case names, when its owner or maintainer is on record: then ownership, not
 /// a boundary, decides who is responsible (先属主).
 fn owned_part<'a>(world: &'a World, case: &Case) -> Option<&'a Part> {
@@ -294,10 +283,13 @@ pub fn dispute_section_ui(ui: &mut egui::Ui, view: View<'_>, case: &Case, desk: 
                     let mut dialog = DisputeDialog::new(step, case, open_record, now);
                     if step == DisputeStep::Open {
                         // Propose the candidates of the class's routing rule as parties.
-                        dialog.candidates = crate::workflow::dispute_candidates(&world.routing_data(&[]), &routing_query(case))
-                            .into_iter()
-                            .filter(|candidate| Some(candidate.unit) != case.unit)
-                            .collect();
+                        dialog.candidates = crate::workflow::dispute_candidates(
+                            &world.routing_data(view.cases.precedents()),
+                            &crate::workflow::RoutingQuery::of_case(case),
+                        )
+                        .into_iter()
+                        .filter(|candidate| Some(candidate.unit) != case.unit)
+                        .collect();
                         dialog.units = dialog.candidates.iter().map(|candidate| candidate.unit).collect();
                     }
                     desk.disputes.dialog = Some(dialog);

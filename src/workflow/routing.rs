@@ -88,6 +88,20 @@ pub struct RoutingQuery<'a> {
     pub on: NaiveDate,
 }
 
+impl<'a> RoutingQuery<'a> {
+    /// The query for a case: its class and place as reported, on the day it was reported.
+    #[must_use]
+    pub fn of_case(case: &'a crate::model::Case) -> Self {
+        Self {
+            kind: case.subject.item_kind(),
+            class_code: &case.class_code,
+            location: case.location,
+            part_code: case.part_code,
+            on: case.reported_at.date(),
+        }
+    }
+}
+
 fn unit_by_id(units: &[Unit], id: UnitId) -> Option<&Unit> {
     units.iter().find(|unit| unit.id == id)
 }
