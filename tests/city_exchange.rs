@@ -393,7 +393,8 @@ fn a_shift_leader_sees_a_failing_delivery_with_its_reason_and_sends_it_again() {
     }
     step(&mut seat, 3);
     seat.get_by_label("Failing: 1");
-    seat.get_by_label(&case.case_no);
+    // The case number is in the window's row (and in the case list below it, where it shows).
+    assert!(seat.query_all_by_label(&case.case_no).count() >= 1);
     seat.get_by_label("SJ-1");
     // `CITYGRID_EXCHANGE_SHOT=FILE.png`: the window as the leader sees it, for the README.
     if let Ok(shot) = std::env::var("CITYGRID_EXCHANGE_SHOT") {
