@@ -138,12 +138,24 @@ fn an_import_killed_at_any_moment_is_all_there_or_not_at_all() {
     let file = files.path().join("lamps.geojson");
     lamps(&file, LAMPS);
     let parts_before = Store::open(template()).expect("open").load_parts().expect("parts").len();
+    // How long a whole import takes on this machine: the kills fall from 20 ms to twice that
+    // (at least 400 ms), so some land before the commit and some after, however fast it runs.
+    let took = {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = copy_of(template(), dir.path());
+        let started = std::time::Instant::now();
+        let (printed, was_killed) =
+            run_and_kill(&db, &["--mode", "import", "--file", file.to_str().expect("utf-8")], Duration::from_secs(120));
+        assert!(!was_killed && !printed.is_empty(), "a whole import commits: {printed:?}");
+        started.elapsed()
+    };
+    let longest = u64::try_from(took.as_millis() * 2).unwrap_or(u64::MAX).max(400);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
     let (mut whole, mut none, mut killed) = (0, 0, 0);
     for trial in 0..trials {
         let dir = tempfile::tempdir().expect("dir");
         let db = copy_of(template(), dir.path());
-        let delay = Duration::from_millis(rng.random_range(20..400));
+        let delay = Duration::from_millis(rng.random_range(20..longest));
         let (printed, was_killed) = run_and_kill(&db, &["--mode", "import", "--file", file.to_str().expect("utf-8")], delay);
         killed += usize::from(was_killed);
         integrity_ok(&db);
@@ -163,7 +175,7 @@ fn an_import_killed_at_any_moment_is_all_there_or_not_at_all() {
     }
     println!("import: {trials} trials, {killed} killed, {whole} whole, {none} not at all");
     assert!(whole > 0 && none > 0, "kills fell both before and after the commit ({whole} whole, {none} none)");
-    assert!(killed * 2 >= trials, "most kills fall while the import runs ({killed} of {trials})");
+    assert!(killed * 3 >= trials, "many kills fall while the import runs ({killed} of {trials}, a whole import {took:?})");
 }
 
 /// A copy of `source` taken back to schema 3, as a file written before the hash chain.
