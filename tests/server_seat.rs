@@ -70,7 +70,8 @@ fn seats_on_the_server_take_steps_as_on_the_file_and_see_only_what_their_login_m
     assert_eq!(filed.state, CaseState::Filed);
     // As a seat does when it connects: start listening.
     let before = intake_store.data_version().expect("listening");
-    let unit = workflow.units().iter().find(|unit| unit.class == citygrid::model::UnitClass::First).expect("a unit").id;
+    let unit =
+        workflow.units().iter().find(|unit| unit.class == citygrid::model::UnitClass::First && unit.takes_dispatches()).expect("a unit").id;
     let dispatch = Action::Dispatch { unit, note: String::new() };
     let dispatched =
         workflow.apply(&mut dispatcher_store, &dispatcher, filed.id, filed.revision, &dispatch, common::as_of()).expect("dispatched");
