@@ -56,7 +56,7 @@ fn a_step_taken_at_another_seat_reaches_the_wall_within_two_seconds() {
     let workflow = Workflow::load(&store).expect("rules");
     let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("demo dispatcher");
     let case = store.load_cases().expect("cases").into_iter().find(|case| case.state == CaseState::Filed).expect("a filed case");
-    let unit = workflow.units()[0].id;
+    let unit = workflow.units().iter().find(|unit| unit.takes_dispatches()).expect("a handling unit").id;
     workflow
         .apply(&mut store, &dispatcher, case.id, case.revision, &Action::Dispatch { unit, note: String::new() }, common::as_of())
         .expect("dispatched");
