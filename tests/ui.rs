@@ -196,39 +196,78 @@ fn the_language_and_layer_choices_are_remembered() {
     assert!(saved.layers.townships);
 }
 
-#[test]
-fn the_search_box_finds_a_part_by_code_and_an_area_by_name_and_says_when_nothing_matches() {
-    let (_dir, mut harness) = open(Lang::En);
-    let part_code = harness.state().world().expect("loaded").parts[1234].code.to_string();
+fn search_for(harness: &mut Harness<'static, CitygridApp>, text: &str) {
     // The first text field of the window is the top bar's search box.
     let search_box = egui::accesskit::Role::TextInput;
     harness.query_all_by_role(search_box).next().expect("the search box").click();
     harness.run_steps(1);
-    harness.query_all_by_role(search_box).next().expect("the search box").type_text(&part_code);
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.query_all_by_role(search_box).next().expect("the search box").type_text(text);
     harness.run_steps(1);
     harness.get_by_label("Find").click();
     harness.run_steps(3);
+}
+
+/// Issue 22: the search box goes straight to what an identifier names, lists every match of a
+/// name or of a few digits (places, streets, parts, cases) for the user to pick, and says when
+/// nothing matches.
+#[test]
+fn the_search_box_goes_to_an_identifier_and_lists_every_match_of_a_name() {
+    let (_dir, mut harness) = open(Lang::En);
+    let world = harness.state().world().expect("loaded");
+    let part_code = world.parts[1234].code.to_string();
+    search_for(&mut harness, &part_code);
     assert_eq!(harness.state().selection(), Some(Selection::Part(1234)));
     harness.get_by_label(&part_code);
+    assert!(harness.query_by_label_contains("Search “").is_none(), "an exact code opens no list");
 
-    harness.query_all_by_role(search_box).next().expect("the search box").click();
-    harness.run_steps(1);
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.query_all_by_role(search_box).next().expect("the search box").type_text("龙井社区");
-    harness.run_steps(1);
-    harness.get_by_label("Find").click();
+    // A name: every area and street containing it is listed; nothing is chosen for the user.
+    harness.state_mut().apply(Command::Select(None));
+    search_for(&mut harness, "龙井");
+    assert_eq!(harness.state().selection(), None, "several matches: nothing is chosen");
+    harness.get_by_label_contains("Search “龙井”");
+    harness.get_by_label_contains("Places (");
+    let world = harness.state().world().expect("loaded");
+    let community = world.jurisdictions.iter().position(|area| area.name == "龙井社区居委会").expect("the community");
+    let line = format!("龙井社区居委会 · Community · {}", world.jurisdictions[community].code);
+    harness.get_by_label(&line).click();
     harness.run_steps(3);
-    let Some(Selection::Jurisdiction(index)) = harness.state().selection() else { panic!("an area is selected") };
-    assert_eq!(harness.state().world().expect("loaded").jurisdictions[index].name, "龙井社区居委会");
+    assert_eq!(harness.state().selection(), Some(Selection::Jurisdiction(community)));
 
-    harness.query_all_by_role(search_box).next().expect("the search box").click();
-    harness.run_steps(1);
-    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    harness.query_all_by_role(search_box).next().expect("the search box").type_text("no such place");
-    harness.run_steps(1);
-    harness.get_by_label("Find").click();
+    // The serial painted on a part (its last six digits) lists every part ending so.
+    let serial = &part_code[10..];
+    let expected = harness.state().world().expect("loaded").parts.iter().filter(|part| part.code.to_string().ends_with(serial)).count();
+    search_for(&mut harness, serial);
+    if expected > 1 {
+        harness.get_by_label_contains(&format!("Parts ({expected})"));
+        harness.get_by_label_contains(&format!("{part_code} · ")).click();
+        harness.run_steps(3);
+    }
+    assert_eq!(harness.state().selection(), Some(Selection::Part(1234)));
+
+    // Words of a case's description: the cases are listed, newest first, and all of them can go
+    // to the case list.
+    let book = harness.state().cases();
+    let word: String = book
+        .cases()
+        .iter()
+        .find(|case| case.description.chars().count() >= 4)
+        .expect("a description")
+        .description
+        .chars()
+        .take(3)
+        .collect();
+    let matching = book.matching(&word).count();
+    assert!(matching > 1, "{word} matches {matching} cases");
+    search_for(&mut harness, &word);
+    harness.get_by_label_contains(&format!("Cases ({matching})"));
+    harness.get_by_label(&format!("List all {matching} in the case list")).click();
     harness.run_steps(3);
+    assert_eq!(harness.state_mut().case_list_rows().len(), matching);
+
+    search_for(&mut harness, "no such place");
     harness.get_by_label("Not found");
+    assert!(harness.query_by_label_contains("Search “").is_none());
 }
 
 /// A real MBTiles file of solid-colour PNG tiles over the district, zooms 8–12.

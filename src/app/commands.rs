@@ -228,12 +228,28 @@ impl CitygridApp {
                 self.selection = selection;
             }
             Command::Search(text) => {
-                let found = self.world().and_then(|world| world.find(&text, &self.book));
-                self.search.found = Some(found.is_some());
-                if let Some(selection) = found {
-                    self.selection = Some(selection);
-                    self.apply(Command::ZoomToSelection);
+                let results = self.world().map(|world| world.search(&text, &self.book, self.desk.user.as_ref()));
+                let results = results.unwrap_or_default();
+                self.search.found = Some(results.total() > 0 || results.exact.is_some());
+                self.search.results = None;
+                if let (Some(target), Phase::Ready(world)) = (results.single(), &self.phase) {
+                    let world = Arc::clone(world);
+                    let view = ui::View { world: &world, cases: &self.book, lang: self.settings.lang, now: self.now() };
+                    for command in ui::search::go_to(view, target) {
+                        self.apply(command);
+                    }
+                } else if results.total() > 0 {
+                    self.search.results = Some(results);
                 }
+            }
+            Command::ListCasesMatching(text) => {
+                self.desk.list.filter = crate::desk::CaseFilter {
+                    scope: crate::desk::Scope::All,
+                    period: crate::desk::Period::Any,
+                    text,
+                    ..crate::desk::CaseFilter::default()
+                };
+                self.desk.list.open = true;
             }
             Command::ZoomIn => {
                 let _ = self.map_memory.zoom_in();

@@ -420,6 +420,7 @@ impl eframe::App for CitygridApp {
                 let view = ui::View { world, cases: &self.book, lang, now };
                 let counts = self.counts.refresh(&self.book, self.desk.user.as_ref());
                 commands.extend(ui::top_bar::top_bar_ui(ui, world, counts, self.desk.user.as_ref(), lang, now, &mut self.search));
+                commands.extend(ui::search::search_results_ui(ui.ctx(), view, &mut self.search, self.selection));
                 let panel = ui::layers::BasemapPanel {
                     active: self.basemap.as_ref().map(|active| (&active.choice, active.tiles.info())),
                     tile_error: self.basemap.as_ref().and_then(|active| active.tiles.last_error()),

@@ -139,6 +139,13 @@ impl CaseBook {
         self.cases.iter().zip(&self.statuses).filter(|(case, status)| filter.admits(case, status, "")).count()
     }
 
+    /// Positions of the cases whose number, class, part code, description, reporter contact or
+    /// address contains `text` (ignoring case): what the case list's search box lets through.
+    pub fn matching<'a>(&'a self, text: &str) -> impl Iterator<Item = usize> + 'a {
+        let text = text.trim().to_lowercase();
+        self.cases.iter().enumerate().filter(move |(_, case)| !text.is_empty() && matches_text(case, &text)).map(|(position, _)| position)
+    }
+
     /// Position of a case by database id.
     #[must_use]
     pub fn position_of(&self, case_id: i64) -> Option<usize> {

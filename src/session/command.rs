@@ -29,8 +29,11 @@ pub enum Command {
     Select(Option<Selection>),
     ZoomIn,
     ZoomOut,
-    /// Find a part code, grid code, case number, area code or area name, select it and zoom there.
+    /// Search places, streets, parts and cases: go to what the text names if it names one
+    /// thing, else list every match (see [`crate::session::World::search`]).
     Search(String),
+    /// Show every case matching a search text in the case list (all states, all periods).
+    ListCasesMatching(String),
     /// Centre the map on a WGS84 point at a zoom level.
     CenterAt {
         lon: f64,

@@ -6,11 +6,13 @@
 
 pub mod command;
 pub mod paths;
+pub mod search;
 pub mod settings;
 pub mod world;
 
 pub use crate::store::Location;
 pub use command::{Command, ExportRequest, ExportScope, Selection};
 pub use paths::{default_database_path, demo_basemap_path, export_dir, tile_cache_dir};
+pub use search::{HitGroup, HitKind, SearchResults, SearchTarget};
 pub use settings::{BasemapProblem, LayerVisibility, RECENT_OFFLINE_LIMIT, SETTINGS_KEY, Settings};
 pub use world::{World, load_everything, load_from};

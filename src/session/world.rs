@@ -20,8 +20,6 @@ use crate::spatial::{JurisdictionIndex, PointIndex};
 use crate::store::{Location, StreetRecord};
 use crate::workflow::{RoutingData, Workflow};
 
-use super::Selection;
-
 /// Everything the app shows, loaded and indexed off the UI thread.
 pub struct World {
     /// Where the district was read from (a file, or a server as the signed-in account).
@@ -123,41 +121,6 @@ impl World {
     #[must_use]
     pub fn class_name(&self, kind: ItemKind, code: &str, lang: Lang) -> String {
         self.manual.entry(kind, code).map_or_else(|| code.to_owned(), |entry| entry.name(lang.is_chinese()).to_owned())
-    }
-
-    /// What a search box entry names: a 16-digit part code, a case number, a grid, community,
-    /// township or district code, or (part of) an area's name.
-    #[must_use]
-    pub fn find(&self, text: &str, cases: &CaseBook) -> Option<Selection> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        if let Ok(code) = crate::model::PartCode::parse(text) {
-            return self.parts.iter().position(|part| part.code == code).map(Selection::Part);
-        }
-        if let Some(index) = cases.position_of_no(text) {
-            return Some(Selection::Case(index));
-        }
-        if let Some(index) = self.jurisdictions.iter().position(|jurisdiction| jurisdiction.code == text) {
-            return Some(Selection::Jurisdiction(index));
-        }
-        // Names: the smallest kind first, so 岩寺 finds the township before a grid cell label.
-        let mut by_name: Vec<usize> =
-            (0..self.jurisdictions.len()).filter(|index| self.jurisdictions[*index].name.contains(text)).collect();
-        by_name.sort_by_key(|index| (self.jurisdictions[*index].kind, self.jurisdictions[*index].name.len()));
-        if let Some(index) = by_name.first() {
-            return Some(Selection::Jurisdiction(*index));
-        }
-        // An address or house number: the newest case reported there.
-        let newest = cases
-            .cases()
-            .iter()
-            .enumerate()
-            .filter(|(_, case)| case.address.contains(text))
-            .max_by_key(|(_, case)| case.reported_at)
-            .map(|(position, _)| position);
-        newest.map(Selection::Case)
     }
 
     /// A place description for a point: the nearest named street within 150 m

@@ -18,6 +18,7 @@ pub mod map_view;
 pub mod new_case;
 pub mod photos;
 pub mod report_charts;
+pub mod search;
 
 pub mod top_bar;
 pub mod topology;

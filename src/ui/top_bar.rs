@@ -14,6 +14,8 @@ pub struct SearchState {
     pub text: String,
     /// Whether the last search found something (`None` before the first).
     pub found: Option<bool>,
+    /// The matches of the last search, while its window is open (several matches).
+    pub results: Option<crate::session::SearchResults>,
 }
 
 /// The desk's queue counters, counted again only when the cases or the user change.
