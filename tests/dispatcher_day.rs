@@ -489,3 +489,85 @@ fn the_desks_counters_list_what_they_count_and_agree_with_the_wall() {
     assert_eq!(seat.state_mut().case_list_rows().len(), own);
     assert_eq!(seat.query_all_by_label_contains("At centre ").count(), 0, "no centre queue for a unit");
 }
+
+fn press_at(seat: &mut Harness<'static, CitygridApp>, pos: egui::Pos2, button: egui::PointerButton) {
+    seat.event(egui::Event::PointerMoved(pos));
+    frames(seat, 1);
+    for pressed in [true, false] {
+        seat.event(egui::Event::PointerButton { pos, button, pressed, modifiers: egui::Modifiers::NONE });
+        frames(seat, 1);
+    }
+    frames(seat, 2);
+}
+
+/// The cases located inside an area, counted independently of the desk's filter code.
+fn cases_inside(seat: &Harness<'static, CitygridApp>, area: usize) -> usize {
+    let shape = &seat.state().world().expect("loaded").jurisdictions[area].geometry;
+    seat.state().cases().cases().iter().filter(|case| geo::Intersects::intersects(shape, &case.location)).count()
+}
+
+/// Issue 22: the case list filters by a township or grid cell picked from the map (a right
+/// click lists the areas there; an area's details have the same button), keeps its other
+/// filters, and lists exactly the cases located inside.
+#[test]
+fn a_right_click_on_the_map_lists_the_cases_of_the_township_or_grid_cell_there() {
+    use citygrid::model::JurisdictionKind;
+    let (_dir, path, _) = common::small_demo(3_000, 300);
+    let location = common::pg::chosen_location(&path);
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let mut seat =
+        harness_signed_in(location, None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    frames(&mut seat, 2);
+    seat.get_by_label("All cases").click();
+    frames(&mut seat, 2);
+    let everything = seat.state_mut().case_list_rows().len();
+    assert_eq!(everything, seat.state().cases().len());
+    let spot = seat.state().cases().cases().iter().find(|case| case.grid_code.is_some()).expect("a case in the grid").location;
+    seat.state_mut().apply(Command::CenterAt { lon: spot.x(), lat: spot.y(), zoom: 15.0 });
+    frames(&mut seat, 3);
+    let (township, cell) = {
+        let world = seat.state().world().expect("loaded");
+        let here = world.jurisdictions_at(spot.x(), spot.y());
+        let of = |kind| *here.iter().find(|index| world.jurisdictions[**index].kind == kind).expect("an area of the kind");
+        (of(JurisdictionKind::Township), of(JurisdictionKind::GridCell))
+    };
+    let map = citygrid::ui::map_view::last_map_rect(&seat.ctx).expect("the map was drawn");
+    press_at(&mut seat, map.center(), egui::PointerButton::Secondary);
+    seat.get_by_label("List the cases of the area here");
+    let name = seat.state().world().expect("loaded").jurisdictions[township].name.clone();
+    seat.get_by_label(&format!("Township {name}")).click();
+    frames(&mut seat, 3);
+    let rows = seat.state_mut().case_list_rows();
+    let inside = cases_inside(&seat, township);
+    assert!(inside > 0, "{inside} of {everything} cases in {name}");
+    assert_eq!(rows.len(), inside, "the list holds exactly the cases inside {name}");
+    let chip =
+        seat.query_all_by_label_contains("Area: ").next().expect("the list says which area").accesskit_node().label().unwrap_or_default();
+    assert!(chip.contains(&name), "{chip}");
+
+    // Another filter stays: only the open ones inside.
+    seat.get_by_label("In progress").click();
+    frames(&mut seat, 2);
+    let open_inside = {
+        let shape = &seat.state().world().expect("loaded").jurisdictions[township].geometry;
+        let book = seat.state().cases();
+        book.cases().iter().filter(|case| case.state.is_open() && geo::Intersects::intersects(shape, &case.location)).count()
+    };
+    assert_eq!(seat.state_mut().case_list_rows().len(), open_inside);
+
+    // The grid cell from its details panel.
+    seat.get_by_label("All cases").click();
+    seat.state_mut().apply(Command::Select(Some(Selection::Jurisdiction(cell))));
+    frames(&mut seat, 3);
+    seat.get_by_label("List cases in this area").click();
+    frames(&mut seat, 3);
+    let inside_cell = cases_inside(&seat, cell);
+    assert!(inside_cell >= 1 && inside_cell < everything, "{inside_cell} of {everything} in the cell");
+    assert_eq!(seat.state_mut().case_list_rows().len(), inside_cell);
+
+    // Removing the condition brings every case back.
+    seat.query_all_by_label_contains("Area: ").next().expect("the area condition").click();
+    frames(&mut seat, 3);
+    assert_eq!(seat.state_mut().case_list_rows().len(), everything);
+}

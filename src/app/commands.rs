@@ -135,6 +135,13 @@ impl CitygridApp {
                 self.desk.list.filter = queue.filter();
                 self.desk.list.open = true;
             }
+            Command::ShowAreaCases(index) => {
+                if let Some(area) = self.world().and_then(|world| world.jurisdictions.get(index)) {
+                    let label = format!("{} {}", area.name, area.code);
+                    self.desk.list.filter.area = crate::desk::AreaFilter::new(area.code.clone(), label, area.geometry.clone());
+                    self.desk.list.open = true;
+                }
+            }
             Command::ShowUnitCases(unit) => {
                 self.desk.list.filter =
                     crate::desk::CaseFilter { scope: crate::desk::Scope::All, unit: Some(unit), ..crate::desk::CaseFilter::default() };

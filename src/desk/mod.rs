@@ -566,6 +566,42 @@ pub struct CaseFilter {
     /// between sessions.
     #[serde(skip)]
     pub cases: Option<CaseIdFilter>,
+    /// Only the cases located inside one area (a township, community or grid cell picked on
+    /// the map). Not kept between sessions.
+    #[serde(skip)]
+    pub area: Option<AreaFilter>,
+}
+
+/// An area the case list is restricted to: the cases whose location lies inside it.
+#[derive(Debug, Clone)]
+pub struct AreaFilter {
+    /// The area's code (what two filters compare by).
+    pub code: String,
+    /// What the list says it is, e.g. "岩寺镇".
+    pub label: String,
+    shape: std::sync::Arc<(geo::Rect<f64>, geo::MultiPolygon<f64>)>,
+}
+
+impl PartialEq for AreaFilter {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && std::sync::Arc::ptr_eq(&self.shape, &other.shape)
+    }
+}
+
+impl AreaFilter {
+    /// The cases inside `geometry` (WGS84); `None` for an empty shape.
+    #[must_use]
+    pub fn new(code: String, label: String, geometry: geo::MultiPolygon<f64>) -> Option<Self> {
+        let bounds = geo::BoundingRect::bounding_rect(&geometry)?;
+        Some(Self { code, label, shape: std::sync::Arc::new((bounds, geometry)) })
+    }
+
+    /// Whether a location lies inside the area (on its edge counts).
+    #[must_use]
+    pub fn admits(&self, location: geo::Point<f64>) -> bool {
+        let (bounds, shape) = &*self.shape;
+        geo::Intersects::intersects(bounds, &location) && geo::Intersects::intersects(shape, &location)
+    }
 }
 
 /// A fixed list of cases with what it is (drill-down from the assessment).
@@ -603,6 +639,7 @@ impl CaseFilter {
             && self.source.is_none_or(|source| case.source == source)
             && self.today.is_none_or(|today| self.period.admits(case.reported_at, today))
             && self.cases.as_ref().is_none_or(|cases| cases.admits(case.id))
+            && self.area.as_ref().is_none_or(|area| area.admits(case.location))
             && (text.is_empty() || matches_text(case, text))
     }
 

@@ -90,6 +90,9 @@ pub enum Command {
     Assess(crate::assess::Period),
     /// List a queue's cases (a counter of the top bar clicked).
     ShowQueue(crate::desk::Queue),
+    /// Restrict the case list to the cases located inside a jurisdiction (by index), keeping
+    /// its other filters.
+    ShowAreaCases(usize),
     /// Show every case of a unit in the case list (drill-down from the assessment).
     ShowUnitCases(UnitId),
     /// Open the export window for this content and extent.

@@ -482,6 +482,12 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                 state.list.filter.cases = None;
             }
         }
+        if let Some(area) = &state.list.filter.area {
+            let text = format!("{}{} ×", lang.pick("区域：", "Area: "), area.label);
+            if ui.button(text).on_hover_text(lang.pick("取消此条件", "Remove this condition")).clicked() {
+                state.list.filter.area = None;
+            }
+        }
         if state.list.filter != CaseFilter::default() && ui.button(lang.pick("清除筛选", "Clear filters")).clicked() {
             state.list.filter = CaseFilter::default();
         }

@@ -327,9 +327,21 @@ fn jurisdiction_ui(ui: &mut egui::Ui, world: &World, index: usize, lang: Lang, c
     ui.add_space(6.0);
     ui.label(egui::RichText::new(lang.pick("数据来源", "Source")).strong());
     ui.label(egui::RichText::new(&jurisdiction.source).small());
-    if ui.button(lang.pick("缩放到区域", "Zoom to area")).clicked() {
-        commands.push(Command::ZoomToSelection);
-    }
+    ui.horizontal(|ui| {
+        if ui.button(lang.pick("缩放到区域", "Zoom to area")).clicked() {
+            commands.push(Command::ZoomToSelection);
+        }
+        if ui
+            .button(lang.pick("列出区域内案卷", "List cases in this area"))
+            .on_hover_text(lang.pick(
+                "案卷列表只显示位于此区域内的案卷（保留其他筛选）",
+                "The case list shows only the cases located in this area (other filters stay)",
+            ))
+            .clicked()
+        {
+            commands.push(Command::ShowAreaCases(index));
+        }
+    });
 }
 
 fn format_area(area_m2: f64) -> String {

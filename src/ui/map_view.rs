@@ -187,6 +187,9 @@ impl MapView<'_> {
                         commands.push(Command::Select(self.identify(&transform, pointer, zoom)));
                     }
                 }
+                if !self.wall && !self.placing {
+                    self.context_menu_ui(response, &transform, &mut commands);
+                }
                 if self.placing {
                     ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
                 } else if !self.wall
@@ -200,6 +203,37 @@ impl MapView<'_> {
             });
         });
         commands
+    }
+
+    /// A right click on the map: the areas containing that spot, each with a button that lists
+    /// its cases (filter by township, community or grid cell from the map).
+    fn context_menu_ui(&self, response: &egui::Response, transform: &ScreenTransform, commands: &mut Vec<Command>) {
+        let spot_id = egui::Id::unique("citygrid_map_context_spot");
+        if response.secondary_clicked()
+            && let Some(pointer) = response.interact_pointer_pos()
+        {
+            let spot = lonlat_from_mercator(transform.mercator(pointer));
+            response.ctx.data_mut(|data| data.insert_temp(spot_id, spot));
+        }
+        let lang = self.lang;
+        response.context_menu(|ui| {
+            let Some([lon, lat]) = ui.ctx().data(|data| data.get_temp::<[f64; 2]>(spot_id)) else { return };
+            ui.label(egui::RichText::new(lang.pick("列出此处区域的案卷", "List the cases of the area here")).strong());
+            let areas = self.world.jurisdictions_at(lon, lat);
+            for index in areas.iter().rev() {
+                let area = &self.world.jurisdictions[*index];
+                if area.valid_to.is_some() {
+                    continue;
+                }
+                if ui.button(format!("{} {}", crate::model::Labelled::label(area.kind, lang), area.name)).clicked() {
+                    commands.push(Command::ShowAreaCases(*index));
+                    ui.close();
+                }
+            }
+            if areas.is_empty() {
+                ui.weak(lang.pick("此处不在任何区域内", "No area here"));
+            }
+        });
     }
 
     /// What the GPU scene draws at `zoom`, by the layer switches.
