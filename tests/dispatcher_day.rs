@@ -571,3 +571,123 @@ fn a_right_click_on_the_map_lists_the_cases_of_the_township_or_grid_cell_there()
     frames(&mut seat, 3);
     assert_eq!(seat.state_mut().case_list_rows().len(), everything);
 }
+
+/// Issue 22: batch dispatch. A dispatcher ticks the filed cases, sees each with its suggested
+/// unit and the deadline it gets, changes one (which then needs a reason), and sends them: each
+/// is dispatched as its own step in dispatch1's name; one sent meanwhile from another seat is
+/// refused with its case number and stays out, the rest go.
+#[test]
+fn ticked_cases_are_dispatched_in_one_go_each_as_its_own_recorded_step() {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let mut store = common::pg::owner_store(&path);
+    let workflow = Workflow::load(&store).expect("workflow");
+    let now = common::as_of() + chrono::Duration::hours(1);
+    // Three fresh filed cases like open ones of the demo.
+    let likes: Vec<citygrid::model::Case> =
+        store.load_cases().expect("cases").into_iter().filter(|case| case.state.is_open() && case.unit.is_some()).take(3).collect();
+    let filed: Vec<citygrid::model::Case> = likes.iter().map(|like| report_and_file(&workflow, &mut store, like, now)).collect();
+    let mut seat =
+        harness_signed_in(location, None, [1600, 1000], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    frames(&mut seat, 2);
+    seat.get_by_label("At the centre").click();
+    frames(&mut seat, 2);
+    let dispatchable: Vec<i64> = seat
+        .state()
+        .cases()
+        .cases()
+        .iter()
+        .filter(|case| matches!(case.state, CaseState::Filed | CaseState::Returned))
+        .map(|case| case.id)
+        .collect();
+    assert!(filed.iter().all(|case| dispatchable.contains(&case.id)));
+    seat.get_by_label(&format!("Tick all {} dispatchable in the list", dispatchable.len())).click();
+    frames(&mut seat, 2);
+    seat.get_by_label(&format!("Dispatch ticked ({})…", dispatchable.len())).click();
+    frames(&mut seat, 3);
+    seat.get_by_label(&format!("Dispatch {} cases", dispatchable.len()));
+    // Leave all but the three fresh cases out (× on the others).
+    loop {
+        let rows = seat.state().desk().batch.as_ref().expect("the batch window").rows.clone();
+        let Some(index) = rows.iter().position(|row| !filed.iter().any(|case| case.id == row.case_id)) else { break };
+        seat.query_all_by_label("×").nth(index).expect("the row’s ×").click();
+        frames(&mut seat, 2);
+    }
+    // The pointer leaves the last × (its tooltip would keep the unit list from opening).
+    seat.event(egui::Event::PointerMoved(egui::pos2(5.0, 900.0)));
+    frames(&mut seat, 5);
+    seat.get_by_label("Dispatch 3 cases");
+    let rows = seat.state().desk().batch.as_ref().expect("the batch window").rows.clone();
+    let world = seat.state().world().expect("loaded");
+    for row in &rows {
+        let suggested = row.suggestion.as_ref().expect("routing suggests a unit").unit;
+        assert_eq!(row.unit, Some(suggested), "{}: the suggested unit to begin with", row.case_no);
+        let (_, due) = row.deadline.expect("the deadline it gets");
+        assert!(seat.query_all_by_label(&due.format("%m-%d %H:%M").to_string()).next().is_some(), "the deadline is shown");
+        assert_ne!(world.unit(suggested).map(|unit| unit.code.as_str()), Some("ZX"));
+    }
+    // The first row to another unit: a reason is then required.
+    let first_unit = world.unit_name(rows[0].unit, Lang::En);
+    let other = world
+        .units
+        .iter()
+        .find(|unit| unit.takes_dispatches() && Some(unit.id) != rows[0].unit && !rows.iter().any(|row| row.unit == Some(unit.id)))
+        .expect("another unit")
+        .clone();
+    // The batch window's three unit pickers are the last drop-downs of the window.
+    let pickers: Vec<_> = seat.query_all_by_role(egui::accesskit::Role::ComboBox).collect();
+    let picker = &pickers[pickers.len() - 3];
+    assert!(picker.accesskit_node().value().unwrap_or_default().contains(&first_unit) || format!("{picker:?}").contains(&first_unit));
+    let bounds = picker.accesskit_node().bounding_box().expect("drawn");
+    let centre = egui::pos2(((bounds.x0 + bounds.x1) / 2.0) as f32, ((bounds.y0 + bounds.y1) / 2.0) as f32);
+    press_at(&mut seat, centre, egui::PointerButton::Primary);
+    frames(&mut seat, 3);
+    seat.render().expect("r").save("/tmp/dbg.png").expect("s");
+    for node in seat.query_all_by_label_contains(" open") {
+        eprintln!("OPT {:?}", node.accesskit_node().label());
+    }
+    seat.get_by_label_contains(&format!("{} · ", other.name_en)).click();
+    frames(&mut seat, 2);
+    assert_eq!(seat.state().desk().batch.as_ref().expect("open").rows[0].unit, Some(other.id));
+    assert!(seat.query_all_by_label_contains("needs a reason").next().is_some(), "the window says a reason is needed");
+    assert!(seat.get_by_label("OK").accesskit_node().is_disabled(), "no reason yet");
+    seat.get_by_label("Reason (1 not to the suggested unit: required)").click();
+    seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("the reason").type_text("现场核实为该单位养护");
+    frames(&mut seat, 2);
+    // Meanwhile another seat dispatches the third case.
+    let leader = store.user_by_login("leader1").expect("reads").expect("account");
+    let third = &filed[2];
+    workflow
+        .apply(
+            &mut store,
+            &leader,
+            third.id,
+            third.revision,
+            &Action::Dispatch { unit: rows[2].unit.expect("unit"), note: String::new() },
+            now,
+        )
+        .expect("dispatched elsewhere");
+    seat.get_by_label("OK").click();
+    let started = Instant::now();
+    while seat.state().desk().pending.is_some() && started.elapsed() < Duration::from_secs(30) {
+        frames(&mut seat, 1);
+    }
+    frames(&mut seat, 2);
+    let notice = seat.state().desk().notice.clone().expect("a notice");
+    assert!(notice.error && notice.text.starts_with("2 dispatched") && notice.text.contains(&third.case_no), "{}", notice.text);
+    for (index, case) in filed.iter().enumerate().take(2) {
+        let stored = store.load_case(case.id).expect("reads").expect("case");
+        assert_eq!(stored.state, CaseState::Dispatched);
+        let expected = if index == 0 { Some(other.id) } else { rows[index].unit };
+        assert_eq!(stored.unit, expected);
+        let dispatch = store.case_events(case.id).expect("events").into_iter().rfind(|event| event.action == "dispatch").expect("the step");
+        let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
+        assert_eq!(dispatch.actor_user_id, Some(dispatcher.id), "each step names who took it");
+        if index == 0 {
+            assert!(dispatch.data.to_string().contains("现场核实为该单位养护"), "the reason is recorded: {}", dispatch.data);
+        }
+    }
+    let third_events = store.case_events(third.id).expect("events");
+    assert_eq!(third_events.iter().filter(|event| event.action == "dispatch").count(), 1, "dispatched once, by leader1");
+}

@@ -221,18 +221,30 @@ fn the_search_box_goes_to_an_identifier_and_lists_every_match_of_a_name() {
     harness.get_by_label(&part_code);
     assert!(harness.query_by_label_contains("Search “").is_none(), "an exact code opens no list");
 
-    // A name: every area and street containing it is listed; nothing is chosen for the user.
+    // A name matching one area goes there (its grid cells, named after it, are not listed).
     harness.state_mut().apply(Command::Select(None));
     search_for(&mut harness, "龙井");
-    assert_eq!(harness.state().selection(), None, "several matches: nothing is chosen");
-    harness.get_by_label_contains("Search “龙井”");
-    harness.get_by_label_contains("Places (");
     let world = harness.state().world().expect("loaded");
     let community = world.jurisdictions.iter().position(|area| area.name == "龙井社区居委会").expect("the community");
-    let line = format!("龙井社区居委会 · Community · {}", world.jurisdictions[community].code);
+    assert_eq!(harness.state().selection(), Some(Selection::Jurisdiction(community)));
+
+    // A name several areas share: every one is listed; nothing is chosen for the user.
+    harness.state_mut().apply(Command::Select(None));
+    search_for(&mut harness, "镇");
+    assert_eq!(harness.state().selection(), None, "several matches: nothing is chosen");
+    harness.get_by_label_contains("Search “镇”");
+    let world = harness.state().world().expect("loaded");
+    let towns = world
+        .jurisdictions
+        .iter()
+        .filter(|area| area.name.contains('镇') && area.kind == citygrid::model::JurisdictionKind::Township)
+        .count();
+    assert!(towns > 1);
+    let township = world.jurisdictions.iter().position(|area| area.name == "岩寺镇").expect("the township");
+    let line = format!("岩寺镇 · Township · {}", world.jurisdictions[township].code);
     harness.get_by_label(&line).click();
     harness.run_steps(3);
-    assert_eq!(harness.state().selection(), Some(Selection::Jurisdiction(community)));
+    assert_eq!(harness.state().selection(), Some(Selection::Jurisdiction(township)));
 
     // The serial painted on a part (its last six digits) lists every part ending so.
     let serial = &part_code[10..];

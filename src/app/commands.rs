@@ -86,6 +86,19 @@ impl CitygridApp {
                 let now = self.now();
                 self.send_to_worker(DeskRequest::Apply { ticket, actor, case_id, revision, action, now }, Some(what), Some(ticket));
             }
+            Command::ActMany(batch) => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let Some(worker) = self.worker.as_mut() else { return };
+                let ticket = worker.ticket();
+                let steps =
+                    batch.into_iter().map(|(case_id, revision, action)| (worker.ticket(), case_id, revision, action)).collect::<Vec<_>>();
+                let what = match self.settings.lang {
+                    ui::Lang::Zh => format!("批量派遣 {} 件", steps.len()),
+                    ui::Lang::En => format!("dispatching {} cases", steps.len()),
+                };
+                let now = self.now();
+                self.send_to_worker(DeskRequest::ApplyMany { ticket, actor, steps, now }, Some(what), Some(ticket));
+            }
             Command::LoadTimeline { case_id, revision } => {
                 // Asked for once per case and revision.
                 if self.desk.timeline_requested != Some((case_id, revision)) {

@@ -441,6 +441,7 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::details::details_ui(ui, view, &mut self.desk, self.selection));
                 commands.extend(ui::desk::desk_panel_ui(ui, view, &mut self.desk, self.selection));
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
+                commands.extend(ui::batch::batch_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), view, &mut self.desk.new_case));
                 commands.extend(ui::ledger::ledger_ui(ui.ctx(), view, &mut self.desk));
                 commands.extend(ui::exchange::exchange_ui(ui.ctx(), view, &mut self.desk));

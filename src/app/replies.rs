@@ -89,6 +89,44 @@ impl CitygridApp {
                     Err(error) => self.refused(&error),
                 }
             }
+            DeskReply::AppliedMany { ticket, results } => {
+                if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
+                    self.desk.pending = None;
+                }
+                let mut refused = Vec::new();
+                let mut done = 0;
+                for (case_id, result) in results {
+                    match result {
+                        Ok(case) => {
+                            self.desk.list.ticked.remove(&case.id);
+                            self.book.upsert(case, &world.calendar);
+                            done += 1;
+                        }
+                        Err(error) => {
+                            let case_no = self
+                                .book
+                                .position_of(case_id)
+                                .and_then(|position| self.book.get(position))
+                                .map_or_else(|| case_id.to_string(), |case| case.case_no.clone());
+                            refused.push(format!("{case_no}: {}", error.message(lang.is_chinese())));
+                        }
+                    }
+                }
+                self.desk.timeline = None;
+                let text = match lang {
+                    ui::Lang::Zh => format!("已派遣 {done} 件"),
+                    ui::Lang::En => format!("{done} dispatched"),
+                };
+                self.desk.notice = Some(if refused.is_empty() {
+                    ui::desk::Notice { text, error: false }
+                } else {
+                    let heading = match lang {
+                        ui::Lang::Zh => format!("；{} 件未派遣（仍勾选）：", refused.len()),
+                        ui::Lang::En => format!("; {} not dispatched (still ticked): ", refused.len()),
+                    };
+                    ui::desk::Notice { text: format!("{text}{heading}{}", refused.join("；")), error: true }
+                });
+            }
             DeskReply::Reported { ticket, result } => {
                 if self.desk.pending.as_ref().is_some_and(|(pending, _)| *pending == ticket) {
                     self.desk.pending = None;

@@ -49,6 +49,14 @@ pub enum DeskRequest {
         action: Action,
         now: NaiveDateTime,
     },
+    /// Several steps, each on its own case and each its own transaction: (ticket, case id,
+    /// revision, step). One refused does not stop the others.
+    ApplyMany {
+        ticket: u64,
+        actor: User,
+        steps: Vec<(u64, i64, u32, Action)>,
+        now: NaiveDateTime,
+    },
     Report {
         ticket: u64,
         actor: User,
@@ -162,6 +170,11 @@ pub enum DeskReply {
     Applied {
         ticket: u64,
         result: Result<Case, WorkflowError>,
+    },
+    /// The steps of an `ApplyMany`, in its order: (case id, what became of it).
+    AppliedMany {
+        ticket: u64,
+        results: Vec<(i64, Result<Case, WorkflowError>)>,
     },
     Reported {
         ticket: u64,
@@ -455,6 +468,23 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
             );
             DeskReply::Applied { ticket, result }
         }
+        DeskRequest::ApplyMany { ticket, actor, steps: batch, now } => {
+            let results = batch
+                .into_iter()
+                .map(|(step_ticket, case_id, revision, action)| {
+                    let result = step_once(
+                        link,
+                        steps,
+                        step_ticket,
+                        notify,
+                        |workflow, store| workflow.apply(store, &actor, case_id, revision, &action, now),
+                        case_now,
+                    );
+                    (case_id, result)
+                })
+                .collect();
+            DeskReply::AppliedMany { ticket, results }
+        }
         DeskRequest::Report { ticket, actor, new_case, now } => {
             let result = step_once(
                 link,
@@ -563,6 +593,10 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::SignIn { .. } => DeskReply::SignedIn(Err(AuthError::Store(error()))),
         DeskRequest::ChangePassword { .. } => DeskReply::PasswordChanged(Err(AuthError::Store(error()))),
         DeskRequest::Apply { ticket, .. } => DeskReply::Applied { ticket, result: Err(WorkflowError::Store(error())) },
+        DeskRequest::ApplyMany { ticket, steps, .. } => DeskReply::AppliedMany {
+            ticket,
+            results: steps.into_iter().map(|(_, case_id, ..)| (case_id, Err(WorkflowError::Store(error())))).collect(),
+        },
         DeskRequest::Report { ticket, .. } => DeskReply::Reported { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
         DeskRequest::Ledger => DeskReply::Ledger(Err(error())),

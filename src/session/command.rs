@@ -62,6 +62,9 @@ pub enum Command {
         revision: u32,
         action: Action,
     },
+    /// Take several steps, each on its own case at its revision (batch dispatch); each is
+    /// checked and recorded as if taken alone.
+    ActMany(Vec<(i64, u32, Action)>),
     /// Read the history of a case (for the details panel).
     LoadTimeline {
         case_id: i64,

@@ -130,10 +130,16 @@ impl World {
                 .map(|(index, _)| SearchTarget::Place(index))
         };
 
+        let matches =
+            |area: &crate::model::Jurisdiction| area.name.contains(text) || (digits && text.len() >= 6 && area.code.starts_with(text));
+        // An area inside a matching area is left out ("龙井社区 网格 067" under 龙井社区): the
+        // enclosing one stands for them.
+        let matched_codes: std::collections::HashSet<&str> =
+            self.jurisdictions.iter().filter(|area| matches(area)).map(|area| area.code.as_str()).collect();
         let mut places: Vec<usize> = (0..self.jurisdictions.len())
             .filter(|index| {
                 let area = &self.jurisdictions[*index];
-                area.name.contains(text) || (digits && text.len() >= 6 && area.code.starts_with(text))
+                matches(area) && area.parent_code.as_deref().is_none_or(|parent| !matched_codes.contains(parent))
             })
             .collect();
         places.sort_by_key(|index| {

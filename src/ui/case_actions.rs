@@ -535,7 +535,7 @@ fn assisting_ui(ui: &mut egui::Ui, world: &World, dialog: &mut ActionDialog, lan
 
 /// What a unit has in hand now: cases it is handling (paused ones left out) and how many of them
 /// are overdue.
-fn unit_loads(book: &crate::desk::CaseBook) -> std::collections::HashMap<UnitId, (usize, usize)> {
+pub(crate) fn unit_loads(book: &crate::desk::CaseBook) -> std::collections::HashMap<UnitId, (usize, usize)> {
     let mut loads = std::collections::HashMap::new();
     for (position, case) in book.cases().iter().enumerate() {
         if let Some(unit) = case.unit.filter(|_| case.state.is_open() && !case.state.is_paused()) {
@@ -548,7 +548,7 @@ fn unit_loads(book: &crate::desk::CaseBook) -> std::collections::HashMap<UnitId,
 }
 
 /// A unit in the dispatch picker: its name, what it has in hand and its duty phone.
-fn unit_choice_text(
+pub(crate) fn unit_choice_text(
     world: &World,
     loads: &std::collections::HashMap<UnitId, (usize, usize)>,
     unit: UnitId,
@@ -634,7 +634,7 @@ fn unit_picker_ui(ui: &mut egui::Ui, world: &World, book: &crate::desk::CaseBook
 }
 
 /// Whether cases may be sent to `unit` ([`crate::model::Unit::takes_dispatches`]).
-fn dispatchable(world: &World, unit: UnitId) -> bool {
+pub(crate) fn dispatchable(world: &World, unit: UnitId) -> bool {
     world.unit(unit).is_none_or(crate::model::Unit::takes_dispatches)
 }
 

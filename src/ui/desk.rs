@@ -59,6 +59,8 @@ pub struct DeskState {
     pub timeline_requested: Option<(i64, u32)>,
     /// The step being filled in.
     pub dialog: Option<ActionDialog>,
+    /// The batch dispatch window, while open.
+    pub batch: Option<super::batch::BatchDispatch>,
     /// The new case being placed or filled in.
     pub new_case: Option<NewCaseForm>,
     /// A step or report sent to the worker and not answered yet: (ticket, what it is).
@@ -89,6 +91,8 @@ pub struct CaseList {
     pub reveal: Option<usize>,
     /// Scroll the list to this offset on the next frame (benchmarks).
     pub scroll_offset: Option<f32>,
+    /// The cases ticked for a batch dispatch (database ids).
+    pub ticked: std::collections::BTreeSet<i64>,
 }
 
 /// The dispute queue window's state.
@@ -508,6 +512,14 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
         Some(Selection::Case(position)) => Some(position),
         _ => None,
     };
+    // Batch dispatch: a tick on each row the user may dispatch.
+    let dispatcher = state
+        .user
+        .as_ref()
+        .is_some_and(|user| crate::workflow::rules::transition(crate::workflow::ActionKind::Dispatch).roles.contains(&user.role));
+    if dispatcher {
+        batch_bar_ui(ui, view, state, &rows);
+    }
     // Arrow keys move through the list when nothing else has the keyboard.
     if let Some(position) = selected
         && !ui.ctx().egui_wants_keyboard_input()
@@ -541,7 +553,8 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
     // Under 1000 points the source column gives its room to the others.
     let compact = ui.available_width() < 1000.0;
     let spacing = ui.spacing().item_spacing.x * 9.0;
-    let shared = (ui.available_width() - 16.0 - 120.0 - 2.0 * 88.0 - 170.0 - spacing).max(200.0);
+    let first = if dispatcher { 40.0 } else { 16.0 };
+    let shared = (ui.available_width() - first - 120.0 - 2.0 * 88.0 - 170.0 - spacing).max(200.0);
     let share = |fraction: f32| (shared * if compact { fraction / 0.84 } else { fraction }).floor();
     // A click anywhere on a row selects it (selectable text would take the click).
     ui.style_mut().interaction.selectable_labels = false;
@@ -558,7 +571,7 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
         .auto_shrink([false, false])
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::exact(16.0))
+        .column(Column::exact(first))
         .column(Column::exact(120.0).clip(true))
         .column(Column::exact(share(0.22)).clip(true))
         .column(Column::exact(share(0.30)).clip(true))
@@ -590,7 +603,25 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
                 let position = rows[row.index()];
                 let (Some(case), Some(status)) = (book.get(position), book.status(position)) else { return };
                 row.set_selected(selected == Some(position));
-                row.col(|ui| light_dot(ui, queue_color(status)));
+                row.col(|ui| {
+                    if dispatcher {
+                        if crate::ui::batch::tickable(world, state.user.as_ref(), case) {
+                            let mut ticked = state.list.ticked.contains(&case.id);
+                            let tick =
+                                ui.checkbox(&mut ticked, "").on_hover_text(lang.pick("勾选以批量派遣", "Tick to dispatch in a batch"));
+                            if tick.changed() {
+                                if ticked {
+                                    state.list.ticked.insert(case.id);
+                                } else {
+                                    state.list.ticked.remove(&case.id);
+                                }
+                            }
+                        } else {
+                            ui.add_space(ui.spacing().interact_size.y + ui.spacing().item_spacing.x);
+                        }
+                    }
+                    light_dot(ui, queue_color(status));
+                });
                 row.col(|ui| {
                     ui.label(RichText::new(&case.case_no).monospace());
                 });
@@ -650,6 +681,53 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
         });
     state.list.sort = sort;
     commands
+}
+
+/// Above the list of a dispatcher's seat: how many cases are ticked, the batch dispatch button,
+/// and ticking every dispatchable row the filter shows.
+fn batch_bar_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, rows: &[usize]) {
+    let View { world, cases: book, lang, now } = view;
+    let user = state.user.clone();
+    // Ticks on cases that can no longer be dispatched (sent from another seat) fall away.
+    let ticked: Vec<&crate::model::Case> = state
+        .list
+        .ticked
+        .iter()
+        .filter_map(|id| book.position_of(*id).and_then(|position| book.get(position)))
+        .filter(|case| crate::ui::batch::tickable(world, user.as_ref(), case))
+        .collect();
+    if ticked.len() != state.list.ticked.len() {
+        state.list.ticked = ticked.iter().map(|case| case.id).collect();
+    }
+    let shown: Vec<i64> = rows
+        .iter()
+        .filter_map(|position| book.get(*position))
+        .filter(|case| crate::ui::batch::tickable(world, user.as_ref(), case))
+        .map(|case| case.id)
+        .collect();
+    if shown.is_empty() && ticked.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let text = match lang {
+            Lang::Zh => format!("批量派遣（已勾选 {} 件）…", ticked.len()),
+            Lang::En => format!("Dispatch ticked ({})…", ticked.len()),
+        };
+        let busy = state.pending.is_some();
+        if ui.add_enabled(!ticked.is_empty() && !busy, egui::Button::new(text)).clicked() {
+            state.batch = Some(crate::ui::batch::BatchDispatch::new(world, book, &ticked, now));
+        }
+        let all = match lang {
+            Lang::Zh => format!("勾选列表中全部可派遣的 {} 件", shown.len()),
+            Lang::En => format!("Tick all {} dispatchable in the list", shown.len()),
+        };
+        if !shown.is_empty() && ui.small_button(all).clicked() {
+            state.list.ticked.extend(shown.iter().copied());
+        }
+        if !ticked.is_empty() && ui.small_button(lang.pick("取消勾选", "Untick all")).clicked() {
+            state.list.ticked.clear();
+        }
+    });
 }
 
 fn period_label(period: Period, lang: Lang) -> String {

@@ -3,6 +3,7 @@
 //! UI functions read the app state and return commands; they never touch the store or disk.
 
 pub mod assessment;
+pub mod batch;
 pub mod case_actions;
 pub mod committee;
 pub mod design_tokens;

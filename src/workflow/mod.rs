@@ -255,6 +255,12 @@ fn write_effect(tx: &Tx<'_>, case: &Case, actor: &User, now: NaiveDateTime, effe
     Ok(())
 }
 
+/// Whether `actor` may take the step `kind` on `case` now (see [`allowed_actions`]).
+#[must_use]
+pub fn may_take(workflow: &Workflow, actor: &User, case: &Case, kind: ActionKind) -> bool {
+    engine::check_permission(workflow, actor, case, kind).is_ok()
+}
+
 /// The steps `actor` may take on `case` now, by role, state, own unit and pending request (the
 /// data a step needs is checked only when it is taken). For the UI's buttons.
 #[must_use]
