@@ -691,3 +691,107 @@ fn ticked_cases_are_dispatched_in_one_go_each_as_its_own_recorded_step() {
     let third_events = store.case_events(third.id).expect("events");
     assert_eq!(third_events.iter().filter(|event| event.action == "dispatch").count(), 1, "dispatched once, by leader1");
 }
+
+fn until_seen(seat: &mut Harness<'static, CitygridApp>, what: &str, done: impl Fn(&Harness<'static, CitygridApp>) -> bool) {
+    let started = Instant::now();
+    while !done(seat) {
+        assert!(started.elapsed() < Duration::from_secs(20), "{what}");
+        frames(seat, 2);
+    }
+}
+
+/// Issue 22: the desk tells the dispatcher of a new report, a returned case and a case newly
+/// overdue as it happens at other seats, one click shows the case, and each kind can be
+/// switched off (and stays off).
+#[test]
+fn the_desk_alerts_new_reports_returns_and_newly_overdue_cases_each_switchable() {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let mut store = common::pg::owner_store(&path);
+    let workflow = Workflow::load(&store).expect("workflow");
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let leader = user(&store, "leader1");
+    let mut seat =
+        harness_signed_in(location, None, [1600, 1000], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    frames(&mut seat, 2);
+    assert_eq!(seat.state().desk().alerts.recent().count(), 0, "nothing at sign-in");
+
+    // A hotline report filed at another seat.
+    let likes: Vec<citygrid::model::Case> =
+        store.load_cases().expect("cases").into_iter().filter(|case| case.state.is_open() && case.unit.is_some()).take(2).collect();
+    let fresh = report_and_file(&workflow, &mut store, &likes[0], now);
+    let notice = format!("New report · {}", fresh.case_no);
+    until_seen(&mut seat, "the new report's notice", |seat| seat.query_all_by_label_contains(&notice).next().is_some());
+    seat.get_by_label("Show").click();
+    frames(&mut seat, 3);
+    let position = seat.state().cases().position_of(fresh.id).expect("held");
+    assert_eq!(seat.state().selection(), Some(Selection::Case(position)), "Show selects the case");
+    assert!(seat.query_all_by_label_contains(&notice).next().is_none(), "and the notice goes");
+
+    // The unit returns it.
+    let unit = suggest_unit(&seat.state().world().expect("loaded").routing_data(&[]), &RoutingQuery::of_case(&fresh)).expect("a unit").unit;
+    let dispatched = workflow
+        .apply(&mut store, &leader, fresh.id, fresh.revision, &Action::Dispatch { unit, note: String::new() }, now)
+        .expect("dispatched");
+    let operator = user(&store, &common::serve::operator_of(&store, unit));
+    workflow
+        .apply(&mut store, &operator, dispatched.id, dispatched.revision, &Action::ReturnToCentre { reason: "非本单位".into() }, now)
+        .expect("returned");
+    let returned = format!("Returned · {}", fresh.case_no);
+    until_seen(&mut seat, "the return's notice", |seat| seat.query_all_by_label_contains(&returned).next().is_some());
+    assert_eq!(seat.state().desk().alerts.recent().count(), 2);
+
+    // Returns switched off in the Alerts menu: the next return is not announced.
+    seat.query_all_by_label_contains("Alerts").next().expect("the alerts menu").click();
+    frames(&mut seat, 3);
+    seat.get_by_label("Cases returned by units").click();
+    frames(&mut seat, 2);
+    assert!(!seat.state().settings().alerts.returns);
+    assert!(seat.state().settings().alerts.new_reports, "the other kinds stay on");
+    seat.key_press(egui::Key::Escape);
+    frames(&mut seat, 2);
+    let second = report_and_file(&workflow, &mut store, &likes[1], now);
+    until_seen(&mut seat, "the second report reaches the seat", |seat| seat.state().cases().position_of(second.id).is_some());
+    let second_unit =
+        suggest_unit(&seat.state().world().expect("loaded").routing_data(&[]), &RoutingQuery::of_case(&second)).expect("a unit").unit;
+    let second = workflow
+        .apply(&mut store, &leader, second.id, second.revision, &Action::Dispatch { unit: second_unit, note: String::new() }, now)
+        .expect("dispatched");
+    let second_operator = user(&store, &common::serve::operator_of(&store, second_unit));
+    workflow
+        .apply(&mut store, &second_operator, second.id, second.revision, &Action::ReturnToCentre { reason: "非本单位".into() }, now)
+        .expect("returned");
+    until_seen(&mut seat, "the second return reaches the seat", |seat| {
+        let book = seat.state().cases();
+        book.position_of(second.id).and_then(|position| book.get(position)).is_some_and(|case| case.state == CaseState::Returned)
+    });
+    frames(&mut seat, 2);
+    let kinds: Vec<_> =
+        seat.state().desk().alerts.recent().filter(|(alert, _)| alert.case_id == second.id).map(|(alert, _)| alert.kind).collect();
+    assert_eq!(kinds, vec![citygrid::desk::alerts::AlertKind::NewReport], "its report is announced, its return is not");
+
+    // The clock passes the nearest running deadline: that case is announced overdue.
+    let (soonest, deadline) = {
+        let book = seat.state().cases();
+        book.cases()
+            .iter()
+            .enumerate()
+            .filter(|(position, _)| {
+                book.status(*position)
+                    .is_some_and(|status| status.clock == citygrid::workflow::ClockState::Running && status.remaining_minutes() > 0)
+            })
+            .filter_map(|(_, case)| Some((case.id, case.deadline_at?)))
+            .min_by_key(|(_, deadline)| *deadline)
+            .expect("a running case")
+    };
+    seat.state_mut().set_clock(deadline + chrono::Duration::minutes(1));
+    until_seen(&mut seat, "the overdue notice", |seat| {
+        seat.state()
+            .desk()
+            .alerts
+            .recent()
+            .any(|(alert, _)| alert.case_id == soonest && alert.kind == citygrid::desk::alerts::AlertKind::NewlyOverdue)
+    });
+}

@@ -240,6 +240,7 @@ impl CitygridApp {
                 self.send_to_worker(DeskRequest::Report { ticket, actor, new_case: *new_case, now }, Some(what), Some(ticket));
             }
             Command::SetLang(lang) => self.settings.lang = lang,
+            Command::SetAlerts(alerts) => self.settings.alerts = alerts,
             Command::SetLayers(layers) => self.settings.layers = layers,
             Command::Select(selection) => {
                 if let Some(Selection::Case(position)) = selection {

@@ -419,7 +419,14 @@ impl eframe::App for CitygridApp {
                 let lang = self.settings.lang;
                 let view = ui::View { world, cases: &self.book, lang, now };
                 let counts = self.counts.refresh(&self.book, self.desk.user.as_ref());
-                commands.extend(ui::top_bar::top_bar_ui(ui, world, counts, self.desk.user.as_ref(), lang, now, &mut self.search));
+                commands.extend(ui::top_bar::top_bar_ui(
+                    ui,
+                    view,
+                    counts,
+                    self.desk.user.as_ref(),
+                    &mut self.search,
+                    (&self.desk.alerts, &self.settings.alerts),
+                ));
                 commands.extend(ui::search::search_results_ui(ui.ctx(), view, &mut self.search, self.selection));
                 let panel = ui::layers::BasemapPanel {
                     active: self.basemap.as_ref().map(|active| (&active.choice, active.tiles.info())),
@@ -442,6 +449,7 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::desk::desk_panel_ui(ui, view, &mut self.desk, self.selection));
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
                 commands.extend(ui::batch::batch_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
+                commands.extend(ui::alerts::notices_ui(ui.ctx(), view, &mut self.desk.alerts));
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), view, &mut self.desk.new_case));
                 commands.extend(ui::ledger::ledger_ui(ui.ctx(), view, &mut self.desk));
                 commands.extend(ui::exchange::exchange_ui(ui.ctx(), view, &mut self.desk));

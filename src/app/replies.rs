@@ -21,8 +21,28 @@ impl CitygridApp {
         if let Phase::Ready(world) = &self.phase
             && (now - self.book.measured_at()).num_seconds().abs() >= 20
         {
+            let watching = self.desk.user.clone().filter(|user| self.settings.alerts.overdue && user.role != crate::model::Role::Viewer);
+            let before = watching.as_ref().map(|user| crate::desk::alerts::overdue_now(&self.book, user));
             self.book.remeasure(&world.calendar, now);
+            if let (Some(user), Some(before)) = (watching, before) {
+                let alerts = crate::desk::alerts::newly_overdue(&self.book, &before, &user, &self.settings.alerts);
+                self.alert(alerts);
+            }
         }
+    }
+
+    /// Shows new alerts, and flashes the window in the background if the user wants that.
+    fn alert(&mut self, alerts: Vec<crate::desk::alerts::Alert>) {
+        if alerts.is_empty() {
+            return;
+        }
+        let now = self.now();
+        self.desk.alerts.push(alerts, now);
+        let focused = self.ctx.input(|input| input.viewport().focused.unwrap_or(true));
+        if self.settings.alerts.flash_window && !focused {
+            self.ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(egui::UserAttentionType::Informational));
+        }
+        self.ctx.request_repaint();
     }
 
     pub(super) fn handle_reply(&mut self, reply: DeskReply) {
@@ -165,9 +185,14 @@ impl CitygridApp {
                         self.send_to_worker(DeskRequest::Assess { period, options, now }, None, None);
                     }
                 }
+                let alerts = match &self.desk.user {
+                    Some(user) => crate::desk::alerts::on_change(&self.book, &cases, user, &self.settings.alerts),
+                    None => Vec::new(),
+                };
                 for case in cases {
                     self.book.upsert(case, &world.calendar);
                 }
+                self.alert(alerts);
                 if backlog_touched && self.desk.ledger.entries.is_some() {
                     self.send_to_worker(DeskRequest::Ledger, None, None);
                 }

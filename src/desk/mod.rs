@@ -4,6 +4,7 @@
 //!
 //! No egui here: the views in `ui::desk` read these types and return commands.
 
+pub mod alerts;
 #[cfg(feature = "dev-tools")]
 pub mod sim;
 
@@ -144,6 +145,12 @@ impl CaseBook {
     pub fn matching<'a>(&'a self, text: &str) -> impl Iterator<Item = usize> + 'a {
         let text = text.trim().to_lowercase();
         self.cases.iter().enumerate().filter(move |(_, case)| !text.is_empty() && matches_text(case, &text)).map(|(position, _)| position)
+    }
+
+    /// The ids of the cases `filter` lets through (no text search).
+    #[must_use]
+    pub fn select_ids(&self, filter: &CaseFilter) -> std::collections::HashSet<i64> {
+        self.cases.iter().zip(&self.statuses).filter(|(case, status)| filter.admits(case, status, "")).map(|(case, _)| case.id).collect()
     }
 
     /// Position of a case by database id.

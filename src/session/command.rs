@@ -25,6 +25,8 @@ pub enum Selection {
 #[must_use]
 pub enum Command {
     SetLang(Lang),
+    /// Which alerts the desk shows (remembered).
+    SetAlerts(crate::desk::alerts::AlertSettings),
     SetLayers(LayerVisibility),
     Select(Option<Selection>),
     ZoomIn,

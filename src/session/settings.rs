@@ -106,6 +106,9 @@ pub struct Settings {
     /// shipped demo basemap is listed on its own and not here.
     #[serde(deserialize_with = "lenient")]
     pub recent_offline: Vec<PathBuf>,
+    /// Which alerts the desk shows.
+    #[serde(deserialize_with = "lenient")]
+    pub alerts: crate::desk::alerts::AlertSettings,
 }
 
 impl Settings {
@@ -128,6 +131,7 @@ impl std::fmt::Debug for Settings {
             .field("basemap_choice", &self.basemap_choice)
             .field("tianditu_key", &if self.tianditu_key.is_empty() { "" } else { "<set>" })
             .field("recent_offline", &self.recent_offline)
+            .field("alerts", &self.alerts)
             .finish()
     }
 }

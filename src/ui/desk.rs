@@ -59,6 +59,8 @@ pub struct DeskState {
     pub timeline_requested: Option<(i64, u32)>,
     /// The step being filled in.
     pub dialog: Option<ActionDialog>,
+    /// The alerts of this sign-in (new reports, returns, newly overdue).
+    pub alerts: super::alerts::AlertFeed,
     /// The batch dispatch window, while open.
     pub batch: Option<super::batch::BatchDispatch>,
     /// The new case being placed or filled in.

@@ -2,6 +2,7 @@
 //!
 //! UI functions read the app state and return commands; they never touch the store or disk.
 
+pub mod alerts;
 pub mod assessment;
 pub mod batch;
 pub mod case_actions;

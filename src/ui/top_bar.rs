@@ -1,11 +1,9 @@
 //! The top bar: who we are, which district, the clock, the language switch.
 
-use chrono::NaiveDateTime;
-
 use crate::desk::{CaseBook, Queue};
 use crate::model::Labelled;
 use crate::model::{Role, User};
-use crate::session::{Command, World};
+use crate::session::Command;
 use crate::ui::Lang;
 
 /// The search box's own state.
@@ -52,13 +50,13 @@ impl QueueCounts {
 /// Draws the top bar; returns the commands the user gave.
 pub fn top_bar_ui(
     ui: &mut egui::Ui,
-    world: &World,
+    view: crate::ui::View<'_>,
     counts: &[(Queue, usize)],
     user: Option<&User>,
-    lang: Lang,
-    now: NaiveDateTime,
     search: &mut SearchState,
+    alerts: (&crate::ui::alerts::AlertFeed, &crate::desk::alerts::AlertSettings),
 ) -> Vec<Command> {
+    let crate::ui::View { world, lang, now, .. } = view;
     let mut commands = Vec::new();
     egui::Panel::top("top_bar").show(ui, |ui| {
         let narrow = ui.available_width() < 1700.0;
@@ -92,6 +90,11 @@ pub fn top_bar_ui(
                 && ui.button(lang.pick("＋ 新建案卷", "＋ New case")).on_hover_text("Ctrl+N").clicked()
             {
                 commands.push(Command::StartNewCase);
+            }
+            if let Some(user) = user.filter(|user| !matches!(user.role, Role::Viewer | Role::Interface)) {
+                ui.separator();
+                let (feed, settings) = alerts;
+                commands.extend(crate::ui::alerts::menu_ui(ui, view, feed, settings, user.role == Role::UnitOperator));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(user) = user {
