@@ -795,3 +795,75 @@ fn the_desk_alerts_new_reports_returns_and_newly_overdue_cases_each_switchable()
             .any(|(alert, _)| alert.case_id == soonest && alert.kind == citygrid::desk::alerts::AlertKind::NewlyOverdue)
     });
 }
+
+/// Issue 22: shift handover. The outgoing dispatcher leaves a note with the desk's figures; the
+/// next shift leader is shown it at sign-in and confirms it; both are entries of the
+/// administrative trail under their own accounts, and a unit operator may write none.
+#[test]
+fn a_shift_hands_over_with_a_note_and_the_next_confirms_it_in_the_audit_trail() {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let mut store = common::pg::owner_store(&path);
+    let now = common::as_of() + chrono::Duration::hours(1);
+    let note = "202611250003 待回访；岩寺镇文峰路路灯故障待复查";
+    let mut seat =
+        harness_signed_in(location.clone(), None, [1600, 1000], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
+            .expect("signs in");
+    frames(&mut seat, 2);
+    until_seen(&mut seat, "the notes are read at sign-in", |seat| seat.state().desk().handover.notes.is_some());
+    assert!(!seat.state().desk().handover.open, "no note waits: the window stays shut");
+    seat.get_by_label("Handover").click();
+    frames(&mut seat, 3);
+    seat.get_by_label("No note yet");
+    seat.get_by_label("What the next shift must know").click();
+    frames(&mut seat, 1);
+    seat.get_by_label("What the next shift must know").type_text(note);
+    frames(&mut seat, 2);
+    let open_now = seat.state().cases().count(&citygrid::desk::Queue::Open.filter());
+    seat.get_by_label("Hand over").click();
+    until_seen(&mut seat, "the note is saved", |seat| {
+        seat.state().desk().notice.as_ref().is_some_and(|notice| notice.text == "Handover note saved")
+    });
+    drop(seat);
+
+    let mut seat = harness_signed_in(
+        location.clone(),
+        None,
+        [1600, 1000],
+        Lang::En,
+        Some(now + chrono::Duration::minutes(5)),
+        Duration::from_secs(120),
+        "leader1",
+        DEMO_PASSWORD,
+    )
+    .expect("signs in");
+    until_seen(&mut seat, "the last shift's note opens by itself", |seat| {
+        seat.query_all_by_label("The last shift's note (read and confirm)").next().is_some()
+    });
+    assert!(seat.query_all_by_label(note).next().is_some(), "the note is shown");
+    seat.get_by_label("Confirm read: I take over").click();
+    until_seen(
+        &mut seat,
+        "the confirmation is read back",
+        |seat| matches!(&seat.state().desk().handover.notes, Some(Ok(notes)) if notes.first().is_some_and(|first| !first.read_by.is_empty())),
+    );
+    drop(seat);
+
+    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let (dispatcher, leader) = (user(&store, "dispatch1"), user(&store, "leader1"));
+    let notes = store.handovers(5).expect("reads");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].text, note);
+    assert_eq!(notes[0].author_id, Some(dispatcher.id));
+    assert_eq!(notes[0].figures["open"].as_u64(), Some(open_now as u64), "the figures of the desk when written");
+    assert_eq!(notes[0].read_by.iter().map(|(reader, ..)| *reader).collect::<Vec<_>>(), vec![leader.id]);
+    assert!(store.verify_audit(None).expect("verifies").is_intact());
+
+    // A unit operator may not hand over the centre's shift, nor confirm a note.
+    let unit = store.load_units().expect("units").into_iter().find(|unit| unit.takes_dispatches()).expect("a unit").id;
+    let operator = user(&store, &common::serve::operator_of(&store, unit));
+    let refused = store.write_handover(&operator, now, "我是值班长", &serde_json::json!({})).expect_err("refused");
+    assert!(refused.to_string().contains("hand over a shift"), "{refused}");
+    assert!(store.confirm_handover(&operator, notes[0].id, now).is_err());
+    assert_eq!(store.handovers(5).expect("reads")[0].read_by.len(), 1, "nothing more was written");
+}

@@ -219,6 +219,17 @@ impl CitygridApp {
                     self.send_to_worker(DeskRequest::Resend { actor, id, now }, None, None);
                 }
             }
+            Command::LoadHandovers => self.send_to_worker(DeskRequest::Handovers, None, None),
+            Command::WriteHandover { text, figures } => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let now = self.now();
+                self.send_to_worker(DeskRequest::WriteHandover { actor, text, figures, now }, None, None);
+            }
+            Command::ConfirmHandover(id) => {
+                let Some(actor) = self.desk.user.clone() else { return };
+                let now = self.now();
+                self.send_to_worker(DeskRequest::ConfirmHandover { actor, id, now }, None, None);
+            }
             Command::OpenLedger => {
                 self.desk.ledger.entries = Some(None);
                 self.send_to_worker(DeskRequest::Ledger, None, None);

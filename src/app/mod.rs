@@ -450,6 +450,7 @@ impl eframe::App for CitygridApp {
                 commands.extend(ui::case_actions::dialog_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
                 commands.extend(ui::batch::batch_ui(ui.ctx(), world, &self.book, &mut self.desk, lang));
                 commands.extend(ui::alerts::notices_ui(ui.ctx(), view, &mut self.desk.alerts));
+                commands.extend(ui::handover::handover_ui(ui.ctx(), view, &mut self.desk.handover, self.desk.user.as_ref()));
                 commands.extend(ui::new_case::new_case_ui(ui.ctx(), view, &mut self.desk.new_case));
                 commands.extend(ui::ledger::ledger_ui(ui.ctx(), view, &mut self.desk));
                 commands.extend(ui::exchange::exchange_ui(ui.ctx(), view, &mut self.desk));

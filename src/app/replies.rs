@@ -58,8 +58,13 @@ impl CitygridApp {
                         self.desk.notice = session
                             .clock_behind
                             .map(|behind| ui::desk::Notice { text: ui::desk::clock_behind_text(behind, lang), error: true });
+                        let takes_shifts = ui::handover::takes_shifts(&session.user);
                         self.desk.user = Some(session.user);
                         self.send_to_worker(DeskRequest::Disputes, None, None);
+                        if takes_shifts {
+                            // The last shift's note opens by itself if it waits for this user.
+                            self.send_to_worker(DeskRequest::Handovers, None, None);
+                        }
                     }
                     Err(error) => self.desk.sign_in.error = Some(error.message(lang.is_chinese())),
                 }
@@ -213,6 +218,18 @@ impl CitygridApp {
                     Err(error) => self.refused(&crate::workflow::WorkflowError::Store(error)),
                 }
             }
+            DeskReply::Handovers(result) => {
+                self.desk.handover.notes = Some(result.map_err(|error| error.to_string()));
+            }
+            DeskReply::HandoverWritten(result) => match result {
+                Ok(()) => {
+                    self.desk.handover.draft.clear();
+                    self.desk.notice =
+                        Some(ui::desk::Notice { text: lang.pick("交接记录已保存", "Handover note saved").to_owned(), error: false });
+                    self.send_to_worker(DeskRequest::Handovers, None, None);
+                }
+                Err(error) => self.refused(&crate::workflow::WorkflowError::Store(error)),
+            },
             DeskReply::Ledger(result) => {
                 if self.desk.ledger.entries.is_some() {
                     self.desk.ledger.entries = Some(Some(result.map_err(|error| error.to_string())));

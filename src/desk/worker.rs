@@ -69,6 +69,21 @@ pub enum DeskRequest {
     },
     /// Read the backlog ledger (挂账问题库), ended entries included.
     Ledger,
+    /// Read the newest shift handover notes.
+    Handovers,
+    /// Write a shift handover note.
+    WriteHandover {
+        actor: User,
+        text: String,
+        figures: serde_json::Value,
+        now: NaiveDateTime,
+    },
+    /// Confirm reading a handover note.
+    ConfirmHandover {
+        actor: User,
+        id: i64,
+        now: NaiveDateTime,
+    },
     /// Read every dispute with its site checks, statements and precedent.
     Disputes,
     /// Read the exchange's outbox: every unsent message and the newest sent ones.
@@ -131,6 +146,9 @@ pub use crate::assess::Assessment;
 /// How far behind the file's newest step a seat's clock may be before it is warned.
 pub const CLOCK_WARNING_MINUTES: i64 = 5;
 
+/// How many handover notes the handover window reads.
+pub const HANDOVERS_SHOWN: usize = 20;
+
 /// A signed-in seat: the account, and how far the seat's clock is behind the newest step in
 /// the file when it is more than [`CLOCK_WARNING_MINUTES`] (its steps on cases touched since
 /// would be refused).
@@ -171,6 +189,10 @@ pub enum DeskReply {
         ticket: u64,
         result: Result<Case, WorkflowError>,
     },
+    /// The newest handover notes, newest first.
+    Handovers(Result<Vec<crate::model::Handover>, StoreError>),
+    /// A handover note written or confirmed (`Ok`), or why not.
+    HandoverWritten(Result<(), StoreError>),
     /// The steps of an `ApplyMany`, in its order: (case id, what became of it).
     AppliedMany {
         ticket: u64,
@@ -498,6 +520,11 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
         }
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: timeline(&link.store, case_id) },
         DeskRequest::Ledger => DeskReply::Ledger(link.store.backlog_ledger(false)),
+        DeskRequest::Handovers => DeskReply::Handovers(link.store.handovers(HANDOVERS_SHOWN)),
+        DeskRequest::WriteHandover { actor, text, figures, now } => {
+            DeskReply::HandoverWritten(link.store.write_handover(&actor, now, &text, &figures).map(|_| ()))
+        }
+        DeskRequest::ConfirmHandover { actor, id, now } => DeskReply::HandoverWritten(link.store.confirm_handover(&actor, id, now)),
         DeskRequest::Disputes => DeskReply::Disputes(disputes(&link.store)),
         DeskRequest::Outbox => DeskReply::Outbox(link.store.outbox_rows(200)),
         DeskRequest::Resend { actor, id, now } => DeskReply::Resent(link.store.resend_message(&actor, id, now)),
@@ -600,6 +627,8 @@ fn unavailable_reply(request: DeskRequest) -> DeskReply {
         DeskRequest::Report { ticket, .. } => DeskReply::Reported { ticket, result: Err(WorkflowError::Store(error())) },
         DeskRequest::Timeline { case_id } => DeskReply::Timeline { case_id, result: Err(error()) },
         DeskRequest::Ledger => DeskReply::Ledger(Err(error())),
+        DeskRequest::Handovers => DeskReply::Handovers(Err(error())),
+        DeskRequest::WriteHandover { .. } | DeskRequest::ConfirmHandover { .. } => DeskReply::HandoverWritten(Err(error())),
         DeskRequest::Disputes => DeskReply::Disputes(Err(error())),
         DeskRequest::Outbox => DeskReply::Outbox(Err(error())),
         DeskRequest::Resend { .. } => DeskReply::Resent(Err(error())),

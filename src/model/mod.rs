@@ -6,6 +6,7 @@
 pub mod case;
 pub mod dispute;
 pub mod exchange;
+pub mod handover;
 pub mod jurisdiction;
 pub mod lang;
 pub mod manual;
@@ -21,6 +22,7 @@ pub use dispute::{
     Art19Rule, Dispute, DisputeOrigin, DisputeRecord, DisputeState, Precedent, PrecedentArea, PrecedentClass, SiteCheck, Statement,
 };
 pub use exchange::{CaseLink, ClientKind, ExternalRef, InterfaceClient, OutboxRow};
+pub use handover::{HANDOVER_MAX_CHARS, Handover};
 pub use jurisdiction::{Jurisdiction, JurisdictionKind};
 pub use lang::{Labelled, Lang};
 pub use manual::{CommandManual, GeometryKind, ItemKind, MajorClass, ManualEntry, Routing, Stage, StageLimit, TimeLimit, Urgency};

@@ -87,6 +87,15 @@ pub enum Command {
     OpenExchange,
     /// Send an unsent exchange message at once.
     ResendMessage(i64),
+    /// Read the shift handover notes (交接班).
+    LoadHandovers,
+    /// Write this shift's handover note with the desk's figures now.
+    WriteHandover {
+        text: String,
+        figures: serde_json::Value,
+    },
+    /// Confirm reading another shift's handover note (by its id).
+    ConfirmHandover(i64),
     /// Read the disputes again.
     LoadDisputes,
     /// One step of a responsibility dispute.

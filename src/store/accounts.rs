@@ -155,6 +155,8 @@ pub enum Write {
     ReferenceData,
     /// Send a message to another system again (the exchange window's resend).
     Exchange,
+    /// Write a shift handover note, or confirm reading one (交接班).
+    Handover,
 }
 
 impl Write {
@@ -164,6 +166,7 @@ impl Write {
         match self {
             Self::Accounts | Self::Import | Self::ReferenceData => &[Role::Administrator],
             Self::Weights | Self::Exchange => &[Role::Administrator, Role::ShiftLeader],
+            Self::Handover => &[Role::IntakeOperator, Role::Dispatcher, Role::ShiftLeader],
         }
     }
 
@@ -179,6 +182,8 @@ impl Write {
             (Self::ReferenceData, false) => "change reference data",
             (Self::Exchange, true) => "重发交换消息",
             (Self::Exchange, false) => "resend exchange messages",
+            (Self::Handover, true) => "交接班",
+            (Self::Handover, false) => "hand over a shift",
         }
     }
 }

@@ -13,6 +13,7 @@ mod codes;
 mod disputes;
 mod exchange;
 pub mod gpkg;
+mod handover;
 mod live;
 mod location;
 mod outbox;

@@ -8,7 +8,7 @@ use egui::RichText;
 use crate::desk::CaseBook;
 use crate::model::{Case, UnitId, User};
 use crate::session::{Command, World};
-use crate::ui::Lang;
+use crate::ui::{Lang, View};
 use crate::workflow::{ActionKind, may_take};
 
 use super::case_actions::{ActionDialog, dispatchable, ok_cancel_ui, unit_choice_text, unit_loads};
@@ -193,4 +193,51 @@ fn suggestion_text(row: &ActionDialog, lang: Lang) -> String {
             )
         },
     )
+}
+
+/// Above the list of a dispatcher's seat: how many cases are ticked, the batch dispatch button,
+/// and ticking every dispatchable row the filter shows.
+pub fn batch_bar_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, rows: &[usize]) {
+    let View { world, cases: book, lang, now } = view;
+    let user = state.user.clone();
+    // Ticks on cases that can no longer be dispatched (sent from another seat) fall away.
+    let ticked: Vec<&crate::model::Case> = state
+        .list
+        .ticked
+        .iter()
+        .filter_map(|id| book.position_of(*id).and_then(|position| book.get(position)))
+        .filter(|case| crate::ui::batch::tickable(world, user.as_ref(), case))
+        .collect();
+    if ticked.len() != state.list.ticked.len() {
+        state.list.ticked = ticked.iter().map(|case| case.id).collect();
+    }
+    let shown: Vec<i64> = rows
+        .iter()
+        .filter_map(|position| book.get(*position))
+        .filter(|case| crate::ui::batch::tickable(world, user.as_ref(), case))
+        .map(|case| case.id)
+        .collect();
+    if shown.is_empty() && ticked.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let text = match lang {
+            Lang::Zh => format!("批量派遣（已勾选 {} 件）…", ticked.len()),
+            Lang::En => format!("Dispatch ticked ({})…", ticked.len()),
+        };
+        let busy = state.pending.is_some();
+        if ui.add_enabled(!ticked.is_empty() && !busy, egui::Button::new(text)).clicked() {
+            state.batch = Some(crate::ui::batch::BatchDispatch::new(world, book, &ticked, now));
+        }
+        let all = match lang {
+            Lang::Zh => format!("勾选列表中全部可派遣的 {} 件", shown.len()),
+            Lang::En => format!("Tick all {} dispatchable in the list", shown.len()),
+        };
+        if !shown.is_empty() && ui.small_button(all).clicked() {
+            state.list.ticked.extend(shown.iter().copied());
+        }
+        if !ticked.is_empty() && ui.small_button(lang.pick("取消勾选", "Untick all")).clicked() {
+            state.list.ticked.clear();
+        }
+    });
 }

@@ -61,6 +61,8 @@ pub struct DeskState {
     pub dialog: Option<ActionDialog>,
     /// The alerts of this sign-in (new reports, returns, newly overdue).
     pub alerts: super::alerts::AlertFeed,
+    /// The shift handover window (交接班).
+    pub handover: super::handover::HandoverWindow,
     /// The batch dispatch window, while open.
     pub batch: Option<super::batch::BatchDispatch>,
     /// The new case being placed or filled in.
@@ -520,7 +522,7 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
         .as_ref()
         .is_some_and(|user| crate::workflow::rules::transition(crate::workflow::ActionKind::Dispatch).roles.contains(&user.role));
     if dispatcher {
-        batch_bar_ui(ui, view, state, &rows);
+        crate::ui::batch::batch_bar_ui(ui, view, state, &rows);
     }
     // Arrow keys move through the list when nothing else has the keyboard.
     if let Some(position) = selected
@@ -685,53 +687,6 @@ pub fn case_list_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, se
     commands
 }
 
-/// Above the list of a dispatcher's seat: how many cases are ticked, the batch dispatch button,
-/// and ticking every dispatchable row the filter shows.
-fn batch_bar_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, rows: &[usize]) {
-    let View { world, cases: book, lang, now } = view;
-    let user = state.user.clone();
-    // Ticks on cases that can no longer be dispatched (sent from another seat) fall away.
-    let ticked: Vec<&crate::model::Case> = state
-        .list
-        .ticked
-        .iter()
-        .filter_map(|id| book.position_of(*id).and_then(|position| book.get(position)))
-        .filter(|case| crate::ui::batch::tickable(world, user.as_ref(), case))
-        .collect();
-    if ticked.len() != state.list.ticked.len() {
-        state.list.ticked = ticked.iter().map(|case| case.id).collect();
-    }
-    let shown: Vec<i64> = rows
-        .iter()
-        .filter_map(|position| book.get(*position))
-        .filter(|case| crate::ui::batch::tickable(world, user.as_ref(), case))
-        .map(|case| case.id)
-        .collect();
-    if shown.is_empty() && ticked.is_empty() {
-        return;
-    }
-    ui.horizontal(|ui| {
-        let text = match lang {
-            Lang::Zh => format!("批量派遣（已勾选 {} 件）…", ticked.len()),
-            Lang::En => format!("Dispatch ticked ({})…", ticked.len()),
-        };
-        let busy = state.pending.is_some();
-        if ui.add_enabled(!ticked.is_empty() && !busy, egui::Button::new(text)).clicked() {
-            state.batch = Some(crate::ui::batch::BatchDispatch::new(world, book, &ticked, now));
-        }
-        let all = match lang {
-            Lang::Zh => format!("勾选列表中全部可派遣的 {} 件", shown.len()),
-            Lang::En => format!("Tick all {} dispatchable in the list", shown.len()),
-        };
-        if !shown.is_empty() && ui.small_button(all).clicked() {
-            state.list.ticked.extend(shown.iter().copied());
-        }
-        if !ticked.is_empty() && ui.small_button(lang.pick("取消勾选", "Untick all")).clicked() {
-            state.list.ticked.clear();
-        }
-    });
-}
-
 fn period_label(period: Period, lang: Lang) -> String {
     match period {
         Period::Any => lang.pick("全部时间", "Any time").to_owned(),
@@ -801,6 +756,14 @@ pub fn desk_panel_ui(ui: &mut egui::Ui, view: View<'_>, state: &mut DeskState, s
                     state.ledger.entries = None;
                 } else {
                     commands.push(Command::OpenLedger);
+                }
+            }
+            if state.user.as_ref().is_some_and(crate::ui::handover::takes_shifts)
+                && ui.selectable_label(state.handover.open, lang.pick("交接班", "Handover")).clicked()
+            {
+                state.handover.open = !state.handover.open;
+                if state.handover.open {
+                    commands.push(Command::LoadHandovers);
                 }
             }
             if ui.selectable_label(state.exchange.rows.is_some(), lang.pick("数据交换", "Exchange")).clicked() {

@@ -13,6 +13,7 @@ pub mod details;
 pub mod exchange;
 pub mod export_dialog;
 pub mod fonts;
+pub mod handover;
 pub mod import_dialog;
 pub mod layers;
 pub mod ledger;
