@@ -668,9 +668,17 @@ fn ticked_cases_are_dispatched_in_one_go_each_as_its_own_recorded_step() {
             now,
         )
         .expect("dispatched elsewhere");
+    frames(&mut seat, 2);
+    let batch = seat.state().desk().batch.as_ref().expect("still open");
+    assert!(!seat.get_by_label("OK").accesskit_node().is_disabled(), "OK is enabled: {:?}", batch.steps().err());
     seat.get_by_label("OK").click();
     let started = Instant::now();
-    while seat.state().desk().pending.is_some() && started.elapsed() < Duration::from_secs(30) {
+    let answered = |seat: &Harness<'static, CitygridApp>| {
+        seat.state().desk().pending.is_none()
+            && seat.state().desk().notice.as_ref().is_some_and(|notice| notice.text.contains("dispatched"))
+    };
+    while !answered(&seat) {
+        assert!(started.elapsed() < Duration::from_secs(30), "the batch is answered");
         frames(&mut seat, 1);
     }
     frames(&mut seat, 2);
