@@ -41,6 +41,14 @@ pub fn jurisdiction_swatch(kind: JurisdictionKind) -> Color32 {
     jurisdiction_stroke(kind, true).color
 }
 
+/// How strongly point parts are drawn at a zoom: from zoom 17, where they first show one by
+/// one and crowd the streets, at 55 %, to full strength from zoom 18.5, so the streets, their
+/// names and the cases stay on top of them where they are many.
+#[must_use]
+pub fn part_point_strength(zoom: f64) -> f32 {
+    ((zoom - 17.0) / 1.5 * 0.45 + 0.55).clamp(0.55, 1.0) as f32
+}
+
 /// Colour of a city part by major class (01–06).
 #[must_use]
 pub fn part_color(major: u8) -> Color32 {

@@ -250,6 +250,7 @@ pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), 
     let zoom = f64::from(band) / 2.0;
     let local_per_point = (LOCAL_UNITS / points_per_unit(zoom)) as f32;
     let radius = point_radius(band) * local_per_point;
+    let strength = tokens::part_point_strength(zoom);
     let members = chunks.parts_of(tile);
     let shown = || {
         members
@@ -288,7 +289,7 @@ pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), 
     for (index, part) in shown() {
         if matches!(part.geometry, PartGeometry::Point(_)) {
             let centre = builder.local(chunks.anchors()[index]);
-            builder.dot(centre, radius, tokens::part_color(part.code.major()));
+            builder.dot(centre, radius, tokens::part_color(part.code.major()).gamma_multiply(strength));
             builder.features += 1;
         }
     }

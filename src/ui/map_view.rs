@@ -332,7 +332,7 @@ impl MapView<'_> {
             }
         }
         if layers.parts && zoom >= self.painter_parts_min_zoom {
-            self.draw_parts(painter, transform);
+            self.draw_parts(painter, transform, zoom);
         }
     }
 
@@ -416,7 +416,7 @@ impl MapView<'_> {
         (a, b)
     }
 
-    fn draw_parts(&self, painter: &egui::Painter, transform: &ScreenTransform) {
+    fn draw_parts(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
         let world = self.world;
         // Lines and polygons are indexed by one anchor; a margin catches those reaching in.
         let (min, max) = Self::visible_lonlat_box(transform, 120.0);
@@ -426,13 +426,14 @@ impl MapView<'_> {
             let code = world.parts[*index].code;
             layers.shows_part_class(code.major(), code.minor())
         });
+        let strength = tokens::part_point_strength(zoom);
         for index in visible.take(self.painter_part_limit) {
             let part = &world.parts[index];
             let (major, minor) = (part.code.major(), part.code.minor());
             match &part.geometry {
                 PartGeometry::Point(point) => {
                     let at = transform.screen(mercator_from_lonlat(point.x(), point.y()));
-                    painter.circle_filled(at, tokens::PART_RADIUS, tokens::part_color(major));
+                    painter.circle_filled(at, tokens::PART_RADIUS, tokens::part_color(major).gamma_multiply(strength));
                 }
                 PartGeometry::Line(line) => {
                     let path: Vec<[f64; 2]> = line.0.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect();
