@@ -14,6 +14,30 @@ use citygrid::workflow::{Action, RoutingQuery, Workflow, suggest_unit};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
+/// The small demo district these tests share (3,000 parts, 200 cases) on the store the test
+/// pass chose, the owner's connection to it, the rules, and a time an hour after the demo's.
+struct Day {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    location: citygrid::store::Location,
+    store: citygrid::store::Store,
+    workflow: Workflow,
+    now: chrono::NaiveDateTime,
+}
+
+fn day() -> Day {
+    let (_dir, path, _) = common::small_demo(3_000, 200);
+    let location = common::pg::chosen_location(&path);
+    let store = common::pg::owner_store(&path);
+    let workflow = Workflow::load(&store).expect("workflow");
+    Day { _dir, path, location, store, workflow, now: common::as_of() + chrono::Duration::hours(1) }
+}
+
+/// An account by login.
+fn user(store: &citygrid::store::Store, login: &str) -> citygrid::model::User {
+    store.user_by_login(login).expect("reads").expect("account")
+}
+
 /// A citizen's hotline report of the class of `like` at its place, filed by intake1.
 fn report_and_file(
     workflow: &Workflow,
@@ -21,7 +45,7 @@ fn report_and_file(
     like: &citygrid::model::Case,
     now: chrono::NaiveDateTime,
 ) -> citygrid::model::Case {
-    let intake = store.user_by_login("intake1").expect("reads").expect("account");
+    let intake = user(store, "intake1");
     let report = citygrid::workflow::NewCase {
         source: citygrid::model::SourceChannel::Hotline12345,
         subject: like.subject,
@@ -51,12 +75,7 @@ fn frames(seat: &mut Harness<'static, CitygridApp>, count: usize) {
 /// and shows the deadline the case will get.
 #[test]
 fn redispatching_a_returned_case_suggests_another_unit_and_shows_the_deadline_it_will_get() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let workflow = Workflow::load(&store).expect("workflow");
-    let now = common::as_of() + chrono::Duration::hours(1);
-    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let Day { _dir, location, mut store, workflow, now, .. } = day();
     let dispatcher = user(&store, "dispatch1");
 
     // A filed case with more than one candidate, sent to the suggested unit, which returns it.
@@ -203,12 +222,7 @@ fn this_months_assessment_counts_as_overdue_only_what_the_case_list_shows_red() 
 /// is told so, and decides only after confirming it.
 #[test]
 fn deciding_a_dispute_without_statements_or_a_site_check_is_warned_and_must_be_confirmed() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let workflow = Workflow::load(&store).expect("workflow");
-    let now = common::as_of() + chrono::Duration::hours(1);
-    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let Day { _dir, path, location, mut store, workflow, now, .. } = day();
     let case = store.load_cases().expect("cases").into_iter().find(|case| case.state == CaseState::Dispatched).expect("a dispatched case");
     let holder = case.unit.expect("a unit");
     let operator = user(&store, &common::serve::operator_of(&store, holder));
@@ -264,11 +278,7 @@ fn deciding_a_dispute_without_statements_or_a_site_check_is_warned_and_must_be_c
 /// workflow refuses them; the case's panel names the part's units instead of a boundary.
 #[test]
 fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let workflow = Workflow::load(&store).expect("workflow");
-    let now = common::as_of() + chrono::Duration::hours(1);
+    let Day { _dir, location, mut store, workflow, now, .. } = day();
     let mut seat =
         harness_signed_in(location, None, [1500, 950], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
             .expect("signs in");
@@ -358,7 +368,7 @@ fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre
     // The workflow refuses the centre and the committee, whatever a client sends.
     let centre = units.iter().find(|unit| unit.code == "ZX").expect("centre").id;
     let committee = units.iter().find(|unit| unit.code == "CGW").expect("committee").id;
-    let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
+    let dispatcher = user(&store, "dispatch1");
     let filed = report_and_file(&workflow, &mut store, &case, now);
     for unit in [centre, committee] {
         let refused = workflow
@@ -388,18 +398,14 @@ fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre
 #[test]
 fn the_centre_queue_orders_rows_by_their_own_clocks_and_a_long_returned_case_is_not_last() {
     use citygrid::desk::shown_minutes_left;
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let workflow = Workflow::load(&store).expect("workflow");
-    let now = common::as_of() + chrono::Duration::hours(1);
+    let Day { _dir, location, mut store, workflow, now, .. } = day();
     let case = store
         .load_cases()
         .expect("cases")
         .into_iter()
         .find(|case| case.state == CaseState::Dispatched && case.pending_request.is_none())
         .expect("a dispatched case");
-    let operator = store.user_by_login(&common::serve::operator_of(&store, case.unit.expect("unit"))).expect("reads").expect("account");
+    let operator = user(&store, &common::serve::operator_of(&store, case.unit.expect("unit")));
     let returned = workflow
         .apply(&mut store, &operator, case.id, case.revision, &Action::ReturnToCentre { reason: "不属于本单位职责范围".into() }, now)
         .expect("returned");
@@ -578,11 +584,7 @@ fn a_right_click_on_the_map_lists_the_cases_of_the_township_or_grid_cell_there()
 /// refused with its case number and stays out, the rest go.
 #[test]
 fn ticked_cases_are_dispatched_in_one_go_each_as_its_own_recorded_step() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let workflow = Workflow::load(&store).expect("workflow");
-    let now = common::as_of() + chrono::Duration::hours(1);
+    let Day { _dir, location, mut store, workflow, now, .. } = day();
     // Three fresh filed cases like open ones of the demo.
     let likes: Vec<citygrid::model::Case> =
         store.load_cases().expect("cases").into_iter().filter(|case| case.state.is_open() && case.unit.is_some()).take(3).collect();
@@ -656,7 +658,7 @@ fn ticked_cases_are_dispatched_in_one_go_each_as_its_own_recorded_step() {
     seat.query_all_by_role(egui::accesskit::Role::MultilineTextInput).next().expect("the reason").type_text("现场核实为该单位养护");
     frames(&mut seat, 2);
     // Meanwhile another seat dispatches the third case.
-    let leader = store.user_by_login("leader1").expect("reads").expect("account");
+    let leader = user(&store, "leader1");
     let third = &filed[2];
     workflow
         .apply(
@@ -690,7 +692,7 @@ fn ticked_cases_are_dispatched_in_one_go_each_as_its_own_recorded_step() {
         let expected = if index == 0 { Some(other.id) } else { rows[index].unit };
         assert_eq!(stored.unit, expected);
         let dispatch = store.case_events(case.id).expect("events").into_iter().rfind(|event| event.action == "dispatch").expect("the step");
-        let dispatcher = store.user_by_login("dispatch1").expect("reads").expect("account");
+        let dispatcher = user(&store, "dispatch1");
         assert_eq!(dispatch.actor_user_id, Some(dispatcher.id), "each step names who took it");
         if index == 0 {
             assert!(dispatch.data.to_string().contains("现场核实为该单位养护"), "the reason is recorded: {}", dispatch.data);
@@ -713,12 +715,7 @@ fn until_seen(seat: &mut Harness<'static, CitygridApp>, what: &str, done: impl F
 /// switched off (and stays off).
 #[test]
 fn the_desk_alerts_new_reports_returns_and_newly_overdue_cases_each_switchable() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let workflow = Workflow::load(&store).expect("workflow");
-    let now = common::as_of() + chrono::Duration::hours(1);
-    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
+    let Day { _dir, location, mut store, workflow, now, .. } = day();
     let leader = user(&store, "leader1");
     let mut seat =
         harness_signed_in(location, None, [1600, 1000], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
@@ -809,10 +806,7 @@ fn the_desk_alerts_new_reports_returns_and_newly_overdue_cases_each_switchable()
 /// administrative trail under their own accounts, and a unit operator may write none.
 #[test]
 fn a_shift_hands_over_with_a_note_and_the_next_confirms_it_in_the_audit_trail() {
-    let (_dir, path, _) = common::small_demo(3_000, 200);
-    let location = common::pg::chosen_location(&path);
-    let mut store = common::pg::owner_store(&path);
-    let now = common::as_of() + chrono::Duration::hours(1);
+    let Day { _dir, location, mut store, now, .. } = day();
     let note = "202611250003 待回访；岩寺镇文峰路路灯故障待复查";
     let mut seat =
         harness_signed_in(location.clone(), None, [1600, 1000], Lang::En, Some(now), Duration::from_secs(120), "dispatch1", DEMO_PASSWORD)
@@ -857,7 +851,6 @@ fn a_shift_hands_over_with_a_note_and_the_next_confirms_it_in_the_audit_trail() 
     );
     drop(seat);
 
-    let user = |store: &citygrid::store::Store, login: &str| store.user_by_login(login).expect("reads").expect("account");
     let (dispatcher, leader) = (user(&store, "dispatch1"), user(&store, "leader1"));
     let notes = store.handovers(5).expect("reads");
     assert_eq!(notes.len(), 1);
