@@ -491,20 +491,11 @@ fn handle(link: &mut Connected, steps: &Steps<'_>, request: DeskRequest, notify:
             DeskReply::Applied { ticket, result }
         }
         DeskRequest::ApplyMany { ticket, actor, steps: batch, now } => {
-            let results = batch
-                .into_iter()
-                .map(|(step_ticket, case_id, revision, action)| {
-                    let result = step_once(
-                        link,
-                        steps,
-                        step_ticket,
-                        notify,
-                        |workflow, store| workflow.apply(store, &actor, case_id, revision, &action, now),
-                        case_now,
-                    );
-                    (case_id, result)
-                })
-                .collect();
+            let mut results = Vec::with_capacity(batch.len());
+            for (step_ticket, case_id, revision, action) in batch {
+                let apply = |workflow: &Workflow, store: &mut Store| workflow.apply(store, &actor, case_id, revision, &action, now);
+                results.push((case_id, step_once(link, steps, step_ticket, notify, apply, case_now)));
+            }
             DeskReply::AppliedMany { ticket, results }
         }
         DeskRequest::Report { ticket, actor, new_case, now } => {

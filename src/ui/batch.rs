@@ -93,16 +93,16 @@ pub fn batch_ui(ctx: &egui::Context, world: &World, book: &CaseBook, desk: &mut 
         let mut remove = None;
         egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
             egui::Grid::new("batch_rows").striped(true).num_columns(5).spacing([10.0, 6.0]).show(ui, |ui| {
-                for heading in [
-                    lang.pick("案卷号", "Case no."),
-                    lang.pick("类别", "Class"),
-                    lang.pick("责任单位", "Unit"),
-                    lang.pick("现在派遣则截止", "Due if sent now"),
-                    "",
-                ] {
-                    ui.label(RichText::new(heading).strong());
-                }
-                ui.end_row();
+                super::header_row(
+                    ui,
+                    &[
+                        lang.pick("案卷号", "Case no."),
+                        lang.pick("类别", "Class"),
+                        lang.pick("责任单位", "Unit"),
+                        lang.pick("现在派遣则截止", "Due if sent now"),
+                        "",
+                    ],
+                );
                 for (index, row) in batch.rows.iter_mut().enumerate() {
                     ui.label(RichText::new(&row.case_no).monospace()).on_hover_text(suggestion_text(row, lang));
                     ui.label(format!("{} {}", row.class_code, world.class_name(row.subject.item_kind(), &row.class_code, lang)));

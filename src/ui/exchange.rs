@@ -42,19 +42,19 @@ pub fn exchange_ui(ctx: &egui::Context, view: View<'_>, state: &mut DeskState) -
                 ui.separator();
                 egui::ScrollArea::vertical().max_height(520.0).show(ui, |ui| {
                     egui::Grid::new("exchange").striped(true).num_columns(8).show(ui, |ui| {
-                        for header in [
-                            lang.pick("状态", "Status"),
-                            lang.pick("发往", "To"),
-                            lang.pick("案卷号", "Case no."),
-                            lang.pick("对方编号", "Their no."),
-                            lang.pick("步骤", "Step"),
-                            lang.pick("生成时间", "Queued"),
-                            lang.pick("原因", "Reason"),
-                            "",
-                        ] {
-                            ui.label(RichText::new(header).strong());
-                        }
-                        ui.end_row();
+                        super::header_row(
+                            ui,
+                            &[
+                                lang.pick("状态", "Status"),
+                                lang.pick("发往", "To"),
+                                lang.pick("案卷号", "Case no."),
+                                lang.pick("对方编号", "Their no."),
+                                lang.pick("步骤", "Step"),
+                                lang.pick("生成时间", "Queued"),
+                                lang.pick("原因", "Reason"),
+                                "",
+                            ],
+                        );
                         for row in rows {
                             let status = match (row.sent_at, row.attempts) {
                                 (Some(at), _) => format!("{} {}", lang.pick("已发送", "Sent"), at.format("%m-%d %H:%M:%S")),

@@ -71,6 +71,14 @@ pub fn read_or_wait<'a, T>(ui: &mut egui::Ui, read: Option<&'a Result<T, String>
     }
 }
 
+/// A grid's header row: each heading strong, then the row's end.
+pub fn header_row(ui: &mut egui::Ui, headings: &[&str]) {
+    for heading in headings {
+        ui.label(egui::RichText::new(*heading).strong());
+    }
+    ui.end_row();
+}
+
 pub fn repaint_notify(ctx: &egui::Context) -> crate::job::Notify {
     let ctx = ctx.clone();
     std::sync::Arc::new(move || ctx.request_repaint())
