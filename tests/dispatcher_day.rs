@@ -114,6 +114,16 @@ fn redispatching_a_returned_case_suggests_another_unit_and_shows_the_deadline_it
     assert_eq!(seat.state().cases().get(position).expect("case").state, CaseState::Returned);
     seat.state_mut().apply(Command::Select(Some(Selection::Case(position))));
     frames(&mut seat, 4);
+    // The timeline says who took each step and what they were, in English: the dispatcher by
+    // role, the unit's operator by unit (an English gap before).
+    let returned_by = seat.state().world().expect("loaded").unit_name(Some(suggested), Lang::En);
+    let started = Instant::now();
+    while seat.query_by_label(&format!("{} · {returned_by}", operator.display_name)).is_none() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the timeline names the unit operator by unit");
+        frames(&mut seat, 1);
+    }
+    let named = seat.query_all_by_label(&format!("{} · Dispatcher", dispatcher.display_name)).count();
+    assert_eq!(named, 2, "the top bar and the timeline's dispatch name the dispatcher with the role");
     seat.get_by_label("Redispatch").scroll_to_me();
     frames(&mut seat, 10);
     seat.get_by_label("Redispatch").click();

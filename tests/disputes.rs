@@ -318,22 +318,29 @@ fn a_returned_case_goes_through_a_dispute_to_the_designated_unit_and_sets_a_prec
     };
     assert_eq!(bound, dispute_id);
 
-    // The audit trail: one entry per step, each with its actor's name and data.
+    // The audit trail: one entry per step, each with its actor's name, role (and unit, for a
+    // unit's operator) and data.
     let events = district.store.case_events(case.id).expect("events");
-    let trail: Vec<(&str, CaseState, Option<&str>)> =
-        events.iter().map(|event| (event.action.as_str(), event.to_state, event.actor_name.as_deref())).collect();
+    assert!(events.iter().all(|event| event.actor_name.as_deref().is_some_and(|name| !name.is_empty())), "{events:?}");
+    let trail: Vec<(&str, CaseState, Option<Role>, Option<UnitId>)> = events
+        .iter()
+        .map(|event| {
+            let unit = event.actor_unit.filter(|_| event.actor_role == Some(Role::UnitOperator));
+            (event.action.as_str(), event.to_state, event.actor_role, unit)
+        })
+        .collect();
     assert_eq!(
         trail,
         vec![
-            ("report", CaseState::Reported, Some("采集员 刘洋")),
-            ("file", CaseState::Filed, Some("受理员 王芳")),
-            ("dispatch", CaseState::Dispatched, Some("派遣员 李强")),
-            ("return", CaseState::Returned, Some("区城管局路灯所 操作员")),
-            ("dispute_open", CaseState::Returned, Some("派遣员 李强")),
-            ("dispute_site_check", CaseState::Returned, Some("值班长 张伟")),
-            ("dispute_statement", CaseState::Returned, Some("区城管局路灯所 操作员")),
-            ("dispute_statement", CaseState::Returned, Some("区城管局市政所 操作员")),
-            ("dispute_decide", CaseState::Dispatched, Some("城管委 赵敏")),
+            ("report", CaseState::Reported, Some(Role::FieldCollector), None),
+            ("file", CaseState::Filed, Some(Role::IntakeOperator), None),
+            ("dispatch", CaseState::Dispatched, Some(Role::Dispatcher), None),
+            ("return", CaseState::Returned, Some(Role::UnitOperator), Some(lighting_unit)),
+            ("dispute_open", CaseState::Returned, Some(Role::Dispatcher), None),
+            ("dispute_site_check", CaseState::Returned, Some(Role::ShiftLeader), None),
+            ("dispute_statement", CaseState::Returned, Some(Role::UnitOperator), Some(lighting_unit)),
+            ("dispute_statement", CaseState::Returned, Some(Role::UnitOperator), Some(works_unit)),
+            ("dispute_decide", CaseState::Dispatched, Some(Role::CommitteeMember), None),
         ]
     );
     assert_eq!(events.len() as u32, case.revision, "one revision per step");

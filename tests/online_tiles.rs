@@ -148,6 +148,7 @@ fn info(format: TileFormat) -> TileSourceInfo {
     TileSourceInfo {
         name: "test tiles".to_owned(),
         attribution: "© test".to_owned(),
+        english: None,
         min_zoom: 0,
         max_zoom: 18,
         tile_size_px: 256,

@@ -400,7 +400,8 @@ fn open_with_demo_basemap(lang: Lang) -> (tempfile::TempDir, Harness<'static, Ci
         harness_for(&path, Some(&demo_basemap()), [1400, 900], lang, Some(common::as_of()), Duration::from_secs(120)).expect("loads");
     harness.state_mut().wait_for_basemap(Duration::from_secs(30));
     harness.run_steps(2);
-    harness.get_by_label("徽州区示意底图");
+    // The basemap's name from the file's metadata, in the seat's language (`name:en`).
+    harness.get_by_label(if lang == Lang::En { "Huizhou District schematic basemap" } else { "徽州区示意底图" });
     (dir, harness)
 }
 
@@ -486,13 +487,13 @@ fn tianditu_without_a_key_asks_for_one_and_keeps_the_basemap_until_a_key_is_ente
     harness.get_by_label_contains("Tianditu needs a key");
     harness.get_by_label_contains("服务端 (server) key");
     harness.get_by_label("The map keeps the previous basemap.");
-    harness.get_by_label("徽州区示意底图");
+    harness.get_by_label("Huizhou District schematic basemap");
     assert!(matches!(harness.state().basemap_choice(), Some(BasemapChoice::Offline { .. })));
     assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the demo basemap stays on the map");
 
     // Hide the basemap layer so the test asks no server for tiles, then enter a key: Tianditu
     // opens (opening reaches no server) and replaces the demo.
-    harness.get_by_label("徽州区示意底图").click();
+    harness.get_by_label("Huizhou District schematic basemap").click();
     harness.run_steps(2);
     assert!(!harness.state().settings().layers.basemap);
     let key = "0123456789abcdef0123456789abcdef";
@@ -522,7 +523,7 @@ fn a_basemap_path_that_does_not_exist_is_named_in_the_error_and_the_old_basemap_
     harness.get_by_label("The basemap could not be opened:");
     harness.get_by_label_contains(&missing.display().to_string());
     harness.get_by_label("The map keeps the previous basemap.");
-    harness.get_by_label("徽州区示意底图");
+    harness.get_by_label("Huizhou District schematic basemap");
     assert!(matches!(harness.state().basemap(), Some(Ok(_))), "the demo basemap stays on the map");
     let settings = harness.state().settings();
     assert!(

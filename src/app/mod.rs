@@ -485,10 +485,14 @@ impl eframe::App for CitygridApp {
                 let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
                     Some(ActiveBasemap { choice, tiles }) if self.settings.layers.basemap => {
                         let info = tiles.info();
+                        let english = lang == crate::model::Lang::En;
                         // A tile server's terms want it named at least: a custom one with no
                         // attribution is credited by its host.
-                        let attribution =
-                            if info.attribution.is_empty() && choice.is_online() { info.name.clone() } else { info.attribution.clone() };
+                        let attribution = if info.attribution.is_empty() && choice.is_online() {
+                            info.name.clone()
+                        } else {
+                            info.attribution_for(english).to_owned()
+                        };
                         (Some(tiles), Some(attribution))
                     }
                     _ => (None, None),

@@ -122,7 +122,7 @@ impl CitygridApp {
         let layers = LayerVisibility { parts: false, grid: false, communities: true, ..LayerVisibility::default() };
         let (tiles, basemap_attribution): (Option<&mut dyn walkers::Tiles>, Option<String>) = match &mut self.basemap {
             Some(ActiveBasemap { tiles, .. }) => {
-                let attribution = tiles.info().attribution.clone();
+                let attribution = tiles.info().attribution_for(lang == crate::model::Lang::En).to_owned();
                 (Some(tiles), Some(attribution))
             }
             None => (None, None),

@@ -114,6 +114,7 @@ fn pmtiles_seed(scratch: &Path) -> Option<Vec<u8>> {
     let info = TileSourceInfo {
         name: "seed".into(),
         attribution: String::new(),
+        english: None,
         min_zoom: 0,
         max_zoom: 2,
         tile_size_px: 256,

@@ -461,15 +461,24 @@ impl DemoAccounts {
     }
 }
 
+/// A made-up person's name for the `index`th demo unit operator (unique for the first 320).
+fn demo_person_name(index: usize) -> String {
+    const SURNAMES: [&str; 20] =
+        ["陈", "杨", "黄", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐"];
+    const GIVEN: [&str; 16] = ["刚", "敏", "静", "磊", "军", "洁", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞", "平", "辉"];
+    format!("{}{}", SURNAMES[index % SURNAMES.len()], GIVEN[(index / SURNAMES.len() + index * 7) % GIVEN.len()])
+}
+
 fn insert_demo_users(store: &mut Store, units: &[Unit]) -> Result<DemoAccounts, DemoError> {
     let code_of = |code: &str| units.iter().find(|unit| unit.code == code).map(|unit| unit.id);
     let centre = [
-        ("admin", "系统管理员", Role::Administrator, None),
-        ("intake1", "受理员 王芳", Role::IntakeOperator, None),
-        ("dispatch1", "派遣员 李强", Role::Dispatcher, None),
-        ("leader1", "值班长 张伟", Role::ShiftLeader, None),
-        ("collector1", "采集员 刘洋", Role::FieldCollector, None),
-        ("committee1", "城管委 赵敏", Role::CommitteeMember, code_of("CGW")),
+        // People's names: the app says what each is (its role, a unit operator's unit).
+        ("admin", "陈静", Role::Administrator, None),
+        ("intake1", "王芳", Role::IntakeOperator, None),
+        ("dispatch1", "李强", Role::Dispatcher, None),
+        ("leader1", "张伟", Role::ShiftLeader, None),
+        ("collector1", "刘洋", Role::FieldCollector, None),
+        ("committee1", "赵敏", Role::CommitteeMember, code_of("CGW")),
         ("wall1", "指挥大屏", Role::Viewer, None),
     ];
     // One hash for all demo accounts: they share the documented demo password, and hashing it
@@ -483,9 +492,9 @@ fn insert_demo_users(store: &mut Store, units: &[Unit]) -> Result<DemoAccounts, 
             accounts.by_role.insert(role, User::new(id, login, name, role, unit_id));
         }
         // The centre (ZX) and the committee (CGW) dispatch and decide; they receive no cases.
-        for unit in units.iter().filter(|unit| !matches!(unit.code.as_str(), "ZX" | "CGW")) {
+        for (index, unit) in units.iter().filter(|unit| !matches!(unit.code.as_str(), "ZX" | "CGW")).enumerate() {
             let login = format!("unit_{}", unit.code.to_lowercase().replace('-', "_"));
-            let name = format!("{} 操作员", unit.name_zh);
+            let name = demo_person_name(index);
             let id = Store::insert_user(tx, &login, &name, Role::UnitOperator, Some(unit.id))?;
             Store::set_password_hash(tx, id, &password_hash)?;
             accounts.by_unit.insert(unit.id, User::new(id, login, name, Role::UnitOperator, Some(unit.id)));

@@ -12,11 +12,15 @@ use geo::{BoundingRect, LineString, MultiPolygon, Polygon};
 use tiny_skia::{Color, FillRule, LineCap, LineJoin, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 use super::mercator_from_lonlat;
-use super::tile_sources::{PmTilesWriter, TileFormat, TileKey, TileSourceError, TileSourceInfo};
+use super::tile_sources::{InEnglish, PmTilesWriter, TileFormat, TileKey, TileSourceError, TileSourceInfo};
 
 const TILE_PX: u32 = 256;
 /// What the basemap says about itself on every map it appears on.
 pub const ATTRIBUTION: &str = "示意底图（由 citygrid 依据演示数据绘制，非测绘成果）· 河流 GSHHG";
+/// The same in English, for English seats (`attribution:en` in the file's metadata).
+pub const ATTRIBUTION_EN: &str = "Schematic basemap (drawn by citygrid from demo data, not a survey) · rivers GSHHG";
+/// The basemap's name in English (`name:en`).
+pub const NAME_EN: &str = "Huizhou District schematic basemap";
 
 /// The vector data a basemap is drawn from (WGS84).
 #[derive(Debug, Default, Clone)]
@@ -466,6 +470,7 @@ pub fn build_basemap(
     let mut writer = PmTilesWriter::new(TileSourceInfo {
         name: "徽州区示意底图".into(),
         attribution: ATTRIBUTION.into(),
+        english: Some(InEnglish { name: NAME_EN.into(), attribution: ATTRIBUTION_EN.into() }),
         min_zoom: plan.min_zoom,
         max_zoom: plan.core_max_zoom.max(plan.region_max_zoom),
         tile_size_px: TILE_PX,

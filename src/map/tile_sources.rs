@@ -171,6 +171,45 @@ pub struct TileSourceInfo {
     pub format: TileFormat,
     /// lon/lat west, south, east, north
     pub bounds: Option<[f64; 4]>,
+    /// The name and attribution in English, where the source gives them (`name:en`,
+    /// `attribution:en` in its metadata); an English seat shows these.
+    pub english: Option<InEnglish>,
+}
+
+/// A source's name and attribution in English.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InEnglish {
+    pub name: String,
+    pub attribution: String,
+}
+
+impl TileSourceInfo {
+    /// The name to show: the English one on an English seat where the source has one.
+    #[must_use]
+    pub fn name_for(&self, english: bool) -> &str {
+        match &self.english {
+            Some(InEnglish { name, .. }) if english && !name.is_empty() => name,
+            _ => &self.name,
+        }
+    }
+
+    /// The attribution to show: the English one on an English seat where the source has one.
+    #[must_use]
+    pub fn attribution_for(&self, english: bool) -> &str {
+        match &self.english {
+            Some(InEnglish { attribution, .. }) if english && !attribution.is_empty() => attribution,
+            _ => &self.attribution,
+        }
+    }
+
+    /// The English name and attribution from a source's metadata keys `name:en` and
+    /// `attribution:en`; `None` when it has neither.
+    #[must_use]
+    pub fn english_from(lookup: impl Fn(&str) -> Option<String>) -> Option<InEnglish> {
+        let name = lookup("name:en").map(|text| text.trim().to_owned()).unwrap_or_default();
+        let attribution = lookup("attribution:en").map(|text| text.trim().to_owned()).unwrap_or_default();
+        (!name.is_empty() || !attribution.is_empty()).then_some(InEnglish { name, attribution })
+    }
 }
 
 /// A store of map tiles on disk. Reads must be callable from several worker threads at once.
@@ -527,6 +566,7 @@ mod tests {
         let mut writer = PmTilesWriter::new(TileSourceInfo {
             name: "archive basemap".into(),
             attribution: String::new(),
+            english: None,
             min_zoom: 1,
             max_zoom: 1,
             tile_size_px: 256,
@@ -552,6 +592,7 @@ mod tests {
         let mut writer = PmTilesWriter::new(TileSourceInfo {
             name: "city".into(),
             attribution: String::new(),
+            english: None,
             min_zoom: 0,
             max_zoom: 5,
             tile_size_px: 256,

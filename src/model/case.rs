@@ -304,6 +304,10 @@ pub struct CaseEvent {
     pub actor_user_id: Option<i64>,
     /// Display name of the actor, when the account still exists.
     pub actor_name: Option<String>,
+    /// The actor's role, when the account still exists: the timeline says what the person was.
+    pub actor_role: Option<crate::model::Role>,
+    /// The actor's unit (unit operators, committee members), when the account still exists.
+    pub actor_unit: Option<UnitId>,
     /// Action keyword (`dispatch`, `return`, …; see `workflow::ActionKind`).
     pub action: String,
     pub from_state: Option<CaseState>,

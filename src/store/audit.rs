@@ -68,6 +68,8 @@ fn events_where(
             at: local_from_utc_text(&at).ok_or_else(|| bad(format!("bad time {at:?}")))?,
             actor_user_id: row.get(3).map_err(sql_error)?,
             actor_name: None,
+            actor_role: None,
+            actor_unit: None,
             action,
             from_state: from_state.as_deref().and_then(CaseState::from_keyword),
             to_state: CaseState::from_keyword(&to_state).ok_or_else(|| bad(format!("unknown state {to_state:?}")))?,

@@ -68,6 +68,8 @@ fn event_from_cells(cells: &Cells<'_, '_>) -> Result<CaseEvent, StoreError> {
         at: required_time(cells, 2, id)?,
         actor_user_id: cells.get(3)?,
         actor_name: cells.get(4)?,
+        actor_role: optional_keyword(cells, 9, id)?,
+        actor_unit: cells.get::<Option<i64>>(10)?.map(crate::model::UnitId),
         action: cells.get(5)?,
         from_state: optional_keyword(cells, 6, id)?,
         to_state: cells.keyword(7, id)?,
@@ -75,8 +77,8 @@ fn event_from_cells(cells: &Cells<'_, '_>) -> Result<CaseEvent, StoreError> {
     })
 }
 
-const EVENT_SELECT: &str = "SELECT e.id, e.case_fid, e.at, e.actor_user_id, u.display_name, e.action, e.from_state, e.to_state, e.data
-     FROM case_events e LEFT JOIN users u ON u.id = e.actor_user_id";
+const EVENT_SELECT: &str = "SELECT e.id, e.case_fid, e.at, e.actor_user_id, u.display_name, e.action, e.from_state, e.to_state, e.data,
+     u.role, u.unit_id FROM case_events e LEFT JOIN users u ON u.id = e.actor_user_id";
 
 fn request_from_cells(cells: &Cells<'_, '_>) -> Result<CaseRequest, StoreError> {
     let id: i64 = cells.get(0)?;

@@ -67,8 +67,11 @@ impl BatchDispatch {
 /// send it again) now.
 #[must_use]
 pub fn tickable(world: &World, user: Option<&User>, case: &Case) -> bool {
+    // The list asks this of every row every frame: the workflow's full check (which builds its
+    // refusal) runs only for a case in a state the step starts from.
+    let from = |kind| crate::workflow::rules::transition(kind).from.contains(&case.state);
     user.is_some_and(|user| {
-        may_take(&world.workflow, user, case, ActionKind::Dispatch) || may_take(&world.workflow, user, case, ActionKind::Redispatch)
+        [ActionKind::Dispatch, ActionKind::Redispatch].into_iter().any(|kind| from(kind) && may_take(&world.workflow, user, case, kind))
     })
 }
 

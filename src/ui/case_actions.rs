@@ -320,6 +320,20 @@ fn no_action_reason(user: &User, case: &Case, lang: Lang) -> String {
     }
 }
 
+/// Who took a step: the person's name and what they were, their unit for a unit's operator
+/// ("李强 · 派遣员", "陈刚 · 区城管局路灯所"), in the seat's language; "system" for steps no
+/// account took.
+fn actor_text(world: &World, event: &crate::model::CaseEvent, lang: Lang) -> String {
+    let Some(name) = &event.actor_name else {
+        return lang.pick("系统", "system").to_owned();
+    };
+    match (event.actor_role, event.actor_unit) {
+        (Some(crate::model::Role::UnitOperator), Some(unit)) => format!("{name} · {}", world.unit_name(Some(unit), lang)),
+        (Some(role), _) => format!("{name} · {}", role.label(lang)),
+        (None, _) => name.clone(),
+    }
+}
+
 fn timeline_ui(ui: &mut egui::Ui, world: &World, timeline: &CaseTimeline, lang: Lang) {
     for event in timeline.events.iter().rev() {
         egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 3)).show(ui, |ui| {
@@ -335,7 +349,7 @@ fn timeline_ui(ui: &mut egui::Ui, world: &World, timeline: &CaseTimeline, lang: 
                 {
                     ui.weak(format!("{} → {}", from.label(lang), event.to_state.label(lang)));
                 }
-                ui.weak(event.actor_name.clone().unwrap_or_else(|| lang.pick("系统", "system").to_owned()));
+                ui.weak(actor_text(world, event, lang));
                 // Steps taken at a unit's or a collector's terminal (`citygrid serve`).
                 if event.data.get("channel").and_then(serde_json::Value::as_str) == Some("terminal") {
                     ui.label(RichText::new(lang.pick("（移动终端）", "(terminal)")).small().italics());

@@ -237,7 +237,7 @@ fn basemap_ui(
     match panel.active {
         Some((choice, info)) => {
             ui.horizontal(|ui| {
-                ui.checkbox(shown, info.name.as_str());
+                ui.checkbox(shown, info.name_for(lang == Lang::En));
                 if choice.is_online() {
                     ui.label(egui::RichText::new(lang.pick("联网", "online")).small().strong().color(ui.visuals().hyperlink_color))
                         .on_hover_text(

@@ -7,6 +7,26 @@ use crate::session::{Command, HitKind, SearchResults, SearchTarget, Selection, W
 use super::View;
 use super::top_bar::SearchState;
 
+/// The lines of the results window, one per listed hit in the groups' order, with what they
+/// were made for: the search's text, the language and the case book's generation.
+#[derive(Debug, Default)]
+pub struct HitLines {
+    key: Option<(String, Lang, u64)>,
+    lines: Vec<String>,
+}
+
+impl HitLines {
+    /// The lines for `results`, made again only when the search, language or cases changed.
+    fn refresh(&mut self, view: View<'_>, results: &SearchResults) -> &[String] {
+        let key = (results.text.clone(), view.lang, view.cases.generation());
+        if self.key.as_ref() != Some(&key) {
+            self.lines = results.groups.iter().flat_map(|group| group.hits.iter().map(|target| hit_text(view, *target))).collect();
+            self.key = Some(key);
+        }
+        &self.lines
+    }
+}
+
 /// One line of the list for a match.
 #[must_use]
 pub fn hit_text(view: View<'_>, target: SearchTarget) -> String {
@@ -108,8 +128,9 @@ pub fn search_results_ui(ctx: &egui::Context, view: View<'_>, search: &mut Searc
         .default_width(460.0)
         .default_height(520.0)
         .show(ctx, |ui| {
+            let lines = search.lines.refresh(view, results);
             egui::ScrollArea::vertical().auto_shrink([false, true]).show(ui, |ui| {
-                results_ui(ui, view, results, selection, &mut commands);
+                results_ui(ui, view, (results, lines), selection, &mut commands);
             });
         });
     if !open || ctx.input(|input| input.key_pressed(egui::Key::Escape)) {
@@ -118,13 +139,20 @@ pub fn search_results_ui(ctx: &egui::Context, view: View<'_>, search: &mut Searc
     commands
 }
 
-fn results_ui(ui: &mut egui::Ui, view: View<'_>, results: &SearchResults, selection: Option<Selection>, commands: &mut Vec<Command>) {
+fn results_ui(
+    ui: &mut egui::Ui,
+    view: View<'_>,
+    (results, lines): (&SearchResults, &[String]),
+    selection: Option<Selection>,
+    commands: &mut Vec<Command>,
+) {
     let lang = view.lang;
+    let mut lines = lines.iter();
     for group in &results.groups {
         ui.add_space(4.0);
         ui.label(egui::RichText::new(format!("{} ({})", group.kind.label(lang), group.total)).strong());
         for target in &group.hits {
-            let text = hit_text(view, *target);
+            let text = lines.next().cloned().unwrap_or_default();
             let line = ui.add(egui::Button::selectable(is_selected(view, *target, selection), text).truncate());
             if line.clicked() {
                 commands.extend(go_to(view, *target));

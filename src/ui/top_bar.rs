@@ -14,6 +14,9 @@ pub struct SearchState {
     pub found: Option<bool>,
     /// The matches of the last search, while its window is open (several matches).
     pub results: Option<crate::session::SearchResults>,
+    /// The results window's lines, made once per search, language and change of the cases
+    /// (finding each hit's area every frame would be wasted work).
+    pub lines: crate::ui::search::HitLines,
 }
 
 /// The desk's queue counters, counted again only when the cases or the user change.

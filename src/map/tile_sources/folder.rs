@@ -15,6 +15,10 @@ const TILE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "webp", "pbf", "mvt"];
 struct FolderMetadata {
     name: Option<String>,
     attribution: Option<String>,
+    #[serde(rename = "name:en")]
+    name_en: Option<String>,
+    #[serde(rename = "attribution:en")]
+    attribution_en: Option<String>,
     tile_size: Option<u32>,
 }
 
@@ -61,9 +65,14 @@ impl FolderTiles {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => FolderMetadata::default(),
             Err(source) => return Err(TileSourceError::Io { path: metadata_path, source }),
         };
+        let english = TileSourceInfo::english_from(|key| match key {
+            "name:en" => folder_metadata.name_en.clone(),
+            _ => folder_metadata.attribution_en.clone(),
+        });
         let info = TileSourceInfo {
             name: folder_metadata.name.unwrap_or_else(|| super::file_name(root)),
             attribution: folder_metadata.attribution.unwrap_or_default(),
+            english,
             min_zoom,
             max_zoom,
             tile_size_px: folder_metadata.tile_size.filter(|&size| size > 0).unwrap_or_else(|| format.default_tile_size_px()),

@@ -89,6 +89,7 @@ impl MbTiles {
         let info = TileSourceInfo {
             name: metadata.get("name").cloned().unwrap_or_else(|| super::file_stem(path)),
             attribution: metadata.get("attribution").cloned().unwrap_or_default(),
+            english: TileSourceInfo::english_from(|key| metadata.get(key).cloned()),
             min_zoom,
             max_zoom,
             tile_size_px,

@@ -264,6 +264,7 @@ impl HttpTileSource {
         let info = TileSourceInfo {
             name: "OpenStreetMap".to_owned(),
             attribution: OSM_ATTRIBUTION.to_owned(),
+            english: None,
             min_zoom: 0,
             max_zoom: 18,
             tile_size_px: 256,
@@ -286,6 +287,7 @@ impl HttpTileSource {
         let info = TileSourceInfo {
             name: parsed.host(),
             attribution: attribution.trim().to_owned(),
+            english: None,
             min_zoom: 0,
             max_zoom: 18,
             tile_size_px: 256,

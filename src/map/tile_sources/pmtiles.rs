@@ -118,6 +118,7 @@ impl PmTiles {
             info: TileSourceInfo {
                 name: String::new(),
                 attribution: String::new(),
+                english: None,
                 min_zoom: 0,
                 max_zoom: 0,
                 tile_size_px: 0,
@@ -272,6 +273,7 @@ fn info_from(path: &Path, header: &Header, metadata: &serde_json::Map<String, se
     TileSourceInfo {
         name: text("name").unwrap_or_else(|| super::file_stem(path)),
         attribution: text("attribution").unwrap_or_default(),
+        english: TileSourceInfo::english_from(text),
         min_zoom: header.min_zoom.min(max_zoom),
         max_zoom,
         tile_size_px,
@@ -296,6 +298,7 @@ mod tests {
             tile_size_px: 384,
             format: TileFormat::Png,
             bounds: Some([118.15, 29.75, 118.55, 30.05]),
+            english: Some(super::super::InEnglish { name: "Huizhou street basemap".into(), attribution: String::new() }),
         }
     }
 
@@ -351,6 +354,9 @@ mod tests {
         assert_eq!(info.tile_size_px, 384, "from the metadata, not a default");
         assert_eq!(info.format, TileFormat::Png);
         assert_eq!((info.name.as_str(), info.attribution.as_str()), ("徽州区 street basemap", "© citygrid demo data"));
+        // An English seat gets the English name; the attribution has no English of its own.
+        assert_eq!((info.name_for(true), info.attribution_for(true)), ("Huizhou street basemap", "© citygrid demo data"));
+        assert_eq!(info.name_for(false), "徽州区 street basemap");
         let bounds = info.bounds.expect("bounds");
         assert!(bounds.iter().zip([118.15, 29.75, 118.55, 30.05]).all(|(found, wanted)| (found - wanted).abs() < 1e-6), "{bounds:?}");
 

@@ -100,17 +100,17 @@ impl PmTilesWriter {
         }
 
         let (root, leaves) = directories(&entries).map_err(io_error)?;
-        let metadata = gzip(
-            serde_json::json!({
-                "name": info.name,
-                "attribution": info.attribution,
-                "tile_size": info.tile_size_px,
-                "format": info.format.name(),
-            })
-            .to_string()
-            .as_bytes(),
-        )
-        .map_err(io_error)?;
+        let mut metadata = serde_json::json!({
+            "name": info.name,
+            "attribution": info.attribution,
+            "tile_size": info.tile_size_px,
+            "format": info.format.name(),
+        });
+        if let Some(english) = &info.english {
+            metadata["name:en"] = english.name.clone().into();
+            metadata["attribution:en"] = english.attribution.clone().into();
+        }
+        let metadata = gzip(metadata.to_string().as_bytes()).map_err(io_error)?;
 
         let zoom_of = |tile_id: Option<&u64>| tile_id.and_then(|&tile_id| key_from_pmtiles_tile_id(tile_id)).map(|key| key.zoom);
         let min_zoom = zoom_of(tiles.keys().next()).unwrap_or(info.min_zoom.min(MAX_ZOOM));

@@ -11,6 +11,7 @@ fn info(name: &str) -> TileSourceInfo {
     TileSourceInfo {
         name: name.to_owned(),
         attribution: String::new(),
+        english: None,
         min_zoom: 0,
         max_zoom: 18,
         tile_size_px: 4,

@@ -75,6 +75,7 @@ pub(super) fn tianditu_config(layer: &str, format: TileFormat, key: &str, cache_
     let info = TileSourceInfo {
         name: format!("天地图 Tianditu {layer}_w"),
         attribution: TIANDITU_ATTRIBUTION.to_owned(),
+        english: None,
         min_zoom: 1,
         max_zoom: 18,
         tile_size_px: 256,
