@@ -113,6 +113,44 @@ fn parts_jurisdictions_and_cases_come_back_as_they_went_in() {
     assert!(states.contains("closed") && states.contains("dispatched"), "cases spread over the life cycle: {states:?}");
 }
 
+/// City scale: the per-cell part counts a seat draws the density layer and the layer tree from
+/// are kept by every part written (on the file and, moved there, on the server), and a file
+/// written before they existed is counted when it is upgraded.
+#[test]
+fn the_part_counts_per_cell_agree_with_the_parts_written_and_an_upgraded_file_is_counted() {
+    use citygrid::spatial::part_cells::PartCells;
+    let (_dir, path, summary) = common::small_demo(3_000, 10);
+    let store = common::pg::chosen_store(&path);
+    let parts = store.load_parts().expect("parts");
+    let cells = store.load_part_cells().expect("cells");
+    assert_eq!(cells.total(), summary.parts);
+    assert!(cells == PartCells::from_parts(&parts), "the stored counts are the parts' counts");
+    assert!(cells.len() > 10, "the parts spread over cells: {}", cells.len());
+    drop(store);
+
+    // Written in two goes, the second adding to the cells the first filled.
+    let mut memory = Store::open_in_memory().expect("memory");
+    memory.seed_reference_data(&citygrid::store::ReferenceData::embedded().expect("assets"), "341004", "徽州区").expect("seed");
+    let (first, second) = parts.split_at(parts.len() / 3);
+    memory.write(|tx| Store::insert_parts(tx, first)).expect("insert");
+    assert!(memory.load_part_cells().expect("cells") == PartCells::from_parts(first), "the first go counted");
+    memory.write(|tx| Store::insert_parts(tx, second)).expect("insert");
+    assert!(memory.load_part_cells().expect("cells") == PartCells::from_parts(&parts), "the second go added to it");
+
+    // A failed write adds nothing: a duplicate code rolls the whole batch back, counts included.
+    let before = memory.load_part_cells().expect("cells");
+    assert!(memory.write(|tx| Store::insert_parts(tx, &parts[..2])).is_err(), "duplicate codes are refused");
+    assert!(memory.load_part_cells().expect("cells") == before, "nothing counted");
+
+    // A file from before the counts (schema 8): opening it counts its parts.
+    let conn = rusqlite::Connection::open(&path).expect("raw");
+    conn.execute_batch("DROP TABLE part_cells; UPDATE citygrid_meta SET value = '8' WHERE key = 'schema_version';").expect("back to 8");
+    drop(conn);
+    let store = Store::open(&path).expect("opens and upgrades");
+    assert_eq!(store.schema_version().expect("version"), citygrid::store::schema::CURRENT_VERSION);
+    assert!(store.load_part_cells().expect("cells") == cells, "the upgrade counted the parts");
+}
+
 #[test]
 fn the_command_manual_is_loaded_into_the_database_and_editable_there() {
     let (_dir, path, _) = common::small_demo(200, 5);

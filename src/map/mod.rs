@@ -20,13 +20,7 @@ use walkers::Projector;
 pub const MAIN_ROAD_WIDTH_M: f32 = 20.0;
 pub const MINOR_ROAD_WIDTH_M: f32 = 11.0;
 
-/// Web Mercator normalised to [0, 1] × [0, 1] (x east, y south), as walkers projects.
-#[must_use]
-pub fn mercator_from_lonlat(lon: f64, lat: f64) -> [f64; 2] {
-    let x = (lon + 180.0) / 360.0;
-    let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0;
-    [x, y]
-}
+pub use crate::spatial::part_cells::mercator_from_lonlat;
 
 /// Inverse of [`mercator_from_lonlat`].
 #[must_use]

@@ -34,6 +34,8 @@ const WORKERS: usize = 2;
 pub trait SceneData: Send + Sync + 'static {
     fn parts(&self) -> &[Part];
     fn part_chunks(&self) -> &PartChunks;
+    /// Part counts per density cell: the density layer is summed from these.
+    fn part_cells(&self) -> &crate::spatial::part_cells::PartCells;
     fn outlines(&self, kind: JurisdictionKind) -> &[ProjectedFeature];
     /// Stroke of one outline by its source index.
     fn outline_stroke(&self, kind: JurisdictionKind, source: usize) -> Stroke;
@@ -448,6 +450,6 @@ pub fn build(data: &dyn SceneData, key: SceneKey, filter: &PartFilter) -> Built 
             build_streets(streets, band, points_per_m as f32, |source| data.street_style(source))
         }
         SceneKey::PartDetail { tile, band, .. } => build_part_detail(data.parts(), data.part_chunks(), tile, band, filter),
-        SceneKey::PartDensity { zoom, .. } => build_part_density(data.parts(), data.part_chunks(), zoom, filter).0,
+        SceneKey::PartDensity { zoom, .. } => build_part_density(data.part_cells(), zoom, filter).0,
     }
 }

@@ -14,6 +14,7 @@ use walkers::{Drawable, Drawables, Line, Mesh, Vertex};
 use super::style as tokens;
 use super::{ProjectedFeature, mercator_from_lonlat};
 use crate::model::{Part, PartGeometry};
+use crate::spatial::part_cells::PartCells;
 
 /// Local units per normalised Mercator unit: pixels at zoom 16.
 pub const LOCAL_UNITS: f64 = 256.0 * 65_536.0;
@@ -296,20 +297,16 @@ pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), 
     builder.finish()
 }
 
-/// Edge of a density cell in points at its own zoom.
-pub const DENSITY_CELL_POINTS: f64 = 24.0;
+pub use crate::spatial::part_cells::DENSITY_CELL_POINTS;
 
-/// Parts counted per square cell at `zoom`, as a coloured grid: what shows instead of a million
-/// dots when zoomed out. Returns the build and the largest count in a cell.
+/// Parts counted per square cell at `zoom` (6–16), as a coloured grid: what shows instead of a
+/// million dots when zoomed out. Summed from the stored cells' counts, never from the parts.
+/// Returns the build and the largest count in a cell.
 #[must_use]
-pub fn build_part_density(parts: &[Part], chunks: &PartChunks, zoom: u8, filter: &PartFilter) -> (Built, u32) {
-    let cell = DENSITY_CELL_POINTS / points_per_unit(f64::from(zoom));
-    let mut counts: HashMap<(i64, i64), u32> = HashMap::new();
-    for (part, anchor) in parts.iter().zip(chunks.anchors()) {
-        if filter.shows(part.code.major(), part.code.minor()) {
-            *counts.entry(((anchor[0] / cell).floor() as i64, (anchor[1] / cell).floor() as i64)).or_default() += 1;
-        }
-    }
+pub fn build_part_density(cells: &PartCells, zoom: u8, filter: &PartFilter) -> (Built, u32) {
+    let zoom = zoom.min(crate::spatial::part_cells::CELL_ZOOM);
+    let cell = crate::spatial::part_cells::cell_size(zoom);
+    let counts = cells.density(zoom, |major, minor| filter.shows(major, minor));
     let Some(origin_cell) = counts.keys().copied().reduce(|a, b| (a.0.min(b.0), a.1.min(b.1))) else {
         return (Builder::new([0.0, 0.0]).finish(), 0);
     };
@@ -456,12 +453,12 @@ mod tests {
     #[test]
     fn density_counts_add_up() {
         let parts = sample();
-        let chunks = PartChunks::new(&parts);
-        let (built, max) = build_part_density(&parts, &chunks, 10, &PartFilter::default());
+        let cells = PartCells::from_parts(&parts);
+        let (built, max) = build_part_density(&cells, 10, &PartFilter::default());
         // At zoom 10 one 24-point cell is ~1.8 km: all four parts fall into one.
         assert_eq!(built.features, 1);
         assert_eq!(max, 4);
-        let (built, max) = build_part_density(&parts, &chunks, 18, &PartFilter::default());
+        let (built, max) = build_part_density(&cells, 16, &PartFilter::default());
         assert!(built.features >= 2, "{}", built.features);
         assert!(max < 4);
     }

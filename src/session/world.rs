@@ -16,6 +16,7 @@ use crate::map::scene::SceneData;
 use crate::map::scene_build::PartChunks;
 use crate::map::style;
 use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Lang, Part, Unit, UnitId};
+use crate::spatial::part_cells::PartCells;
 use crate::spatial::{JurisdictionIndex, PointIndex};
 use crate::store::{Location, StreetRecord};
 use crate::workflow::{RoutingData, Workflow};
@@ -44,6 +45,9 @@ pub struct World {
     pub parts: Vec<Part>,
     /// Parts bucketed into map chunks, anchors projected.
     pub part_chunks: PartChunks,
+    /// Part counts per density cell, class and kind, as the store keeps them: the density layer
+    /// and the counts below come from these, not from the parts.
+    pub part_cells: PartCells,
     pub streets: Vec<StreetRecord>,
     pub jurisdiction_index: JurisdictionIndex,
     pub part_index: PointIndex,
@@ -174,6 +178,7 @@ pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, Case
     let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
     let jurisdictions = store.load_jurisdictions()?;
     let parts = store.load_parts()?;
+    let part_cells = store.load_part_cells()?;
     // Read before the cases: a change between the two is then reported again, never missed.
     let since_event_id = store.last_case_event_id()?;
     let cases = store.load_cases()?;
@@ -200,20 +205,10 @@ pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, Case
         };
         (part_index, others)
     });
-    let mut part_counts = [0; 3];
-    let mut class_counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    let mut counts_by_number: HashMap<(u8, u8), usize> = HashMap::new();
-    for part in &parts {
-        *counts_by_number.entry((part.code.major(), part.code.minor())).or_default() += 1;
-        part_counts[match part.geometry {
-            crate::model::PartGeometry::Point(_) => 0,
-            crate::model::PartGeometry::Line(_) => 1,
-            crate::model::PartGeometry::Polygon(_) => 2,
-        }] += 1;
-    }
-    for ((major, minor), count) in counts_by_number {
-        class_counts.insert(format!("{major:02}{minor:02}"), count);
-    }
+    // A server upgraded to schema 11 starts with no cells: count the parts read instead.
+    let part_cells = if part_cells.is_empty() && !parts.is_empty() { PartCells::from_parts(&parts) } else { part_cells };
+    let part_counts = part_cells.kind_counts();
+    let class_counts = part_cells.class_counts();
     let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
     let unit_positions = units.iter().enumerate().map(|(position, unit)| (unit.id, position)).collect();
     let mut book = CaseBook::new(cases, &calendar, now).with_stage_limits(manual.stage_limits.clone(), &calendar);
@@ -234,6 +229,7 @@ pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, Case
         jurisdictions,
         parts,
         part_chunks,
+        part_cells,
         streets,
         since_event_id,
         jurisdiction_index,
@@ -285,6 +281,10 @@ impl SceneData for World {
 
     fn part_chunks(&self) -> &PartChunks {
         &self.part_chunks
+    }
+
+    fn part_cells(&self) -> &PartCells {
+        &self.part_cells
     }
 
     fn outlines(&self, kind: JurisdictionKind) -> &[ProjectedFeature] {

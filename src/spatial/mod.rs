@@ -5,6 +5,7 @@
 
 pub mod boundary;
 pub mod frame;
+pub mod part_cells;
 pub mod topology;
 
 pub use frame::LocalFrame;

@@ -17,6 +17,7 @@ mod handover;
 mod live;
 mod location;
 mod outbox;
+mod part_cells;
 pub mod pg;
 mod queries;
 pub mod schema;

@@ -289,7 +289,10 @@ impl Store {
             tx.prepare_cached(&sql("part_polygons")).context("preparing part insert")?,
         ];
         let mut count = 0;
+        // The density cells the parts fall in, added to `part_cells` in the same transaction.
+        let mut cells = crate::spatial::part_cells::PartCells::default();
         for part in parts {
+            cells.add(part);
             let (index, geometry) = match &part.geometry {
                 PartGeometry::Point(point) => (0, Geometry::Point(*point)),
                 PartGeometry::Line(line) => (1, Geometry::LineString(line.clone())),
@@ -313,6 +316,7 @@ impl Store {
                 .context(format!("inserting part {}", part.code))?;
             count += 1;
         }
+        super::part_cells::add_part_cells(tx, &cells)?;
         Ok(count)
     }
 
@@ -325,11 +329,7 @@ impl Store {
     /// SQL errors or a row that cannot be decoded (named with its table and fid).
     pub fn load_parts(&self) -> Result<Vec<Part>, StoreError> {
         let Some(path) = self.path().filter(|_| !self.is_server()) else {
-            let mut parts = Vec::new();
-            for table in PART_TABLES {
-                load_parts_from(self.conn(), table, &mut parts)?;
-            }
-            return Ok(parts);
+            return load_all_parts(self.conn());
         };
         std::thread::scope(|scope| {
             let points = std::thread::Builder::new()
@@ -593,6 +593,15 @@ fn insert_manual(tx: &Tx<'_>, manual: &CommandManual) -> Result<(), StoreError> 
         .context("inserting stage limit")?;
     }
     Ok(())
+}
+
+/// Every part of the three tables on one connection (inside a transaction or a migration).
+pub(super) fn load_all_parts(conn: &Db) -> Result<Vec<Part>, StoreError> {
+    let mut parts = Vec::new();
+    for table in PART_TABLES {
+        load_parts_from(conn, table, &mut parts)?;
+    }
+    Ok(parts)
 }
 
 fn load_parts_from(conn: &Db, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {

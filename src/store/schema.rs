@@ -6,7 +6,7 @@ use super::sql::{Db, SqlError};
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 8;
+pub const CURRENT_VERSION: u32 = 9;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -427,6 +427,17 @@ pub(super) const SEED_OPEN311_SERVICES: &str = "INSERT INTO class_code_map (syst
   SELECT 'open311', CASE WHEN kind = 'part' THEN 'P' ELSE 'E' END || code, kind, code FROM manual_entries WHERE true
   ON CONFLICT DO NOTHING";
 
+/// City scale (issue 20): part counts per density cell, class and geometry kind
+/// (`part_cells`, see `spatial::part_cells`), counted here from the parts already in the file
+/// and kept from then on by every part written, so a seat draws the density layer and counts
+/// the layer tree without reading every part. Not a layer: it is derived, never edited.
+fn migration_9(conn: &Db) -> Result<(), SqlError> {
+    let intact = intact_groups(conn)?;
+    conn.execute_batch(super::part_cells::CREATE_PART_CELLS)?;
+    super::part_cells::fill_part_cells(conn).map_err(|error| SqlError::Lite(rusqlite::Error::UserFunctionError(Box::new(error))))?;
+    record_migration(conn, "schema 9", serde_json::json!({ "to_version": 9, "sealed": {} }), &intact)
+}
+
 /// Every table registered in `gpkg_contents` (the layers QGIS lists), in any order.
 #[must_use]
 pub fn layer_tables() -> Vec<&'static str> {
@@ -440,4 +451,4 @@ pub type Migration = fn(&Db) -> Result<(), SqlError>;
 
 /// Every migration in order; index 0 is migration 1.
 pub const MIGRATIONS: &[Migration] =
-    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7, migration_8];
+    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7, migration_8, migration_9];

@@ -82,6 +82,13 @@ fn push_value(line: &mut String, kind: &str, value: ValueRef<'_>) -> std::result
                 let _ = write!(line, "{byte:02x}");
             }
         }
+        ("bytea", ValueRef::Blob(blob)) => {
+            // Hex form; COPY's text format wants its backslash doubled.
+            line.push_str("\\\\x");
+            for byte in blob {
+                let _ = write!(line, "{byte:02x}");
+            }
+        }
         ("text" | "date", ValueRef::Text(bytes)) => {
             let text = std::str::from_utf8(bytes).map_err(|_| "text that is not UTF-8".to_owned())?;
             push_escaped(line, text);

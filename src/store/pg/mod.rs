@@ -35,10 +35,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_8.sql"),
     include_str!("schema_9.sql"),
     include_str!("schema_10.sql"),
+    include_str!("schema_11.sql"),
 ];
 
 /// The server schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: u32 = 10;
+pub const PG_SCHEMA_VERSION: u32 = 11;
 
 /// The channel the server notifies with the newest case-trail entry id after every commit that
 /// appended to it (schema 3).
@@ -54,7 +55,7 @@ pub fn seat_role(database: &str) -> String {
 }
 
 /// The tables of a district, in the order they are loaded (foreign keys are checked at commit).
-pub const DISTRICT_TABLES: [&str; 29] = [
+pub const DISTRICT_TABLES: [&str; 30] = [
     "citygrid_meta",
     "units",
     "manual_major_classes",
@@ -66,6 +67,7 @@ pub const DISTRICT_TABLES: [&str; 29] = [
     "part_points",
     "part_lines",
     "part_polygons",
+    "part_cells",
     "jurisdictions",
     "streets",
     "cases",
