@@ -151,6 +151,51 @@ fn the_part_counts_per_cell_agree_with_the_parts_written_and_an_upgraded_file_is
     assert!(store.load_part_cells().expect("cells") == cells, "the upgrade counted the parts");
 }
 
+/// City scale: a seat asks the store for the parts in a box and for a part by code instead of
+/// holding every part; both answer what the whole table would (file R-tree, server GiST).
+#[test]
+fn parts_are_read_by_box_and_by_code_as_the_whole_table_says() {
+    use geo::BoundingRect as _;
+    let (_dir, path, _) = common::small_demo(3_000, 10);
+    let store = common::pg::chosen_store(&path);
+    let all = store.load_parts().expect("parts");
+    let bounds = |part: &citygrid::model::Part| -> geo::Rect<f64> {
+        match &part.geometry {
+            citygrid::model::PartGeometry::Point(point) => geo::Rect::new(point.0, point.0),
+            citygrid::model::PartGeometry::Line(line) => line.bounding_rect().expect("a line has bounds"),
+            citygrid::model::PartGeometry::Polygon(polygon) => polygon.bounding_rect().expect("a polygon has bounds"),
+        }
+    };
+    // A box of about 300 m around the tenth part, and one around the whole table.
+    let centre = citygrid::spatial::anchor_of(&all[10]);
+    let boxes = [[centre.x() - 0.0015, centre.y() - 0.0015, centre.x() + 0.0015, centre.y() + 0.0015], [-180.0, -85.0, 180.0, 85.0]];
+    for bbox in boxes {
+        let [west, south, east, north] = bbox;
+        let mut wanted: Vec<String> = all
+            .iter()
+            .filter(|part| {
+                let rect = bounds(part);
+                rect.max().x >= west && rect.min().x <= east && rect.max().y >= south && rect.min().y <= north
+            })
+            .map(|part| part.code.to_string())
+            .collect();
+        let mut found: Vec<String> = store.parts_in_box(bbox).expect("box").iter().map(|part| part.code.to_string()).collect();
+        wanted.sort();
+        found.sort();
+        assert!(!wanted.is_empty(), "the box holds parts");
+        assert_eq!(found, wanted, "the parts in {bbox:?}");
+    }
+    assert_eq!(store.parts_in_box(boxes[1]).expect("all").len(), all.len());
+    let error = store.parts_in_box([118.4, 29.8, 118.3, 29.9]).expect_err("west of east is no box");
+    assert!(error.to_string().contains("not a lon/lat box"), "{error}");
+
+    for part in [&all[0], &all[all.len() / 2], all.last().expect("parts")] {
+        assert_eq!(store.part_by_code(part.code).expect("read").as_ref(), Some(part), "{}", part.code);
+    }
+    let missing = citygrid::model::PartCode::parse("3410049999999999").expect("a code");
+    assert_eq!(store.part_by_code(missing).expect("read"), None);
+}
+
 #[test]
 fn the_command_manual_is_loaded_into_the_database_and_editable_there() {
     let (_dir, path, _) = common::small_demo(200, 5);

@@ -380,24 +380,11 @@ pub fn build_streets(streets: &[ProjectedFeature], band: u8, points_per_m: f32, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::part::PartSource;
-    use crate::model::{PartCode, PartState};
+    use crate::model::PartCode;
     use geo::{Point, coord};
 
     fn part(code: &str, geometry: PartGeometry) -> Part {
-        Part {
-            code: PartCode::parse(code).expect("code"),
-            name: String::new(),
-            supervising_unit: None,
-            owner_unit: None,
-            maintainer_unit: None,
-            state: PartState::Normal,
-            grid_code: None,
-            installed_on: None,
-            changed_on: None,
-            source: PartSource::Demo,
-            geometry,
-        }
+        Part::bare(PartCode::parse(code).expect("code"), geometry)
     }
 
     fn sample() -> Vec<Part> {

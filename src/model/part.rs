@@ -158,6 +158,27 @@ pub struct Part {
     pub geometry: PartGeometry,
 }
 
+impl Part {
+    /// A part with only its code and geometry: no name, units, grid cell or dates, normal, from
+    /// the demo (what tests and synthetic data start from).
+    #[must_use]
+    pub fn bare(code: PartCode, geometry: PartGeometry) -> Self {
+        Self {
+            code,
+            name: String::new(),
+            supervising_unit: None,
+            owner_unit: None,
+            maintainer_unit: None,
+            state: PartState::Normal,
+            grid_code: None,
+            installed_on: None,
+            changed_on: None,
+            source: PartSource::Demo,
+            geometry,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

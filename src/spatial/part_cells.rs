@@ -208,24 +208,11 @@ impl PartCells {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::part::PartSource;
-    use crate::model::{PartCode, PartState};
+    use crate::model::PartCode;
     use geo::{LineString, Point, Polygon};
 
     fn part(code: &str, geometry: PartGeometry) -> Part {
-        Part {
-            code: PartCode::parse(code).expect("code"),
-            name: String::new(),
-            geometry,
-            supervising_unit: None,
-            owner_unit: None,
-            maintainer_unit: None,
-            state: PartState::Normal,
-            grid_code: None,
-            installed_on: None,
-            changed_on: None,
-            source: PartSource::Census,
-        }
+        Part::bare(PartCode::parse(code).expect("code"), geometry)
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod live;
 mod location;
 mod outbox;
 mod part_cells;
+mod part_reads;
 pub mod pg;
 mod queries;
 pub mod schema;
@@ -37,6 +38,7 @@ pub use chain::{AdminEvent, AuditReport, BreakKind, CaseMismatch, ChainBreak, GE
 pub use exchange::{ClassCodeMapping, LinkedCaseQuery, key_hash};
 pub use location::Location;
 pub use outbox::{Delivery, OutboxItem};
+pub use part_reads::LonLatBox;
 pub use queries::{LayerCount, ReferenceData, StreetRecord, local_from_utc_text, utc_text_from_local};
 pub use terminal::{TerminalRequest, TerminalSession};
 

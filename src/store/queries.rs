@@ -94,7 +94,11 @@ fn bad_geometry(table: &'static str, row: i64, problem: impl std::fmt::Display) 
     StoreError::BadRow { table, row, problem: format!("geometry: {problem}") }
 }
 
-const PART_TABLES: [&str; 3] = ["part_points", "part_lines", "part_polygons"];
+pub(super) const PART_TABLES: [&str; 3] = ["part_points", "part_lines", "part_polygons"];
+
+/// The columns [`part_from_row`] reads, in its order.
+pub(super) const PART_COLUMNS: &str =
+    "fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source";
 
 impl Store {
     /// Seeds the reference data and records the district the database is for.
@@ -605,9 +609,7 @@ pub(super) fn load_all_parts(conn: &Db) -> Result<Vec<Part>, StoreError> {
 }
 
 fn load_parts_from(conn: &Db, table: &'static str, parts: &mut Vec<Part>) -> Result<(), StoreError> {
-    let sql = format!(
-        "SELECT fid, geom, code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source FROM {table} ORDER BY fid"
-    );
+    let sql = format!("SELECT {PART_COLUMNS} FROM {table} ORDER BY fid");
     parts.append(&mut query_rows(conn, table, &sql, |cells| part_from_row(table, cells.row))?);
     Ok(())
 }
@@ -673,7 +675,7 @@ pub(super) fn query_rows<T>(
     query_rows_with(conn, table, sql, &[], map)
 }
 
-fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError> {
+pub(super) fn part_from_row(table: &'static str, row: &Row<'_>) -> Result<Part, StoreError> {
     let read = |error: rusqlite::Error| StoreError::Sql { context: format!("reading {table}"), source: error.into() };
     let fid: i64 = row.get(0).map_err(read)?;
     let blob = row.get_ref(1).map_err(read)?.as_blob().map_err(|error| bad_geometry(table, fid, error))?;
