@@ -193,11 +193,10 @@ fn a_step_on_a_stale_copy_is_refused_by_name_and_the_other_seat_catches_up_by_it
 fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
     let (_dir, path, _) = common::small_demo(5_000, 100);
     let mut seat = seat_as(&path, [1400, 900], Lang::En, "leader1").expect("loads");
-    let (part_index, anchor, code) = {
-        let world = seat.state().world().expect("loaded");
-        let index =
-            world.parts.iter().position(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_))).expect("a point part");
-        (index, citygrid::spatial::anchor_of(&world.parts[index]), world.parts[index].code)
+    let (anchor, code) = {
+        let parts = seat.state().world().expect("loaded").parts.read_all().expect("the parts");
+        let part = parts.iter().find(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_))).expect("a point part");
+        (citygrid::spatial::anchor_of(part), part.code)
     };
     seat.state_mut().apply(Command::CenterAt { lon: anchor.x(), lat: anchor.y(), zoom: 19.0 });
     steps(&mut seat, 3);
@@ -241,7 +240,6 @@ fn a_shift_leader_reports_a_new_case_by_clicking_a_part_on_the_map() {
         std::thread::sleep(Duration::from_millis(20));
     }
     seat.get_by_label(&photo_text);
-    let _ = part_index;
     let store = common::pg::reopen(&path);
     let stored = store.load_case(case.id).expect("reads").expect("written");
     assert_eq!(stored.description, "井盖破损，有行人踩空风险");

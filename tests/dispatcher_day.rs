@@ -311,7 +311,7 @@ fn a_part_dispute_is_between_the_parts_units_not_the_area_offices_nor_the_centre
             .filter(|case| case.state == CaseState::Dispatched && case.subject.item_kind() == citygrid::model::ItemKind::Part)
             .filter(|case| !disputed.contains(&case.id))
             .find_map(|case| {
-                let part = world.parts.iter().find(|part| Some(part.code) == case.part_code && part.owner_unit.is_some())?.clone();
+                let part = world.parts.by_code(case.part_code?).filter(|part| part.owner_unit.is_some())?.as_ref().clone();
                 let query = RoutingQuery::of_case(&case);
                 let suggestion = suggest_unit(&routing, &query)?;
                 let old_proposal: Vec<_> = std::iter::once(suggestion.unit)

@@ -56,7 +56,13 @@ fn a_geopackage_of_everything_opens_in_gdal_with_every_layer_field_and_count() {
     let validator = Command::new("/usr/bin/python3").arg(VALIDATOR).arg(&out).output().expect("python3 runs");
     assert!(validator.status.success(), "the OGC validator refuses the export: {}", String::from_utf8_lossy(&validator.stderr));
 
-    let points = world.parts.iter().filter(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_))).count();
+    let points = world
+        .parts
+        .read_all()
+        .expect("parts")
+        .iter()
+        .filter(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_)))
+        .count();
     for (layer, geometry, count) in [
         ("part_points", "Point", points),
         ("part_lines", "Line String", world.part_counts[1]),
@@ -191,7 +197,7 @@ fn a_cancelled_export_leaves_the_older_file_as_it_was() {
         std::fs::write(&out, b"yesterday's export").expect("older file");
         let format = ExportFormat::from_path(&out).expect("format");
         let cases = (0..book.len()).filter_map(|position| Some((book.get(position)?, book.status(position)?))).collect();
-        let sources = Sources { parts: &world.parts, jurisdictions: &world.jurisdictions, cases };
+        let sources = Sources { parts: &world.parts.read_all().expect("parts"), jurisdictions: &world.jurisdictions, cases };
         let layers = layers_for(sources, ExportWhat::Parts, &Selection::default(), format, &names);
         let mut calls = 0;
         let result = export(&out, layers, CsvHeader::Names, &mut |progress| {
@@ -217,7 +223,7 @@ fn a_map_view_and_a_kind_select_the_townships_that_meet_it() {
     let view = geo::Rect::new((centre.x() - 0.001, centre.y() - 0.001), (centre.x() + 0.001, centre.y() + 0.001));
     let names = Names::new(&world.units, &world.manual);
     let selection = Selection { within: Some(view), jurisdiction_kind: Some(JurisdictionKind::Township), ..Selection::default() };
-    let sources = Sources { parts: &world.parts, jurisdictions: &world.jurisdictions, cases: Vec::new() };
+    let sources = Sources { parts: &world.parts.read_all().expect("parts"), jurisdictions: &world.jurisdictions, cases: Vec::new() };
     let out = dir.path().join("township.geojson");
     let layers = layers_for(sources, ExportWhat::Jurisdictions, &selection, ExportFormat::GeoJson, &names);
     let summary = export(&out, layers, CsvHeader::Names, &mut |_| true).expect("export");

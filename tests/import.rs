@@ -762,7 +762,7 @@ mod window {
         assert!(report.written && report.accepted == 3, "{report:?}");
         let world = seat.state().world().expect("world");
         assert_eq!(world.parts.len(), before + 3, "the map reloaded with the new parts");
-        assert!(world.parts.iter().any(|part| part.name.contains("路灯")), "GBK names arrived as Chinese");
+        assert!(world.parts.read_all().expect("parts").iter().any(|part| part.name.contains("路灯")), "GBK names arrived as Chinese");
         assert!(seat.state().user().is_some_and(|user| user.login == "admin"), "the reload keeps the seat signed in");
     }
 

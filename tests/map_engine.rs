@@ -11,7 +11,7 @@ use citygrid::map::ScreenTransform;
 use citygrid::map::mercator_from_lonlat;
 use citygrid::map::scene::{MapScene, SceneData, SceneKey, SceneLayers};
 use citygrid::map::scene_build::{PartFilter, chunk_of};
-use citygrid::model::PartGeometry;
+use citygrid::model::{Part, PartGeometry};
 use citygrid::session::{LayerVisibility, Selection, World, load_everything};
 use citygrid::ui::Lang;
 use citygrid::ui::map_view::MapView;
@@ -27,6 +27,19 @@ fn world() -> Arc<World> {
         (dir, world)
     });
     Arc::clone(world)
+}
+
+/// Every part of the shared world, read once from its file (the seat itself never holds them).
+fn all_parts() -> &'static [Part] {
+    static PARTS: OnceLock<Vec<Part>> = OnceLock::new();
+    PARTS.get_or_init(|| world().parts.read_all().expect("the parts read"))
+}
+
+/// Reads the chunks a view shows, as the map's workers do before anything can be identified.
+fn read_chunks(world: &World, transform: &ScreenTransform) {
+    for tile in world.parts.tiles().tiles_in(transform.view_min, transform.view_max) {
+        world.parts.chunk(tile).expect("a chunk read");
+    }
 }
 
 fn screen() -> Rect {
@@ -79,10 +92,27 @@ fn below_street_zoom_parts_are_a_density_grid_and_from_it_single_parts_per_chunk
     assert!(!details.is_empty());
     // Every chunk in view is built, and the features drawn are the parts of those chunks.
     let transform = view_at(zoom);
-    let tiles = world.part_chunks.tiles_in(transform.view_min, transform.view_max);
+    let tiles = world.parts.tiles().tiles_in(transform.view_min, transform.view_max);
     assert_eq!(details.len(), tiles.len());
-    let expected: usize = tiles.iter().map(|tile| world.part_chunks.parts_of(*tile).len()).sum();
+    // The chunks read from the file hold exactly the parts anchored in them.
+    let expected = all_parts()
+        .iter()
+        .filter(|part| {
+            let anchor = citygrid::spatial::anchor_of(part);
+            tiles.contains(&chunk_of(mercator_from_lonlat(anchor.x(), anchor.y())))
+        })
+        .count();
+    let read: usize = tiles.iter().map(|tile| world.parts.chunk(*tile).expect("read").len()).sum();
+    assert_eq!(read, expected);
     assert_eq!(scene.stats().drawn_features, expected);
+    // A seat holds the parts it shows, not the district's (a fresh reader: the shared world's
+    // cache also holds what the other tests read).
+    let fresh = citygrid::session::StoredParts::new(world.location.clone(), &world.part_cells);
+    for tile in &tiles {
+        fresh.chunk(*tile).expect("read");
+    }
+    assert_eq!(fresh.cached_parts(), expected);
+    assert!(expected < fresh.len(), "{expected} of {} parts held", fresh.len());
 
     // Points are sized per half zoom level: zoom 18.6 is band 37.
     settle(&mut scene, &view_at(18.6), 18.6, &layers);
@@ -122,9 +152,9 @@ fn a_hidden_class_is_left_out_of_new_builds() {
     // Hide the commonest class in view.
     let transform = view_at(zoom);
     let mut counts = std::collections::HashMap::<String, usize>::new();
-    for tile in world.part_chunks.tiles_in(transform.view_min, transform.view_max) {
-        for index in world.part_chunks.parts_of(tile) {
-            *counts.entry(world.parts[*index as usize].code.class_code()).or_default() += 1;
+    for tile in world.parts.tiles().tiles_in(transform.view_min, transform.view_max) {
+        for part in &world.parts.chunk(tile).expect("read").parts {
+            *counts.entry(part.code.class_code()).or_default() += 1;
         }
     }
     let (class, hidden) = counts.into_iter().max_by_key(|(_, count)| *count).expect("parts in view");
@@ -145,10 +175,10 @@ fn a_changed_part_rebuilds_only_its_chunk_and_the_density_grids() {
     assert!(details >= 2, "needs several chunks in view, got {details}");
 
     let transform = view_at(17.0);
-    let tile = world.part_chunks.tiles_in(transform.view_min, transform.view_max)[0];
-    let changed = world.part_chunks.parts_of(tile)[0] as usize;
-    assert_eq!(chunk_of(world.part_chunks.anchors()[changed]), tile);
-    scene.invalidate_parts(&[changed]);
+    let tile = world.parts.tiles().tiles_in(transform.view_min, transform.view_max)[0];
+    let chunk = world.parts.chunk(tile).expect("read");
+    assert!(chunk.anchors.iter().all(|anchor| chunk_of(*anchor) == tile));
+    scene.invalidate_tiles(&[tile]);
 
     let after = scene.cached_keys();
     for key in &before {
@@ -192,7 +222,8 @@ fn identify_picks_the_nearest_point_then_lines_then_polygons_in_crowded_spots() 
     let screen_of = |transform: &ScreenTransform, lon: f64, lat: f64| transform.screen(mercator_from_lonlat(lon, lat));
     let mut checked_points = 0;
     let mut checked_lines = 0;
-    for (index, part) in world.parts.iter().enumerate().step_by(97).take(400) {
+    let by_code = |code: citygrid::model::PartCode| all_parts().iter().find(|part| part.code == code).expect("a part");
+    for part in all_parts().iter().step_by(97).take(400) {
         match &part.geometry {
             PartGeometry::Point(point) => {
                 let transform = ScreenTransform::centred(mercator_from_lonlat(point.x(), point.y()), zoom, screen());
@@ -200,15 +231,16 @@ fn identify_picks_the_nearest_point_then_lines_then_polygons_in_crowded_spots() 
                 // Two points from its centre: the nearest point part, which is this one unless
                 // another lies even closer.
                 let pointer = at + vec2(2.0, 0.0);
+                read_chunks(&world, &transform);
                 let Some(Selection::Part(found)) = identify(&world, &transform, zoom, pointer) else {
                     panic!("nothing found at part {}", part.code);
                 };
-                let PartGeometry::Point(found_point) = world.parts[found].geometry else {
+                let PartGeometry::Point(found_point) = by_code(found).geometry else {
                     panic!("a point must win over lines and polygons at part {}", part.code);
                 };
                 let distance = |p: geo::Point<f64>| screen_of(&transform, p.x(), p.y()).distance(pointer);
                 assert!(distance(found_point) <= distance(*point) + 1e-3, "part {} lost to a farther one", part.code);
-                if found == index {
+                if found == part.code {
                     checked_points += 1;
                 }
             }
@@ -219,17 +251,18 @@ fn identify_picks_the_nearest_point_then_lines_then_polygons_in_crowded_spots() 
                 let (lon, lat) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
                 let transform = ScreenTransform::centred(mercator_from_lonlat(lon, lat), zoom, screen());
                 let pointer = screen_of(&transform, lon, lat);
-                let near_point = world.parts.iter().any(|other| match other.geometry {
+                let near_point = all_parts().iter().any(|other| match other.geometry {
                     PartGeometry::Point(p) => screen_of(&transform, p.x(), p.y()).distance(pointer) <= 6.0,
                     _ => false,
                 });
                 if near_point {
                     continue;
                 }
+                read_chunks(&world, &transform);
                 let found = identify(&world, &transform, zoom, pointer);
                 let Some(Selection::Part(found)) = found else { panic!("nothing found on line part {}", part.code) };
                 assert!(
-                    matches!(world.parts[found].geometry, PartGeometry::Line(_)),
+                    matches!(by_code(found).geometry, PartGeometry::Line(_)),
                     "a line must win over polygons on line part {}",
                     part.code
                 );

@@ -144,7 +144,8 @@ fn closed_cases_come_back_with_their_number_class_place_and_times_through_geojso
     let names = Names::new(&world.units, &world.manual);
     for file in ["closed.geojson", "closed.csv"] {
         let out = dir.path().join(file);
-        let sources = Sources { parts: &world.parts, jurisdictions: &world.jurisdictions, cases: closed.clone() };
+        let sources =
+            Sources { parts: &world.parts.read_all().expect("parts"), jurisdictions: &world.jurisdictions, cases: closed.clone() };
         let format = citygrid::io::export::ExportFormat::from_path(&out).expect("format");
         let layers = layers_for(sources, ExportWhat::Cases, &Selection::default(), format, &names);
         export(&out, layers, CsvHeader::Names, &mut |_| true).expect("export");

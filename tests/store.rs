@@ -157,7 +157,7 @@ fn the_part_counts_per_cell_agree_with_the_parts_written_and_an_upgraded_file_is
 fn parts_are_read_by_box_and_by_code_as_the_whole_table_says() {
     use geo::BoundingRect as _;
     let (_dir, path, _) = common::small_demo(3_000, 10);
-    let store = common::pg::chosen_store(&path);
+    let mut store = common::pg::chosen_store(&path);
     let all = store.load_parts().expect("parts");
     let bounds = |part: &citygrid::model::Part| -> geo::Rect<f64> {
         match &part.geometry {
@@ -194,6 +194,32 @@ fn parts_are_read_by_box_and_by_code_as_the_whole_table_says() {
     }
     let missing = citygrid::model::PartCode::parse("3410049999999999").expect("a code");
     assert_eq!(store.part_by_code(missing).expect("read"), None);
+
+    // The search box's part search, as the whole table says.
+    let codes = |found: &[citygrid::model::Part]| found.iter().map(|part| part.code).collect::<Vec<_>>();
+    let serial = all[7].code.to_string()[10..].to_owned();
+    let ending: Vec<_> = all.iter().filter(|part| part.code.to_string().ends_with(&serial)).map(|part| part.code).collect();
+    let (found, total) = store.search_parts(&serial, 100).expect("by serial");
+    assert_eq!((codes(&found), total), (ending.clone(), ending.len()), "parts ending {serial}");
+    let prefix = all[7].code.to_string()[..8].to_owned();
+    let starting = all.iter().filter(|part| part.code.to_string().starts_with(&prefix)).count();
+    let (found, total) = store.search_parts(&prefix, 5).expect("by prefix");
+    assert_eq!((found.len(), total), (5.min(starting), starting), "parts starting {prefix}");
+    assert_eq!(store.search_parts(&all[3].code.to_string(), 25).expect("by code"), (vec![all[3].clone()], 1));
+    assert_eq!(store.search_parts("0118", 25).expect("too few digits").1, 0, "four digits name no part");
+    // Names as typed: a wildcard is a character like any other.
+    let named = |code: &str, name: &str| {
+        let mut part = citygrid::model::Part::bare(code.parse().expect("code"), all[0].geometry.clone());
+        part.name = name.to_owned();
+        part
+    };
+    let lamp = named("3410040118999001", "文峰路 100% 路灯");
+    let other = named("3410040118999002", "文峰路路灯");
+    store.write(|tx| Store::insert_parts(tx, [&lamp, &other])).expect("insert");
+    let (found, total) = store.search_parts("文峰路", 25).expect("by name");
+    assert_eq!((codes(&found), total), (vec![lamp.code, other.code], 2));
+    let (found, total) = store.search_parts("100%", 25).expect("with a percent sign");
+    assert_eq!((codes(&found), total), (vec![lamp.code], 1));
 }
 
 #[test]

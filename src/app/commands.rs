@@ -260,18 +260,26 @@ impl CitygridApp {
                 self.selection = selection;
             }
             Command::Search(text) => {
-                let results = self.world().map(|world| world.search(&text, &self.book, self.desk.user.as_ref()));
-                let results = results.unwrap_or_default();
-                self.search.found = Some(results.total() > 0 || results.exact.is_some());
+                let Phase::Ready(world) = &self.phase else { return };
+                let world = Arc::clone(world);
+                let held = world.search_held(&text, &self.book, self.desk.user.as_ref());
                 self.search.results = None;
-                if let (Some(target), Phase::Ready(world)) = (results.single(), &self.phase) {
-                    let world = Arc::clone(world);
-                    let view = ui::View { world: &world, cases: &self.book, lang: self.settings.lang, now: self.now() };
-                    for command in ui::search::go_to(view, target) {
-                        self.apply(command);
+                self.search.pending = None;
+                self.search.part_error = None;
+                if !crate::session::search::may_name_parts(&text) || world.parts.is_empty() {
+                    self.finish_search(held);
+                    return;
+                }
+                // Parts are read from the store: on a job, the window says it is searching.
+                self.search.found = None;
+                let parts = Arc::clone(&world.parts);
+                let notify = ui::repaint_notify(&self.ctx);
+                match Job::spawn("citygrid-search", (), notify, move |_| crate::session::search::search_parts(&parts, &text)) {
+                    Ok(job) => self.search.pending = Some(ui::top_bar::PendingSearch { held, job }),
+                    Err(error) => {
+                        tracing::error!("cannot start the search: {error}");
+                        self.finish_search(held);
                     }
-                } else if results.total() > 0 {
-                    self.search.results = Some(results);
                 }
             }
             Command::ListCasesMatching(text) => {
@@ -307,7 +315,9 @@ impl CitygridApp {
             }
             Command::ZoomToSelection => {
                 let target = match (self.selection, self.world()) {
-                    (Some(Selection::Part(index)), Some(world)) => Some((crate::spatial::anchor_of(&world.parts[index]), 18.0)),
+                    (Some(Selection::Part(code)), Some(world)) => {
+                        world.parts.by_code(code).map(|part| (crate::spatial::anchor_of(&part), 18.0))
+                    }
                     (Some(Selection::Case(index)), Some(_)) => self.book.get(index).map(|case| (case.location, 17.0)),
                     (Some(Selection::Jurisdiction(index)), Some(world)) => {
                         let jurisdiction = &world.jurisdictions[index];
@@ -350,5 +360,42 @@ impl CitygridApp {
                 }
             }
         }
+    }
+
+    /// Goes where a finished search names one thing, else lists its matches.
+    fn finish_search(&mut self, results: crate::session::SearchResults) {
+        self.search.found = Some(results.total() > 0 || results.exact.is_some());
+        self.search.results = None;
+        if let (Some(target), Phase::Ready(world)) = (results.single(), &self.phase) {
+            let world = Arc::clone(world);
+            let view = ui::View { world: &world, cases: &self.book, lang: self.settings.lang, now: self.now() };
+            for command in ui::search::go_to(view, target) {
+                self.apply(command);
+            }
+        } else if results.total() > 0 {
+            self.search.results = Some(results);
+        }
+    }
+
+    /// Takes the parts of a search when their read is done.
+    pub(super) fn poll_search(&mut self) {
+        let Some(pending) = self.search.pending.as_mut() else { return };
+        let Some(outcome) = pending.job.take_result() else { return };
+        let Some(pending) = self.search.pending.take() else { return };
+        let results = match outcome {
+            Ok(parts) => pending.held.with_parts(parts),
+            Err(message) => {
+                tracing::error!("searching parts: {message}");
+                self.search.part_error = Some(message);
+                pending.held
+            }
+        };
+        self.finish_search(results);
+    }
+
+    /// Whether a search is still reading parts (tests).
+    #[must_use]
+    pub fn is_searching(&self) -> bool {
+        self.search.pending.is_some()
     }
 }

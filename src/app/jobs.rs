@@ -124,8 +124,17 @@ impl CitygridApp {
         self.export.outcome = None;
         let job = Job::spawn("citygrid-export-data", ExportProgress { done: 0, total: 0 }, ui::repaint_notify(&self.ctx), move |job| {
             let names = Names::new(&world.units, &world.manual);
+            // The seat holds only the parts it shows: the export reads them from the store.
+            let parts = match request.what {
+                ExportWhat::Jurisdictions | ExportWhat::Cases => Ok(Vec::new()),
+                ExportWhat::Parts | ExportWhat::All => world
+                    .parts
+                    .read_all()
+                    .map_err(|error| crate::io::export::ExportError::ReadParts { path: request.path.clone(), problem: error.to_string() }),
+            }
+            .map_err(|error| error.to_string())?;
             let sources = Sources {
-                parts: &world.parts,
+                parts: &parts,
                 jurisdictions: &world.jurisdictions,
                 cases: cases.iter().map(|(case, status)| (case, status)).collect(),
             };

@@ -390,6 +390,7 @@ impl eframe::App for CitygridApp {
         self.poll_basemap();
         self.poll_desk();
         self.poll_topology();
+        self.poll_search();
         let now = self.now();
         let mut commands = Vec::new();
         match &self.phase {

@@ -51,9 +51,10 @@ impl Bench for Load {
         let started = Instant::now();
         let from_cells = crate::map::scene_build::build_part_density(&cells, 12, &filter);
         let density_from_cells_ms = started.elapsed().as_secs_f64() * 1e3;
+        let parts = world.parts.read_all()?;
         let started = Instant::now();
         let from_parts =
-            crate::map::scene_build::build_part_density(&crate::spatial::part_cells::PartCells::from_parts(&world.parts), 12, &filter);
+            crate::map::scene_build::build_part_density(&crate::spatial::part_cells::PartCells::from_parts(&parts), 12, &filter);
         let density_from_parts_ms = started.elapsed().as_secs_f64() * 1e3;
         anyhow::ensure!(
             from_cells.1 == from_parts.1,

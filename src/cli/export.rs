@@ -79,7 +79,12 @@ pub fn run(location: Location, args: ExportArgs) -> Result<()> {
     let (world, book) = citygrid::session::load_from(&location, now)?;
     let names = Names::new(&world.units, &world.manual);
     let cases = (0..book.len()).filter_map(|position| Some((book.get(position)?, book.status(position)?))).collect();
-    let sources = Sources { parts: &world.parts, jurisdictions: &world.jurisdictions, cases };
+    let parts = if matches!(what, citygrid::io::export::ExportWhat::Jurisdictions | citygrid::io::export::ExportWhat::Cases) {
+        Vec::new()
+    } else {
+        world.parts.read_all()?
+    };
+    let sources = Sources { parts: &parts, jurisdictions: &world.jurisdictions, cases };
     let selection = Selection { within, class_prefix: class, jurisdiction_kind, open_cases_only: open };
     let layers = layers_for(sources, what, &selection, format, &names);
     let mut next_report = 0.0;

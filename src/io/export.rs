@@ -79,6 +79,8 @@ pub enum ExportError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: the parts could not be read from the database: {problem}")]
+    ReadParts { path: PathBuf, problem: String },
     #[error("export cancelled; {path} was not written")]
     Cancelled { path: PathBuf },
     #[error("{path}: that is the database citygrid is using ({database}); choose another file")]

@@ -6,7 +6,10 @@
 //! or the density grid) stays on screen.
 //!
 //! Builds are kept in a cache bounded by memory, least recently drawn first out. A data change
-//! throws away only the builds it touches ([`MapScene::invalidate_parts`]).
+//! throws away only the builds it touches ([`MapScene::invalidate_tiles`]).
+//!
+//! The parts themselves are not held here: a build of one chunk asks [`SceneData::part_chunk`],
+//! which the seat answers from its bounded cache or the store (issue 20).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -18,11 +21,11 @@ use egui::emath::TSTransform;
 use walkers::Drawables;
 
 use super::scene_build::{
-    Built, LOCAL_UNITS, PartChunks, PartFilter, build_outlines, build_part_density, build_part_detail, build_streets, chunk_of,
+    Built, LOCAL_UNITS, PartChunk, PartFilter, PartTiles, build_outlines, build_part_density, build_part_detail, build_streets,
     points_per_unit,
 };
 use super::{ProjectedFeature, ScreenTransform, lonlat_from_mercator};
-use crate::model::{JurisdictionKind, Part};
+use crate::model::JurisdictionKind;
 
 /// Parts are drawn one by one from this zoom on; below it, as a density grid.
 pub const PART_DETAIL_ZOOM: f64 = 17.0;
@@ -32,8 +35,10 @@ const WORKERS: usize = 2;
 
 /// What the scene draws from. Implemented by the loaded world.
 pub trait SceneData: Send + Sync + 'static {
-    fn parts(&self) -> &[Part];
-    fn part_chunks(&self) -> &PartChunks;
+    /// The chunks holding parts.
+    fn part_tiles(&self) -> &PartTiles;
+    /// The parts of one chunk. May read them from the store: called on the workers only.
+    fn part_chunk(&self, tile: (u32, u32)) -> Arc<PartChunk>;
     /// Part counts per density cell: the density layer is summed from these.
     fn part_cells(&self) -> &crate::spatial::part_cells::PartCells;
     fn outlines(&self, kind: JurisdictionKind) -> &[ProjectedFeature];
@@ -243,11 +248,11 @@ impl MapScene {
         self.cache.keys().copied().collect()
     }
 
-    /// Takes new data where `changed_parts` (indices into the new parts) moved, appeared or
-    /// changed class: only the builds holding them, and the density grids, are made again.
-    /// `None` means anything may have changed. Builds of the old data still on their way are
-    /// dropped when they arrive.
-    pub fn replace_data(&mut self, data: Arc<dyn SceneData>, changed_parts: Option<&[usize]>) {
+    /// Takes new data where parts in `changed_tiles` (chunks) moved, appeared or changed
+    /// class: only the builds of those chunks, and the density grids, are made again. `None`
+    /// means anything may have changed. Builds of the old data still on their way are dropped
+    /// when they arrive.
+    pub fn replace_data(&mut self, data: Arc<dyn SceneData>, changed_tiles: Option<&[(u32, u32)]>) {
         self.data = Arc::clone(&data);
         let mut queue = self.shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
         queue.jobs.clear();
@@ -255,16 +260,15 @@ impl MapScene {
         queue.generation += 1;
         self.generation = queue.generation;
         drop(queue);
-        match changed_parts {
+        match changed_tiles {
             None => self.cache.clear(),
-            Some(changed) => self.invalidate_parts(changed),
+            Some(changed) => self.invalidate_tiles(changed),
         }
     }
 
-    /// Throws away the builds holding these parts (by index) and the density grids.
-    pub fn invalidate_parts(&mut self, changed: &[usize]) {
-        let anchors = self.data.part_chunks().anchors();
-        let tiles: HashSet<(u32, u32)> = changed.iter().filter_map(|index| anchors.get(*index)).map(|anchor| chunk_of(*anchor)).collect();
+    /// Throws away the builds of these chunks and the density grids.
+    pub fn invalidate_tiles(&mut self, changed: &[(u32, u32)]) {
+        let tiles: HashSet<(u32, u32)> = changed.iter().copied().collect();
         self.cache.retain(|key, _| match key {
             SceneKey::PartDetail { tile, .. } => !tiles.contains(tile),
             SceneKey::PartDensity { .. } => false,
@@ -297,11 +301,11 @@ impl MapScene {
             wanted.push(SceneKey::Streets { band });
         }
         let filter = Arc::new(layers.parts.clone().unwrap_or_default());
-        if layers.parts.is_some() && !self.data.parts().is_empty() {
+        if layers.parts.is_some() && !self.data.part_tiles().is_empty() {
             let key = filter.key();
             if zoom >= PART_DETAIL_ZOOM {
                 let detail_band = (zoom * 2.0).floor().clamp(34.0, 42.0) as u8;
-                for tile in self.data.part_chunks().tiles_in(transform.view_min, transform.view_max) {
+                for tile in self.data.part_tiles().tiles_in(transform.view_min, transform.view_max) {
                     wanted.push(SceneKey::PartDetail { tile, band: detail_band, filter: key });
                 }
             } else {
@@ -334,7 +338,7 @@ impl MapScene {
                 .into_iter()
                 .collect();
         }
-        let visible: HashSet<(u32, u32)> = self.data.part_chunks().tiles_in(transform.view_min, transform.view_max).into_iter().collect();
+        let visible: HashSet<(u32, u32)> = self.data.part_tiles().tiles_in(transform.view_min, transform.view_max).into_iter().collect();
         let mut best: HashMap<(u32, u32), SceneKey> = HashMap::new();
         for key in self.cache.keys() {
             if let SceneKey::PartDetail { tile, .. } = key
@@ -449,7 +453,7 @@ pub fn build(data: &dyn SceneData, key: SceneKey, filter: &PartFilter) -> Built 
             let points_per_m = points_per_unit(f64::from(band) / 2.0) / (40_075_016.686 * latitude.to_radians().cos());
             build_streets(streets, band, points_per_m as f32, |source| data.street_style(source))
         }
-        SceneKey::PartDetail { tile, band, .. } => build_part_detail(data.parts(), data.part_chunks(), tile, band, filter),
+        SceneKey::PartDetail { tile, band, .. } => build_part_detail(&data.part_chunk(tile), tile, band, filter),
         SceneKey::PartDensity { zoom, .. } => build_part_density(data.part_cells(), zoom, filter).0,
     }
 }

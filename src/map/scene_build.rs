@@ -5,8 +5,6 @@
 //! times [`LOCAL_UNITS`] (pixels at zoom 16), small enough for `f32` to stay exact to a
 //! hundredth of a pixel at any zoom walkers shows.
 
-use std::collections::HashMap;
-
 use egui::{Color32, Pos2, Stroke, pos2};
 use geo::TriangulateEarcut;
 use walkers::{Drawable, Drawables, Line, Mesh, Vertex};
@@ -29,29 +27,92 @@ pub fn points_per_unit(zoom: f64) -> f64 {
     256.0 * 2f64.powf(zoom)
 }
 
-/// Parts bucketed by chunk, with their anchors projected once.
-#[derive(Debug, Default)]
-pub struct PartChunks {
-    by_tile: HashMap<(u32, u32), Vec<u32>>,
-    /// Anchor of every part in normalised Mercator, by part index.
-    anchors: Vec<[f64; 2]>,
+/// The parts of one chunk as read from the store, with their anchors projected once and
+/// indexed (lon/lat) for identify: what a seat holds of the district's parts (issue 20).
+pub struct PartChunk {
+    pub parts: Vec<Part>,
+    /// Anchor of every part in normalised Mercator, by position in `parts`.
+    pub anchors: Vec<[f64; 2]>,
+    /// The parts' anchors (lon/lat), for the nearest part to a click.
+    pub index: crate::spatial::PointIndex,
 }
 
-impl PartChunks {
-    /// Buckets `parts` by the chunk their anchor lies in.
+impl PartChunk {
+    /// The parts of `tile` among `parts`: those whose anchor lies in it (a line or polygon
+    /// reaching into a neighbouring chunk belongs to one chunk only).
     #[must_use]
-    pub fn new(parts: &[Part]) -> Self {
-        let mut by_tile: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
-        let mut anchors = Vec::with_capacity(parts.len());
-        for (index, part) in parts.iter().enumerate() {
-            let anchor = crate::spatial::anchor_of(part);
+    pub fn of_tile(tile: (u32, u32), parts: impl IntoIterator<Item = Part>) -> Self {
+        let mut kept = Vec::new();
+        let mut anchors = Vec::new();
+        for part in parts {
+            let anchor = crate::spatial::anchor_of(&part);
             let mercator = mercator_from_lonlat(anchor.x(), anchor.y());
-            anchors.push(mercator);
-            if let Ok(index) = u32::try_from(index) {
-                by_tile.entry(chunk_of(mercator)).or_default().push(index);
+            if chunk_of(mercator) == tile {
+                anchors.push(mercator);
+                kept.push(part);
             }
         }
-        Self { by_tile, anchors }
+        let index = crate::spatial::PointIndex::of_parts(&kept);
+        Self { parts: kept, anchors, index }
+    }
+
+    /// No parts.
+    #[must_use]
+    pub fn empty() -> Self {
+        Self { parts: Vec::new(), anchors: Vec::new(), index: crate::spatial::PointIndex::of_parts(&[]) }
+    }
+
+    /// The chunk's box in lon/lat (west, south, east, north), widened by a hair so that a part
+    /// anchored on its edge is not lost to rounding; [`Self::of_tile`] keeps its own parts only.
+    #[must_use]
+    pub fn lonlat_box(tile: (u32, u32)) -> [f64; 4] {
+        let size = 1.0 / f64::from(1u32 << CHUNK_ZOOM);
+        let origin = chunk_origin(tile);
+        let north_west = super::lonlat_from_mercator(origin);
+        let south_east = super::lonlat_from_mercator([origin[0] + size, origin[1] + size]);
+        let hair = 1e-7;
+        [north_west[0] - hair, south_east[1] - hair, south_east[0] + hair, north_west[1] + hair]
+    }
+
+    /// Number of parts in the chunk.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+}
+
+/// The chunks holding parts, known from the stored cell counts (a zoom-16 cell lies in one
+/// zoom-15 chunk), never from the parts themselves.
+#[derive(Debug, Default, Clone)]
+pub struct PartTiles {
+    tiles: std::collections::HashSet<(u32, u32)>,
+}
+
+impl PartTiles {
+    /// The chunks of the cells holding at least one part. A cell (24 points at zoom 16) may
+    /// straddle a chunk's edge: every chunk it touches is listed (one with no parts reads empty).
+    #[must_use]
+    pub fn from_cells(cells: &PartCells) -> Self {
+        let size = crate::spatial::part_cells::cell_size(crate::spatial::part_cells::CELL_ZOOM);
+        let mut tiles = std::collections::HashSet::new();
+        for (cell, counts) in cells.iter() {
+            if counts.iter().all(|count| count.count == 0) {
+                continue;
+            }
+            let (x, y) = (cell.0 as f64 * size, cell.1 as f64 * size);
+            let (first, last) = (chunk_of([x, y]), chunk_of([x + size * 0.999_999, y + size * 0.999_999]));
+            for tile_x in first.0..=last.0 {
+                for tile_y in first.1..=last.1 {
+                    tiles.insert((tile_x, tile_y));
+                }
+            }
+        }
+        Self { tiles }
     }
 
     /// Chunks holding parts that may show inside the Mercator box, nearest to its centre first.
@@ -59,36 +120,32 @@ impl PartChunks {
     pub fn tiles_in(&self, min: [f64; 2], max: [f64; 2]) -> Vec<(u32, u32)> {
         let first = chunk_of([min[0] - CHUNK_REACH, min[1] - CHUNK_REACH]);
         let last = chunk_of([max[0] + CHUNK_REACH, max[1] + CHUNK_REACH]);
-        let mut tiles: Vec<(u32, u32)> = (first.0..=last.0)
-            .flat_map(|x| (first.1..=last.1).map(move |y| (x, y)))
-            .filter(|tile| self.by_tile.contains_key(tile))
-            .collect();
+        let span = u64::from(last.0 - first.0 + 1) * u64::from(last.1 - first.1 + 1);
+        let mut tiles: Vec<(u32, u32)> = if span > self.tiles.len() as u64 {
+            self.tiles.iter().copied().filter(|tile| (first.0..=last.0).contains(&tile.0) && (first.1..=last.1).contains(&tile.1)).collect()
+        } else {
+            (first.0..=last.0).flat_map(|x| (first.1..=last.1).map(move |y| (x, y))).filter(|tile| self.tiles.contains(tile)).collect()
+        };
         let centre = [(min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0];
-        tiles.sort_by(|a, b| distance_sq(tile_centre(*a), centre).total_cmp(&distance_sq(tile_centre(*b), centre)));
+        tiles.sort_by(|a, b| distance_sq(tile_centre(*a), centre).total_cmp(&distance_sq(tile_centre(*b), centre)).then(a.cmp(b)));
         tiles
     }
 
-    /// The parts whose anchor lies in a chunk.
+    /// Whether a chunk holds parts.
     #[must_use]
-    pub fn parts_of(&self, tile: (u32, u32)) -> &[u32] {
-        self.by_tile.get(&tile).map_or(&[], Vec::as_slice)
-    }
-
-    /// Anchors of all parts in normalised Mercator, by part index.
-    #[must_use]
-    pub fn anchors(&self) -> &[[f64; 2]] {
-        &self.anchors
+    pub fn contains(&self, tile: (u32, u32)) -> bool {
+        self.tiles.contains(&tile)
     }
 
     /// Number of chunks holding at least one part.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.by_tile.len()
+        self.tiles.len()
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.by_tile.is_empty()
+        self.tiles.is_empty()
     }
 }
 
@@ -246,19 +303,13 @@ pub fn point_radius(band: u8) -> f32 {
 /// Individual parts of one chunk at street zoom: polygons (filled, outlined) below lines below
 /// points. `band` is the zoom times two; points are sized for it.
 #[must_use]
-pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), band: u8, filter: &PartFilter) -> Built {
+pub fn build_part_detail(chunk: &PartChunk, tile: (u32, u32), band: u8, filter: &PartFilter) -> Built {
     let mut builder = Builder::new(chunk_origin(tile));
     let zoom = f64::from(band) / 2.0;
     let local_per_point = (LOCAL_UNITS / points_per_unit(zoom)) as f32;
     let radius = point_radius(band) * local_per_point;
     let strength = tokens::part_point_strength(zoom);
-    let members = chunks.parts_of(tile);
-    let shown = || {
-        members
-            .iter()
-            .map(|index| (*index as usize, &parts[*index as usize]))
-            .filter(|(_, part)| filter.shows(part.code.major(), part.code.minor()))
-    };
+    let shown = || chunk.parts.iter().enumerate().filter(|(_, part)| filter.shows(part.code.major(), part.code.minor()));
     let project = |coords: &[geo::Coord<f64>]| coords.iter().map(|coord| mercator_from_lonlat(coord.x, coord.y)).collect::<Vec<_>>();
     for (_, part) in shown() {
         if let PartGeometry::Polygon(polygon) = &part.geometry {
@@ -289,7 +340,7 @@ pub fn build_part_detail(parts: &[Part], chunks: &PartChunks, tile: (u32, u32), 
     builder.flush_lines();
     for (index, part) in shown() {
         if matches!(part.geometry, PartGeometry::Point(_)) {
-            let centre = builder.local(chunks.anchors()[index]);
+            let centre = builder.local(chunk.anchors[index]);
             builder.dot(centre, radius, tokens::part_color(part.code.major()).gamma_multiply(strength));
             builder.features += 1;
         }
@@ -408,26 +459,35 @@ mod tests {
     }
 
     #[test]
-    fn chunks_hold_every_part_once() {
+    fn a_chunk_holds_the_parts_anchored_in_it_and_its_tile_is_known_from_the_cells() {
         let parts = sample();
-        let chunks = PartChunks::new(&parts);
-        let total: usize = chunks.by_tile.values().map(Vec::len).sum();
-        assert_eq!(total, parts.len());
-        let anchor = chunks.anchors()[0];
-        assert!(chunks.tiles_in(anchor, anchor).contains(&chunk_of(anchor)));
+        let anchor = mercator_from_lonlat(118.3301, 29.8301);
+        let tile = chunk_of(anchor);
+        let mut far = part("3410040101000009", PartGeometry::Point(Point::new(118.40, 29.90)));
+        far.name = "elsewhere".into();
+        let chunk = PartChunk::of_tile(tile, parts.iter().cloned().chain([far]));
+        assert_eq!(chunk.len(), parts.len(), "the far part lies in another chunk");
+        assert!(chunk.anchors.iter().all(|anchor| chunk_of(*anchor) == tile));
+        // The chunk's lon/lat box holds every anchor in it.
+        let [west, south, east, north] = PartChunk::lonlat_box(tile);
+        assert!((west..=east).contains(&118.3301) && (south..=north).contains(&29.8301));
+        let tiles = PartTiles::from_cells(&PartCells::from_parts(&parts));
+        assert_eq!(tiles.len(), 1);
+        assert_eq!(tiles.tiles_in(anchor, anchor), vec![tile]);
+        assert!(tiles.tiles_in(mercator_from_lonlat(118.40, 29.90), mercator_from_lonlat(118.40, 29.90)).is_empty());
     }
 
     #[test]
     fn detail_draws_every_shown_part_and_leaves_hidden_classes_out() {
         let parts = sample();
-        let chunks = PartChunks::new(&parts);
-        let tile = chunk_of(chunks.anchors()[0]);
-        let all = build_part_detail(&parts, &chunks, tile, 34, &PartFilter::default());
+        let tile = chunk_of(mercator_from_lonlat(118.3301, 29.8301));
+        let chunk = PartChunk::of_tile(tile, parts);
+        let all = build_part_detail(&chunk, tile, 34, &PartFilter::default());
         assert_eq!(all.features, 4);
         let filter = PartFilter::from_codes(&["0101".to_owned()]);
         assert!(!filter.shows(1, 1) && filter.shows(1, 2));
         assert_ne!(filter.key(), PartFilter::default().key());
-        let filtered = build_part_detail(&parts, &chunks, tile, 34, &filter);
+        let filtered = build_part_detail(&chunk, tile, 34, &filter);
         assert_eq!(filtered.features, 3);
     }
 

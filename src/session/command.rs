@@ -7,7 +7,7 @@ use crate::assess::output::ReportFormat;
 use crate::io::ImportStep;
 use crate::io::export::ExportWhat;
 use crate::map::basemap_choice::BasemapChoice;
-use crate::model::{JurisdictionKind, Lang, UnitId};
+use crate::model::{JurisdictionKind, Lang, PartCode, UnitId};
 use crate::workflow::{Action, NewCase};
 
 use super::LayerVisibility;
@@ -15,7 +15,8 @@ use super::LayerVisibility;
 /// What is selected on the map or in a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
-    Part(usize),
+    /// A part by code: the seat holds parts only while they are shown.
+    Part(PartCode),
     Case(usize),
     Jurisdiction(usize),
 }

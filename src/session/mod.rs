@@ -5,6 +5,7 @@
 //! here draws or knows about egui windows.
 
 pub mod command;
+pub mod parts;
 pub mod paths;
 pub mod search;
 pub mod settings;
@@ -12,6 +13,7 @@ pub mod world;
 
 pub use crate::store::Location;
 pub use command::{Command, ExportRequest, ExportScope, Selection};
+pub use parts::StoredParts;
 pub use paths::{default_database_path, demo_basemap_path, export_dir, tile_cache_dir};
 pub use search::{HitGroup, HitKind, SearchResults, SearchTarget};
 pub use settings::{BasemapProblem, LayerVisibility, RECENT_OFFLINE_LIMIT, SETTINGS_KEY, Settings};

@@ -19,7 +19,8 @@ pub enum SearchTarget {
     Place(usize),
     /// A street, by one of its centre lines (the longest of its name).
     Street(usize),
-    Part(usize),
+    /// A part by code (the seat reads parts from the store as they are shown).
+    Part(crate::model::PartCode),
     /// A case by database id (positions in the book change as cases arrive).
     Case(i64),
 }
@@ -93,18 +94,86 @@ fn group(kind: HitKind, all: impl Iterator<Item = SearchTarget>) -> Option<HitGr
     (total > 0).then_some(HitGroup { kind, hits, total })
 }
 
+/// The parts a search text named, read from the store (see [`search_parts`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PartHits {
+    /// The part a 16-digit code names, if there is one.
+    pub exact: Option<crate::model::PartCode>,
+    /// The first [`HITS_PER_KIND`].
+    pub hits: Vec<crate::model::PartCode>,
+    pub total: usize,
+}
+
+/// Whether a search text may name parts: a 16-digit code, 6 to 15 digits, or any other text
+/// (a name). Fewer than 6 digits name no part.
+#[must_use]
+pub fn may_name_parts(text: &str) -> bool {
+    let text = text.trim();
+    let digits = text.bytes().all(|byte| byte.is_ascii_digit());
+    !text.is_empty() && (!digits || text.len() >= 6)
+}
+
+/// The parts `text` names, read from the store: a 16-digit code exactly; 6 to 15 digits as
+/// the start of a code or its last digits (the serial painted on the part); other text by a
+/// part's name. Blocking: the desk runs it as a job.
+///
+/// # Errors
+/// The store cannot be read; the message says so.
+pub fn search_parts(parts: &super::StoredParts, text: &str) -> Result<PartHits, String> {
+    let text = text.trim();
+    if !may_name_parts(text) || parts.is_empty() {
+        return Ok(PartHits::default());
+    }
+    if let Ok(code) = crate::model::PartCode::parse(text) {
+        let found = parts.by_code(code).map(|part| part.code);
+        return Ok(PartHits { exact: found, hits: found.into_iter().collect(), total: usize::from(found.is_some()) });
+    }
+    let (hits, total) = parts.search(text, HITS_PER_KIND).map_err(|error| error.to_string())?;
+    Ok(PartHits { exact: None, hits, total })
+}
+
+impl SearchResults {
+    /// The results with the parts found added (after places and streets, before cases); an
+    /// exact part code is where the desk goes.
+    #[must_use]
+    pub fn with_parts(mut self, parts: PartHits) -> Self {
+        if let Some(code) = parts.exact {
+            self.exact = Some(SearchTarget::Part(code));
+        }
+        if parts.total > 0 {
+            let at = self.groups.iter().position(|group| group.kind == HitKind::Case).unwrap_or(self.groups.len());
+            let hits = parts.hits.into_iter().take(HITS_PER_KIND).map(SearchTarget::Part).collect();
+            self.groups.insert(at, HitGroup { kind: HitKind::Part, hits, total: parts.total });
+        }
+        self
+    }
+}
+
 impl World {
-    /// Everything `text` matches, for `user` (a unit operator finds only the cases its unit
-    /// leads or assists on, as its case list shows):
+    /// Everything `text` matches, for `user`: [`Self::search_held`] and [`search_parts`] in
+    /// one, blocking (tests, the command line; the desk runs the part search as a job).
+    #[must_use]
+    pub fn search(&self, text: &str, cases: &CaseBook, user: Option<&User>) -> SearchResults {
+        let held = self.search_held(text, cases, user);
+        match search_parts(&self.parts, text) {
+            Ok(parts) => held.with_parts(parts),
+            Err(message) => {
+                tracing::error!("searching parts: {message}");
+                held
+            }
+        }
+    }
+
+    /// Everything `text` matches among what the seat holds, for `user` (a unit operator finds
+    /// only the cases its unit leads or assists on, as its case list shows):
     /// - places: an area whose name contains the text or whose code starts with it (in force
     ///   first, then the smallest kind, then the shortest name);
     /// - streets: one line per street name containing the text;
-    /// - parts: the 16-digit code; 6 to 15 digits as the start of a code or its last digits (the
-    ///   serial painted on the part); a named part by its name;
+    /// - parts: none here; they are read from the store by [`search_parts`];
     /// - cases: what the case list's own search lets through (number, class, part code,
     ///   description, reporter contact, address), newest first.
     #[must_use]
-    pub fn search(&self, text: &str, cases: &CaseBook, user: Option<&User>) -> SearchResults {
+    pub fn search_held(&self, text: &str, cases: &CaseBook, user: Option<&User>) -> SearchResults {
         let text = text.trim();
         let mut results = SearchResults { text: text.to_owned(), ..SearchResults::default() };
         if text.is_empty() {
@@ -117,8 +186,9 @@ impl World {
         };
 
         let exact_part = crate::model::PartCode::parse(text).ok();
-        results.exact = if let Some(code) = exact_part {
-            self.parts.iter().position(|part| part.code == code).map(SearchTarget::Part)
+        // A part code is exact only once the part is found in the store (`with_parts`).
+        results.exact = if exact_part.is_some() {
+            None
         } else if let Some(position) = cases.position_of_no(text).filter(|position| cases.get(*position).is_some_and(visible)) {
             cases.get(position).map(|case| SearchTarget::Case(case.id))
         } else {
@@ -161,30 +231,6 @@ impl World {
         streets.sort_by_key(|(name, ..)| (name.chars().count(), *name));
         results.groups.extend(group(HitKind::Street, streets.into_iter().map(|(_, index, _)| SearchTarget::Street(index))));
 
-        let parts: Box<dyn Iterator<Item = usize>> = match exact_part {
-            Some(code) => Box::new(self.parts.iter().enumerate().filter(move |(_, part)| part.code == code).map(|(index, _)| index)),
-            None if digits && (6..16).contains(&text.len()) => {
-                // A prefix of the 16 digits is a range of values; the last digits a remainder.
-                let value: u64 = text.parse().unwrap_or(0);
-                let scale = 10u64.pow(u32::try_from(16 - text.len()).unwrap_or(0));
-                let modulus = 10u64.pow(u32::try_from(text.len()).unwrap_or(0));
-                let (low, high) = (value.saturating_mul(scale), value.saturating_add(1).saturating_mul(scale));
-                Box::new(
-                    self.parts
-                        .iter()
-                        .enumerate()
-                        .filter(move |(_, part)| {
-                            let code = part.code.value();
-                            (low..high).contains(&code) || code % modulus == value
-                        })
-                        .map(|(index, _)| index),
-                )
-            }
-            None if !digits => Box::new(self.parts.iter().enumerate().filter(|(_, part)| part.name.contains(text)).map(|(index, _)| index)),
-            None => Box::new(std::iter::empty()),
-        };
-        results.groups.extend(group(HitKind::Part, parts.map(SearchTarget::Part)));
-
         let mut found: Vec<&crate::model::Case> =
             cases.matching(text).filter_map(|position| cases.get(position)).filter(|case| visible(case)).collect();
         found.sort_by_key(|case| std::cmp::Reverse((case.reported_at, case.id)));
@@ -209,14 +255,38 @@ impl World {
 mod tests {
     use super::*;
 
+    fn code() -> crate::model::PartCode {
+        crate::model::PartCode::parse("3410040118000042").expect("a code")
+    }
+
+    #[test]
+    fn parts_found_go_after_places_and_streets_and_an_exact_code_is_where_the_desk_goes() {
+        let held = SearchResults {
+            text: "x".into(),
+            exact: None,
+            groups: vec![
+                HitGroup { kind: HitKind::Place, hits: vec![SearchTarget::Place(1)], total: 1 },
+                HitGroup { kind: HitKind::Case, hits: vec![SearchTarget::Case(9)], total: 1 },
+            ],
+        };
+        let with = held.clone().with_parts(PartHits { exact: None, hits: vec![code()], total: 40 });
+        let kinds: Vec<HitKind> = with.groups.iter().map(|group| group.kind).collect();
+        assert_eq!(kinds, [HitKind::Place, HitKind::Part, HitKind::Case]);
+        assert_eq!(with.total(), 42);
+        assert_eq!(held.clone().with_parts(PartHits::default()), held);
+        let exact = held.with_parts(PartHits { exact: Some(code()), hits: vec![code()], total: 1 });
+        assert_eq!(exact.single(), Some(SearchTarget::Part(code())));
+        assert!(may_name_parts("路灯") && may_name_parts("000042") && !may_name_parts("0042") && !may_name_parts("  "));
+    }
+
     #[test]
     fn a_single_match_is_where_the_desk_goes_and_several_are_listed() {
         let one = SearchResults {
             text: "x".into(),
             exact: None,
-            groups: vec![HitGroup { kind: HitKind::Part, hits: vec![SearchTarget::Part(3)], total: 1 }],
+            groups: vec![HitGroup { kind: HitKind::Part, hits: vec![SearchTarget::Part(code())], total: 1 }],
         };
-        assert_eq!(one.single(), Some(SearchTarget::Part(3)));
+        assert_eq!(one.single(), Some(SearchTarget::Part(code())));
         let two = SearchResults {
             groups: vec![
                 HitGroup { kind: HitKind::Place, hits: vec![SearchTarget::Place(1)], total: 1 },

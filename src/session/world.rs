@@ -1,9 +1,11 @@
-//! The world a seat shows: the district's units, command manual, calendar, jurisdictions,
-//! parts and streets, read from the store and indexed (rstar) and projected once, off the UI
-//! thread. The map, the desk, the wall, the benches and the command line all read it.
+//! The world a seat shows: the district's units, command manual, calendar, jurisdictions and
+//! streets, read from the store and indexed (rstar) and projected once, off the UI thread; the
+//! parts' counts per cell, with the parts themselves read by chunk as they are shown
+//! ([`StoredParts`]). The map, the desk, the wall, the benches and the command line all read it.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -13,13 +15,15 @@ use crate::calendar::{WorkCalendar, WorkScheme};
 use crate::desk::CaseBook;
 use crate::map::ProjectedFeature;
 use crate::map::scene::SceneData;
-use crate::map::scene_build::PartChunks;
+use crate::map::scene_build::{PartChunk, PartTiles};
 use crate::map::style;
-use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Lang, Part, Unit, UnitId};
+use crate::model::{CommandManual, ItemKind, Jurisdiction, JurisdictionKind, Lang, Unit, UnitId};
+use crate::spatial::JurisdictionIndex;
 use crate::spatial::part_cells::PartCells;
-use crate::spatial::{JurisdictionIndex, PointIndex};
 use crate::store::{Location, StreetRecord};
 use crate::workflow::{RoutingData, Workflow};
+
+use super::parts::StoredParts;
 
 /// Everything the app shows, loaded and indexed off the UI thread.
 pub struct World {
@@ -42,15 +46,14 @@ pub struct World {
     /// "near boundary" (the database's `near_boundary_m` setting, 30 m by default).
     pub near_boundary_m: f64,
     pub jurisdictions: Vec<Jurisdiction>,
-    pub parts: Vec<Part>,
-    /// Parts bucketed into map chunks, anchors projected.
-    pub part_chunks: PartChunks,
+    /// The parts, read from the store by chunk and by code as they are shown: a seat never
+    /// holds them all (issue 20).
+    pub parts: Arc<StoredParts>,
     /// Part counts per density cell, class and kind, as the store keeps them: the density layer
     /// and the counts below come from these, not from the parts.
     pub part_cells: PartCells,
     pub streets: Vec<StreetRecord>,
     pub jurisdiction_index: JurisdictionIndex,
-    pub part_index: PointIndex,
     /// The newest audit-trail entry when the cases were read: the desk worker reports every
     /// change after it.
     pub since_event_id: i64,
@@ -110,7 +113,7 @@ impl World {
             units: &self.units,
             jurisdictions: &self.jurisdictions,
             index: &self.jurisdiction_index,
-            parts: &self.parts,
+            parts: self.parts.as_ref(),
             precedents,
         }
     }
@@ -177,8 +180,9 @@ pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, Case
     let manual = store.load_manual()?;
     let calendar = WorkCalendar::new(store.load_holidays()?, WorkScheme::office_hours());
     let jurisdictions = store.load_jurisdictions()?;
-    let parts = store.load_parts()?;
     let part_cells = store.load_part_cells()?;
+    // A server upgraded to schema 11 starts with no cells: count the parts once instead.
+    let part_cells = if part_cells.is_empty() { PartCells::from_parts(&store.load_parts()?) } else { part_cells };
     // Read before the cases: a change between the two is then reported again, never missed.
     let since_event_id = store.last_case_event_id()?;
     let cases = store.load_cases()?;
@@ -195,18 +199,9 @@ pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, Case
     let home = map_home(store.meta("map_home")?.as_deref(), &district_code, &jurisdictions);
     drop(store);
     let read_time = started.elapsed();
-    let (part_index, (jurisdiction_index, outlines, part_chunks)) = std::thread::scope(|scope| {
-        let parts_job =
-            std::thread::Builder::new().name("citygrid-index-parts".into()).spawn_scoped(scope, || PointIndex::of_parts(&parts));
-        let others = (JurisdictionIndex::new(&jurisdictions), project_outlines(&jurisdictions), PartChunks::new(&parts));
-        let part_index = match parts_job {
-            Ok(job) => job.join().unwrap_or_else(|_| PointIndex::of_parts(&[])),
-            Err(_) => PointIndex::of_parts(&parts),
-        };
-        (part_index, others)
-    });
-    // A server upgraded to schema 11 starts with no cells: count the parts read instead.
-    let part_cells = if part_cells.is_empty() && !parts.is_empty() { PartCells::from_parts(&parts) } else { part_cells };
+    let jurisdiction_index = JurisdictionIndex::new(&jurisdictions);
+    let outlines = project_outlines(&jurisdictions);
+    let parts = Arc::new(StoredParts::new(location.clone(), &part_cells));
     let part_counts = part_cells.kind_counts();
     let class_counts = part_cells.class_counts();
     let street_lines = streets.iter().enumerate().map(|(index, street)| ProjectedFeature::from_line(&street.line, index)).collect();
@@ -228,12 +223,10 @@ pub fn load_from(location: &Location, now: NaiveDateTime) -> Result<(World, Case
         near_boundary_m,
         jurisdictions,
         parts,
-        part_chunks,
         part_cells,
         streets,
         since_event_id,
         jurisdiction_index,
-        part_index,
         outlines,
         street_lines,
         part_counts,
@@ -275,12 +268,12 @@ fn project_outlines(jurisdictions: &[Jurisdiction]) -> HashMap<JurisdictionKind,
 }
 
 impl SceneData for World {
-    fn parts(&self) -> &[Part] {
-        &self.parts
+    fn part_tiles(&self) -> &PartTiles {
+        self.parts.tiles()
     }
 
-    fn part_chunks(&self) -> &PartChunks {
-        &self.part_chunks
+    fn part_chunk(&self, tile: (u32, u32)) -> Arc<PartChunk> {
+        self.parts.chunk_or_empty(tile)
     }
 
     fn part_cells(&self) -> &PartCells {

@@ -56,6 +56,51 @@ impl Store {
         }
         Ok(None)
     }
+
+    /// The parts a search text names, for the search box: the first `limit` (points, then
+    /// lines, then polygons, each by fid) and how many there are in all.
+    /// - 6 to 15 digits: codes starting or ending with them (the end is the serial painted on
+    ///   the part);
+    /// - other text: names containing it, as typed (no wildcards);
+    /// - a 16-digit code is [`Self::part_by_code`]; fewer than 6 digits name no part.
+    ///
+    /// Reads every part's name or code: the search box runs it off the UI thread.
+    ///
+    /// # Errors
+    /// SQL errors or a row that cannot be read.
+    pub fn search_parts(&self, text: &str, limit: usize) -> Result<(Vec<Part>, usize), StoreError> {
+        let digits = !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+        let predicate = match (digits, text.len()) {
+            (_, 0) => return Ok((Vec::new(), 0)),
+            (true, 16) => {
+                return Ok(self.part_by_code(text.parse().map_err(|_| bad_text(text))?)?.map_or((Vec::new(), 0), |part| (vec![part], 1)));
+            }
+            (true, n) if !(6..16).contains(&n) => return Ok((Vec::new(), 0)),
+            // The length is ours, never the user's text: written into the SQL as a number.
+            (true, n) if self.is_server() => format!("(left(code, {n}) = ?1 OR right(code, {n}) = ?1)"),
+            (true, n) => format!("(substr(code, 1, {n}) = ?1 OR substr(code, -{n}) = ?1)"),
+            (false, _) if self.is_server() => "strpos(name, ?1) > 0".to_owned(),
+            (false, _) => "instr(name, ?1) > 0".to_owned(),
+        };
+        let mut found = Vec::new();
+        let mut total = 0;
+        for table in PART_TABLES {
+            let sql = format!("SELECT count(*) FROM {table} WHERE {predicate}");
+            let count: i64 = query_rows_with(self.conn(), table, &sql, &[&text], |cells| cells.get(0))?.pop().unwrap_or(0);
+            let count = usize::try_from(count).unwrap_or(0);
+            total += count;
+            let wanted = limit.saturating_sub(found.len()).min(count);
+            if wanted > 0 {
+                let sql = format!("SELECT {PART_COLUMNS} FROM {table} WHERE {predicate} ORDER BY fid LIMIT {wanted}");
+                found.extend(query_rows_with(self.conn(), table, &sql, &[&text], |cells| part_from_row(table, cells.row))?);
+            }
+        }
+        Ok((found, total))
+    }
+}
+
+fn bad_text(text: &str) -> StoreError {
+    StoreError::BadRow { table: "part_points", row: 0, problem: format!("not a part code: {text:?}") }
 }
 
 /// Whether a part's bounding box meets the box.

@@ -252,9 +252,9 @@ pub fn disputes_window_ui(ctx: &egui::Context, view: View<'_>, desk: &mut DeskSt
 
 /// The part a part case names, when its owner or maintainer is on record: then ownership, not
 /// a boundary, decides who is responsible (先属主).
-fn owned_part<'a>(world: &'a World, case: &Case) -> Option<&'a Part> {
+fn owned_part(world: &World, case: &Case) -> Option<std::sync::Arc<Part>> {
     let code = case.part_code.filter(|_| case.subject.item_kind() == ItemKind::Part)?;
-    world.parts.iter().find(|part| part.code == code).filter(|part| part.owner_unit.is_some() || part.maintainer_unit.is_some())
+    world.parts.by_code(code).filter(|part| part.owner_unit.is_some() || part.maintainer_unit.is_some())
 }
 
 /// The dispute part of a selected case: its record and the steps the user may take.
@@ -372,7 +372,7 @@ fn record_ui(ui: &mut egui::Ui, world: &World, record: &DisputeRecord, lang: Lan
 /// boundary.
 fn near_boundary_ui(ui: &mut egui::Ui, world: &World, case: &Case, lang: Lang) {
     if let Some(part) = owned_part(world, case) {
-        ui.label(format!("{} {}{}{}", lang.pick("部件", "Part"), part.code, lang.pick("：", ": "), part_units_text(world, part, lang)));
+        ui.label(format!("{} {}{}{}", lang.pick("部件", "Part"), part.code, lang.pick("：", ": "), part_units_text(world, &part, lang)));
         ui.weak(lang.pick(
             "部件按“先属主、后属地”：责任由权属和养护关系决定，不看辖区边界。",
             "Parts go owner first: ownership and maintenance decide, not the area boundaries.",
@@ -582,7 +582,7 @@ pub fn draw_dispute_map(
     let spot = record.site_checks.last().map_or(case.location, |check| check.location);
     if let Some(part) = owned_part(world, case) {
         // Ownership decides a part's dispute: the part and its units, no boundary.
-        draw_part_ownership(painter, &screen, world, part, lang);
+        draw_part_ownership(painter, &screen, world, &part, lang);
         draw_measured_spot(painter, &screen, spot, case, lang);
         return;
     }

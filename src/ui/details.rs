@@ -72,7 +72,7 @@ pub fn details_ui(ui: &mut egui::Ui, view: View<'_>, desk: &mut DeskState, selec
                     ui.add_space(8.0);
                     summary_ui(ui, view);
                 }
-                Some(Selection::Part(index)) => part_ui(ui, view, index, &mut commands),
+                Some(Selection::Part(code)) => part_ui(ui, view, code, &mut commands),
                 Some(Selection::Case(index)) => case_ui(ui, view, desk, index, &mut commands),
                 Some(Selection::Jurisdiction(index)) => jurisdiction_ui(ui, world, index, lang, &mut commands),
             });
@@ -105,9 +105,13 @@ fn spot_ui(ui: &mut egui::Ui, world: &World, lon: f64, lat: f64, lang: Lang, com
     }
 }
 
-fn part_ui(ui: &mut egui::Ui, view: View<'_>, index: usize, commands: &mut Vec<Command>) {
+fn part_ui(ui: &mut egui::Ui, view: View<'_>, code: crate::model::PartCode, commands: &mut Vec<Command>) {
     let View { world, cases: book, lang, .. } = view;
-    let part = &world.parts[index];
+    let Some(part) = world.parts.by_code(code) else {
+        ui.label(format!("{} {code}", lang.pick("未找到部件", "No part with code")));
+        return;
+    };
+    let part = part.as_ref();
     let class = world.class_name(ItemKind::Part, &part.code.class_code(), lang);
     ui.label(egui::RichText::new(format!("{} {}", lang.pick("部件", "Part"), class)).size(18.0));
     details_grid(ui, "part").show(ui, |ui| {

@@ -418,17 +418,19 @@ impl MapView<'_> {
 
     fn draw_parts(&self, painter: &egui::Painter, transform: &ScreenTransform, zoom: f64) {
         let world = self.world;
+        // Only chunks already read are painted; the others are read in the background.
+        let (held, missing) = world.parts.cached_in(transform.view_min, transform.view_max);
+        world.parts.prefetch(missing, crate::ui::repaint_notify(painter.ctx()));
         // Lines and polygons are indexed by one anchor; a margin catches those reaching in.
         let (min, max) = Self::visible_lonlat_box(transform, 120.0);
         let mut buffer = Vec::new();
         let layers = self.layers;
-        let visible = world.part_index.in_box(min, max).filter(|index| {
-            let code = world.parts[*index].code;
-            layers.shows_part_class(code.major(), code.minor())
-        });
+        let visible = held
+            .iter()
+            .flat_map(|chunk| chunk.index.in_box(min, max).map(|index| &chunk.parts[index]))
+            .filter(|part| layers.shows_part_class(part.code.major(), part.code.minor()));
         let strength = tokens::part_point_strength(zoom);
-        for index in visible.take(self.painter_part_limit) {
-            let part = &world.parts[index];
+        for part in visible.take(self.painter_part_limit) {
             let (major, minor) = (part.code.major(), part.code.minor());
             match &part.geometry {
                 PartGeometry::Point(point) => {
@@ -562,9 +564,10 @@ impl MapView<'_> {
                     stroke_features(painter, transform, std::slice::from_ref(feature), highlight, 0.0);
                 }
             }
-            Some(Selection::Part(index)) => {
+            Some(Selection::Part(code)) => {
                 let mut buffer = Vec::new();
-                match &world.parts[index].geometry {
+                let Some(part) = world.parts.by_code(code) else { return };
+                match &part.geometry {
                     PartGeometry::Point(point) => {
                         painter.circle_stroke(transform.screen(mercator_from_lonlat(point.x(), point.y())), 8.0, highlight);
                     }
@@ -603,8 +606,7 @@ impl MapView<'_> {
         if self.layers.parts && zoom >= PART_MIN_ZOOM {
             // Lines and polygons are indexed by an anchor up to ~60 m away from any vertex.
             let reach_deg = search_deg + 0.0008;
-            let priority_and_distance = |index: usize| -> f64 {
-                let part = &world.parts[index];
+            let priority_and_distance = |part: &crate::model::Part| -> f64 {
                 match &part.geometry {
                     PartGeometry::Point(point) => f64::from(screen_of(point.x(), point.y()).distance(pointer)),
                     PartGeometry::Line(line) => {
@@ -629,15 +631,19 @@ impl MapView<'_> {
                     }
                 }
             };
-            let best = world
-                .part_index
-                .in_box([at[0] - reach_deg, at[1] - reach_deg], [at[0] + reach_deg, at[1] + reach_deg])
-                .filter(|index| self.layers.shows_part_class(world.parts[*index].code.major(), world.parts[*index].code.minor()))
-                .map(|index| (index, priority_and_distance(index)))
+            // From the chunks already read: a part not read yet is not drawn either.
+            let (low, high) = ([at[0] - reach_deg, at[1] - reach_deg], [at[0] + reach_deg, at[1] + reach_deg]);
+            let (held, _) = world.parts.cached_in(mercator_from_lonlat(low[0], high[1]), mercator_from_lonlat(high[0], low[1]));
+            let best = held
+                .iter()
+                .flat_map(|chunk| chunk.index.in_box(low, high).map(|index| &chunk.parts[index]))
+                .filter(|part| self.layers.shows_part_class(part.code.major(), part.code.minor()))
+                .map(|part| (part, priority_and_distance(part)))
                 .filter(|(_, score)| score % 1_000.0 <= pick || *score == 2_000.0)
-                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-            if let Some((index, _)) = best {
-                return Some(Selection::Part(index));
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.code.cmp(&b.0.code)));
+            if let Some((part, _)) = best {
+                world.parts.remember(part);
+                return Some(Selection::Part(part.code));
             }
         }
         world
@@ -655,8 +661,8 @@ impl MapView<'_> {
                 let Some(case) = self.cases.get(index) else { return String::new() };
                 format!("{} {}\n{}", lang.pick("案卷", "Case"), case.case_no, case.description)
             }
-            Selection::Part(index) => {
-                let part = &world.parts[index];
+            Selection::Part(code) => {
+                let Some(part) = world.parts.by_code(code) else { return code.to_string() };
                 format!("{}\n{}", world.class_name(crate::model::ItemKind::Part, &part.code.class_code(), lang), part.code)
             }
             Selection::Jurisdiction(index) => {

@@ -3,7 +3,7 @@
 //! and photos; open cases of the same class within 50 m are named before it is sent.
 
 use egui::RichText;
-use geo::{Distance, Haversine, Point};
+use geo::Point;
 
 use crate::desk::CaseBook;
 use crate::model::Labelled;
@@ -24,8 +24,8 @@ pub struct NewCaseForm {
     /// Waiting for the map click that places it.
     pub placing: bool,
     pub location: Option<Point<f64>>,
-    /// The part attached (index into the world's parts), snapped from the click.
-    pub part: Option<usize>,
+    /// The part attached, snapped from the click.
+    pub part: Option<crate::model::Part>,
     pub subject: CaseSubject,
     pub class_code: Option<String>,
     /// What is typed to find a class by code or name.
@@ -83,12 +83,9 @@ impl NewCaseForm {
         let spot = Point::new(lon, lat);
         self.placing = false;
         self.location = Some(spot);
-        let search_deg = SNAP_RADIUS_M / 111_000.0 * 1.5;
-        self.part = world.part_index.nearest_within([lon, lat], search_deg, SNAP_RADIUS_M, |index| {
-            Haversine.distance(spot, crate::spatial::anchor_of(&world.parts[index]))
-        });
-        if let Some(index) = self.part {
-            let part = &world.parts[index];
+        // From the chunks the map has read, else one small box read from the store (indexed).
+        self.part = world.parts.near(lon, lat, SNAP_RADIUS_M).ok().and_then(|found| found.into_iter().next());
+        if let Some(part) = &self.part {
             self.subject = CaseSubject::Part;
             self.class_code = Some(part.code.class_code());
             // Attached to the part: the case sits on it.
@@ -132,7 +129,7 @@ impl NewCaseForm {
             class_code,
             urgency: self.urgency,
             location,
-            part_code: self.part.map(|index| world.parts[index].code),
+            part_code: self.part.as_ref().map(|part| part.code),
             grid_code,
             description: self.description.trim().to_owned(),
             photos: self.photos.clone(),
@@ -173,9 +170,8 @@ pub fn new_case_ui(ctx: &egui::Context, view: View<'_>, form_slot: &mut Option<N
                             form.placing = true;
                         }
                     });
-                    match form.part {
-                        Some(index) => {
-                            let part = &world.parts[index];
+                    match &form.part {
+                        Some(part) => {
                             ui.label(format!(
                                 "{} {} {}",
                                 lang.pick("关联部件", "Attached part"),

@@ -56,8 +56,9 @@ pub fn hit_text(view: View<'_>, target: SearchTarget) -> String {
             let class = if street.class == "main" { lang.pick("主干道", "main road") } else { lang.pick("支路", "minor road") };
             format!("{} · {class}{area}", street.name)
         }
-        SearchTarget::Part(index) => {
-            let part = &world.parts[index];
+        SearchTarget::Part(code) => {
+            let Some(part) = world.parts.by_code(code) else { return code.to_string() };
+            let part = part.as_ref();
             let class = world.class_name(ItemKind::Part, &part.code.class_code(), lang);
             let name = if part.name.is_empty() { String::new() } else { format!(" {}", part.name) };
             let anchor = crate::spatial::anchor_of(part);
@@ -93,7 +94,7 @@ pub fn street_middle(world: &World, index: usize) -> Option<(f64, f64)> {
 pub fn go_to(view: View<'_>, target: SearchTarget) -> Vec<Command> {
     let selection = match target {
         SearchTarget::Place(index) => Some(Selection::Jurisdiction(index)),
-        SearchTarget::Part(index) => Some(Selection::Part(index)),
+        SearchTarget::Part(code) => Some(Selection::Part(code)),
         SearchTarget::Case(id) => view.cases.position_of(id).map(Selection::Case),
         SearchTarget::Street(index) => {
             return street_middle(view.world, index).map(|(lon, lat)| vec![Command::CenterAt { lon, lat, zoom: 17.0 }]).unwrap_or_default();
@@ -104,7 +105,8 @@ pub fn go_to(view: View<'_>, target: SearchTarget) -> Vec<Command> {
 
 fn is_selected(view: View<'_>, target: SearchTarget, selection: Option<Selection>) -> bool {
     match (target, selection) {
-        (SearchTarget::Place(a), Some(Selection::Jurisdiction(b))) | (SearchTarget::Part(a), Some(Selection::Part(b))) => a == b,
+        (SearchTarget::Place(a), Some(Selection::Jurisdiction(b))) => a == b,
+        (SearchTarget::Part(a), Some(Selection::Part(b))) => a == b,
         (SearchTarget::Case(id), Some(Selection::Case(position))) => view.cases.get(position).is_some_and(|case| case.id == id),
         _ => false,
     }

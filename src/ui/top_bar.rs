@@ -17,6 +17,23 @@ pub struct SearchState {
     /// The results window's lines, made once per search, language and change of the cases
     /// (finding each hit's area every frame would be wasted work).
     pub lines: crate::ui::search::HitLines,
+    /// A search whose part read (a store query) is under way.
+    pub pending: Option<PendingSearch>,
+    /// Why the last search found no parts, when reading them failed.
+    pub part_error: Option<String>,
+}
+
+/// A search waiting for its parts: what the seat holds matched at once, the parts come from
+/// the store on a job.
+pub struct PendingSearch {
+    pub held: crate::session::SearchResults,
+    pub job: crate::job::Job<(), Result<crate::session::search::PartHits, String>>,
+}
+
+impl std::fmt::Debug for PendingSearch {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("PendingSearch").field("text", &self.held.text).finish_non_exhaustive()
+    }
 }
 
 /// The desk's queue counters, counted again only when the cases or the user change.
@@ -86,8 +103,14 @@ pub fn top_bar_ui(
             if ui.button(lang.pick("查找", "Find")).clicked() || submitted {
                 commands.push(Command::Search(search.text.clone()));
             }
-            if search.found == Some(false) {
+            if search.pending.is_some() {
+                ui.spinner();
+                ui.weak(lang.pick("正在查找部件…", "Searching parts…"));
+            } else if search.found == Some(false) {
                 ui.colored_label(ui.visuals().warn_fg_color, lang.pick("未找到", "Not found"));
+            }
+            if let Some(problem) = search.part_error.as_ref().filter(|_| search.pending.is_none()) {
+                ui.colored_label(ui.visuals().error_fg_color, lang.pick("部件读取失败", "Parts could not be read")).on_hover_text(problem);
             }
             if user.is_some_and(|user| matches!(user.role, Role::IntakeOperator | Role::FieldCollector | Role::ShiftLeader))
                 && ui.button(lang.pick("＋ 新建案卷", "＋ New case")).on_hover_text("Ctrl+N").clicked()

@@ -65,6 +65,24 @@ pub struct Suggestion {
 }
 
 /// What routing reads.
+/// Where routing finds a case's part by code: the parts in memory (the demo generator, the
+/// tests), or a seat's parts read from the store by code.
+pub trait PartLookup: Sync {
+    fn find_part(&self, code: PartCode) -> Option<Part>;
+}
+
+impl PartLookup for [Part] {
+    fn find_part(&self, code: PartCode) -> Option<Part> {
+        self.iter().find(|part| part.code == code).cloned()
+    }
+}
+
+impl PartLookup for Vec<Part> {
+    fn find_part(&self, code: PartCode) -> Option<Part> {
+        self.as_slice().find_part(code)
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct RoutingData<'a> {
     pub manual: &'a CommandManual,
@@ -72,7 +90,8 @@ pub struct RoutingData<'a> {
     pub jurisdictions: &'a [Jurisdiction],
     /// Built over `jurisdictions`.
     pub index: &'a JurisdictionIndex,
-    pub parts: &'a [Part],
+    /// The parts, looked up by code: a slice of them, or a seat's [`PartLookup`] over the store.
+    pub parts: &'a dyn PartLookup,
     /// Routing precedents set by committee decisions, in force or not (`&[]` for none).
     pub precedents: &'a [Precedent],
 }
@@ -215,7 +234,7 @@ fn candidates(data: &RoutingData<'_>, query: &RoutingQuery<'_>) -> Found {
 
     // The part's own units.
     let mut part_candidates = Vec::new();
-    if let Some(part) = query.part_code.and_then(|code| data.parts.iter().find(|part| part.code == code)) {
+    if let Some(part) = query.part_code.and_then(|code| data.parts.find_part(code)) {
         for (unit, rule, role_zh, role_en) in [
             (part.owner_unit, RoutingRule::PartOwner, "权属单位", "owned by"),
             (part.maintainer_unit, RoutingRule::PartMaintainer, "养护单位", "maintained by"),
