@@ -193,7 +193,7 @@ fn at_schema_3(source: &Path, into: &Path) {
     conn.execute_batch(
         "DROP TABLE admin_events; DROP TABLE terminal_sessions; DROP TABLE terminal_requests;
          DROP TABLE exchange_outbox; DROP TABLE exchange_inbox;
-         DROP TABLE case_links; DROP TABLE interface_clients; DROP TABLE class_code_map; DROP TABLE part_cells;
+         DROP TABLE case_links; DROP TABLE interface_clients; DROP TABLE class_code_map; DROP TABLE part_cells; DROP TABLE part_changes;
          ALTER TABLE units DROP COLUMN enforcement;
          ALTER TABLE cases DROP COLUMN address; ALTER TABLE cases DROP COLUMN signed_at; ALTER TABLE cases DROP COLUMN arrived_at;
          ALTER TABLE cases DROP COLUMN state_since; ALTER TABLE cases DROP COLUMN urge_count; ALTER TABLE cases DROP COLUMN supervised_at;

@@ -144,7 +144,15 @@ fn the_part_counts_per_cell_agree_with_the_parts_written_and_an_upgraded_file_is
 
     // A file from before the counts (schema 8): opening it counts its parts.
     let conn = rusqlite::Connection::open(&path).expect("raw");
-    conn.execute_batch("DROP TABLE part_cells; UPDATE citygrid_meta SET value = '8' WHERE key = 'schema_version';").expect("back to 8");
+    for table in ["part_points", "part_lines", "part_polygons"] {
+        for event in ["insert", "delete", "update"] {
+            conn.execute_batch(&format!("DROP TRIGGER {table}_log_{event}")).expect("drop the change log's trigger");
+        }
+    }
+    conn.execute_batch(
+        "DROP TABLE part_cells; DROP TABLE part_changes; UPDATE citygrid_meta SET value = '8' WHERE key = 'schema_version';",
+    )
+    .expect("back to 8");
     drop(conn);
     let store = Store::open(&path).expect("opens and upgrades");
     assert_eq!(store.schema_version().expect("version"), citygrid::store::schema::CURRENT_VERSION);
@@ -153,6 +161,53 @@ fn the_part_counts_per_cell_agree_with_the_parts_written_and_an_upgraded_file_is
 
 /// City scale: a seat asks the store for the parts in a box and for a part by code instead of
 /// holding every part; both answer what the whole table would (file R-tree, server GiST).
+/// GIS staff edit the parts in QGIS (GDAL's GeoPackage driver): a part added, one moved and one
+/// deleted there are counted into `part_cells` the next time citygrid opens the file, and
+/// citygrid's own writes leave no log behind.
+#[test]
+fn parts_edited_by_another_program_are_counted_when_citygrid_opens_the_file() {
+    let (_dir, path, _) = common::small_demo(2_000, 10);
+    let mut store = Store::open(&path).expect("open");
+    let parts = store.load_parts().expect("parts");
+    let far = parts.iter().rev().find(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_))).expect("a point");
+    let extra = citygrid::model::Part::bare("3410040118999001".parse().expect("code"), far.geometry.clone());
+    store.write(|tx| Store::insert_parts(tx, [&extra])).expect("citygrid's own insert");
+    let raw = rusqlite::Connection::open(&path).expect("raw");
+    let logged: i64 = raw.query_row("SELECT count(*) FROM part_changes", [], |row| row.get(0)).expect("the log");
+    assert_eq!(logged, 0, "citygrid's own write counts its parts itself and leaves no log");
+    drop(raw);
+    drop(store);
+
+    // What QGIS does, through GDAL: add a lamp at the far part, move the first point there,
+    // delete a line.
+    let (first, line) = (
+        parts.iter().find(|part| matches!(part.geometry, citygrid::model::PartGeometry::Point(_))).expect("a point"),
+        parts.iter().find(|part| matches!(part.geometry, citygrid::model::PartGeometry::Line(_))).expect("a line"),
+    );
+    let far_code = far.code.to_string();
+    for sql in [
+        format!(
+            "INSERT INTO part_points (geom, code, class_code, name, state, source) SELECT geom, '3410040118999002', '0118', 'QGIS', state, source FROM part_points WHERE code = '{far_code}'"
+        ),
+        format!("UPDATE part_points SET geom = (SELECT geom FROM part_points WHERE code = '{far_code}') WHERE code = '{}'", first.code),
+        format!("DELETE FROM part_lines WHERE code = '{}'", line.code),
+    ] {
+        let output = std::process::Command::new("ogrinfo").arg(&path).args(["-sql", &sql]).output().expect("ogrinfo runs (gdal-bin)");
+        assert!(output.status.success(), "ogrinfo -sql {sql}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let store = Store::open(&path).expect("opens and counts the edits");
+    let now = store.load_parts().expect("parts");
+    assert_eq!(now.len(), parts.len() + 1);
+    assert_eq!(
+        store.load_part_cells().expect("cells"),
+        citygrid::spatial::part_cells::PartCells::from_parts(&now),
+        "the counts follow the edits"
+    );
+    let raw = rusqlite::Connection::open(&path).expect("raw");
+    let logged: i64 = raw.query_row("SELECT count(*) FROM part_changes", [], |row| row.get(0)).expect("the log");
+    assert_eq!(logged, 0, "the log was emptied");
+}
+
 #[test]
 fn parts_are_read_by_box_and_by_code_as_the_whole_table_says() {
     use geo::BoundingRect as _;

@@ -32,7 +32,7 @@ use crate::calendar::{WorkCalendar, WorkScheme};
 use crate::model::{Jurisdiction, JurisdictionKind, Part, Role, Unit, UnitId, User};
 use crate::spatial::JurisdictionIndex;
 use crate::store::{ReferenceData, Store, StoreError, StreetRecord};
-use crate::workflow::{RoutingData, RoutingQuery, Workflow, WorkflowError, suggest_unit};
+use crate::workflow::{PartsByCode, RoutingData, RoutingQuery, Workflow, WorkflowError, suggest_unit};
 
 /// The password of every demo account (`admin`, `intake1`, `dispatch1`, `leader1`,
 /// `collector1`, `committee1`, `wall1` (the video wall's read-only account), and `unit_<unit code>` such as `unit_cgj_sz` for each unit).
@@ -344,7 +344,8 @@ pub fn populate(store: &mut Store, options: &DemoOptions, progress: &mut dyn FnM
     let accounts = insert_demo_users(store, &units)?;
     let unit_by_code = |code: &str| unit(code);
     let index = JurisdictionIndex::new(&jurisdictions);
-    let routing = RoutingData { manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &parts, precedents: &[] };
+    let by_code = PartsByCode::new(&parts);
+    let routing = RoutingData { manual, units: &units, jurisdictions: &jurisdictions, index: &index, parts: &by_code, precedents: &[] };
     let route = |report: &crate::workflow::NewCase, at: NaiveDateTime| {
         let query = RoutingQuery {
             kind: report.subject.item_kind(),

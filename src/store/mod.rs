@@ -162,6 +162,12 @@ impl Store {
         if version < schema::CURRENT_VERSION {
             store.migrate_from(version)?;
         }
+        // Parts another program added or removed since: counted in before anyone reads the counts.
+        match store.fold_part_changes() {
+            Ok(0) => {}
+            Ok(folded) => tracing::info!("{}: {folded} part edits by other programs counted", path.display()),
+            Err(error) => tracing::warn!("{}: the part edits of other programs could not be counted: {error}", path.display()),
+        }
         Ok(store)
     }
 

@@ -281,6 +281,11 @@ impl Store {
     /// # Errors
     /// SQL errors, e.g. a duplicate part code; the caller's transaction then rolls back.
     pub fn insert_parts<'a>(tx: &Tx<'_>, parts: impl IntoIterator<Item = &'a Part>) -> Result<usize, StoreError> {
+        // citygrid counts its own parts into the cells: the log of other programs' edits pauses.
+        super::part_cells::without_change_log(tx, || Self::insert_parts_counted(tx, parts))
+    }
+
+    fn insert_parts_counted<'a>(tx: &Tx<'_>, parts: impl IntoIterator<Item = &'a Part>) -> Result<usize, StoreError> {
         let sql = |table: &str| {
             format!(
                 "INSERT INTO {table} (geom, code, class_code, name, supervising_unit, owner_unit, maintainer_unit, state, grid_code, installed_on, changed_on, source)

@@ -6,7 +6,7 @@ use super::sql::{Db, SqlError};
 use super::gpkg;
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: u32 = 9;
+pub const CURRENT_VERSION: u32 = 10;
 
 /// Feature layers: (table, geometry type, description).
 pub const FEATURE_TABLES: &[(&str, &str, &str)] = &[
@@ -438,6 +438,15 @@ fn migration_9(conn: &Db) -> Result<(), SqlError> {
     record_migration(conn, "schema 9", serde_json::json!({ "to_version": 9, "sealed": {} }), &intact)
 }
 
+/// The log of part edits made by other programs (QGIS): a table and triggers on the part tables,
+/// folded into `part_cells` when citygrid opens the file (see `store::part_cells`).
+fn migration_10(conn: &Db) -> Result<(), SqlError> {
+    let intact = intact_groups(conn)?;
+    conn.execute_batch(super::part_cells::CREATE_PART_CHANGES)?;
+    conn.execute_batch(&super::part_cells::create_change_triggers())?;
+    record_migration(conn, "schema 10", serde_json::json!({ "to_version": 10, "sealed": {} }), &intact)
+}
+
 /// Every table registered in `gpkg_contents` (the layers QGIS lists), in any order.
 #[must_use]
 pub fn layer_tables() -> Vec<&'static str> {
@@ -451,4 +460,4 @@ pub type Migration = fn(&Db) -> Result<(), SqlError>;
 
 /// Every migration in order; index 0 is migration 1.
 pub const MIGRATIONS: &[Migration] =
-    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7, migration_8, migration_9];
+    &[migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7, migration_8, migration_9, migration_10];

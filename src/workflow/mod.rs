@@ -32,7 +32,9 @@ pub use dispute::{
 };
 pub use error::{Refusal, StaleCase, UnitLabel, WorkflowError};
 pub use report::{DUPLICATE_RADIUS_M, DuplicateWarning, NewCase, ReportedCase};
-pub use routing::{Candidate, PartLookup, RoutingData, RoutingQuery, RoutingRule, Suggestion, dispute_candidates, suggest_unit};
+pub use routing::{
+    Candidate, PartLookup, PartsByCode, RoutingData, RoutingQuery, RoutingRule, Suggestion, dispute_candidates, suggest_unit,
+};
 
 use crate::store::Tx;
 use chrono::NaiveDateTime;

@@ -83,6 +83,26 @@ impl PartLookup for Vec<Part> {
     }
 }
 
+/// Parts in memory found by code through a hash map: what the demo generator routes its
+/// thousands of part cases with (a scan per case would be minutes at ten million parts).
+pub struct PartsByCode<'a> {
+    parts: &'a [Part],
+    by_code: std::collections::HashMap<PartCode, usize>,
+}
+
+impl<'a> PartsByCode<'a> {
+    #[must_use]
+    pub fn new(parts: &'a [Part]) -> Self {
+        Self { parts, by_code: parts.iter().enumerate().map(|(index, part)| (part.code, index)).collect() }
+    }
+}
+
+impl PartLookup for PartsByCode<'_> {
+    fn find_part(&self, code: PartCode) -> Option<Part> {
+        self.by_code.get(&code).map(|index| self.parts[*index].clone())
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct RoutingData<'a> {
     pub manual: &'a CommandManual,
