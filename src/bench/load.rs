@@ -79,7 +79,7 @@ impl Bench for Load {
 
     fn text(figures: &LoadBench) -> String {
         format!(
-            "opened {} and loaded {} parts, {} jurisdictions, {} cases into memory in {:.3} s (read {:.3} s, index {:.3} s)\n\
+            "opened {} ({} parts, counted by cell; the parts stay in the store) and loaded {} jurisdictions and {} cases in {:.3} s (read {:.3} s, index {:.3} s)\n\
              part counts: {} cells read in {:.3} s; zoom-12 density from them {:.1} ms, from every part {:.1} ms\n",
             figures.db,
             figures.parts,

@@ -258,7 +258,7 @@ fn identify_figures(bench: &Bench<'_>) -> (f64, f64, f64) {
 pub fn map_bench_text(bench: &MapBench) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "database {}: {} parts, loaded and indexed in {:.2} s", bench.db, bench.parts, bench.load_s);
+    let _ = writeln!(out, "database {}: {} parts (held by chunk as shown), seat ready in {:.2} s", bench.db, bench.parts, bench.load_s);
     let _ = writeln!(
         out,
         "{:>11} {:>5} {:>10} {:>8} {:>8} {:>8} {:>10} {:>8} {:>11} {:>11} {:>7}",
