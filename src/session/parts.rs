@@ -12,8 +12,8 @@
 //! - The search box's part search ([`StoredParts::search`]) and the snapping of a new case
 //!   ([`StoredParts::near`]) are store queries.
 //!
-//! Reads use two connections of their own, opened on first use: one for the map's chunks, one
-//! for lookups, so a slow chunk never holds up a lookup.
+//! Reads use connections of their own, opened on first use: two for the map's chunks (one per
+//! scene worker), one for lookups, so a slow chunk never holds up a lookup.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,14 +30,16 @@ use crate::store::{Location, Store, StoreError};
 pub const CACHE_PARTS: usize = 400_000;
 /// Parts remembered by code (found by identify, search or lookups) at most.
 const CODES_KEPT: usize = 20_000;
+/// Connections reading chunks side by side (the map scene has two workers).
+const CHUNK_READERS: usize = 2;
 
 /// The parts of the district, read by chunk and by code from where they are stored.
 pub struct StoredParts {
     location: Location,
     tiles: PartTiles,
     total: usize,
-    /// The map's chunk reads.
-    chunk_store: Mutex<Option<Store>>,
+    /// The map's chunk reads: one connection per scene worker, so two chunks are read at once.
+    chunk_stores: [Mutex<Option<Store>>; CHUNK_READERS],
     /// Lookups by code and near a point.
     lookup_store: Mutex<Option<Store>>,
     chunks: Mutex<ChunkCache>,
@@ -95,7 +97,7 @@ impl StoredParts {
             location,
             tiles: PartTiles::from_cells(cells),
             total: cells.total(),
-            chunk_store: Mutex::new(None),
+            chunk_stores: std::array::from_fn(|_| Mutex::new(None)),
             lookup_store: Mutex::new(None),
             chunks: Mutex::new(ChunkCache::default()),
             codes: Mutex::new(HashMap::new()),
@@ -133,7 +135,13 @@ impl StoredParts {
         if !self.tiles.contains(tile) {
             return Ok(Arc::new(PartChunk::empty()));
         }
-        let read = self.with_store(&self.chunk_store, |store| store.parts_in_box(PartChunk::lonlat_box(tile)))?;
+        // A free connection if there is one, else wait for the one this chunk hashes to.
+        let slot = self
+            .chunk_stores
+            .iter()
+            .position(|slot| slot.try_lock().is_ok())
+            .unwrap_or((tile.0 as usize ^ tile.1 as usize) % CHUNK_READERS);
+        let read = self.with_store(&self.chunk_stores[slot], |store| store.parts_in_box(PartChunk::lonlat_box(tile)))?;
         let chunk = Arc::new(PartChunk::of_tile(tile, read));
         self.chunks.lock().unwrap_or_else(PoisonError::into_inner).insert(tile, Arc::clone(&chunk), CACHE_PARTS);
         Ok(chunk)

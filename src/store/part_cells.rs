@@ -44,26 +44,52 @@ fn read_cells(conn: &Db) -> Result<PartCells, StoreError> {
 
 /// Adds the counts of parts being written to their cells' rows, in the write's transaction.
 pub(super) fn add_part_cells(tx: &Tx<'_>, added: &PartCells) -> Result<(), StoreError> {
+    let deltas = added
+        .iter()
+        .map(|(cell, counts)| (cell, counts.iter().map(|entry| ((entry.major, entry.minor, entry.kind), i64::from(entry.count))).collect()))
+        .collect();
+    apply_deltas(tx, deltas)
+}
+
+/// Signed changes to one cell's counts by (major, minor, kind).
+type Deltas = HashMap<(u8, u8, u8), i64>;
+
+/// Adds signed changes to the stored cells; a cell left with no part is deleted.
+fn apply_deltas(tx: &Tx<'_>, deltas: HashMap<(i64, i64), Deltas>) -> Result<(), StoreError> {
     let mut read = tx.prepare_cached("SELECT counts FROM part_cells WHERE cx = ?1 AND cy = ?2").context("reading part cells")?;
     let mut write = tx
         .prepare_cached(
             "INSERT INTO part_cells (cx, cy, counts) VALUES (?1, ?2, ?3) ON CONFLICT (cx, cy) DO UPDATE SET counts = excluded.counts",
         )
         .context("preparing the part cells' update")?;
-    for (cell, counts) in added.iter() {
+    let mut remove = tx.prepare_cached("DELETE FROM part_cells WHERE cx = ?1 AND cy = ?2").context("preparing the part cells' update")?;
+    for (cell, changes) in deltas {
         let stored: Option<Vec<u8>> = read.query_row(&[&cell.0, &cell.1], |row| row.get(0)).optional().context("reading part cells")?;
-        let mut merged = PartCells::default();
-        merged.merge_cell(cell, counts);
+        let mut counts: Deltas = HashMap::new();
         if let Some(bytes) = stored {
             let stored = decode(&bytes).map_err(|problem| StoreError::BadRow {
                 table: TABLE,
                 row: cell.0,
                 problem: format!("cell ({}, {}): {problem}", cell.0, cell.1),
             })?;
-            merged.merge_cell(cell, &stored);
+            for entry in stored {
+                counts.insert((entry.major, entry.minor, entry.kind), i64::from(entry.count));
+            }
         }
-        let (_, counts) = merged.iter().next().unwrap_or((cell, &[]));
-        write.execute(&[&cell.0, &cell.1, &encode(counts)]).context("writing part cells")?;
+        for (key, change) in changes {
+            *counts.entry(key).or_default() += change;
+        }
+        let mut kept: Vec<ClassCount> = counts
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|((major, minor, kind), count)| ClassCount { major, minor, kind, count: u32::try_from(count).unwrap_or(u32::MAX) })
+            .collect();
+        kept.sort_unstable();
+        if kept.is_empty() {
+            remove.execute(&[&cell.0, &cell.1]).context("writing part cells")?;
+        } else {
+            write.execute(&[&cell.0, &cell.1, &encode(&kept)]).context("writing part cells")?;
+        }
     }
     Ok(())
 }
@@ -163,9 +189,6 @@ impl Store {
     }
 }
 
-/// Signed changes to one cell's counts by (major, minor, kind).
-type Deltas = HashMap<(u8, u8, u8), i64>;
-
 fn fold_changes(tx: &Tx<'_>) -> Result<usize, StoreError> {
     let rows = query_rows(tx, CHANGES, "SELECT id, kind, sign, code, geom FROM part_changes ORDER BY id", |cells| {
         Ok((
@@ -198,41 +221,7 @@ fn fold_changes(tx: &Tx<'_>) -> Result<usize, StoreError> {
         let kind = u8::try_from(*kind).unwrap_or_else(|_| kind_index(&part.geometry));
         *deltas.entry(cell).or_default().entry((code.major(), code.minor(), kind)).or_default() += sign.signum();
     }
-    let mut read = tx.prepare_cached("SELECT counts FROM part_cells WHERE cx = ?1 AND cy = ?2").context("reading part cells")?;
-    let mut write = tx
-        .prepare_cached(
-            "INSERT INTO part_cells (cx, cy, counts) VALUES (?1, ?2, ?3) ON CONFLICT (cx, cy) DO UPDATE SET counts = excluded.counts",
-        )
-        .context("preparing the part cells' update")?;
-    let mut remove = tx.prepare_cached("DELETE FROM part_cells WHERE cx = ?1 AND cy = ?2").context("preparing the part cells' update")?;
-    for (cell, changes) in deltas {
-        let stored: Option<Vec<u8>> = read.query_row(&[&cell.0, &cell.1], |row| row.get(0)).optional().context("reading part cells")?;
-        let mut counts: Deltas = HashMap::new();
-        if let Some(bytes) = stored {
-            let stored = decode(&bytes).map_err(|problem| StoreError::BadRow {
-                table: TABLE,
-                row: cell.0,
-                problem: format!("cell ({}, {}): {problem}", cell.0, cell.1),
-            })?;
-            for entry in stored {
-                counts.insert((entry.major, entry.minor, entry.kind), i64::from(entry.count));
-            }
-        }
-        for (key, change) in changes {
-            *counts.entry(key).or_default() += change;
-        }
-        let mut kept: Vec<ClassCount> = counts
-            .into_iter()
-            .filter(|(_, count)| *count > 0)
-            .map(|((major, minor, kind), count)| ClassCount { major, minor, kind, count: u32::try_from(count).unwrap_or(u32::MAX) })
-            .collect();
-        kept.sort_unstable();
-        if kept.is_empty() {
-            remove.execute(&[&cell.0, &cell.1]).context("writing part cells")?;
-        } else {
-            write.execute(&[&cell.0, &cell.1, &encode(&kept)]).context("writing part cells")?;
-        }
-    }
+    apply_deltas(tx, deltas)?;
     tx.execute("DELETE FROM part_changes WHERE id <= ?1", &[&last]).context("emptying the part change log")?;
     Ok(rows.len())
 }
