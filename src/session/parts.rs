@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::job::Notify;
-use crate::map::scene_build::{PartChunk, PartTiles, chunk_of};
+use crate::map::scene_build::{PartChunk, PartTiles};
 use crate::model::{Part, PartCode};
 use crate::spatial::part_cells::{PartCells, mercator_from_lonlat};
 use crate::store::{Location, Store, StoreError};
@@ -245,10 +245,7 @@ impl StoredParts {
         let bbox =
             [lon - reach / (lat.to_radians().cos().max(0.1)), lat - reach, lon + reach / (lat.to_radians().cos().max(0.1)), lat + reach];
         let corners = [mercator_from_lonlat(bbox[0], bbox[3]), mercator_from_lonlat(bbox[2], bbox[1])];
-        let tiles: Vec<(u32, u32)> = {
-            let (first, last) = (chunk_of(corners[0]), chunk_of(corners[1]));
-            (first.0..=last.0).flat_map(|x| (first.1..=last.1).map(move |y| (x, y))).filter(|tile| self.tiles.contains(*tile)).collect()
-        };
+        let tiles = self.tiles.tiles_in(corners[0], corners[1]);
         // Parts are chunked by anchor: a part anchored here lies in one of these chunks.
         let cached: Option<Vec<Arc<PartChunk>>> = tiles.iter().map(|tile| self.cached(*tile)).collect();
         let candidates: Vec<Part> = match cached {

@@ -7,7 +7,7 @@
 use crate::desk::CaseBook;
 use crate::model::{Role, User};
 
-use super::{Selection, World};
+use super::World;
 
 /// How many matches of one kind are listed; the rest are counted.
 pub const HITS_PER_KIND: usize = 25;
@@ -236,18 +236,6 @@ impl World {
         found.sort_by_key(|case| std::cmp::Reverse((case.reported_at, case.id)));
         results.groups.extend(group(HitKind::Case, found.into_iter().map(|case| SearchTarget::Case(case.id))));
         results
-    }
-
-    /// What a search box entry names, if it names one thing: the exact identifier, or the only
-    /// match (see [`Self::search`]).
-    #[must_use]
-    pub fn find(&self, text: &str, cases: &CaseBook) -> Option<Selection> {
-        match self.search(text, cases, None).single()? {
-            SearchTarget::Place(index) => Some(Selection::Jurisdiction(index)),
-            SearchTarget::Part(index) => Some(Selection::Part(index)),
-            SearchTarget::Case(id) => cases.position_of(id).map(Selection::Case),
-            SearchTarget::Street(_) => None,
-        }
     }
 }
 
